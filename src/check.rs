@@ -1,0 +1,65 @@
+//! The `check` command: scan every file, run the corpus rules over what the scan kept,
+//! report, and say whether the run failed.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{self, BufWriter};
+use std::path::PathBuf;
+
+use crate::cli::Format;
+use crate::diagnostic::Located;
+use crate::report::{self, Late, Summary};
+use crate::rules::engine;
+use crate::scan::{self, Renderer};
+use crate::settings::Settings;
+
+/// True when some diagnostic reached `--fail-on`.
+pub fn run(settings: &Settings) -> io::Result<bool> {
+    let color = settings.color;
+    let human = |path: &std::path::Path, raw: &[u8], d: &[Located]| report::human::render(color, path, raw, d);
+    let render: Option<&Renderer<'_>> = (settings.format == Format::Human).then_some(&human);
+    let mut reporter = report::reporter(settings.format, Box::new(BufWriter::new(io::stdout().lock())));
+    let mut summary = Summary::default();
+    let mut facts = Vec::new();
+    let mut fact_paths: HashMap<usize, PathBuf> = HashMap::new();
+    let mut fact_files_with_findings = HashSet::new();
+    let mut failure = Ok(());
+    scan::run(settings, render, |index, mut report| {
+        summary.files += 1;
+        summary.files_with_findings += usize::from(!report.diagnostics.is_empty());
+        summary.count(&report.diagnostics);
+        if !report.facts.is_empty() {
+            if !report.diagnostics.is_empty() {
+                fact_files_with_findings.insert(index);
+            }
+            fact_paths.insert(index, report.path.clone());
+            facts.extend(report.facts.drain(..).map(|f| (index, f)));
+        }
+        if failure.is_ok() {
+            failure = reporter.file(index, report);
+        }
+    })
+    .map_err(io::Error::other)?;
+    failure?;
+
+    let mut by_file: BTreeMap<usize, Vec<_>> = BTreeMap::new();
+    for (index, diagnostic) in engine::evaluate_corpus(&settings.rules, facts) {
+        by_file.entry(index).or_default().push(diagnostic);
+    }
+    let mut late = Vec::new();
+    for (index, diagnostics) in by_file {
+        let path = fact_paths.remove(&index).expect("facts come with their path");
+        // The scan dropped the bytes; the few files with corpus findings are read again.
+        let raw = std::fs::read(&path).unwrap_or_default();
+        let diagnostics: Vec<Located> = diagnostics.into_iter().map(|d| Located::new(d, &raw)).collect();
+        summary.count(&diagnostics);
+        let rendered = render.map(|r| r(&path, &raw, &diagnostics));
+        late.push(Late { index, path, diagnostics, rendered });
+    }
+    summary.files_with_findings += late.iter().filter(|l| !fact_files_with_findings.contains(&l.index)).count();
+    let failed = match (settings.fail_on, summary.worst()) {
+        (Some(threshold), Some(worst)) => worst >= threshold,
+        _ => false,
+    };
+    reporter.finish(late, &summary, &settings.notes())?;
+    Ok(failed)
+}

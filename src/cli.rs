@@ -1,0 +1,110 @@
+//! Command-line definitions (clap derive). Doc comments here are the `--help` text;
+//! nothing is validated here beyond shape: `settings` turns these into working values.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nhsmail-lint",
+    version,
+    about = "Compliance linter for applications that send automated email through NHSmail"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint .eml files and directories of them against the rules.
+    Check(CheckArgs),
+    /// List the rules: id, severity, one-line summary.
+    Rules(RulesArgs),
+    /// Explain one rule: what it does, why, an example and its NHSmail source.
+    Explain(ExplainArgs),
+}
+
+/// Where rules and configuration come from.
+#[derive(Debug, Args)]
+pub struct RuleSourceArgs {
+    /// Configuration file [default: ./nhsmail-lint.yaml when present]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// An extra rule pack (YAML); repeat for several.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rule_packs: Vec<PathBuf>,
+    /// Leave out the built-in NHSmail pack.
+    #[arg(long)]
+    pub no_default_rules: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files and directories to check (directories: every *.eml below them).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub sources: RuleSourceArgs,
+    /// The application account messages are sent from (overrides `account` in the config).
+    #[arg(long, value_name = "ADDRESS")]
+    pub account: Option<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit 1 when a diagnostic is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Worker threads [default: one per core].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// The files are templates: skip rules marked skip_in_templates (placeholders,
+    /// Date, Message-ID).
+    #[arg(long)]
+    pub template: bool,
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub sources: RuleSourceArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The rule id, as `nhsmail-lint rules` lists it.
+    pub id: String,
+    #[command(flatten)]
+    pub sources: RuleSourceArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Graphical diagnostics pointing into each message, then a summary.
+    Human,
+    /// One JSON document (see README: "JSON format").
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    /// Always exit 0 unless the run itself fails.
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}

@@ -1,0 +1,152 @@
+//! `nhsmail-lint.yaml`: the sending account, distribution lists, secure domains and
+//! per-rule settings, validated with errors that point at the offending line.
+
+use std::collections::BTreeMap;
+
+use miette::Report;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::Severity;
+use crate::functions::is_valid_address;
+use crate::yaml::YamlSource;
+
+pub const DEFAULT_FILE: &str = "nhsmail-lint.yaml";
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigSpec {
+    account: Option<Spanned<String>>,
+    #[serde(default)]
+    distribution_lists: Vec<Spanned<String>>,
+    secure_domains: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    rules: RulesSpec,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RulesSpec {
+    #[serde(default)]
+    disable: Vec<Spanned<String>>,
+    #[serde(default)]
+    severity: BTreeMap<String, Spanned<Severity>>,
+}
+
+/// A value rules can interpolate as `${config.NAME}`.
+pub enum ConfigValue<'a> {
+    Text(Option<&'a str>),
+    List(&'a [String]),
+}
+
+pub struct Config {
+    pub account: Option<String>,
+    pub distribution_lists: Vec<String>,
+    pub secure_domains: Vec<String>,
+    /// The file it came from, for errors found later (unknown rule ids).
+    pub source: Option<YamlSource>,
+    disable: Vec<Spanned<String>>,
+    severity: BTreeMap<String, Spanned<Severity>>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            account: None,
+            distribution_lists: Vec::new(),
+            secure_domains: vec!["nhs.net".into()],
+            source: None,
+            disable: Vec::new(),
+            severity: BTreeMap::new(),
+        }
+    }
+}
+
+impl Config {
+    pub fn load(source: YamlSource) -> Result<Config, Report> {
+        let spec: ConfigSpec = if source.text.trim().is_empty() { ConfigSpec::default() } else { source.parse()? };
+        let address = |value: &Spanned<String>| -> Result<String, Report> {
+            let trimmed = value.value.trim();
+            if is_valid_address(trimmed) {
+                Ok(trimmed.to_ascii_lowercase())
+            } else {
+                Err(source.error_at(value, format!("`{}` is not a valid email address", value.value)))
+            }
+        };
+        let account = spec.account.as_ref().map(address).transpose()?;
+        let distribution_lists = spec.distribution_lists.iter().map(address).collect::<Result<_, _>>()?;
+        let secure_domains = match &spec.secure_domains {
+            None => Config::default().secure_domains,
+            Some(domains) => domains
+                .iter()
+                .map(|d| {
+                    let domain = d.value.trim().trim_start_matches('@').to_ascii_lowercase();
+                    if is_valid_address(&format!("x@{domain}")) {
+                        Ok(domain)
+                    } else {
+                        Err(source.error_at(d, format!("`{}` is not a valid domain", d.value)))
+                    }
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(Config {
+            account,
+            distribution_lists,
+            secure_domains,
+            disable: spec.rules.disable,
+            severity: spec.rules.severity,
+            source: Some(source),
+        })
+    }
+
+    /// `--account` wins over the file.
+    pub fn override_account(&mut self, account: &str) -> Result<(), String> {
+        let account = account.trim();
+        if !is_valid_address(account) {
+            return Err(format!("--account `{account}` is not a valid email address"));
+        }
+        self.account = Some(account.to_ascii_lowercase());
+        Ok(())
+    }
+
+    pub fn lookup(&self, key: &str) -> Option<ConfigValue<'_>> {
+        Some(match key {
+            "account" => ConfigValue::Text(self.account.as_deref()),
+            "distribution_lists" => ConfigValue::List(&self.distribution_lists),
+            "secure_domains" => ConfigValue::List(&self.secure_domains),
+            _ => return None,
+        })
+    }
+
+    pub const KEYS: &'static [&'static str] = &["account", "distribution_lists", "secure_domains"];
+
+    /// Rule ids the config disables or re-grades, each checked by `known` (which
+    /// returns false for an id no loaded pack defines).
+    pub fn rule_settings(
+        &self,
+        known: impl Fn(&str) -> bool,
+    ) -> Result<(Vec<String>, BTreeMap<String, Severity>), Report> {
+        let unknown = |id: &str, at: &Spanned<String>| -> Report {
+            match &self.source {
+                Some(source) => source.error_at(at, format!("no rule has the id `{id}`")),
+                None => miette::miette!("no rule has the id `{id}`"),
+            }
+        };
+        let mut disabled = Vec::new();
+        for id in &self.disable {
+            if !known(&id.value) {
+                return Err(unknown(&id.value, id));
+            }
+            disabled.push(id.value.clone());
+        }
+        let mut severities = BTreeMap::new();
+        for (id, level) in &self.severity {
+            if !known(id) {
+                let at = Spanned::new(id.clone(), level.referenced, level.defined);
+                return Err(unknown(id, &at));
+            }
+            severities.insert(id.clone(), level.value);
+        }
+        Ok((disabled, severities))
+    }
+}

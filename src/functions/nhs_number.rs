@@ -1,0 +1,102 @@
+//! `nhs_number`: NHS numbers written in text. Ten digits, plain or grouped 3-3-4 with
+//! single spaces or dashes, not part of a longer run of digits, whose modulus 11 check
+//! digit is valid (NHS Data Dictionary): weights 10..2 over the first nine digits,
+//! check = 11 - (sum mod 11), 11 becomes 0, 10 means no valid number.
+
+use super::Finding;
+
+pub fn is_valid_nhs_number(digits: &[u8; 10]) -> bool {
+    let sum: u32 = digits[..9].iter().zip((2..=10).rev()).map(|(d, w)| u32::from(*d) * w).sum();
+    let check = match 11 - sum % 11 {
+        11 => 0,
+        10 => return false,
+        c => c,
+    };
+    check == u32::from(digits[9])
+}
+
+pub fn find(text: &str) -> Vec<Finding> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() || (i > 0 && b[i - 1].is_ascii_digit()) {
+            i += 1;
+            continue;
+        }
+        if let Some(end) = match_at(b, i) {
+            out.push(Finding::at(i..end));
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The end of an NHS number starting at `start` (a digit not preceded by one).
+fn match_at(b: &[u8], start: usize) -> Option<usize> {
+    let run = |from: usize| b[from.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut digits = [0u8; 10];
+    let end = if run(start) == 10 {
+        for (d, c) in digits.iter_mut().zip(&b[start..start + 10]) {
+            *d = c - b'0';
+        }
+        start + 10
+    } else {
+        // 3-3-4 with one separator used throughout.
+        let sep = *b.get(start + 3)?;
+        if run(start) != 3 || !(sep == b' ' || sep == b'-') {
+            return None;
+        }
+        if run(start + 4) != 3 || b.get(start + 7) != Some(&sep) || run(start + 8) != 4 {
+            return None;
+        }
+        let groups = [start..start + 3, start + 4..start + 7, start + 8..start + 12];
+        for (d, c) in digits.iter_mut().zip(groups.into_iter().flat_map(|r| &b[r])) {
+            *d = c - b'0';
+        }
+        start + 12
+    };
+    is_valid_nhs_number(&digits).then_some(end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<&str> {
+        find(text).into_iter().map(|f| &text[f.range]).collect()
+    }
+
+    #[test]
+    fn checksum() {
+        // 943 476 5919 is the Data Dictionary's worked example.
+        assert!(is_valid_nhs_number(&[9, 4, 3, 4, 7, 6, 5, 9, 1, 9]));
+        assert!(!is_valid_nhs_number(&[9, 4, 3, 4, 7, 6, 5, 9, 1, 8]));
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(found("NHS 9434765919 ok"), ["9434765919"]);
+        assert_eq!(found("943 476 5919"), ["943 476 5919"]);
+        assert_eq!(found("x943-476-5919"), ["943-476-5919"]);
+    }
+
+    #[test]
+    fn rejects_mixed_separators_longer_runs_and_bad_checksums() {
+        assert!(found("943-476 5919").is_empty());
+        assert!(found("19434765919").is_empty());
+        assert!(found("94347659190").is_empty());
+        assert!(found("9434765918").is_empty());
+        assert!(found("943 476 59190").is_empty());
+    }
+
+    #[test]
+    fn check_digit_ten_is_never_valid() {
+        // 1*10 + 1*2 = 12; 11 - (12 mod 11) = 10: no check digit makes this valid.
+        for last in 0..10u8 {
+            assert!(!is_valid_nhs_number(&[1, 0, 0, 0, 0, 0, 0, 0, 1, last]));
+        }
+    }
+}

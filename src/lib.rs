@@ -1,0 +1,17 @@
+//! nhsmail-lint: a compliance linter for applications that send automated email
+//! through NHSmail. The binary (`main.rs`) is glue over these modules; the data path
+//! is described in `docs/architecture.md`.
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod explain;
+pub mod functions;
+pub mod mail;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod settings;
+pub mod units;
+pub mod yaml;

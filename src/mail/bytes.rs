@@ -1,0 +1,119 @@
+//! Byte-level helpers over a raw message: the header/body split, physical lines, and
+//! same-length text views whose offsets stay valid as offsets into the original bytes.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// Where the header block ends and the body begins: just past the first empty line
+/// (`\n` or `\r\n` on its own). `None` when the file has no empty line at all.
+pub fn body_start(raw: &[u8]) -> Option<usize> {
+    let mut line_start = 0;
+    for nl in memchr::memchr_iter(b'\n', raw) {
+        let line = &raw[line_start..nl];
+        if line.is_empty() || line == b"\r" {
+            return Some(nl + 1);
+        }
+        line_start = nl + 1;
+    }
+    None
+}
+
+/// Physical lines as byte ranges, excluding their CR LF / LF terminator.
+pub fn lines(raw: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut start = 0;
+    let mut nls = memchr::memchr_iter(b'\n', raw);
+    std::iter::from_fn(move || {
+        if start > raw.len() || (start == raw.len() && !raw.is_empty()) {
+            return None;
+        }
+        let range = match nls.next() {
+            Some(nl) => {
+                let end = if nl > start && raw[nl - 1] == b'\r' { nl - 1 } else { nl };
+                let r = start..end;
+                start = nl + 1;
+                r
+            }
+            None => {
+                let r = start..raw.len();
+                start = raw.len() + 1;
+                r
+            }
+        };
+        Some(range)
+    })
+}
+
+/// A UTF-8 view of `bytes` with exactly the same length: invalid bytes become `?`,
+/// so byte offsets in the view are byte offsets in the input. When `flatten` is set,
+/// CR and LF become spaces too (an unfolded header value of the same length).
+pub fn same_len_text(bytes: &[u8], flatten: bool) -> Cow<'_, str> {
+    let needs_flatten = flatten && memchr::memchr2(b'\r', b'\n', bytes).is_some();
+    match std::str::from_utf8(bytes) {
+        Ok(s) if !needs_flatten => Cow::Borrowed(s),
+        _ => {
+            let mut out = String::with_capacity(bytes.len());
+            for chunk in bytes.utf8_chunks() {
+                for ch in chunk.valid().chars() {
+                    out.push(if flatten && (ch == '\r' || ch == '\n') { ' ' } else { ch });
+                }
+                out.extend(std::iter::repeat_n('?', chunk.invalid().len()));
+            }
+            Cow::Owned(out)
+        }
+    }
+}
+
+/// 1-based line and column of a byte offset. Columns count characters, with each
+/// invalid UTF-8 byte counted as one.
+pub fn line_col(raw: &[u8], offset: usize) -> (usize, usize) {
+    let offset = offset.min(raw.len());
+    let before = &raw[..offset];
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
+    let column =
+        before[line_start..].utf8_chunks().map(|c| c.valid().chars().count() + c.invalid().len()).sum::<usize>() + 1;
+    (line, column)
+}
+
+/// Case-insensitive (ASCII) search for `needle` in `haystack`.
+pub fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || needle.len() > haystack.len() {
+        return None;
+    }
+    haystack.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_start_handles_lf_and_crlf() {
+        assert_eq!(body_start(b"A: b\n\nbody"), Some(6));
+        assert_eq!(body_start(b"A: b\r\n\r\nbody"), Some(8));
+        assert_eq!(body_start(b"A: b\r\nC: d"), None);
+    }
+
+    #[test]
+    fn lines_exclude_terminators() {
+        let raw = b"ab\r\ncde\nf";
+        let got: Vec<_> = lines(raw).map(|r| &raw[r]).collect();
+        assert_eq!(got, vec![&b"ab"[..], b"cde", b"f"]);
+        let raw = b"ab\n";
+        assert_eq!(lines(raw).count(), 1);
+    }
+
+    #[test]
+    fn same_len_text_keeps_offsets() {
+        let v = same_len_text(b"a\xff\xfeb\r\n c", true);
+        assert_eq!(v, "a??b   c");
+        assert_eq!(v.len(), 8);
+    }
+
+    #[test]
+    fn line_col_counts_chars() {
+        let raw = "x\né: ab".as_bytes();
+        assert_eq!(line_col(raw, raw.len() - 2), (2, 4));
+        assert_eq!(line_col(b"a\xffb", 2), (1, 3));
+    }
+}

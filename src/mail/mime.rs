@@ -1,0 +1,208 @@
+//! The MIME structure of a message, found without decoding it: leaf parts with their
+//! byte ranges, whether each is body text or an attachment, attachment names, and
+//! attachment sizes computed from the encoded bytes. Only text parts are ever decoded
+//! (in `MessageView`), so a message full of attachments costs little more than a read.
+
+use std::ops::Range;
+
+use mail_parser::{ContentType, HeaderName, HeaderValue, MessageParser};
+
+use super::bytes;
+
+/// Deeper nesting than this is treated as one opaque part, so hostile input cannot
+/// recurse without bound.
+const MAX_DEPTH: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartKind {
+    /// `text/plain` or `text/html` shown as the message body.
+    Text,
+    Attachment {
+        name: Option<String>,
+        size: u64,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// Header block and body together: what a decoder needs.
+    pub whole: Range<usize>,
+    pub body: Range<usize>,
+    pub kind: PartKind,
+}
+
+struct PartHeaders<'m> {
+    content_type: Option<ContentType<'m>>,
+    disposition: Option<ContentType<'m>>,
+    base64: bool,
+}
+
+fn part_headers(raw: &[u8]) -> PartHeaders<'_> {
+    let mut out = PartHeaders { content_type: None, disposition: None, base64: false };
+    let Some(message) = MessageParser::new().parse_headers(raw) else {
+        return out;
+    };
+    let Some(part) = message.parts.into_iter().next() else {
+        return out;
+    };
+    for header in part.headers {
+        match (header.name, header.value) {
+            (HeaderName::ContentType, HeaderValue::ContentType(ct)) => out.content_type = Some(ct),
+            (HeaderName::ContentDisposition, HeaderValue::ContentType(cd)) => out.disposition = Some(cd),
+            (HeaderName::ContentTransferEncoding, HeaderValue::Text(t)) => {
+                out.base64 = t.trim().eq_ignore_ascii_case("base64")
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The leaf parts of the message whose header block is `raw[..body_start]`.
+pub fn leaf_parts(raw: &[u8], body_start: usize, end: usize) -> Vec<Part> {
+    let mut parts = Vec::new();
+    walk(raw, 0..end, body_start, 0, &mut parts);
+    parts
+}
+
+fn walk(raw: &[u8], whole: Range<usize>, body_start: usize, depth: usize, out: &mut Vec<Part>) {
+    let headers = part_headers(&raw[whole.start..body_start]);
+    let body = body_start..whole.end;
+    let ctype = headers.content_type.as_ref();
+    let main = ctype.map_or("text", |c| c.ctype());
+    let boundary = ctype.and_then(|c| c.attribute("boundary"));
+    if main.eq_ignore_ascii_case("multipart")
+        && depth < MAX_DEPTH
+        && let Some(boundary) = boundary
+    {
+        for child in split_multipart(raw, body, boundary.as_bytes()) {
+            let child_body = bytes::body_start(&raw[child.clone()]).map_or(child.end, |b| child.start + b);
+            walk(raw, child, child_body, depth + 1, out);
+        }
+        return;
+    }
+    let sub = ctype.and_then(|c| c.subtype()).unwrap_or("plain");
+    let is_text =
+        main.eq_ignore_ascii_case("text") && (sub.eq_ignore_ascii_case("plain") || sub.eq_ignore_ascii_case("html"));
+    let name = headers
+        .disposition
+        .as_ref()
+        .and_then(|d| d.attribute("filename"))
+        .or_else(|| ctype.and_then(|c| c.attribute("name")))
+        .map(str::to_owned);
+    let is_attachment = headers.disposition.as_ref().is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
+    let kind = if is_text && !is_attachment && name.is_none() {
+        PartKind::Text
+    } else {
+        let size = encoded_size(&raw[body.clone()], headers.base64);
+        PartKind::Attachment { name, size }
+    };
+    out.push(Part { whole, body, kind });
+}
+
+/// The byte ranges of the parts between `--boundary` delimiter lines. The line break
+/// before a delimiter belongs to the delimiter (RFC 2046 5.1.1).
+fn split_multipart(raw: &[u8], body: Range<usize>, boundary: &[u8]) -> Vec<Range<usize>> {
+    let mut delimiter = Vec::with_capacity(boundary.len() + 2);
+    delimiter.extend_from_slice(b"--");
+    delimiter.extend_from_slice(boundary);
+    let finder = memchr::memmem::Finder::new(&delimiter);
+    let region = &raw[body.clone()];
+    let mut parts = Vec::new();
+    let mut open: Option<usize> = None;
+    for pos in finder.find_iter(region) {
+        let abs = body.start + pos;
+        let after = abs + delimiter.len();
+        // A delimiter starts a line and ends with `--` or the line (RFC 2046 5.1.1):
+        // `--b1` must not match `--b10`.
+        let rest_of_line = &raw[after..memchr::memchr(b'\n', &raw[after..body.end]).map_or(body.end, |p| after + p)];
+        if (pos > 0 && region[pos - 1] != b'\n')
+            || !(rest_of_line.starts_with(b"--") || rest_of_line.iter().all(u8::is_ascii_whitespace))
+        {
+            continue;
+        }
+        if let Some(start) = open.take() {
+            let mut end = abs;
+            if end > start && raw[end - 1] == b'\n' {
+                end -= 1;
+                if end > start && raw[end - 1] == b'\r' {
+                    end -= 1;
+                }
+            }
+            parts.push(start..end.max(start));
+        }
+        if rest_of_line.starts_with(b"--") {
+            return parts;
+        }
+        let next_line = memchr::memchr(b'\n', &raw[after..body.end]).map_or(body.end, |p| after + p + 1);
+        open = Some(next_line);
+    }
+    // An unclosed multipart: the last part runs to the end of the message.
+    if let Some(start) = open {
+        parts.push(start..body.end);
+    }
+    parts
+}
+
+/// The decoded size of a part, from its encoded bytes: base64 carries 6 bits a
+/// character; other encodings are taken as their length less the final line break.
+fn encoded_size(body: &[u8], base64: bool) -> u64 {
+    if base64 {
+        let chars = body.iter().filter(|b| b.is_ascii_alphanumeric() || **b == b'+' || **b == b'/').count() as u64;
+        chars * 6 / 8
+    } else {
+        let trimmed = body.strip_suffix(b"\n").unwrap_or(body);
+        trimmed.strip_suffix(b"\r").unwrap_or(trimmed).len() as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(raw: &[u8]) -> Vec<Part> {
+        let b = bytes::body_start(raw).unwrap();
+        leaf_parts(raw, b, raw.len())
+    }
+
+    const MIXED: &[u8] = b"Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n\
+preamble\r\n--XX\r\nContent-Type: text/plain\r\n\r\nHello\r\n--XX\r\n\
+Content-Type: application/pdf; name=\"r.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+QUJDRA==\r\n--XX--\r\nepilogue\r\n";
+
+    #[test]
+    fn finds_text_and_attachment_without_decoding() {
+        let p = parts(MIXED);
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].kind, PartKind::Text);
+        assert_eq!(&MIXED[p[0].body.clone()], b"Hello");
+        assert_eq!(p[1].kind, PartKind::Attachment { name: Some("r.pdf".into()), size: 4 });
+    }
+
+    #[test]
+    fn single_part_message_is_its_own_leaf() {
+        let raw = b"Subject: x\n\nbody\n";
+        let p = parts(raw);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].kind, PartKind::Text);
+    }
+
+    #[test]
+    fn unclosed_multipart_keeps_last_part() {
+        let raw = b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\ntext\n--b\nContent-Disposition: attachment; filename=a.exe\n\nMZ";
+        let p = parts(raw);
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[1].kind, PartKind::Attachment { name: Some("a.exe".into()), size: 2 });
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let mut raw = Vec::new();
+        for i in 0..200 {
+            raw.extend_from_slice(format!("Content-Type: multipart/mixed; boundary=b{i}\n\n--b{i}\n").as_bytes());
+        }
+        raw.extend_from_slice(b"\nleaf\n");
+        let p = parts(&raw);
+        assert_eq!(p.len(), 1);
+    }
+}

@@ -1,0 +1,271 @@
+//! `MessageView`: one message's raw bytes and what the rules read from them, each piece
+//! computed on first use. Headers are parsed up front (cheap); MIME structure and text
+//! parts only when a rule asks, and attachments are never decoded.
+
+pub mod bytes;
+pub mod headers;
+pub mod mime;
+
+use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::ops::Range;
+
+use mail_parser::{Address, HeaderValue, MessageParser, PartType};
+
+pub use headers::{HeaderField, Headers};
+pub use mime::{Part, PartKind};
+
+/// One address of an address-list header, with where it stands in the raw bytes.
+#[derive(Debug, Clone)]
+pub struct Mailbox {
+    /// Empty when the entry has no address at all (a bare phrase).
+    pub address: String,
+    pub name: Option<String>,
+    pub span: Range<usize>,
+    /// The whole header value it came from.
+    pub field_span: Range<usize>,
+}
+
+/// A decoded `text/plain` or `text/html` part.
+#[derive(Debug)]
+pub struct TextBody {
+    pub text: String,
+    pub span: Range<usize>,
+    /// The decoded text is byte-for-byte the raw body (no transfer or charset decoding).
+    pub exact: bool,
+}
+
+pub struct MessageView<'m> {
+    raw: &'m [u8],
+    size: usize,
+    headers: Option<Headers<'m>>,
+    body_start: usize,
+    parts: OnceCell<Vec<Part>>,
+    texts: OnceCell<Vec<TextBody>>,
+}
+
+impl<'m> MessageView<'m> {
+    /// `buffer` holds the message in its first `size` bytes; see [`parse_buffer`].
+    pub fn new(buffer: &'m [u8], size: usize) -> Self {
+        let raw = &buffer[..size];
+        let headers = looks_like_message(raw).then(|| Headers::parse(buffer, size)).flatten();
+        let body_start = bytes::body_start(raw).unwrap_or(size);
+        MessageView { raw, size, headers, body_start, parts: OnceCell::new(), texts: OnceCell::new() }
+    }
+
+    pub fn raw(&self) -> &'m [u8] {
+        self.raw
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// `None` when the file is not an RFC 5322 message at all.
+    pub fn headers(&self) -> Option<&Headers<'m>> {
+        self.headers.as_ref()
+    }
+
+    pub fn header_block(&self) -> Range<usize> {
+        0..self.body_start
+    }
+
+    /// Every mailbox of every `name` header, groups flattened, in order.
+    pub fn mailboxes(&self, name: &str) -> Vec<Mailbox> {
+        let Some(headers) = &self.headers else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for field in headers.all(name) {
+            let span = field.value_span.clone();
+            let mut cursor = span.start;
+            let mut push = |addr: Option<&str>, name: Option<&str>| {
+                let address = addr.map(str::trim).unwrap_or("").to_owned();
+                let found = bytes::find_ignore_case(&self.raw[cursor..span.end], address.as_bytes());
+                let at = match found {
+                    Some(p) => {
+                        let at = cursor + p..cursor + p + address.len();
+                        cursor = at.end;
+                        at
+                    }
+                    None => span.clone(),
+                };
+                out.push(Mailbox { address, name: name.map(str::to_owned), span: at, field_span: span.clone() });
+            };
+            match &field.value {
+                HeaderValue::Address(Address::List(list)) => {
+                    list.iter().for_each(|a| push(a.address.as_deref(), a.name.as_deref()))
+                }
+                HeaderValue::Address(Address::Group(groups)) => groups
+                    .iter()
+                    .flat_map(|g| g.addresses.iter())
+                    .for_each(|a| push(a.address.as_deref(), a.name.as_deref())),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The decoded Subject, with the span of its raw value.
+    pub fn subject(&self) -> Option<(Cow<'_, str>, Range<usize>)> {
+        let field = self.headers.as_ref()?.first("Subject")?;
+        let (raw_text, span) = headers::raw_value(self.raw, field);
+        match &field.value {
+            HeaderValue::Text(t) => Some((Cow::Borrowed(t.as_ref()), span)),
+            _ => Some((raw_text, span)),
+        }
+    }
+
+    /// The Date header as seconds since the epoch (UTC), when it parses.
+    pub fn date(&self) -> Option<i64> {
+        match &self.headers.as_ref()?.first("Date")?.value {
+            HeaderValue::DateTime(d) if d.is_valid() => Some(d.to_timestamp()),
+            _ => None,
+        }
+    }
+
+    pub fn leaf_parts(&self) -> &[Part] {
+        self.parts.get_or_init(|| {
+            if self.headers.is_none() {
+                return Vec::new();
+            }
+            mime::leaf_parts(self.raw, self.body_start, self.size)
+        })
+    }
+
+    /// The decoded text parts. Decodes each one part in isolation, so attachments
+    /// beside them are never touched.
+    pub fn text_bodies(&self) -> &[TextBody] {
+        self.texts.get_or_init(|| {
+            self.leaf_parts()
+                .iter()
+                .filter(|p| p.kind == PartKind::Text)
+                .filter_map(|p| {
+                    let message = MessageParser::new().parse(&self.raw[p.whole.clone()])?;
+                    let text = match message.parts.into_iter().next()?.body {
+                        PartType::Text(t) | PartType::Html(t) => t.into_owned(),
+                        _ => return None,
+                    };
+                    let exact = text.as_bytes() == &self.raw[p.body.clone()];
+                    Some(TextBody { text, span: p.body.clone(), exact })
+                })
+                .collect()
+        })
+    }
+
+    /// Where `needle` (text decoded from `region`) stands in the raw bytes: the first
+    /// occurrence inside `region`, else the region's first line, so a label never
+    /// covers a whole body.
+    pub fn locate(&self, region: Range<usize>, needle: &str) -> Range<usize> {
+        let region = region.start.min(self.size)..region.end.min(self.size);
+        if let Some(p) = memchr::memmem::find(&self.raw[region.clone()], needle.as_bytes())
+            && !needle.is_empty()
+        {
+            return region.start + p..region.start + p + needle.len();
+        }
+        let first_line_end = memchr::memchr(b'\n', &self.raw[region.clone()]).map_or(region.end, |p| region.start + p);
+        let end = if first_line_end > region.start && self.raw[first_line_end - 1] == b'\r' {
+            first_line_end - 1
+        } else {
+            first_line_end
+        };
+        region.start..end.max(region.start)
+    }
+}
+
+impl MessageView<'_> {
+    /// Why the file is not a message (when `headers()` is `None`), in words.
+    pub fn why_not_a_message(&self) -> &'static str {
+        let first = &self.raw[..memchr::memchr(b'\n', self.raw).unwrap_or(self.size)];
+        if self.raw.is_empty() {
+            "the file is empty"
+        } else if memchr::memchr(0, &self.raw[..self.size.min(1024)]).is_some() {
+            "it holds binary data"
+        } else if first.iter().all(u8::is_ascii_whitespace) {
+            "its first line is blank, so it has no header fields"
+        } else if !looks_like_message(self.raw) {
+            "its first line is not a header field (`Name: value`)"
+        } else {
+            "no header field could be read"
+        }
+    }
+}
+
+/// An RFC 5322 message starts with a header field (`name:`); tolerate an mbox-style
+/// `From ` envelope line before it. Anything else (empty, binary, prose) is not one.
+fn looks_like_message(raw: &[u8]) -> bool {
+    let first_line_end = memchr::memchr(b'\n', raw).unwrap_or(raw.len());
+    let first = &raw[..first_line_end];
+    if first.starts_with(b"From ") {
+        return true;
+    }
+    let Some(colon) = memchr::memchr(b':', first) else {
+        return false;
+    };
+    let name = first[..colon].trim_ascii_end();
+    !name.is_empty() && name.iter().all(|b| b.is_ascii_graphic() && *b != b':')
+}
+
+/// Reads a message for parsing. mail-parser 0.11 drops the value of a last header that
+/// has no line break, so a header-only message without one gets a `\n` appended; the
+/// returned size is the message's own length, which every span stays within.
+pub fn parse_buffer(mut bytes: Vec<u8>) -> (Vec<u8>, usize) {
+    let size = bytes.len();
+    if !bytes.ends_with(b"\n") && bytes::body_start(&bytes).is_none() {
+        bytes.push(b'\n');
+    }
+    (bytes, size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(raw: &[u8]) -> (Vec<u8>, usize) {
+        parse_buffer(raw.to_vec())
+    }
+
+    #[test]
+    fn last_header_without_line_break_keeps_its_value() {
+        let (buf, size) = view(b"From: a@nhs.net\nSubject: hello");
+        let v = MessageView::new(&buf, size);
+        assert_eq!(v.subject().unwrap().0, "hello");
+        assert_eq!(&buf[v.subject().unwrap().1], b"hello");
+    }
+
+    #[test]
+    fn mailbox_spans_point_at_each_address() {
+        let raw = b"To: \"Smith, J\" <j@nhs.net>, k@NHS.net\n\n";
+        let v = MessageView::new(raw, raw.len());
+        let m = v.mailboxes("To");
+        assert_eq!(m.len(), 2);
+        assert_eq!(&raw[m[0].span.clone()], b"j@nhs.net");
+        assert_eq!(&raw[m[1].span.clone()], b"k@NHS.net");
+        assert_eq!(m[0].name.as_deref(), Some("Smith, J"));
+    }
+
+    #[test]
+    fn group_members_are_mailboxes() {
+        let raw = b"To: Team: a@nhs.net, b@nhs.net;, c@nhs.net\n\n";
+        let v = MessageView::new(raw, raw.len());
+        let got: Vec<_> = v.mailboxes("To").into_iter().map(|m| m.address).collect();
+        assert_eq!(got, ["a@nhs.net", "b@nhs.net", "c@nhs.net"]);
+    }
+
+    #[test]
+    fn not_a_message() {
+        for raw in [&b""[..], b"\x00\x01\x02binary", b"just some prose\nmore\n"] {
+            assert!(MessageView::new(raw, raw.len()).headers().is_none());
+        }
+    }
+
+    #[test]
+    fn decodes_only_text_parts() {
+        let raw = b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\naMOpbGxv\n--b\nContent-Type: application/octet-stream\n\nxx\n--b--\n";
+        let v = MessageView::new(raw, raw.len());
+        let t = v.text_bodies();
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].text, "héllo");
+        assert!(!t[0].exact);
+    }
+}

@@ -1,0 +1,78 @@
+//! Entry point: parse the command line, run a command, map the outcome to an exit
+//! code (0 clean, 1 findings at or above --fail-on, 2 usage, config or rule errors).
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use nhsmail_lint::cli::{Cli, Command, Format};
+use nhsmail_lint::{check, explain, settings};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(Failure::Report(report)) => {
+            eprintln!("{report:?}");
+            ExitCode::from(2)
+        }
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(Failure::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Io(e)) => {
+            eprintln!("nhsmail-lint: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+enum Failure {
+    Report(miette::Report),
+    Io(io::Error),
+}
+
+impl From<miette::Report> for Failure {
+    fn from(r: miette::Report) -> Self {
+        Failure::Report(r)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    match cli.command {
+        Command::Check(args) => {
+            let settings = settings::Settings::from_args(args)?;
+            let failed = check::run(&settings)?;
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Rules(args) => {
+            let loaded = settings::load(&args.sources, None)?;
+            let text = match args.format {
+                Format::Human => explain::rules_table(&loaded.rules),
+                Format::Json => explain::rules_json(&loaded.rules),
+            };
+            io::stdout().write_all(text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain(args) => {
+            let loaded = settings::load(&args.sources, None)?;
+            match explain::explain(&loaded.rules, &args.id) {
+                Some(text) => {
+                    io::stdout().write_all(text.as_bytes())?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => Err(miette::miette!(
+                    code = "unknown-rule",
+                    help = "`nhsmail-lint rules` lists the rule ids",
+                    "no rule has the id `{}`",
+                    args.id
+                )
+                .into()),
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! The JSON format: one document, the contract CI and auditors rely on (README, "JSON
+//! format"). Every input file appears, clean ones with an empty list.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Late, Reporter, Summary};
+use crate::diagnostic::Located;
+use crate::scan::FileReport;
+
+#[derive(Serialize)]
+struct File {
+    path: String,
+    diagnostics: Vec<Located>,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    files: Vec<File>,
+    summary: &'a Summary,
+    notes: &'a [String],
+}
+
+pub struct Json {
+    out: Box<dyn Write>,
+    files: Vec<File>,
+}
+
+impl Json {
+    pub fn new(out: Box<dyn Write>) -> Self {
+        Json { out, files: Vec::new() }
+    }
+}
+
+impl Reporter for Json {
+    fn file(&mut self, _index: usize, report: FileReport) -> io::Result<()> {
+        self.files.push(File { path: report.path.display().to_string(), diagnostics: report.diagnostics });
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>, late: Vec<Late>, summary: &Summary, notes: &[String]) -> io::Result<()> {
+        for file in late {
+            if let Some(entry) = self.files.get_mut(file.index) {
+                entry.diagnostics.extend(file.diagnostics);
+                entry.diagnostics.sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
+            }
+        }
+        let document = Document { files: std::mem::take(&mut self.files), summary, notes };
+        serde_json::to_writer(&mut self.out, &document)?;
+        writeln!(self.out)?;
+        self.out.flush()
+    }
+}

@@ -1,0 +1,272 @@
+//! Field selectors: the names rules use (`subject`, `from.address`, `header.X-Trust-Id`,
+//! ...) and how each one reads its values out of a `MessageView`. A value carries the
+//! byte span it came from, so diagnostics point at the bytes that broke the rule.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::ops::Range;
+
+use crate::mail::{Mailbox, MessageView, PartKind, bytes, headers};
+
+/// What a field's values are, which decides the operators that make sense on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    /// Addresses and domains compare case-insensitively.
+    Address,
+    Number,
+    /// A number of bytes: limits may be written `35MiB`.
+    Size,
+    /// Only `present` / `absent` apply.
+    Presence,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field {
+    Subject,
+    Addresses(&'static [&'static str]),
+    DisplayNames(&'static str),
+    /// How many mailboxes the headers name; `distinct` counts each address once.
+    Count {
+        headers: &'static [&'static str],
+        distinct: bool,
+    },
+    ReplyAddress,
+    RecipientDomains,
+    Header(String),
+    Date,
+    BodyText,
+    AttachmentNames,
+    AttachmentSizes,
+    MessageSize,
+    MessageHeaders,
+    LineLength,
+}
+
+const FROM: &[&str] = &["From"];
+const SENDER: &[&str] = &["Sender"];
+const REPLY_TO: &[&str] = &["Reply-To"];
+const TO: &[&str] = &["To"];
+const CC: &[&str] = &["Cc"];
+const BCC: &[&str] = &["Bcc"];
+const TO_CC: &[&str] = &["To", "Cc"];
+const RECIPIENTS: &[&str] = &["To", "Cc", "Bcc"];
+
+/// Every selector name with a one-line description, for `rules/README.md` and errors.
+pub const CATALOGUE: &[(&str, &str)] = &[
+    ("subject", "the decoded Subject"),
+    ("from.address", "each From address"),
+    ("from.name", "each From display name, RFC 2047 decoded"),
+    ("from.count", "how many mailboxes From names"),
+    ("sender.address", "the Sender address"),
+    ("reply_to.address", "each Reply-To entry (empty when an entry has no address)"),
+    ("reply_address", "where replies go: the Reply-To addresses, else the From addresses"),
+    ("to.address / cc.address / bcc.address", "each address of that header"),
+    ("to_cc.address", "each To and Cc address"),
+    ("recipients", "each To, Cc and Bcc address, group members included"),
+    ("recipients.count", "distinct recipient addresses (case-insensitive)"),
+    ("recipients.domain", "the domain of each recipient"),
+    ("header.<Name>", "each raw value of that header, folds flattened, trimmed"),
+    ("date", "the raw Date value"),
+    ("body.text", "each decoded text/plain and text/html part"),
+    ("attachments.name", "each attachment's file name"),
+    ("attachments.size", "each attachment's decoded size in bytes, from its encoded length"),
+    ("message.size", "the raw message size in bytes"),
+    ("message.headers", "the header block (present unless the file is not a message)"),
+    ("line.length", "the length of each physical line in octets, without CR LF"),
+];
+
+impl Field {
+    pub fn parse(name: &str) -> Option<Field> {
+        if let Some(header) = name.strip_prefix("header.") {
+            let valid = !header.is_empty() && header.bytes().all(|b| b.is_ascii_graphic() && b != b':');
+            return valid.then(|| Field::Header(header.to_owned()));
+        }
+        Some(match name {
+            "subject" => Field::Subject,
+            "from.address" => Field::Addresses(FROM),
+            "from.name" => Field::DisplayNames("From"),
+            "from.count" => Field::Count { headers: FROM, distinct: false },
+            "sender.address" => Field::Addresses(SENDER),
+            "reply_to.address" => Field::Addresses(REPLY_TO),
+            "reply_address" => Field::ReplyAddress,
+            "to.address" => Field::Addresses(TO),
+            "cc.address" => Field::Addresses(CC),
+            "bcc.address" => Field::Addresses(BCC),
+            "to_cc.address" => Field::Addresses(TO_CC),
+            "recipients" => Field::Addresses(RECIPIENTS),
+            "recipients.count" => Field::Count { headers: RECIPIENTS, distinct: true },
+            "recipients.domain" => Field::RecipientDomains,
+            "date" => Field::Date,
+            "body.text" => Field::BodyText,
+            "attachments.name" => Field::AttachmentNames,
+            "attachments.size" => Field::AttachmentSizes,
+            "message.size" => Field::MessageSize,
+            "message.headers" => Field::MessageHeaders,
+            "line.length" => Field::LineLength,
+            _ => return None,
+        })
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self {
+            Field::Addresses(_) | Field::ReplyAddress | Field::RecipientDomains => Kind::Address,
+            Field::Count { .. } | Field::LineLength => Kind::Number,
+            Field::MessageSize | Field::AttachmentSizes => Kind::Size,
+            Field::MessageHeaders => Kind::Presence,
+            _ => Kind::Text,
+        }
+    }
+
+    /// Whether the field reads the header block, so cannot apply to a file that is not
+    /// a message at all.
+    pub fn needs_headers(&self) -> bool {
+        !matches!(self, Field::MessageSize | Field::MessageHeaders | Field::LineLength)
+    }
+
+    /// Where to point, and what to say as `{{value}}`, when the field has no value at all.
+    pub fn missing(&self, view: &MessageView<'_>) -> (Range<usize>, String) {
+        match self {
+            Field::MessageHeaders => {
+                let first_line = bytes::lines(view.raw()).next().unwrap_or(0..0);
+                (first_line.start..first_line.end.min(200), view.why_not_a_message().to_owned())
+            }
+            _ => (0..0, String::new()),
+        }
+    }
+
+    /// Calls `f` with each value of the field in `view`.
+    pub fn for_each(&self, view: &MessageView<'_>, f: &mut dyn FnMut(Value<'_>)) {
+        match self {
+            Field::Subject => {
+                if let Some((text, span)) = view.subject() {
+                    let exact = text.as_bytes() == &view.raw()[span.clone()];
+                    f(Value::text(text, span, exact));
+                }
+            }
+            Field::Addresses(names) => {
+                names.iter().flat_map(|n| view.mailboxes(n)).for_each(|m| f(address(&m)));
+            }
+            Field::ReplyAddress => {
+                let reply_to = view.mailboxes("Reply-To");
+                let has_reply_to = view.headers().is_some_and(|h| h.first("Reply-To").is_some());
+                let boxes = if has_reply_to { reply_to } else { view.mailboxes("From") };
+                boxes.iter().for_each(|m| f(address(m)));
+            }
+            Field::DisplayNames(name) => {
+                for m in view.mailboxes(name) {
+                    let name = m.name.as_deref().map(str::trim).unwrap_or("");
+                    let span =
+                        if name.is_empty() { m.field_span.clone() } else { view.locate(m.field_span.clone(), name) };
+                    let exact = view.raw().get(span.clone()) == Some(name.as_bytes());
+                    f(Value::text(Cow::Owned(name.to_owned()), span, exact));
+                }
+            }
+            Field::Count { headers, distinct } => {
+                let boxes: Vec<Mailbox> = headers.iter().flat_map(|n| view.mailboxes(n)).collect();
+                let Some(first) = boxes.first() else {
+                    if view.headers().is_some() {
+                        f(Value::number(0, 0..0));
+                    }
+                    return;
+                };
+                let count = if *distinct {
+                    boxes.iter().map(|m| m.address.to_ascii_lowercase()).collect::<HashSet<_>>().len()
+                } else {
+                    boxes.len()
+                };
+                f(Value::number(count as u64, first.field_span.clone()));
+            }
+            Field::RecipientDomains => {
+                for m in RECIPIENTS.iter().flat_map(|n| view.mailboxes(n)) {
+                    if let Some((_, domain)) = m.address.rsplit_once('@') {
+                        let span = m.span.end - domain.len().min(m.span.len())..m.span.end;
+                        f(Value::text(Cow::Owned(domain.to_owned()), span, true));
+                    }
+                }
+            }
+            Field::Header(name) => {
+                let Some(headers) = view.headers() else { return };
+                for field in headers.all(name) {
+                    let (text, span) = headers::raw_value(view.raw(), field);
+                    f(Value::text(text, span, true));
+                }
+            }
+            Field::Date => Field::Header("Date".into()).for_each(view, f),
+            Field::BodyText => {
+                for body in view.text_bodies() {
+                    f(Value::text(Cow::Borrowed(&body.text), body.span.clone(), body.exact));
+                }
+            }
+            Field::AttachmentNames | Field::AttachmentSizes => {
+                for part in view.leaf_parts() {
+                    let PartKind::Attachment { name, size } = &part.kind else {
+                        continue;
+                    };
+                    let span = view.locate(part.whole.start..part.body.start, name.as_deref().unwrap_or(""));
+                    if *self == Field::AttachmentSizes {
+                        f(Value::number(*size, span));
+                    } else if let Some(name) = name {
+                        let exact = view.raw().get(span.clone()) == Some(name.as_bytes());
+                        f(Value::text(Cow::Borrowed(name), span, exact));
+                    }
+                }
+            }
+            Field::MessageSize => f(Value::number(view.size() as u64, 0..0)),
+            Field::MessageHeaders => {
+                if view.headers().is_some() {
+                    f(Value::text(Cow::Borrowed(""), view.header_block(), true));
+                }
+            }
+            Field::LineLength => {
+                for line in bytes::lines(view.raw()) {
+                    f(Value::number(line.len() as u64, line));
+                }
+            }
+        }
+    }
+}
+
+fn address(m: &Mailbox) -> Value<'static> {
+    Value::text(Cow::Owned(m.address.clone()), m.span.clone(), true)
+}
+
+/// One value of a field in one message.
+#[derive(Debug, Clone)]
+pub struct Value<'a> {
+    pub text: Cow<'a, str>,
+    pub number: Option<u64>,
+    pub span: Range<usize>,
+    /// `text` is byte-for-byte what stands at `span`, so offsets into it are offsets
+    /// into the message.
+    pub exact: bool,
+}
+
+impl<'a> Value<'a> {
+    pub fn text(text: Cow<'a, str>, span: Range<usize>, exact: bool) -> Self {
+        Value { text, number: None, span, exact }
+    }
+
+    pub fn number(n: u64, span: Range<usize>) -> Self {
+        Value { text: Cow::Borrowed(""), number: Some(n), span, exact: false }
+    }
+
+    /// How the value reads in a message.
+    pub fn display(&self) -> String {
+        match self.number {
+            Some(n) => n.to_string(),
+            None => self.text.to_string(),
+        }
+    }
+
+    /// The span in the message of `range`, a byte range of `text`.
+    pub fn sub_span(&self, view: &MessageView<'_>, range: Range<usize>) -> Range<usize> {
+        if range.start == 0 && range.end == self.text.len() {
+            return self.span.clone();
+        }
+        if self.exact {
+            return self.span.start + range.start..self.span.start + range.end;
+        }
+        view.locate(self.span.clone(), &self.text[range])
+    }
+}

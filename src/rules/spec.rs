@@ -1,0 +1,138 @@
+//! The rule-pack YAML schema as plain serde structs (`deny_unknown_fields` throughout).
+//! Nothing here is checked beyond its shape; `compile` gives it meaning. Values that a
+//! later check may reject carry their source location (`Spanned`).
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::Severity;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackSpec {
+    pub rules: Vec<RuleSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub id: Spanned<String>,
+    pub severity: Severity,
+    pub summary: String,
+    pub message: Spanned<String>,
+    pub help: Option<Spanned<String>>,
+    /// Short text under the highlighted bytes.
+    pub label: Option<String>,
+    #[serde(default)]
+    pub scope: Scope,
+    /// Templates still hold placeholders and lack per-send headers: `check --template`
+    /// skips rules that set this.
+    #[serde(default)]
+    pub skip_in_templates: bool,
+    #[serde(default)]
+    pub when: Vec<ConditionSpec>,
+    #[serde(default)]
+    pub require: Vec<ConditionSpec>,
+    pub corpus: Option<Spanned<CorpusSpec>>,
+    #[serde(default)]
+    pub docs: DocsSpec,
+}
+
+#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    #[default]
+    Message,
+    Corpus,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct DocsSpec {
+    pub what: Option<String>,
+    pub why: Option<String>,
+    pub example: Option<String>,
+    pub source: Option<String>,
+}
+
+/// `field` plus exactly one operator, and optionally a message of its own (rules with
+/// several requirements say which one failed).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionSpec {
+    pub field: Spanned<String>,
+    pub message: Option<Spanned<String>>,
+    pub equals: Option<Spanned<String>>,
+    pub not_equals: Option<Spanned<String>>,
+    pub matches: Option<Spanned<String>>,
+    pub not_matches: Option<Spanned<String>>,
+    pub max: Option<Spanned<Scalar>>,
+    pub min: Option<Spanned<Scalar>>,
+    pub present: Option<Spanned<bool>>,
+    pub absent: Option<Spanned<bool>>,
+    pub one_of: Option<Spanned<TextOrList>>,
+    pub not_one_of: Option<Spanned<TextOrList>>,
+    pub contains: Option<Spanned<String>>,
+    pub not_contains: Option<Spanned<String>>,
+}
+
+/// The one operator of a condition, once taken out of `ConditionSpec`.
+pub enum OperatorSpec {
+    Equals(Spanned<String>),
+    NotEquals(Spanned<String>),
+    Matches(Spanned<String>),
+    NotMatches(Spanned<String>),
+    Max(Spanned<Scalar>),
+    Min(Spanned<Scalar>),
+    Present(Spanned<bool>),
+    Absent(Spanned<bool>),
+    OneOf(Spanned<TextOrList>),
+    NotOneOf(Spanned<TextOrList>),
+    Contains(Spanned<String>),
+    NotContains(Spanned<String>),
+}
+
+impl ConditionSpec {
+    /// Every operator written in this condition, with its key.
+    pub fn operators(&mut self) -> Vec<(&'static str, OperatorSpec)> {
+        let mut out = Vec::new();
+        let mut take = |key, op: Option<OperatorSpec>| out.extend(op.map(|o| (key, o)));
+        take("equals", self.equals.take().map(OperatorSpec::Equals));
+        take("not_equals", self.not_equals.take().map(OperatorSpec::NotEquals));
+        take("matches", self.matches.take().map(OperatorSpec::Matches));
+        take("not_matches", self.not_matches.take().map(OperatorSpec::NotMatches));
+        take("max", self.max.take().map(OperatorSpec::Max));
+        take("min", self.min.take().map(OperatorSpec::Min));
+        take("present", self.present.take().map(OperatorSpec::Present));
+        take("absent", self.absent.take().map(OperatorSpec::Absent));
+        take("one_of", self.one_of.take().map(OperatorSpec::OneOf));
+        take("not_one_of", self.not_one_of.take().map(OperatorSpec::NotOneOf));
+        take("contains", self.contains.take().map(OperatorSpec::Contains));
+        take("not_contains", self.not_contains.take().map(OperatorSpec::NotContains));
+        out
+    }
+}
+
+/// A distribution-list style check over the whole corpus: messages sharing a key
+/// must be dated at least `min_interval` apart.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorpusSpec {
+    pub group_by: Spanned<String>,
+    pub only: Option<Spanned<TextOrList>>,
+    pub min_interval: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum Scalar {
+    Number(u64),
+    Text(String),
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum TextOrList {
+    Text(String),
+    List(Vec<String>),
+}

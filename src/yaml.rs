@@ -1,0 +1,65 @@
+//! Loading the YAML files a user writes (rule packs, the config file) and reporting
+//! their errors as miette diagnostics that point at the offending spot.
+
+use std::sync::Arc;
+
+use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report, SourceSpan};
+use serde::de::DeserializeOwned;
+use serde_saphyr::{Location, Spanned};
+
+/// A YAML document with the name it is reported under.
+#[derive(Clone)]
+pub struct YamlSource {
+    pub name: String,
+    pub text: Arc<str>,
+}
+
+impl YamlSource {
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        YamlSource { name: name.into(), text: text.into() }
+    }
+
+    pub fn read(path: &std::path::Path) -> Result<Self, Report> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| miette::miette!(code = "config-unreadable", "cannot read {}: {e}", path.display()))?;
+        Ok(Self::new(path.display().to_string(), text))
+    }
+
+    /// Deserialises the document; syntax errors, unknown keys and wrong types come back
+    /// pointing into it. The parser's default budget refuses alias bombs.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Report> {
+        serde_saphyr::from_str(&self.text)
+            .map_err(|e| serde_saphyr::miette::to_miette_report(&e, &self.text, &self.name))
+    }
+
+    /// A semantic error (valid YAML, invalid meaning) at `location`.
+    pub fn error(&self, location: &Location, message: impl Into<String>, help: Option<String>) -> Report {
+        let mut diag = MietteDiagnostic::new(message).with_code("invalid-yaml-value");
+        if let Some(span) = self.span(location) {
+            diag = diag.with_label(LabeledSpan::underline(span));
+        }
+        if let Some(help) = help {
+            diag = diag.with_help(help);
+        }
+        Report::new(diag).with_source_code(NamedSource::new(self.name.clone(), self.text.clone()))
+    }
+
+    pub fn error_at<T>(&self, value: &Spanned<T>, message: impl Into<String>) -> Report {
+        self.error(&value.referenced, message, None)
+    }
+
+    fn span(&self, location: &Location) -> Option<SourceSpan> {
+        if *location == Location::UNKNOWN {
+            return None;
+        }
+        let span = location.span();
+        if let (Some(offset), Some(len)) = (span.byte_offset(), span.byte_len()) {
+            return Some(SourceSpan::new((offset as usize).into(), len as usize));
+        }
+        // Fall back to the line and column when the parser gave no byte offsets.
+        let line_start: usize =
+            self.text.split_inclusive('\n').take(location.line().saturating_sub(1) as usize).map(str::len).sum();
+        let offset = line_start + location.column().saturating_sub(1) as usize;
+        Some(SourceSpan::new(offset.min(self.text.len()).into(), 1))
+    }
+}
