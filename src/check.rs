@@ -42,7 +42,9 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
     failure?;
 
     let mut by_file: BTreeMap<usize, Vec<_>> = BTreeMap::new();
-    for (index, diagnostic) in engine::evaluate_corpus(&settings.rules, facts) {
+    for (index, diagnostic) in engine::evaluate_corpus(&settings.rules, facts, &|i| {
+        fact_paths.get(&i).map(|p| p.display().to_string()).unwrap_or_default()
+    }) {
         by_file.entry(index).or_default().push(diagnostic);
     }
     let mut late = Vec::new();

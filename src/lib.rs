@@ -8,6 +8,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod explain;
 pub mod functions;
+pub mod isolate;
 pub mod mail;
 pub mod report;
 pub mod rules;

@@ -6,14 +6,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use nhsmail_lint::cli::{Cli, Command, Format};
-use nhsmail_lint::{check, explain, settings};
+use nhsmail_lint::{check, explain, isolate, settings};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         Err(Failure::Report(report)) => {
-            eprintln!("{report:?}");
+            // miette panics laying out labels past column 65,535 (a YAML file with one
+            // enormous line): then print the message alone.
+            let text = isolate::catch(|| format!("{report:?}")).unwrap_or_else(|_| format!("Error: {report}"));
+            eprintln!("{text}");
             ExitCode::from(2)
         }
         // A closed pipe (`| head`) is not an error worth a message.

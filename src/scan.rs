@@ -89,17 +89,11 @@ pub fn run(
 /// A bug that panics on one file must not lose the rest of the scan: it becomes an
 /// `internal-error` diagnostic on that file.
 fn isolated(settings: &Settings, render: Option<&Renderer<'_>>, path: PathBuf) -> FileReport {
-    let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_file(settings, render, path.clone())));
-    attempt.unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
+    crate::isolate::catch(|| check_file(settings, render, path.clone())).unwrap_or_else(|panic| {
         let diagnostic = Diagnostic {
             rule: "internal-error".into(),
             severity: Severity::Error,
-            message: format!("nhsmail-lint failed on this file: {what}"),
+            message: format!("nhsmail-lint failed on this file: {panic}"),
             help: Some("This is a bug in nhsmail-lint; please report it with the file if you can share it.".into()),
             label: None,
             span: 0..0,

@@ -28,8 +28,19 @@ impl YamlSource {
     /// Deserialises the document; syntax errors, unknown keys and wrong types come back
     /// pointing into it. The parser's default budget refuses alias bombs.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Report> {
-        serde_saphyr::from_str(&self.text)
-            .map_err(|e| serde_saphyr::miette::to_miette_report(&e, &self.text, &self.name))
+        serde_saphyr::from_str(&self.text).map_err(|e| {
+            // A snippet of an enormous line is no help (and past column 65,535 miette
+            // cannot draw it): say where, in words.
+            if self.text.lines().any(|l| l.len() > 4096) {
+                let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+                let options = serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off };
+                let message = e.render_with_options(options);
+                return miette::miette!(code = "invalid-yaml", "{}:{line}:{column}: {message}", self.name);
+            }
+            // Without source_name the parser's own `<input>` label wins over `file`.
+            let options = serde_saphyr::render_options! { source_name: Some(&self.name) };
+            serde_saphyr::miette::to_miette_report_with_options(&e, &self.text, &self.name, options)
+        })
     }
 
     /// A semantic error (valid YAML, invalid meaning) at `location`.

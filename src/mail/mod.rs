@@ -81,10 +81,12 @@ impl<'m> MessageView<'m> {
             let mut cursor = span.start;
             let mut push = |addr: Option<&str>, name: Option<&str>| {
                 let address = addr.map(str::trim).unwrap_or("").to_owned();
-                let found = bytes::find_ignore_case(&self.raw[cursor..span.end], address.as_bytes());
+                // An entry with no address is pointed at by its name.
+                let needle = if address.is_empty() { name.unwrap_or("").trim() } else { &address };
+                let found = bytes::find_ignore_case(&self.raw[cursor..span.end], needle.as_bytes());
                 let at = match found {
                     Some(p) => {
-                        let at = cursor + p..cursor + p + address.len();
+                        let at = cursor + p..cursor + p + needle.len();
                         cursor = at.end;
                         at
                     }

@@ -19,12 +19,34 @@ pub fn render(color: bool, path: &Path, raw: &[u8], diagnostics: &[Located]) -> 
     let source = TerminalSafe { name: path.display().to_string(), bytes: terminal_safe(raw) };
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let shown = Shown { d: diagnostic, source: &source };
+        let snippet = short_line(raw, diagnostic.diagnostic.span.start);
+        let shown = Shown { d: diagnostic, source: snippet.then_some(&source), path };
+        let mut text = String::new();
         // Writing into a String cannot fail; a span miette cannot read is dropped by it.
-        let _ = handler.render_report(&mut out, &shown);
+        // miette panics on some pathological layouts: fall back to the plain form.
+        let rendered = crate::isolate::catch(|| {
+            let _ = handler.render_report(&mut text, &shown);
+        });
+        if rendered.is_err() {
+            text = String::new();
+            let plain = Shown { source: None, ..shown };
+            let _ = handler.render_report(&mut text, &plain);
+        }
+        out.push_str(&text);
         out.push('\n');
     }
     out
+}
+
+/// Lines longer than this are not shown: a terminal cannot show them usefully, and
+/// miette cannot lay out labels beyond column 65,535.
+const MAX_SHOWN_LINE: usize = 4096;
+
+fn short_line(raw: &[u8], offset: usize) -> bool {
+    let offset = offset.min(raw.len());
+    let start = memchr::memrchr(b'\n', &raw[..offset]).map_or(0, |p| p + 1);
+    let end = memchr::memchr(b'\n', &raw[offset..]).map_or(raw.len(), |p| offset + p);
+    !raw.is_empty() && end - start <= MAX_SHOWN_LINE
 }
 
 /// The message bytes with everything a terminal would act on (control characters,
@@ -76,7 +98,9 @@ impl SourceCode for TerminalSafe<'_> {
 
 struct Shown<'a> {
     d: &'a Located,
-    source: &'a TerminalSafe<'a>,
+    /// `None` shows the message with its location in words, without a snippet.
+    source: Option<&'a TerminalSafe<'a>>,
+    path: &'a Path,
 }
 
 impl fmt::Debug for Shown<'_> {
@@ -87,7 +111,12 @@ impl fmt::Debug for Shown<'_> {
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&sanitise(&self.d.message))
+        f.write_str(&sanitise(&self.d.message))?;
+        if self.source.is_none() {
+            let path = self.path.display().to_string();
+            write!(f, "\n  at {}:{}:{}", sanitise(&path), self.d.line, self.d.column)?;
+        }
+        Ok(())
     }
 }
 
@@ -111,15 +140,13 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        (!self.source.bytes.is_empty()).then_some(self.source as &dyn SourceCode)
+        self.source.map(|s| s as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.source.bytes.is_empty() {
-            return None;
-        }
+        let source = self.source?;
         let span = &self.d.diagnostic.span;
-        let len = span.len().min(self.source.bytes.len().saturating_sub(span.start));
+        let len = span.len().min(source.bytes.len().saturating_sub(span.start));
         let label = LabeledSpan::new(self.d.diagnostic.label.clone(), span.start, len);
         Some(Box::new(std::iter::once(label)))
     }

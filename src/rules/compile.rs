@@ -18,7 +18,8 @@ use crate::units;
 use crate::yaml::YamlSource;
 
 /// What rule messages and help may interpolate as `{{name}}`.
-pub const PLACEHOLDERS: &[&str] = &["value", "expected", "field", "fix", "previous", "interval", "earliest"];
+pub const PLACEHOLDERS: &[&str] =
+    &["value", "expected", "field", "fix", "previous", "previous_file", "interval", "earliest"];
 
 #[derive(Debug)]
 pub enum Op {
@@ -76,6 +77,7 @@ pub struct Rule {
     /// False when the configuration disables it.
     pub enabled: bool,
     pub when: Vec<Condition>,
+    pub unless: Vec<Condition>,
     pub check: Check,
 }
 
@@ -86,7 +88,7 @@ impl Rule {
             Check::Require(conds) => conds.iter().map(|c| &c.field).collect(),
             Check::Interval(i) => vec![&i.group_by],
         };
-        self.when.iter().map(|c| &c.field).chain(check_fields).any(Field::needs_headers)
+        self.when.iter().chain(&self.unless).map(|c| &c.field).chain(check_fields).any(Field::needs_headers)
     }
 }
 
@@ -147,6 +149,7 @@ impl Compiler<'_> {
             self.placeholders(help)?;
         }
         let when = spec.when.into_iter().map(|c| self.condition(c)).collect::<Result<Vec<_>, _>>()?;
+        let unless = spec.unless.into_iter().map(|c| self.condition(c)).collect::<Result<Vec<_>, _>>()?;
         let check = match (spec.scope, spec.corpus) {
             (Scope::Message, None) => {
                 if spec.require.is_empty() {
@@ -178,6 +181,7 @@ impl Compiler<'_> {
             unavailable: self.unavailable,
             enabled: true,
             when,
+            unless,
             check,
         })
     }

@@ -40,7 +40,7 @@ pub fn evaluate(rules: &RuleSet, active: impl Fn(&Rule) -> bool, view: &MessageV
         if !active(rule) || (view.headers().is_none() && rule.needs_headers()) {
             continue;
         }
-        if !rule.when.iter().all(|c| holds(c, view)) {
+        if !rule.when.iter().all(|c| holds(c, view)) || rule.unless.iter().any(|c| holds(c, view)) {
             continue;
         }
         match &rule.check {
@@ -77,7 +77,12 @@ pub fn evaluate(rules: &RuleSet, active: impl Fn(&Rule) -> bool, view: &MessageV
 /// Corpus rules over every message's facts: returns (file index, diagnostic) pairs.
 /// Messages sharing a key are ordered by instant (ties by file order), and each one
 /// dated less than the interval after the one before it is reported.
-pub fn evaluate_corpus(rules: &RuleSet, facts: Vec<(usize, Fact)>) -> Vec<(usize, Diagnostic)> {
+/// `name_of` names a file index in messages (`{{previous_file}}`).
+pub fn evaluate_corpus(
+    rules: &RuleSet,
+    facts: Vec<(usize, Fact)>,
+    name_of: &dyn Fn(usize) -> String,
+) -> Vec<(usize, Diagnostic)> {
     // Per (rule, key): each message's instant, file and the span of the key in it.
     type Sends = Vec<(i64, usize, Range<usize>)>;
     let mut groups: BTreeMap<(usize, String), Sends> = BTreeMap::new();
@@ -92,12 +97,13 @@ pub fn evaluate_corpus(rules: &RuleSet, facts: Vec<(usize, Fact)>) -> Vec<(usize
         };
         sends.sort_by_key(|(instant, file, _)| (*instant, *file));
         for pair in sends.windows(2) {
-            let ((before, _, _), (after, file, span)) = (&pair[0], &pair[1]);
+            let ((before, previous_file, _), (after, file, span)) = (&pair[0], &pair[1]);
             let gap = after - before;
             if gap < interval.min_seconds {
                 let vars = |name: &str| match name {
                     "value" => Some(key.clone()),
                     "previous" => Some(DateTime::from_timestamp(*before).to_rfc3339()),
+                    "previous_file" => Some(name_of(*previous_file)),
                     "interval" => Some(format!("{} min {} s", gap / 60, gap % 60)),
                     "earliest" => Some(DateTime::from_timestamp(before + interval.min_seconds).to_rfc3339()),
                     _ => None,

@@ -145,13 +145,13 @@ impl Field {
                 }
             }
             Field::Addresses(names) => {
-                names.iter().flat_map(|n| view.mailboxes(n)).for_each(|m| f(address(&m)));
+                names.iter().flat_map(|n| view.mailboxes(n)).for_each(|m| f(address(view, &m)));
             }
             Field::ReplyAddress => {
                 let reply_to = view.mailboxes("Reply-To");
                 let has_reply_to = view.headers().is_some_and(|h| h.first("Reply-To").is_some());
                 let boxes = if has_reply_to { reply_to } else { view.mailboxes("From") };
-                boxes.iter().for_each(|m| f(address(m)));
+                boxes.iter().for_each(|m| f(address(view, m)));
             }
             Field::DisplayNames(name) => {
                 for m in view.mailboxes(name) {
@@ -227,7 +227,13 @@ impl Field {
     }
 }
 
-fn address(m: &Mailbox) -> Value<'static> {
+/// An address value; an entry with no address reads as the text that stands in its
+/// place (its name), so messages can quote it.
+fn address<'a>(view: &MessageView<'a>, m: &Mailbox) -> Value<'a> {
+    if m.address.is_empty() {
+        let (text, span) = (bytes::same_len_text(&view.raw()[m.span.clone()], true), m.span.clone());
+        return Value::text(text, span, true);
+    }
     Value::text(Cow::Owned(m.address.clone()), m.span.clone(), true)
 }
 

@@ -29,8 +29,12 @@ pub struct RuleSpec {
     /// skips rules that set this.
     #[serde(default)]
     pub skip_in_templates: bool,
+    /// Preconditions: the rule applies only when all of these hold.
     #[serde(default)]
     pub when: Vec<ConditionSpec>,
+    /// Exclusions: the rule does not apply when any of these holds.
+    #[serde(default)]
+    pub unless: Vec<ConditionSpec>,
     #[serde(default)]
     pub require: Vec<ConditionSpec>,
     pub corpus: Option<Spanned<CorpusSpec>>,

@@ -1,0 +1,247 @@
+//! The command line through the real binary: exit codes, the JSON contract, `rules`,
+//! `explain`, configuration and its errors, human output.
+
+use crate::common::{rules_fired, run, run_in, temp_files};
+
+const GOOD: &[u8] = b"From: \"Results, Pathology\" <pathology.results@nhs.net>\r\nTo: a@nhs.net\r\n\
+Reply-To: pathology.enquiries@nhs.net\r\nSubject: Results\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n\
+Message-ID: <a@nhs.net>\r\n\r\nResults are ready.\r\n";
+
+const NOREPLY: &[u8] = b"From: \"Results, Pathology\" <pathology.results@nhs.net>\r\nTo: a@nhs.net\r\n\
+Reply-To: noreply@nhs.net\r\nSubject: Results\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n\
+Message-ID: <b@nhs.net>\r\n\r\nResults are ready.\r\n";
+
+const ACCOUNT: &str = "--account=pathology.results@nhs.net";
+
+#[test]
+fn exit_codes() {
+    let dir = temp_files(&[("good.eml", GOOD), ("bad.eml", NOREPLY), ("warn.eml", &GOOD[..GOOD.len() - 52])]);
+    let code = |args: &[&str]| run_in(dir.path(), args).code;
+    assert_eq!(code(&["check", ACCOUNT, "good.eml"]), 0);
+    assert_eq!(code(&["check", ACCOUNT, "good.eml", "bad.eml"]), 1);
+    assert_eq!(code(&["check", ACCOUNT, "missing.eml"]), 2, "a path that does not exist is a usage error");
+    assert_eq!(code(&["check"]), 2, "no path");
+    assert_eq!(code(&["check", "--format", "xml", "good.eml"]), 2);
+    assert_eq!(code(&["explain", "no-such-rule"]), 2);
+    // warn.eml lacks Message-ID (and the body): a warning only.
+    assert_eq!(code(&["check", ACCOUNT, "warn.eml"]), 0, "warnings pass by default");
+    assert_eq!(code(&["check", ACCOUNT, "--fail-on", "warning", "warn.eml"]), 1);
+    assert_eq!(code(&["check", ACCOUNT, "--fail-on", "never", "bad.eml"]), 0);
+}
+
+#[test]
+fn json_contract() {
+    let dir = temp_files(&[("b/good.eml", GOOD), ("a/bad.eml", NOREPLY), ("a/notes.txt", b"not mail")]);
+    let result = run_in(dir.path(), &["check", ACCOUNT, "--format", "json", "b", "a"]);
+    assert_eq!(result.code, 1);
+    let report = result.json();
+    let keys: Vec<&String> = report.as_object().expect("object").keys().collect();
+    assert_eq!(keys, ["files", "notes", "summary"]);
+    let files = report["files"].as_array().expect("files");
+    let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().expect("path")).collect();
+    assert_eq!(paths, ["a/bad.eml", "b/good.eml"], "sorted by path; only .eml from directories");
+    assert_eq!(files[1]["diagnostics"].as_array().expect("list").len(), 0, "clean files appear with []");
+    let d = &files[0]["diagnostics"][0];
+    let keys: Vec<&String> = d.as_object().expect("object").keys().collect();
+    assert_eq!(keys, ["column", "help", "line", "message", "rule", "severity"]);
+    assert_eq!(d["rule"], "no-reply-address");
+    assert_eq!(d["severity"], "error");
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(3), Some(11)));
+    assert_eq!(report["summary"], serde_json::json!({"files": 2, "errors": 1, "warnings": 0, "infos": 0}));
+}
+
+#[test]
+fn output_is_the_same_whatever_the_thread_count() {
+    let mut files: Vec<(String, &[u8])> = Vec::new();
+    for i in 0..60 {
+        files.push((format!("m{i:02}.eml"), if i % 3 == 0 { NOREPLY } else { GOOD }));
+    }
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), *b)).collect();
+    let dir = temp_files(&refs);
+    let one = run_in(dir.path(), &["check", ACCOUNT, "--format", "json", "--jobs", "1", "."]);
+    let many = run_in(dir.path(), &["check", ACCOUNT, "--format", "json", "--jobs", "8", "."]);
+    assert_eq!(one.stdout, many.stdout);
+    let human_one = run_in(dir.path(), &["check", ACCOUNT, "--jobs", "1", "."]);
+    let human_many = run_in(dir.path(), &["check", ACCOUNT, "--jobs", "8", "."]);
+    assert_eq!(human_one.stdout, human_many.stdout);
+}
+
+#[test]
+fn rules_lists_every_rule_and_explain_documents_it() {
+    let table = run(&["rules"]);
+    assert_eq!(table.code, 0);
+    let rules = run(&["rules", "--format", "json"]).json();
+    let ids: Vec<&str> = rules.as_array().expect("list").iter().map(|r| r["id"].as_str().expect("id")).collect();
+    for id in [
+        "message-size",
+        "recipient-limit",
+        "from-account",
+        "no-reply-address",
+        "reply-to-invalid",
+        "display-name-format",
+        "display-name-unquoted-comma",
+        "distribution-list-interval",
+        "nhs-number-in-subject",
+        "secure-marker-missing",
+        "unrendered-placeholder",
+        "line-too-long",
+        "missing-date",
+        "missing-message-id",
+        "unparseable-message",
+    ] {
+        assert!(ids.contains(&id), "`{id}` is in the pack");
+        assert!(table.stdout.contains(id), "`{id}` is in the table");
+        let explained = run(&["explain", id]);
+        assert_eq!(explained.code, 0);
+        for section in ["What it does", "Why it matters", "Example", "How to fix", "Source"] {
+            assert!(explained.stdout.contains(section), "explain {id} has `{section}`:\n{}", explained.stdout);
+        }
+    }
+    let explained = run(&["explain", "no-reply-address"]).stdout;
+    assert!(explained.contains("noreen.reply@"), "{explained}");
+    assert!(run(&["explain", "unreadable-file"]).code == 0);
+}
+
+#[test]
+fn account_from_config_flag_and_the_skip_note() {
+    let other = String::from_utf8(GOOD.to_vec())
+        .expect("utf-8")
+        .replace("From: \"Results, Pathology\" <pathology.results@", "From: \"Results, Pathology\" <other@");
+    let dir = temp_files(&[("m.eml", other.as_bytes()), ("n.eml", GOOD)]);
+    // No account anywhere: from-account is skipped and the report says so once.
+    let result = run_in(dir.path(), &["check", "--format", "json", "m.eml", "n.eml"]);
+    let report = result.json();
+    assert!(!rules_fired(&report).contains(&"from-account".to_string()));
+    let notes = report["notes"].as_array().expect("notes");
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0].as_str().expect("note").contains("from-account skipped"), "{notes:?}");
+    let human = run_in(dir.path(), &["check", "m.eml", "n.eml"]).stdout;
+    assert_eq!(human.matches("from-account skipped").count(), 1, "{human}");
+    // ./nhsmail-lint.yaml is read when present.
+    std::fs::write(dir.path().join("nhsmail-lint.yaml"), "account: Pathology.Results@nhs.net\n").expect("write");
+    let result = run_in(dir.path(), &["check", "--format", "json", "m.eml", "n.eml"]).json();
+    assert_eq!(rules_fired(&result), ["from-account"]);
+    assert_eq!(result["notes"].as_array().expect("notes").len(), 0);
+    // --account overrides the file.
+    let result =
+        run_in(dir.path(), &["check", "--format", "json", "--account", "other@nhs.net", "m.eml", "n.eml"]).json();
+    let findings = crate::common::findings(&result);
+    assert_eq!(findings[0].1.len(), 0, "m.eml is from other@: fine now");
+    assert_eq!(findings[1].1.len(), 1, "n.eml is not");
+}
+
+#[test]
+fn config_disables_and_regrades_rules() {
+    let dir = temp_files(&[
+        (
+            "nhsmail-lint.yaml",
+            b"account: pathology.results@nhs.net\nrules:\n  severity: { no-reply-address: warning }\n",
+        ),
+        ("bad.eml", NOREPLY),
+    ]);
+    let result = run_in(dir.path(), &["check", "--format", "json", "bad.eml"]);
+    assert_eq!(result.code, 0, "a warning does not fail the run");
+    assert_eq!(result.json()["files"][0]["diagnostics"][0]["severity"], "warning");
+    std::fs::write(dir.path().join("nhsmail-lint.yaml"), "rules:\n  disable: [no-reply-address]\n").expect("write");
+    let result = run_in(dir.path(), &["check", "--format", "json", "bad.eml"]);
+    assert_eq!(rules_fired(&result.json()), Vec::<String>::new());
+    assert!(run_in(dir.path(), &["rules"]).stdout.contains("(disabled in config)"));
+}
+
+#[test]
+fn config_errors_point_at_the_line_and_exit_2() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("account: pathology.results@nhs.net\ncolour: blue\n", "colour", "unknown key"),
+        ("account: [a, b]\n", "nhsmail-lint.yaml", "wrong type"),
+        ("account: pathology.results\n", "nhsmail-lint.yaml:1:10", "bad address"),
+        ("distribution_lists:\n  - ok-dl@nhs.net\n  - not an address\n", "nhsmail-lint.yaml:3:5", "bad list address"),
+        ("rules:\n  disable: [no-such-rule]\n", "no rule has the id `no-such-rule`", "unknown rule id"),
+        ("rules:\n  severity: { no-reply-address: fatal }\n", "fatal", "bad severity"),
+        ("account: a@nhs.net\naccount: b@nhs.net\n", "nhsmail-lint.yaml", "duplicate key"),
+    ];
+    for (config, needle, what) in cases {
+        let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes()), ("m.eml", GOOD)]);
+        let result = run_in(dir.path(), &["check", "m.eml"]);
+        assert_eq!(result.code, 2, "{what}: exit 2\n{}", result.stderr);
+        assert!(result.stderr.contains(needle), "{what}: stderr lacks `{needle}`:\n{}", result.stderr);
+        assert!(result.stdout.is_empty(), "{what}: nothing checked");
+    }
+    let result = run(&["check", "--config", "no/such/config.yaml", "corpus/clean"]);
+    assert_eq!(result.code, 2);
+    assert!(result.stderr.contains("no/such/config.yaml"), "{}", result.stderr);
+}
+
+#[test]
+fn human_output_underlines_the_offending_bytes() {
+    let dir = temp_files(&[("bad.eml", NOREPLY)]);
+    let out = run_in(dir.path(), &["check", ACCOUNT, "--color", "never", "bad.eml"]).stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    let source = lines.iter().position(|l| l.contains("3 │ Reply-To: noreply@nhs.net")).expect(&out);
+    let underline = lines[source + 1];
+    let start = underline.find('─').expect("underline");
+    let col_of_address = lines[source].find("noreply@").expect("address");
+    assert_eq!(
+        underline[..start].chars().count(),
+        lines[source][..col_of_address].chars().count(),
+        "the underline starts under the address:\n{out}"
+    );
+    assert!(out.contains("no-reply-address"));
+    assert!(out.contains("help: Use a monitored mailbox"));
+    assert!(out.contains("Checked 1 file: 1 error, 0 warnings, 0 infos in 1 file."), "{out}");
+    assert!(!out.contains('\u{1b}'), "no colour codes when not asked");
+}
+
+#[test]
+fn eight_bit_headers_do_not_shift_spans() {
+    // A Latin-1 byte (0xE9) before the NHS number: columns count it as one character.
+    let mut message = b"Subject: R\xe9sultats 943 476 5919\r\n".to_vec();
+    message.extend_from_slice(&GOOD[..GOOD.len()]);
+    let dir = temp_files(&[("latin1.eml", &message)]);
+    let report = run_in(dir.path(), &["check", ACCOUNT, "--format", "json", "latin1.eml"]).json();
+    let d = report["files"][0]["diagnostics"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|d| d["rule"] == "nhs-number-in-subject")
+        .expect("nhs number found")
+        .clone();
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(1), Some(20)));
+    let human = run_in(dir.path(), &["check", ACCOUNT, "--color", "never", "latin1.eml"]).stdout;
+    let source = human.lines().find(|l| l.contains("1 │ Subject:")).expect(&human);
+    let underline = human.lines().skip_while(|l| !l.contains("1 │ Subject:")).nth(1).expect("underline");
+    let digits_at = source[..source.find("943").expect("digits")].chars().count();
+    let underline_at = underline[..underline.find('─').expect("underline")].chars().count();
+    assert_eq!(underline_at, digits_at, "{human}");
+}
+
+#[test]
+fn findings_on_enormous_lines_are_located_in_words() {
+    let mut message = GOOD[..GOOD.len() - 20].to_vec();
+    message.extend_from_slice(&vec![b'y'; 70_000]);
+    message.extend_from_slice(b" {{ name }}\r\n");
+    let dir = temp_files(&[("long.eml", &message)]);
+    let result = run_in(dir.path(), &["check", ACCOUNT, "long.eml"]);
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert!(result.stdout.contains("at long.eml:8:70002"), "{}", result.stdout);
+    assert!(result.stdout.contains("unrendered-placeholder"));
+    assert!(result.stdout.contains("line-too-long"));
+    assert!(!result.stdout.contains(&"y".repeat(5000)), "the line itself is not printed");
+}
+
+#[test]
+fn unreadable_entries_are_reported_and_the_scan_goes_on() {
+    let dir = temp_files(&[("good.eml", GOOD)]);
+    std::os::unix::fs::symlink("nowhere.eml", dir.path().join("dangling.eml")).expect("symlink");
+    std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    std::os::unix::fs::symlink("..", dir.path().join("sub/loop")).expect("symlink");
+    let result = run_in(dir.path(), &["check", ACCOUNT, "--format", "json", "."]);
+    assert_eq!(result.code, 1);
+    let findings = crate::common::findings(&result.json());
+    let unreadable: Vec<&str> = findings
+        .iter()
+        .filter(|(_, d)| d.iter().any(|(r, _)| r == "unreadable-file"))
+        .map(|(p, _)| p.as_str())
+        .collect();
+    assert_eq!(unreadable, ["./dangling.eml", "./sub/loop"]);
+    assert!(findings.iter().any(|(p, d)| p == "./good.eml" && d.is_empty()), "{findings:?}");
+}

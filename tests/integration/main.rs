@@ -1,0 +1,9 @@
+//! Integration tests: the real binary over real files, in one test binary (as ripgrep
+//! does), with a module per area.
+
+mod cli;
+mod common;
+mod corpus;
+mod generated;
+mod public_corpus;
+mod rule_packs;

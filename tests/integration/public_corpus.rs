@@ -1,0 +1,45 @@
+//! The linter answers for every one of the 728 third-party messages in
+//! `../shared/corpus-public` (malformed ones included): no crash, no internal error,
+//! every file reported once.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{root, run};
+
+fn messages(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if path.is_dir() {
+            if name != "_licenses" {
+                messages(&path, out);
+            }
+        } else if name != "SOURCES.md" {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_public_message_gets_an_answer() {
+    let corpus = root().join("../shared/corpus-public");
+    assert!(corpus.is_dir(), "../shared/corpus-public must sit beside the project");
+    let mut files = Vec::new();
+    messages(&corpus, &mut files);
+    assert!(files.len() >= 728, "expected the 728 public messages, found {}", files.len());
+    let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let mut args = vec!["check", "--format", "json"];
+    args.extend(paths.iter().map(String::as_str));
+    let result = run(&args);
+    assert!(result.code == 0 || result.code == 1, "exit {}: {}", result.code, result.stderr);
+    assert!(!result.stderr.contains("panicked"), "{}", result.stderr);
+    let report = result.json();
+    let reported: Vec<&str> =
+        report["files"].as_array().expect("files").iter().map(|f| f["path"].as_str().expect("path")).collect();
+    let mut expected: Vec<&str> = paths.iter().map(String::as_str).collect();
+    expected.sort_by(|a, b| Path::new(a).cmp(Path::new(b)));
+    assert_eq!(reported, expected, "every file reported once, in path order");
+    assert_eq!(report["summary"]["files"], files.len());
+    let internal = crate::common::rules_fired(&report).into_iter().filter(|r| r == "internal-error").count();
+    assert_eq!(internal, 0, "no rule failed internally");
+}
