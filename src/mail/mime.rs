@@ -1,6 +1,6 @@
 //! The MIME structure of a message, found without decoding it: leaf parts with their
 //! byte ranges, whether each is body text or an attachment, attachment names, and
-//! attachment sizes computed from the encoded bytes. Only text parts are ever decoded
+//! attachment sizes counted from the encoded bytes. Only text parts are ever decoded
 //! (in `MessageView`), so a message full of attachments costs little more than a read.
 
 use std::ops::Range;
@@ -19,7 +19,6 @@ pub enum PartKind {
     Text,
     Attachment {
         name: Option<String>,
-        size: u64,
     },
 }
 
@@ -29,6 +28,23 @@ pub struct Part {
     pub whole: Range<usize>,
     pub body: Range<usize>,
     pub kind: PartKind,
+    base64: bool,
+}
+
+impl Part {
+    /// The decoded size, from the encoded bytes (counted only when a rule asks): base64
+    /// carries 6 bits a character; other encodings are taken as their length less the
+    /// final line break.
+    pub fn decoded_size(&self, raw: &[u8]) -> u64 {
+        let body = &raw[self.body.clone()];
+        if self.base64 {
+            let chars = body.iter().filter(|b| b.is_ascii_alphanumeric() || **b == b'+' || **b == b'/').count() as u64;
+            chars * 6 / 8
+        } else {
+            let trimmed = body.strip_suffix(b"\n").unwrap_or(body);
+            trimmed.strip_suffix(b"\r").unwrap_or(trimmed).len() as u64
+        }
+    }
 }
 
 struct PartHeaders<'m> {
@@ -91,13 +107,8 @@ fn walk(raw: &[u8], whole: Range<usize>, body_start: usize, depth: usize, out: &
         .or_else(|| ctype.and_then(|c| c.attribute("name")))
         .map(str::to_owned);
     let is_attachment = headers.disposition.as_ref().is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
-    let kind = if is_text && !is_attachment && name.is_none() {
-        PartKind::Text
-    } else {
-        let size = encoded_size(&raw[body.clone()], headers.base64);
-        PartKind::Attachment { name, size }
-    };
-    out.push(Part { whole, body, kind });
+    let kind = if is_text && !is_attachment && name.is_none() { PartKind::Text } else { PartKind::Attachment { name } };
+    out.push(Part { whole, body, kind, base64: headers.base64 });
 }
 
 /// The byte ranges of the parts between `--boundary` delimiter lines. The line break
@@ -144,18 +155,6 @@ fn split_multipart(raw: &[u8], body: Range<usize>, boundary: &[u8]) -> Vec<Range
     parts
 }
 
-/// The decoded size of a part, from its encoded bytes: base64 carries 6 bits a
-/// character; other encodings are taken as their length less the final line break.
-fn encoded_size(body: &[u8], base64: bool) -> u64 {
-    if base64 {
-        let chars = body.iter().filter(|b| b.is_ascii_alphanumeric() || **b == b'+' || **b == b'/').count() as u64;
-        chars * 6 / 8
-    } else {
-        let trimmed = body.strip_suffix(b"\n").unwrap_or(body);
-        trimmed.strip_suffix(b"\r").unwrap_or(trimmed).len() as u64
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,7 +175,8 @@ QUJDRA==\r\n--XX--\r\nepilogue\r\n";
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].kind, PartKind::Text);
         assert_eq!(&MIXED[p[0].body.clone()], b"Hello");
-        assert_eq!(p[1].kind, PartKind::Attachment { name: Some("r.pdf".into()), size: 4 });
+        assert_eq!(p[1].kind, PartKind::Attachment { name: Some("r.pdf".into()) });
+        assert_eq!(p[1].decoded_size(MIXED), 4);
     }
 
     #[test]
@@ -192,7 +192,8 @@ QUJDRA==\r\n--XX--\r\nepilogue\r\n";
         let raw = b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\ntext\n--b\nContent-Disposition: attachment; filename=a.exe\n\nMZ";
         let p = parts(raw);
         assert_eq!(p.len(), 2);
-        assert_eq!(p[1].kind, PartKind::Attachment { name: Some("a.exe".into()), size: 2 });
+        assert_eq!(p[1].kind, PartKind::Attachment { name: Some("a.exe".into()) });
+        assert_eq!(p[1].decoded_size(raw), 2);
     }
 
     #[test]

@@ -200,12 +200,12 @@ impl Field {
             }
             Field::AttachmentNames | Field::AttachmentSizes => {
                 for part in view.leaf_parts() {
-                    let PartKind::Attachment { name, size } = &part.kind else {
+                    let PartKind::Attachment { name } = &part.kind else {
                         continue;
                     };
                     let span = view.locate(part.whole.start..part.body.start, name.as_deref().unwrap_or(""));
                     if *self == Field::AttachmentSizes {
-                        f(Value::number(*size, span));
+                        f(Value::number(part.decoded_size(view.raw()), span));
                     } else if let Some(name) = name {
                         let exact = view.raw().get(span.clone()) == Some(name.as_bytes());
                         f(Value::text(Cow::Borrowed(name), span, exact));
