@@ -102,15 +102,9 @@ const BATCH: usize = 16;
 /// `internal-error` diagnostic on that file.
 fn isolated(settings: &Settings, render: Option<&Renderer<'_>>, path: PathBuf) -> FileReport {
     crate::isolate::catch(|| check_file(settings, render, path.clone())).unwrap_or_else(|panic| {
-        let diagnostic = Diagnostic {
-            rule: "internal-error".into(),
-            severity: Severity::Error,
-            message: format!("nhsmail-lint failed on this file: {panic}"),
-            help: Some("This is a bug in nhsmail-lint; please report it with the file if you can share it.".into()),
-            label: None,
-            span: 0..0,
-        };
-        without_source(render, path, diagnostic)
+        let message = format!("nhsmail-lint failed on this file: {panic}");
+        let help = "This is a bug in nhsmail-lint; please report it with the file if you can share it.";
+        scanner_finding(render, path, "internal-error", message, help)
     })
 }
 
@@ -129,18 +123,26 @@ pub fn check_file(settings: &Settings, render: Option<&Renderer<'_>>, path: Path
 
 /// A file that could not be read: one diagnostic, and the scan goes on.
 fn unreadable(render: Option<&Renderer<'_>>, path: PathBuf, error: String) -> FileReport {
+    let help = "Check the file's permissions and that it still exists.";
+    scanner_finding(render, path, "unreadable-file", format!("cannot read this file: {error}"), help)
+}
+
+/// A diagnostic of the scanner itself (no rule pack defines it), with no source to show.
+fn scanner_finding(
+    render: Option<&Renderer<'_>>,
+    path: PathBuf,
+    rule: &str,
+    message: String,
+    help: &str,
+) -> FileReport {
     let diagnostic = Diagnostic {
-        rule: "unreadable-file".into(),
+        rule: rule.into(),
         severity: Severity::Error,
-        message: format!("cannot read this file: {error}"),
-        help: Some("Check the file's permissions and that it still exists.".into()),
+        message,
+        help: Some(help.into()),
         label: None,
         span: 0..0,
     };
-    without_source(render, path, diagnostic)
-}
-
-fn without_source(render: Option<&Renderer<'_>>, path: PathBuf, diagnostic: Diagnostic) -> FileReport {
     let diagnostics = vec![Located::new(diagnostic, b"")];
     let rendered = render.map(|r| r(&path, b"", &diagnostics));
     FileReport { path, diagnostics, facts: Vec::new(), rendered }

@@ -91,7 +91,7 @@ const RULE_HEAD: &str = "rules:\n  - id: my-rule\n    severity: error\n    summa
 #[test]
 fn rule_file_errors_point_at_the_spot() {
     let cases: &[(&str, &str, &str)] = &[
-        ("rules: [\n", "", "syntax"),
+        ("rules: [\n", "unclosed", "syntax"),
         (
             "rules:\n  - id: r\n    severity: error\n    summary: s\n    message: m\n    colour: red\n",
             "colour",
