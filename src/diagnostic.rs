@@ -4,7 +4,8 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -36,29 +37,31 @@ pub struct Diagnostic {
 }
 
 /// A diagnostic with its line and column resolved, as reports print it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Located {
-    pub rule: Arc<str>,
-    pub severity: Severity,
-    pub message: String,
+    pub diagnostic: Diagnostic,
     pub line: usize,
     pub column: usize,
-    pub help: Option<String>,
-    #[serde(skip)]
-    pub diagnostic: Diagnostic,
 }
 
 impl Located {
     pub fn new(diagnostic: Diagnostic, raw: &[u8]) -> Self {
         let (line, column) = crate::mail::bytes::line_col(raw, diagnostic.span.start);
-        Located {
-            rule: diagnostic.rule.clone(),
-            severity: diagnostic.severity,
-            message: diagnostic.message.clone(),
-            line,
-            column,
-            help: diagnostic.help.clone(),
-            diagnostic,
-        }
+        Located { diagnostic, line, column }
+    }
+}
+
+/// The JSON contract's shape: `{"rule","severity","message","line","column","help"}`.
+impl Serialize for Located {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let d = &self.diagnostic;
+        let mut out = serializer.serialize_struct("Diagnostic", 6)?;
+        out.serialize_field("rule", &*d.rule)?;
+        out.serialize_field("severity", &d.severity)?;
+        out.serialize_field("message", &d.message)?;
+        out.serialize_field("line", &self.line)?;
+        out.serialize_field("column", &self.column)?;
+        out.serialize_field("help", &d.help)?;
+        out.end()
     }
 }

@@ -16,7 +16,8 @@ use crate::diagnostic::{Located, Severity};
 pub fn render(color: bool, path: &Path, raw: &[u8], diagnostics: &[Located]) -> String {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100);
-    let source = TerminalSafe { name: path.display().to_string(), bytes: terminal_safe(raw) };
+    let name = sanitise(&path.display().to_string()).into_owned();
+    let source = TerminalSafe { name, bytes: terminal_safe(raw) };
     let mut out = String::new();
     for diagnostic in diagnostics {
         let snippet = short_line(raw, diagnostic.diagnostic.span.start);
@@ -105,13 +106,13 @@ struct Shown<'a> {
 
 impl fmt::Debug for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.d.message)
+        f.write_str(&self.d.diagnostic.message)
     }
 }
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&sanitise(&self.d.message))?;
+        f.write_str(&sanitise(&self.d.diagnostic.message))?;
         if self.source.is_none() {
             let path = self.path.display().to_string();
             write!(f, "\n  at {}:{}:{}", sanitise(&path), self.d.line, self.d.column)?;
@@ -124,11 +125,11 @@ impl std::error::Error for Shown<'_> {}
 
 impl Diagnostic for Shown<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(&*self.d.rule))
+        Some(Box::new(&*self.d.diagnostic.rule))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.d.severity {
+        Some(match self.d.diagnostic.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
             Severity::Info => miette::Severity::Advice,
@@ -136,7 +137,7 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.d.help.as_deref().map(|h| Box::new(sanitise(h)) as Box<dyn fmt::Display>)
+        self.d.diagnostic.help.as_deref().map(|h| Box::new(sanitise(h)) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {

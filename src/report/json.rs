@@ -43,7 +43,9 @@ impl Reporter for Json {
         for file in late {
             if let Some(entry) = self.files.get_mut(file.index) {
                 entry.diagnostics.extend(file.diagnostics);
-                entry.diagnostics.sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
+                entry.diagnostics.sort_by(|a, b| {
+                    (a.line, a.column, &a.diagnostic.rule).cmp(&(b.line, b.column, &b.diagnostic.rule))
+                });
             }
         }
         let document = Document { files: std::mem::take(&mut self.files), summary, notes };

@@ -27,7 +27,7 @@ pub struct Summary {
 impl Summary {
     pub fn count(&mut self, diagnostics: &[Located]) {
         for d in diagnostics {
-            match d.severity {
+            match d.diagnostic.severity {
                 Severity::Error => self.errors += 1,
                 Severity::Warning => self.warnings += 1,
                 Severity::Info => self.infos += 1,
