@@ -79,17 +79,9 @@ pub struct Rule {
     pub when: Vec<Condition>,
     pub unless: Vec<Condition>,
     pub check: Check,
-}
-
-impl Rule {
-    /// Whether every field it reads exists in a file that is not a message at all.
-    pub fn needs_headers(&self) -> bool {
-        let check_fields: Vec<&Field> = match &self.check {
-            Check::Require(conds) => conds.iter().map(|c| &c.field).collect(),
-            Check::Interval(i) => vec![&i.group_by],
-        };
-        self.when.iter().chain(&self.unless).map(|c| &c.field).chain(check_fields).any(Field::needs_headers)
-    }
+    /// Some field it reads needs a header block, so it cannot apply to a file that is
+    /// not a message at all.
+    pub needs_headers: bool,
 }
 
 #[derive(Debug, Default)]
@@ -168,6 +160,11 @@ impl Compiler<'_> {
             }
             (Scope::Corpus, None) => return Err(self.err(&spec.id, "a corpus rule needs a `corpus:` block")),
         };
+        let check_fields: Vec<&Field> = match &check {
+            Check::Require(conditions) => conditions.iter().map(|c| &c.field).collect(),
+            Check::Interval(interval) => vec![&interval.group_by],
+        };
+        let needs_headers = when.iter().chain(&unless).map(|c| &c.field).chain(check_fields).any(Field::needs_headers);
         Ok(Rule {
             id: spec.id.value.into(),
             severity: spec.severity,
@@ -183,6 +180,7 @@ impl Compiler<'_> {
             when,
             unless,
             check,
+            needs_headers,
         })
     }
 
@@ -399,12 +397,22 @@ impl Compiler<'_> {
         let spec = spec.value;
         let group_by = self.field(&spec.group_by)?;
         self.need_kind(&spec.group_by, "group_by", group_by.kind(), &[Kind::Text, Kind::Address])?;
-        let only = spec
+        let only: Option<HashSet<String>> = spec
             .only
             .as_ref()
             .map(|o| self.interpolate_list(o))
             .transpose()?
             .map(|list| list.into_iter().map(|s| s.to_ascii_lowercase()).collect());
+        // With nothing to group, the rule would pass everything in silence: say so instead.
+        if only.as_ref().is_some_and(HashSet::is_empty) && self.unavailable.is_none() {
+            self.unavailable = spec.only.as_ref().map(|o| match &o.value {
+                TextOrList::Text(t) => {
+                    let key = t.trim().trim_start_matches("${config.").trim_end_matches('}');
+                    format!("`{key}` is empty (list them under `{key}:` in nhsmail-lint.yaml)")
+                }
+                TextOrList::List(_) => "its `only` list is empty".to_owned(),
+            });
+        }
         let min_seconds =
             units::parse_duration(&spec.min_interval.value).map_err(|e| self.err(&spec.min_interval, e))?;
         Ok(Interval { group_by, only, min_seconds })

@@ -37,7 +37,7 @@ struct Violation {
 pub fn evaluate(rules: &RuleSet, active: impl Fn(&Rule) -> bool, view: &MessageView<'_>) -> Evaluation {
     let mut out = Evaluation::default();
     for (index, rule) in rules.rules.iter().enumerate() {
-        if !active(rule) || (view.headers().is_none() && rule.needs_headers()) {
+        if !active(rule) || (view.headers().is_none() && rule.needs_headers) {
             continue;
         }
         if !rule.when.iter().all(|c| holds(c, view)) || rule.unless.iter().any(|c| holds(c, view)) {
