@@ -9,7 +9,7 @@ use crate::cli::Format;
 use crate::diagnostic::Located;
 use crate::report::{self, Late, Summary};
 use crate::rules::engine;
-use crate::scan::{self, Renderer};
+use crate::scan::{self, FileReport, Renderer};
 use crate::settings::Settings;
 
 /// True when some diagnostic reached `--fail-on`.
@@ -22,6 +22,12 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
     let mut facts = Vec::new();
     let mut fact_paths: HashMap<usize, PathBuf> = HashMap::new();
     let mut fact_files_with_findings = HashSet::new();
+    if let Some(report) = config_report(settings, render) {
+        summary.count(&report.diagnostics);
+        summary.files_with_findings += 1;
+        reporter.config(report)?;
+    }
+    summary.config = settings.config.transport.as_ref().and(settings.config.source.as_ref()).map(|s| s.name.clone());
     let mut failure = Ok(());
     scan::run(settings, render, |index, mut report| {
         summary.files += 1;
@@ -64,4 +70,18 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
     };
     reporter.finish(late, &summary, &settings.notes())?;
     Ok(failed)
+}
+
+/// The config rules' findings, reported against the config file (secrets masked).
+fn config_report(settings: &Settings, render: Option<&Renderer<'_>>) -> Option<FileReport> {
+    let source = settings.config.source.as_ref()?;
+    let diagnostics = engine::evaluate_config(&settings.rules, |r| settings.is_active(r), settings.env());
+    if diagnostics.is_empty() {
+        return None;
+    }
+    let shown = source.shown();
+    let path = PathBuf::from(&source.name);
+    let diagnostics: Vec<Located> = diagnostics.into_iter().map(|d| Located::new(d, shown.as_bytes())).collect();
+    let rendered = render.map(|r| r(&path, shown.as_bytes(), &diagnostics));
+    Some(FileReport { path, diagnostics, facts: Vec::new(), rendered })
 }

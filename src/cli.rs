@@ -20,6 +20,9 @@ pub struct Cli {
 pub enum Command {
     /// Lint .eml files and directories of them against the rules.
     Check(CheckArgs),
+    /// Check the sending set-up (transport, DNS registration) and, given paths, the
+    /// messages, including the checks that ask DNS.
+    Preflight(PreflightArgs),
     /// List the rules: id, severity, one-line summary.
     Rules(RulesArgs),
     /// Explain one rule: what it does, why, an example and its NHSmail source.
@@ -46,6 +49,26 @@ pub struct CheckArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
+    pub run: RunArgs,
+    /// The files are templates: skip rules marked skip_in_templates (placeholders,
+    /// Date, Message-ID).
+    #[arg(long)]
+    pub template: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PreflightArgs {
+    /// Messages to check as well (optional): files and directories, as for `check`.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// What `check` and `preflight` share: where rules come from, and how to report.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
     pub sources: RuleSourceArgs,
     /// The application account messages are sent from (overrides `account` in the config).
     #[arg(long, value_name = "ADDRESS")]
@@ -59,10 +82,6 @@ pub struct CheckArgs {
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
-    /// The files are templates: skip rules marked skip_in_templates (placeholders,
-    /// Date, Message-ID).
-    #[arg(long)]
-    pub template: bool,
     /// When to colour human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

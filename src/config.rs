@@ -9,6 +9,7 @@ use serde_saphyr::Spanned;
 
 use crate::diagnostic::Severity;
 use crate::functions::is_valid_address;
+use crate::transport::{DnsSettings, DnsSpec, Transport, TransportSpec};
 use crate::yaml::YamlSource;
 
 pub const DEFAULT_FILE: &str = "nhsmail-lint.yaml";
@@ -22,6 +23,9 @@ struct ConfigSpec {
     secure_domains: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     rules: RulesSpec,
+    transport: Option<TransportSpec>,
+    #[serde(default)]
+    dns: DnsSpec,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -43,7 +47,10 @@ pub struct Config {
     pub account: Option<String>,
     pub distribution_lists: Vec<String>,
     pub secure_domains: Vec<String>,
-    /// The file it came from, for errors found later (unknown rule ids).
+    pub transport: Option<Transport>,
+    pub dns: DnsSettings,
+    /// The file it came from: config rules report against it, and errors found later
+    /// (unknown rule ids) point into it.
     pub source: Option<YamlSource>,
     disable: Vec<Spanned<String>>,
     severity: BTreeMap<String, Spanned<Severity>>,
@@ -55,6 +62,8 @@ impl Default for Config {
             account: None,
             distribution_lists: Vec::new(),
             secure_domains: vec!["nhs.net".into()],
+            transport: None,
+            dns: DnsSettings::default(),
             source: None,
             disable: Vec::new(),
             severity: BTreeMap::new(),
@@ -89,10 +98,14 @@ impl Config {
                 })
                 .collect::<Result<_, _>>()?,
         };
+        let transport = spec.transport.map(|t| Transport::from_spec(t, &source)).transpose()?;
+        let dns = DnsSettings::from_spec(spec.dns, &source)?;
         Ok(Config {
             account,
             distribution_lists,
             secure_domains,
+            transport,
+            dns,
             disable: spec.rules.disable,
             severity: spec.rules.severity,
             source: Some(source),

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::diagnostic::Severity;
+use crate::rules::spec::Scope;
 use crate::rules::{Rule, RuleSet};
 
 /// Diagnostics the scanner itself reports, which no rule pack defines.
@@ -27,6 +28,8 @@ struct RuleRow<'a> {
     severity: Severity,
     summary: &'a str,
     pack: &'a str,
+    scope: Scope,
+    online: bool,
     enabled: bool,
 }
 
@@ -44,7 +47,15 @@ pub fn rules_json(rules: &RuleSet) -> String {
     let rows: Vec<RuleRow<'_>> = rules
         .rules
         .iter()
-        .map(|r| RuleRow { id: &r.id, severity: r.severity, summary: &r.summary, pack: &r.pack, enabled: r.enabled })
+        .map(|r| RuleRow {
+            id: &r.id,
+            severity: r.severity,
+            summary: &r.summary,
+            pack: &r.pack,
+            scope: r.scope,
+            online: r.online,
+            enabled: r.enabled,
+        })
         .collect();
     serde_json::to_string_pretty(&rows).expect("rule rows serialise") + "\n"
 }

@@ -45,13 +45,15 @@ impl From<io::Error> for Failure {
     }
 }
 
+fn lint(settings: settings::Settings) -> Result<ExitCode, Failure> {
+    let failed = check::run(&settings)?;
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
-        Command::Check(args) => {
-            let settings = settings::Settings::from_args(args)?;
-            let failed = check::run(&settings)?;
-            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
-        }
+        Command::Check(args) => lint(settings::Settings::for_check(args)?),
+        Command::Preflight(args) => lint(settings::Settings::for_preflight(args)?),
         Command::Rules(args) => {
             let loaded = settings::load(&args.sources, None)?;
             let text = match args.format {

@@ -115,7 +115,7 @@ pub fn check_file(settings: &Settings, render: Option<&Renderer<'_>>, path: Path
     };
     let (buffer, size) = mail::parse_buffer(bytes);
     let view = MessageView::new(&buffer, size);
-    let evaluation = engine::evaluate(&settings.rules, |r| settings.is_active(r), &view);
+    let evaluation = engine::evaluate(&settings.rules, |r| settings.is_active(r), &view, settings.env());
     let diagnostics: Vec<Located> = evaluation.diagnostics.into_iter().map(|d| Located::new(d, view.raw())).collect();
     let rendered = render.filter(|_| !diagnostics.is_empty()).map(|r| r(&path, view.raw(), &diagnostics));
     FileReport { path, diagnostics, facts: evaluation.facts, rendered }

@@ -5,9 +5,11 @@ use std::path::PathBuf;
 
 use miette::Report;
 
-use crate::cli::{CheckArgs, ColorChoice, FailOn, Format, RuleSourceArgs};
+use crate::cli::{CheckArgs, ColorChoice, FailOn, Format, PreflightArgs, RuleSourceArgs, RunArgs};
 use crate::config::{self, Config};
 use crate::diagnostic::Severity;
+use crate::dns::Dns;
+use crate::rules::engine::Env;
 use crate::rules::{self, Rule, RuleSet};
 use crate::yaml::YamlSource;
 
@@ -53,6 +55,7 @@ pub fn load(sources: &RuleSourceArgs, account: Option<&str>) -> Result<Loaded, R
 }
 
 pub struct Settings {
+    pub config: Config,
     pub rules: RuleSet,
     pub paths: Vec<PathBuf>,
     pub format: Format,
@@ -61,22 +64,45 @@ pub struct Settings {
     pub jobs: usize,
     pub template: bool,
     pub color: bool,
+    /// Pre-flight: the rules that ask DNS run, through this resolver.
+    pub dns: Option<Dns>,
 }
 
 impl Settings {
-    pub fn from_args(args: CheckArgs) -> Result<Settings, Report> {
-        let loaded = load(&args.sources, args.account.as_deref())?;
-        for path in &args.paths {
+    pub fn for_check(args: CheckArgs) -> Result<Settings, Report> {
+        Settings::new(args.run, args.paths, args.template, false)
+    }
+
+    /// Pre-flight needs a transport to check, and sets up DNS for the online rules.
+    pub fn for_preflight(args: PreflightArgs) -> Result<Settings, Report> {
+        Settings::new(args.run, args.paths, false, true)
+    }
+
+    fn new(run: RunArgs, paths: Vec<PathBuf>, template: bool, online: bool) -> Result<Settings, Report> {
+        let loaded = load(&run.sources, run.account.as_deref())?;
+        for path in &paths {
             if std::fs::symlink_metadata(path).is_err() {
                 return Err(miette::miette!(code = "usage", "{}: no such file or directory", path.display()));
             }
         }
-        let jobs = match args.jobs {
+        let dns = if online {
+            if loaded.config.transport.is_none() {
+                return Err(miette::miette!(
+                    code = "usage",
+                    help = "add `transport:` to nhsmail-lint.yaml (README: \"Before you send\")",
+                    "preflight checks the sending set-up, and the configuration has no `transport:`"
+                ));
+            }
+            Some(Dns::new(&loaded.config.dns).map_err(|e| miette::miette!(code = "dns", "{e}"))?)
+        } else {
+            None
+        };
+        let jobs = match run.jobs {
             Some(0) => return Err(miette::miette!(code = "usage", "--jobs must be at least 1")),
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
-        let color = match args.color {
+        let color = match run.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
@@ -84,35 +110,47 @@ impl Settings {
                 std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
             }
         };
-        let mut paths = args.paths;
+        let mut paths = paths;
         paths.sort();
         paths.dedup();
         Ok(Settings {
+            config: loaded.config,
             rules: loaded.rules,
             paths,
-            format: args.format,
-            fail_on: match args.fail_on {
+            format: run.format,
+            fail_on: match run.fail_on {
                 FailOn::Error => Some(Severity::Error),
                 FailOn::Warning => Some(Severity::Warning),
                 FailOn::Info => Some(Severity::Info),
                 FailOn::Never => None,
             },
             jobs,
-            template: args.template,
+            template,
             color,
+            dns,
         })
     }
 
-    pub fn is_active(&self, rule: &Rule) -> bool {
-        rule.enabled && rule.unavailable.is_none() && !(self.template && rule.skip_in_templates)
+    /// Whether `rule` runs, skipped rules aside: enabled, right for templates, and
+    /// offline unless this is a pre-flight.
+    fn wanted(&self, rule: &Rule) -> bool {
+        rule.enabled && !(self.template && rule.skip_in_templates) && (!rule.online || self.dns.is_some())
     }
 
-    /// One line for each enabled rule this run cannot apply, and why.
+    pub fn is_active(&self, rule: &Rule) -> bool {
+        self.wanted(rule) && rule.unavailable.is_none()
+    }
+
+    pub fn env(&self) -> Env<'_> {
+        Env { config: &self.config, dns: self.dns.as_ref() }
+    }
+
+    /// One line for each rule this run would apply but cannot, and why.
     pub fn notes(&self) -> Vec<String> {
         self.rules
             .rules
             .iter()
-            .filter(|r| r.enabled)
+            .filter(|r| self.wanted(r))
             .filter_map(|r| r.unavailable.as_ref().map(|why| format!("{} skipped: {why}", r.id)))
             .collect()
     }

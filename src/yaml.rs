@@ -1,7 +1,8 @@
 //! Loading the YAML files a user writes (rule packs, the config file) and reporting
 //! their errors as miette diagnostics that point at the offending spot.
 
-use std::sync::Arc;
+use std::ops::Range;
+use std::sync::{Arc, LazyLock};
 
 use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report, SourceSpan};
 use serde::de::DeserializeOwned;
@@ -34,12 +35,13 @@ impl YamlSource {
             if self.text.lines().any(|l| l.len() > 4096) {
                 let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
                 let options = serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off };
+                // The plain message quotes no source line, so no secret either.
                 let message = e.render_with_options(options);
                 return miette::miette!(code = "invalid-yaml", "{}:{line}:{column}: {message}", self.name);
             }
             // Without source_name the parser's own `<input>` label wins over `file`.
             let options = serde_saphyr::render_options! { source_name: Some(&self.name) };
-            serde_saphyr::miette::to_miette_report_with_options(&e, &self.text, &self.name, options)
+            serde_saphyr::miette::to_miette_report_with_options(&e, &self.shown(), &self.name, options)
         })
     }
 
@@ -52,7 +54,7 @@ impl YamlSource {
         if let Some(help) = help {
             diag = diag.with_help(help);
         }
-        Report::new(diag).with_source_code(NamedSource::new(self.name.clone(), self.text.clone()))
+        Report::new(diag).with_source_code(NamedSource::new(self.name.clone(), self.shown()))
     }
 
     pub fn error_at<T>(&self, value: &Spanned<T>, message: impl Into<String>) -> Report {
@@ -60,17 +62,57 @@ impl YamlSource {
     }
 
     fn span(&self, location: &Location) -> Option<SourceSpan> {
+        self.range(location).map(|r| SourceSpan::new(r.start.into(), r.len()))
+    }
+
+    /// The bytes of the document a parsed value came from.
+    pub fn range(&self, location: &Location) -> Option<Range<usize>> {
         if *location == Location::UNKNOWN {
             return None;
         }
         let span = location.span();
         if let (Some(offset), Some(len)) = (span.byte_offset(), span.byte_len()) {
-            return Some(SourceSpan::new((offset as usize).into(), len as usize));
+            let start = (offset as usize).min(self.text.len());
+            return Some(start..(start + len as usize).min(self.text.len()));
         }
         // Fall back to the line and column when the parser gave no byte offsets.
         let line_start: usize =
             self.text.split_inclusive('\n').take(location.line().saturating_sub(1) as usize).map(str::len).sum();
-        let offset = line_start + location.column().saturating_sub(1) as usize;
-        Some(SourceSpan::new(offset.min(self.text.len()).into(), 1))
+        let offset = (line_start + location.column().saturating_sub(1) as usize).min(self.text.len());
+        Some(offset..(offset + 1).min(self.text.len()))
+    }
+
+    /// The document as it may be shown: the values of `password:` and `token:` keys
+    /// replaced by `*`, byte for byte, so no report ever prints a secret.
+    pub fn shown(&self) -> Arc<str> {
+        let masked = SECRET_VALUE
+            .replace_all(&self.text, |caps: &regex::Captures<'_>| format!("{}{}", &caps[1], "*".repeat(caps[2].len())));
+        match masked {
+            std::borrow::Cow::Borrowed(_) => self.text.clone(),
+            std::borrow::Cow::Owned(text) => text.into(),
+        }
+    }
+}
+
+/// A `password:` or `token:` key (block or flow style) and its scalar value.
+static SECRET_VALUE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r#"(\b(?:password|token)[ \t]*:[ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s,}#'"](?:[^,}#\n]*[^\s,}#])?)"#)
+        .expect("valid regex")
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_masked_byte_for_byte() {
+        let text = "transport:\n  password: hunter2 # no\n  token: 'abc'\n  x: {token: t0k, y: 1}\n  password_env: P\n";
+        let shown = YamlSource::new("c.yaml", text).shown();
+        assert_eq!(shown.len(), text.len());
+        for secret in ["hunter2", "abc", "t0k"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("password_env: P"), "{shown}");
+        assert!(shown.contains("# no"), "{shown}");
     }
 }

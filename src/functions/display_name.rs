@@ -27,7 +27,7 @@ pub fn find_unquoted_comma(value: &str) -> Vec<Finding> {
         if i > run_start && i < segments.len() && segments[i].has_angle_addr {
             let first_comma = segments[run_start].range.end;
             let whole = segments[run_start].range.start..segments[i].range.end;
-            out.push(Finding { range: first_comma..first_comma + 1, fix: Some(quoted(&value[whole])) });
+            out.push(Finding { fix: Some(quoted(&value[whole])), ..Finding::at(first_comma..first_comma + 1) });
         }
         i += 1;
     }

@@ -24,16 +24,24 @@ struct Document<'a> {
 
 pub struct Json {
     out: Box<dyn Write>,
+    /// The config file's entry, first in the document when config rules reported.
+    config: Option<File>,
+    /// The scanned files, at their scan index.
     files: Vec<File>,
 }
 
 impl Json {
     pub fn new(out: Box<dyn Write>) -> Self {
-        Json { out, files: Vec::new() }
+        Json { out, config: None, files: Vec::new() }
     }
 }
 
 impl Reporter for Json {
+    fn config(&mut self, report: FileReport) -> io::Result<()> {
+        self.config = Some(File { path: report.path.display().to_string(), diagnostics: report.diagnostics });
+        Ok(())
+    }
+
     fn file(&mut self, _index: usize, report: FileReport) -> io::Result<()> {
         self.files.push(File { path: report.path.display().to_string(), diagnostics: report.diagnostics });
         Ok(())
@@ -48,7 +56,8 @@ impl Reporter for Json {
                 });
             }
         }
-        let document = Document { files: std::mem::take(&mut self.files), summary, notes };
+        let files = self.config.take().into_iter().chain(std::mem::take(&mut self.files)).collect();
+        let document = Document { files, summary, notes };
         serde_json::to_writer(&mut self.out, &document)?;
         writeln!(self.out)?;
         self.out.flush()

@@ -22,6 +22,9 @@ pub struct Summary {
     /// Files with at least one diagnostic (not in the JSON contract).
     #[serde(skip)]
     pub files_with_findings: usize,
+    /// The config file, when its sending set-up was checked.
+    #[serde(skip)]
+    pub config: Option<String>,
 }
 
 impl Summary {
@@ -52,6 +55,8 @@ pub struct Late {
 }
 
 pub trait Reporter {
+    /// The config rules' findings, before any message.
+    fn config(&mut self, report: FileReport) -> io::Result<()>;
     fn file(&mut self, index: usize, report: FileReport) -> io::Result<()>;
     fn finish(self: Box<Self>, late: Vec<Late>, summary: &Summary, notes: &[String]) -> io::Result<()>;
 }
@@ -68,6 +73,10 @@ struct Human {
 }
 
 impl Reporter for Human {
+    fn config(&mut self, report: FileReport) -> io::Result<()> {
+        self.file(0, report)
+    }
+
     fn file(&mut self, _index: usize, report: FileReport) -> io::Result<()> {
         if let Some(text) = report.rendered {
             self.out.write_all(text.as_bytes())?;
@@ -86,13 +95,16 @@ impl Reporter for Human {
             writeln!(self.out, "note: {note}")?;
         }
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let checked = match &summary.config {
+            Some(config) => format!("the sending set-up in {config} and {}", plural(summary.files, "file")),
+            None => plural(summary.files, "file"),
+        };
         if summary.worst().is_none() {
-            writeln!(self.out, "Checked {}: no problems found.", plural(summary.files, "file"))?;
+            writeln!(self.out, "Checked {checked}: no problems found.")?;
         } else {
             writeln!(
                 self.out,
-                "Checked {}: {}, {}, {} in {}.",
-                plural(summary.files, "file"),
+                "Checked {checked}: {}, {}, {} in {}.",
                 plural(summary.errors, "error"),
                 plural(summary.warnings, "warning"),
                 plural(summary.infos, "info"),

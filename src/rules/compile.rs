@@ -9,7 +9,7 @@ use miette::Report;
 use regex::Regex;
 use serde_saphyr::Spanned;
 
-use super::field::{CATALOGUE, Field, Kind};
+use super::field::{Field, Kind};
 use super::spec::{ConditionSpec, CorpusSpec, DocsSpec, OperatorSpec, PackSpec, RuleSpec, Scalar, Scope, TextOrList};
 use crate::config::{Config, ConfigValue};
 use crate::diagnostic::Severity;
@@ -19,7 +19,7 @@ use crate::yaml::YamlSource;
 
 /// What rule messages and help may interpolate as `{{name}}`.
 pub const PLACEHOLDERS: &[&str] =
-    &["value", "expected", "field", "fix", "previous", "previous_file", "interval", "earliest"];
+    &["value", "expected", "field", "fix", "detail", "previous", "previous_file", "interval", "earliest"];
 
 #[derive(Debug)]
 pub enum Op {
@@ -72,6 +72,9 @@ pub struct Rule {
     pub docs: DocsSpec,
     pub pack: String,
     pub skip_in_templates: bool,
+    pub scope: Scope,
+    /// It asks DNS, so runs only in pre-flight.
+    pub online: bool,
     /// Why the rule cannot run with this configuration (it interpolates an unset value).
     pub unavailable: Option<String>,
     /// False when the configuration disables it.
@@ -107,7 +110,7 @@ pub fn compile(packs: &[YamlSource], config: &Config) -> Result<RuleSet, Report>
                     .error_at(&rule.id, format!("duplicate rule id `{}` (first defined in {first})", rule.id.value)));
             }
             seen.insert(rule.id.value.clone(), pack.name.clone());
-            rules.push(Compiler { pack, config, unavailable: None }.rule(rule)?);
+            rules.push(Compiler { pack, config, unavailable: None, online: false }.rule(rule)?);
         }
     }
     Ok(RuleSet { rules })
@@ -125,6 +128,16 @@ struct Compiler<'a> {
     pack: &'a YamlSource,
     config: &'a Config,
     unavailable: Option<String>,
+    /// The rule being compiled is marked `online`: it may call online functions.
+    online: bool,
+}
+
+/// Which fields a condition may read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reads {
+    Message,
+    Config,
+    Either,
 }
 
 static ID: LazyLock<Regex> = LazyLock::new(|| Regex::new("^[a-z0-9]+(-[a-z0-9]+)*$").expect("valid regex"));
@@ -140,14 +153,27 @@ impl Compiler<'_> {
         if let Some(help) = &spec.help {
             self.placeholders(help)?;
         }
-        let when = spec.when.into_iter().map(|c| self.condition(c)).collect::<Result<Vec<_>, _>>()?;
-        let unless = spec.unless.into_iter().map(|c| self.condition(c)).collect::<Result<Vec<_>, _>>()?;
+        self.online = spec.online;
+        // Config rules read only the config; message rules may read it in `when` and
+        // `unless` (constant for the run), but report only on message bytes.
+        let preconditions = match spec.scope {
+            Scope::Config => Reads::Config,
+            Scope::Message | Scope::Corpus => Reads::Either,
+        };
+        let requirements = match spec.scope {
+            Scope::Config => Reads::Config,
+            Scope::Message | Scope::Corpus => Reads::Message,
+        };
+        let when = spec.when.into_iter().map(|c| self.condition(c, preconditions)).collect::<Result<Vec<_>, _>>()?;
+        let unless =
+            spec.unless.into_iter().map(|c| self.condition(c, preconditions)).collect::<Result<Vec<_>, _>>()?;
         let check = match (spec.scope, spec.corpus) {
-            (Scope::Message, None) => {
+            (Scope::Message | Scope::Config, None) => {
                 if spec.require.is_empty() {
-                    return Err(self.err(&spec.id, "a message rule needs at least one `require` condition"));
+                    return Err(self.err(&spec.id, "a rule needs at least one `require` condition"));
                 }
-                Check::Require(spec.require.into_iter().map(|c| self.condition(c)).collect::<Result<_, _>>()?)
+                let conditions = spec.require.into_iter().map(|c| self.condition(c, requirements));
+                Check::Require(conditions.collect::<Result<_, _>>()?)
             }
             (Scope::Corpus, Some(corpus)) => {
                 if let Some(first) = spec.require.first() {
@@ -155,7 +181,7 @@ impl Compiler<'_> {
                 }
                 Check::Interval(self.interval(corpus)?)
             }
-            (Scope::Message, Some(corpus)) => {
+            (Scope::Message | Scope::Config, Some(corpus)) => {
                 return Err(self.err(&corpus, "`corpus:` needs `scope: corpus`"));
             }
             (Scope::Corpus, None) => return Err(self.err(&spec.id, "a corpus rule needs a `corpus:` block")),
@@ -175,6 +201,8 @@ impl Compiler<'_> {
             docs: spec.docs,
             pack: self.pack.name.clone(),
             skip_in_templates: spec.skip_in_templates,
+            scope: spec.scope,
+            online: spec.online,
             unavailable: self.unavailable,
             enabled: true,
             when,
@@ -204,7 +232,7 @@ impl Compiler<'_> {
 
     fn field(&self, name: &Spanned<String>) -> Result<Field, Report> {
         Field::parse(&name.value).ok_or_else(|| {
-            let known = CATALOGUE.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+            let known = Field::names().collect::<Vec<_>>().join(", ");
             self.pack.error(
                 &name.referenced,
                 format!("unknown field `{}`", name.value),
@@ -213,8 +241,20 @@ impl Compiler<'_> {
         })
     }
 
-    fn condition(&mut self, mut spec: ConditionSpec) -> Result<Condition, Report> {
+    fn condition(&mut self, mut spec: ConditionSpec, reads: Reads) -> Result<Condition, Report> {
         let field = self.field(&spec.field)?;
+        match (reads, field.is_config()) {
+            (Reads::Config, false) => {
+                return Err(self.err(&spec.field, "a config rule reads only config fields (`transport.*`)"));
+            }
+            (Reads::Message, true) => {
+                return Err(self.err(
+                    &spec.field,
+                    "a message rule can test config fields only in `when` or `unless`; `scope: config` checks them",
+                ));
+            }
+            _ => {}
+        }
         if let Some(message) = &spec.message {
             self.placeholders(message)?;
         }
@@ -244,17 +284,18 @@ impl Compiler<'_> {
     fn operator(&mut self, operator: OperatorSpec, kind: Kind) -> Result<(Op, String), Report> {
         const TEXTUAL: &[Kind] = &[Kind::Text, Kind::Address];
         const NUMERIC: &[Kind] = &[Kind::Number, Kind::Size];
+        const COMPARABLE: &[Kind] = &[Kind::Text, Kind::Address, Kind::Number, Kind::Size];
         let fold = |text: String| {
             if kind == Kind::Address { text.to_ascii_lowercase() } else { text }
         };
         Ok(match operator {
             OperatorSpec::Equals(v) => {
-                self.need_kind(&v, "equals", kind, TEXTUAL)?;
+                self.need_kind(&v, "equals", kind, COMPARABLE)?;
                 let text = fold(self.interpolate_text(&v, false)?);
                 (Op::Equals(text.clone()), text)
             }
             OperatorSpec::NotEquals(v) => {
-                self.need_kind(&v, "not_equals", kind, TEXTUAL)?;
+                self.need_kind(&v, "not_equals", kind, COMPARABLE)?;
                 let text = fold(self.interpolate_text(&v, false)?);
                 (Op::NotEquals(text.clone()), text)
             }
@@ -281,12 +322,12 @@ impl Compiler<'_> {
             OperatorSpec::Present(v) => (if v.value { Op::Present } else { Op::Absent }, String::new()),
             OperatorSpec::Absent(v) => (if v.value { Op::Absent } else { Op::Present }, String::new()),
             OperatorSpec::OneOf(v) => {
-                self.need_kind(&v, "one_of", kind, TEXTUAL)?;
+                self.need_kind(&v, "one_of", kind, COMPARABLE)?;
                 let list = self.interpolate_list(&v)?;
                 (Op::OneOf(list.iter().cloned().map(fold).collect()), list.join(", "))
             }
             OperatorSpec::NotOneOf(v) => {
-                self.need_kind(&v, "not_one_of", kind, TEXTUAL)?;
+                self.need_kind(&v, "not_one_of", kind, COMPARABLE)?;
                 let list = self.interpolate_list(&v)?;
                 (Op::NotOneOf(list.iter().cloned().map(fold).collect()), list.join(", "))
             }
@@ -396,6 +437,9 @@ impl Compiler<'_> {
     fn interval(&mut self, spec: Spanned<CorpusSpec>) -> Result<Interval, Report> {
         let spec = spec.value;
         let group_by = self.field(&spec.group_by)?;
+        if group_by.is_config() {
+            return Err(self.err(&spec.group_by, "a corpus rule groups messages by a message field"));
+        }
         self.need_kind(&spec.group_by, "group_by", group_by.kind(), &[Kind::Text, Kind::Address])?;
         let only: Option<HashSet<String>> = spec
             .only

@@ -8,7 +8,10 @@ use mail_parser::DateTime;
 
 use super::compile::{Check, Condition, Op, Rule, RuleSet};
 use super::field::{Kind, Value};
+use super::spec::Scope;
+use crate::config::Config;
 use crate::diagnostic::Diagnostic;
+use crate::dns::Dns;
 use crate::mail::MessageView;
 
 /// What a corpus rule keeps of one message: small, so a scan of millions stays small.
@@ -26,42 +29,45 @@ pub struct Evaluation {
     pub facts: Vec<Fact>,
 }
 
+/// What rules read besides a message: the configuration, and DNS when the online
+/// (pre-flight) checks run.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    pub config: &'a Config,
+    pub dns: Option<&'a Dns>,
+}
+
 /// One value that broke a condition.
 struct Violation {
     span: Range<usize>,
     value: String,
     fix: Option<String>,
+    detail: Option<String>,
+    inconclusive: bool,
 }
 
-/// Runs the rules `active` allows over one message.
-pub fn evaluate(rules: &RuleSet, active: impl Fn(&Rule) -> bool, view: &MessageView<'_>) -> Evaluation {
+impl Violation {
+    fn of(span: Range<usize>, value: String) -> Self {
+        Violation { span, value, fix: None, detail: None, inconclusive: false }
+    }
+}
+
+/// Runs the message and corpus rules `active` allows over one message.
+pub fn evaluate(rules: &RuleSet, active: impl Fn(&Rule) -> bool, view: &MessageView<'_>, env: Env<'_>) -> Evaluation {
     let mut out = Evaluation::default();
     for (index, rule) in rules.rules.iter().enumerate() {
-        if !active(rule) || (view.headers().is_none() && rule.needs_headers) {
+        if rule.scope == Scope::Config || !active(rule) || (view.headers().is_none() && rule.needs_headers) {
             continue;
         }
-        if !rule.when.iter().all(|c| holds(c, view)) || rule.unless.iter().any(|c| holds(c, view)) {
+        if !applies(rule, Some(view), env) {
             continue;
         }
         match &rule.check {
-            Check::Require(conditions) => {
-                for condition in conditions {
-                    let message = condition.message.as_deref().unwrap_or(&rule.message);
-                    violations(condition, view, &mut |v| {
-                        out.diagnostics.push(diagnostic(rule, message, v.span, &|name| match name {
-                            "value" => Some(v.value.clone()),
-                            "expected" => Some(condition.expected.clone()),
-                            "field" => Some(condition.field_name.clone()),
-                            "fix" => v.fix.clone(),
-                            _ => None,
-                        }))
-                    });
-                }
-            }
+            Check::Require(conditions) => require(rule, conditions, Some(view), env, &mut out.diagnostics),
             Check::Interval(interval) => {
                 let Some(instant) = view.date() else { continue };
                 let mut keys = HashSet::new();
-                interval.group_by.for_each(view, &mut |v| {
+                interval.group_by.for_each(Some(view), env.config, &mut |v| {
                     let key = v.text.to_ascii_lowercase();
                     if interval.only.as_ref().is_none_or(|only| only.contains(&key)) && keys.insert(key.clone()) {
                         out.facts.push(Fact { rule: index, key, instant, span: v.span });
@@ -73,6 +79,55 @@ pub fn evaluate(rules: &RuleSet, active: impl Fn(&Rule) -> bool, view: &MessageV
     out.diagnostics.sort_by(|a, b| (a.span.start, &a.rule).cmp(&(b.span.start, &b.rule)));
     out
 }
+
+/// Runs the config rules `active` allows; spans are into the config file.
+pub fn evaluate_config(rules: &RuleSet, active: impl Fn(&Rule) -> bool, env: Env<'_>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for rule in rules.rules.iter().filter(|r| r.scope == Scope::Config && active(r)) {
+        if let Check::Require(conditions) = &rule.check
+            && applies(rule, None, env)
+        {
+            require(rule, conditions, None, env, &mut out);
+        }
+    }
+    out.sort_by(|a, b| (a.span.start, &a.rule).cmp(&(b.span.start, &b.rule)));
+    out
+}
+
+fn applies(rule: &Rule, view: Option<&MessageView<'_>>, env: Env<'_>) -> bool {
+    rule.when.iter().all(|c| holds(c, view, env)) && !rule.unless.iter().any(|c| holds(c, view, env))
+}
+
+fn require(
+    rule: &Rule,
+    conditions: &[Condition],
+    view: Option<&MessageView<'_>>,
+    env: Env<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for condition in conditions {
+        let message = condition.message.as_deref().unwrap_or(&rule.message);
+        violations(condition, view, env, &mut |v| {
+            let vars = |name: &str| match name {
+                "value" => Some(v.value.clone()),
+                "expected" => Some(condition.expected.clone()),
+                "field" => Some(condition.field_name.clone()),
+                "fix" => v.fix.clone(),
+                "detail" => v.detail.clone(),
+                _ => None,
+            };
+            let mut d = diagnostic(rule, message, v.span.clone(), &vars);
+            if v.inconclusive {
+                d.message = format!("could not check {}: {}", rule.id, v.detail.as_deref().unwrap_or("no answer"));
+                d.help = Some(INCONCLUSIVE_HELP.to_owned());
+            }
+            out.push(d);
+        });
+    }
+}
+
+const INCONCLUSIVE_HELP: &str = "This is not a finding about the set-up: DNS gave no answer. Check `dns.nameservers` in \
+     nhsmail-lint.yaml and that those resolvers answer, then run the pre-flight again.";
 
 /// Corpus rules over every message's facts: returns (file index, diagnostic) pairs.
 /// Messages sharing a key are ordered by instant (ties by file order), and each one
@@ -145,21 +200,21 @@ fn equal(kind: Kind, a: &str, b: &str) -> bool {
     if kind == Kind::Address { a.eq_ignore_ascii_case(b) } else { a == b }
 }
 
-fn passes(condition: &Condition, value: &Value<'_>) -> bool {
+fn passes(condition: &Condition, value: &Value<'_>, env: Env<'_>) -> bool {
     let kind = condition.field.kind();
     let text = value.text.as_ref();
     match &condition.op {
-        Op::Equals(s) => equal(kind, text, s),
-        Op::NotEquals(s) => !equal(kind, text, s),
+        Op::Equals(s) => equal(kind, &value.display(), s),
+        Op::NotEquals(s) => !equal(kind, &value.display(), s),
         Op::Matches(re) => re.is_match(text),
         Op::NotMatches(re) => !re.is_match(text),
         Op::Max(n) => value.number.is_none_or(|v| v <= *n),
         Op::Min(n) => value.number.is_none_or(|v| v >= *n),
         Op::Present | Op::Absent => true,
-        Op::OneOf(set) => set.contains(&normalise(kind, text)),
-        Op::NotOneOf(set) => !set.contains(&normalise(kind, text)),
-        Op::Contains(f) => !(f.find)(text).is_empty(),
-        Op::NotContains(f) => (f.find)(text).is_empty(),
+        Op::OneOf(set) => set.contains(&normalise(kind, &value.display())),
+        Op::NotOneOf(set) => !set.contains(&normalise(kind, &value.display())),
+        Op::Contains(f) => !f.find(text, env.dns).is_empty(),
+        Op::NotContains(f) => f.find(text, env.dns).is_empty(),
     }
 }
 
@@ -169,12 +224,12 @@ fn normalise(kind: Kind, text: &str) -> String {
 
 /// As a precondition: true when the field has a value that passes (for `absent`, when
 /// it has none).
-fn holds(condition: &Condition, view: &MessageView<'_>) -> bool {
+fn holds(condition: &Condition, view: Option<&MessageView<'_>>, env: Env<'_>) -> bool {
     let mut any = false;
     let mut any_passing = false;
-    condition.field.for_each(view, &mut |v| {
+    condition.field.for_each(view, env.config, &mut |v| {
         any = true;
-        any_passing |= passes(condition, &v);
+        any_passing |= passes(condition, &v, env);
     });
     match condition.op {
         Op::Present => any,
@@ -185,30 +240,32 @@ fn holds(condition: &Condition, view: &MessageView<'_>) -> bool {
 
 /// As a requirement: every value must pass; each one that does not is a violation
 /// (for `not_contains`, each thing the function found is one).
-fn violations(condition: &Condition, view: &MessageView<'_>, sink: &mut dyn FnMut(Violation)) {
+fn violations(condition: &Condition, view: Option<&MessageView<'_>>, env: Env<'_>, sink: &mut dyn FnMut(Violation)) {
     let mut any = false;
-    condition.field.for_each(view, &mut |v| {
+    condition.field.for_each(view, env.config, &mut |v| {
         any = true;
         match &condition.op {
             Op::Present => {}
             Op::NotContains(f) => {
-                for finding in (f.find)(&v.text) {
+                for finding in f.find(&v.text, env.dns) {
                     sink(Violation {
                         span: v.sub_span(view, finding.range.clone()),
                         value: v.text[finding.range].to_owned(),
                         fix: finding.fix,
+                        detail: finding.detail,
+                        inconclusive: finding.inconclusive,
                     });
                 }
             }
-            _ if !passes(condition, &v) || matches!(condition.op, Op::Absent) => {
-                sink(Violation { span: v.span.clone(), value: v.display(), fix: None })
+            _ if !passes(condition, &v, env) || matches!(condition.op, Op::Absent) => {
+                sink(Violation::of(v.span.clone(), v.display()))
             }
             _ => {}
         }
     });
     if !any && matches!(condition.op, Op::Present) {
         let (span, value) = condition.field.missing(view);
-        sink(Violation { span, value, fix: None });
+        sink(Violation::of(span, value));
     }
 }
 

@@ -1,11 +1,14 @@
 //! Field selectors: the names rules use (`subject`, `from.address`, `header.X-Trust-Id`,
-//! ...) and how each one reads its values out of a `MessageView`. A value carries the
-//! byte span it came from, so diagnostics point at the bytes that broke the rule.
+//! ...) and how each one reads its values out of a `MessageView` (config selectors are
+//! in `config_field`). A value carries the byte span it came from, so diagnostics point
+//! at the bytes that broke the rule.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::ops::Range;
 
+use super::config_field::{self, ConfigField};
+use crate::config::Config;
 use crate::mail::{Mailbox, MessageView, PartKind, bytes, headers};
 
 /// What a field's values are, which decides the operators that make sense on it.
@@ -32,7 +35,8 @@ pub enum Field {
         distinct: bool,
     },
     ReplyAddress,
-    RecipientDomains,
+    /// The domain of each address of these headers.
+    Domains(&'static [&'static str]),
     Header(String),
     Date,
     BodyText,
@@ -41,6 +45,7 @@ pub enum Field {
     MessageSize,
     MessageHeaders,
     LineLength,
+    Config(ConfigField),
 }
 
 const FROM: &[&str] = &["From"];
@@ -66,6 +71,7 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("recipients", "each To, Cc and Bcc address, group members included"),
     ("recipients.count", "distinct recipient addresses (case-insensitive)"),
     ("recipients.domain", "the domain of each recipient"),
+    ("reply_to.domain", "the domain of each Reply-To address"),
     ("header.<Name>", "each raw value of that header, folds flattened, trimmed"),
     ("date", "the raw Date value"),
     ("body.text", "each decoded text/plain and text/html part"),
@@ -78,6 +84,9 @@ pub const CATALOGUE: &[(&str, &str)] = &[
 
 impl Field {
     pub fn parse(name: &str) -> Option<Field> {
+        if let Some(field) = ConfigField::parse(name) {
+            return Some(Field::Config(field));
+        }
         if let Some(header) = name.strip_prefix("header.") {
             let valid = !header.is_empty() && header.bytes().all(|b| b.is_ascii_graphic() && b != b':');
             return valid.then(|| Field::Header(header.to_owned()));
@@ -96,7 +105,8 @@ impl Field {
             "to_cc.address" => Field::Addresses(TO_CC),
             "recipients" => Field::Addresses(RECIPIENTS),
             "recipients.count" => Field::Count { headers: RECIPIENTS, distinct: true },
-            "recipients.domain" => Field::RecipientDomains,
+            "recipients.domain" => Field::Domains(RECIPIENTS),
+            "reply_to.domain" => Field::Domains(REPLY_TO),
             "date" => Field::Date,
             "body.text" => Field::BodyText,
             "attachments.name" => Field::AttachmentNames,
@@ -110,7 +120,8 @@ impl Field {
 
     pub fn kind(&self) -> Kind {
         match self {
-            Field::Addresses(_) | Field::ReplyAddress | Field::RecipientDomains => Kind::Address,
+            Field::Config(field) => field.kind(),
+            Field::Addresses(_) | Field::ReplyAddress | Field::Domains(_) => Kind::Address,
             Field::Count { .. } | Field::LineLength => Kind::Number,
             Field::MessageSize | Field::AttachmentSizes => Kind::Size,
             Field::MessageHeaders => Kind::Presence,
@@ -121,13 +132,23 @@ impl Field {
     /// Whether the field reads the header block, so cannot apply to a file that is not
     /// a message at all.
     pub fn needs_headers(&self) -> bool {
-        !matches!(self, Field::MessageSize | Field::MessageHeaders | Field::LineLength)
+        !matches!(self, Field::MessageSize | Field::MessageHeaders | Field::LineLength | Field::Config(_))
+    }
+
+    /// Whether the field reads the configuration rather than a message.
+    pub fn is_config(&self) -> bool {
+        matches!(self, Field::Config(_))
+    }
+
+    /// Every field name, for errors and documentation.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        CATALOGUE.iter().chain(config_field::CATALOGUE).map(|(name, _)| *name)
     }
 
     /// Where to point, and what to say as `{{value}}`, when the field has no value at all.
-    pub fn missing(&self, view: &MessageView<'_>) -> (Range<usize>, String) {
-        match self {
-            Field::MessageHeaders => {
+    pub fn missing(&self, view: Option<&MessageView<'_>>) -> (Range<usize>, String) {
+        match (self, view) {
+            (Field::MessageHeaders, Some(view)) => {
                 let first_line = bytes::lines(view.raw()).next().unwrap_or(0..0);
                 (first_line.start..first_line.end.min(200), view.why_not_a_message().to_owned())
             }
@@ -135,9 +156,16 @@ impl Field {
         }
     }
 
-    /// Calls `f` with each value of the field in `view`.
-    pub fn for_each(&self, view: &MessageView<'_>, f: &mut dyn FnMut(Value<'_>)) {
+    /// Calls `f` with each value of the field: from `view` for a message field (none
+    /// without a message), from `config` for a config field.
+    pub fn for_each(&self, view: Option<&MessageView<'_>>, config: &Config, f: &mut dyn FnMut(Value<'_>)) {
+        let view = match (self, view) {
+            (Field::Config(field), _) => return field.for_each(config, f),
+            (_, Some(view)) => view,
+            (_, None) => return,
+        };
         match self {
+            Field::Config(_) => {}
             Field::Subject => {
                 if let Some((text, span)) = view.subject() {
                     let exact = text.as_bytes() == &view.raw()[span.clone()];
@@ -177,8 +205,8 @@ impl Field {
                 };
                 f(Value::number(count as u64, first.field_span.clone()));
             }
-            Field::RecipientDomains => {
-                for m in RECIPIENTS.iter().flat_map(|n| view.mailboxes(n)) {
+            Field::Domains(names) => {
+                for m in names.iter().flat_map(|n| view.mailboxes(n)) {
                     if let Some((_, domain)) = m.address.rsplit_once('@') {
                         let span = m.span.end - domain.len().min(m.span.len())..m.span.end;
                         f(Value::text(Cow::Owned(domain.to_owned()), span, true));
@@ -192,7 +220,7 @@ impl Field {
                     f(Value::text(text, span, true));
                 }
             }
-            Field::Date => Field::Header("Date".into()).for_each(view, f),
+            Field::Date => Field::Header("Date".into()).for_each(Some(view), config, f),
             Field::BodyText => {
                 for body in view.text_bodies() {
                     f(Value::text(Cow::Borrowed(&body.text), body.span.clone(), body.exact));
@@ -266,13 +294,14 @@ impl<'a> Value<'a> {
     }
 
     /// The span in the message of `range`, a byte range of `text`.
-    pub fn sub_span(&self, view: &MessageView<'_>, range: Range<usize>) -> Range<usize> {
+    pub fn sub_span(&self, view: Option<&MessageView<'_>>, range: Range<usize>) -> Range<usize> {
         if range.start == 0 && range.end == self.text.len() {
             return self.span.clone();
         }
-        if self.exact {
-            return self.span.start + range.start..self.span.start + range.end;
+        match view {
+            _ if self.exact => self.span.start + range.start..self.span.start + range.end,
+            Some(view) => view.locate(self.span.clone(), &self.text[range]),
+            None => self.span.clone(),
         }
-        view.locate(self.span.clone(), &self.text[range])
     }
 }

@@ -25,6 +25,9 @@ pub struct RuleSpec {
     pub label: Option<String>,
     #[serde(default)]
     pub scope: Scope,
+    /// The rule asks DNS: it runs only in `preflight` (and before `--send`).
+    #[serde(default)]
+    pub online: bool,
     /// Templates still hold placeholders and lack per-send headers: `check --template`
     /// skips rules that set this.
     #[serde(default)]
@@ -42,12 +45,14 @@ pub struct RuleSpec {
     pub docs: DocsSpec,
 }
 
-#[derive(Debug, Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, serde::Serialize, Default, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     #[default]
     Message,
     Corpus,
+    /// The sending set-up in the config file, checked once a run.
+    Config,
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]

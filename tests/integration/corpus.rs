@@ -9,8 +9,11 @@ use std::path::{Path, PathBuf};
 use crate::common::{findings, root, run, run_in};
 
 const CONFIG: &str = "corpus/nhsmail-lint.yaml";
-/// Folders checked in the normal mode; `corpus/templates` is checked with --template.
+/// Folders checked in the normal mode; `corpus/templates` is checked with --template,
+/// `corpus/relay` with its own config (the relay as transport).
 const MESSAGE_FOLDERS: &[&str] = &["corpus/clean", "corpus/rules"];
+const RELAY_FOLDER: &str = "corpus/relay";
+const RELAY_CONFIG: &str = "corpus/relay/nhsmail-lint.yaml";
 /// Rules whose cases are too big to commit; `generated.rs` builds them.
 const GENERATED: &[&str] = &["message-size", "recipient-limit"];
 
@@ -147,13 +150,22 @@ fn templates_pass_in_template_mode_except_real_breaches() {
 }
 
 #[test]
-fn every_rule_of_the_pack_has_a_failing_fixture() {
+fn relay_fixtures_with_the_relay_config() {
+    let expected = expected_for(&[RELAY_FOLDER]);
+    let result = run(&["check", "--config", RELAY_CONFIG, "--format", "json", RELAY_FOLDER]);
+    assert_same(&expected, &actual(&result.json(), Path::new("")), "relay");
+}
+
+#[test]
+fn every_message_rule_of_the_pack_has_a_failing_fixture() {
     let rules = run(&["rules", "--format", "json"]).json();
-    let expected = expected_for(MESSAGE_FOLDERS);
+    let mut expected = expected_for(MESSAGE_FOLDERS);
+    expected.extend(expected_for(&[RELAY_FOLDER]));
     let covered: Vec<&String> = expected.values().flatten().map(|(rule, _)| rule).collect();
     for rule in rules.as_array().expect("rule list") {
         let id = rule["id"].as_str().expect("id");
-        if GENERATED.contains(&id) {
+        // Config and online rules are tested against real configs and DNS in preflight.rs.
+        if GENERATED.contains(&id) || rule["scope"] == "config" || rule["online"] == true {
             continue;
         }
         assert!(covered.iter().any(|r| *r == id), "no fixture in corpus/ expects `{id}`");

@@ -1,0 +1,74 @@
+//! `unregistered_sender` (online): the NHSmail relay does a reverse lookup of the
+//! sending server's IP and refuses mail when it finds no registration. The value is the
+//! sending IP, or the relay's host name, in which case the sending IP is the local
+//! address the operating system picks to reach it. Registered means forward-confirmed
+//! reverse DNS: a PTR record whose name resolves back to the same IP.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+
+use super::Finding;
+use crate::dns::{Answer, Dns};
+
+pub fn find_unregistered(value: &str, dns: &Dns) -> Vec<Finding> {
+    let ip = match value.parse::<IpAddr>() {
+        Ok(ip) => ip,
+        Err(_) => match sending_address(value, dns) {
+            Ok(ip) => ip,
+            Err(why) => return vec![Finding::inconclusive(value, why)],
+        },
+    };
+    let names = match dns.ptr(ip) {
+        Answer::Found(names) => names,
+        Answer::NotFound => {
+            return vec![Finding::whole(value, format!("{ip} has no PTR (reverse DNS) record"))];
+        }
+        Answer::Failed(why) => {
+            return vec![Finding::inconclusive(value, format!("could not look up the PTR record of {ip}: {why}"))];
+        }
+    };
+    let mut failures = Vec::new();
+    for name in &names {
+        match dns.addresses(name) {
+            Answer::Found(ips) if ips.contains(&ip) => return Vec::new(),
+            Answer::Found(_) | Answer::NotFound => {}
+            Answer::Failed(why) => failures.push(format!("{name}: {why}")),
+        }
+    }
+    if !failures.is_empty() {
+        let why = format!("could not resolve the PTR name of {ip} back: {}", failures.join("; "));
+        return vec![Finding::inconclusive(value, why)];
+    }
+    let detail = format!("{ip} has the PTR name {}, which does not resolve back to {ip}", names.join(", "));
+    vec![Finding::whole(value, detail)]
+}
+
+/// The local address this machine would send from to reach `host`. Connecting a UDP
+/// socket sends nothing; it only asks the OS for the route.
+fn sending_address(host: &str, dns: &Dns) -> Result<IpAddr, String> {
+    let relay = match dns.addresses(host) {
+        Answer::Found(ips) if !ips.is_empty() => ips[0],
+        Answer::Found(_) | Answer::NotFound => {
+            return Err(format!("{host} does not resolve, so the sending address cannot be worked out"));
+        }
+        Answer::Failed(why) => return Err(format!("could not resolve {host}: {why}")),
+    };
+    local_address_towards(relay).map_err(|e| format!("cannot work out the local address used to reach {relay}: {e}"))
+}
+
+fn local_address_towards(remote: IpAddr) -> std::io::Result<IpAddr> {
+    let any: IpAddr = if remote.is_ipv4() { Ipv4Addr::UNSPECIFIED.into() } else { Ipv6Addr::UNSPECIFIED.into() };
+    let socket = UdpSocket::bind(SocketAddr::new(any, 0))?;
+    socket.connect(SocketAddr::new(remote, 25))?;
+    Ok(socket.local_addr()?.ip())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_local_address_towards_loopback_is_loopback() {
+        let local = local_address_towards(Ipv4Addr::LOCALHOST.into()).expect("route to loopback");
+        assert!(local.is_loopback(), "{local}");
+    }
+}

@@ -1,0 +1,121 @@
+//! Config selectors (`transport.host`, `transport.port`, ...): the sending set-up as
+//! rule values, each with the bytes of `nhsmail-lint.yaml` it was written in, so config
+//! rules point at the offending line. A secret's value is never a value here.
+
+use std::borrow::Cow;
+
+use super::field::{Kind, Value};
+use crate::config::Config;
+use crate::transport::{Auth, Mode, Setting, Tls, Transport};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigField {
+    Mode,
+    Host,
+    Port,
+    Tls,
+    Username,
+    Auth,
+    Password,
+    Token,
+    SourceIp,
+    Source,
+}
+
+pub const CATALOGUE: &[(&str, &str)] = &[
+    ("transport.mode", "`submission` or `relay`"),
+    ("transport.host", "the SMTP host"),
+    ("transport.port", "the port (default 587 for submission, 25 for relay)"),
+    ("transport.tls", "`starttls` (default), `implicit` or `none`"),
+    ("transport.username", "the SMTP username"),
+    ("transport.auth", "`plain` (default), `login` or `xoauth2`"),
+    ("transport.password", "present when a password is written inline (its value is never read)"),
+    ("transport.token", "present when a token is written inline (its value is never read)"),
+    ("transport.source_ip", "the sending IP, when configured"),
+    (
+        "transport.source",
+        "where the sending IP comes from: source_ip, else the host (the local address used to reach it)",
+    ),
+];
+
+impl ConfigField {
+    pub fn parse(name: &str) -> Option<ConfigField> {
+        Some(match name {
+            "transport.mode" => ConfigField::Mode,
+            "transport.host" => ConfigField::Host,
+            "transport.port" => ConfigField::Port,
+            "transport.tls" => ConfigField::Tls,
+            "transport.username" => ConfigField::Username,
+            "transport.auth" => ConfigField::Auth,
+            "transport.password" => ConfigField::Password,
+            "transport.token" => ConfigField::Token,
+            "transport.source_ip" => ConfigField::SourceIp,
+            "transport.source" => ConfigField::Source,
+            _ => return None,
+        })
+    }
+
+    pub fn kind(self) -> Kind {
+        match self {
+            ConfigField::Port => Kind::Number,
+            ConfigField::Username => Kind::Address,
+            ConfigField::Password | ConfigField::Token => Kind::Presence,
+            _ => Kind::Text,
+        }
+    }
+
+    pub fn for_each(self, config: &Config, f: &mut dyn FnMut(Value<'_>)) {
+        let Some(t) = &config.transport else { return };
+        let text = |s: &Setting<String>| Value::text(Cow::Owned(s.value.clone()), s.span.clone(), true);
+        let word = |s: &'static str, span: &std::ops::Range<usize>| Value::text(Cow::Borrowed(s), span.clone(), false);
+        match self {
+            ConfigField::Mode => f(word(mode(t.mode.value), &t.mode.span)),
+            ConfigField::Host => f(text(&t.host)),
+            ConfigField::Port => f(Value {
+                text: Cow::Owned(t.port.value.to_string()),
+                ..Value::number(t.port.value.into(), t.port.span.clone())
+            }),
+            ConfigField::Tls => f(word(tls(t.tls.value), &t.tls.span)),
+            ConfigField::Username => t.username.iter().for_each(|u| f(text(u))),
+            ConfigField::Auth => f(word(auth(t.auth.value), &t.auth.span)),
+            ConfigField::Password => t.inline_password.iter().for_each(|span| f(word("(hidden)", span))),
+            ConfigField::Token => t.inline_token.iter().for_each(|span| f(word("(hidden)", span))),
+            ConfigField::SourceIp => t.source_ip.iter().for_each(|ip| f(source_ip(ip))),
+            ConfigField::Source => f(source(t)),
+        }
+    }
+}
+
+fn source_ip(ip: &Setting<std::net::IpAddr>) -> Value<'static> {
+    Value::text(Cow::Owned(ip.value.to_string()), ip.span.clone(), false)
+}
+
+fn source(t: &Transport) -> Value<'static> {
+    match &t.source_ip {
+        Some(ip) => source_ip(ip),
+        None => Value::text(Cow::Owned(t.host.value.clone()), t.host.span.clone(), true),
+    }
+}
+
+fn mode(m: Mode) -> &'static str {
+    match m {
+        Mode::Submission => "submission",
+        Mode::Relay => "relay",
+    }
+}
+
+fn tls(t: Tls) -> &'static str {
+    match t {
+        Tls::Starttls => "starttls",
+        Tls::Implicit => "implicit",
+        Tls::None => "none",
+    }
+}
+
+fn auth(a: Auth) -> &'static str {
+    match a {
+        Auth::Plain => "plain",
+        Auth::Login => "login",
+        Auth::Xoauth2 => "xoauth2",
+    }
+}

@@ -1,0 +1,260 @@
+//! The sending set-up in `nhsmail-lint.yaml`: `transport:` (authenticated submission or
+//! the anonymous relay) and `dns:` (the resolvers pre-flight asks). Each setting keeps
+//! the bytes of the config file it came from, so config rules point at its line.
+
+use std::net::{IpAddr, SocketAddr};
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use miette::Report;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::units;
+use crate::yaml::YamlSource;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Authenticated SMTP submission.
+    Submission,
+    /// The anonymous NHSmail relay.
+    Relay,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tls {
+    Starttls,
+    Implicit,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    Plain,
+    Login,
+    Xoauth2,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransportSpec {
+    mode: Spanned<Mode>,
+    host: Spanned<String>,
+    port: Option<Spanned<u16>>,
+    tls: Option<Spanned<Tls>>,
+    username: Option<Spanned<String>>,
+    auth: Option<Spanned<Auth>>,
+    password_env: Option<Spanned<String>>,
+    password_file: Option<Spanned<String>>,
+    token_command: Option<Spanned<String>>,
+    /// Accepted only so that `smtp-inline-secret` can point at it: never used.
+    password: Option<Spanned<String>>,
+    /// As `password`.
+    token: Option<Spanned<String>>,
+    source_ip: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DnsSpec {
+    #[serde(default)]
+    nameservers: Vec<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+}
+
+/// A configured value and the bytes of the config file it was written in. A default
+/// that was not written points at the `mode:` line.
+#[derive(Debug, Clone)]
+pub struct Setting<T> {
+    pub value: T,
+    pub span: Range<usize>,
+}
+
+/// Where the password or OAuth token comes from: never the config file itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Secret {
+    Env(String),
+    File(PathBuf),
+    Command(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Transport {
+    pub mode: Setting<Mode>,
+    pub host: Setting<String>,
+    pub port: Setting<u16>,
+    pub tls: Setting<Tls>,
+    pub username: Option<Setting<String>>,
+    pub auth: Setting<Auth>,
+    pub secret: Option<Setting<Secret>>,
+    /// Where a password or token was written inline (the value itself is not kept).
+    pub inline_password: Option<Range<usize>>,
+    pub inline_token: Option<Range<usize>>,
+    pub source_ip: Option<Setting<IpAddr>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DnsSettings {
+    /// Empty: the system's resolvers.
+    pub nameservers: Vec<SocketAddr>,
+    pub timeout: Duration,
+}
+
+impl Default for DnsSettings {
+    fn default() -> Self {
+        DnsSettings { nameservers: Vec::new(), timeout: Duration::from_secs(3) }
+    }
+}
+
+impl Transport {
+    pub fn from_spec(spec: TransportSpec, source: &YamlSource) -> Result<Transport, Report> {
+        let at = |location: &serde_saphyr::Location| source.range(location).unwrap_or(0..0);
+        let setting = |s: &Spanned<String>| Setting { value: s.value.trim().to_owned(), span: at(&s.referenced) };
+        let mode = Setting { value: spec.mode.value, span: at(&spec.mode.referenced) };
+        let defaulted = |span: Option<&serde_saphyr::Location>| span.map_or(mode.span.clone(), at);
+        if spec.host.value.trim().is_empty() {
+            return Err(source.error_at(&spec.host, "`host` is empty"));
+        }
+        let default_port = match mode.value {
+            Mode::Submission => 587,
+            Mode::Relay => 25,
+        };
+        let given: Vec<&Spanned<String>> =
+            [&spec.password_env, &spec.password_file, &spec.token_command].into_iter().flatten().collect();
+        if let [_, second, ..] = given.as_slice() {
+            return Err(source.error_at(*second, "give one of password_env, password_file and token_command"));
+        }
+        let secret = given.first().map(|s| {
+            let value = s.value.trim().to_owned();
+            let value = if spec.password_env.is_some() {
+                Secret::Env(value)
+            } else if spec.password_file.is_some() {
+                Secret::File(PathBuf::from(value))
+            } else {
+                Secret::Command(value)
+            };
+            Setting { value, span: at(&s.referenced) }
+        });
+        let auth = Setting {
+            value: spec.auth.as_ref().map_or(Auth::Plain, |a| a.value),
+            span: defaulted(spec.auth.as_ref().map(|a| &a.referenced)),
+        };
+        match (&auth.value, secret.as_ref().map(|s| &s.value)) {
+            (Auth::Xoauth2, Some(Secret::Env(_) | Secret::File(_))) => {
+                let at = spec.password_env.as_ref().or(spec.password_file.as_ref()).expect("a password source");
+                return Err(source.error_at(at, "xoauth2 takes its token from token_command, not a password"));
+            }
+            (Auth::Plain | Auth::Login, Some(Secret::Command(_))) => {
+                let at = spec.token_command.as_ref().expect("a token command");
+                return Err(source.error_at(at, "token_command goes with `auth: xoauth2`"));
+            }
+            _ => {}
+        }
+        let source_ip = spec
+            .source_ip
+            .as_ref()
+            .map(|ip| {
+                ip.value
+                    .trim()
+                    .parse::<IpAddr>()
+                    .map(|value| Setting { value, span: at(&ip.referenced) })
+                    .map_err(|_| source.error_at(ip, format!("`{}` is not an IP address", ip.value)))
+            })
+            .transpose()?;
+        Ok(Transport {
+            host: setting(&spec.host),
+            port: Setting {
+                value: spec.port.as_ref().map_or(default_port, |p| p.value),
+                span: defaulted(spec.port.as_ref().map(|p| &p.referenced)),
+            },
+            tls: Setting {
+                value: spec.tls.as_ref().map_or(Tls::Starttls, |t| t.value),
+                span: defaulted(spec.tls.as_ref().map(|t| &t.referenced)),
+            },
+            username: spec.username.as_ref().map(setting),
+            auth,
+            secret,
+            inline_password: spec.password.as_ref().map(|p| at(&p.referenced)),
+            inline_token: spec.token.as_ref().map(|t| at(&t.referenced)),
+            source_ip,
+            mode,
+        })
+    }
+}
+
+impl DnsSettings {
+    pub fn from_spec(spec: DnsSpec, source: &YamlSource) -> Result<DnsSettings, Report> {
+        let nameservers = spec
+            .nameservers
+            .iter()
+            .map(|n| {
+                let text = n.value.trim();
+                text.parse::<SocketAddr>()
+                    .or_else(|_| text.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
+                    .map_err(|_| source.error_at(n, format!("`{text}` is not an IP address (with an optional :port)")))
+            })
+            .collect::<Result<_, _>>()?;
+        let timeout = match &spec.timeout {
+            None => DnsSettings::default().timeout,
+            Some(t) => {
+                let seconds = units::parse_duration(&t.value).map_err(|e| source.error_at(t, e))?;
+                if seconds < 1 {
+                    return Err(source.error_at(t, "the timeout must be at least 1s"));
+                }
+                Duration::from_secs(seconds.unsigned_abs())
+            }
+        };
+        Ok(DnsSettings { nameservers, timeout })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transport(yaml: &str) -> Result<Transport, Report> {
+        let source = YamlSource::new("c.yaml", yaml);
+        let spec: TransportSpec = source.parse()?;
+        Transport::from_spec(spec, &source)
+    }
+
+    #[test]
+    fn defaults_follow_the_mode() {
+        let t = transport("mode: relay\nhost: relay.nhs.uk\n").expect("valid");
+        assert_eq!((t.port.value, t.tls.value), (25, Tls::Starttls));
+        let t = transport("mode: submission\nhost: send.nhs.net\n").expect("valid");
+        assert_eq!(t.port.value, 587);
+        assert_eq!(t.port.span, 6..16, "a default points at the mode");
+    }
+
+    #[test]
+    fn secrets_and_their_sources() {
+        let t = transport("mode: submission\nhost: h.nhs.net\npassword_env: NHSMAIL_PASSWORD\n").expect("valid");
+        assert_eq!(t.secret.map(|s| s.value), Some(Secret::Env("NHSMAIL_PASSWORD".into())));
+        let t = transport("mode: submission\nhost: h.nhs.net\npassword: hunter2\n").expect("accepted for the lint");
+        assert!(t.inline_password.is_some());
+        assert!(transport("mode: submission\nhost: h\npassword_env: A\npassword_file: /x\n").is_err());
+        assert!(transport("mode: submission\nhost: h\nauth: xoauth2\npassword_env: A\n").is_err());
+        assert!(transport("mode: submission\nhost: h\ntoken_command: get-token\n").is_err());
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        assert!(transport("mode: carrier-pigeon\nhost: h\n").is_err());
+        assert!(transport("mode: relay\nhost: h\nsource_ip: 10.1.2\n").is_err());
+        assert!(transport("mode: relay\nhost: h\nport: 70000\n").is_err());
+        assert!(transport("mode: relay\nhost: ' '\n").is_err());
+    }
+
+    #[test]
+    fn nameservers_take_an_optional_port() {
+        let source = YamlSource::new("c.yaml", "nameservers: ['10.0.0.53:5353', '10.0.0.54']\ntimeout: 2s\n");
+        let dns = DnsSettings::from_spec(source.parse().expect("shape"), &source).expect("valid");
+        assert_eq!(dns.nameservers, ["10.0.0.53:5353".parse().unwrap(), "10.0.0.54:53".parse().unwrap()]);
+        assert_eq!(dns.timeout, Duration::from_secs(2));
+    }
+}
