@@ -90,7 +90,7 @@ impl Settings {
                 return Err(miette::miette!(
                     code = "usage",
                     help = "add `transport:` to nhsmail-lint.yaml (README: \"Before you send\")",
-                    "preflight checks the sending set-up, and the configuration has no `transport:`"
+                    "preflight needs a `transport:` in the configuration"
                 ));
             }
             Some(Dns::new(&loaded.config.dns).map_err(|e| miette::miette!(code = "dns", "{e}"))?)

@@ -6,7 +6,9 @@ use std::sync::{Arc, LazyLock};
 
 use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report, SourceSpan};
 use serde::de::DeserializeOwned;
-use serde_saphyr::{Location, Spanned};
+
+use crate::report::human;
+use serde_saphyr::{Location, MessageFormatter, Spanned};
 
 /// A YAML document with the name it is reported under.
 #[derive(Clone)]
@@ -30,26 +32,29 @@ impl YamlSource {
     /// pointing into it. The parser's default budget refuses alias bombs.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Report> {
         serde_saphyr::from_str(&self.text).map_err(|e| {
-            // A snippet of an enormous line is no help (and past column 65,535 miette
-            // cannot draw it): say where, in words.
-            if self.text.lines().any(|l| l.len() > 4096) {
-                let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
-                let options = serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off };
-                // The plain message quotes no source line, so no secret either.
-                let message = e.render_with_options(options);
-                return miette::miette!(code = "invalid-yaml", "{}:{line}:{column}: {message}", self.name);
+            // Rendered here, against the masked text: the parser's own report would
+            // quote the source as written, secrets included.
+            let message = serde_saphyr::DefaultMessageFormatter.format_message(&e).into_owned();
+            match e.location() {
+                Some(location) => self.error(&location, message, None),
+                None => miette::miette!(code = "invalid-yaml", "{}: {message}", self.name),
             }
-            // Without source_name the parser's own `<input>` label wins over `file`.
-            let options = serde_saphyr::render_options! { source_name: Some(&self.name) };
-            serde_saphyr::miette::to_miette_report_with_options(&e, &self.shown(), &self.name, options)
         })
     }
 
     /// A semantic error (valid YAML, invalid meaning) at `location`.
     pub fn error(&self, location: &Location, message: impl Into<String>, help: Option<String>) -> Report {
+        let message = message.into();
+        let range = self.range(location);
+        if let Some(range) = &range
+            && !human::is_shown(self.text.as_bytes(), range.start)
+        {
+            let (line, column) = (location.line(), location.column());
+            return miette::miette!(code = "invalid-yaml-value", "{}:{line}:{column}: {message}", self.name);
+        }
         let mut diag = MietteDiagnostic::new(message).with_code("invalid-yaml-value");
-        if let Some(span) = self.span(location) {
-            diag = diag.with_label(LabeledSpan::underline(span));
+        if let Some(range) = range {
+            diag = diag.with_label(LabeledSpan::underline(SourceSpan::new(range.start.into(), range.len())));
         }
         if let Some(help) = help {
             diag = diag.with_help(help);
@@ -59,10 +64,6 @@ impl YamlSource {
 
     pub fn error_at<T>(&self, value: &Spanned<T>, message: impl Into<String>) -> Report {
         self.error(&value.referenced, message, None)
-    }
-
-    fn span(&self, location: &Location) -> Option<SourceSpan> {
-        self.range(location).map(|r| SourceSpan::new(r.start.into(), r.len()))
     }
 
     /// The bytes of the document a parsed value came from.

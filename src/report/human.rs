@@ -20,7 +20,7 @@ pub fn render(color: bool, path: &Path, raw: &[u8], diagnostics: &[Located]) -> 
     let source = TerminalSafe { name, bytes: terminal_safe(raw) };
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let snippet = short_line(raw, diagnostic.diagnostic.span.start);
+        let snippet = is_shown(raw, diagnostic.diagnostic.span.start);
         let shown = Shown { d: diagnostic, source: snippet.then_some(&source), path };
         let mut text = String::new();
         // Writing into a String cannot fail; a span miette cannot read is dropped by it.
@@ -43,7 +43,8 @@ pub fn render(color: bool, path: &Path, raw: &[u8], diagnostics: &[Located]) -> 
 /// miette cannot lay out labels beyond column 65,535.
 const MAX_SHOWN_LINE: usize = 4096;
 
-fn short_line(raw: &[u8], offset: usize) -> bool {
+/// Whether the line holding `offset` is short enough to show.
+pub fn is_shown(raw: &[u8], offset: usize) -> bool {
     let offset = offset.min(raw.len());
     let start = memchr::memrchr(b'\n', &raw[..offset]).map_or(0, |p| p + 1);
     let end = memchr::memchr(b'\n', &raw[offset..]).map_or(raw.len(), |p| offset + p);

@@ -4,6 +4,8 @@
 mod cli;
 mod common;
 mod corpus;
+mod dns_server;
 mod generated;
+mod preflight;
 mod public_corpus;
 mod rule_packs;

@@ -1,0 +1,266 @@
+//! `preflight` and the config rules: each transport rule against a config that breaks
+//! it, reported at the offending line of the config file; relay DNS registration and
+//! reply-domain routing against real DNS servers on loopback.
+
+use hickory_server::proto::rr::RecordType;
+use serde_json::Value;
+
+use crate::common::{Run, run_in, temp_files};
+use crate::dns_server::{Rec, Silent, TestDns};
+
+const GOOD: &[u8] = b"From: \"Results, Pathology\" <pathology.results@nhs.net>\r\nTo: a@nhs.net\r\n\
+Reply-To: pathology.enquiries@nhs.net\r\nSubject: Results\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n\
+Message-ID: <a@nhs.net>\r\n\r\nResults are ready.\r\n";
+
+const SUBMISSION: &str = "account: pathology.results@nhs.net\ntransport:\n  mode: submission\n  host: send.nhs.net\n  \
+                          port: 587\n  tls: starttls\n  username: pathology.results@nhs.net\n  password_env: NHSMAIL_PASSWORD\n";
+
+/// Runs `args` in a directory holding `config` as nhsmail-lint.yaml (and a good message).
+fn with_config(config: &str, args: &[&str]) -> Run {
+    let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes()), ("good.eml", GOOD)]);
+    run_in(dir.path(), args)
+}
+
+/// (rule, line, message) of the config file's diagnostics in a JSON report.
+fn config_findings(report: &Value) -> Vec<(String, u64, String)> {
+    report["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter(|f| f["path"] == "nhsmail-lint.yaml")
+        .flat_map(|f| f["diagnostics"].as_array().expect("list").clone())
+        .map(|d| {
+            (
+                d["rule"].as_str().expect("rule").to_owned(),
+                d["line"].as_u64().expect("line"),
+                d["message"].as_str().expect("message").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn rules_at(config: &str) -> Vec<(String, u64)> {
+    let result = with_config(config, &["preflight", "--format", "json"]);
+    assert!(result.code < 2, "{}", result.stderr);
+    config_findings(&result.json()).into_iter().map(|(rule, line, _)| (rule, line)).collect()
+}
+
+#[test]
+fn a_correct_submission_set_up_passes() {
+    let result = with_config(SUBMISSION, &["preflight"]);
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    assert!(result.stdout.contains("Checked the sending set-up in nhsmail-lint.yaml and 0 files: no problems found."));
+    let result = with_config(SUBMISSION, &["preflight", "good.eml"]);
+    assert_eq!(result.code, 0, "{}", result.stdout);
+}
+
+#[test]
+fn each_submission_rule_points_at_its_line() {
+    let implicit = SUBMISSION.replace("port: 587", "port: 465").replace("tls: starttls", "tls: implicit");
+    assert_eq!(
+        rules_at(&implicit),
+        [("smtp-port".into(), 5), ("smtp-tls-mode".into(), 5), ("smtp-tls-mode".into(), 6)],
+        "port 465 and implicit TLS"
+    );
+    let plain = SUBMISSION.replace("tls: starttls", "tls: none");
+    assert_eq!(rules_at(&plain), [("smtp-tls-mode".into(), 6)]);
+    let other_port = SUBMISSION.replace("port: 587", "port: 2525");
+    assert_eq!(rules_at(&other_port), [("smtp-port".into(), 5)]);
+    let short_user = SUBMISSION.replace("username: pathology.results@nhs.net", "username: pathology.results");
+    assert_eq!(rules_at(&short_user), [("smtp-username".into(), 7), ("smtp-username".into(), 7)]);
+    let other_user = SUBMISSION.replace("username: pathology.results@nhs.net", "username: other@nhs.net");
+    assert_eq!(rules_at(&other_user), [("smtp-username".into(), 7)]);
+    let old_host = SUBMISSION.replace("host: send.nhs.net", "host: smtp.nhs.net");
+    assert_eq!(rules_at(&old_host), [("deprecated-host".into(), 4)]);
+}
+
+#[test]
+fn inline_secrets_are_reported_and_never_printed() {
+    let secret = "Summer2026!xyz";
+    let config = SUBMISSION.replace("password_env: NHSMAIL_PASSWORD", &format!("password: {secret}"));
+    for format in ["human", "json"] {
+        let result = with_config(&config, &["preflight", "--format", format, "good.eml"]);
+        assert_eq!(result.code, 1);
+        assert!(
+            !result.stdout.contains(secret) && !result.stderr.contains(secret),
+            "{}{}",
+            result.stdout,
+            result.stderr
+        );
+        assert!(result.stdout.contains("smtp-inline-secret"));
+    }
+    // A config with a syntax error near the secret shows the line, masked.
+    let broken = format!("{}  port: [\n", config);
+    let result = with_config(&broken, &["preflight"]);
+    assert_eq!(result.code, 2);
+    assert!(!result.stderr.contains(secret), "{}", result.stderr);
+    let token = "transport: {mode: submission, host: send.nhs.net, auth: xoauth2, token: eyJhbGciOi.abc}\n";
+    let result = with_config(token, &["check", "--format", "json", "good.eml"]);
+    assert!(!result.stdout.contains("eyJhbGciOi"), "{}", result.stdout);
+    assert!(result.stdout.contains("smtp-inline-secret"));
+}
+
+#[test]
+fn check_runs_the_offline_config_rules_too() {
+    let old_host = SUBMISSION.replace("host: send.nhs.net", "host: smtp.nhs.net");
+    let result = with_config(&old_host, &["check", "--format", "json", "good.eml"]);
+    let report = result.json();
+    assert_eq!(config_findings(&report).len(), 1);
+    let paths: Vec<&str> =
+        report["files"].as_array().expect("files").iter().filter_map(|f| f["path"].as_str()).collect();
+    assert_eq!(paths, ["nhsmail-lint.yaml", "good.eml"], "config diagnostics belong to the config file");
+    let human = with_config(&old_host, &["check", "good.eml"]).stdout;
+    assert!(human.contains("nhsmail-lint.yaml:4:9"), "{human}");
+    assert!(human.contains("smtp.nhs.net is being retired"), "{human}");
+}
+
+#[test]
+fn preflight_needs_a_transport() {
+    let result = with_config("account: pathology.results@nhs.net\n", &["preflight"]);
+    assert_eq!(result.code, 2);
+    assert!(result.stderr.contains("preflight needs a `transport:`"), "{}", result.stderr);
+}
+
+#[test]
+fn transport_config_errors_point_at_the_line() {
+    for (config, needle) in [
+        ("transport:\n  mode: carrier-pigeon\n  host: h\n", "carrier-pigeon"),
+        ("transport:\n  mode: relay\n  host: relay.nhs.uk\n  source_ip: 10.1.2\n", "nhsmail-lint.yaml:4:14"),
+        ("transport:\n  mode: submission\n  host: h\n  password_env: A\n  password_file: /p\n", "give one of"),
+        ("transport:\n  mode: submission\n  host: h\n  colour: blue\n", "colour"),
+        ("transport:\n  mode: relay\n  host: h\ndns:\n  nameservers: [dns.example]\n", "not an IP address"),
+    ] {
+        let result = with_config(config, &["check", "good.eml"]);
+        assert_eq!(result.code, 2, "{config}");
+        assert!(result.stderr.contains(needle), "{config}: lacks `{needle}`:\n{}", result.stderr);
+    }
+}
+
+fn relay(source_ip: Option<&str>, nameserver: std::net::SocketAddr) -> String {
+    let mut config = format!(
+        "account: pathology.results@nhs.net\ntransport:\n  mode: relay\n  host: relay.example.nhs.uk\n  port: 25\ndns:\n  \
+         nameservers: [\"{nameserver}\"]\n  timeout: 1s\n"
+    );
+    if let Some(ip) = source_ip {
+        config = config.replace("  port: 25\n", &format!("  port: 25\n  source_ip: {ip}\n"));
+    }
+    config
+}
+
+const RELAY_RECORDS: &[Rec] = &[
+    Rec::Ptr("192.0.2.10", "sender.example.nhs.uk"),
+    Rec::A("sender.example.nhs.uk", "192.0.2.10"),
+    Rec::Ptr("192.0.2.30", "mismatch.example.nhs.uk"),
+    Rec::A("mismatch.example.nhs.uk", "192.0.2.99"),
+    Rec::A("relay.example.nhs.uk", "192.0.2.1"),
+];
+
+fn relay_findings(config: &str) -> (i32, Vec<(String, u64, String)>) {
+    let result = with_config(config, &["preflight", "--format", "json"]);
+    assert!(result.code < 2, "{}", result.stderr);
+    (result.code, config_findings(&result.json()))
+}
+
+#[test]
+fn a_registered_relay_sender_passes() {
+    let dns = TestDns::start(RELAY_RECORDS);
+    let (code, findings) = relay_findings(&relay(Some("192.0.2.10"), dns.addr));
+    assert_eq!((code, findings), (0, vec![]));
+    assert_eq!(dns.times_asked("192.0.2.10", RecordType::PTR), 1, "the PTR was really asked");
+    assert!(dns.times_asked("sender.example.nhs.uk", RecordType::A) >= 1, "and the name resolved forward");
+}
+
+#[test]
+fn an_unregistered_relay_sender_fails() {
+    let dns = TestDns::start(RELAY_RECORDS);
+    let (code, findings) = relay_findings(&relay(Some("192.0.2.20"), dns.addr));
+    assert_eq!(code, 1);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let (rule, line, message) = &findings[0];
+    assert_eq!((rule.as_str(), *line), ("relay-dns-registration", 6));
+    assert!(message.contains("192.0.2.20 has no PTR"), "{message}");
+}
+
+#[test]
+fn a_ptr_name_that_does_not_resolve_back_fails() {
+    let dns = TestDns::start(RELAY_RECORDS);
+    let (code, findings) = relay_findings(&relay(Some("192.0.2.30"), dns.addr));
+    assert_eq!(code, 1);
+    let (rule, _, message) = &findings[0];
+    assert_eq!(rule, "relay-dns-registration");
+    assert!(message.contains("mismatch.example.nhs.uk, which does not resolve back to 192.0.2.30"), "{message}");
+}
+
+#[test]
+fn servfail_and_timeouts_say_the_check_could_not_be_made() {
+    let servfail = TestDns::servfail();
+    let (_, findings) = relay_findings(&relay(Some("192.0.2.10"), servfail.addr));
+    let (rule, _, message) = &findings[0];
+    assert_eq!(rule, "relay-dns-registration");
+    assert!(message.starts_with("could not check relay-dns-registration"), "{message}");
+    assert!(!message.contains("no PTR"), "not registered is a different finding: {message}");
+    assert!(servfail.times_asked("192.0.2.10", RecordType::PTR) >= 1);
+
+    let silent = Silent::start();
+    let (_, findings) = relay_findings(&relay(Some("192.0.2.10"), silent.addr));
+    let (_, _, message) = &findings[0];
+    assert!(message.starts_with("could not check relay-dns-registration"), "{message}");
+    assert!(message.contains("timed out"), "{message}");
+}
+
+#[test]
+fn relay_rules_offline() {
+    let literal = "transport:\n  mode: relay\n  host: 10.1.2.3\n";
+    assert_eq!(
+        with_config(literal, &["check", "--format", "json", "good.eml"]).json()["files"][0]["diagnostics"][0]["rule"],
+        "relay-ip-literal"
+    );
+    // The online check does not run in `check`.
+    let dns = TestDns::start(RELAY_RECORDS);
+    let result = with_config(&relay(Some("192.0.2.20"), dns.addr), &["check", "--format", "json", "good.eml"]);
+    assert_eq!(result.code, 0, "{}", result.stdout);
+    assert_eq!(dns.times_asked("192.0.2.20", RecordType::PTR), 0);
+}
+
+fn reply_to(domain: &str) -> Vec<u8> {
+    String::from_utf8(GOOD.to_vec())
+        .expect("utf-8")
+        .replace("pathology.enquiries@nhs.net", &format!("enquiries@{domain}"))
+        .into_bytes()
+}
+
+#[test]
+fn reply_domains_without_mail_routing_are_reported_once_each() {
+    let dns = TestDns::start(&[
+        Rec::Mx("mx.example.nhs.uk", "mail.example.nhs.uk"),
+        Rec::A("mail.example.nhs.uk", "192.0.2.25"),
+        Rec::A("a-only.example.nhs.uk", "192.0.2.26"),
+        Rec::Mx("nullmx.example.nhs.uk", "."),
+    ]);
+    let config = format!("{SUBMISSION}dns:\n  nameservers: [\"{}\"]\n  timeout: 1s\n", dns.addr);
+    let dir = temp_files(&[
+        ("nhsmail-lint.yaml", config.as_bytes()),
+        ("a.eml", &reply_to("mx.example.nhs.uk")),
+        ("b.eml", &reply_to("a-only.example.nhs.uk")),
+        ("c.eml", &reply_to("dead.example.nhs.uk")),
+        ("d.eml", &reply_to("dead.example.nhs.uk")),
+        ("e.eml", &reply_to("nullmx.example.nhs.uk")),
+    ]);
+    let result = run_in(dir.path(), &["preflight", "--format", "json", "."]);
+    assert_eq!(result.code, 0, "warnings only: {}", result.stderr);
+    let findings = crate::common::findings(&result.json());
+    let fired: Vec<(&str, &str)> =
+        findings.iter().flat_map(|(path, d)| d.iter().map(move |(rule, _)| (path.as_str(), rule.as_str()))).collect();
+    assert_eq!(
+        fired,
+        [
+            ("./c.eml", "reply-domain-unroutable"),
+            ("./d.eml", "reply-domain-unroutable"),
+            ("./e.eml", "reply-domain-unroutable")
+        ]
+    );
+    assert_eq!(dns.times_asked("dead.example.nhs.uk", RecordType::MX), 1, "each domain is asked once a run");
+    // `check` does not ask DNS.
+    let result = run_in(dir.path(), &["check", "--format", "json", "."]);
+    assert!(!result.stdout.contains("reply-domain-unroutable"));
+}
