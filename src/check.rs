@@ -1,15 +1,17 @@
-//! The `check` command: scan every file, run the corpus rules over what the scan kept,
-//! report, and say whether the run failed.
+//! The `check` (and `preflight`) command: check the set-up, scan every file, run the
+//! corpus rules over what the scan kept, send what passed when asked, report, and say
+//! whether the run failed.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, BufWriter};
 use std::path::PathBuf;
 
 use crate::cli::Format;
-use crate::diagnostic::Located;
+use crate::diagnostic::{Located, Severity};
 use crate::report::{self, Late, Summary};
 use crate::rules::engine;
 use crate::scan::{self, FileReport, Renderer};
+use crate::send::{self, Candidate};
 use crate::settings::Settings;
 
 /// True when some diagnostic reached `--fail-on`.
@@ -22,14 +24,20 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
     let mut facts = Vec::new();
     let mut fact_paths: HashMap<usize, PathBuf> = HashMap::new();
     let mut fact_files_with_findings = HashSet::new();
+    let mut setup_ok = true;
     if let Some(report) = config_report(settings, render) {
+        setup_ok = !report.diagnostics.iter().any(|d| d.diagnostic.severity == Severity::Error);
         summary.count(&report.diagnostics);
         summary.files_with_findings += 1;
         reporter.config(report)?;
     }
     summary.config = settings.config.transport.as_ref().and(settings.config.source.as_ref()).map(|s| s.name.clone());
+    let mut candidates = Vec::new();
     let mut failure = Ok(());
     scan::run(settings, render, |index, mut report| {
+        if settings.send.is_some() {
+            candidates.push(Candidate { path: report.path.clone(), errors: error_rules(&report.diagnostics) });
+        }
         summary.files += 1;
         summary.files_with_findings += usize::from(!report.diagnostics.is_empty());
         summary.count(&report.diagnostics);
@@ -60,16 +68,30 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
         let raw = std::fs::read(&path).unwrap_or_default();
         let diagnostics: Vec<Located> = diagnostics.into_iter().map(|d| Located::new(d, &raw)).collect();
         summary.count(&diagnostics);
+        if let Some(candidate) = candidates.get_mut(index) {
+            candidate.errors.extend(error_rules(&diagnostics));
+        }
         let rendered = render.map(|r| r(&path, &raw, &diagnostics));
         late.push(Late { index, path, diagnostics, rendered });
     }
     summary.files_with_findings += late.iter().filter(|l| !fact_files_with_findings.contains(&l.index)).count();
-    let failed = match (settings.fail_on, summary.worst()) {
+    let mut failed = match (settings.fail_on, summary.worst()) {
         (Some(threshold), Some(worst)) => worst >= threshold,
         _ => false,
     };
+    if let Some(options) = &settings.send {
+        let outcomes = send::run(settings, options, candidates, setup_ok).map_err(io::Error::other)?;
+        // Everything that should go went, or the run failed.
+        failed |= !outcomes.iter().all(|o| o.verdict.is_done());
+        reporter.send(&outcomes)?;
+    }
     reporter.finish(late, &summary, &settings.notes())?;
     Ok(failed)
+}
+
+fn error_rules(diagnostics: &[Located]) -> Vec<String> {
+    let errors = diagnostics.iter().filter(|d| d.diagnostic.severity == Severity::Error);
+    errors.map(|d| d.diagnostic.rule.to_string()).collect()
 }
 
 /// The config rules' findings, reported against the config file (secrets masked).

@@ -27,6 +27,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Explain one rule: what it does, why, an example and its NHSmail source.
     Explain(ExplainArgs),
+    /// List what --send sent, failed to send or deferred.
+    Journal(JournalArgs),
 }
 
 /// Where rules and configuration come from.
@@ -52,8 +54,30 @@ pub struct CheckArgs {
     pub run: RunArgs,
     /// The files are templates: skip rules marked skip_in_templates (placeholders,
     /// Date, Message-ID).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "send")]
     pub template: bool,
+    #[command(flatten)]
+    pub send: SendArgs,
+}
+
+/// Delivery: `check --send` lints, runs the pre-flight, then sends what passed.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Deliver the messages with no error (after the pre-flight), each exactly once.
+    #[arg(long)]
+    pub send: bool,
+    /// With --send: show what would be sent (envelope, size, transport), send nothing.
+    #[arg(long, requires = "send")]
+    pub dry_run: bool,
+    /// The send journal.
+    #[arg(long, value_name = "PATH", default_value = crate::send::journal::DEFAULT_PATH)]
+    pub journal: PathBuf,
+    /// Send again a message whose earlier send has an unknown outcome.
+    #[arg(long, requires = "send")]
+    pub resend_unknown: bool,
+    /// Wait out a distribution list's interval instead of deferring the message.
+    #[arg(long, requires = "send")]
+    pub wait: bool,
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +126,16 @@ pub struct ExplainArgs {
     pub id: String,
     #[command(flatten)]
     pub sources: RuleSourceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct JournalArgs {
+    /// The send journal.
+    #[arg(long, value_name = "PATH", default_value = crate::send::journal::DEFAULT_PATH)]
+    pub journal: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -14,6 +14,7 @@ pub mod mail;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod send;
 pub mod settings;
 pub mod transport;
 pub mod units;

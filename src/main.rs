@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use nhsmail_lint::cli::{Cli, Command, Format};
-use nhsmail_lint::{check, explain, isolate, settings};
+use nhsmail_lint::{check, explain, isolate, report, send, settings};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -59,6 +59,17 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let text = match args.format {
                 Format::Human => explain::rules_table(&loaded.rules),
                 Format::Json => explain::rules_json(&loaded.rules),
+            };
+            io::stdout().write_all(text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Journal(args) => {
+            let journal =
+                send::journal::Journal::open(&args.journal).map_err(|e| miette::miette!(code = "journal", "{e}"))?;
+            let entries = journal.entries().map_err(|e| miette::miette!(code = "journal", "{e}"))?;
+            let text = match args.format {
+                Format::Human => report::sends::journal_text(&entries),
+                Format::Json => serde_json::to_string_pretty(&entries).expect("entries serialise") + "\n",
             };
             io::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)

@@ -11,6 +11,7 @@ use crate::diagnostic::Severity;
 use crate::dns::Dns;
 use crate::rules::engine::Env;
 use crate::rules::{self, Rule, RuleSet};
+use crate::send::SendOptions;
 use crate::yaml::YamlSource;
 
 /// The configuration and the compiled rules it selects.
@@ -66,11 +67,25 @@ pub struct Settings {
     pub color: bool,
     /// Pre-flight: the rules that ask DNS run, through this resolver.
     pub dns: Option<Dns>,
+    /// `--send`: deliver what passes.
+    pub send: Option<SendOptions>,
 }
 
 impl Settings {
+    /// `--send` runs the pre-flight too, and needs an account and a transport.
     pub fn for_check(args: CheckArgs) -> Result<Settings, Report> {
-        Settings::new(args.run, args.paths, args.template, false)
+        let send = args.send.send.then_some(SendOptions {
+            dry_run: args.send.dry_run,
+            journal: args.send.journal,
+            resend_unknown: args.send.resend_unknown,
+            wait: args.send.wait,
+        });
+        let mut settings = Settings::new(args.run, args.paths, args.template, send.is_some())?;
+        if send.is_some() && settings.config.account.is_none() {
+            return Err(miette::miette!(code = "usage", "--send needs `account` in the configuration, or --account"));
+        }
+        settings.send = send;
+        Ok(settings)
     }
 
     /// Pre-flight needs a transport to check, and sets up DNS for the online rules.
@@ -90,7 +105,7 @@ impl Settings {
                 return Err(miette::miette!(
                     code = "usage",
                     help = "add `transport:` to nhsmail-lint.yaml (README: \"Before you send\")",
-                    "preflight needs a `transport:` in the configuration"
+                    "preflight and --send need a `transport:` in the configuration"
                 ));
             }
             Some(Dns::new(&loaded.config.dns).map_err(|e| miette::miette!(code = "dns", "{e}"))?)
@@ -128,6 +143,7 @@ impl Settings {
             template,
             color,
             dns,
+            send: None,
         })
     }
 

@@ -56,6 +56,13 @@ pub struct TransportSpec {
     /// As `password`.
     token: Option<Spanned<String>>,
     source_ip: Option<Spanned<String>>,
+    /// An extra trusted root certificate (PEM), for private CAs and tests.
+    ca_file: Option<Spanned<String>>,
+    ehlo_name: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    rate_per_minute: Option<Spanned<u32>>,
+    attempts: Option<Spanned<u32>>,
+    backoff: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -95,6 +102,18 @@ pub struct Transport {
     pub inline_password: Option<Range<usize>>,
     pub inline_token: Option<Range<usize>>,
     pub source_ip: Option<Setting<IpAddr>>,
+    pub ca_file: Option<PathBuf>,
+    /// The name given in EHLO; by default the machine's host name (for the relay, the
+    /// sending IP's registered PTR name when pre-flight found one).
+    pub ehlo_name: Option<String>,
+    /// For connecting and for each SMTP reply.
+    pub timeout: Duration,
+    /// The throttle: Exchange Online limits an account's rate.
+    pub rate_per_minute: u32,
+    /// Tries per message for transient failures (4xx, dropped connections, timeouts).
+    pub attempts: u32,
+    /// The wait before the first retry, doubled for each one after.
+    pub backoff: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -165,7 +184,27 @@ impl Transport {
                     .map_err(|_| source.error_at(ip, format!("`{}` is not an IP address", ip.value)))
             })
             .transpose()?;
+        let duration = |d: &Option<Spanned<String>>, default: u64| -> Result<Duration, Report> {
+            d.as_ref().map_or(Ok(Duration::from_secs(default)), |d| {
+                units::parse_duration(&d.value)
+                    .map(|s| Duration::from_secs(s.unsigned_abs()))
+                    .map_err(|e| source.error_at(d, e))
+            })
+        };
+        let at_least_one = |n: &Option<Spanned<u32>>, default: u32| -> Result<u32, Report> {
+            match n {
+                Some(n) if n.value == 0 => Err(source.error_at(n, "must be at least 1")),
+                Some(n) => Ok(n.value),
+                None => Ok(default),
+            }
+        };
         Ok(Transport {
+            ca_file: spec.ca_file.as_ref().map(|f| PathBuf::from(f.value.trim())),
+            ehlo_name: spec.ehlo_name.as_ref().map(|n| n.value.trim().to_owned()),
+            timeout: duration(&spec.timeout, 30)?,
+            rate_per_minute: at_least_one(&spec.rate_per_minute, 30)?,
+            attempts: at_least_one(&spec.attempts, 3)?,
+            backoff: duration(&spec.backoff, 5)?,
             host: setting(&spec.host),
             port: Setting {
                 value: spec.port.as_ref().map_or(default_port, |p| p.value),

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{Late, Reporter, Summary};
 use crate::diagnostic::Located;
 use crate::scan::FileReport;
+use crate::send::Outcome;
 
 #[derive(Serialize)]
 struct File {
@@ -20,6 +21,15 @@ struct Document<'a> {
     files: Vec<File>,
     summary: &'a Summary,
     notes: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    send: Option<Sends>,
+}
+
+/// `--send`'s results: each message's verdict, and a count of each verdict.
+#[derive(Serialize)]
+struct Sends {
+    messages: Vec<Outcome>,
+    summary: std::collections::BTreeMap<&'static str, usize>,
 }
 
 pub struct Json {
@@ -28,11 +38,12 @@ pub struct Json {
     config: Option<File>,
     /// The scanned files, at their scan index.
     files: Vec<File>,
+    send: Option<Sends>,
 }
 
 impl Json {
     pub fn new(out: Box<dyn Write>) -> Self {
-        Json { out, config: None, files: Vec::new() }
+        Json { out, config: None, files: Vec::new(), send: None }
     }
 }
 
@@ -47,6 +58,15 @@ impl Reporter for Json {
         Ok(())
     }
 
+    fn send(&mut self, outcomes: &[Outcome]) -> io::Result<()> {
+        let mut summary = std::collections::BTreeMap::new();
+        for o in outcomes {
+            *summary.entry(o.verdict.as_str()).or_insert(0) += 1;
+        }
+        self.send = Some(Sends { messages: outcomes.to_vec(), summary });
+        Ok(())
+    }
+
     fn finish(mut self: Box<Self>, late: Vec<Late>, summary: &Summary, notes: &[String]) -> io::Result<()> {
         for file in late {
             if let Some(entry) = self.files.get_mut(file.index) {
@@ -57,7 +77,7 @@ impl Reporter for Json {
             }
         }
         let files = self.config.take().into_iter().chain(std::mem::take(&mut self.files)).collect();
-        let document = Document { files, summary, notes };
+        let document = Document { files, summary, notes, send: self.send.take() };
         serde_json::to_writer(&mut self.out, &document)?;
         writeln!(self.out)?;
         self.out.flush()

@@ -3,6 +3,7 @@
 
 pub mod human;
 mod json;
+pub mod sends;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use serde::Serialize;
 use crate::cli::Format;
 use crate::diagnostic::{Located, Severity};
 use crate::scan::FileReport;
+use crate::send::Outcome;
 
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Summary {
@@ -58,6 +60,8 @@ pub trait Reporter {
     /// The config rules' findings, before any message.
     fn config(&mut self, report: FileReport) -> io::Result<()>;
     fn file(&mut self, index: usize, report: FileReport) -> io::Result<()>;
+    /// What `--send` did with each message.
+    fn send(&mut self, outcomes: &[Outcome]) -> io::Result<()>;
     fn finish(self: Box<Self>, late: Vec<Late>, summary: &Summary, notes: &[String]) -> io::Result<()>;
 }
 
@@ -82,6 +86,10 @@ impl Reporter for Human {
             self.out.write_all(text.as_bytes())?;
         }
         Ok(())
+    }
+
+    fn send(&mut self, outcomes: &[Outcome]) -> io::Result<()> {
+        self.out.write_all(sends::outcomes_text(outcomes).as_bytes())
     }
 
     fn finish(mut self: Box<Self>, late: Vec<Late>, summary: &Summary, notes: &[String]) -> io::Result<()> {

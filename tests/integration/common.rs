@@ -24,12 +24,19 @@ impl Run {
 
 /// Runs `nhsmail-lint ARGS` in `dir`.
 pub fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_nhsmail-lint"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run nhsmail-lint");
+    run_with_env(dir, args, &[])
+}
+
+/// The command, ready to run in `dir` with `env` added.
+pub fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_nhsmail-lint"));
+    command.args(args).current_dir(dir).env("NO_COLOR", "1").envs(env.iter().copied());
+    command
+}
+
+/// Runs `nhsmail-lint ARGS` in `dir` with `env` added.
+pub fn run_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let output = command(dir, args, env).output().expect("run nhsmail-lint");
     Run {
         code: output.status.code().expect("exit code"),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

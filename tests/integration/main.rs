@@ -9,3 +9,5 @@ mod generated;
 mod preflight;
 mod public_corpus;
 mod rule_packs;
+mod send;
+mod smtp_server;

@@ -118,7 +118,7 @@ fn check_runs_the_offline_config_rules_too() {
 fn preflight_needs_a_transport() {
     let result = with_config("account: pathology.results@nhs.net\n", &["preflight"]);
     assert_eq!(result.code, 2);
-    assert!(result.stderr.contains("preflight needs a `transport:`"), "{}", result.stderr);
+    assert!(result.stderr.contains("need a `transport:`"), "{}", result.stderr);
 }
 
 #[test]

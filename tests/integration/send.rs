@@ -1,0 +1,279 @@
+//! `check --send` against a real SMTP server with STARTTLS and AUTH on loopback: what
+//! the server receives (exactly), how failures are told apart and retried, the journal
+//! that keeps a message from going twice (even across a SIGKILL), and distribution-list
+//! spacing across runs.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{Run, command, run_with_env, temp_files};
+use crate::dns_server::{Rec, TestDns};
+use crate::smtp_server::{PASSWORD, TestSmtp};
+
+const ACCOUNT: &str = "pathology.results@nhs.net";
+const ENV: &[(&str, &str)] = &[("TEST_SMTP_PASSWORD", PASSWORD)];
+
+/// A compliant message; `n` makes each one distinct.
+fn message(n: usize, extra_headers: &str) -> Vec<u8> {
+    format!(
+        "From: \"Results, Pathology\" <{ACCOUNT}>\r\nTo: \"Patel, Asha\" <asha.patel@nhs.net>\r\n{extra_headers}\
+         Reply-To: pathology.enquiries@example.nhs.uk\r\nSubject: Appointment reminder {n}\r\n\
+         Date: Mon, {:02} Nov 2026 09:00:00 +0000\r\nMessage-ID: <reminder-{n}@pathology.example.nhs.uk>\r\n\r\n\
+         Your appointment is on Tuesday.\r\n",
+        1 + n % 28
+    )
+    .into_bytes()
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+    _dns: TestDns,
+}
+
+/// A directory with nhsmail-lint.yaml pointing at `smtp` (submission unless `relay`),
+/// DNS for the Reply-To domain, and `files`.
+fn workspace(smtp: &TestSmtp, relay: bool, extra: &str, files: &[(&str, &[u8])]) -> Setup {
+    let dns = TestDns::start(&[Rec::Mx("example.nhs.uk", "mx.example.nhs.uk")]);
+    let transport = if relay {
+        "  mode: relay\n".to_owned()
+    } else {
+        format!("  mode: submission\n  username: {ACCOUNT}\n  password_env: TEST_SMTP_PASSWORD\n")
+    };
+    let config = format!(
+        "account: {ACCOUNT}\ndistribution_lists: [results-team-dl@nhs.net]\ntransport:\n{transport}  host: localhost\n  \
+         port: {}\n  ca_file: {}\n  timeout: 5s\n  backoff: 0s\n  rate_per_minute: 6000\n{extra}dns:\n  \
+         nameservers: [\"{}\"]\n  timeout: 1s\n",
+        smtp.port,
+        smtp.ca_file.display(),
+        dns.addr
+    );
+    let mut all: Vec<(&str, &[u8])> = vec![("nhsmail-lint.yaml", config.as_bytes())];
+    all.extend_from_slice(files);
+    Setup { dir: temp_files(&all), _dns: dns }
+}
+
+fn send(dir: &Path, extra_args: &[&str]) -> Run {
+    let mut args = vec!["check", "--send", "--format", "json"];
+    args.extend_from_slice(extra_args);
+    args.push("out");
+    run_with_env(dir, &args, ENV)
+}
+
+/// (path, verdict, detail) for each message `--send` handled.
+fn verdicts(run: &Run) -> Vec<(String, String, String)> {
+    let report = run.json();
+    let messages = report["send"]["messages"].as_array().unwrap_or_else(|| panic!("no send section: {}", run.stdout));
+    messages
+        .iter()
+        .map(|m| {
+            let s = |k: &str| m[k].as_str().unwrap_or_default().to_owned();
+            (s("path"), s("verdict"), s("detail"))
+        })
+        .collect()
+}
+
+#[test]
+fn submission_sends_exactly_the_bytes_written_less_bcc() {
+    let smtp = TestSmtp::start(true);
+    let lf =
+        String::from_utf8(message(1, "Bcc: audit@nhs.net,\r\n  archive@nhs.net\r\n")).unwrap().replace("\r\n", "\n");
+    let setup = workspace(&smtp, false, "", &[("out/a.eml", lf.as_bytes())]);
+    let result = send(setup.dir.path(), &[]);
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    assert_eq!(verdicts(&result)[0].1, "sent");
+    let received = smtp.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].from, ACCOUNT);
+    assert_eq!(received[0].to, ["asha.patel@nhs.net", "audit@nhs.net", "archive@nhs.net"], "Bcc in the envelope");
+    let expected = String::from_utf8(message(1, "")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&received[0].data), expected, "CRLF, no Bcc header, no extra blank line");
+}
+
+#[test]
+fn auth_login_works_and_a_wrong_password_fails_without_leaking_it() {
+    let smtp = TestSmtp::start(true);
+    let setup = workspace(&smtp, false, "  auth: login\n", &[("out/a.eml", &message(2, ""))]);
+    assert_eq!(send(setup.dir.path(), &[]).code, 0);
+    assert_eq!(smtp.received().len(), 1);
+
+    let setup = workspace(&smtp, false, "", &[("out/b.eml", &message(3, ""))]);
+    let result = run_with_env(
+        setup.dir.path(),
+        &["check", "--send", "--format", "json", "out"],
+        &[("TEST_SMTP_PASSWORD", "wrong-password-9f3b")],
+    );
+    assert_eq!(result.code, 1);
+    let (_, verdict, detail) = &verdicts(&result)[0];
+    assert_eq!(verdict, "failed");
+    assert!(detail.contains("authentication failed"), "{detail}");
+    assert!(!result.stdout.contains("wrong-password-9f3b") && !result.stderr.contains("wrong-password-9f3b"));
+    let journal = std::fs::read(setup.dir.path().join(".nhsmail-lint/journal.sqlite")).expect("journal");
+    assert!(!String::from_utf8_lossy(&journal).contains("wrong-password-9f3b"), "the journal holds no secret");
+    assert_eq!(smtp.received().len(), 1, "nothing more arrived");
+}
+
+#[test]
+fn an_untrusted_certificate_is_refused() {
+    let smtp = TestSmtp::start(true);
+    let setup = workspace(&smtp, false, "", &[("out/a.eml", &message(4, ""))]);
+    let config_path = setup.dir.path().join("nhsmail-lint.yaml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    let without_ca: String = config.lines().filter(|l| !l.contains("ca_file")).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&config_path, without_ca).unwrap();
+    let result = send(setup.dir.path(), &[]);
+    assert_eq!(result.code, 1);
+    let (_, verdict, detail) = &verdicts(&result)[0];
+    assert_eq!(verdict, "failed", "{detail}");
+    assert!(detail.to_lowercase().contains("tls") || detail.contains("certificate"), "{detail}");
+    assert!(smtp.received().is_empty());
+}
+
+#[test]
+fn relay_mode_sends_without_auth() {
+    let smtp = TestSmtp::start(false);
+    let setup = workspace(&smtp, true, "", &[("out/a.eml", &message(5, ""))]);
+    let result = send(setup.dir.path(), &[]);
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    assert_eq!(smtp.received().len(), 1);
+}
+
+#[test]
+fn transient_failures_are_retried_and_permanent_ones_reported() {
+    let smtp = TestSmtp::start(true);
+    smtp.reply_to_data(&[451]);
+    smtp.reply_to_rcpt(&[421]);
+    let setup = workspace(&smtp, false, "", &[("out/a.eml", &message(6, ""))]);
+    let result = send(setup.dir.path(), &[]);
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    assert_eq!(verdicts(&result)[0].1, "sent", "a dropped connection (421) and a 451 were retried");
+    assert_eq!(smtp.received().len(), 1, "and it arrived once");
+
+    smtp.reply_to_data(&[550]);
+    let setup = workspace(&smtp, false, "", &[("out/b.eml", &message(7, ""))]);
+    let result = send(setup.dir.path(), &[]);
+    assert_eq!(result.code, 1);
+    let (_, verdict, detail) = &verdicts(&result)[0];
+    assert_eq!(verdict, "failed");
+    assert!(detail.contains("550"), "the server's reply is reported: {detail}");
+    assert_eq!(smtp.received().len(), 1);
+}
+
+#[test]
+fn blocked_messages_are_not_sent_and_from_must_be_the_account() {
+    let smtp = TestSmtp::start(true);
+    let other = String::from_utf8(message(8, "")).unwrap().replace(&format!("<{ACCOUNT}>"), "<other@nhs.net>");
+    let noreply =
+        String::from_utf8(message(9, "")).unwrap().replace("pathology.enquiries@example.nhs.uk", "noreply@nhs.net");
+    let setup = workspace(&smtp, false, "", &[("out/a.eml", other.as_bytes()), ("out/b.eml", noreply.as_bytes())]);
+    // from-account is disabled: nhsmail-lint still refuses a From that is not the account.
+    let config_path = setup.dir.path().join("nhsmail-lint.yaml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    std::fs::write(&config_path, format!("{config}rules:\n  disable: [from-account]\n")).unwrap();
+    let result = send(setup.dir.path(), &[]);
+    assert_eq!(result.code, 1);
+    let v = verdicts(&result);
+    assert_eq!(v[0].1, "blocked");
+    assert!(v[0].2.contains("not the sending account"), "{}", v[0].2);
+    assert_eq!(v[1].1, "blocked");
+    assert!(v[1].2.contains("no-reply-address"), "{}", v[1].2);
+    assert!(smtp.received().is_empty());
+}
+
+#[test]
+fn dry_run_sends_nothing() {
+    let smtp = TestSmtp::start(true);
+    let setup = workspace(&smtp, false, "", &[("out/a.eml", &message(10, ""))]);
+    let result = send(setup.dir.path(), &["--dry-run"]);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    let (_, verdict, detail) = &verdicts(&result)[0];
+    assert_eq!(verdict, "would-send");
+    assert!(detail.contains("to asha.patel@nhs.net via submission localhost"), "{detail}");
+    assert!(smtp.received().is_empty());
+}
+
+#[test]
+fn a_rerun_sends_nothing_twice() {
+    let smtp = TestSmtp::start(true);
+    let setup = workspace(&smtp, false, "", &[("out/a.eml", &message(11, "")), ("out/b.eml", &message(12, ""))]);
+    assert_eq!(send(setup.dir.path(), &[]).code, 0);
+    assert_eq!(smtp.greetings(), 2, "one connection for both messages: EHLO before and after STARTTLS");
+    let again = send(setup.dir.path(), &[]);
+    assert_eq!(again.code, 0);
+    assert!(verdicts(&again).iter().all(|(_, v, _)| v == "already-sent"), "{:?}", verdicts(&again));
+    assert_eq!(smtp.received().len(), 2);
+    let journal = run_with_env(setup.dir.path(), &["journal", "--format", "json"], &[]);
+    let entries: Value = serde_json::from_str(&journal.stdout).expect("json");
+    let states: Vec<&str> = entries.as_array().unwrap().iter().map(|e| e["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["sent", "sent"]);
+    assert!(run_with_env(setup.dir.path(), &["journal"], &[]).stdout.contains("reminder-11@"));
+}
+
+#[test]
+fn distribution_list_sends_are_spaced_across_runs() {
+    let smtp = TestSmtp::start(true);
+    let to_list = |n: usize| {
+        String::from_utf8(message(n, "List-Unsubscribe: <mailto:u@nhs.net>\r\n"))
+            .unwrap()
+            .replace("\"Patel, Asha\" <asha.patel@nhs.net>", "results-team-dl@nhs.net")
+            .into_bytes()
+    };
+    let setup = workspace(&smtp, false, "", &[("out/a.eml", &to_list(13))]);
+    assert_eq!(send(setup.dir.path(), &[]).code, 0);
+    // A second run, with a new message to the same list: deferred, with its time.
+    std::fs::write(setup.dir.path().join("out/b.eml"), to_list(14)).unwrap();
+    let result = send(setup.dir.path(), &[]);
+    assert_eq!(result.code, 1, "a deferred message did not go");
+    let v = verdicts(&result);
+    assert_eq!((v[0].1.as_str(), v[1].1.as_str()), ("already-sent", "deferred"));
+    assert!(v[1].2.contains("may go at"), "{}", v[1].2);
+    assert_eq!(smtp.received().len(), 1);
+    let journal = run_with_env(setup.dir.path(), &["journal", "--format", "json"], &[]);
+    assert!(journal.stdout.contains("\"deferred\""), "{}", journal.stdout);
+
+    // Within one run, too.
+    let setup = workspace(&smtp, false, "", &[("out/c.eml", &to_list(15)), ("out/d.eml", &to_list(16))]);
+    let v = verdicts(&send(setup.dir.path(), &["--journal", "other-journal.sqlite"]));
+    assert_eq!((v[0].1.as_str(), v[1].1.as_str()), ("sent", "deferred"));
+}
+
+#[test]
+fn a_killed_run_never_sends_twice_and_loses_nothing() {
+    let smtp = TestSmtp::start(true);
+    let messages: Vec<(String, Vec<u8>)> = (20..28).map(|n| (format!("out/m{n}.eml"), message(n, ""))).collect();
+    let files: Vec<(&str, &[u8])> = messages.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect();
+    // Slow enough (0.3 s between sends) to be killed part-way.
+    let setup = workspace(&smtp, false, "", &files);
+    let config_path = setup.dir.path().join("nhsmail-lint.yaml");
+    let config =
+        std::fs::read_to_string(&config_path).unwrap().replace("rate_per_minute: 6000", "rate_per_minute: 200");
+    std::fs::write(&config_path, config).unwrap();
+    let mut child = command(setup.dir.path(), &["check", "--send", "--format", "json", "out"], ENV)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Kill it (SIGKILL) once the server has taken two messages: no timing guesses.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while smtp.received().len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
+    let before = smtp.received().len();
+    assert!(before >= 2 && before < messages.len(), "killed part-way: {before}");
+
+    let rerun = send(setup.dir.path(), &[]);
+    let v = verdicts(&rerun);
+    let received = smtp.received();
+    for (path, _) in &messages {
+        let id = format!("<reminder-{}@", &path[5..7]);
+        let copies = received.iter().filter(|r| String::from_utf8_lossy(&r.data).contains(&id)).count();
+        let verdict = &v.iter().find(|(p, _, _)| p == path).expect("reported").1;
+        assert!(copies <= 1, "{path} arrived {copies} times");
+        assert!(copies == 1 || verdict == "unknown", "{path}: neither received nor reported unknown ({verdict})");
+    }
+    // An unknown outcome is not resent unless asked.
+    if v.iter().any(|(_, verdict, _)| verdict == "unknown") {
+        assert_eq!(rerun.code, 1);
+    }
+}

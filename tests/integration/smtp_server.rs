@@ -1,0 +1,170 @@
+//! A real SMTP server for the `--send` tests, started by the tests on 127.0.0.1:
+//! mailin-embedded with STARTTLS (a certificate from a throwaway CA made with rcgen,
+//! trusted by the client through `transport.ca_file`) and AUTH PLAIN/LOGIN. It keeps what
+//! it received and can be told to answer the next commands with given codes.
+
+use std::collections::VecDeque;
+use std::net::{IpAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use mailin_embedded::{AuthMechanism, Handler, Response, Server, SslConfig, response};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: Vec<u8>,
+}
+
+#[derive(Default)]
+struct Shared {
+    received: Vec<Received>,
+    /// EHLO/HELO commands seen, over all connections.
+    greetings: usize,
+    /// Codes to answer RCPT with, first come first served (421 closes the connection).
+    rcpt_replies: VecDeque<u16>,
+    /// Codes to answer the end of DATA with.
+    data_replies: VecDeque<u16>,
+}
+
+#[derive(Clone)]
+struct Session {
+    shared: Arc<Mutex<Shared>>,
+    from: String,
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+fn reply(code: u16) -> Response {
+    let text = match code {
+        421 => "Service closing transmission channel",
+        451 => "Requested action aborted: try again later",
+        550 => "Requested action not taken: mailbox unavailable",
+        _ => "Test reply",
+    };
+    Response::custom(code, text.to_owned())
+}
+
+impl Handler for Session {
+    fn helo(&mut self, _ip: IpAddr, _domain: &str) -> Response {
+        self.shared.lock().expect("lock").greetings += 1;
+        response::OK
+    }
+
+    fn mail(&mut self, _ip: IpAddr, _domain: &str, from: &str) -> Response {
+        self.from = from.to_owned();
+        self.to.clear();
+        response::OK
+    }
+
+    fn rcpt(&mut self, to: &str) -> Response {
+        if let Some(code) = self.shared.lock().expect("lock").rcpt_replies.pop_front() {
+            return reply(code);
+        }
+        self.to.push(to.to_owned());
+        response::OK
+    }
+
+    fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, _to: &[String]) -> Response {
+        self.data.clear();
+        response::START_DATA
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        let mut shared = self.shared.lock().expect("lock");
+        if let Some(code) = shared.data_replies.pop_front() {
+            return reply(code);
+        }
+        let received = Received { from: self.from.clone(), to: self.to.clone(), data: std::mem::take(&mut self.data) };
+        shared.received.push(received);
+        response::OK
+    }
+
+    fn auth_plain(&mut self, _authz: &str, _user: &str, password: &str) -> Response {
+        if password == PASSWORD { response::AUTH_OK } else { response::INVALID_CREDENTIALS }
+    }
+
+    fn auth_login(&mut self, _user: &str, password: &str) -> Response {
+        self.auth_plain("", "", password)
+    }
+}
+
+pub struct TestSmtp {
+    pub port: u16,
+    /// The CA that signed the server's certificate (PEM), for `transport.ca_file`.
+    pub ca_file: PathBuf,
+    shared: Arc<Mutex<Shared>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestSmtp {
+    /// With `auth`, the server offers AUTH PLAIN and LOGIN (submission); without, it is a relay.
+    pub fn start(auth: bool) -> TestSmtp {
+        // mailin builds its TLS config with rustls' process-wide provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let dir = tempfile::tempdir().expect("dir");
+        let (ca_pem, cert_pem, key_pem) = certificates();
+        let paths = ["ca.pem", "cert.pem", "key.pem"].map(|n| dir.path().join(n));
+        for (path, pem) in paths.iter().zip([&ca_pem, &cert_pem, &key_pem]) {
+            std::fs::write(path, pem).expect("write pem");
+        }
+        let shared: Arc<Mutex<Shared>> = Arc::default();
+        let session = Session { shared: shared.clone(), from: String::new(), to: Vec::new(), data: Vec::new() };
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let mut server = Server::new(session);
+        server
+            .with_name("localhost")
+            .with_tcp_listener(listener)
+            .with_ssl(SslConfig::SelfSigned {
+                cert_path: paths[1].display().to_string(),
+                key_path: paths[2].display().to_string(),
+            })
+            .expect("tls");
+        if auth {
+            server.with_auth(AuthMechanism::Plain).with_auth(AuthMechanism::Login);
+        }
+        // Serves until the test process ends.
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        TestSmtp { port, ca_file: paths[0].clone(), shared, _dir: dir }
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.shared.lock().expect("lock").received.clone()
+    }
+
+    pub fn greetings(&self) -> usize {
+        self.shared.lock().expect("lock").greetings
+    }
+
+    pub fn reply_to_rcpt(&self, codes: &[u16]) {
+        self.shared.lock().expect("lock").rcpt_replies.extend(codes);
+    }
+
+    pub fn reply_to_data(&self, codes: &[u16]) {
+        self.shared.lock().expect("lock").data_replies.extend(codes);
+    }
+}
+
+/// A CA, and a certificate for localhost signed by it: (CA PEM, certificate PEM, key PEM).
+fn certificates() -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(DnType::CommonName, "nhsmail-lint test CA");
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("ca key")).expect("ca");
+    let key = KeyPair::generate().expect("key");
+    let params = CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
+    let cert = params.signed_by(&key, &ca).expect("cert");
+    (ca.pem(), cert.pem(), key.serialize_pem())
+}
