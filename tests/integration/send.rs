@@ -277,3 +277,23 @@ fn a_killed_run_never_sends_twice_and_loses_nothing() {
         assert_eq!(rerun.code, 1);
     }
 }
+
+#[test]
+fn an_unknown_outcome_is_reported_and_resent_only_when_asked() {
+    let smtp = TestSmtp::start(true);
+    let setup = workspace(&smtp, false, "", &[("out/a.eml", &message(30, ""))]);
+    assert_eq!(send(setup.dir.path(), &[]).code, 0);
+    // As a crash between the server's reply and the journal's update would leave it.
+    let journal = rusqlite::Connection::open(setup.dir.path().join(".nhsmail-lint/journal.sqlite")).expect("journal");
+    journal.execute("UPDATE sends SET state = 'sending'", []).expect("update");
+    drop(journal);
+    let result = send(setup.dir.path(), &[]);
+    assert_eq!(result.code, 1, "an unknown outcome is not success");
+    let (_, verdict, detail) = &verdicts(&result)[0];
+    assert_eq!(verdict, "unknown");
+    assert!(detail.contains("--resend-unknown"), "{detail}");
+    assert_eq!(smtp.received().len(), 1, "not resent on its own");
+    let result = send(setup.dir.path(), &["--resend-unknown"]);
+    assert_eq!((result.code, verdicts(&result)[0].1.as_str()), (0, "sent"));
+    assert_eq!(smtp.received().len(), 2, "resent when asked");
+}
