@@ -15,8 +15,8 @@ pub fn outcomes_text(outcomes: &[Outcome]) -> String {
         let _ = writeln!(out, "  {:<12} {}  {}", o.verdict.as_str(), sanitise(&o.path), sanitise(&o.detail));
     }
     let counts: Vec<String> = counts.iter().map(|(verdict, n)| format!("{n} {verdict}")).collect();
-    let _ =
-        writeln!(out, "Sent: {}.\n", if counts.is_empty() { "nothing to send".to_owned() } else { counts.join(", ") });
+    let counts = if counts.is_empty() { "nothing to send".to_owned() } else { counts.join(", ") };
+    let _ = writeln!(out, "Sending summary: {counts}.\n");
     out
 }
 
