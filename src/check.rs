@@ -19,7 +19,14 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
     let color = settings.color;
     let human = |path: &std::path::Path, raw: &[u8], d: &[Located]| report::human::render(color, path, raw, d);
     let render: Option<&Renderer<'_>> = (settings.format == Format::Human).then_some(&human);
-    let mut reporter = report::reporter(settings.format, Box::new(BufWriter::new(io::stdout().lock())));
+    let out: Box<dyn io::Write> =
+        match &settings.output {
+            Some(path) => Box::new(BufWriter::new(std::fs::File::create(path).map_err(|e| {
+                io::Error::new(e.kind(), format!("cannot write the report to {}: {e}", path.display()))
+            })?)),
+            None => Box::new(BufWriter::new(io::stdout().lock())),
+        };
+    let mut reporter = report::reporter(settings.report_options(), &settings.rules, out);
     let mut summary = Summary::default();
     let mut facts = Vec::new();
     let mut fact_paths: HashMap<usize, PathBuf> = HashMap::new();

@@ -100,6 +100,12 @@ pub struct RunArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Count diagnostics per rule instead of listing them (human and concise formats).
+    #[arg(long)]
+    pub statistics: bool,
     /// Exit 1 when a diagnostic is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -116,8 +122,8 @@ pub struct RulesArgs {
     #[command(flatten)]
     pub sources: RuleSourceArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]
@@ -134,15 +140,32 @@ pub struct JournalArgs {
     #[arg(long, value_name = "PATH", default_value = crate::send::journal::DEFAULT_PATH)]
     pub journal: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Graphical diagnostics pointing into each message, then a summary.
     Human,
+    /// One line a diagnostic: `path:line:col: severity[rule] message`.
+    Concise,
     /// One JSON document (see README: "JSON format").
+    Json,
+    /// One JSON object a file, streamed as each finishes; then the summary.
+    Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// JUnit XML: one test case a file.
+    Junit,
+    /// GitHub Actions workflow commands: annotations on the offending lines.
+    Github,
+}
+
+/// Output formats of the listing commands (`rules`, `journal`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
     Json,
 }
 

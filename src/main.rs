@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use nhsmail_lint::cli::{Cli, Command, Format};
+use nhsmail_lint::cli::{Cli, Command, ListFormat};
 use nhsmail_lint::{check, explain, isolate, report, send, settings};
 
 fn main() -> ExitCode {
@@ -57,8 +57,8 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Rules(args) => {
             let loaded = settings::load(&args.sources, None)?;
             let text = match args.format {
-                Format::Human => explain::rules_table(&loaded.rules),
-                Format::Json => explain::rules_json(&loaded.rules),
+                ListFormat::Human => explain::rules_table(&loaded.rules),
+                ListFormat::Json => explain::rules_json(&loaded.rules),
             };
             io::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
@@ -68,8 +68,8 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 send::journal::Journal::open(&args.journal).map_err(|e| miette::miette!(code = "journal", "{e}"))?;
             let entries = journal.entries().map_err(|e| miette::miette!(code = "journal", "{e}"))?;
             let text = match args.format {
-                Format::Human => report::sends::journal_text(&entries),
-                Format::Json => serde_json::to_string_pretty(&entries).expect("entries serialise") + "\n",
+                ListFormat::Human => report::sends::journal_text(&entries),
+                ListFormat::Json => serde_json::to_string_pretty(&entries).expect("entries serialise") + "\n",
             };
             io::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)

@@ -9,7 +9,9 @@ use crate::cli::{CheckArgs, ColorChoice, FailOn, Format, PreflightArgs, RuleSour
 use crate::config::{self, Config};
 use crate::diagnostic::Severity;
 use crate::dns::Dns;
+use crate::report;
 use crate::rules::engine::Env;
+use crate::rules::spec::Scope;
 use crate::rules::{self, Rule, RuleSet};
 use crate::send::SendOptions;
 use crate::yaml::YamlSource;
@@ -60,6 +62,8 @@ pub struct Settings {
     pub rules: RuleSet,
     pub paths: Vec<PathBuf>,
     pub format: Format,
+    pub output: Option<PathBuf>,
+    pub statistics: bool,
     /// The least severity that makes the run fail; `None` never fails.
     pub fail_on: Option<Severity>,
     pub jobs: usize,
@@ -125,6 +129,9 @@ impl Settings {
                 std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
             }
         };
+        if run.statistics && !matches!(run.format, Format::Human | Format::Concise) {
+            return Err(miette::miette!(code = "usage", "--statistics goes with --format human or concise"));
+        }
         let mut paths = paths;
         paths.sort();
         paths.dedup();
@@ -133,6 +140,8 @@ impl Settings {
             rules: loaded.rules,
             paths,
             format: run.format,
+            output: run.output,
+            statistics: run.statistics,
             fail_on: match run.fail_on {
                 FailOn::Error => Some(Severity::Error),
                 FailOn::Warning => Some(Severity::Warning),
@@ -157,16 +166,21 @@ impl Settings {
         self.wanted(rule) && rule.unavailable.is_none()
     }
 
+    pub fn report_options(&self) -> report::Options {
+        report::Options { format: self.format, statistics: self.statistics, fail_on: self.fail_on, facts: false }
+    }
+
     pub fn env(&self) -> Env<'_> {
         Env { config: &self.config, dns: self.dns.as_ref() }
     }
 
-    /// One line for each rule this run would apply but cannot, and why.
+    /// One line for each rule this run would apply but cannot, and why. Set-up rules
+    /// matter only when there is a transport to check.
     pub fn notes(&self) -> Vec<String> {
         self.rules
             .rules
             .iter()
-            .filter(|r| self.wanted(r))
+            .filter(|r| self.wanted(r) && (r.scope != Scope::Config || self.config.transport.is_some()))
             .filter_map(|r| r.unavailable.as_ref().map(|why| format!("{} skipped: {why}", r.id)))
             .collect()
     }

@@ -1,17 +1,21 @@
 //! Report formats behind one small trait. A reporter gets each file's report in path
 //! order as the scan finishes it, then the corpus-rule diagnostics, then the summary.
 
+mod documents;
 pub mod human;
-mod json;
+mod lines;
 pub mod sends;
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::cli::Format;
 use crate::diagnostic::{Located, Severity};
+use crate::rules::RuleSet;
 use crate::scan::FileReport;
 use crate::send::Outcome;
 
@@ -65,25 +69,93 @@ pub trait Reporter {
     fn finish(self: Box<Self>, late: Vec<Late>, summary: &Summary, notes: &[String]) -> io::Result<()>;
 }
 
-pub fn reporter(format: Format, out: Box<dyn Write>) -> Box<dyn Reporter> {
-    match format {
-        Format::Human => Box::new(Human { out }),
-        Format::Json => Box::new(json::Json::new(out)),
+/// How to report, decided once from the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub format: Format,
+    /// Counts per rule instead of each diagnostic (human and concise).
+    pub statistics: bool,
+    pub fail_on: Option<Severity>,
+    /// Write corpus-rule facts into `jsonl`, for `merge` (a shard's output).
+    pub facts: bool,
+}
+
+pub fn reporter<'a>(options: Options, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Box<dyn Reporter + 'a> {
+    match options.format {
+        Format::Human => Box::new(Human { out, rules, statistics: options.statistics.then(Statistics::default) }),
+        Format::Concise | Format::Github | Format::Jsonl => Box::new(lines::Lines::new(options, rules, out)),
+        Format::Json | Format::Sarif | Format::Junit => Box::new(documents::Documents::new(options, rules, out)),
     }
 }
 
-struct Human {
-    out: Box<dyn Write>,
+/// One file's diagnostics, as the document formats hold them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub path: String,
+    pub diagnostics: Vec<Located>,
 }
 
-impl Reporter for Human {
+/// Counts of diagnostics per rule (`--statistics`), most frequent first when printed.
+#[derive(Debug, Default)]
+pub struct Statistics {
+    counts: BTreeMap<(Arc<str>, Severity), usize>,
+}
+
+impl Statistics {
+    pub fn count(&mut self, diagnostics: &[Located]) {
+        for d in diagnostics {
+            *self.counts.entry((d.diagnostic.rule.clone(), d.diagnostic.severity)).or_insert(0) += 1;
+        }
+    }
+
+    pub fn table(&self, rules: &RuleSet) -> String {
+        let mut rows: Vec<_> = self.counts.iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let mut out = String::new();
+        for ((rule, severity), count) in rows {
+            let summary = rules.get(rule).map_or("", |r| r.summary.as_str());
+            out.push_str(&format!("{count:>8}  {:<28} {:<8} {summary}\n", rule, severity.as_str()));
+        }
+        out
+    }
+}
+
+/// The closing line of the text formats.
+pub fn summary_line(summary: &Summary) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let checked = match &summary.config {
+        Some(config) => format!("the sending set-up in {config} and {}", plural(summary.files, "file")),
+        None => plural(summary.files, "file"),
+    };
+    if summary.worst().is_none() {
+        format!("Checked {checked}: no problems found.")
+    } else {
+        format!(
+            "Checked {checked}: {}, {}, {} in {}.",
+            plural(summary.errors, "error"),
+            plural(summary.warnings, "warning"),
+            plural(summary.infos, "info"),
+            plural(summary.files_with_findings, "file"),
+        )
+    }
+}
+
+struct Human<'a> {
+    out: Box<dyn Write + 'a>,
+    rules: &'a RuleSet,
+    statistics: Option<Statistics>,
+}
+
+impl Reporter for Human<'_> {
     fn config(&mut self, report: FileReport) -> io::Result<()> {
         self.file(0, report)
     }
 
     fn file(&mut self, _index: usize, report: FileReport) -> io::Result<()> {
-        if let Some(text) = report.rendered {
-            self.out.write_all(text.as_bytes())?;
+        match (&mut self.statistics, report.rendered) {
+            (Some(statistics), _) => statistics.count(&report.diagnostics),
+            (None, Some(text)) => self.out.write_all(text.as_bytes())?,
+            (None, None) => {}
         }
         Ok(())
     }
@@ -93,7 +165,10 @@ impl Reporter for Human {
     }
 
     fn finish(mut self: Box<Self>, late: Vec<Late>, summary: &Summary, notes: &[String]) -> io::Result<()> {
-        if !late.is_empty() {
+        if let Some(statistics) = &mut self.statistics {
+            late.iter().for_each(|l| statistics.count(&l.diagnostics));
+            self.out.write_all(statistics.table(self.rules).as_bytes())?;
+        } else if !late.is_empty() {
             writeln!(self.out, "Across messages (corpus rules):\n")?;
             for file in late {
                 self.out.write_all(file.rendered.unwrap_or_default().as_bytes())?;
@@ -102,23 +177,7 @@ impl Reporter for Human {
         for note in notes {
             writeln!(self.out, "note: {note}")?;
         }
-        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        let checked = match &summary.config {
-            Some(config) => format!("the sending set-up in {config} and {}", plural(summary.files, "file")),
-            None => plural(summary.files, "file"),
-        };
-        if summary.worst().is_none() {
-            writeln!(self.out, "Checked {checked}: no problems found.")?;
-        } else {
-            writeln!(
-                self.out,
-                "Checked {checked}: {}, {}, {} in {}.",
-                plural(summary.errors, "error"),
-                plural(summary.warnings, "warning"),
-                plural(summary.infos, "info"),
-                plural(summary.files_with_findings, "file"),
-            )?;
-        }
+        writeln!(self.out, "{}", summary_line(summary))?;
         self.out.flush()
     }
 }

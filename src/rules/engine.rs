@@ -21,6 +21,9 @@ pub struct Fact {
     pub key: String,
     pub instant: i64,
     pub span: Range<usize>,
+    /// Where the span starts, so a finding can be reported without the file.
+    pub line: usize,
+    pub column: usize,
 }
 
 #[derive(Debug, Default)]
@@ -70,7 +73,8 @@ pub fn evaluate(rules: &RuleSet, active: impl Fn(&Rule) -> bool, view: &MessageV
                 interval.group_by.for_each(Some(view), env.config, &mut |v| {
                     let key = v.text.to_ascii_lowercase();
                     if interval.only.as_ref().is_none_or(|only| only.contains(&key)) && keys.insert(key.clone()) {
-                        out.facts.push(Fact { rule: index, key, instant, span: v.span });
+                        let (line, column) = crate::mail::bytes::line_col(view.raw(), v.span.start);
+                        out.facts.push(Fact { rule: index, key, instant, span: v.span, line, column });
                     }
                 });
             }

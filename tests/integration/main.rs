@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod corpus;
 mod dns_server;
+mod formats;
 mod generated;
 mod preflight;
 mod public_corpus;

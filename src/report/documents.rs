@@ -1,0 +1,243 @@
+//! The document formats, written once at the end from small per-file records:
+//! - `json`: the contract CI and auditors rely on (README, "JSON format");
+//! - `sarif`: SARIF 2.1.0 for GitHub code scanning: rule metadata with help, results
+//!   with locations;
+//! - `junit`: one test case per file, failing when it has a diagnostic at `--fail-on`.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::{Entry, Late, Options, Reporter, Summary};
+use crate::cli::Format;
+use crate::diagnostic::Severity;
+use crate::rules::RuleSet;
+use crate::scan::FileReport;
+use crate::send::Outcome;
+
+/// `--send`'s results: each message's verdict, and a count of each verdict.
+#[derive(Serialize)]
+struct Sends {
+    messages: Vec<Outcome>,
+    summary: BTreeMap<&'static str, usize>,
+}
+
+pub struct Documents<'a> {
+    out: Box<dyn Write + 'a>,
+    options: Options,
+    rules: &'a RuleSet,
+    /// The config file's entry, first in the document when config rules reported.
+    config: Option<Entry>,
+    /// The scanned files, at their scan index.
+    files: Vec<Entry>,
+    send: Option<Sends>,
+}
+
+impl<'a> Documents<'a> {
+    pub fn new(options: Options, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
+        Documents { out, options, rules, config: None, files: Vec::new(), send: None }
+    }
+}
+
+fn entry(report: FileReport) -> Entry {
+    Entry { path: report.path.display().to_string(), diagnostics: report.diagnostics }
+}
+
+impl Reporter for Documents<'_> {
+    fn config(&mut self, report: FileReport) -> io::Result<()> {
+        self.config = Some(entry(report));
+        Ok(())
+    }
+
+    fn file(&mut self, _index: usize, report: FileReport) -> io::Result<()> {
+        self.files.push(entry(report));
+        Ok(())
+    }
+
+    fn send(&mut self, outcomes: &[Outcome]) -> io::Result<()> {
+        let mut summary = BTreeMap::new();
+        for o in outcomes {
+            *summary.entry(o.verdict.as_str()).or_insert(0) += 1;
+        }
+        self.send = Some(Sends { messages: outcomes.to_vec(), summary });
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>, late: Vec<Late>, summary: &Summary, notes: &[String]) -> io::Result<()> {
+        for file in late {
+            if let Some(entry) = self.files.get_mut(file.index) {
+                entry.diagnostics.extend(file.diagnostics);
+                entry.diagnostics.sort_by(|a, b| {
+                    (a.line, a.column, &a.diagnostic.rule).cmp(&(b.line, b.column, &b.diagnostic.rule))
+                });
+            }
+        }
+        let files: Vec<Entry> = self.config.take().into_iter().chain(std::mem::take(&mut self.files)).collect();
+        match self.options.format {
+            Format::Sarif => serde_json::to_writer(&mut self.out, &sarif(self.rules, &files))?,
+            Format::Junit => self.out.write_all(junit(&files, self.options.fail_on).as_bytes())?,
+            _ => {
+                let mut document = json!({ "files": files, "summary": summary, "notes": notes });
+                if let Some(send) = self.send.take() {
+                    document["send"] = serde_json::to_value(send)?;
+                }
+                serde_json::to_writer(&mut self.out, &document)?;
+            }
+        }
+        writeln!(self.out)?;
+        self.out.flush()
+    }
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// A path as a SARIF artifact URI: relative paths stay relative (code scanning resolves
+/// them against the repository), with `/` separators and reserved characters escaped.
+fn uri(path: &str) -> String {
+    let path = path.strip_prefix("./").unwrap_or(path);
+    let mut out = String::new();
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(byte as char),
+            b'\\' => out.push('/'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    if path.starts_with('/') { format!("file://{out}") } else { out }
+}
+
+fn sarif(rules: &RuleSet, files: &[Entry]) -> serde_json::Value {
+    let index: BTreeMap<&str, usize> = rules.rules.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
+    let descriptors: Vec<serde_json::Value> = rules
+        .rules
+        .iter()
+        .map(|r| {
+            let docs = &r.docs;
+            let help = [
+                docs.what.as_deref(),
+                docs.why.as_deref().map(|w| format!("Why: {w}")).as_deref(),
+                r.help.as_deref().map(|h| format!("How to fix: {h}")).as_deref(),
+                docs.source.as_deref().map(|s| format!("Source: {s}")).as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("\n\n");
+            json!({
+                "id": &*r.id,
+                "name": &*r.id,
+                "shortDescription": { "text": r.summary },
+                "fullDescription": { "text": docs.what.clone().unwrap_or_else(|| r.summary.clone()) },
+                "help": { "text": help, "markdown": help },
+                "defaultConfiguration": { "level": level(r.severity), "enabled": r.enabled },
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = files
+        .iter()
+        .flat_map(|file| file.diagnostics.iter().map(move |d| (file, d)))
+        .map(|(file, d)| {
+            let mut result = json!({
+                "ruleId": &*d.diagnostic.rule,
+                "level": level(d.diagnostic.severity),
+                "message": { "text": d.diagnostic.message },
+                "locations": [{ "physicalLocation": {
+                    "artifactLocation": { "uri": uri(&file.path) },
+                    "region": { "startLine": d.line, "startColumn": d.column },
+                }}],
+            });
+            if let Some(i) = index.get(&*d.diagnostic.rule) {
+                result["ruleIndex"] = json!(i);
+            }
+            result
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "nhsmail-lint",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/nhsmail-lint/nhsmail-lint",
+                "rules": descriptors,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
+}
+
+/// XML 1.0 text: escaped, and without the control characters it cannot carry.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn junit(files: &[Entry], fail_on: Option<Severity>) -> String {
+    let fails = |e: &Entry| fail_on.is_some_and(|t| e.diagnostics.iter().any(|d| d.diagnostic.severity >= t));
+    let failures = files.iter().filter(|e| fails(e)).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"nhsmail-lint\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">\n",
+        files.len()
+    ));
+    out.push_str(&format!(
+        "  <testsuite name=\"nhsmail-lint\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n",
+        files.len()
+    ));
+    for e in files {
+        let lines: Vec<String> = e.diagnostics.iter().map(|d| super::lines::concise(&e.path, d)).collect();
+        out.push_str(&format!("    <testcase classname=\"nhsmail-lint\" name=\"{}\"", xml(&e.path)));
+        if fails(e) {
+            let message = format!("{} problem(s)", e.diagnostics.len());
+            out.push_str(&format!(
+                ">\n      <failure message=\"{}\" type=\"nhsmail-lint\">{}</failure>\n    </testcase>\n",
+                xml(&message),
+                xml(&lines.join("\n"))
+            ));
+        } else if !lines.is_empty() {
+            out.push_str(&format!(">\n      <system-out>{}</system-out>\n    </testcase>\n", xml(&lines.join("\n"))));
+        } else {
+            out.push_str("/>\n");
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_relative_and_escaped() {
+        assert_eq!(uri("./out/a b.eml"), "out/a%20b.eml");
+        assert_eq!(uri("/srv/mail/x.eml"), "file:///srv/mail/x.eml");
+    }
+
+    #[test]
+    fn xml_text_cannot_break_out() {
+        assert_eq!(xml("<a href=\"x\">&\u{1b}"), "&lt;a href=&quot;x&quot;&gt;&amp;\\u{1b}");
+    }
+}

@@ -1,0 +1,172 @@
+//! The streamed formats, one line a diagnostic or a file, written as each file finishes
+//! so that a scan of millions of files never buffers its report:
+//! - `concise`: `path:line:col: severity[rule] message`
+//! - `github`: GitHub Actions workflow commands, which annotate the line in a pull request
+//! - `jsonl`: one JSON object per file, then corpus findings, (facts,) and the summary.
+
+use std::io::{self, Write};
+
+use serde_json::json;
+
+use super::human::sanitise;
+use super::{Late, Options, Reporter, Statistics, Summary, summary_line};
+use crate::cli::Format;
+use crate::diagnostic::{Located, Severity};
+use crate::rules::RuleSet;
+use crate::rules::engine::Fact;
+use crate::scan::FileReport;
+use crate::send::Outcome;
+
+pub struct Lines<'a> {
+    out: Box<dyn Write + 'a>,
+    format: Format,
+    rules: &'a RuleSet,
+    statistics: Option<Statistics>,
+    facts: bool,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(options: Options, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
+        let statistics = (options.statistics && options.format == Format::Concise).then(Statistics::default);
+        Lines { out, format: options.format, rules, statistics, facts: options.facts }
+    }
+
+    fn write_file(&mut self, path: &str, diagnostics: &[Located], corpus: bool) -> io::Result<()> {
+        if let Some(statistics) = &mut self.statistics {
+            statistics.count(diagnostics);
+            return Ok(());
+        }
+        match self.format {
+            Format::Jsonl => {
+                let mut line = json!({ "path": path, "diagnostics": diagnostics });
+                if corpus {
+                    line["corpus"] = json!(true);
+                }
+                writeln!(self.out, "{line}")
+            }
+            Format::Github => diagnostics.iter().try_for_each(|d| writeln!(self.out, "{}", github(path, d))),
+            _ => diagnostics.iter().try_for_each(|d| writeln!(self.out, "{}", concise(path, d))),
+        }
+    }
+}
+
+impl Reporter for Lines<'_> {
+    fn config(&mut self, report: FileReport) -> io::Result<()> {
+        self.write_file(&report.path.display().to_string(), &report.diagnostics, false)
+    }
+
+    fn file(&mut self, _index: usize, report: FileReport) -> io::Result<()> {
+        self.write_file(&report.path.display().to_string(), &report.diagnostics, false)?;
+        if self.facts && self.format == Format::Jsonl {
+            for fact in &report.facts {
+                writeln!(self.out, "{}", fact_line(self.rules, &report.path.display().to_string(), fact))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn send(&mut self, outcomes: &[Outcome]) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl => outcomes.iter().try_for_each(|o| writeln!(self.out, "{}", json!({ "send": o }))),
+            _ => self.out.write_all(super::sends::outcomes_text(outcomes).as_bytes()),
+        }
+    }
+
+    fn finish(mut self: Box<Self>, late: Vec<Late>, summary: &Summary, notes: &[String]) -> io::Result<()> {
+        for file in &late {
+            self.write_file(&file.path.display().to_string(), &file.diagnostics, true)?;
+        }
+        match self.format {
+            Format::Jsonl => writeln!(self.out, "{}", json!({ "summary": summary, "notes": notes }))?,
+            // Workflow commands only: GitHub shows plain lines in the log as they are.
+            _ => {
+                if let Some(statistics) = &self.statistics {
+                    self.out.write_all(statistics.table(self.rules).as_bytes())?;
+                }
+                for note in notes {
+                    writeln!(self.out, "note: {note}")?;
+                }
+                writeln!(self.out, "{}", summary_line(summary))?;
+            }
+        }
+        self.out.flush()
+    }
+}
+
+pub fn concise(path: &str, d: &Located) -> String {
+    let diagnostic = &d.diagnostic;
+    format!(
+        "{}:{}:{}: {}[{}] {}",
+        sanitise(path),
+        d.line,
+        d.column,
+        diagnostic.severity.as_str(),
+        diagnostic.rule,
+        sanitise(&diagnostic.message)
+    )
+}
+
+/// `::error file=...,line=...,col=...,title=...::message`, escaped as the runner expects.
+fn github(path: &str, d: &Located) -> String {
+    let level = match d.diagnostic.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    };
+    let data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let property = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    format!(
+        "::{level} file={},line={},col={},title={}::{}",
+        property(path),
+        d.line,
+        d.column,
+        property(&format!("nhsmail-lint {}", d.diagnostic.rule)),
+        data(&d.diagnostic.message)
+    )
+}
+
+/// A corpus fact as a shard writes it, for `merge`.
+pub fn fact_line(rules: &RuleSet, path: &str, fact: &Fact) -> serde_json::Value {
+    json!({ "fact": {
+        "rule": &*rules.rules[fact.rule].id,
+        "path": path,
+        "key": fact.key,
+        "instant": fact.instant,
+        "start": fact.span.start,
+        "end": fact.span.end,
+        "line": fact.line,
+        "column": fact.column,
+    }})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Diagnostic;
+
+    fn located(message: &str) -> Located {
+        let diagnostic = Diagnostic {
+            rule: "no-reply-address".into(),
+            severity: Severity::Error,
+            message: message.into(),
+            help: None,
+            label: None,
+            span: 0..0,
+        };
+        Located { diagnostic, line: 3, column: 11 }
+    }
+
+    #[test]
+    fn github_commands_escape_what_the_runner_reads() {
+        let line = github("out/a,b.eml", &located("50% of\nit: bad"));
+        assert_eq!(
+            line,
+            "::error file=out/a%2Cb.eml,line=3,col=11,title=nhsmail-lint no-reply-address::50%25 of%0Ait: bad"
+        );
+    }
+
+    #[test]
+    fn concise_is_one_line() {
+        assert_eq!(concise("a.eml", &located("x\u{1b}[2J")), "a.eml:3:11: error[no-reply-address] x\\u{1b}[2J");
+    }
+}
