@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use crate::cli::Format;
 use crate::diagnostic::{Located, Severity};
+use crate::inputs;
 use crate::report::{self, Late, Summary};
 use crate::rules::engine;
 use crate::scan::{self, FileReport, Renderer};
@@ -17,7 +18,9 @@ use crate::settings::Settings;
 /// True when some diagnostic reached `--fail-on`.
 pub fn run(settings: &Settings) -> io::Result<bool> {
     let color = settings.color;
-    let human = |path: &std::path::Path, raw: &[u8], d: &[Located]| report::human::render(color, path, raw, d);
+    let human = |path: &std::path::Path, raw: &[u8], d: &[Located], shift: usize| {
+        report::human::render(color, path, raw, d, shift)
+    };
     let render: Option<&Renderer<'_>> = (settings.format == Format::Human).then_some(&human);
     let out: Box<dyn io::Write> =
         match &settings.output {
@@ -62,23 +65,29 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
     .map_err(io::Error::other)?;
     failure?;
 
-    let mut by_file: BTreeMap<usize, Vec<_>> = BTreeMap::new();
-    for (index, diagnostic) in engine::evaluate_corpus(&settings.rules, facts, &|i| {
-        fact_paths.get(&i).map(|p| p.display().to_string()).unwrap_or_default()
-    }) {
-        by_file.entry(index).or_default().push(diagnostic);
+    let mut by_file: BTreeMap<usize, Vec<Located>> = BTreeMap::new();
+    let name_of = |i: usize| fact_paths.get(&i).map(|p| p.display().to_string()).unwrap_or_default();
+    for (index, located) in engine::evaluate_corpus(&settings.rules, facts, &name_of) {
+        by_file.entry(index).or_default().push(located);
     }
     let mut late = Vec::new();
     for (index, diagnostics) in by_file {
         let path = fact_paths.remove(&index).expect("facts come with their path");
-        // The scan dropped the bytes; the few files with corpus findings are read again.
-        let raw = std::fs::read(&path).unwrap_or_default();
-        let diagnostics: Vec<Located> = diagnostics.into_iter().map(|d| Located::new(d, &raw)).collect();
         summary.count(&diagnostics);
         if let Some(candidate) = candidates.get_mut(index) {
             candidate.errors.extend(error_rules(&diagnostics));
         }
-        let rendered = render.map(|r| r(&path, &raw, &diagnostics));
+        // The scan dropped the bytes: a file with corpus findings is read again to show
+        // them in place (an mbox message or stdin is shown without its source).
+        let rendered = render.map(|r| {
+            let raw = path.is_file().then(|| inputs::read(&path).ok()).flatten().unwrap_or_default();
+            let shown: Vec<Located> = diagnostics
+                .iter()
+                .cloned()
+                .map(|d| if raw.is_empty() { d } else { Located::new(d.diagnostic, &raw) })
+                .collect();
+            r(&path, &raw, &shown, 0)
+        });
         late.push(Late { index, path, diagnostics, rendered });
     }
     summary.files_with_findings += late.iter().filter(|l| !fact_files_with_findings.contains(&l.index)).count();
@@ -111,6 +120,6 @@ fn config_report(settings: &Settings, render: Option<&Renderer<'_>>) -> Option<F
     let shown = source.shown();
     let path = PathBuf::from(&source.name);
     let diagnostics: Vec<Located> = diagnostics.into_iter().map(|d| Located::new(d, shown.as_bytes())).collect();
-    let rendered = render.map(|r| r(&path, shown.as_bytes(), &diagnostics));
+    let rendered = render.map(|r| r(&path, shown.as_bytes(), &diagnostics, 0));
     Some(FileReport { path, diagnostics, facts: Vec::new(), rendered })
 }

@@ -109,6 +109,19 @@ pub struct RunArgs {
     /// Exit 1 when a diagnostic is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// Check only walked files whose path (relative to the folder given) matches GLOB; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip walked files whose path matches GLOB; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Walk hidden files and folders too (and VCS folders such as .git).
+    #[arg(long)]
+    pub hidden: bool,
+    /// Check only share K of N (0 <= K < N) of the inputs, split by a stable hash of each
+    /// path: for N workers of a batch engine, with `--format jsonl` and `merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,

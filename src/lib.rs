@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod dns;
 pub mod explain;
 pub mod functions;
+pub mod inputs;
 pub mod isolate;
 pub mod mail;
 pub mod report;

@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use crate::diagnostic::{Diagnostic, Located, Severity};
+use crate::inputs::{self, Item, Source};
 use crate::mail::{self, MessageView};
 use crate::rules::engine::{self, Fact};
 use crate::settings::Settings;
@@ -23,31 +24,9 @@ pub struct FileReport {
     pub rendered: Option<String>,
 }
 
-/// Renders a file's diagnostics against its bytes (for the human format).
-pub type Renderer<'a> = dyn Fn(&Path, &[u8], &[Located]) -> String + Sync + 'a;
-
-/// Files to check, in path order: directories recursively (files ending `.eml`), plus
-/// every file named explicitly. Errors (unreadable directories, symlink loops) are
-/// yielded in place so they become diagnostics of their own.
-fn inputs(paths: &[PathBuf]) -> impl Iterator<Item = Result<PathBuf, (PathBuf, String)>> + Send + '_ {
-    paths.iter().flat_map(|root| {
-        walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter().filter_map(move |entry| {
-            match entry {
-                Ok(e) if e.file_type().is_dir() => None,
-                Ok(e) if e.depth() == 0 || is_eml(e.path()) => Some(Ok(e.into_path())),
-                Ok(_) => None,
-                Err(err) => {
-                    let path = err.path().unwrap_or(root).to_path_buf();
-                    Some(Err((path, err.to_string())))
-                }
-            }
-        })
-    })
-}
-
-fn is_eml(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("eml"))
-}
+/// Renders a file's diagnostics against its bytes (for the human format), its line
+/// numbers shifted by the last argument (an mbox message's place in its file).
+pub type Renderer<'a> = dyn Fn(&Path, &[u8], &[Located], usize) -> String + Sync + 'a;
 
 /// Checks every input, handing each file's report to `sink` in path order.
 pub fn run(
@@ -61,7 +40,7 @@ pub fn run(
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
     // Files travel in small batches: one hand-over per file costs more in thread
     // wake-ups than linting a typical message does.
-    let mut inputs = inputs(&settings.paths).enumerate();
+    let mut inputs = inputs::items(&settings.paths, &settings.selection).enumerate();
     let batches = std::iter::from_fn(move || {
         let batch: Vec<_> = inputs.by_ref().take(BATCH).collect();
         (!batch.is_empty()).then_some(batch)
@@ -71,13 +50,8 @@ pub fn run(
         scope.spawn(|| {
             pool.install(|| {
                 batches.par_bridge().for_each_with(tx, |tx, batch| {
-                    let reports = batch
-                        .into_iter()
-                        .map(|(index, input)| match input {
-                            Ok(path) => (index, isolated(settings, render, path)),
-                            Err((path, error)) => (index, unreadable(render, path, error)),
-                        })
-                        .collect();
+                    let reports =
+                        batch.into_iter().map(|(index, item)| (index, isolated(settings, render, item))).collect();
                     // The receiver only goes away if the reporter failed; nothing to do then.
                     let _ = tx.send(reports);
                 })
@@ -100,25 +74,37 @@ const BATCH: usize = 16;
 
 /// A bug that panics on one file must not lose the rest of the scan: it becomes an
 /// `internal-error` diagnostic on that file.
-fn isolated(settings: &Settings, render: Option<&Renderer<'_>>, path: PathBuf) -> FileReport {
-    crate::isolate::catch(|| check_file(settings, render, path.clone())).unwrap_or_else(|panic| {
+fn isolated(settings: &Settings, render: Option<&Renderer<'_>>, item: Item) -> FileReport {
+    let path = item.label.clone();
+    crate::isolate::catch(|| check_item(settings, render, item)).unwrap_or_else(|panic| {
         let message = format!("nhsmail-lint failed on this file: {panic}");
         let help = "This is a bug in nhsmail-lint; please report it with the file if you can share it.";
         scanner_finding(render, path, "internal-error", message, help)
     })
 }
 
-pub fn check_file(settings: &Settings, render: Option<&Renderer<'_>>, path: PathBuf) -> FileReport {
-    let bytes = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) => return unreadable(render, path, e.to_string()),
+fn check_item(settings: &Settings, render: Option<&Renderer<'_>>, item: Item) -> FileReport {
+    let path = item.label;
+    let (bytes, first_line) = match item.source {
+        Source::File(file) => match inputs::read(&file) {
+            Ok(bytes) => (bytes, 1),
+            Err(e) => return unreadable(render, path, e.to_string()),
+        },
+        Source::Bytes { bytes, first_line } => (bytes, first_line),
+        Source::Failed(why) => return unreadable(render, path, why),
     };
     let (buffer, size) = mail::parse_buffer(bytes);
     let view = MessageView::new(&buffer, size);
     let evaluation = engine::evaluate(&settings.rules, |r| settings.is_active(r), &view, settings.env());
-    let diagnostics: Vec<Located> = evaluation.diagnostics.into_iter().map(|d| Located::new(d, view.raw())).collect();
-    let rendered = render.filter(|_| !diagnostics.is_empty()).map(|r| r(&path, view.raw(), &diagnostics));
-    FileReport { path, diagnostics, facts: evaluation.facts, rendered }
+    // An mbox message's lines are the mbox's lines.
+    let shift = first_line - 1;
+    let mut diagnostics: Vec<Located> =
+        evaluation.diagnostics.into_iter().map(|d| Located::new(d, view.raw())).collect();
+    let rendered = render.filter(|_| !diagnostics.is_empty()).map(|r| r(&path, view.raw(), &diagnostics, shift));
+    let mut facts = evaluation.facts;
+    diagnostics.iter_mut().for_each(|d| d.line += shift);
+    facts.iter_mut().for_each(|f| f.line += shift);
+    FileReport { path, diagnostics, facts, rendered }
 }
 
 /// A file that could not be read: one diagnostic, and the scan goes on.
@@ -144,6 +130,6 @@ fn scanner_finding(
         span: 0..0,
     };
     let diagnostics = vec![Located::new(diagnostic, b"")];
-    let rendered = render.map(|r| r(&path, b"", &diagnostics));
+    let rendered = render.map(|r| r(&path, b"", &diagnostics, 0));
     FileReport { path, diagnostics, facts: Vec::new(), rendered }
 }

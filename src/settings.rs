@@ -9,6 +9,7 @@ use crate::cli::{CheckArgs, ColorChoice, FailOn, Format, PreflightArgs, RuleSour
 use crate::config::{self, Config};
 use crate::diagnostic::Severity;
 use crate::dns::Dns;
+use crate::inputs::Selection;
 use crate::report;
 use crate::rules::engine::Env;
 use crate::rules::spec::Scope;
@@ -61,6 +62,7 @@ pub struct Settings {
     pub config: Config,
     pub rules: RuleSet,
     pub paths: Vec<PathBuf>,
+    pub selection: Selection,
     pub format: Format,
     pub output: Option<PathBuf>,
     pub statistics: bool,
@@ -100,7 +102,7 @@ impl Settings {
     fn new(run: RunArgs, paths: Vec<PathBuf>, template: bool, online: bool) -> Result<Settings, Report> {
         let loaded = load(&run.sources, run.account.as_deref())?;
         for path in &paths {
-            if std::fs::symlink_metadata(path).is_err() {
+            if path.as_os_str() != "-" && std::fs::symlink_metadata(path).is_err() {
                 return Err(miette::miette!(code = "usage", "{}: no such file or directory", path.display()));
             }
         }
@@ -132,6 +134,16 @@ impl Settings {
         if run.statistics && !matches!(run.format, Format::Human | Format::Concise) {
             return Err(miette::miette!(code = "usage", "--statistics goes with --format human or concise"));
         }
+        let usage = |e: String| miette::miette!(code = "usage", "{e}");
+        let selection = Selection {
+            include: Selection::globs(&run.include).map_err(usage)?,
+            exclude: Selection::globs(&run.exclude).map_err(usage)?,
+            hidden: run.hidden,
+            shard: run.shard.as_deref().map(parse_shard).transpose().map_err(usage)?,
+        };
+        if selection.shard.is_some() && run.format != Format::Jsonl {
+            return Err(usage("--shard writes a part for `merge`: use it with --format jsonl".into()));
+        }
         let mut paths = paths;
         paths.sort();
         paths.dedup();
@@ -139,6 +151,7 @@ impl Settings {
             config: loaded.config,
             rules: loaded.rules,
             paths,
+            selection,
             format: run.format,
             output: run.output,
             statistics: run.statistics,
@@ -167,7 +180,12 @@ impl Settings {
     }
 
     pub fn report_options(&self) -> report::Options {
-        report::Options { format: self.format, statistics: self.statistics, fail_on: self.fail_on, facts: false }
+        report::Options {
+            format: self.format,
+            statistics: self.statistics,
+            fail_on: self.fail_on,
+            facts: self.selection.shard.is_some(),
+        }
     }
 
     pub fn env(&self) -> Env<'_> {
@@ -184,4 +202,15 @@ impl Settings {
             .filter_map(|r| r.unavailable.as_ref().map(|why| format!("{} skipped: {why}", r.id)))
             .collect()
     }
+}
+
+/// `K/N` with 0 <= K < N.
+fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("--shard takes K/N with 0 <= K < N (like 0/4), not `{text}`");
+    let (k, n) = text.split_once('/').ok_or_else(bad)?;
+    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if n == 0 || k >= n {
+        return Err(bad());
+    }
+    Ok((k, n))
 }

@@ -13,11 +13,12 @@ use miette::{
 use crate::diagnostic::{Located, Severity};
 
 /// Renders one file's diagnostics as text.
-pub fn render(color: bool, path: &Path, raw: &[u8], diagnostics: &[Located]) -> String {
+/// `line_shift` is added to line numbers (an mbox message's place in its file).
+pub fn render(color: bool, path: &Path, raw: &[u8], diagnostics: &[Located], line_shift: usize) -> String {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_links(false).with_width(100);
     let name = sanitise(&path.display().to_string()).into_owned();
-    let source = TerminalSafe { name, bytes: terminal_safe(raw) };
+    let source = TerminalSafe { name, bytes: terminal_safe(raw), line_shift };
     let mut out = String::new();
     for diagnostic in diagnostics {
         let snippet = is_shown(raw, diagnostic.diagnostic.span.start);
@@ -77,6 +78,7 @@ fn terminal_safe(raw: &[u8]) -> Cow<'_, [u8]> {
 struct TerminalSafe<'a> {
     name: String,
     bytes: Cow<'a, [u8]>,
+    line_shift: usize,
 }
 
 impl SourceCode for TerminalSafe<'_> {
@@ -91,7 +93,7 @@ impl SourceCode for TerminalSafe<'_> {
             self.name.clone(),
             inner.data(),
             *inner.span(),
-            inner.line(),
+            inner.line() + self.line_shift,
             inner.column(),
             inner.line_count(),
         )))

@@ -10,7 +10,7 @@ use super::compile::{Check, Condition, Op, Rule, RuleSet};
 use super::field::{Kind, Value};
 use super::spec::Scope;
 use crate::config::Config;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Located};
 use crate::dns::Dns;
 use crate::mail::MessageView;
 
@@ -141,12 +141,10 @@ pub fn evaluate_corpus(
     rules: &RuleSet,
     facts: Vec<(usize, Fact)>,
     name_of: &dyn Fn(usize) -> String,
-) -> Vec<(usize, Diagnostic)> {
-    // Per (rule, key): each message's instant, file and the span of the key in it.
-    type Sends = Vec<(i64, usize, Range<usize>)>;
-    let mut groups: BTreeMap<(usize, String), Sends> = BTreeMap::new();
+) -> Vec<(usize, Located)> {
+    let mut groups: BTreeMap<(usize, String), Vec<(usize, Fact)>> = BTreeMap::new();
     for (file, fact) in facts {
-        groups.entry((fact.rule, fact.key)).or_default().push((fact.instant, file, fact.span));
+        groups.entry((fact.rule, fact.key.clone())).or_default().push((file, fact));
     }
     let mut out = Vec::new();
     for ((rule_index, key), mut sends) in groups {
@@ -154,20 +152,21 @@ pub fn evaluate_corpus(
         let Check::Interval(interval) = &rule.check else {
             continue;
         };
-        sends.sort_by_key(|(instant, file, _)| (*instant, *file));
+        sends.sort_by_key(|(file, fact)| (fact.instant, *file));
         for pair in sends.windows(2) {
-            let ((before, previous_file, _), (after, file, span)) = (&pair[0], &pair[1]);
-            let gap = after - before;
+            let ((previous_file, before), (file, after)) = (&pair[0], &pair[1]);
+            let gap = after.instant - before.instant;
             if gap < interval.min_seconds {
                 let vars = |name: &str| match name {
                     "value" => Some(key.clone()),
-                    "previous" => Some(DateTime::from_timestamp(*before).to_rfc3339()),
+                    "previous" => Some(DateTime::from_timestamp(before.instant).to_rfc3339()),
                     "previous_file" => Some(name_of(*previous_file)),
                     "interval" => Some(format!("{} min {} s", gap / 60, gap % 60)),
-                    "earliest" => Some(DateTime::from_timestamp(before + interval.min_seconds).to_rfc3339()),
+                    "earliest" => Some(DateTime::from_timestamp(before.instant + interval.min_seconds).to_rfc3339()),
                     _ => None,
                 };
-                out.push((*file, diagnostic(rule, &rule.message, span.clone(), &vars)));
+                let diagnostic = diagnostic(rule, &rule.message, after.span.clone(), &vars);
+                out.push((*file, Located { diagnostic, line: after.line, column: after.column }));
             }
         }
     }

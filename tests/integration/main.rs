@@ -7,6 +7,7 @@ mod corpus;
 mod dns_server;
 mod formats;
 mod generated;
+mod inputs;
 mod preflight;
 mod public_corpus;
 mod rule_packs;

@@ -1,0 +1,315 @@
+//! What the scan reads, in path order: `.eml` files (and `.eml.gz`), mbox files (each
+//! message an item, `file.mbox:#N`), Maildir folders (`cur/`, `new/`), `-` for one
+//! message on standard input, and whatever file is named explicitly. Directories are
+//! walked sorted, skipping hidden and VCS folders unless asked, with `--include` and
+//! `--exclude` globs and `--shard K/N` applied; symlink loops are reported, not followed.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+/// Decompressed input larger than this is refused (a gzip bomb would otherwise fill memory).
+const MAX_DECOMPRESSED: u64 = 1 << 30;
+
+/// One message to check, and what to call it in reports.
+pub struct Item {
+    pub label: PathBuf,
+    pub source: Source,
+}
+
+pub enum Source {
+    File(PathBuf),
+    /// Already read (an mbox message, standard input); `first_line` is the line of the
+    /// containing file the message starts on.
+    Bytes {
+        bytes: Vec<u8>,
+        first_line: usize,
+    },
+    /// The item could not be read or walked to.
+    Failed(String),
+}
+
+/// Which files a walk takes.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub include: Option<GlobSet>,
+    pub exclude: Option<GlobSet>,
+    pub hidden: bool,
+    /// `(k, n)`: only the paths whose stable hash is `k` modulo `n`.
+    pub shard: Option<(u64, u64)>,
+}
+
+impl Selection {
+    pub fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
+        if patterns.is_empty() {
+            return Ok(None);
+        }
+        let mut builder = GlobSetBuilder::new();
+        for pattern in patterns {
+            builder.add(Glob::new(pattern).map_err(|e| format!("bad glob `{pattern}`: {e}"))?);
+        }
+        builder.build().map(Some).map_err(|e| e.to_string())
+    }
+
+    fn takes(&self, relative: &Path) -> bool {
+        self.include.as_ref().is_none_or(|g| g.is_match(relative))
+            && !self.exclude.as_ref().is_some_and(|g| g.is_match(relative))
+    }
+
+    fn in_shard(&self, path: &Path) -> bool {
+        self.shard.is_none_or(|(k, n)| stable_hash(path.to_string_lossy().as_bytes()) % n == k)
+    }
+}
+
+/// FNV-1a: the same on every machine and every run, so shards partition the same way.
+fn stable_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+const VCS: &[&str] = &[".git", ".hg", ".svn", "CVS", "_darcs", ".bzr"];
+
+/// The items under `paths`, lazily, in path order.
+pub fn items<'a>(paths: &'a [PathBuf], selection: &'a Selection) -> impl Iterator<Item = Item> + Send + 'a {
+    paths.iter().flat_map(move |root| -> Box<dyn Iterator<Item = Item> + Send + 'a> {
+        if root.as_os_str() == "-" {
+            return Box::new(std::iter::once(stdin_item()));
+        }
+        if root.is_file() {
+            // Named explicitly: checked whatever its name, if in this shard.
+            if !selection.in_shard(root) {
+                return Box::new(std::iter::empty());
+            }
+            return expand(root.clone(), true);
+        }
+        let walk = walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(move |e| e.depth() == 0 || selection.hidden || !is_hidden_or_vcs(e.file_name()));
+        Box::new(walk.flat_map(move |entry| -> Box<dyn Iterator<Item = Item> + Send + 'a> {
+            match entry {
+                Ok(e) if e.file_type().is_dir() => Box::new(std::iter::empty()),
+                Ok(e) => {
+                    let relative = e.path().strip_prefix(root).unwrap_or(e.path());
+                    let wanted = is_message_file(e.path()) && selection.takes(relative) && selection.in_shard(e.path());
+                    if wanted { expand(e.into_path(), false) } else { Box::new(std::iter::empty()) }
+                }
+                Err(err) => {
+                    let path = err.path().unwrap_or(root).to_path_buf();
+                    Box::new(std::iter::once(Item { label: path, source: Source::Failed(err.to_string()) }))
+                }
+            }
+        }))
+    })
+}
+
+fn is_hidden_or_vcs(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.') || VCS.contains(&name.as_ref())
+}
+
+/// A file a directory walk takes: `.eml`, `.mbox` (either gzipped), or a Maildir message.
+fn is_message_file(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    name.ends_with(".eml") || name.ends_with(".mbox") || in_maildir(path)
+}
+
+/// In `cur/` or `new/` of a folder that has both (and is so a Maildir).
+fn in_maildir(path: &Path) -> bool {
+    let Some(dir) = path.parent() else { return false };
+    let is_box = dir.file_name().is_some_and(|n| n == "cur" || n == "new");
+    is_box && dir.parent().is_some_and(|maildir| maildir.join("cur").is_dir() && maildir.join("new").is_dir())
+}
+
+fn is_mbox(path: &Path, explicit: bool) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    if name.ends_with(".mbox") {
+        return true;
+    }
+    // A file named explicitly is an mbox when it starts like one and holds several messages.
+    explicit
+        && !name.ends_with(".eml")
+        && open(path).is_ok_and(|mut r| {
+            let mut head = vec![0; 64 * 1024];
+            let n = read_up_to(&mut r, &mut head);
+            head.truncate(n);
+            head.starts_with(b"From ") && memchr::memmem::find(&head, b"\n\nFrom ").is_some()
+        })
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> usize {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => filled += n,
+        }
+    }
+    filled
+}
+
+fn expand<'a>(path: PathBuf, explicit: bool) -> Box<dyn Iterator<Item = Item> + Send + 'a> {
+    if is_mbox(&path, explicit) {
+        match open(&path) {
+            Ok(reader) => Box::new(Mbox::new(path, reader)),
+            Err(e) => Box::new(std::iter::once(Item { label: path, source: Source::Failed(e.to_string()) })),
+        }
+    } else {
+        Box::new(std::iter::once(Item { label: path.clone(), source: Source::File(path) }))
+    }
+}
+
+/// The file's bytes, decompressed when it ends `.gz`.
+pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut reader = open(path)?.take(MAX_DECOMPRESSED + 1);
+    reader.read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_DECOMPRESSED {
+        return Err(std::io::Error::other("larger than 1 GiB once decompressed"));
+    }
+    Ok(bytes)
+}
+
+fn open(path: &Path) -> std::io::Result<Box<dyn Read + Send>> {
+    let file = std::fs::File::open(path)?;
+    let gzipped = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    Ok(if gzipped { Box::new(flate2::read::MultiGzDecoder::new(file)) } else { Box::new(file) })
+}
+
+fn stdin_item() -> Item {
+    let mut bytes = Vec::new();
+    let source = match std::io::stdin().lock().take(MAX_DECOMPRESSED).read_to_end(&mut bytes) {
+        Ok(_) => Source::Bytes { bytes, first_line: 1 },
+        Err(e) => Source::Failed(format!("cannot read standard input: {e}")),
+    };
+    Item { label: PathBuf::from("-"), source }
+}
+
+/// The messages of an mbox, read as they are needed. A message starts after a line
+/// beginning `From ` that opens the file or follows a blank line (mboxo and mboxrd);
+/// the blank line that separates two messages is not part of either.
+struct Mbox {
+    path: PathBuf,
+    reader: BufReader<Box<dyn Read + Send>>,
+    /// The `From ` line that opens the next message, already read.
+    pending: Option<usize>,
+    line: usize,
+    count: usize,
+    done: bool,
+}
+
+impl Mbox {
+    fn new(path: PathBuf, reader: Box<dyn Read + Send>) -> Self {
+        Mbox { path, reader: BufReader::new(reader), pending: None, line: 0, count: 0, done: false }
+    }
+
+    fn next_line(&mut self, buf: &mut Vec<u8>) -> std::io::Result<bool> {
+        buf.clear();
+        let n = self.reader.read_until(b'\n', buf)?;
+        if n > 0 {
+            self.line += 1;
+        }
+        Ok(n > 0)
+    }
+}
+
+impl Iterator for Mbox {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        if self.done {
+            return None;
+        }
+        let mut line = Vec::new();
+        // The first message's separator.
+        if self.pending.is_none() {
+            match self.next_line(&mut line) {
+                Ok(true) if line.starts_with(b"From ") => self.pending = Some(self.line),
+                Ok(true) => {
+                    self.done = true;
+                    let why = "it is named as an mbox but does not start with a `From ` line".to_owned();
+                    return Some(Item { label: self.path.clone(), source: Source::Failed(why) });
+                }
+                Ok(false) => {
+                    self.done = true;
+                    return None;
+                }
+                Err(e) => return Some(self.failed(e)),
+            }
+        }
+        let separator = self.pending.take()?;
+        let mut bytes = Vec::new();
+        let mut previous_blank = false;
+        loop {
+            match self.next_line(&mut line) {
+                Ok(false) => {
+                    self.done = true;
+                    break;
+                }
+                Ok(true) if previous_blank && line.starts_with(b"From ") => {
+                    self.pending = Some(self.line);
+                    break;
+                }
+                Ok(true) => {
+                    previous_blank = line == b"\n" || line == b"\r\n";
+                    bytes.extend_from_slice(&line);
+                    if bytes.len() as u64 > MAX_DECOMPRESSED {
+                        self.done = true;
+                        return Some(self.failed(std::io::Error::other("a message larger than 1 GiB")));
+                    }
+                }
+                Err(e) => return Some(self.failed(e)),
+            }
+        }
+        if previous_blank && self.pending.is_some() {
+            let blank = if bytes.ends_with(b"\r\n") { 2 } else { 1 };
+            bytes.truncate(bytes.len() - blank);
+        }
+        self.count += 1;
+        let label = PathBuf::from(format!("{}:#{}", self.path.display(), self.count));
+        Some(Item { label, source: Source::Bytes { bytes, first_line: separator + 1 } })
+    }
+}
+
+impl Mbox {
+    fn failed(&mut self, e: std::io::Error) -> Item {
+        self.done = true;
+        Item { label: self.path.clone(), source: Source::Failed(e.to_string()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(mbox: &[u8]) -> Vec<(String, String, usize)> {
+        let reader: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(mbox.to_vec()));
+        Mbox::new(PathBuf::from("a.mbox"), reader)
+            .map(|item| match item.source {
+                Source::Bytes { bytes, first_line } => {
+                    (item.label.display().to_string(), String::from_utf8(bytes).unwrap(), first_line)
+                }
+                _ => panic!("unreadable"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn splits_on_from_lines_after_blank_lines() {
+        let mbox = b"From a@x Mon Jan 1 00:00:00 2026\nSubject: one\n\nbody\nFrom here on, quoted or not\n\nFrom b@x Tue Jan 2 00:00:00 2026\nSubject: two\n\n>From quoted\n";
+        let got = messages(mbox);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0], ("a.mbox:#1".into(), "Subject: one\n\nbody\nFrom here on, quoted or not\n".into(), 2));
+        assert_eq!(got[1], ("a.mbox:#2".into(), "Subject: two\n\n>From quoted\n".into(), 8));
+    }
+
+    #[test]
+    fn hashes_are_stable() {
+        assert_eq!(stable_hash(b"archive/2026-11/a.eml"), stable_hash(b"archive/2026-11/a.eml"));
+        assert_ne!(stable_hash(b"a.eml"), stable_hash(b"b.eml"));
+        assert_eq!(stable_hash(b""), 0xcbf2_9ce4_8422_2325);
+    }
+}

@@ -1,0 +1,134 @@
+//! What a scan reads: mbox (messages reported as `file.mbox:#N` at the mbox's lines),
+//! gzip, Maildir, standard input, include/exclude globs, hidden and VCS folders, shards.
+
+use std::io::Write;
+
+use crate::common::{findings, run_in, temp_files};
+
+const ACCOUNT: &str = "--account=pathology.results@nhs.net";
+
+fn message(reply_to: &str) -> String {
+    format!(
+        "From: \"Results, Pathology\" <pathology.results@nhs.net>\nTo: a@nhs.net\nReply-To: {reply_to}\n\
+         Subject: Results\nDate: Mon, 23 Nov 2026 09:00:00 +0000\nMessage-ID: <{reply_to}>\n\nResults are ready.\n"
+    )
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).expect("gzip");
+    encoder.finish().expect("gzip")
+}
+
+fn mbox() -> String {
+    [message("ok1@nhs.net"), message("noreply@nhs.net"), message("ok2@nhs.net")]
+        .iter()
+        .map(|m| format!("From MAILER-DAEMON Mon Nov 23 09:00:00 2026\n{m}\n"))
+        .collect()
+}
+
+fn paths_and_rules(dir: &std::path::Path, args: &[&str]) -> Vec<(String, Vec<(String, u64)>)> {
+    let mut all = vec!["check", ACCOUNT, "--format", "json"];
+    all.extend_from_slice(args);
+    let result = run_in(dir, &all);
+    assert!(result.code < 2, "{}", result.stderr);
+    findings(&result.json())
+}
+
+#[test]
+fn mbox_messages_are_reported_at_the_mbox_lines() {
+    let dir = temp_files(&[("archive.mbox", mbox().as_bytes())]);
+    let got = paths_and_rules(dir.path(), &["."]);
+    let paths: Vec<&str> = got.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(paths, ["./archive.mbox:#1", "./archive.mbox:#2", "./archive.mbox:#3"]);
+    // Message 2 starts on line 12 of the mbox (after its `From ` line 11); Reply-To is its line 3.
+    assert_eq!(got[1].1, [("no-reply-address".to_owned(), 14)]);
+    let human = run_in(dir.path(), &["check", ACCOUNT, "archive.mbox"]).stdout;
+    assert!(human.contains("[archive.mbox:#2:14:11]"), "{human}");
+    assert!(human.contains("14 │ Reply-To: noreply@nhs.net"), "{human}");
+}
+
+#[test]
+fn gzip_maildir_and_stdin() {
+    let maildir_message = message("noreply@nhs.net");
+    let dir = temp_files(&[
+        ("a.eml.gz", &gzip(message("noreply@nhs.net").as_bytes())),
+        ("b.mbox.gz", &gzip(mbox().as_bytes())),
+        ("Maildir/cur/1700000000.M1P1.host:2,S", maildir_message.as_bytes()),
+        ("Maildir/new/1700000001.M2P2.host", message("ok@nhs.net").as_bytes()),
+        ("Maildir/tmp/partial", b"From: half"),
+        ("notes/readme", b"not a message"),
+    ]);
+    let got = paths_and_rules(dir.path(), &["."]);
+    let paths: Vec<&str> = got.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "./Maildir/cur/1700000000.M1P1.host:2,S",
+            "./Maildir/new/1700000001.M2P2.host",
+            "./a.eml.gz",
+            "./b.mbox.gz:#1",
+            "./b.mbox.gz:#2",
+            "./b.mbox.gz:#3"
+        ]
+    );
+    let fired: Vec<&str> = got.iter().filter(|(_, d)| !d.is_empty()).map(|(p, _)| p.as_str()).collect();
+    assert_eq!(fired, ["./Maildir/cur/1700000000.M1P1.host:2,S", "./a.eml.gz", "./b.mbox.gz:#2"]);
+
+    let mut child = crate::common::command(dir.path(), &["check", ACCOUNT, "--format", "json", "-"], &[])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(message("noreply@nhs.net").as_bytes()).expect("write");
+    let output = child.wait_with_output().expect("run");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(report["files"][0]["path"], "-");
+    assert_eq!(report["files"][0]["diagnostics"][0]["rule"], "no-reply-address");
+}
+
+#[test]
+fn globs_hidden_folders_and_vcs() {
+    let bad = message("noreply@nhs.net");
+    let dir = temp_files(&[
+        ("out/a.eml", bad.as_bytes()),
+        ("out/legacy/b.eml", bad.as_bytes()),
+        ("out/.drafts/c.eml", bad.as_bytes()),
+        ("out/.git/d.eml", bad.as_bytes()),
+        ("out/CVS/e.eml", bad.as_bytes()),
+    ]);
+    let paths =
+        |args: &[&str]| -> Vec<String> { paths_and_rules(dir.path(), args).into_iter().map(|(p, _)| p).collect() };
+    assert_eq!(paths(&["out"]), ["out/a.eml", "out/legacy/b.eml"], "hidden and VCS folders are skipped");
+    assert_eq!(paths(&["--hidden", "out"]).len(), 5);
+    assert_eq!(paths(&["--exclude", "legacy/**", "out"]), ["out/a.eml"]);
+    assert_eq!(paths(&["--include", "legacy/*.eml", "out"]), ["out/legacy/b.eml"]);
+    let result = run_in(dir.path(), &["check", "--include", "[", "out"]);
+    assert_eq!(result.code, 2, "a bad glob is a usage error");
+}
+
+#[test]
+fn shards_partition_the_inputs() {
+    let files: Vec<(String, String)> =
+        (0..40).map(|i| (format!("out/m{i:02}.eml"), message(&format!("r{i}@nhs.net")))).collect();
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, m)| (p.as_str(), m.as_bytes())).collect();
+    let dir = temp_files(&refs);
+    let mut seen = Vec::new();
+    for k in 0..3 {
+        let shard = format!("{k}/3");
+        let result = run_in(dir.path(), &["check", ACCOUNT, "--format", "jsonl", "--shard", &shard, "out"]);
+        let part: Vec<String> = result
+            .stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v["path"].as_str().map(str::to_owned))
+            .collect();
+        assert!(!part.is_empty() && part.len() < 40, "shard {shard} has a share: {}", part.len());
+        seen.extend(part);
+    }
+    seen.sort();
+    let all: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
+    assert_eq!(seen, all, "every file in exactly one shard");
+    assert_eq!(run_in(dir.path(), &["check", "--format", "jsonl", "--shard", "3/3", "out"]).code, 2);
+    assert_eq!(run_in(dir.path(), &["check", "--shard", "0/3", "out"]).code, 2, "shards write jsonl");
+}
