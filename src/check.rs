@@ -44,7 +44,7 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
     summary.config = settings.config.transport.as_ref().and(settings.config.source.as_ref()).map(|s| s.name.clone());
     let mut candidates = Vec::new();
     let mut failure = Ok(());
-    scan::run(settings, render, |index, mut report| {
+    scan::run(settings, render, |index, report| {
         if settings.send.is_some() {
             candidates.push(Candidate { path: report.path.clone(), errors: error_rules(&report.diagnostics) });
         }
@@ -56,7 +56,7 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
                 fact_files_with_findings.insert(index);
             }
             fact_paths.insert(index, report.path.clone());
-            facts.extend(report.facts.drain(..).map(|f| (index, f)));
+            facts.extend(report.facts.iter().cloned().map(|f| (index, f)));
         }
         if failure.is_ok() {
             failure = reporter.file(index, report);
@@ -67,6 +67,10 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
 
     let mut by_file: BTreeMap<usize, Vec<Located>> = BTreeMap::new();
     let name_of = |i: usize| fact_paths.get(&i).map(|p| p.display().to_string()).unwrap_or_default();
+    // A shard sees only part of the corpus: it writes its facts and `merge` judges them.
+    if settings.selection.shard.is_some() {
+        facts.clear();
+    }
     for (index, located) in engine::evaluate_corpus(&settings.rules, facts, &name_of) {
         by_file.entry(index).or_default().push(located);
     }

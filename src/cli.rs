@@ -29,6 +29,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List what --send sent, failed to send or deferred.
     Journal(JournalArgs),
+    /// Combine the jsonl parts of a sharded scan into one report, judging the corpus
+    /// rules across all of them.
+    Merge(MergeArgs),
 }
 
 /// Where rules and configuration come from.
@@ -145,6 +148,16 @@ pub struct ExplainArgs {
     pub id: String,
     #[command(flatten)]
     pub sources: RuleSourceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The parts: each shard's `--format jsonl` output.
+    #[arg(required = true, value_name = "PART")]
+    pub parts: Vec<PathBuf>,
+    /// The same rules and configuration the shards used, and how to report.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, Args)]

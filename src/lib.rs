@@ -12,6 +12,7 @@ pub mod functions;
 pub mod inputs;
 pub mod isolate;
 pub mod mail;
+pub mod merge;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use nhsmail_lint::cli::{Cli, Command, ListFormat};
-use nhsmail_lint::{check, explain, isolate, report, send, settings};
+use nhsmail_lint::{check, explain, isolate, merge, report, send, settings};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -62,6 +62,11 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             };
             io::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Merge(args) => {
+            let (settings, parts) = settings::Settings::for_merge(args)?;
+            let failed = merge::run(&settings, &parts)?;
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         Command::Journal(args) => {
             let journal =

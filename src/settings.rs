@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use miette::Report;
 
-use crate::cli::{CheckArgs, ColorChoice, FailOn, Format, PreflightArgs, RuleSourceArgs, RunArgs};
+use crate::cli::{CheckArgs, ColorChoice, FailOn, Format, MergeArgs, PreflightArgs, RuleSourceArgs, RunArgs};
 use crate::config::{self, Config};
 use crate::diagnostic::Severity;
 use crate::dns::Dns;
@@ -92,6 +92,11 @@ impl Settings {
         }
         settings.send = send;
         Ok(settings)
+    }
+
+    /// Merging reads parts, not paths.
+    pub fn for_merge(args: MergeArgs) -> Result<(Settings, Vec<PathBuf>), Report> {
+        Ok((Settings::new(args.run, Vec::new(), false, false)?, args.parts))
     }
 
     /// Pre-flight needs a transport to check, and sets up DNS for the online rules.

@@ -11,5 +11,6 @@ mod inputs;
 mod preflight;
 mod public_corpus;
 mod rule_packs;
+mod scale;
 mod send;
 mod smtp_server;

@@ -1,0 +1,133 @@
+//! `merge`: the `jsonl` parts written by shards (`check --shard K/N --format jsonl`) made
+//! into one report, in any format, with the corpus rules judged across every part's
+//! facts: the same result as one machine scanning everything.
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufWriter};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::diagnostic::{Diagnostic, Located, Severity};
+use crate::report::{self, Late, Summary};
+use crate::rules::engine::{self, Fact};
+use crate::scan::FileReport;
+use crate::settings::Settings;
+
+struct Part {
+    path: String,
+    diagnostics: Vec<Located>,
+}
+
+/// True when some diagnostic reached `--fail-on`.
+pub fn run(settings: &Settings, parts: &[PathBuf]) -> io::Result<bool> {
+    let mut files: Vec<Part> = Vec::new();
+    let mut facts: Vec<(String, Fact)> = Vec::new();
+    let rule_index: HashMap<&str, usize> = settings.rules.rules.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
+    for part in parts {
+        let reader = io::BufReader::new(std::fs::File::open(part).map_err(|e| annotate(part, e))?);
+        for (n, line) in reader.lines().enumerate() {
+            let line = line.map_err(|e| annotate(part, e))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let value: Value = serde_json::from_str(&line)
+                .map_err(|e| io::Error::other(format!("{}:{}: not a jsonl part: {e}", part.display(), n + 1)))?;
+            if let Some(fact) = value.get("fact") {
+                if let Some(parsed) = parse_fact(fact, &rule_index) {
+                    facts.push(parsed);
+                }
+            } else if let Some(path) = value.get("path").and_then(Value::as_str) {
+                let diagnostics =
+                    value["diagnostics"].as_array().map(|d| d.iter().filter_map(parse_diagnostic).collect());
+                files.push(Part { path: path.to_owned(), diagnostics: diagnostics.unwrap_or_default() });
+            }
+        }
+    }
+    files.sort_by_key(|f| order(&f.path));
+    let index: HashMap<String, usize> = files.iter().enumerate().map(|(i, f)| (f.path.clone(), i)).collect();
+    let facts: Vec<(usize, Fact)> =
+        facts.into_iter().filter_map(|(path, fact)| index.get(&path).map(|i| (*i, fact))).collect();
+
+    let out: Box<dyn io::Write> = match &settings.output {
+        Some(path) => Box::new(BufWriter::new(std::fs::File::create(path).map_err(|e| annotate(path, e))?)),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    };
+    let mut reporter = report::reporter(settings.report_options(), &settings.rules, out);
+    let mut summary = Summary::default();
+    let name_of = |i: usize| files.get(i).map(|f| f.path.clone()).unwrap_or_default();
+    let mut late: HashMap<usize, Vec<Located>> = HashMap::new();
+    for (i, located) in engine::evaluate_corpus(&settings.rules, facts, &name_of) {
+        late.entry(i).or_default().push(located);
+    }
+    let color = settings.color;
+    for (i, part) in files.iter().enumerate() {
+        summary.files += 1;
+        summary.files_with_findings += usize::from(!part.diagnostics.is_empty() || late.contains_key(&i));
+        summary.count(&part.diagnostics);
+        let path = PathBuf::from(&part.path);
+        let rendered = render(color, &path, &part.diagnostics);
+        reporter.file(i, FileReport { path, diagnostics: part.diagnostics.clone(), facts: Vec::new(), rendered })?;
+    }
+    let mut lates = Vec::new();
+    let mut late: Vec<(usize, Vec<Located>)> = late.into_iter().collect();
+    late.sort_by_key(|(i, _)| *i);
+    for (index, diagnostics) in late {
+        summary.count(&diagnostics);
+        let path = PathBuf::from(&files[index].path);
+        let rendered = render(color, &path, &diagnostics);
+        lates.push(Late { index, path, diagnostics, rendered });
+    }
+    let failed = match (settings.fail_on, summary.worst()) {
+        (Some(threshold), Some(worst)) => worst >= threshold,
+        _ => false,
+    };
+    reporter.finish(lates, &summary, &settings.notes())?;
+    Ok(failed)
+}
+
+/// The parts hold no message bytes: human output gives each finding's place in words.
+fn render(color: bool, path: &Path, diagnostics: &[Located]) -> Option<String> {
+    (!diagnostics.is_empty()).then(|| report::human::render(color, path, b"", diagnostics, 0))
+}
+
+/// Walk order: by file path, an mbox's messages by their number.
+fn order(label: &str) -> (PathBuf, u64) {
+    match label.rsplit_once(":#") {
+        Some((file, n)) if n.parse::<u64>().is_ok() => (PathBuf::from(file), n.parse().unwrap_or(0)),
+        _ => (PathBuf::from(label), 0),
+    }
+}
+
+fn annotate(path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+fn parse_diagnostic(d: &Value) -> Option<Located> {
+    let severity = match d["severity"].as_str()? {
+        "error" => Severity::Error,
+        "warning" => Severity::Warning,
+        _ => Severity::Info,
+    };
+    let diagnostic = Diagnostic {
+        rule: d["rule"].as_str()?.into(),
+        severity,
+        message: d["message"].as_str()?.to_owned(),
+        help: d["help"].as_str().map(str::to_owned),
+        label: None,
+        span: 0..0,
+    };
+    Some(Located { diagnostic, line: d["line"].as_u64()? as usize, column: d["column"].as_u64()? as usize })
+}
+
+fn parse_fact(f: &Value, rule_index: &HashMap<&str, usize>) -> Option<(String, Fact)> {
+    let fact = Fact {
+        rule: *rule_index.get(f["rule"].as_str()?)?,
+        key: f["key"].as_str()?.to_owned(),
+        instant: f["instant"].as_i64()?,
+        span: f["start"].as_u64()? as usize..f["end"].as_u64()? as usize,
+        line: f["line"].as_u64()? as usize,
+        column: f["column"].as_u64()? as usize,
+    };
+    Some((f["path"].as_str()?.to_owned(), fact))
+}

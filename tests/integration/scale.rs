@@ -1,0 +1,41 @@
+//! A scan spread over shards and merged gives exactly the single-machine result,
+//! corpus rules included (their messages split across shards).
+
+use crate::common::{run, temp_files};
+
+const CONFIG: &[&str] = &["--config", "corpus/nhsmail-lint.yaml"];
+const PATHS: &[&str] = &["corpus/clean", "corpus/rules"];
+
+#[test]
+fn merged_shards_equal_a_single_machine_scan() {
+    let mut args = vec!["check"];
+    args.extend(CONFIG);
+    args.extend(["--format", "json"]);
+    args.extend(PATHS);
+    let single = run(&args);
+
+    let dir = temp_files(&[]);
+    let parts: Vec<String> = (0..3).map(|k| dir.path().join(format!("part{k}.jsonl")).display().to_string()).collect();
+    let mut shards_with_list_messages = 0;
+    for (k, part) in parts.iter().enumerate() {
+        let shard = format!("{k}/3");
+        let mut args = vec!["check"];
+        args.extend(CONFIG);
+        args.extend(["--format", "jsonl", "--shard", shard.as_str(), "--output", part.as_str()]);
+        args.extend(PATHS);
+        let result = run(&args);
+        assert!(result.code < 2, "{}", result.stderr);
+        let text = std::fs::read_to_string(part).expect("part");
+        assert!(!text.contains("\"corpus\":true"), "a shard does not judge the corpus alone");
+        shards_with_list_messages += usize::from(text.contains("\"fact\""));
+    }
+    assert!(shards_with_list_messages >= 2, "the distribution-list messages are split across shards");
+
+    let mut args = vec!["merge"];
+    args.extend(CONFIG);
+    args.extend(["--format", "json"]);
+    args.extend(parts.iter().map(String::as_str));
+    let merged = run(&args);
+    assert_eq!(merged.code, single.code);
+    assert_eq!(merged.json(), single.json());
+}
