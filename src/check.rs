@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, BufWriter};
 use std::path::PathBuf;
 
+use crate::baseline::Recorder;
 use crate::cli::Format;
 use crate::diagnostic::{Located, Severity};
 use crate::inputs;
@@ -43,8 +44,15 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
     }
     summary.config = settings.config.transport.as_ref().and(settings.config.source.as_ref()).map(|s| s.name.clone());
     let mut candidates = Vec::new();
+    let mut known = 0;
+    let mut recorder = settings.write_baseline.as_ref().map(|_| Recorder::default());
+    let mut fingerprints: HashMap<usize, String> = HashMap::new();
     let mut failure = Ok(());
     scan::run(settings, render, |index, report| {
+        known += report.known;
+        if let (Some(recorder), Some(fingerprint)) = (&mut recorder, &report.fingerprint) {
+            recorder.add(fingerprint, &report.diagnostics);
+        }
         if settings.send.is_some() {
             candidates.push(Candidate { path: report.path.clone(), errors: error_rules(&report.diagnostics) });
         }
@@ -56,6 +64,9 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
                 fact_files_with_findings.insert(index);
             }
             fact_paths.insert(index, report.path.clone());
+            if let Some(fingerprint) = &report.fingerprint {
+                fingerprints.insert(index, fingerprint.clone());
+            }
             facts.extend(report.facts.iter().cloned().map(|f| (index, f)));
         }
         if failure.is_ok() {
@@ -75,8 +86,15 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
         by_file.entry(index).or_default().push(located);
     }
     let mut late = Vec::new();
-    for (index, diagnostics) in by_file {
+    for (index, mut diagnostics) in by_file {
         let path = fact_paths.remove(&index).expect("facts come with their path");
+        if let (Some(baseline), Some(fingerprint)) = (&settings.baseline, fingerprints.get(&index)) {
+            let (fresh, old) = baseline.filter(fingerprint, diagnostics);
+            (diagnostics, known) = (fresh, known + old);
+        }
+        if let (Some(recorder), Some(fingerprint)) = (&mut recorder, fingerprints.get(&index)) {
+            recorder.add(fingerprint, &diagnostics);
+        }
         summary.count(&diagnostics);
         if let Some(candidate) = candidates.get_mut(index) {
             candidate.errors.extend(error_rules(&diagnostics));
@@ -105,7 +123,14 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
         failed |= !outcomes.iter().all(|o| o.verdict.is_done());
         reporter.send(&outcomes)?;
     }
-    reporter.finish(late, &summary, &settings.notes())?;
+    if let (Some(recorder), Some(path)) = (&recorder, &settings.write_baseline) {
+        recorder.write(path).map_err(|e| io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))?;
+    }
+    let mut notes = settings.notes();
+    if known > 0 {
+        notes.push(format!("{known} finding(s) already in the baseline were not reported"));
+    }
+    reporter.finish(late, &summary, &notes)?;
     Ok(failed)
 }
 
@@ -125,5 +150,5 @@ fn config_report(settings: &Settings, render: Option<&Renderer<'_>>) -> Option<F
     let path = PathBuf::from(&source.name);
     let diagnostics: Vec<Located> = diagnostics.into_iter().map(|d| Located::new(d, shown.as_bytes())).collect();
     let rendered = render.map(|r| r(&path, shown.as_bytes(), &diagnostics, 0));
-    Some(FileReport { path, diagnostics, facts: Vec::new(), rendered })
+    Some(FileReport { path, diagnostics, facts: Vec::new(), rendered, fingerprint: None, known: 0 })
 }

@@ -109,6 +109,12 @@ pub struct RunArgs {
     /// Count diagnostics per rule instead of listing them (human and concise formats).
     #[arg(long)]
     pub statistics: bool,
+    /// Report only findings this baseline does not know (see --write-baseline).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record this run's findings as a baseline, by rule and message fingerprint.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Exit 1 when a diagnostic is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,

@@ -26,6 +26,9 @@ struct ConfigSpec {
     transport: Option<TransportSpec>,
     #[serde(default)]
     dns: DnsSpec,
+    /// Per-path ignores: `"templates/legacy/**": [display-name-format]`.
+    #[serde(default)]
+    ignore: BTreeMap<String, Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -54,6 +57,8 @@ pub struct Config {
     pub source: Option<YamlSource>,
     disable: Vec<Spanned<String>>,
     severity: BTreeMap<String, Spanned<Severity>>,
+    /// Each glob, and the rules ignored on the paths it matches.
+    ignore: Vec<(globset::GlobMatcher, Vec<Spanned<String>>)>,
 }
 
 impl Default for Config {
@@ -67,6 +72,7 @@ impl Default for Config {
             source: None,
             disable: Vec::new(),
             severity: BTreeMap::new(),
+            ignore: Vec::new(),
         }
     }
 }
@@ -98,6 +104,14 @@ impl Config {
                 })
                 .collect::<Result<_, _>>()?,
         };
+        let mut ignore = Vec::new();
+        for (pattern, rules) in spec.ignore {
+            let glob = globset::Glob::new(&pattern).map_err(|e| {
+                let at = rules.first().map_or(serde_saphyr::Location::UNKNOWN, |r| r.referenced);
+                source.error(&at, format!("bad glob `{pattern}` in `ignore`: {e}"), None)
+            })?;
+            ignore.push((glob.compile_matcher(), rules));
+        }
         let transport = spec.transport.map(|t| Transport::from_spec(t, &source)).transpose()?;
         let dns = DnsSettings::from_spec(spec.dns, &source)?;
         Ok(Config {
@@ -108,6 +122,7 @@ impl Config {
             dns,
             disable: spec.rules.disable,
             severity: spec.rules.severity,
+            ignore,
             source: Some(source),
         })
     }
@@ -131,6 +146,17 @@ impl Config {
         })
     }
 
+    /// Whether `rule` is ignored on `path` (an mbox message by its file's path).
+    pub fn ignored(&self, path: &std::path::Path, rule: &str) -> bool {
+        if self.ignore.is_empty() {
+            return false;
+        }
+        let text = path.to_string_lossy();
+        let file = text.rsplit_once(":#").map_or(text.as_ref(), |(file, _)| file);
+        let file = std::path::Path::new(file.strip_prefix("./").unwrap_or(file));
+        self.ignore.iter().any(|(glob, rules)| glob.is_match(file) && rules.iter().any(|r| r.value == rule))
+    }
+
     pub const KEYS: &'static [&'static str] = &["account", "distribution_lists", "secure_domains"];
 
     /// Rule ids the config disables or re-grades, each checked by `known` (which
@@ -145,6 +171,11 @@ impl Config {
                 None => miette::miette!("no rule has the id `{id}`"),
             }
         };
+        for id in self.ignore.iter().flat_map(|(_, rules)| rules) {
+            if !known(&id.value) {
+                return Err(unknown(&id.value, id));
+            }
+        }
         let mut disabled = Vec::new();
         for id in &self.disable {
             if !known(&id.value) {

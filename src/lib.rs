@@ -2,6 +2,7 @@
 //! through NHSmail. The binary (`main.rs`) is glue over these modules; the data path
 //! is described in `docs/architecture.md`.
 
+pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod config;

@@ -67,7 +67,9 @@ pub fn run(settings: &Settings, parts: &[PathBuf]) -> io::Result<bool> {
         summary.count(&part.diagnostics);
         let path = PathBuf::from(&part.path);
         let rendered = render(color, &path, &part.diagnostics);
-        reporter.file(i, FileReport { path, diagnostics: part.diagnostics.clone(), facts: Vec::new(), rendered })?;
+        let diagnostics = part.diagnostics.clone();
+        let report = FileReport { path, diagnostics, facts: Vec::new(), rendered, fingerprint: None, known: 0 };
+        reporter.file(i, report)?;
     }
     let mut lates = Vec::new();
     let mut late: Vec<(usize, Vec<Located>)> = late.into_iter().collect();

@@ -9,6 +9,7 @@ use std::sync::mpsc;
 
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
+use crate::baseline;
 use crate::diagnostic::{Diagnostic, Located, Severity};
 use crate::inputs::{self, Item, Source};
 use crate::mail::{self, MessageView};
@@ -22,6 +23,10 @@ pub struct FileReport {
     pub facts: Vec<Fact>,
     /// Human-format rendering of `diagnostics`, made while the bytes were at hand.
     pub rendered: Option<String>,
+    /// The message's identity for baselines, when one is in use.
+    pub fingerprint: Option<String>,
+    /// Findings the baseline knew, and so left out of `diagnostics`.
+    pub known: usize,
 }
 
 /// Renders a file's diagnostics against its bytes (for the human format), its line
@@ -98,13 +103,22 @@ fn check_item(settings: &Settings, render: Option<&Renderer<'_>>, item: Item) ->
     let evaluation = engine::evaluate(&settings.rules, |r| settings.is_active(r), &view, settings.env());
     // An mbox message's lines are the mbox's lines.
     let shift = first_line - 1;
-    let mut diagnostics: Vec<Located> =
-        evaluation.diagnostics.into_iter().map(|d| Located::new(d, view.raw())).collect();
+    let mut diagnostics: Vec<Located> = evaluation
+        .diagnostics
+        .into_iter()
+        .filter(|d| !settings.config.ignored(&path, &d.rule))
+        .map(|d| Located::new(d, view.raw()))
+        .collect();
+    let fingerprint = settings.fingerprints().then(|| baseline::fingerprint(&view));
+    let mut known = 0;
+    if let (Some(baseline), Some(fingerprint)) = (&settings.baseline, &fingerprint) {
+        (diagnostics, known) = baseline.filter(fingerprint, diagnostics);
+    }
     let rendered = render.filter(|_| !diagnostics.is_empty()).map(|r| r(&path, view.raw(), &diagnostics, shift));
     let mut facts = evaluation.facts;
     diagnostics.iter_mut().for_each(|d| d.line += shift);
     facts.iter_mut().for_each(|f| f.line += shift);
-    FileReport { path, diagnostics, facts, rendered }
+    FileReport { path, diagnostics, facts, rendered, fingerprint, known }
 }
 
 /// A file that could not be read: one diagnostic, and the scan goes on.
@@ -131,5 +145,5 @@ fn scanner_finding(
     };
     let diagnostics = vec![Located::new(diagnostic, b"")];
     let rendered = render.map(|r| r(&path, b"", &diagnostics, 0));
-    FileReport { path, diagnostics, facts: Vec::new(), rendered }
+    FileReport { path, diagnostics, facts: Vec::new(), rendered, fingerprint: None, known: 0 }
 }

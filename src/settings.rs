@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use miette::Report;
 
+use crate::baseline::Baseline;
 use crate::cli::{CheckArgs, ColorChoice, FailOn, Format, MergeArgs, PreflightArgs, RuleSourceArgs, RunArgs};
 use crate::config::{self, Config};
 use crate::diagnostic::Severity;
@@ -75,6 +76,8 @@ pub struct Settings {
     pub dns: Option<Dns>,
     /// `--send`: deliver what passes.
     pub send: Option<SendOptions>,
+    pub baseline: Option<Baseline>,
+    pub write_baseline: Option<PathBuf>,
 }
 
 impl Settings {
@@ -171,6 +174,13 @@ impl Settings {
             color,
             dns,
             send: None,
+            baseline: run
+                .baseline
+                .as_deref()
+                .map(Baseline::load)
+                .transpose()
+                .map_err(|e| miette::miette!(code = "baseline", "{e}"))?,
+            write_baseline: run.write_baseline,
         })
     }
 
@@ -191,6 +201,11 @@ impl Settings {
             fail_on: self.fail_on,
             facts: self.selection.shard.is_some(),
         }
+    }
+
+    /// Whether files need their fingerprint (for a baseline, read or written).
+    pub fn fingerprints(&self) -> bool {
+        self.baseline.is_some() || self.write_baseline.is_some()
     }
 
     pub fn env(&self) -> Env<'_> {

@@ -1,6 +1,7 @@
 //! Integration tests: the real binary over real files, in one test binary (as ripgrep
 //! does), with a module per area.
 
+mod baseline;
 mod cli;
 mod common;
 mod corpus;
