@@ -7,6 +7,8 @@ use std::io::{self, BufWriter};
 use std::path::PathBuf;
 
 use crate::baseline::Recorder;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
 use crate::cli::Format;
 use crate::diagnostic::{Located, Severity};
 use crate::inputs;
@@ -47,33 +49,46 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
     let mut known = 0;
     let mut recorder = settings.write_baseline.as_ref().map(|_| Recorder::default());
     let mut fingerprints: HashMap<usize, String> = HashMap::new();
+    let progress = settings.progress.then(progress_bar);
     let mut failure = Ok(());
-    scan::run(settings, render, |index, report| {
-        known += report.known;
-        if let (Some(recorder), Some(fingerprint)) = (&mut recorder, &report.fingerprint) {
-            recorder.add(fingerprint, &report.diagnostics);
+    let scanned = std::thread::scope(|scope| {
+        if let Some(bar) = &progress {
+            // The total grows as a second walk finds files; the scan does not wait for it.
+            scope.spawn(|| inputs::sizes(&settings.paths, &settings.selection).for_each(|n| bar.inc_length(n)));
         }
-        if settings.send.is_some() {
-            candidates.push(Candidate { path: report.path.clone(), errors: error_rules(&report.diagnostics) });
-        }
-        summary.files += 1;
-        summary.files_with_findings += usize::from(!report.diagnostics.is_empty());
-        summary.count(&report.diagnostics);
-        if !report.facts.is_empty() {
-            if !report.diagnostics.is_empty() {
-                fact_files_with_findings.insert(index);
+        scan_all(settings, render, progress.as_ref(), |index, report| {
+            known += report.known;
+            if let (Some(recorder), Some(fingerprint)) = (&mut recorder, &report.fingerprint) {
+                recorder.add(fingerprint, &report.diagnostics);
             }
-            fact_paths.insert(index, report.path.clone());
-            if let Some(fingerprint) = &report.fingerprint {
-                fingerprints.insert(index, fingerprint.clone());
+            if settings.send.is_some() {
+                candidates.push(Candidate { path: report.path.clone(), errors: error_rules(&report.diagnostics) });
             }
-            facts.extend(report.facts.iter().cloned().map(|f| (index, f)));
-        }
-        if failure.is_ok() {
-            failure = reporter.file(index, report);
-        }
-    })
-    .map_err(io::Error::other)?;
+            summary.files += 1;
+            summary.files_with_findings += usize::from(!report.diagnostics.is_empty());
+            summary.count(&report.diagnostics);
+            if !report.facts.is_empty() {
+                if !report.diagnostics.is_empty() {
+                    fact_files_with_findings.insert(index);
+                }
+                fact_paths.insert(index, report.path.clone());
+                if let Some(fingerprint) = &report.fingerprint {
+                    fingerprints.insert(index, fingerprint.clone());
+                }
+                facts.extend(report.facts.iter().cloned().map(|f| (index, f)));
+            }
+            if failure.is_ok() {
+                failure = match &progress {
+                    Some(bar) => bar.suspend(|| reporter.file(index, report)),
+                    None => reporter.file(index, report),
+                };
+            }
+        })
+    });
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+    scanned.map_err(io::Error::other)?;
     failure?;
 
     let mut by_file: BTreeMap<usize, Vec<Located>> = BTreeMap::new();
@@ -150,5 +165,33 @@ fn config_report(settings: &Settings, render: Option<&Renderer<'_>>) -> Option<F
     let path = PathBuf::from(&source.name);
     let diagnostics: Vec<Located> = diagnostics.into_iter().map(|d| Located::new(d, shown.as_bytes())).collect();
     let rendered = render.map(|r| r(&path, shown.as_bytes(), &diagnostics, 0));
-    Some(FileReport { path, diagnostics, facts: Vec::new(), rendered, fingerprint: None, known: 0 })
+    Some(FileReport { path, diagnostics, facts: Vec::new(), rendered, fingerprint: None, known: 0, size: 0 })
+}
+
+/// The scan, advancing the progress bar (on stderr) as each file's report arrives.
+fn scan_all(
+    settings: &Settings,
+    render: Option<&Renderer<'_>>,
+    progress: Option<&ProgressBar>,
+    mut sink: impl FnMut(usize, FileReport),
+) -> Result<(), String> {
+    let mut files = 0u64;
+    scan::run(settings, render, |index, report| {
+        if let Some(bar) = progress {
+            files += 1;
+            bar.inc(report.size);
+            bar.set_message(format!("{files} files"));
+        }
+        sink(index, report)
+    })
+}
+
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template(
+        "{spinner} {msg:>12} {bytes:>10}/{total_bytes:<10} {binary_bytes_per_sec:>12} ETA {eta}",
+    )
+    .expect("valid template");
+    bar.set_style(style);
+    bar
 }

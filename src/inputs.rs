@@ -69,38 +69,57 @@ fn stable_hash(bytes: &[u8]) -> u64 {
 
 const VCS: &[&str] = &[".git", ".hg", ".svn", "CVS", "_darcs", ".bzr"];
 
-/// The items under `paths`, lazily, in path order.
-pub fn items<'a>(paths: &'a [PathBuf], selection: &'a Selection) -> impl Iterator<Item = Item> + Send + 'a {
-    paths.iter().flat_map(move |root| -> Box<dyn Iterator<Item = Item> + Send + 'a> {
+/// What a walk finds, before mbox files are opened.
+enum Found {
+    Stdin,
+    File { path: PathBuf, explicit: bool },
+    Failed { path: PathBuf, why: String },
+}
+
+/// The files under `paths`, lazily, in path order.
+fn found<'a>(paths: &'a [PathBuf], selection: &'a Selection) -> impl Iterator<Item = Found> + Send + 'a {
+    paths.iter().flat_map(move |root| -> Box<dyn Iterator<Item = Found> + Send + 'a> {
         if root.as_os_str() == "-" {
-            return Box::new(std::iter::once(stdin_item()));
+            return Box::new(std::iter::once(Found::Stdin));
         }
         if root.is_file() {
             // Named explicitly: checked whatever its name, if in this shard.
-            if !selection.in_shard(root) {
-                return Box::new(std::iter::empty());
-            }
-            return expand(root.clone(), true);
+            let take = selection.in_shard(root).then(|| Found::File { path: root.clone(), explicit: true });
+            return Box::new(take.into_iter());
         }
         let walk = walkdir::WalkDir::new(root)
             .follow_links(true)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(move |e| e.depth() == 0 || selection.hidden || !is_hidden_or_vcs(e.file_name()));
-        Box::new(walk.flat_map(move |entry| -> Box<dyn Iterator<Item = Item> + Send + 'a> {
-            match entry {
-                Ok(e) if e.file_type().is_dir() => Box::new(std::iter::empty()),
-                Ok(e) => {
-                    let relative = e.path().strip_prefix(root).unwrap_or(e.path());
-                    let wanted = is_message_file(e.path()) && selection.takes(relative) && selection.in_shard(e.path());
-                    if wanted { expand(e.into_path(), false) } else { Box::new(std::iter::empty()) }
-                }
-                Err(err) => {
-                    let path = err.path().unwrap_or(root).to_path_buf();
-                    Box::new(std::iter::once(Item { label: path, source: Source::Failed(err.to_string()) }))
-                }
+        Box::new(walk.filter_map(move |entry| match entry {
+            Ok(e) if e.file_type().is_dir() => None,
+            Ok(e) => {
+                let relative = e.path().strip_prefix(root).unwrap_or(e.path());
+                let wanted = is_message_file(e.path()) && selection.takes(relative) && selection.in_shard(e.path());
+                wanted.then(|| Found::File { path: e.into_path(), explicit: false })
             }
+            Err(err) => Some(Found::Failed { path: err.path().unwrap_or(root).to_path_buf(), why: err.to_string() }),
         }))
+    })
+}
+
+/// The items under `paths`, lazily, in path order.
+pub fn items<'a>(paths: &'a [PathBuf], selection: &'a Selection) -> impl Iterator<Item = Item> + Send + 'a {
+    found(paths, selection).flat_map(|f| -> Box<dyn Iterator<Item = Item> + Send> {
+        match f {
+            Found::Stdin => Box::new(std::iter::once(stdin_item())),
+            Found::File { path, explicit } => expand(path, explicit),
+            Found::Failed { path, why } => Box::new(std::iter::once(Item { label: path, source: Source::Failed(why) })),
+        }
+    })
+}
+
+/// The size on disk of each file a scan will read, for a progress bar's total.
+pub fn sizes<'a>(paths: &'a [PathBuf], selection: &'a Selection) -> impl Iterator<Item = u64> + Send + 'a {
+    found(paths, selection).filter_map(|f| match f {
+        Found::File { path, .. } => std::fs::metadata(path).ok().map(|m| m.len()),
+        _ => None,
     })
 }
 
@@ -151,7 +170,7 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> usize {
     filled
 }
 
-fn expand<'a>(path: PathBuf, explicit: bool) -> Box<dyn Iterator<Item = Item> + Send + 'a> {
+fn expand(path: PathBuf, explicit: bool) -> Box<dyn Iterator<Item = Item> + Send> {
     if is_mbox(&path, explicit) {
         match open(&path) {
             Ok(reader) => Box::new(Mbox::new(path, reader)),

@@ -68,7 +68,8 @@ pub fn run(settings: &Settings, parts: &[PathBuf]) -> io::Result<bool> {
         let path = PathBuf::from(&part.path);
         let rendered = render(color, &path, &part.diagnostics);
         let diagnostics = part.diagnostics.clone();
-        let report = FileReport { path, diagnostics, facts: Vec::new(), rendered, fingerprint: None, known: 0 };
+        let report =
+            FileReport { path, diagnostics, facts: Vec::new(), rendered, fingerprint: None, known: 0, size: 0 };
         reporter.file(i, report)?;
     }
     let mut lates = Vec::new();

@@ -27,6 +27,8 @@ pub struct FileReport {
     pub fingerprint: Option<String>,
     /// Findings the baseline knew, and so left out of `diagnostics`.
     pub known: usize,
+    /// Bytes read, for the progress bar.
+    pub size: u64,
 }
 
 /// Renders a file's diagnostics against its bytes (for the human format), its line
@@ -118,7 +120,7 @@ fn check_item(settings: &Settings, render: Option<&Renderer<'_>>, item: Item) ->
     let mut facts = evaluation.facts;
     diagnostics.iter_mut().for_each(|d| d.line += shift);
     facts.iter_mut().for_each(|f| f.line += shift);
-    FileReport { path, diagnostics, facts, rendered, fingerprint, known }
+    FileReport { path, diagnostics, facts, rendered, fingerprint, known, size: size as u64 }
 }
 
 /// A file that could not be read: one diagnostic, and the scan goes on.
@@ -145,5 +147,5 @@ fn scanner_finding(
     };
     let diagnostics = vec![Located::new(diagnostic, b"")];
     let rendered = render.map(|r| r(&path, b"", &diagnostics, 0));
-    FileReport { path, diagnostics, facts: Vec::new(), rendered, fingerprint: None, known: 0 }
+    FileReport { path, diagnostics, facts: Vec::new(), rendered, fingerprint: None, known: 0, size: 0 }
 }

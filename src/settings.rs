@@ -76,6 +76,8 @@ pub struct Settings {
     pub dns: Option<Dns>,
     /// `--send`: deliver what passes.
     pub send: Option<SendOptions>,
+    /// A progress bar on stderr: only when stderr is a terminal.
+    pub progress: bool,
     pub baseline: Option<Baseline>,
     pub write_baseline: Option<PathBuf>,
 }
@@ -181,6 +183,10 @@ impl Settings {
                 .transpose()
                 .map_err(|e| miette::miette!(code = "baseline", "{e}"))?,
             write_baseline: run.write_baseline,
+            progress: {
+                use std::io::IsTerminal;
+                std::io::stderr().is_terminal()
+            },
         })
     }
 

@@ -122,3 +122,30 @@ fn output_file_and_statistics() {
     args.extend(["--statistics", "--format", "json", "corpus/clean"]);
     assert_eq!(run(&args).code, 2);
 }
+
+#[test]
+fn progress_only_on_a_terminal() {
+    let piped = report("json");
+    assert!(piped.stderr.is_empty(), "no progress when stderr is not a terminal: {}", piped.stderr);
+    // Under a pseudo-terminal (util-linux `script`), with the report sent to a file.
+    let dir = temp_files(&[]);
+    let transcript = dir.path().join("transcript");
+    let bin = env!("CARGO_BIN_EXE_nhsmail-lint");
+    let inner = format!(
+        "{bin} check --format json --output {} corpus ../shared/corpus-public",
+        dir.path().join("r.json").display()
+    );
+    let status = std::process::Command::new("script")
+        .args(["-qec", &inner, &transcript.display().to_string()])
+        .current_dir(root())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("script (util-linux) runs");
+    assert!(status.code().is_some());
+    let seen = String::from_utf8_lossy(&std::fs::read(&transcript).expect("transcript")).into_owned();
+    assert!(seen.contains(" files ") && seen.contains("ETA"), "a progress bar was drawn: {seen:?}");
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).expect("report")).expect("json");
+    assert!(written["files"].as_array().is_some_and(|f| !f.is_empty()), "and the report is clean JSON");
+}
