@@ -183,6 +183,10 @@ fn expand(path: PathBuf, explicit: bool) -> Box<dyn Iterator<Item = Item> + Send
 
 /// The file's bytes, decompressed when it ends `.gz`.
 pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) {
+        // One allocation of the file's size and one read, the common case by far.
+        return std::fs::read(path);
+    }
     let mut bytes = Vec::new();
     let mut reader = open(path)?.take(MAX_DECOMPRESSED + 1);
     reader.read_to_end(&mut bytes)?;

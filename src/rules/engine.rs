@@ -7,12 +7,13 @@ use std::ops::Range;
 use mail_parser::DateTime;
 
 use super::compile::{Check, Condition, Op, Rule, RuleSet};
-use super::field::{Kind, Value};
+use super::field::{Field, Kind, Value};
 use super::spec::Scope;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Located};
 use crate::dns::Dns;
 use crate::mail::MessageView;
+use crate::mail::bytes;
 
 /// What a corpus rule keeps of one message: small, so a scan of millions stays small.
 #[derive(Debug, Clone)]
@@ -244,6 +245,14 @@ fn holds(condition: &Condition, view: Option<&MessageView<'_>>, env: Env<'_>) ->
 /// As a requirement: every value must pass; each one that does not is a violation
 /// (for `not_contains`, each thing the function found is one).
 fn violations(condition: &Condition, view: Option<&MessageView<'_>>, env: Env<'_>, sink: &mut dyn FnMut(Violation)) {
+    // Every line of every attachment is a value of `line.length`: find the long ones with
+    // one scan of the bytes instead of judging each line.
+    if let (Field::LineLength, Op::Max(limit), Some(view)) = (&condition.field, &condition.op, view) {
+        for line in bytes::lines(view.raw()).filter(|l| l.len() as u64 > *limit) {
+            sink(Violation::of(line.clone(), line.len().to_string()));
+        }
+        return;
+    }
     let mut any = false;
     condition.field.for_each(view, env.config, &mut |v| {
         any = true;
