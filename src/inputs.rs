@@ -94,6 +94,11 @@ fn found<'a>(paths: &'a [PathBuf], selection: &'a Selection) -> impl Iterator<It
             .filter_entry(move |e| e.depth() == 0 || selection.hidden || !is_hidden_or_vcs(e.file_name()));
         Box::new(walk.filter_map(move |entry| match entry {
             Ok(e) if e.file_type().is_dir() => None,
+            // A FIFO, socket or device would block or never end: say so instead of reading it.
+            Ok(e) if !e.file_type().is_file() => (e.depth() == 0 || is_message_file(e.path())).then(|| Found::Failed {
+                path: e.path().to_path_buf(),
+                why: "not a regular file (a FIFO, socket or device)".to_owned(),
+            }),
             Ok(e) => {
                 let relative = e.path().strip_prefix(root).unwrap_or(e.path());
                 let wanted = is_message_file(e.path()) && selection.takes(relative) && selection.in_shard(e.path());

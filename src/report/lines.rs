@@ -113,7 +113,17 @@ fn github(path: &str, d: &Located) -> String {
         Severity::Warning => "warning",
         Severity::Info => "notice",
     };
-    let data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    // The runner decodes %25, %0D, %0A (and %3A, %2C in properties); any other control
+    // character is written as %XX too, which stays inert in the log.
+    let data = |s: &str| {
+        s.chars()
+            .map(|c| match c {
+                '%' => "%25".to_owned(),
+                c if c.is_control() => format!("%{:02X}", c as u32),
+                c => c.to_string(),
+            })
+            .collect::<String>()
+    };
     let property = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
     format!(
         "::{level} file={},line={},col={},title={}::{}",

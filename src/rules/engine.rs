@@ -63,26 +63,55 @@ pub fn evaluate(rules: &RuleSet, active: impl Fn(&Rule) -> bool, view: &MessageV
         if rule.scope == Scope::Config || !active(rule) || (view.headers().is_none() && rule.needs_headers) {
             continue;
         }
-        if !applies(rule, Some(view), env) {
-            continue;
-        }
-        match &rule.check {
-            Check::Require(conditions) => require(rule, conditions, Some(view), env, &mut out.diagnostics),
-            Check::Interval(interval) => {
-                let Some(instant) = view.date() else { continue };
-                let mut keys = HashSet::new();
-                interval.group_by.for_each(Some(view), env.config, &mut |v| {
-                    let key = v.text.to_ascii_lowercase();
-                    if interval.only.as_ref().is_none_or(|only| only.contains(&key)) && keys.insert(key.clone()) {
-                        let (line, column) = crate::mail::bytes::line_col(view.raw(), v.span.start);
-                        out.facts.push(Fact { rule: index, key, instant, span: v.span, line, column });
-                    }
-                });
+        // A bug in one rule must not lose the others: it becomes an `internal-error`.
+        let outcome = crate::isolate::catch(|| {
+            let mut found = Evaluation::default();
+            if applies(rule, Some(view), env) {
+                check_message(rule, index, view, env, &mut found);
             }
+            found
+        });
+        match outcome {
+            Ok(found) => {
+                out.diagnostics.extend(found.diagnostics);
+                out.facts.extend(found.facts);
+            }
+            Err(panic) => out.diagnostics.push(internal_error(rule, &panic)),
         }
     }
     out.diagnostics.sort_by(|a, b| (a.span.start, &a.rule).cmp(&(b.span.start, &b.rule)));
     out
+}
+
+/// One message rule's findings (its preconditions hold).
+fn check_message(rule: &Rule, index: usize, view: &MessageView<'_>, env: Env<'_>, out: &mut Evaluation) {
+    match &rule.check {
+        Check::Require(conditions) => require(rule, conditions, Some(view), env, &mut out.diagnostics),
+        Check::Interval(interval) => {
+            let Some(instant) = view.date() else { return };
+            let mut keys = HashSet::new();
+            interval.group_by.for_each(Some(view), env.config, &mut |v| {
+                let key = v.text.to_ascii_lowercase();
+                if interval.only.as_ref().is_none_or(|only| only.contains(&key)) && keys.insert(key.clone()) {
+                    let (line, column) = crate::mail::bytes::line_col(view.raw(), v.span.start);
+                    out.facts.push(Fact { rule: index, key, instant, span: v.span, line, column });
+                }
+            });
+        }
+    }
+}
+
+fn internal_error(rule: &Rule, panic: &str) -> Diagnostic {
+    Diagnostic {
+        rule: "internal-error".into(),
+        severity: crate::diagnostic::Severity::Error,
+        message: format!("rule {} failed on this message: {panic}", rule.id),
+        help: Some(
+            "This is a bug in nhsmail-lint; the other rules ran. Please report it with the message if you can.".into(),
+        ),
+        label: None,
+        span: 0..0,
+    }
 }
 
 /// Runs the config rules `active` allows; spans are into the config file.
@@ -284,6 +313,28 @@ fn violations(condition: &Condition, view: Option<&MessageView<'_>>, env: Env<'_
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::functions::{Finder, Function};
+    use crate::yaml::YamlSource;
+
+    static PANICS: Function = Function { name: "panics", summary: "a bug", find: Finder::Offline(|_| panic!("boom")) };
+
+    #[test]
+    fn a_panicking_rule_is_an_internal_error_and_the_others_still_run() {
+        let pack = "rules:
+  - {id: buggy, severity: error, summary: s, message: m, require: [{field: subject, not_contains: nhs_number}]}
+  - {id: dated, severity: warning, summary: s, message: no date, require: [{field: header.Date, present: true}]}
+";
+        let config = Config::default();
+        let mut rules = super::super::compile(&[YamlSource::new("t.yaml", pack)], &config).expect("compiles");
+        if let Check::Require(conditions) = &mut rules.rules[0].check {
+            conditions[0].op = Op::NotContains(&PANICS);
+        }
+        let raw = b"Subject: hello\n\nbody\n";
+        let view = MessageView::new(raw, raw.len());
+        let out = evaluate(&rules, |_| true, &view, Env { config: &config, dns: None });
+        let found: Vec<(&str, &str)> = out.diagnostics.iter().map(|d| (&*d.rule, d.message.as_str())).collect();
+        assert_eq!(found, [("dated", "no date"), ("internal-error", "rule buggy failed on this message: boom")]);
+    }
 
     #[test]
     fn render_fills_known_and_drops_unknown() {

@@ -8,6 +8,7 @@ mod corpus;
 mod dns_server;
 mod formats;
 mod generated;
+mod hostile;
 mod inputs;
 mod preflight;
 mod public_corpus;
