@@ -155,3 +155,35 @@ mod tests {
         assert!(find_unquoted_comma(&fix).is_empty());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::mail::MessageView;
+
+    proptest! {
+        #[test]
+        fn the_suggested_quoting_passes_and_keeps_the_name_and_address(
+            last in "[A-Za-z][A-Za-z' -]{0,12}[A-Za-z]",
+            // Names as people write them, with an optional qualifier such as `(Lab)`.
+            first in "[A-Za-z][A-Za-z .-]{0,12}[A-Za-z]( \\([A-Za-z]{1,6}\\))?",
+            local in "[a-z][a-z0-9.]{0,10}[a-z0-9]",
+        ) {
+            prop_assume!(!local.contains(".."));
+            let mailbox = format!("{last}, {first} <{local}@nhs.net>");
+            let findings = find_unquoted_comma(&mailbox);
+            prop_assert_eq!(findings.len(), 1, "{}", mailbox);
+            let fix = findings[0].fix.clone().expect("a fix");
+            prop_assert!(find_unquoted_comma(&fix).is_empty(), "the fix passes: {}", fix);
+            let raw = format!("From: {fix}\n\nbody\n");
+            let view = MessageView::new(raw.as_bytes(), raw.len());
+            let parsed = view.mailboxes("From");
+            prop_assert_eq!(parsed.len(), 1, "{}", raw);
+            prop_assert_eq!(&parsed[0].address, &format!("{local}@nhs.net"));
+            let expected = format!("{last}, {first}");
+            prop_assert_eq!(parsed[0].name.as_deref().map(str::trim), Some(expected.trim()));
+        }
+    }
+}

@@ -100,3 +100,39 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn check_digit(nine: &[u8; 9]) -> Option<u8> {
+        let sum: u32 = nine.iter().zip((2..=10).rev()).map(|(d, w)| u32::from(*d) * w).sum();
+        match 11 - sum % 11 {
+            11 => Some(0),
+            10 => None,
+            c => Some(c as u8),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn valid_numbers_are_found_in_every_format_and_only_valid_ones(nine in proptest::array::uniform9(0u8..10), last in 0u8..10) {
+            let digits: String = nine.iter().chain(std::iter::once(&last)).map(|d| char::from(b'0' + d)).collect();
+            let valid = check_digit(&nine) == Some(last);
+            let spaced = format!("{} {} {}", &digits[..3], &digits[3..6], &digits[6..]);
+            let dashed = spaced.replace(' ', "-");
+            for written in [&digits, &spaced, &dashed] {
+                let text = format!("Ref {written}.");
+                let found: Vec<&str> = find(&text).into_iter().map(|f| &text[f.range]).collect();
+                prop_assert_eq!(found.len(), usize::from(valid), "{}", text);
+                // Part of a longer run of digits, it is never an NHS number.
+                let longer = format!("7{written}");
+                prop_assert!(find(&longer).is_empty(), "{}", longer);
+            }
+            let longer = format!("{digits}5");
+            prop_assert!(find(&longer).is_empty(), "{}", longer);
+        }
+    }
+}

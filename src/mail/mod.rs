@@ -271,3 +271,31 @@ mod tests {
         assert!(!t[0].exact);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn address_lists_split_into_their_addresses_with_exact_spans(
+            entries in proptest::collection::vec(("[a-z][a-z0-9.]{0,8}[a-z0-9]", "[a-z]{1,8}", proptest::option::of("[A-Za-z][A-Za-z ,]{0,10}[A-Za-z]")), 1..8),
+        ) {
+            let rendered: Vec<String> = entries.iter().map(|(local, domain, name)| match name {
+                Some(name) => format!("\"{name}\" <{local}@{domain}.nhs.uk>"),
+                None => format!("{local}@{domain}.nhs.uk"),
+            }).collect();
+            let raw = format!("To: {}\n\nbody\n", rendered.join(",\n  "));
+            let view = MessageView::new(raw.as_bytes(), raw.len());
+            let boxes = view.mailboxes("To");
+            prop_assert_eq!(boxes.len(), entries.len(), "{}", raw);
+            for (m, (local, domain, _)) in boxes.iter().zip(&entries) {
+                let expected = format!("{local}@{domain}.nhs.uk");
+                prop_assert_eq!(&m.address, &expected);
+                prop_assert_eq!(&raw[m.span.clone()], expected.as_str(), "the span is the address's bytes");
+            }
+        }
+    }
+}
