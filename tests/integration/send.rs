@@ -157,6 +157,13 @@ fn transient_failures_are_retried_and_permanent_ones_reported() {
     assert_eq!(verdict, "failed");
     assert!(detail.contains("550"), "the server's reply is reported: {detail}");
     assert_eq!(smtp.received().len(), 1);
+    // Through retries and failures, the password appears nowhere.
+    let journal = std::fs::read(setup.dir.path().join(".nhsmail-lint/journal.sqlite")).expect("journal");
+    for text in [result.stdout.as_str(), result.stderr.as_str(), &String::from_utf8_lossy(&journal)] {
+        assert!(!text.contains(PASSWORD), "the password leaked");
+    }
+    let human = run_with_env(setup.dir.path(), &["check", "--send", "--resend-unknown", "out"], ENV);
+    assert!(!human.stdout.contains(PASSWORD) && !human.stderr.contains(PASSWORD));
 }
 
 #[test]
