@@ -7,8 +7,9 @@ pub mod headers;
 pub mod mime;
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::ops::Range;
+use std::rc::Rc;
 
 use mail_parser::{Address, HeaderValue, MessageParser, PartType};
 
@@ -42,6 +43,8 @@ pub struct MessageView<'m> {
     body_start: usize,
     parts: OnceCell<Vec<Part>>,
     texts: OnceCell<Vec<TextBody>>,
+    /// Mailboxes by header name: several rules read From, To and Reply-To.
+    mailboxes: RefCell<Vec<(String, Rc<[Mailbox]>)>>,
 }
 
 impl<'m> MessageView<'m> {
@@ -50,7 +53,15 @@ impl<'m> MessageView<'m> {
         let raw = &buffer[..size];
         let headers = looks_like_message(raw).then(|| Headers::parse(buffer, size)).flatten();
         let body_start = bytes::body_start(raw).unwrap_or(size);
-        MessageView { raw, size, headers, body_start, parts: OnceCell::new(), texts: OnceCell::new() }
+        MessageView {
+            raw,
+            size,
+            headers,
+            body_start,
+            parts: OnceCell::new(),
+            texts: OnceCell::new(),
+            mailboxes: RefCell::new(Vec::new()),
+        }
     }
 
     pub fn raw(&self) -> &'m [u8] {
@@ -71,7 +82,16 @@ impl<'m> MessageView<'m> {
     }
 
     /// Every mailbox of every `name` header, groups flattened, in order.
-    pub fn mailboxes(&self, name: &str) -> Vec<Mailbox> {
+    pub fn mailboxes(&self, name: &str) -> Rc<[Mailbox]> {
+        if let Some((_, found)) = self.mailboxes.borrow().iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            return found.clone();
+        }
+        let found: Rc<[Mailbox]> = self.read_mailboxes(name).into();
+        self.mailboxes.borrow_mut().push((name.to_owned(), found.clone()));
+        found
+    }
+
+    fn read_mailboxes(&self, name: &str) -> Vec<Mailbox> {
         let Some(headers) = &self.headers else {
             return Vec::new();
         };
@@ -250,7 +270,7 @@ mod tests {
     fn group_members_are_mailboxes() {
         let raw = b"To: Team: a@nhs.net, b@nhs.net;, c@nhs.net\n\n";
         let v = MessageView::new(raw, raw.len());
-        let got: Vec<_> = v.mailboxes("To").into_iter().map(|m| m.address).collect();
+        let got: Vec<_> = v.mailboxes("To").iter().map(|m| m.address.clone()).collect();
         assert_eq!(got, ["a@nhs.net", "b@nhs.net", "c@nhs.net"]);
     }
 

@@ -173,7 +173,9 @@ impl Field {
                 }
             }
             Field::Addresses(names) => {
-                names.iter().flat_map(|n| view.mailboxes(n)).for_each(|m| f(address(view, &m)));
+                for name in *names {
+                    view.mailboxes(name).iter().for_each(|m| f(address(view, m)));
+                }
             }
             Field::ReplyAddress => {
                 let reply_to = view.mailboxes("Reply-To");
@@ -182,7 +184,7 @@ impl Field {
                 boxes.iter().for_each(|m| f(address(view, m)));
             }
             Field::DisplayNames(name) => {
-                for m in view.mailboxes(name) {
+                for m in view.mailboxes(name).iter() {
                     let name = m.name.as_deref().map(str::trim).unwrap_or("");
                     let span =
                         if name.is_empty() { m.field_span.clone() } else { view.locate(m.field_span.clone(), name) };
@@ -191,7 +193,7 @@ impl Field {
                 }
             }
             Field::Count { headers, distinct } => {
-                let boxes: Vec<Mailbox> = headers.iter().flat_map(|n| view.mailboxes(n)).collect();
+                let boxes: Vec<Mailbox> = headers.iter().flat_map(|n| view.mailboxes(n).to_vec()).collect();
                 let Some(first) = boxes.first() else {
                     if view.headers().is_some() {
                         f(Value::number(0, 0..0));
@@ -206,7 +208,7 @@ impl Field {
                 f(Value::number(count as u64, first.field_span.clone()));
             }
             Field::Domains(names) => {
-                for m in names.iter().flat_map(|n| view.mailboxes(n)) {
+                for m in names.iter().flat_map(|n| view.mailboxes(n).to_vec()) {
                     if let Some((_, domain)) = m.address.rsplit_once('@') {
                         let span = m.span.end - domain.len().min(m.span.len())..m.span.end;
                         f(Value::text(Cow::Owned(domain.to_owned()), span, true));

@@ -251,7 +251,7 @@ fn prepare(settings: &Settings, path: &Path, account: &str) -> Result<Prepared, 
     if !errors.is_empty() {
         return Err(format!("it changed since the scan, and now has lint errors: {}", errors.join(", ")));
     }
-    let from: Vec<String> = view.mailboxes("From").into_iter().map(|m| m.address).collect();
+    let from: Vec<String> = view.mailboxes("From").iter().map(|m| m.address.clone()).collect();
     if from.len() != 1 || !from[0].eq_ignore_ascii_case(account) {
         return Err(format!(
             "From is {}, not the sending account {account}: nhsmail-lint never sends it",
@@ -264,7 +264,7 @@ fn prepare(settings: &Settings, path: &Path, account: &str) -> Result<Prepared, 
     }
     let lists = ["To", "Cc"]
         .iter()
-        .flat_map(|h| view.mailboxes(h))
+        .flat_map(|h| view.mailboxes(h).to_vec())
         .map(|m| m.address.to_ascii_lowercase())
         .filter(|a| settings.config.distribution_lists.contains(a))
         .collect::<std::collections::BTreeSet<_>>()

@@ -51,7 +51,7 @@ pub fn recipients(view: &MessageView<'_>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     ["To", "Cc", "Bcc"]
         .iter()
-        .flat_map(|h| view.mailboxes(h))
+        .flat_map(|h| view.mailboxes(h).to_vec())
         .map(|m| m.address)
         .filter(|a| !a.is_empty() && seen.insert(a.to_ascii_lowercase()))
         .collect()
