@@ -3,7 +3,7 @@
 //! whether the run failed.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{self, BufWriter};
+use std::io;
 use std::path::PathBuf;
 
 use crate::baseline::Recorder;
@@ -25,13 +25,7 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
         report::human::render(color, path, raw, d, shift)
     };
     let render: Option<&Renderer<'_>> = (settings.format == Format::Human).then_some(&human);
-    let out: Box<dyn io::Write> =
-        match &settings.output {
-            Some(path) => Box::new(BufWriter::new(std::fs::File::create(path).map_err(|e| {
-                io::Error::new(e.kind(), format!("cannot write the report to {}: {e}", path.display()))
-            })?)),
-            None => Box::new(BufWriter::new(io::stdout().lock())),
-        };
+    let out = report::output(settings.output.as_deref())?;
     let mut reporter = report::reporter(settings.report_options(), &settings.rules, out);
     let mut summary = Summary::default();
     let mut facts = Vec::new();
@@ -128,10 +122,7 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
         late.push(Late { index, path, diagnostics, rendered });
     }
     summary.files_with_findings += late.iter().filter(|l| !fact_files_with_findings.contains(&l.index)).count();
-    let mut failed = match (settings.fail_on, summary.worst()) {
-        (Some(threshold), Some(worst)) => worst >= threshold,
-        _ => false,
-    };
+    let mut failed = summary.fails(settings.fail_on);
     if let Some(options) = &settings.send {
         let outcomes = send::run(settings, options, candidates, setup_ok).map_err(io::Error::other)?;
         // Everything that should go went, or the run failed.

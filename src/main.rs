@@ -45,15 +45,15 @@ impl From<io::Error> for Failure {
     }
 }
 
-fn lint(settings: settings::Settings) -> Result<ExitCode, Failure> {
-    let failed = check::run(&settings)?;
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+/// 1 when a run found what fails it, else 0.
+fn verdict(failed: bool) -> ExitCode {
+    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
-        Command::Check(args) => lint(settings::Settings::for_check(args)?),
-        Command::Preflight(args) => lint(settings::Settings::for_preflight(args)?),
+        Command::Check(args) => Ok(verdict(check::run(&settings::Settings::for_check(args)?)?)),
+        Command::Preflight(args) => Ok(verdict(check::run(&settings::Settings::for_preflight(args)?)?)),
         Command::Rules(args) => {
             let loaded = settings::load(&args.sources, None)?;
             let text = match args.format {
@@ -65,8 +65,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Merge(args) => {
             let (settings, parts) = settings::Settings::for_merge(args)?;
-            let failed = merge::run(&settings, &parts)?;
-            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(verdict(merge::run(&settings, &parts)?))
         }
         Command::Journal(args) => {
             let journal =

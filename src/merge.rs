@@ -3,7 +3,7 @@
 //! facts: the same result as one machine scanning everything.
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, BufWriter};
+use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -49,10 +49,7 @@ pub fn run(settings: &Settings, parts: &[PathBuf]) -> io::Result<bool> {
     let facts: Vec<(usize, Fact)> =
         facts.into_iter().filter_map(|(path, fact)| index.get(&path).map(|i| (*i, fact))).collect();
 
-    let out: Box<dyn io::Write> = match &settings.output {
-        Some(path) => Box::new(BufWriter::new(std::fs::File::create(path).map_err(|e| annotate(path, e))?)),
-        None => Box::new(BufWriter::new(io::stdout().lock())),
-    };
+    let out = report::output(settings.output.as_deref())?;
     let mut reporter = report::reporter(settings.report_options(), &settings.rules, out);
     let mut summary = Summary::default();
     let name_of = |i: usize| files.get(i).map(|f| f.path.clone()).unwrap_or_default();
@@ -81,10 +78,7 @@ pub fn run(settings: &Settings, parts: &[PathBuf]) -> io::Result<bool> {
         let rendered = render(color, &path, &diagnostics);
         lates.push(Late { index, path, diagnostics, rendered });
     }
-    let failed = match (settings.fail_on, summary.worst()) {
-        (Some(threshold), Some(worst)) => worst >= threshold,
-        _ => false,
-    };
+    let failed = summary.fails(settings.fail_on);
     reporter.finish(lates, &summary, &settings.notes())?;
     Ok(failed)
 }

@@ -39,6 +39,35 @@ pub enum Auth {
     Xoauth2,
 }
 
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Submission => "submission",
+            Mode::Relay => "relay",
+        }
+    }
+}
+
+impl Tls {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tls::Starttls => "starttls",
+            Tls::Implicit => "implicit",
+            Tls::None => "none",
+        }
+    }
+}
+
+impl Auth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Auth::Plain => "plain",
+            Auth::Login => "login",
+            Auth::Xoauth2 => "xoauth2",
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TransportSpec {

@@ -15,7 +15,6 @@ use std::ops::Range;
 use crate::dns::Dns;
 
 pub use address::is_valid_address;
-pub use nhs_number::is_valid_nhs_number;
 
 /// One thing a function found: where in the value, optionally a suggested fix and a
 /// detail (offered to rule messages and help as `{{fix}}` and `{{detail}}`).

@@ -5,7 +5,7 @@
 
 use super::Finding;
 
-pub fn is_valid_nhs_number(digits: &[u8; 10]) -> bool {
+fn is_valid_nhs_number(digits: &[u8; 10]) -> bool {
     let sum: u32 = digits[..9].iter().zip((2..=10).rev()).map(|(d, w)| u32::from(*d) * w).sum();
     let check = match 11 - sum % 11 {
         11 => 0,

@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use mail_parser::{Address, HeaderValue, MessageParser, PartType};
 
-pub use headers::{HeaderField, Headers};
+pub use headers::Headers;
 pub use mime::{Part, PartKind};
 
 /// One address of an address-list header, with where it stands in the raw bytes.

@@ -44,6 +44,11 @@ impl Summary {
         }
     }
 
+    /// Whether a diagnostic reached `fail_on` (`None`: never fail).
+    pub fn fails(&self, fail_on: Option<Severity>) -> bool {
+        matches!((fail_on, self.worst()), (Some(threshold), Some(worst)) if worst >= threshold)
+    }
+
     pub fn worst(&self) -> Option<Severity> {
         [(self.errors, Severity::Error), (self.warnings, Severity::Warning), (self.infos, Severity::Info)]
             .into_iter()
@@ -78,6 +83,18 @@ pub struct Options {
     pub fail_on: Option<Severity>,
     /// Write corpus-rule facts into `jsonl`, for `merge` (a shard's output).
     pub facts: bool,
+}
+
+/// Where the report goes: `--output FILE`, else standard output.
+pub fn output(path: Option<&std::path::Path>) -> io::Result<Box<dyn Write>> {
+    Ok(match path {
+        Some(path) => {
+            Box::new(io::BufWriter::new(std::fs::File::create(path).map_err(|e| {
+                io::Error::new(e.kind(), format!("cannot write the report to {}: {e}", path.display()))
+            })?))
+        }
+        None => Box::new(io::BufWriter::new(io::stdout().lock())),
+    })
 }
 
 pub fn reporter<'a>(options: Options, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Box<dyn Reporter + 'a> {

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use super::field::{Kind, Value};
 use crate::config::Config;
-use crate::transport::{Auth, Mode, Setting, Tls, Transport};
+use crate::transport::{Setting, Transport};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfigField {
@@ -69,15 +69,15 @@ impl ConfigField {
         let text = |s: &Setting<String>| Value::text(Cow::Owned(s.value.clone()), s.span.clone(), true);
         let word = |s: &'static str, span: &std::ops::Range<usize>| Value::text(Cow::Borrowed(s), span.clone(), false);
         match self {
-            ConfigField::Mode => f(word(mode(t.mode.value), &t.mode.span)),
+            ConfigField::Mode => f(word(t.mode.value.as_str(), &t.mode.span)),
             ConfigField::Host => f(text(&t.host)),
             ConfigField::Port => f(Value {
                 text: Cow::Owned(t.port.value.to_string()),
                 ..Value::number(t.port.value.into(), t.port.span.clone())
             }),
-            ConfigField::Tls => f(word(tls(t.tls.value), &t.tls.span)),
+            ConfigField::Tls => f(word(t.tls.value.as_str(), &t.tls.span)),
             ConfigField::Username => t.username.iter().for_each(|u| f(text(u))),
-            ConfigField::Auth => f(word(auth(t.auth.value), &t.auth.span)),
+            ConfigField::Auth => f(word(t.auth.value.as_str(), &t.auth.span)),
             ConfigField::Password => t.inline_password.iter().for_each(|span| f(word("(hidden)", span))),
             ConfigField::Token => t.inline_token.iter().for_each(|span| f(word("(hidden)", span))),
             ConfigField::SourceIp => t.source_ip.iter().for_each(|ip| f(source_ip(ip))),
@@ -94,28 +94,5 @@ fn source(t: &Transport) -> Value<'static> {
     match &t.source_ip {
         Some(ip) => source_ip(ip),
         None => Value::text(Cow::Owned(t.host.value.clone()), t.host.span.clone(), true),
-    }
-}
-
-fn mode(m: Mode) -> &'static str {
-    match m {
-        Mode::Submission => "submission",
-        Mode::Relay => "relay",
-    }
-}
-
-fn tls(t: Tls) -> &'static str {
-    match t {
-        Tls::Starttls => "starttls",
-        Tls::Implicit => "implicit",
-        Tls::None => "none",
-    }
-}
-
-fn auth(a: Auth) -> &'static str {
-    match a {
-        Auth::Plain => "plain",
-        Auth::Login => "login",
-        Auth::Xoauth2 => "xoauth2",
     }
 }

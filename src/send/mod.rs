@@ -64,11 +64,12 @@ impl Verdict {
         matches!(self, Verdict::Sent | Verdict::AlreadySent | Verdict::WouldSend)
     }
 
+    /// The verdict's name, as JSON writes it (`serde` kebab case) and text shows it.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Sent => "sent",
-            Verdict::AlreadySent => "already sent",
-            Verdict::WouldSend => "would send",
+            Verdict::AlreadySent => "already-sent",
+            Verdict::WouldSend => "would-send",
             Verdict::Deferred => "deferred",
             Verdict::Blocked => "blocked",
             Verdict::Failed => "failed",
@@ -199,7 +200,7 @@ pub fn run(
                 "{} bytes from {account} to {} via {} {}:{}",
                 prepared.body.len(),
                 prepared.recipients.join(", "),
-                mode(transport.mode.value),
+                transport.mode.value.as_str(),
                 transport.host.value,
                 transport.port.value
             );
@@ -300,13 +301,6 @@ fn relay_ehlo_name(settings: &Settings) -> Option<String> {
     match settings.dns.as_ref()?.ptr(ip) {
         crate::dns::Answer::Found(names) => names.into_iter().next(),
         _ => None,
-    }
-}
-
-fn mode(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Submission => "submission",
-        Mode::Relay => "relay",
     }
 }
 
