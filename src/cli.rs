@@ -59,6 +59,10 @@ pub struct CheckArgs {
     /// Date, Message-ID).
     #[arg(long, conflicts_with = "send")]
     pub template: bool,
+    /// Also run the online message rules: recipients looked up in the NHSmail
+    /// directory (`directory:`), Reply-To domains in DNS. (--send always does.)
+    #[arg(long)]
+    pub online: bool,
     #[command(flatten)]
     pub send: SendArgs,
 }

@@ -8,7 +8,9 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::diagnostic::Severity;
+use crate::directory::{DirectorySettings, DirectorySpec};
 use crate::functions::is_valid_address;
+use crate::mailbox::{Mailbox, MailboxSpec};
 use crate::transport::{DnsSettings, DnsSpec, Transport, TransportSpec};
 use crate::yaml::YamlSource;
 
@@ -26,6 +28,8 @@ struct ConfigSpec {
     transport: Option<TransportSpec>,
     #[serde(default)]
     dns: DnsSpec,
+    mailbox: Option<MailboxSpec>,
+    directory: Option<DirectorySpec>,
     /// Per-path ignores: `"templates/legacy/**": [display-name-format]`.
     #[serde(default)]
     ignore: BTreeMap<String, Vec<Spanned<String>>>,
@@ -52,6 +56,8 @@ pub struct Config {
     pub secure_domains: Vec<String>,
     pub transport: Option<Transport>,
     pub dns: DnsSettings,
+    pub mailbox: Option<Mailbox>,
+    pub directory: Option<DirectorySettings>,
     /// The file it came from: config rules report against it, and errors found later
     /// (unknown rule ids) point into it.
     pub source: Option<YamlSource>,
@@ -69,6 +75,8 @@ impl Default for Config {
             secure_domains: vec!["nhs.net".into()],
             transport: None,
             dns: DnsSettings::default(),
+            mailbox: None,
+            directory: None,
             source: None,
             disable: Vec::new(),
             severity: BTreeMap::new(),
@@ -114,17 +122,26 @@ impl Config {
         }
         let transport = spec.transport.map(|t| Transport::from_spec(t, &source)).transpose()?;
         let dns = DnsSettings::from_spec(spec.dns, &source)?;
+        let mailbox = spec.mailbox.map(|m| Mailbox::from_spec(m, &source)).transpose()?;
+        let directory = spec.directory.map(|d| DirectorySettings::from_spec(d, &source)).transpose()?;
         Ok(Config {
             account,
             distribution_lists,
             secure_domains,
             transport,
             dns,
+            mailbox,
+            directory,
             disable: spec.rules.disable,
             severity: spec.rules.severity,
             ignore,
             source: Some(source),
         })
+    }
+
+    /// Whether the file describes a sending set-up for the config rules to check.
+    pub fn has_setup(&self) -> bool {
+        self.transport.is_some() || self.mailbox.is_some() || self.directory.is_some()
     }
 
     /// `--account` wins over the file.

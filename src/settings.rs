@@ -9,8 +9,8 @@ use crate::baseline::Baseline;
 use crate::cli::{CheckArgs, ColorChoice, FailOn, Format, MergeArgs, PreflightArgs, RuleSourceArgs, RunArgs};
 use crate::config::{self, Config};
 use crate::diagnostic::Severity;
-use crate::dns::Dns;
 use crate::inputs::Selection;
+use crate::online::Services;
 use crate::report;
 use crate::rules::engine::Env;
 use crate::rules::spec::Scope;
@@ -72,8 +72,10 @@ pub struct Settings {
     pub jobs: usize,
     pub template: bool,
     pub color: bool,
-    /// Pre-flight: the rules that ask DNS run, through this resolver.
-    pub dns: Option<Dns>,
+    /// The services online rules ask: set for pre-flight, `--send` and `--online`.
+    pub online: Option<Services>,
+    /// The online set-up rules run too (pre-flight and `--send`, not `check --online`).
+    pub setup: bool,
     /// `--send`: deliver what passes.
     pub send: Option<SendOptions>,
     /// A progress bar on stderr: only when stderr is a terminal.
@@ -91,7 +93,19 @@ impl Settings {
             resend_unknown: args.send.resend_unknown,
             wait: args.send.wait,
         });
-        let mut settings = Settings::new(args.run, args.paths, args.template, send.is_some())?;
+        let online = match (send.is_some(), args.online) {
+            (true, _) => Online::Setup,
+            (false, true) => Online::Messages,
+            (false, false) => Online::Off,
+        };
+        let mut settings = Settings::new(args.run, args.paths, args.template, online)?;
+        if send.is_some() && settings.config.transport.is_none() {
+            return Err(miette::miette!(
+                code = "usage",
+                help = "add `transport:` to nhsmail-lint.yaml (README: \"Before you send\")",
+                "--send needs a `transport:` in the configuration"
+            ));
+        }
         if send.is_some() && settings.config.account.is_none() {
             return Err(miette::miette!(code = "usage", "--send needs `account` in the configuration, or --account"));
         }
@@ -101,32 +115,36 @@ impl Settings {
 
     /// Merging reads parts, not paths.
     pub fn for_merge(args: MergeArgs) -> Result<(Settings, Vec<PathBuf>), Report> {
-        Ok((Settings::new(args.run, Vec::new(), false, false)?, args.parts))
+        Ok((Settings::new(args.run, Vec::new(), false, Online::Off)?, args.parts))
     }
 
-    /// Pre-flight needs a transport to check, and sets up DNS for the online rules.
+    /// Pre-flight needs a set-up to check.
     pub fn for_preflight(args: PreflightArgs) -> Result<Settings, Report> {
-        Settings::new(args.run, args.paths, false, true)
+        let settings = Settings::new(args.run, args.paths, false, Online::Setup)?;
+        if !settings.config.has_setup() {
+            return Err(miette::miette!(
+                code = "usage",
+                help =
+                    "add `transport:`, `mailbox:` or `directory:` to nhsmail-lint.yaml (README: \"Before you send\")",
+                "preflight needs a sending set-up to check: it found no `transport:`, `mailbox:` or `directory:` \
+                 in the configuration"
+            ));
+        }
+        Ok(settings)
     }
 
-    fn new(run: RunArgs, paths: Vec<PathBuf>, template: bool, online: bool) -> Result<Settings, Report> {
+    fn new(run: RunArgs, paths: Vec<PathBuf>, template: bool, online: Online) -> Result<Settings, Report> {
         let loaded = load(&run.sources, run.account.as_deref())?;
         for path in &paths {
             if path.as_os_str() != "-" && std::fs::symlink_metadata(path).is_err() {
                 return Err(miette::miette!(code = "usage", "{}: no such file or directory", path.display()));
             }
         }
-        let dns = if online {
-            if loaded.config.transport.is_none() {
-                return Err(miette::miette!(
-                    code = "usage",
-                    help = "add `transport:` to nhsmail-lint.yaml (README: \"Before you send\")",
-                    "preflight and --send need a `transport:` in the configuration"
-                ));
+        let services = match online {
+            Online::Off => None,
+            Online::Messages | Online::Setup => {
+                Some(Services::new(&loaded.config).map_err(|e| miette::miette!(code = "online", "{e}"))?)
             }
-            Some(Dns::new(&loaded.config.dns).map_err(|e| miette::miette!(code = "dns", "{e}"))?)
-        } else {
-            None
         };
         let jobs = match run.jobs {
             Some(0) => return Err(miette::miette!(code = "usage", "--jobs must be at least 1")),
@@ -174,7 +192,8 @@ impl Settings {
             jobs,
             template,
             color,
-            dns,
+            online: services,
+            setup: online == Online::Setup,
             send: None,
             baseline: run
                 .baseline
@@ -191,9 +210,10 @@ impl Settings {
     }
 
     /// Whether `rule` runs, skipped rules aside: enabled, right for templates, and
-    /// offline unless this is a pre-flight.
+    /// offline unless this run is online (online set-up rules: only a pre-flight's).
     fn wanted(&self, rule: &Rule) -> bool {
-        rule.enabled && !(self.template && rule.skip_in_templates) && (!rule.online || self.dns.is_some())
+        let online = self.online.is_some() && (rule.scope != Scope::Config || self.setup);
+        rule.enabled && !(self.template && rule.skip_in_templates) && (!rule.online || online)
     }
 
     pub fn is_active(&self, rule: &Rule) -> bool {
@@ -215,19 +235,30 @@ impl Settings {
     }
 
     pub fn env(&self) -> Env<'_> {
-        Env { config: &self.config, dns: self.dns.as_ref() }
+        Env { config: &self.config, online: self.online.as_ref() }
     }
 
     /// One line for each rule this run would apply but cannot, and why. Set-up rules
-    /// matter only when there is a transport to check.
+    /// matter only when there is a set-up to check.
     pub fn notes(&self) -> Vec<String> {
         self.rules
             .rules
             .iter()
-            .filter(|r| self.wanted(r) && (r.scope != Scope::Config || self.config.transport.is_some()))
+            .filter(|r| self.wanted(r) && (r.scope != Scope::Config || self.config.has_setup()))
             .filter_map(|r| r.unavailable.as_ref().map(|why| format!("{} skipped: {why}", r.id)))
             .collect()
     }
+}
+
+/// How much of the network a run may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Online {
+    Off,
+    /// `check --online`: the online message rules (recipients in the directory, DNS).
+    Messages,
+    /// Pre-flight and `--send`: those and the online set-up rules (relay registration,
+    /// the mailbox's quota).
+    Setup,
 }
 
 /// `K/N` with 0 <= K < N.

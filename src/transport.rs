@@ -171,22 +171,7 @@ impl Transport {
             Mode::Submission => 587,
             Mode::Relay => 25,
         };
-        let given: Vec<&Spanned<String>> =
-            [&spec.password_env, &spec.password_file, &spec.token_command].into_iter().flatten().collect();
-        if let [_, second, ..] = given.as_slice() {
-            return Err(source.error_at(*second, "give one of password_env, password_file and token_command"));
-        }
-        let secret = given.first().map(|s| {
-            let value = s.value.trim().to_owned();
-            let value = if spec.password_env.is_some() {
-                Secret::Env(value)
-            } else if spec.password_file.is_some() {
-                Secret::File(PathBuf::from(value))
-            } else {
-                Secret::Command(value)
-            };
-            Setting { value, span: at(&s.referenced) }
-        });
+        let secret = secret_source(source, &spec.password_env, &spec.password_file, &spec.token_command)?;
         let auth = Setting {
             value: spec.auth.as_ref().map_or(Auth::Plain, |a| a.value),
             span: defaulted(spec.auth.as_ref().map(|a| &a.referenced)),
@@ -254,6 +239,45 @@ impl Transport {
     }
 }
 
+/// The one place a block's secret comes from: `password_env`, `password_file` or
+/// `token_command` (at most one of them).
+pub fn secret_source(
+    source: &YamlSource,
+    env: &Option<Spanned<String>>,
+    file: &Option<Spanned<String>>,
+    command: &Option<Spanned<String>>,
+) -> Result<Option<Setting<Secret>>, Report> {
+    let given: Vec<&Spanned<String>> = [env, file, command].into_iter().flatten().collect();
+    if let [_, second, ..] = given.as_slice() {
+        return Err(source.error_at(*second, "give one of password_env, password_file and token_command"));
+    }
+    Ok(given.first().map(|s| {
+        let value = s.value.trim().to_owned();
+        let value = if env.is_some() {
+            Secret::Env(value)
+        } else if file.is_some() {
+            Secret::File(PathBuf::from(value))
+        } else {
+            Secret::Command(value)
+        };
+        Setting { value, span: source.range(&s.referenced).unwrap_or(0..0) }
+    }))
+}
+
+/// A duration setting (`30s`, `2min`) of at least one second, else `default`.
+pub fn duration_setting(
+    source: &YamlSource,
+    value: &Option<Spanned<String>>,
+    default: Duration,
+) -> Result<Duration, Report> {
+    let Some(value) = value else { return Ok(default) };
+    let seconds = units::parse_duration(&value.value).map_err(|e| source.error_at(value, e))?;
+    if seconds < 1 {
+        return Err(source.error_at(value, "must be at least 1s"));
+    }
+    Ok(Duration::from_secs(seconds.unsigned_abs()))
+}
+
 impl DnsSettings {
     pub fn from_spec(spec: DnsSpec, source: &YamlSource) -> Result<DnsSettings, Report> {
         let nameservers = spec
@@ -266,16 +290,7 @@ impl DnsSettings {
                     .map_err(|_| source.error_at(n, format!("`{text}` is not an IP address (with an optional :port)")))
             })
             .collect::<Result<_, _>>()?;
-        let timeout = match &spec.timeout {
-            None => DnsSettings::default().timeout,
-            Some(t) => {
-                let seconds = units::parse_duration(&t.value).map_err(|e| source.error_at(t, e))?;
-                if seconds < 1 {
-                    return Err(source.error_at(t, "the timeout must be at least 1s"));
-                }
-                Duration::from_secs(seconds.unsigned_abs())
-            }
-        };
+        let timeout = duration_setting(source, &spec.timeout, DnsSettings::default().timeout)?;
         Ok(DnsSettings { nameservers, timeout })
     }
 }

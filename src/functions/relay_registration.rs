@@ -7,9 +7,12 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 
 use super::Finding;
+use crate::config::Config;
 use crate::dns::{Answer, Dns};
+use crate::online::Services;
 
-pub fn find_unregistered(value: &str, dns: &Dns) -> Vec<Finding> {
+pub fn find_unregistered(value: &str, services: &Services, _: &Config) -> Vec<Finding> {
+    let dns = &services.dns;
     let ip = match value.parse::<IpAddr>() {
         Ok(ip) => ip,
         Err(_) => match sending_address(value, dns) {

@@ -3,9 +3,12 @@
 //! the null MX `.` (RFC 7505: "accepts no mail").
 
 use super::Finding;
-use crate::dns::{Answer, Dns};
+use crate::config::Config;
+use crate::dns::Answer;
+use crate::online::Services;
 
-pub fn find_unroutable(domain: &str, dns: &Dns) -> Vec<Finding> {
+pub fn find_unroutable(domain: &str, services: &Services, _: &Config) -> Vec<Finding> {
+    let dns = &services.dns;
     match dns.mx(domain) {
         Answer::Found(exchanges) if exchanges.iter().all(|mx| mx.is_empty()) => {
             vec![Finding::whole(domain, format!("{domain} publishes a null MX: it accepts no mail"))]

@@ -359,15 +359,26 @@ impl Compiler<'_> {
         }
     }
 
-    fn function(&self, v: &Spanned<String>) -> Result<&'static Function, Report> {
-        functions::lookup(&v.value).ok_or_else(|| {
+    /// An online function needs an `online` rule, and makes it unavailable when the
+    /// service it asks is not configured.
+    fn function(&mut self, v: &Spanned<String>) -> Result<&'static Function, Report> {
+        let function = functions::lookup(&v.value).ok_or_else(|| {
             let known = functions::FUNCTIONS.iter().map(|f| f.name).collect::<Vec<_>>().join(", ");
             self.pack.error(
                 &v.referenced,
                 format!("unknown function `{}`", v.value),
                 Some(format!("functions: {known}")),
             )
-        })
+        })?;
+        if let Some(service) = function.service() {
+            if !self.online {
+                return Err(self.err(v, format!("`{}` asks the network: mark the rule `online: true`", v.value)));
+            }
+            if self.unavailable.is_none() {
+                self.unavailable = service.unavailable(self.config);
+            }
+        }
+        Ok(function)
     }
 
     fn need_kind<T>(&self, at: &Spanned<T>, op: &str, kind: Kind, allowed: &[Kind]) -> Result<(), Report> {

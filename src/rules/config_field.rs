@@ -1,4 +1,4 @@
-//! Config selectors (`transport.host`, `transport.port`, ...): the sending set-up as
+//! Config selectors (`transport.host`, `mailbox.protocol`, ...): the sending set-up as
 //! rule values, each with the bytes of `nhsmail-lint.yaml` it was written in, so config
 //! rules point at the offending line. A secret's value is never a value here.
 
@@ -20,6 +20,10 @@ pub enum ConfigField {
     Token,
     SourceIp,
     Source,
+    MailboxHost,
+    MailboxPort,
+    MailboxProtocol,
+    MailboxUsername,
 }
 
 pub const CATALOGUE: &[(&str, &str)] = &[
@@ -36,6 +40,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "transport.source",
         "where the sending IP comes from: source_ip, else the host (the local address used to reach it)",
     ),
+    ("mailbox.host", "the sending mailbox's IMAP (or POP) host"),
+    ("mailbox.port", "its port (default 993 for IMAP, 995 for POP)"),
+    ("mailbox.protocol", "`imap` (default) or `pop`"),
+    ("mailbox.username", "the mailbox's username"),
 ];
 
 impl ConfigField {
@@ -51,30 +59,38 @@ impl ConfigField {
             "transport.token" => ConfigField::Token,
             "transport.source_ip" => ConfigField::SourceIp,
             "transport.source" => ConfigField::Source,
+            "mailbox.host" => ConfigField::MailboxHost,
+            "mailbox.port" => ConfigField::MailboxPort,
+            "mailbox.protocol" => ConfigField::MailboxProtocol,
+            "mailbox.username" => ConfigField::MailboxUsername,
             _ => return None,
         })
     }
 
     pub fn kind(self) -> Kind {
         match self {
-            ConfigField::Port => Kind::Number,
-            ConfigField::Username => Kind::Address,
+            ConfigField::Port | ConfigField::MailboxPort => Kind::Number,
+            ConfigField::Username | ConfigField::MailboxUsername => Kind::Address,
             ConfigField::Password | ConfigField::Token => Kind::Presence,
             _ => Kind::Text,
         }
     }
 
     pub fn for_each(self, config: &Config, f: &mut dyn FnMut(Value<'_>)) {
+        if let Some(m) = &config.mailbox {
+            match self {
+                ConfigField::MailboxHost => return f(text(&m.host)),
+                ConfigField::MailboxPort => return f(port(&m.port)),
+                ConfigField::MailboxProtocol => return f(word(m.protocol.value.as_str(), &m.protocol.span)),
+                ConfigField::MailboxUsername => return f(text(&m.username)),
+                _ => {}
+            }
+        }
         let Some(t) = &config.transport else { return };
-        let text = |s: &Setting<String>| Value::text(Cow::Owned(s.value.clone()), s.span.clone(), true);
-        let word = |s: &'static str, span: &std::ops::Range<usize>| Value::text(Cow::Borrowed(s), span.clone(), false);
         match self {
             ConfigField::Mode => f(word(t.mode.value.as_str(), &t.mode.span)),
             ConfigField::Host => f(text(&t.host)),
-            ConfigField::Port => f(Value {
-                text: Cow::Owned(t.port.value.to_string()),
-                ..Value::number(t.port.value.into(), t.port.span.clone())
-            }),
+            ConfigField::Port => f(port(&t.port)),
             ConfigField::Tls => f(word(t.tls.value.as_str(), &t.tls.span)),
             ConfigField::Username => t.username.iter().for_each(|u| f(text(u))),
             ConfigField::Auth => f(word(t.auth.value.as_str(), &t.auth.span)),
@@ -82,8 +98,24 @@ impl ConfigField {
             ConfigField::Token => t.inline_token.iter().for_each(|span| f(word("(hidden)", span))),
             ConfigField::SourceIp => t.source_ip.iter().for_each(|ip| f(source_ip(ip))),
             ConfigField::Source => f(source(t)),
+            ConfigField::MailboxHost
+            | ConfigField::MailboxPort
+            | ConfigField::MailboxProtocol
+            | ConfigField::MailboxUsername => {}
         }
     }
+}
+
+fn text(s: &Setting<String>) -> Value<'static> {
+    Value::text(Cow::Owned(s.value.clone()), s.span.clone(), true)
+}
+
+fn word(s: &'static str, span: &std::ops::Range<usize>) -> Value<'static> {
+    Value::text(Cow::Borrowed(s), span.clone(), false)
+}
+
+fn port(p: &Setting<u16>) -> Value<'static> {
+    Value { text: Cow::Owned(p.value.to_string()), ..Value::number(p.value.into(), p.span.clone()) }
 }
 
 fn source_ip(ip: &Setting<std::net::IpAddr>) -> Value<'static> {

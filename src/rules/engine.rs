@@ -10,10 +10,11 @@ use super::compile::{Check, Condition, Op, Rule, RuleSet};
 use super::field::{Field, Kind, Value};
 use super::spec::Scope;
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Located};
-use crate::dns::Dns;
+use crate::diagnostic::{Diagnostic, Located, Severity};
+use crate::functions::Finding;
 use crate::mail::MessageView;
 use crate::mail::bytes;
+use crate::online::Services;
 
 /// What a corpus rule keeps of one message: small, so a scan of millions stays small.
 #[derive(Debug, Clone)]
@@ -33,12 +34,12 @@ pub struct Evaluation {
     pub facts: Vec<Fact>,
 }
 
-/// What rules read besides a message: the configuration, and DNS when the online
-/// (pre-flight) checks run.
+/// What rules read besides a message: the configuration, and the services the online
+/// rules ask when they run.
 #[derive(Clone, Copy)]
 pub struct Env<'a> {
     pub config: &'a Config,
-    pub dns: Option<&'a Dns>,
+    pub online: Option<&'a Services>,
 }
 
 /// One value that broke a condition.
@@ -47,12 +48,14 @@ struct Violation {
     value: String,
     fix: Option<String>,
     detail: Option<String>,
-    inconclusive: bool,
+    /// Set when a function could not tell: what to say in place of the rule's help.
+    inconclusive: Option<&'static str>,
+    severity: Option<Severity>,
 }
 
 impl Violation {
     fn of(span: Range<usize>, value: String) -> Self {
-        Violation { span, value, fix: None, detail: None, inconclusive: false }
+        Violation { span, value, fix: None, detail: None, inconclusive: None, severity: None }
     }
 }
 
@@ -151,17 +154,18 @@ fn require(
                 _ => None,
             };
             let mut d = diagnostic(rule, message, v.span.clone(), &vars);
-            if v.inconclusive {
+            if let Some(help) = v.inconclusive {
                 d.message = format!("could not check {}: {}", rule.id, v.detail.as_deref().unwrap_or("no answer"));
-                d.help = Some(INCONCLUSIVE_HELP.to_owned());
+                d.help = Some(help.to_owned());
+                // The label names what was found, and nothing was.
+                d.label = None;
             }
+            // A function may grade a finding below its rule, never above it.
+            d.severity = d.severity.min(v.severity.unwrap_or(d.severity));
             out.push(d);
         });
     }
 }
-
-const INCONCLUSIVE_HELP: &str = "This is not a finding about the set-up: DNS gave no answer. Check `dns.nameservers` in \
-     nhsmail-lint.yaml and that those resolvers answer, then run the pre-flight again.";
 
 /// Corpus rules over every message's facts: returns (file index, diagnostic) pairs.
 /// Messages sharing a key are ordered by instant (ties by file order), and each one
@@ -246,8 +250,8 @@ fn passes(condition: &Condition, value: &Value<'_>, env: Env<'_>) -> bool {
         Op::Present | Op::Absent => true,
         Op::OneOf(set) => set.contains(&normalise(kind, &value.display())),
         Op::NotOneOf(set) => !set.contains(&normalise(kind, &value.display())),
-        Op::Contains(f) => !f.find(text, env.dns).is_empty(),
-        Op::NotContains(f) => f.find(text, env.dns).is_empty(),
+        Op::Contains(f) => !f.find(text, env.config, env.online).is_empty(),
+        Op::NotContains(f) => f.find(text, env.config, env.online).is_empty(),
     }
 }
 
@@ -288,13 +292,15 @@ fn violations(condition: &Condition, view: Option<&MessageView<'_>>, env: Env<'_
         match &condition.op {
             Op::Present => {}
             Op::NotContains(f) => {
-                for finding in f.find(&v.text, env.dns) {
+                for finding in f.find(&v.text, env.config, env.online) {
+                    let Finding { range, fix, detail, inconclusive, severity } = finding;
                     sink(Violation {
-                        span: v.sub_span(view, finding.range.clone()),
-                        value: v.text[finding.range].to_owned(),
-                        fix: finding.fix,
-                        detail: finding.detail,
-                        inconclusive: finding.inconclusive,
+                        span: v.sub_span(view, range.clone()),
+                        value: v.text[range].to_owned(),
+                        fix,
+                        detail,
+                        inconclusive: f.service().filter(|_| inconclusive).map(|s| s.inconclusive_help()),
+                        severity,
                     });
                 }
             }
@@ -331,7 +337,7 @@ mod tests {
         }
         let raw = b"Subject: hello\n\nbody\n";
         let view = MessageView::new(raw, raw.len());
-        let out = evaluate(&rules, |_| true, &view, Env { config: &config, dns: None });
+        let out = evaluate(&rules, |_| true, &view, Env { config: &config, online: None });
         let found: Vec<(&str, &str)> = out.diagnostics.iter().map(|d| (&*d.rule, d.message.as_str())).collect();
         assert_eq!(found, [("dated", "no date"), ("internal-error", "rule buggy failed on this message: boom")]);
     }

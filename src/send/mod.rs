@@ -5,7 +5,7 @@
 //! send before and after it.
 
 pub mod journal;
-mod secret;
+pub mod secret;
 mod smtp;
 pub mod wire;
 
@@ -298,7 +298,7 @@ fn relay_ehlo_name(settings: &Settings) -> Option<String> {
         return None;
     }
     let ip = transport.source_ip.as_ref()?.value;
-    match settings.dns.as_ref()?.ptr(ip) {
+    match settings.online.as_ref()?.dns.ptr(ip) {
         crate::dns::Answer::Found(names) => names.into_iter().next(),
         _ => None,
     }

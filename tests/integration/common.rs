@@ -15,6 +15,16 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl From<std::process::Output> for Run {
+    fn from(output: std::process::Output) -> Run {
+        Run {
+            code: output.status.code().expect("exit code"),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
 impl Run {
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
@@ -36,12 +46,21 @@ pub fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
 
 /// Runs `nhsmail-lint ARGS` in `dir` with `env` added.
 pub fn run_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let output = command(dir, args, env).output().expect("run nhsmail-lint");
-    Run {
-        code: output.status.code().expect("exit code"),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    Run::from(command(dir, args, env).output().expect("run nhsmail-lint"))
+}
+
+/// Runs `nhsmail-lint ARGS` in `dir` under `timeout`: a hang fails the test (exit 124)
+/// instead of stalling the whole run.
+pub fn run_within(dir: &Path, args: &[&str], seconds: u32) -> Run {
+    let output = Command::new("timeout")
+        .arg(seconds.to_string())
+        .arg(env!("CARGO_BIN_EXE_nhsmail-lint"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run nhsmail-lint under timeout");
+    Run::from(output)
 }
 
 /// Runs `nhsmail-lint ARGS` in the project root.
@@ -81,4 +100,51 @@ pub fn temp_files(files: &[(&str, &[u8])]) -> tempfile::TempDir {
         std::fs::write(path, contents).expect("write");
     }
     dir
+}
+
+/// A throwaway CA and a certificate for localhost and 127.0.0.1 signed by it, written
+/// as PEM files: the test servers present the certificate, and the client trusts the
+/// CA through `ca_file`.
+pub struct Certificates {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl Certificates {
+    pub fn write(dir: &Path) -> Certificates {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(DnType::CommonName, "nhsmail-lint test CA");
+        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("ca key")).expect("ca");
+        let key = KeyPair::generate().expect("key");
+        let params = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).expect("params");
+        let cert = params.signed_by(&key, &ca).expect("cert");
+        let paths = Certificates { ca: dir.join("ca.pem"), cert: dir.join("cert.pem"), key: dir.join("key.pem") };
+        for (path, pem) in [(&paths.ca, ca.pem()), (&paths.cert, cert.pem()), (&paths.key, key.serialize_pem())] {
+            std::fs::write(path, pem).expect("write pem");
+        }
+        paths
+    }
+}
+
+/// A loopback port free a moment ago, for a server that must be told its port.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// Waits until something listens on `port` (the server has started), or panics with
+/// `log` after 30 s.
+pub fn wait_for_port(port: u16, child: &mut std::process::Child, log: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        let exited = child.try_wait().expect("wait").is_some();
+        if exited || std::time::Instant::now() > deadline {
+            let log = std::fs::read_to_string(log).unwrap_or_default();
+            panic!("the test server did not start listening on {port}:\n{log}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }

@@ -115,24 +115,29 @@ fn check_runs_the_offline_config_rules_too() {
 }
 
 #[test]
-fn preflight_needs_a_transport() {
+fn preflight_needs_a_set_up() {
     let result = with_config("account: pathology.results@nhs.net\n", &["preflight"]);
     assert_eq!(result.code, 2);
-    assert!(result.stderr.contains("need a `transport:`"), "{}", result.stderr);
+    assert!(result.stderr.contains("preflight needs a sending set-up"), "{}", result.stderr);
 }
 
 #[test]
-fn transport_config_errors_point_at_the_line() {
+fn set_up_config_errors_point_at_the_line() {
     for (config, needle) in [
         ("transport:\n  mode: carrier-pigeon\n  host: h\n", "carrier-pigeon"),
         ("transport:\n  mode: relay\n  host: relay.nhs.uk\n  source_ip: 10.1.2\n", "nhsmail-lint.yaml:4:14"),
         ("transport:\n  mode: submission\n  host: h\n  password_env: A\n  password_file: /p\n", "give one of"),
         ("transport:\n  mode: submission\n  host: h\n  colour: blue\n", "colour"),
         ("transport:\n  mode: relay\n  host: h\ndns:\n  nameservers: [dns.example]\n", "not an IP address"),
+        ("mailbox:\n  host: h\n  username: a@nhs.net\n  quota_warning_percent: 120\n", "nhsmail-lint.yaml:4:26"),
+        ("mailbox:\n  host: h\n  username: a@nhs.net\n  password: hunter2\n", "unknown field `password`"),
+        ("directory:\n  host: h\n  base_dn: o=nhs\n  concurrency: 0\n", "nhsmail-lint.yaml:4:16"),
+        ("directory:\n  host: h\n", "missing field `base_dn`"),
     ] {
         let result = with_config(config, &["check", "good.eml"]);
         assert_eq!(result.code, 2, "{config}");
         assert!(result.stderr.contains(needle), "{config}: lacks `{needle}`:\n{}", result.stderr);
+        assert!(!result.stderr.contains("hunter2"), "a secret is masked:\n{}", result.stderr);
     }
 }
 

@@ -122,6 +122,11 @@ fn rule_file_errors_point_at_the_spot() {
             "two operators",
         ),
         ("require:\n      - field: subject\n", "needs one operator", "no operator"),
+        (
+            "require:\n      - field: recipients\n        not_contains: unknown_recipient\n",
+            "mark the rule `online: true`",
+            "online function in an offline rule",
+        ),
         ("require:\n      - field: message.size\n        max: 5 parsecs\n", "unknown size unit", "bad size"),
     ];
     for (body, needle, what) in cases {

@@ -12,10 +12,10 @@ use crate::dns_server::{Rec, TestDns};
 use crate::smtp_server::{PASSWORD, TestSmtp};
 
 const ACCOUNT: &str = "pathology.results@nhs.net";
-const ENV: &[(&str, &str)] = &[("TEST_SMTP_PASSWORD", PASSWORD)];
+pub const ENV: &[(&str, &str)] = &[("TEST_SMTP_PASSWORD", PASSWORD)];
 
 /// A compliant message; `n` makes each one distinct.
-fn message(n: usize, extra_headers: &str) -> Vec<u8> {
+pub fn message(n: usize, extra_headers: &str) -> Vec<u8> {
     format!(
         "From: \"Results, Pathology\" <{ACCOUNT}>\r\nTo: \"Patel, Asha\" <asha.patel@nhs.net>\r\n{extra_headers}\
          Reply-To: pathology.enquiries@example.nhs.uk\r\nSubject: Appointment reminder {n}\r\n\
@@ -26,14 +26,14 @@ fn message(n: usize, extra_headers: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-struct Setup {
-    dir: tempfile::TempDir,
+pub struct Setup {
+    pub dir: tempfile::TempDir,
     _dns: TestDns,
 }
 
 /// A directory with nhsmail-lint.yaml pointing at `smtp` (submission unless `relay`),
 /// DNS for the Reply-To domain, and `files`.
-fn workspace(smtp: &TestSmtp, relay: bool, extra: &str, files: &[(&str, &[u8])]) -> Setup {
+pub fn workspace(smtp: &TestSmtp, relay: bool, extra: &str, files: &[(&str, &[u8])]) -> Setup {
     let dns = TestDns::start(&[Rec::Mx("example.nhs.uk", "mx.example.nhs.uk")]);
     let transport = if relay {
         "  mode: relay\n".to_owned()

@@ -1,6 +1,6 @@
 //! A real SMTP server for the `--send` tests, started by the tests on 127.0.0.1:
-//! mailin-embedded with STARTTLS (a certificate from a throwaway CA made with rcgen,
-//! trusted by the client through `transport.ca_file`) and AUTH PLAIN/LOGIN. It keeps what
+//! mailin-embedded with STARTTLS (a certificate from a throwaway CA, trusted by the
+//! client through `transport.ca_file`) and AUTH PLAIN/LOGIN. It keeps what
 //! it received and can be told to answer the next commands with given codes.
 
 use std::collections::VecDeque;
@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use mailin_embedded::{AuthMechanism, Handler, Response, Server, SslConfig, response};
+
+use crate::common::Certificates;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -111,11 +113,7 @@ impl TestSmtp {
         // mailin builds its TLS config with rustls' process-wide provider.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().expect("dir");
-        let (ca_pem, cert_pem, key_pem) = certificates();
-        let paths = ["ca.pem", "cert.pem", "key.pem"].map(|n| dir.path().join(n));
-        for (path, pem) in paths.iter().zip([&ca_pem, &cert_pem, &key_pem]) {
-            std::fs::write(path, pem).expect("write pem");
-        }
+        let certificates = Certificates::write(dir.path());
         let shared: Arc<Mutex<Shared>> = Arc::default();
         let session = Session { shared: shared.clone(), from: String::new(), to: Vec::new(), data: Vec::new() };
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -125,8 +123,8 @@ impl TestSmtp {
             .with_name("localhost")
             .with_tcp_listener(listener)
             .with_ssl(SslConfig::SelfSigned {
-                cert_path: paths[1].display().to_string(),
-                key_path: paths[2].display().to_string(),
+                cert_path: certificates.cert.display().to_string(),
+                key_path: certificates.key.display().to_string(),
             })
             .expect("tls");
         if auth {
@@ -136,7 +134,7 @@ impl TestSmtp {
         std::thread::spawn(move || {
             let _ = server.serve();
         });
-        TestSmtp { port, ca_file: paths[0].clone(), shared, _dir: dir }
+        TestSmtp { port, ca_file: certificates.ca, shared, _dir: dir }
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -154,17 +152,4 @@ impl TestSmtp {
     pub fn reply_to_data(&self, codes: &[u16]) {
         self.shared.lock().expect("lock").data_replies.extend(codes);
     }
-}
-
-/// A CA, and a certificate for localhost signed by it: (CA PEM, certificate PEM, key PEM).
-fn certificates() -> (String, String, String) {
-    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(DnType::CommonName, "nhsmail-lint test CA");
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("ca key")).expect("ca");
-    let key = KeyPair::generate().expect("key");
-    let params = CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
-    let cert = params.signed_by(&key, &ca).expect("cert");
-    (ca.pem(), cert.pem(), key.serialize_pem())
 }

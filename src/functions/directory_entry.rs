@@ -1,0 +1,35 @@
+//! `unknown_recipient` and `unlisted_distribution_list` (online): what the NHSmail
+//! directory holds under an address. Only addresses at the directory's domains are
+//! asked; each once a run.
+
+use super::Finding;
+use crate::config::Config;
+use crate::directory::Entry;
+use crate::online::Services;
+
+pub fn find_unknown(address: &str, services: &Services, _: &Config) -> Vec<Finding> {
+    let Some(directory) = services.directory.as_ref().filter(|d| d.settings().covers(address)) else {
+        return Vec::new();
+    };
+    match directory.lookup(address) {
+        Ok(Entry::NotFound) => {
+            let settings = directory.settings();
+            let detail = format!("no entry under {} has {}={address}", settings.base_dn, settings.mail_attribute);
+            vec![Finding::whole(address, detail)]
+        }
+        Ok(Entry::Person | Entry::Group) => Vec::new(),
+        Err(why) => vec![Finding::inconclusive(address, why)],
+    }
+}
+
+/// A directory that cannot be asked is reported once, by `unknown_recipient`.
+pub fn find_unlisted_list(address: &str, services: &Services, config: &Config) -> Vec<Finding> {
+    let Some(directory) = services.directory.as_ref().filter(|d| d.settings().covers(address)) else {
+        return Vec::new();
+    };
+    let listed = config.distribution_lists.iter().any(|l| l.eq_ignore_ascii_case(address));
+    match directory.lookup(address) {
+        Ok(Entry::Group) if !listed => vec![Finding::at(0..address.len())],
+        _ => Vec::new(),
+    }
+}

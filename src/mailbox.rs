@@ -1,0 +1,242 @@
+//! The sending mailbox (`mailbox:` in `nhsmail-lint.yaml`) and its quota, read over
+//! IMAP with implicit TLS: log in, ask CAPABILITY, then `GETQUOTAROOT INBOX` (RFC 9208).
+//! Over quota, NHSmail sends nothing, so pre-flight reads it before a send.
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use imap::types::QuotaResourceName;
+use miette::Report;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::send::secret;
+use crate::transport::{Secret, Setting, duration_setting, secret_source};
+use crate::yaml::YamlSource;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Imap,
+    Pop,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Imap => "imap",
+            Protocol::Pop => "pop",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxSpec {
+    host: Spanned<String>,
+    port: Option<Spanned<u16>>,
+    protocol: Option<Spanned<Protocol>>,
+    username: Spanned<String>,
+    password_env: Option<Spanned<String>>,
+    password_file: Option<Spanned<String>>,
+    ca_file: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    /// Warn when usage is over this share of the quota.
+    quota_warning_percent: Option<Spanned<u8>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mailbox {
+    pub host: Setting<String>,
+    pub port: Setting<u16>,
+    pub protocol: Setting<Protocol>,
+    pub username: Setting<String>,
+    pub secret: Option<Setting<Secret>>,
+    pub ca_file: Option<PathBuf>,
+    pub timeout: Duration,
+    pub warning_percent: u8,
+}
+
+impl Mailbox {
+    pub fn from_spec(spec: MailboxSpec, source: &YamlSource) -> Result<Mailbox, Report> {
+        let at = |location: &serde_saphyr::Location| source.range(location).unwrap_or(0..0);
+        let setting = |s: &Spanned<String>| Setting { value: s.value.trim().to_owned(), span: at(&s.referenced) };
+        for required in [&spec.host, &spec.username] {
+            if required.value.trim().is_empty() {
+                return Err(source.error_at(required, "must not be empty"));
+            }
+        }
+        let host = setting(&spec.host);
+        let protocol = Setting {
+            value: spec.protocol.as_ref().map_or(Protocol::Imap, |p| p.value),
+            span: spec.protocol.as_ref().map_or(host.span.clone(), |p| at(&p.referenced)),
+        };
+        let default_port = match protocol.value {
+            Protocol::Imap => 993,
+            Protocol::Pop => 995,
+        };
+        let warning_percent = match &spec.quota_warning_percent {
+            Some(p) if !(1..=100).contains(&p.value) => {
+                return Err(source.error_at(p, "a percentage from 1 to 100"));
+            }
+            Some(p) => p.value,
+            None => 90,
+        };
+        Ok(Mailbox {
+            port: Setting {
+                value: spec.port.as_ref().map_or(default_port, |p| p.value),
+                span: spec.port.as_ref().map_or(host.span.clone(), |p| at(&p.referenced)),
+            },
+            username: setting(&spec.username),
+            secret: secret_source(source, &spec.password_env, &spec.password_file, &None)?,
+            ca_file: spec.ca_file.as_ref().map(|f| PathBuf::from(f.value.trim())),
+            timeout: duration_setting(source, &spec.timeout, Duration::from_secs(30))?,
+            warning_percent,
+            protocol,
+            host,
+        })
+    }
+}
+
+/// One quota resource: STORAGE is in units of 1024 octets, MESSAGE counts messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub name: String,
+    pub usage: u64,
+    pub limit: u64,
+}
+
+/// What the server said about the quota.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Quota {
+    /// The resources of every quota root INBOX belongs to (none: no limit applies).
+    Resources(Vec<Resource>),
+    /// The server does not offer the QUOTA extension.
+    Unsupported,
+}
+
+/// The quota, or why it could not be read (the password's source, DNS, TCP, TLS, a
+/// refused login, the protocol).
+pub fn read_quota(mailbox: &Mailbox) -> Result<Quota, String> {
+    let server = format!("{}:{}", mailbox.host.value, mailbox.port.value);
+    let password = match &mailbox.secret {
+        Some(source) => secret::fetch(&source.value)?,
+        None => return Err("the mailbox has no password_env or password_file".to_owned()),
+    };
+    let tls = crate::tls::client_config(mailbox.ca_file.as_deref())?;
+    let tcp = connect(&mailbox.host.value, mailbox.port.value, mailbox.timeout)?;
+    let name = rustls::pki_types::ServerName::try_from(mailbox.host.value.clone())
+        .map_err(|e| format!("`{}` is not a host name: {e}", mailbox.host.value))?;
+    let connection = rustls::ClientConnection::new(tls, name).map_err(|e| format!("TLS: {e}"))?;
+    let mut client = imap::Client::new(rustls::StreamOwned::new(connection, tcp));
+    // The TLS handshake happens on this first read, so certificate errors surface here.
+    client.read_greeting().map_err(|e| format!("{server}: {}", describe(&e)))?;
+    let mut session = client.login(&mailbox.username.value, password.expose()).map_err(|(e, _)| match e {
+        imap::Error::No(no) => {
+            format!("{server} refused the login of {}: {}", mailbox.username.value, no.information.trim())
+        }
+        e => format!("{server}: login failed: {}", describe(&e)),
+    })?;
+    let protocol = |e: imap::Error| format!("{server}: {}", describe(&e));
+    let capabilities = session.capabilities().map_err(protocol)?;
+    if !capabilities.has_str("QUOTA") {
+        // A polite goodbye; the answer is already known.
+        let _ = session.logout();
+        return Ok(Quota::Unsupported);
+    }
+    let answer = session.get_quota_root("INBOX").map_err(protocol)?;
+    let resources = answer
+        .quotas()
+        .iter()
+        .flat_map(|quota| &quota.resources)
+        .map(|r| Resource {
+            name: match &r.name {
+                QuotaResourceName::Storage => "STORAGE".to_owned(),
+                QuotaResourceName::Message => "MESSAGE".to_owned(),
+                other => other.to_string(),
+            },
+            usage: r.usage,
+            limit: r.limit,
+        })
+        .collect();
+    let _ = session.logout();
+    Ok(Quota::Resources(resources))
+}
+
+/// A TCP connection to the first address of `host` that answers within `timeout`;
+/// reads and writes time out too, so a silent server cannot hang the run.
+pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, String> {
+    let addresses: Vec<_> =
+        (host, port).to_socket_addrs().map_err(|e| format!("cannot resolve {host}: {e}"))?.collect();
+    let mut last = format!("{host} has no address");
+    for address in addresses {
+        match TcpStream::connect_timeout(&address, timeout) {
+            Ok(stream) => {
+                stream
+                    .set_read_timeout(Some(timeout))
+                    .and_then(|()| stream.set_write_timeout(Some(timeout)))
+                    .map_err(|e| format!("cannot set timeouts on the connection to {address}: {e}"))?;
+                return Ok(stream);
+            }
+            Err(e) => last = format!("cannot connect to {address}: {e}"),
+        }
+    }
+    Err(last)
+}
+
+fn describe(error: &imap::Error) -> String {
+    match error {
+        imap::Error::Io(e)
+            if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut =>
+        {
+            "no answer within the timeout".to_owned()
+        }
+        imap::Error::Io(e) => e.to_string(),
+        imap::Error::No(no) => format!("NO {}", no.information.trim()),
+        imap::Error::Bad(bad) => format!("BAD {}", bad.information.trim()),
+        e => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mailbox(yaml: &str) -> Result<Mailbox, Report> {
+        let source = YamlSource::new("c.yaml", yaml);
+        Mailbox::from_spec(source.parse()?, &source)
+    }
+
+    #[test]
+    fn defaults_follow_the_protocol() {
+        let m = mailbox("host: imap.example.nhs.uk\nusername: a@nhs.net\npassword_env: P\n").expect("valid");
+        assert_eq!((m.protocol.value, m.port.value, m.warning_percent), (Protocol::Imap, 993, 90));
+        let m = mailbox("host: pop.nhs.net\nprotocol: pop\nusername: a@nhs.net\n").expect("valid");
+        assert_eq!((m.protocol.value, m.port.value), (Protocol::Pop, 995));
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        assert!(mailbox("host: h\nusername: a@nhs.net\nquota_warning_percent: 0\n").is_err());
+        assert!(mailbox("host: h\nusername: a@nhs.net\nquota_warning_percent: 101\n").is_err());
+        assert!(mailbox("host: h\nusername: a@nhs.net\nprotocol: smoke-signals\n").is_err());
+        assert!(mailbox("host: ' '\nusername: a@nhs.net\n").is_err());
+        assert!(mailbox("host: h\nusername: a@nhs.net\npassword_env: P\npassword_file: /p\n").is_err());
+        assert!(mailbox("host: h\nusername: a@nhs.net\ntimeout: 0s\n").is_err());
+    }
+
+    #[test]
+    fn a_closed_port_is_named() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        drop(listener);
+        let dir = tempfile::tempdir().expect("dir");
+        let password = dir.path().join("p");
+        std::fs::write(&password, "x").expect("write");
+        let yaml =
+            format!("host: 127.0.0.1\nport: {port}\nusername: a@nhs.net\npassword_file: {}\n", password.display());
+        let failure = read_quota(&mailbox(&yaml).expect("valid")).expect_err("nothing listens");
+        assert!(failure.contains("cannot connect"), "{failure}");
+    }
+}

@@ -1,0 +1,111 @@
+//! A real IMAP server for the mailbox tests: Debian's Dovecot, started by the tests on
+//! a loopback port with implicit TLS (a certificate from a throwaway CA), one user with
+//! a password, and the quota plugin whose usage the test sets. Stopped when dropped.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use crate::common::{Certificates, free_port, wait_for_port};
+
+pub const USER: &str = "pathology.results@nhs.net";
+pub const PASSWORD: &str = "imap password 42";
+
+pub struct TestImap {
+    pub port: u16,
+    pub ca_file: PathBuf,
+    maildir: PathBuf,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl TestImap {
+    /// With `quota`, Dovecot offers the QUOTA extension (RFC 9208); without, it does not.
+    pub fn start(quota: bool) -> TestImap {
+        crate::packages::ensure_installed();
+        let dir = tempfile::tempdir().expect("dir");
+        let root = dir.path();
+        let certificates = Certificates::write(root);
+        let home = root.join("home");
+        let maildir = home.join("Maildir");
+        for sub in ["run", "state", "home/Maildir/cur", "home/Maildir/new", "home/Maildir/tmp"] {
+            std::fs::create_dir_all(root.join(sub)).expect("mkdir");
+        }
+        std::fs::write(root.join("passwd"), format!("{USER}:{{PLAIN}}{PASSWORD}::::::\n")).expect("passwd");
+        let port = free_port();
+        let plugins = if quota {
+            "mail_plugins = quota\nprotocol imap {\n  mail_plugins = $mail_plugins imap_quota\n}\n\
+             plugin {\n  quota = maildir:User quota\n}\n"
+        } else {
+            ""
+        };
+        let (user, users) = mail_user();
+        let config = format!(
+            "{users}first_valid_uid = 1\nbase_dir = {root}/run\nstate_dir = {root}/state\nlog_path = {root}/dovecot.log\n\
+             protocols = imap\nlisten = 127.0.0.1\nssl = required\nssl_cert = <{cert}\nssl_key = <{key}\n\
+             auth_mechanisms = plain login\n\
+             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {root}/passwd\n}}\n\
+             userdb {{\n  driver = static\n  args = uid={user} gid={user} home={home}\n}}\n\
+             mail_location = maildir:~/Maildir\n{plugins}\
+             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    port = 0\n  }}\n  \
+             inet_listener imaps {{\n    port = {port}\n    ssl = yes\n  }}\n}}\n\
+             service anvil {{\n  chroot =\n}}\n",
+            root = root.display(),
+            cert = certificates.cert.display(),
+            key = certificates.key.display(),
+            home = home.display(),
+        );
+        let config_file = root.join("dovecot.conf");
+        std::fs::write(&config_file, config).expect("config");
+        give_to(&user, &home);
+        // Foreground (-F), and no pipes: a daemon holding a pipe open would hang the test.
+        let mut child = Command::new("/usr/sbin/dovecot")
+            .arg("-F")
+            .arg("-c")
+            .arg(&config_file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dovecot");
+        wait_for_port(port, &mut child, &root.join("dovecot.log"));
+        TestImap { port, ca_file: certificates.ca, maildir, child, _dir: dir }
+    }
+
+    /// Sets the mailbox's usage and limit, in bytes, as Dovecot's maildir quota keeps them.
+    pub fn set_usage(&self, used: u64, limit: u64) {
+        let path = self.maildir.join("maildirsize");
+        std::fs::write(&path, format!("{limit}S\n{used} 1\n")).expect("maildirsize");
+        give_to(&mail_user().0, &path);
+    }
+}
+
+impl Drop for TestImap {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The user mail is kept as, and the settings that make Dovecot run as it: as root,
+/// Dovecot's own `dovecot` user; otherwise the user running the tests.
+fn mail_user() -> (String, String) {
+    let me = Command::new("id").arg("-un").output().expect("id");
+    let me = String::from_utf8_lossy(&me.stdout).trim().to_owned();
+    if me == "root" {
+        ("dovecot".to_owned(), String::new())
+    } else {
+        (me.clone(), format!("default_internal_user = {me}\ndefault_login_user = {me}\n"))
+    }
+}
+
+fn give_to(user: &str, path: &Path) {
+    let status = Command::new("chown").arg("-R").arg(format!("{user}:")).arg(path).status().expect("chown");
+    assert!(status.success(), "chown {user} {}", path.display());
+    // The temporary directory is private to its creator; Dovecot's user must get through it.
+    let mut dir = path.parent();
+    while let Some(d) = dir.filter(|d| d.starts_with(std::env::temp_dir()) && *d != std::env::temp_dir()) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755));
+        dir = d.parent();
+    }
+}

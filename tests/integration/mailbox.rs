@@ -1,0 +1,144 @@
+//! `mailbox-quota` and `pop-configured` against a real Dovecot (IMAP over TLS with the
+//! quota plugin) on loopback: under quota, nearly full, over quota, a server without
+//! the QUOTA extension, a wrong password, an untrusted certificate, and `--send`
+//! refusing to send from a mailbox over quota.
+
+use serde_json::Value;
+
+use crate::common::{Run, run_with_env, temp_files};
+use crate::imap_server::{PASSWORD, TestImap, USER};
+use crate::smtp_server::TestSmtp;
+
+const MB: u64 = 1024 * 1024;
+const ENV: &[(&str, &str)] = &[("TEST_IMAP_PASSWORD", PASSWORD)];
+
+fn mailbox_config(imap: &TestImap, extra: &str) -> String {
+    format!(
+        "mailbox:\n  host: localhost\n  port: {}\n  username: {USER}\n  password_env: TEST_IMAP_PASSWORD\n  \
+         timeout: 10s\n{extra}",
+        imap.port
+    )
+}
+
+fn preflight(config: &str, env: &[(&str, &str)]) -> Run {
+    let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes())]);
+    run_with_env(dir.path(), &["preflight", "--format", "json"], env)
+}
+
+/// (rule, severity, line, message) of each diagnostic in the config file.
+fn findings(run: &Run) -> Vec<(String, String, u64, String)> {
+    assert!(run.code < 2, "{}{}", run.stdout, run.stderr);
+    let report: Value = run.json();
+    let files = report["files"].as_array().expect("files");
+    files
+        .iter()
+        .flat_map(|f| f["diagnostics"].as_array().expect("diagnostics").clone())
+        .map(|d| {
+            let s = |k: &str| d[k].as_str().unwrap_or_default().to_owned();
+            (s("rule"), s("severity"), d["line"].as_u64().expect("line"), s("message"))
+        })
+        .collect()
+}
+
+fn with_ca(imap: &TestImap) -> String {
+    mailbox_config(imap, &format!("  ca_file: {}\n", imap.ca_file.display()))
+}
+
+#[test]
+fn under_the_warning_share_passes() {
+    let imap = TestImap::start(true);
+    imap.set_usage(50 * MB, 100 * MB);
+    let run = preflight(&with_ca(&imap), ENV);
+    assert_eq!(findings(&run), []);
+    assert_eq!(run.code, 0);
+}
+
+#[test]
+fn nearly_full_is_a_warning_with_the_sizes() {
+    let imap = TestImap::start(true);
+    imap.set_usage(95 * MB, 100 * MB);
+    let run = preflight(&with_ca(&imap), ENV);
+    let message = "the mailbox is 95% full: 95.0 MB used of 100.0 MB (the warning is above 90%)";
+    assert_eq!(findings(&run), [("mailbox-quota".into(), "warning".into(), 4, message.into())], "at the username");
+    assert_eq!(run.code, 0, "a warning does not fail the default --fail-on error");
+    // The threshold is the config's.
+    let run = preflight(&with_ca(&imap).replace("  ca_file", "  quota_warning_percent: 96\n  ca_file"), ENV);
+    assert_eq!(findings(&run), []);
+}
+
+#[test]
+fn over_quota_is_an_error() {
+    let imap = TestImap::start(true);
+    imap.set_usage(100 * MB, 100 * MB);
+    let run = preflight(&with_ca(&imap), ENV);
+    let found = findings(&run);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1.as_str()), ("mailbox-quota", "error"));
+    assert!(found[0].3.starts_with("the mailbox is over quota: 100.0 MB used of 100.0 MB"), "{}", found[0].3);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn a_server_without_quota_is_an_info_finding() {
+    let imap = TestImap::start(false);
+    let run = preflight(&with_ca(&imap), ENV);
+    let found = findings(&run);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1.as_str()), ("mailbox-quota", "info"));
+    assert!(found[0].3.contains("does not offer the IMAP QUOTA extension"), "{}", found[0].3);
+    assert_eq!(run.code, 0);
+}
+
+#[test]
+fn a_wrong_password_is_reported_without_leaking_it() {
+    let imap = TestImap::start(true);
+    let wrong = "not the password 17";
+    let dir = temp_files(&[("nhsmail-lint.yaml", with_ca(&imap).as_bytes())]);
+    let run = run_with_env(dir.path(), &["preflight"], &[("TEST_IMAP_PASSWORD", wrong)]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("could not check mailbox-quota"), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("refused the login of {USER}")), "{}", run.stdout);
+    assert!(run.stdout.contains("AUTHENTICATIONFAILED"), "{}", run.stdout);
+    assert!(!run.stdout.contains(wrong) && !run.stderr.contains(wrong));
+    // No password at all is named as such.
+    let run = preflight(&with_ca(&imap), &[]);
+    assert!(findings(&run)[0].3.contains("TEST_IMAP_PASSWORD is not set"), "{}", run.stdout);
+}
+
+#[test]
+fn an_untrusted_certificate_is_refused() {
+    let imap = TestImap::start(true);
+    imap.set_usage(100 * MB, 100 * MB);
+    let run = preflight(&mailbox_config(&imap, ""), ENV);
+    let found = findings(&run);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].3.starts_with("could not check mailbox-quota:"), "{}", found[0].3);
+    assert!(found[0].3.contains("certificate"), "{}", found[0].3);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn pop_is_an_info_finding_and_skips_the_quota() {
+    let config = format!("mailbox:\n  host: localhost\n  port: 1\n  protocol: pop\n  username: {USER}\n");
+    let run = preflight(&config, &[]);
+    let found = findings(&run);
+    assert_eq!(found, [("pop-configured".into(), "info".into(), 4, found[0].3.clone())]);
+    // An offline config rule: `check` reports it too.
+    let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes()), ("a.eml", b"Subject: x\r\n\r\nx\r\n")]);
+    let run = run_with_env(dir.path(), &["check", "--format", "json", "a.eml"], &[]);
+    assert!(findings(&run).iter().any(|f| f.0 == "pop-configured"));
+}
+
+#[test]
+fn send_refuses_to_send_from_a_mailbox_over_quota() {
+    let imap = TestImap::start(true);
+    imap.set_usage(101 * MB, 100 * MB);
+    let smtp = TestSmtp::start(true);
+    let setup = crate::send::workspace(&smtp, false, &with_ca(&imap), &[("out/a.eml", &crate::send::message(1, ""))]);
+    let mut env = crate::send::ENV.to_vec();
+    env.extend_from_slice(ENV);
+    let run = run_with_env(setup.dir.path(), &["check", "--send", "--format", "json", "out"], &env);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("the mailbox is over quota"), "{}", run.stdout);
+    assert!(smtp.received().is_empty(), "nothing is sent from a mailbox over quota");
+}
