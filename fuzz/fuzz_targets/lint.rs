@@ -31,7 +31,7 @@ const FORMATS: &[Format] =
 fuzz_target!(|data: &[u8]| {
     let (buffer, size) = parse_buffer(data.to_vec());
     let view = MessageView::new(&buffer, size);
-    let env = Env { config: &CONFIG, dns: None };
+    let env = Env { config: &CONFIG, online: None };
     let evaluation = engine::evaluate(&RULES, |_| true, &view, env);
     let diagnostics: Vec<Located> = evaluation.diagnostics.into_iter().map(|d| Located::new(d, view.raw())).collect();
     let path = std::path::Path::new("fuzz.eml");
