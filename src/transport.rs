@@ -176,17 +176,7 @@ impl Transport {
             value: spec.auth.as_ref().map_or(Auth::Plain, |a| a.value),
             span: defaulted(spec.auth.as_ref().map(|a| &a.referenced)),
         };
-        match (&auth.value, secret.as_ref().map(|s| &s.value)) {
-            (Auth::Xoauth2, Some(Secret::Env(_) | Secret::File(_))) => {
-                let at = spec.password_env.as_ref().or(spec.password_file.as_ref()).expect("a password source");
-                return Err(source.error_at(at, "xoauth2 takes its token from token_command, not a password"));
-            }
-            (Auth::Plain | Auth::Login, Some(Secret::Command(_))) => {
-                let at = spec.token_command.as_ref().expect("a token command");
-                return Err(source.error_at(at, "token_command goes with `auth: xoauth2`"));
-            }
-            _ => {}
-        }
+        auth_matches_secret(source, auth.value, [&spec.password_env, &spec.password_file, &spec.token_command])?;
         let source_ip = spec
             .source_ip
             .as_ref()
@@ -262,6 +252,25 @@ pub fn secret_source(
         };
         Setting { value, span: source.range(&s.referenced).unwrap_or(0..0) }
     }))
+}
+
+/// XOAUTH2 takes a token from `token_command`; the other methods a password. `sources`
+/// are `password_env`, `password_file` and `token_command`, in that order.
+pub fn auth_matches_secret(
+    source: &YamlSource,
+    auth: Auth,
+    sources: [&Option<Spanned<String>>; 3],
+) -> Result<(), Report> {
+    let [env, file, command] = sources;
+    match (auth, env.as_ref().or(file.as_ref()), command) {
+        (Auth::Xoauth2, Some(password), _) => {
+            Err(source.error_at(password, "xoauth2 takes its token from token_command, not a password"))
+        }
+        (Auth::Plain | Auth::Login, _, Some(command)) => {
+            Err(source.error_at(command, "token_command goes with `auth: xoauth2`"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A duration setting (`30s`, `2min`) of at least one second, else `default`.

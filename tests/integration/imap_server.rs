@@ -1,6 +1,8 @@
 //! A real IMAP server for the mailbox tests: Debian's Dovecot, started by the tests on
 //! a loopback port with implicit TLS (a certificate from a throwaway CA), one user with
-//! a password, and the quota plugin whose usage the test sets. Stopped when dropped.
+//! a password, and the quota plugin whose usage the test sets. It can also take
+//! XOAUTH2 tokens: JWTs it validates itself against a key the test holds (Dovecot's
+//! local validation), as Exchange Online takes OAuth tokens. Stopped when dropped.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,6 +23,15 @@ pub struct TestImap {
 impl TestImap {
     /// With `quota`, Dovecot offers the QUOTA extension (RFC 9208); without, it does not.
     pub fn start(quota: bool) -> TestImap {
+        TestImap::launch(quota, None)
+    }
+
+    /// With quota, and XOAUTH2 for tokens signed (HS256) with `key`.
+    pub fn with_oauth(key: &[u8]) -> TestImap {
+        TestImap::launch(true, Some(key))
+    }
+
+    fn launch(quota: bool, oauth_key: Option<&[u8]>) -> TestImap {
         crate::packages::ensure_installed();
         let dir = tempfile::tempdir().expect("dir");
         let root = dir.path();
@@ -38,12 +49,33 @@ impl TestImap {
         } else {
             ""
         };
+        let oauth = match oauth_key {
+            Some(key) => {
+                use base64::Engine;
+                let keys = root.join("keys/default/HS256");
+                std::fs::create_dir_all(&keys).expect("mkdir");
+                std::fs::write(keys.join("default"), base64::engine::general_purpose::STANDARD.encode(key))
+                    .expect("key");
+                let settings = format!(
+                    "introspection_mode = local\nlocal_validation_key_dict = fs:posix:prefix={}/keys/\n\
+                     username_attribute = sub\n",
+                    root.display()
+                );
+                std::fs::write(root.join("oauth2.conf"), settings).expect("oauth2.conf");
+                format!(
+                    "passdb {{\n  driver = oauth2\n  mechanisms = xoauth2\n  args = {}/oauth2.conf\n}}\n",
+                    root.display()
+                )
+            }
+            None => String::new(),
+        };
         let (user, users) = mail_user();
         let config = format!(
             "{users}first_valid_uid = 1\nbase_dir = {root}/run\nstate_dir = {root}/state\nlog_path = {root}/dovecot.log\n\
              protocols = imap\nlisten = 127.0.0.1\nssl = required\nssl_cert = <{cert}\nssl_key = <{key}\n\
-             auth_mechanisms = plain login\n\
-             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {root}/passwd\n}}\n\
+             auth_mechanisms = plain login xoauth2\n{oauth}\
+             passdb {{\n  driver = passwd-file\n  mechanisms = plain login\n  \
+             args = scheme=PLAIN username_format=%u {root}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = uid={user} gid={user} home={home}\n}}\n\
              mail_location = maildir:~/Maildir\n{plugins}\
              service imap-login {{\n  chroot =\n  inet_listener imap {{\n    port = 0\n  }}\n  \
@@ -108,4 +140,17 @@ fn give_to(user: &str, path: &Path) {
         let _ = std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755));
         dir = d.parent();
     }
+}
+
+/// An HS256 JWT for `user`, valid for an hour, signed with `key`.
+pub fn token(user: &str, key: &[u8]) -> String {
+    use base64::Engine;
+    use hmac::Mac;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
+    let header = b64(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let body = b64(format!(r#"{{"sub":"{user}","exp":{}}}"#, now + 3600).as_bytes());
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("any key length");
+    mac.update(format!("{header}.{body}").as_bytes());
+    format!("{header}.{body}.{}", b64(&mac.finalize().into_bytes()))
 }

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::common::{Run, run_with_env, temp_files};
-use crate::imap_server::{PASSWORD, TestImap, USER};
+use crate::imap_server::{PASSWORD, TestImap, USER, token};
 use crate::smtp_server::TestSmtp;
 
 const MB: u64 = 1024 * 1024;
@@ -103,6 +103,35 @@ fn a_wrong_password_is_reported_without_leaking_it() {
     // No password at all is named as such.
     let run = preflight(&with_ca(&imap), &[]);
     assert!(findings(&run)[0].3.contains("TEST_IMAP_PASSWORD is not set"), "{}", run.stdout);
+}
+
+#[test]
+fn xoauth2_signs_in_with_a_token_from_token_command() {
+    let key = b"test signing key for the mailbox";
+    let imap = TestImap::with_oauth(key);
+    imap.set_usage(95 * MB, 100 * MB);
+    let dir = tempfile::tempdir().expect("dir");
+    let config = |token: &str| {
+        std::fs::write(dir.path().join("token"), token).expect("token");
+        format!(
+            "mailbox:\n  host: localhost\n  port: {}\n  username: {USER}\n  auth: xoauth2\n  \
+             token_command: cat {}\n  ca_file: {}\n",
+            imap.port,
+            dir.path().join("token").display(),
+            imap.ca_file.display()
+        )
+    };
+    let run = preflight(&config(&token(USER, key)), &[]);
+    let found = findings(&run);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].3.starts_with("the mailbox is 95% full"), "{}", found[0].3);
+    // A token signed with another key is refused, and never shown.
+    let forged = token(USER, b"some other key");
+    let run = preflight(&config(&forged), &[]);
+    let found = findings(&run);
+    assert!(found[0].3.starts_with("could not check mailbox-quota:"), "{}", found[0].3);
+    assert!(found[0].3.contains(&format!("refused the login of {USER}")), "{}", found[0].3);
+    assert!(!run.stdout.contains(&forged) && !run.stderr.contains(&forged));
 }
 
 #[test]
