@@ -44,6 +44,12 @@ struct RulesSpec {
     severity: BTreeMap<String, Spanned<Severity>>,
 }
 
+#[derive(Debug, Default, Clone)]
+pub struct ListedSpans {
+    pub account: Option<std::ops::Range<usize>>,
+    pub distribution_lists: Vec<std::ops::Range<usize>>,
+}
+
 /// A value rules can interpolate as `${config.NAME}`.
 pub enum ConfigValue<'a> {
     Text(Option<&'a str>),
@@ -53,6 +59,9 @@ pub enum ConfigValue<'a> {
 pub struct Config {
     pub account: Option<String>,
     pub distribution_lists: Vec<String>,
+    /// Where the account and each list were written (none for `--account`), for the
+    /// set-up rules that look them up in the directory.
+    pub spans: ListedSpans,
     pub secure_domains: Vec<String>,
     pub transport: Option<Transport>,
     pub dns: DnsSettings,
@@ -72,6 +81,7 @@ impl Default for Config {
         Config {
             account: None,
             distribution_lists: Vec::new(),
+            spans: ListedSpans::default(),
             secure_domains: vec!["nhs.net".into()],
             transport: None,
             dns: DnsSettings::default(),
@@ -98,6 +108,11 @@ impl Config {
         };
         let account = spec.account.as_ref().map(address).transpose()?;
         let distribution_lists = spec.distribution_lists.iter().map(address).collect::<Result<_, _>>()?;
+        let at = |s: &Spanned<String>| source.range(&s.referenced).unwrap_or(0..0);
+        let spans = ListedSpans {
+            account: spec.account.as_ref().map(at),
+            distribution_lists: spec.distribution_lists.iter().map(at).collect(),
+        };
         let secure_domains = match &spec.secure_domains {
             None => Config::default().secure_domains,
             Some(domains) => domains
@@ -127,6 +142,7 @@ impl Config {
         Ok(Config {
             account,
             distribution_lists,
+            spans,
             secure_domains,
             transport,
             dns,
@@ -151,6 +167,7 @@ impl Config {
             return Err(format!("--account `{account}` is not a valid email address"));
         }
         self.account = Some(account.to_ascii_lowercase());
+        self.spans.account = None;
         Ok(())
     }
 

@@ -1,6 +1,6 @@
-//! `unknown_recipient` and `unlisted_distribution_list` (online): what the NHSmail
-//! directory holds under an address. Only addresses at the directory's domains are
-//! asked; each once a run.
+//! `unknown_recipient`, `unlisted_distribution_list` and `not_a_distribution_list`
+//! (online): what the NHSmail directory holds under an address. Only addresses at the
+//! directory's domains are asked; each once a run.
 
 use super::Finding;
 use crate::config::Config;
@@ -32,4 +32,18 @@ pub fn find_unlisted_list(address: &str, services: &Services, config: &Config) -
         Ok(Entry::Group) if !listed => vec![Finding::at(0..address.len())],
         _ => Vec::new(),
     }
+}
+
+/// For a configured list: the directory must hold it, and as a list.
+pub fn find_not_a_list(address: &str, services: &Services, _: &Config) -> Vec<Finding> {
+    let Some(directory) = services.directory.as_ref().filter(|d| d.settings().covers(address)) else {
+        return Vec::new();
+    };
+    let detail = match directory.lookup(address) {
+        Ok(Entry::Group) => return Vec::new(),
+        Ok(Entry::Person) => "the directory holds it as a person, not a distribution list".to_owned(),
+        Ok(Entry::NotFound) => "the directory has no entry for it".to_owned(),
+        Err(why) => return vec![Finding::inconclusive(address, why)],
+    };
+    vec![Finding::whole(address, detail)]
 }

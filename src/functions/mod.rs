@@ -177,6 +177,12 @@ pub const FUNCTIONS: &[Function] = &[
                   `distribution_lists`",
         find: Finder::Online { find: directory_entry::find_unlisted_list, service: Service::Directory },
     },
+    Function {
+        name: "not_a_distribution_list",
+        summary: "(online) the address is at a directory domain and the directory does not hold it as a \
+                  distribution list (no entry, or a person)",
+        find: Finder::Online { find: directory_entry::find_not_a_list, service: Service::Directory },
+    },
 ];
 
 pub fn lookup(name: &str) -> Option<&'static Function> {

@@ -24,6 +24,8 @@ pub enum ConfigField {
     MailboxPort,
     MailboxProtocol,
     MailboxUsername,
+    Account,
+    DistributionLists,
 }
 
 pub const CATALOGUE: &[(&str, &str)] = &[
@@ -44,6 +46,8 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("mailbox.port", "its port (default 993 for IMAP, 995 for POP)"),
     ("mailbox.protocol", "`imap` (default) or `pop`"),
     ("mailbox.username", "the mailbox's username"),
+    ("account", "the sending account (from the file; at the top of the file when given by --account)"),
+    ("distribution_lists", "each configured distribution list"),
 ];
 
 impl ConfigField {
@@ -63,6 +67,8 @@ impl ConfigField {
             "mailbox.port" => ConfigField::MailboxPort,
             "mailbox.protocol" => ConfigField::MailboxProtocol,
             "mailbox.username" => ConfigField::MailboxUsername,
+            "account" => ConfigField::Account,
+            "distribution_lists" => ConfigField::DistributionLists,
             _ => return None,
         })
     }
@@ -70,13 +76,29 @@ impl ConfigField {
     pub fn kind(self) -> Kind {
         match self {
             ConfigField::Port | ConfigField::MailboxPort => Kind::Number,
-            ConfigField::Username | ConfigField::MailboxUsername => Kind::Address,
+            ConfigField::Username
+            | ConfigField::MailboxUsername
+            | ConfigField::Account
+            | ConfigField::DistributionLists => Kind::Address,
             ConfigField::Password | ConfigField::Token => Kind::Presence,
             _ => Kind::Text,
         }
     }
 
     pub fn for_each(self, config: &Config, f: &mut dyn FnMut(Value<'_>)) {
+        let address = |a: &str, span: Option<&std::ops::Range<usize>>| {
+            Value::text(Cow::Owned(a.to_owned()), span.cloned().unwrap_or(0..0), true)
+        };
+        match self {
+            ConfigField::Account => {
+                return config.account.iter().for_each(|a| f(address(a, config.spans.account.as_ref())));
+            }
+            ConfigField::DistributionLists => {
+                let spans = &config.spans.distribution_lists;
+                return config.distribution_lists.iter().zip(spans).for_each(|(a, span)| f(address(a, Some(span))));
+            }
+            _ => {}
+        }
         if let Some(m) = &config.mailbox {
             match self {
                 ConfigField::MailboxHost => return f(text(&m.host)),
@@ -101,7 +123,9 @@ impl ConfigField {
             ConfigField::MailboxHost
             | ConfigField::MailboxPort
             | ConfigField::MailboxProtocol
-            | ConfigField::MailboxUsername => {}
+            | ConfigField::MailboxUsername
+            | ConfigField::Account
+            | ConfigField::DistributionLists => {}
         }
     }
 }

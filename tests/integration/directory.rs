@@ -4,7 +4,7 @@
 //! a directory that is down or silent, and `--send` holding back what would bounce.
 
 use crate::common::{Run, run_in, run_with_env, run_within, temp_files};
-use crate::ldap_server::{GROUP, OTHER_PERSON, PERSON, TestLdap};
+use crate::ldap_server::{ACCOUNT, GROUP, OTHER_PERSON, PERSON, TestLdap};
 use crate::smtp_server::TestSmtp;
 
 fn message(to: &str, cc: &str, reply_to: &str) -> Vec<u8> {
@@ -74,6 +74,48 @@ fn unknown_recipients_and_unlisted_lists_are_found_at_their_lines() {
     let run = run_in(dir.path(), &["check", "--format", "json", "a.eml"]);
     assert_eq!(findings(&run), []);
     assert_eq!(ldap.searches_for("nobody@nhs.net"), 2, "one search for each of the two online runs");
+}
+
+#[test]
+fn preflight_checks_the_account_and_the_lists_in_the_directory() {
+    let ldap = TestLdap::start();
+    let lists =
+        format!("account: {ACCOUNT}\ndistribution_lists:\n  - {GROUP}\n  - {PERSON}\n  - pathology.taem@nhs.net\n");
+    let dir = temp_files(&[("nhsmail-lint.yaml", directory_config(ldap.port, Some(&ldap.ca_file), &lists).as_bytes())]);
+    let run = run_in(dir.path(), &["preflight", "--format", "json"]);
+    let found = findings(&run);
+    assert_eq!(
+        found,
+        [
+            (
+                "distribution-list-not-in-directory".to_owned(),
+                12,
+                format!(
+                    "{PERSON} is listed in `distribution_lists`, but the directory holds it as a person, not a distribution list"
+                )
+            ),
+            (
+                "distribution-list-not-in-directory".to_owned(),
+                13,
+                "pathology.taem@nhs.net is listed in `distribution_lists`, but the directory has no entry for it"
+                    .to_owned()
+            ),
+        ]
+    );
+    assert_eq!(run.code, 0, "warnings");
+    // An account the directory does not hold; and a directory that is down says so even
+    // with no messages to check.
+    let config = directory_config(ldap.port, Some(&ldap.ca_file), "account: pathology.reslts@nhs.net\n");
+    std::fs::write(dir.path().join("nhsmail-lint.yaml"), config).expect("write");
+    let found = findings(&run_in(dir.path(), &["preflight", "--format", "json"]));
+    assert_eq!(found.iter().map(|f| (f.0.as_str(), f.1)).collect::<Vec<_>>(), [("account-not-in-directory", 9)]);
+    let config = directory_config(crate::common::free_port(), None, &format!("account: {ACCOUNT}\n"));
+    std::fs::write(dir.path().join("nhsmail-lint.yaml"), config).expect("write");
+    let found = findings(&run_in(dir.path(), &["preflight", "--format", "json"]));
+    assert!(
+        found[0].2.starts_with("could not check account-not-in-directory: cannot reach the directory"),
+        "{found:?}"
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! A real directory for the recipient tests: Debian's OpenLDAP slapd, started by the
 //! tests on a loopback port with LDAPS only (a certificate from a throwaway CA) and
-//! anonymous read, holding a small `o=nhs` tree: two people and a distribution list.
+//! anonymous read, holding a small `o=nhs` tree: two people, the sending account and a distribution
+//! list.
 //! It logs each search, so tests can count the questions asked. Stopped when dropped.
 
 use std::path::PathBuf;
@@ -11,6 +12,7 @@ use crate::common::{Certificates, free_port, wait_for_port};
 pub const PERSON: &str = "jane.smith@nhs.net";
 pub const OTHER_PERSON: &str = "amir.khan@nhs.net";
 pub const GROUP: &str = "pathology.team@nhs.net";
+pub const ACCOUNT: &str = "pathology.results@nhs.net";
 
 const DATA: &str = "dn: o=nhs
 objectClass: organization
@@ -27,6 +29,12 @@ objectClass: inetOrgPerson
 cn: Amir Khan
 sn: Khan
 mail: amir.khan@nhs.net
+
+dn: cn=Pathology Results,o=nhs
+objectClass: inetOrgPerson
+cn: Pathology Results
+sn: Results
+mail: pathology.results@nhs.net
 
 dn: cn=Pathology Team,o=nhs
 objectClass: groupOfNames
