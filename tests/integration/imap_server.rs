@@ -14,6 +14,8 @@ pub const PASSWORD: &str = "imap password 42";
 
 pub struct TestImap {
     pub port: u16,
+    /// With `with_submission`: Dovecot's SMTP submission server (STARTTLS, AUTH).
+    pub submission_port: Option<u16>,
     pub ca_file: PathBuf,
     maildir: PathBuf,
     child: Child,
@@ -23,15 +25,21 @@ pub struct TestImap {
 impl TestImap {
     /// With `quota`, Dovecot offers the QUOTA extension (RFC 9208); without, it does not.
     pub fn start(quota: bool) -> TestImap {
-        TestImap::launch(quota, None)
+        TestImap::launch(quota, None, None)
     }
 
     /// With quota, and XOAUTH2 for tokens signed (HS256) with `key`.
     pub fn with_oauth(key: &[u8]) -> TestImap {
-        TestImap::launch(true, Some(key))
+        TestImap::launch(true, Some(key), None)
     }
 
-    fn launch(quota: bool, oauth_key: Option<&[u8]>) -> TestImap {
+    /// With XOAUTH2 as above, and an SMTP submission server too (STARTTLS, AUTH) that
+    /// relays what it accepts to 127.0.0.1:`relay_port`.
+    pub fn with_submission(key: &[u8], relay_port: u16) -> TestImap {
+        TestImap::launch(true, Some(key), Some(relay_port))
+    }
+
+    fn launch(quota: bool, oauth_key: Option<&[u8]>, relay_port: Option<u16>) -> TestImap {
         crate::packages::ensure_installed();
         let dir = tempfile::tempdir().expect("dir");
         let root = dir.path();
@@ -69,6 +77,15 @@ impl TestImap {
             }
             None => String::new(),
         };
+        let submission_port = relay_port.map(|_| free_port());
+        let submission = match (relay_port, submission_port) {
+            (Some(relay), Some(port)) => format!(
+                "protocols = $protocols submission\nhostname = localhost\nsubmission_relay_host = 127.0.0.1\n\
+                 submission_relay_port = {relay}\nsubmission_relay_trusted = yes\nsubmission_relay_ssl = no\n\
+                 service submission-login {{\n  chroot =\n  inet_listener submission {{\n    port = {port}\n  }}\n}}\n"
+            ),
+            _ => String::new(),
+        };
         let (user, users) = mail_user();
         let config = format!(
             "{users}first_valid_uid = 1\nbase_dir = {root}/run\nstate_dir = {root}/state\nlog_path = {root}/dovecot.log\n\
@@ -80,7 +97,7 @@ impl TestImap {
              mail_location = maildir:~/Maildir\n{plugins}\
              service imap-login {{\n  chroot =\n  inet_listener imap {{\n    port = 0\n  }}\n  \
              inet_listener imaps {{\n    port = {port}\n    ssl = yes\n  }}\n}}\n\
-             service anvil {{\n  chroot =\n}}\n",
+             service anvil {{\n  chroot =\n}}\n{submission}",
             root = root.display(),
             cert = certificates.cert.display(),
             key = certificates.key.display(),
@@ -99,8 +116,10 @@ impl TestImap {
             .stderr(Stdio::null())
             .spawn()
             .expect("start dovecot");
-        wait_for_port(port, &mut child, &root.join("dovecot.log"));
-        TestImap { port, ca_file: certificates.ca, maildir, child, _dir: dir }
+        for port in std::iter::once(port).chain(submission_port) {
+            wait_for_port(port, &mut child, &root.join("dovecot.log"));
+        }
+        TestImap { port, submission_port, ca_file: certificates.ca, maildir, child, _dir: dir }
     }
 
     /// Sets the mailbox's usage and limit, in bytes, as Dovecot's maildir quota keeps them.

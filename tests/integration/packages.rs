@@ -1,5 +1,5 @@
-//! The Debian packages the mailbox and directory tests run (Dovecot, OpenLDAP's
-//! slapd): installed by the tests themselves when missing, once per test run, so that
+//! The Debian packages the mailbox, XOAUTH2 and directory tests run (Dovecot's IMAP and
+//! submission servers, OpenLDAP's slapd): installed by the tests themselves when missing, once per test run, so that
 //! `cargo test` does all set-up on a fresh machine. Needs apt-get and root (or sudo
 //! without a password); otherwise the tests fail saying what to install.
 
@@ -8,8 +8,12 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 /// The servers' programs and the packages that bring them.
-const NEEDED: &[(&str, &str)] =
-    &[("/usr/sbin/dovecot", "dovecot-imapd"), ("/usr/sbin/slapd", "slapd"), ("/usr/sbin/slapadd", "slapd")];
+const NEEDED: &[(&str, &str)] = &[
+    ("/usr/sbin/dovecot", "dovecot-imapd"),
+    ("/usr/lib/dovecot/submission", "dovecot-submissiond"),
+    ("/usr/sbin/slapd", "slapd"),
+    ("/usr/sbin/slapadd", "slapd"),
+];
 
 pub fn ensure_installed() {
     static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::common::{Run, command, run_with_env, temp_files};
 use crate::dns_server::{Rec, TestDns};
+use crate::imap_server::{TestImap, token};
 use crate::smtp_server::{PASSWORD, TestSmtp};
 
 const ACCOUNT: &str = "pathology.results@nhs.net";
@@ -110,6 +111,49 @@ fn auth_login_works_and_a_wrong_password_fails_without_leaking_it() {
     assert!(!result.stdout.contains("wrong-password-9f3b") && !result.stderr.contains("wrong-password-9f3b"));
     let journal = std::fs::read(setup.dir.path().join(".nhsmail-lint/journal.sqlite")).expect("journal");
     assert!(!String::from_utf8_lossy(&journal).contains("wrong-password-9f3b"), "the journal holds no secret");
+    assert_eq!(smtp.received().len(), 1, "nothing more arrived");
+}
+
+#[test]
+fn xoauth2_submission_authenticates_with_a_token() {
+    // Dovecot's submission server checks the token and relays to the SMTP test server.
+    let smtp = TestSmtp::start(false);
+    let key = b"signing key for submission tokens";
+    let dovecot = TestImap::with_submission(key, smtp.port);
+    let dns = TestDns::start(&[Rec::Mx("example.nhs.uk", "mx.example.nhs.uk")]);
+    let dir = tempfile::tempdir().expect("dir");
+    let token_file = dir.path().join("token");
+    let config = format!(
+        "account: {ACCOUNT}\ntransport:\n  mode: submission\n  host: localhost\n  port: {}\n  username: {ACCOUNT}\n  \
+         auth: xoauth2\n  token_command: cat {}\n  ca_file: {}\n  timeout: 10s\n  backoff: 0s\n\
+         dns:\n  nameservers: [\"{}\"]\n  timeout: 1s\n",
+        dovecot.submission_port.expect("submission"),
+        token_file.display(),
+        dovecot.ca_file.display(),
+        dns.addr
+    );
+    std::fs::write(dir.path().join("nhsmail-lint.yaml"), config).expect("config");
+    std::fs::create_dir(dir.path().join("out")).expect("mkdir");
+    std::fs::write(dir.path().join("out/a.eml"), message(12, "")).expect("message");
+    std::fs::write(&token_file, token(ACCOUNT, key)).expect("token");
+    let result = send(dir.path(), &[]);
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    let received = smtp.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(
+        (received[0].from.as_str(), received[0].to.as_slice()),
+        (ACCOUNT, ["asha.patel@nhs.net".to_owned()].as_slice())
+    );
+    // A forged token is refused as an authentication failure, and never shown.
+    std::fs::write(dir.path().join("out/b.eml"), message(13, "")).expect("message");
+    let forged = token(ACCOUNT, b"not the signing key");
+    std::fs::write(&token_file, &forged).expect("token");
+    let result = send(dir.path(), &[]);
+    assert_eq!(result.code, 1);
+    let failed: Vec<_> = verdicts(&result).into_iter().filter(|v| v.1 == "failed").collect();
+    assert_eq!(failed.len(), 1, "{}", result.stdout);
+    assert!(failed[0].2.contains("authentication failed"), "{}", failed[0].2);
+    assert!(!result.stdout.contains(&forged) && !result.stderr.contains(&forged));
     assert_eq!(smtp.received().len(), 1, "nothing more arrived");
 }
 
