@@ -164,18 +164,19 @@ impl Directory {
             .await
             .and_then(|result| result.success())
             .map_err(|e| format!("the directory at {url} did not answer the search for {address}: {e}"))?;
-        let classes = |entry: SearchEntry| entry.attrs.into_values().flatten().collect::<Vec<_>>();
-        let mut found = Entry::NotFound;
-        for entry in entries {
-            let group = classes(SearchEntry::construct(entry))
-                .iter()
-                .any(|c| self.settings.group_classes.iter().any(|g| g.eq_ignore_ascii_case(c)));
-            found = if group { Entry::Group } else { Entry::Person };
-            if group {
-                break;
-            }
-        }
-        Ok(found)
+        // Several entries may share an address (a person and a list alias): a list wins,
+        // since sends to it are the ones to space out.
+        let groups: Vec<bool> = entries.into_iter().map(|e| self.is_group(SearchEntry::construct(e))).collect();
+        Ok(match (groups.is_empty(), groups.contains(&true)) {
+            (true, _) => Entry::NotFound,
+            (false, true) => Entry::Group,
+            (false, false) => Entry::Person,
+        })
+    }
+
+    fn is_group(&self, entry: SearchEntry) -> bool {
+        let mut classes = entry.attrs.into_values().flatten();
+        classes.any(|c| self.settings.group_classes.iter().any(|g| g.eq_ignore_ascii_case(&c)))
     }
 }
 
