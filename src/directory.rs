@@ -1,7 +1,8 @@
 //! The NHSmail directory (`directory:` in `nhsmail-lint.yaml`): LDAP over TLS on 636,
-//! no authentication, through ldap3. One connection a run, made when first needed;
-//! each address is asked once however many messages or threads name it, with a
-//! bounded number of searches in flight and a timeout on each.
+//! no authentication, through ldap3. One connection a run, made when first needed and
+//! made again if the server drops it (directories close idle connections, and an
+//! archive scan is long); each address is asked once however many messages or threads
+//! name it, with a bounded number of searches in flight and a timeout on each.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -11,7 +12,7 @@ use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Scope, SearchEntry, ldap_esca
 use miette::Report;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
-use tokio::sync::Semaphore;
+use tokio::sync::{Mutex as AsyncMutex, Semaphore};
 
 use crate::transport::duration_setting;
 use crate::yaml::YamlSource;
@@ -107,10 +108,19 @@ pub enum Entry {
 
 type Answer = Result<Entry, String>;
 
+/// The connection, as far as this run has got with it.
+enum Link {
+    Unopened,
+    Open(Ldap),
+    /// Opening it failed: every lookup says why, at once, rather than waiting out a
+    /// timeout per address.
+    Failed(String),
+}
+
 pub struct Directory {
     settings: DirectorySettings,
     runtime: tokio::runtime::Runtime,
-    connection: OnceLock<Result<Ldap, String>>,
+    link: AsyncMutex<Link>,
     permits: Semaphore,
     asked: Mutex<HashMap<String, Arc<OnceLock<Answer>>>>,
 }
@@ -123,7 +133,7 @@ impl Directory {
             .build()
             .map_err(|e| format!("cannot start the directory runtime: {e}"))?;
         let permits = Semaphore::new(settings.concurrency);
-        Ok(Directory { settings, runtime, connection: OnceLock::new(), permits, asked: Mutex::default() })
+        Ok(Directory { settings, runtime, link: AsyncMutex::new(Link::Unopened), permits, asked: Mutex::default() })
     }
 
     pub fn settings(&self) -> &DirectorySettings {
@@ -137,10 +147,32 @@ impl Directory {
             asked.entry(address.to_ascii_lowercase()).or_default().clone()
         };
         slot.get_or_init(|| {
-            let ldap = self.connection.get_or_init(|| self.runtime.block_on(self.connect())).clone()?;
-            self.runtime.block_on(self.search(ldap, address))
+            self.runtime.block_on(async {
+                let ldap = self.connection().await?;
+                match self.search(ldap.clone(), address).await {
+                    // The server dropped the connection under this search: once more, anew.
+                    Err(_) if ldap.clone().is_closed() => self.search(self.connection().await?, address).await,
+                    answer => answer,
+                }
+            })
         })
         .clone()
+    }
+
+    /// The open connection, opened (again) if there is none or the server closed it.
+    async fn connection(&self) -> Result<Ldap, String> {
+        let mut link = self.link.lock().await;
+        match &*link {
+            Link::Failed(why) => return Err(why.clone()),
+            Link::Open(ldap) if !ldap.clone().is_closed() => return Ok(ldap.clone()),
+            Link::Open(_) | Link::Unopened => {}
+        }
+        let opened = self.connect().await;
+        *link = match &opened {
+            Ok(ldap) => Link::Open(ldap.clone()),
+            Err(why) => Link::Failed(why.clone()),
+        };
+        opened
     }
 
     async fn connect(&self) -> Result<Ldap, String> {

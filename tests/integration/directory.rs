@@ -191,3 +191,19 @@ fn send_holds_back_a_message_to_an_unknown_recipient() {
     assert_eq!(received[0].to, [PERSON]);
     assert!(run.stdout.contains("left.last.year@nhs.net is not in the NHSmail directory"), "{}", run.stdout);
 }
+
+#[test]
+fn a_connection_the_server_dropped_is_opened_again() {
+    use nhsmail_lint::config::Config;
+    use nhsmail_lint::directory::{Directory, Entry};
+    use nhsmail_lint::yaml::YamlSource;
+    let mut ldap = TestLdap::start();
+    let config =
+        Config::load(YamlSource::new("c.yaml", directory_config(ldap.port, Some(&ldap.ca_file), ""))).expect("config");
+    let directory = Directory::new(config.directory.expect("directory")).expect("directory");
+    assert_eq!(directory.lookup(PERSON), Ok(Entry::Person));
+    ldap.restart();
+    assert_eq!(directory.lookup(GROUP), Ok(Entry::Group), "asked over a new connection");
+    assert_eq!(directory.lookup(PERSON), Ok(Entry::Person), "remembered, not asked again");
+    assert_eq!((ldap.searches_for(PERSON), ldap.searches_for(GROUP)), (1, 1));
+}

@@ -47,6 +47,7 @@ member: cn=Jane Smith,o=nhs
 pub struct TestLdap {
     pub port: u16,
     pub ca_file: PathBuf,
+    config: PathBuf,
     log: PathBuf,
     child: Child,
     _dir: tempfile::TempDir,
@@ -82,19 +83,15 @@ impl TestLdap {
         assert!(loaded.status.success(), "slapadd: {}", String::from_utf8_lossy(&loaded.stderr));
         let port = free_port();
         let log = root.join("slapd.log");
-        // `-d stats` keeps slapd in the foreground and logs each operation to stderr.
-        let mut child = Command::new("/usr/sbin/slapd")
-            .args(["-d", "stats", "-f"])
-            .arg(&config_file)
-            .arg("-h")
-            .arg(format!("ldaps://127.0.0.1:{port}/"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("log"))
-            .spawn()
-            .expect("start slapd");
-        wait_for_port(port, &mut child, &log);
-        TestLdap { port, ca_file: certificates.ca, log, child, _dir: dir }
+        let child = serve(&config_file, port, &log);
+        TestLdap { port, ca_file: certificates.ca, config: config_file, log, child, _dir: dir }
+    }
+
+    /// Stops slapd, dropping every connection, and starts it again on the same port.
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = serve(&self.config, self.port, &self.log);
     }
 
     /// How many searches asked for `address`.
@@ -102,6 +99,24 @@ impl TestLdap {
         let log = std::fs::read_to_string(&self.log).expect("slapd log");
         log.lines().filter(|l| l.contains(" SRCH ") && l.contains(&format!("(mail={address})"))).count()
     }
+}
+
+/// slapd in the foreground (`-d stats` also logs each operation, appended to `log`),
+/// once it listens.
+fn serve(config: &std::path::Path, port: u16, log: &std::path::Path) -> Child {
+    let stderr = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log");
+    let mut child = Command::new("/usr/sbin/slapd")
+        .args(["-d", "stats", "-f"])
+        .arg(config)
+        .arg("-h")
+        .arg(format!("ldaps://127.0.0.1:{port}/"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .expect("start slapd");
+    wait_for_port(port, &mut child, log);
+    child
 }
 
 impl Drop for TestLdap {
