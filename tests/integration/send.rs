@@ -289,6 +289,29 @@ fn distribution_list_sends_are_spaced_across_runs() {
 }
 
 #[test]
+fn wait_sends_a_deferred_message_when_its_list_interval_is_over() {
+    let smtp = TestSmtp::start(true);
+    let to_list = |n: usize| {
+        String::from_utf8(message(n, ""))
+            .unwrap()
+            .replace("\"Patel, Asha\" <asha.patel@nhs.net>", "results-team-dl@nhs.net")
+    };
+    let setup = workspace(&smtp, false, "", &[("out/a.eml", to_list(17).as_bytes())]);
+    assert_eq!(send(setup.dir.path(), &[]).code, 0);
+    // The journal now says the list had a send 29 min 58 s ago: the next may go in 2 s.
+    let journal = rusqlite::Connection::open(setup.dir.path().join(".nhsmail-lint/journal.sqlite")).expect("journal");
+    journal.execute("UPDATE sends SET sent_at = sent_at - 1798", []).expect("backdate");
+    drop(journal);
+    std::fs::write(setup.dir.path().join("out/b.eml"), to_list(18)).unwrap();
+    let result = send(setup.dir.path(), &["--wait"]);
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    assert!(result.stderr.contains("waiting until"), "{}", result.stderr);
+    let v = verdicts(&result);
+    assert_eq!((v[0].1.as_str(), v[1].1.as_str()), ("already-sent", "sent"));
+    assert_eq!(smtp.received().len(), 2);
+}
+
+#[test]
 fn a_killed_run_never_sends_twice_and_loses_nothing() {
     let smtp = TestSmtp::start(true);
     let messages: Vec<(String, Vec<u8>)> = (20..28).map(|n| (format!("out/m{n}.eml"), message(n, ""))).collect();
