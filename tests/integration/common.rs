@@ -52,12 +52,18 @@ pub fn run_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 /// Runs `nhsmail-lint ARGS` in `dir` under `timeout`: a hang fails the test (exit 124)
 /// instead of stalling the whole run.
 pub fn run_within(dir: &Path, args: &[&str], seconds: u32) -> Run {
+    run_within_env(dir, args, &[], seconds)
+}
+
+/// As `run_within`, with `env` added.
+pub fn run_within_env(dir: &Path, args: &[&str], env: &[(&str, &str)], seconds: u32) -> Run {
     let output = Command::new("timeout")
         .arg(seconds.to_string())
         .arg(env!("CARGO_BIN_EXE_nhsmail-lint"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .output()
         .expect("run nhsmail-lint under timeout");
     Run::from(output)

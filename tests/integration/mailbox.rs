@@ -147,6 +147,23 @@ fn an_untrusted_certificate_is_refused() {
 }
 
 #[test]
+fn a_silent_server_is_reported_without_hanging() {
+    // It accepts the connection and never says a word: no TLS handshake, no greeting.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let config = format!(
+        "mailbox:\n  host: localhost\n  port: {}\n  username: {USER}\n  password_env: TEST_IMAP_PASSWORD\n  \
+         timeout: 2s\n",
+        silent.local_addr().expect("addr").port()
+    );
+    let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes())]);
+    let run = crate::common::run_within_env(dir.path(), &["preflight", "--format", "json"], ENV, 60);
+    let found = findings(&run);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].3.contains("no answer within the timeout"), "{}", found[0].3);
+    assert_eq!(run.code, 1);
+}
+
+#[test]
 fn pop_is_an_info_finding_and_skips_the_quota() {
     let config = format!("mailbox:\n  host: localhost\n  port: 1\n  protocol: pop\n  username: {USER}\n");
     let run = preflight(&config, &[]);
