@@ -95,6 +95,7 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
         by_file.entry(index).or_default().push(located);
     }
     let mut late = Vec::new();
+    let mut rereader = inputs::Rereader::default();
     for (index, mut diagnostics) in by_file {
         let path = fact_paths.remove(&index).expect("facts come with their path");
         if let (Some(baseline), Some(fingerprint)) = (&settings.baseline, fingerprints.get(&index)) {
@@ -108,16 +109,15 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
         if let Some(candidate) = candidates.get_mut(index) {
             candidate.errors.extend(error_rules(&diagnostics));
         }
-        // The scan dropped the bytes: a file with corpus findings is read again to show
-        // them in place (an mbox message or stdin is shown without its source).
-        let rendered = render.map(|r| {
-            let raw = path.is_file().then(|| inputs::read(&path).ok()).flatten().unwrap_or_default();
-            let shown: Vec<Located> = diagnostics
-                .iter()
-                .cloned()
-                .map(|d| if raw.is_empty() { d } else { Located::new(d.diagnostic, &raw) })
-                .collect();
-            r(&path, &raw, &shown, 0)
+        // The scan dropped the bytes: a file (or mbox message) with corpus findings is read
+        // again to show them in place; standard input is shown without its source.
+        let rendered = render.map(|r| match rereader.read(&path) {
+            Some((raw, first_line)) => {
+                let shown: Vec<Located> =
+                    diagnostics.iter().map(|d| Located::new(d.diagnostic.clone(), &raw)).collect();
+                r(&path, &raw, &shown, first_line - 1)
+            }
+            None => r(&path, &[], &diagnostics, 0),
         });
         late.push(Late { index, path, diagnostics, rendered });
     }

@@ -49,6 +49,29 @@ fn mbox_messages_are_reported_at_the_mbox_lines() {
 }
 
 #[test]
+fn corpus_findings_in_an_mbox_are_shown_at_their_lines() {
+    // Three sends to one list, five minutes apart: the later two break the 30-minute rule,
+    // and are shown from the mbox, as the message rules' findings are.
+    let to_list = |minute: u32| {
+        format!(
+            "From MAILER-DAEMON Mon Nov 23 09:00:00 2026\n\
+             From: \"Results, Pathology\" <pathology.results@nhs.net>\nTo: results-team-dl@nhs.net\n\
+             Subject: Results\nDate: Mon, 23 Nov 2026 09:{minute:02}:00 +0000\nMessage-ID: <{minute}@nhs.net>\n\n\
+             Results are ready.\n\n"
+        )
+    };
+    let archive: String = [0, 5, 10].map(to_list).concat();
+    let config = "distribution_lists: [results-team-dl@nhs.net]\n";
+    let dir = temp_files(&[("archive.mbox", archive.as_bytes()), ("nhsmail-lint.yaml", config.as_bytes())]);
+    let human = run_in(dir.path(), &["check", ACCOUNT, "archive.mbox"]).stdout;
+    // Message 2 starts on line 11 (after its `From ` line 10); To is its line 2.
+    assert!(human.contains("[archive.mbox:#2:12:5]"), "{human}");
+    assert!(human.contains("12 │ To: results-team-dl@nhs.net"), "{human}");
+    assert!(human.contains("[archive.mbox:#3:21:5]"), "{human}");
+    assert!(human.contains("21 │ To: results-team-dl@nhs.net"), "{human}");
+}
+
+#[test]
 fn gzip_maildir_and_stdin() {
     let maildir_message = message("noreply@nhs.net");
     let dir = temp_files(&[
