@@ -15,6 +15,14 @@ use crate::smtp_server::{PASSWORD, TestSmtp};
 const ACCOUNT: &str = "pathology.results@nhs.net";
 pub const ENV: &[(&str, &str)] = &[("TEST_SMTP_PASSWORD", PASSWORD)];
 
+/// A compliant message to the configured distribution list.
+fn to_list(n: usize) -> Vec<u8> {
+    String::from_utf8(message(n, "List-Unsubscribe: <mailto:u@nhs.net>\r\n"))
+        .expect("text")
+        .replace("\"Patel, Asha\" <asha.patel@nhs.net>", "results-team-dl@nhs.net")
+        .into_bytes()
+}
+
 /// A compliant message; `n` makes each one distinct.
 pub fn message(n: usize, extra_headers: &str) -> Vec<u8> {
     format!(
@@ -263,12 +271,6 @@ fn a_rerun_sends_nothing_twice() {
 #[test]
 fn distribution_list_sends_are_spaced_across_runs() {
     let smtp = TestSmtp::start(true);
-    let to_list = |n: usize| {
-        String::from_utf8(message(n, "List-Unsubscribe: <mailto:u@nhs.net>\r\n"))
-            .unwrap()
-            .replace("\"Patel, Asha\" <asha.patel@nhs.net>", "results-team-dl@nhs.net")
-            .into_bytes()
-    };
     let setup = workspace(&smtp, false, "", &[("out/a.eml", &to_list(13))]);
     assert_eq!(send(setup.dir.path(), &[]).code, 0);
     // A second run, with a new message to the same list: deferred, with its time.
@@ -291,12 +293,7 @@ fn distribution_list_sends_are_spaced_across_runs() {
 #[test]
 fn wait_sends_a_deferred_message_when_its_list_interval_is_over() {
     let smtp = TestSmtp::start(true);
-    let to_list = |n: usize| {
-        String::from_utf8(message(n, ""))
-            .unwrap()
-            .replace("\"Patel, Asha\" <asha.patel@nhs.net>", "results-team-dl@nhs.net")
-    };
-    let setup = workspace(&smtp, false, "", &[("out/a.eml", to_list(17).as_bytes())]);
+    let setup = workspace(&smtp, false, "", &[("out/a.eml", &to_list(17))]);
     assert_eq!(send(setup.dir.path(), &[]).code, 0);
     // The journal now says the list had a send 29 min 58 s ago: the next may go in 2 s.
     let journal = rusqlite::Connection::open(setup.dir.path().join(".nhsmail-lint/journal.sqlite")).expect("journal");
