@@ -1,6 +1,7 @@
 //! The linter answers for every one of the 728 third-party messages in
 //! `../shared/corpus-public` (malformed ones included): no crash, no internal error,
-//! every file reported once.
+//! every file reported once; and online, each of their addresses asked of a real
+//! directory once.
 
 use std::path::{Path, PathBuf};
 
@@ -20,13 +21,18 @@ fn messages(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-#[test]
-fn every_public_message_gets_an_answer() {
+fn public_messages() -> Vec<PathBuf> {
     let corpus = root().join("../shared/corpus-public");
     assert!(corpus.is_dir(), "../shared/corpus-public must sit beside the project");
     let mut files = Vec::new();
     messages(&corpus, &mut files);
     assert!(files.len() >= 728, "expected the 728 public messages, found {}", files.len());
+    files
+}
+
+#[test]
+fn every_public_message_gets_an_answer() {
+    let files = public_messages();
     let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
     let mut args = vec!["check", "--format", "json"];
     args.extend(paths.iter().map(String::as_str));
@@ -55,4 +61,37 @@ fn every_public_message_gets_an_answer() {
     assert!(mboxes > 10, "the mbox files are split into their messages ({mboxes})");
     let internal = crate::common::rules_fired(&report).into_iter().filter(|r| r == "internal-error").count();
     assert_eq!(internal, 0, "no rule failed internally");
+}
+
+#[test]
+fn every_public_message_gets_an_answer_online() {
+    // Their addresses are at many domains: every one of those is asked, as if the
+    // directory held them all, so odd addresses reach a real LDAP server.
+    let ldap = crate::ldap_server::TestLdap::start();
+    let config = format!(
+        "directory:\n  host: localhost\n  port: {}\n  base_dn: o=nhs\n  ca_file: {}\n  \
+         domains: [nhs.net, example.com, example.org, gmail.com, aol.com, yahoo.com]\n\
+         rules:\n  disable: [reply-domain-unroutable]\n",
+        ldap.port,
+        ldap.ca_file.display()
+    );
+    let dir = crate::common::temp_files(&[("nhsmail-lint.yaml", config.as_bytes())]);
+    let paths: Vec<String> = public_messages().iter().map(|p| p.display().to_string()).collect();
+    let mut args = vec!["check", "--online", "--format", "json"];
+    args.extend(paths.iter().map(String::as_str));
+    let result = crate::common::run_within(dir.path(), &args, 300);
+    assert!(result.code == 0 || result.code == 1, "exit {}: {}", result.code, result.stderr);
+    let fired = crate::common::rules_fired(&result.json());
+    assert!(fired.iter().any(|r| r == "recipient-unknown"), "some addresses are asked and unknown");
+    assert!(!fired.iter().any(|r| r == "internal-error"), "no rule failed internally");
+    let report = result.json();
+    let could_not: Vec<&str> = report["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .flat_map(|f| f["diagnostics"].as_array().expect("diagnostics"))
+        .filter_map(|d| d["message"].as_str())
+        .filter(|m| m.starts_with("could not check"))
+        .collect();
+    assert!(could_not.is_empty(), "every address got an answer: {could_not:?}");
 }
