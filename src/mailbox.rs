@@ -198,7 +198,7 @@ impl imap::Authenticator for Xoauth2<'_> {
 
 /// A TCP connection to the first address of `host` that answers within `timeout`;
 /// reads and writes time out too, so a silent server cannot hang the run.
-pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, String> {
+fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, String> {
     let addresses: Vec<_> =
         (host, port).to_socket_addrs().map_err(|e| format!("cannot resolve {host}: {e}"))?.collect();
     let mut last = format!("{host} has no address");

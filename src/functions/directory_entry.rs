@@ -4,13 +4,11 @@
 
 use super::Finding;
 use crate::config::Config;
-use crate::directory::Entry;
+use crate::directory::{Directory, Entry};
 use crate::online::Services;
 
 pub fn find_unknown(address: &str, services: &Services, _: &Config) -> Vec<Finding> {
-    let Some(directory) = services.directory.as_ref().filter(|d| d.settings().covers(address)) else {
-        return Vec::new();
-    };
+    let Some(directory) = directory_for(services, address) else { return Vec::new() };
     match directory.lookup(address) {
         Ok(Entry::NotFound) => {
             let settings = directory.settings();
@@ -24,9 +22,7 @@ pub fn find_unknown(address: &str, services: &Services, _: &Config) -> Vec<Findi
 
 /// A directory that cannot be asked is reported once, by `unknown_recipient`.
 pub fn find_unlisted_list(address: &str, services: &Services, config: &Config) -> Vec<Finding> {
-    let Some(directory) = services.directory.as_ref().filter(|d| d.settings().covers(address)) else {
-        return Vec::new();
-    };
+    let Some(directory) = directory_for(services, address) else { return Vec::new() };
     let listed = config.distribution_lists.iter().any(|l| l.eq_ignore_ascii_case(address));
     match directory.lookup(address) {
         Ok(Entry::Group) if !listed => vec![Finding::at(0..address.len())],
@@ -36,9 +32,7 @@ pub fn find_unlisted_list(address: &str, services: &Services, config: &Config) -
 
 /// For a configured list: the directory must hold it, and as a list.
 pub fn find_not_a_list(address: &str, services: &Services, _: &Config) -> Vec<Finding> {
-    let Some(directory) = services.directory.as_ref().filter(|d| d.settings().covers(address)) else {
-        return Vec::new();
-    };
+    let Some(directory) = directory_for(services, address) else { return Vec::new() };
     let detail = match directory.lookup(address) {
         Ok(Entry::Group) => return Vec::new(),
         Ok(Entry::Person) => "the directory holds it as a person, not a distribution list".to_owned(),
@@ -46,4 +40,9 @@ pub fn find_not_a_list(address: &str, services: &Services, _: &Config) -> Vec<Fi
         Err(why) => return vec![Finding::inconclusive(address, why)],
     };
     vec![Finding::whole(address, detail)]
+}
+
+/// The directory, when one is configured and holds addresses at `address`'s domain.
+fn directory_for<'a>(services: &'a Services, address: &str) -> Option<&'a Directory> {
+    services.directory.as_ref().filter(|d| d.settings().covers(address))
 }
