@@ -130,7 +130,8 @@ impl Function {
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "nhs_number",
-        summary: "a 10-digit NHS number with a valid modulus 11 check digit (plain, 3-3-4 with spaces or dashes)",
+        summary: "a 10-digit NHS number with a valid modulus 11 check digit, in an issued range (plain, 3-3-4 \
+                  with spaces or dashes)",
         find: Finder::Offline(nhs_number::find),
     },
     Function {

@@ -1,7 +1,9 @@
 //! `nhs_number`: NHS numbers written in text. Ten digits, plain or grouped 3-3-4 with
 //! single spaces or dashes, not part of a longer run of digits, whose modulus 11 check
 //! digit is valid (NHS Data Dictionary): weights 10..2 over the first nine digits,
-//! check = 11 - (sum mod 11), 11 becomes 0, 10 means no valid number.
+//! check = 11 - (sum mod 11), 11 becomes 0, 10 means no valid number. One in eleven
+//! random numbers passes that, so the number must also lie in a range patient numbers
+//! are issued from; phone numbers and Unix timestamps mostly do not.
 
 use super::Finding;
 
@@ -13,6 +15,25 @@ fn is_valid_nhs_number(digits: &[u8; 10]) -> bool {
         c => c,
     };
     check == u32::from(digits[9])
+}
+
+/// The ranges patient numbers are issued from: England, Wales and the Isle of Man (4xx,
+/// 6xx-7xx), Northern Ireland's Health and Care numbers (3xx), Scotland's CHI numbers
+/// (a date of birth, DDMMYY, then four digits), and the 9xx numbers of test and
+/// integration environments (like the Data Dictionary's 943 476 5919, which templates
+/// should not carry either). Ten equal digits are a placeholder, not a patient.
+fn is_issued(digits: &[u8; 10]) -> bool {
+    if digits.iter().all(|d| *d == digits[0]) {
+        return false;
+    }
+    match digits[0] {
+        3 | 4 | 6 | 7 | 9 => true,
+        0..=2 => {
+            let (day, month) = (digits[0] * 10 + digits[1], digits[2] * 10 + digits[3]);
+            (1..=31).contains(&day) && (1..=12).contains(&month)
+        }
+        _ => false,
+    }
 }
 
 pub fn find(text: &str) -> Vec<Finding> {
@@ -58,7 +79,7 @@ fn match_at(b: &[u8], start: usize) -> Option<usize> {
         }
         start + 12
     };
-    is_valid_nhs_number(&digits).then_some(end)
+    (is_valid_nhs_number(&digits) && is_issued(&digits)).then_some(end)
 }
 
 #[cfg(test)]
@@ -93,6 +114,21 @@ mod tests {
     }
 
     #[test]
+    fn numbers_outside_the_issued_ranges_are_not_patients() {
+        // Each has a valid check digit.
+        assert!(found("call 503-203-1569 (fax)").is_empty(), "a US phone number (5xx)");
+        assert!(found("clock set (1243598247)").is_empty(), "a Unix timestamp: no month 43");
+        assert!(found("[0000000000 - 001dff0000]").is_empty(), "ten equal digits");
+        // A CHI number (born 1 March 1960) and a Northern Irish one are patients too.
+        assert!(is_valid_nhs_number(&[0, 1, 0, 3, 6, 0, 1, 2, 3, 6]));
+        assert_eq!(found("CHI 0103601236"), ["0103601236"]);
+        assert!(is_valid_nhs_number(&[0, 1, 1, 3, 6, 0, 1, 2, 3, 9]));
+        assert!(found("CHI 0113601239").is_empty(), "no month 13");
+        assert!(is_valid_nhs_number(&[3, 2, 0, 1, 2, 3, 4, 5, 6, 7]));
+        assert_eq!(found("H&C 320 123 4567"), ["320 123 4567"]);
+    }
+
+    #[test]
     fn check_digit_ten_is_never_valid() {
         // 1*10 + 1*2 = 12; 11 - (12 mod 11) = 10: no check digit makes this valid.
         for last in 0..10u8 {
@@ -118,9 +154,18 @@ mod properties {
 
     proptest! {
         #[test]
-        fn valid_numbers_are_found_in_every_format_and_only_valid_ones(nine in proptest::array::uniform9(0u8..10), last in 0u8..10) {
+        fn valid_numbers_are_found_in_every_format_and_only_valid_ones(
+            first in proptest::sample::select(vec![4u8, 6, 7, 9]),
+            eight in proptest::array::uniform8(0u8..10),
+            last in 0u8..10,
+        ) {
+            let mut nine = [first; 9];
+            nine[1..].copy_from_slice(&eight);
             let digits: String = nine.iter().chain(std::iter::once(&last)).map(|d| char::from(b'0' + d)).collect();
-            let valid = check_digit(&nine) == Some(last);
+            // In an issued range (England and Wales, or test): valid exactly when the check
+            // digit is, ten equal digits aside.
+            let placeholder = nine.iter().all(|d| *d == last);
+            let valid = check_digit(&nine) == Some(last) && !placeholder;
             let spaced = format!("{} {} {}", &digits[..3], &digits[3..6], &digits[6..]);
             let dashed = spaced.replace(' ', "-");
             for written in [&digits, &spaced, &dashed] {
