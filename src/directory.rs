@@ -54,11 +54,17 @@ impl DirectorySettings {
                 return Err(source.error_at(required, "must not be empty"));
             }
         }
-        let attribute = spec.mail_attribute.as_ref().map_or("mail", |a| a.value.trim());
-        if attribute.is_empty() || !attribute.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            let at = spec.mail_attribute.as_ref().expect("the default is valid");
-            return Err(source.error_at(at, format!("`{}` is not an LDAP attribute name", at.value)));
-        }
+        let attribute = match &spec.mail_attribute {
+            None => "mail",
+            Some(a) => {
+                let name = a.value.trim();
+                // It goes into the search filter as written: only a plain attribute name.
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                    return Err(source.error_at(a, format!("`{}` is not an LDAP attribute name", a.value)));
+                }
+                name
+            }
+        };
         let concurrency = match &spec.concurrency {
             Some(n) if n.value == 0 => return Err(source.error_at(n, "must be at least 1")),
             Some(n) => n.value.into(),

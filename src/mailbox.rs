@@ -146,7 +146,7 @@ pub fn read_quota(mailbox: &Mailbox) -> Result<Quota, String> {
     };
     let mut session = signed_in.map_err(|(e, _)| match e {
         imap::Error::No(no) => {
-            format!("{server} refused the login of {}: {}", mailbox.username.value, no.information.trim())
+            format!("{server} refused the login of {user}: {}", no.information.trim())
         }
         e => format!("{server}: login failed: {}", describe(&e)),
     })?;

@@ -89,43 +89,27 @@ impl ConfigField {
         let address = |a: &str, span: Option<&std::ops::Range<usize>>| {
             Value::text(Cow::Owned(a.to_owned()), span.cloned().unwrap_or(0..0), true)
         };
+        let (m, t) = (config.mailbox.iter(), config.transport.iter());
         match self {
-            ConfigField::Account => {
-                return config.account.iter().for_each(|a| f(address(a, config.spans.account.as_ref())));
-            }
+            ConfigField::Account => config.account.iter().for_each(|a| f(address(a, config.spans.account.as_ref()))),
             ConfigField::DistributionLists => {
                 let spans = &config.spans.distribution_lists;
-                return config.distribution_lists.iter().zip(spans).for_each(|(a, span)| f(address(a, Some(span))));
+                config.distribution_lists.iter().zip(spans).for_each(|(a, span)| f(address(a, Some(span))));
             }
-            _ => {}
-        }
-        if let Some(m) = &config.mailbox {
-            match self {
-                ConfigField::MailboxHost => return f(text(&m.host)),
-                ConfigField::MailboxPort => return f(port(&m.port)),
-                ConfigField::MailboxProtocol => return f(word(m.protocol.value.as_str(), &m.protocol.span)),
-                ConfigField::MailboxUsername => return f(text(&m.username)),
-                _ => {}
-            }
-        }
-        let Some(t) = &config.transport else { return };
-        match self {
-            ConfigField::Mode => f(word(t.mode.value.as_str(), &t.mode.span)),
-            ConfigField::Host => f(text(&t.host)),
-            ConfigField::Port => f(port(&t.port)),
-            ConfigField::Tls => f(word(t.tls.value.as_str(), &t.tls.span)),
-            ConfigField::Username => t.username.iter().for_each(|u| f(text(u))),
-            ConfigField::Auth => f(word(t.auth.value.as_str(), &t.auth.span)),
-            ConfigField::Password => t.inline_password.iter().for_each(|span| f(word("(hidden)", span))),
-            ConfigField::Token => t.inline_token.iter().for_each(|span| f(word("(hidden)", span))),
-            ConfigField::SourceIp => t.source_ip.iter().for_each(|ip| f(source_ip(ip))),
-            ConfigField::Source => f(source(t)),
-            ConfigField::MailboxHost
-            | ConfigField::MailboxPort
-            | ConfigField::MailboxProtocol
-            | ConfigField::MailboxUsername
-            | ConfigField::Account
-            | ConfigField::DistributionLists => {}
+            ConfigField::MailboxHost => m.for_each(|m| f(text(&m.host))),
+            ConfigField::MailboxPort => m.for_each(|m| f(port(&m.port))),
+            ConfigField::MailboxProtocol => m.for_each(|m| f(word(m.protocol.value.as_str(), &m.protocol.span))),
+            ConfigField::MailboxUsername => m.for_each(|m| f(text(&m.username))),
+            ConfigField::Mode => t.for_each(|t| f(word(t.mode.value.as_str(), &t.mode.span))),
+            ConfigField::Host => t.for_each(|t| f(text(&t.host))),
+            ConfigField::Port => t.for_each(|t| f(port(&t.port))),
+            ConfigField::Tls => t.for_each(|t| f(word(t.tls.value.as_str(), &t.tls.span))),
+            ConfigField::Username => t.flat_map(|t| &t.username).for_each(|u| f(text(u))),
+            ConfigField::Auth => t.for_each(|t| f(word(t.auth.value.as_str(), &t.auth.span))),
+            ConfigField::Password => t.flat_map(|t| &t.inline_password).for_each(|span| f(word("(hidden)", span))),
+            ConfigField::Token => t.flat_map(|t| &t.inline_token).for_each(|span| f(word("(hidden)", span))),
+            ConfigField::SourceIp => t.flat_map(|t| &t.source_ip).for_each(|ip| f(source_ip(ip))),
+            ConfigField::Source => t.for_each(|t| f(source(t))),
         }
     }
 }

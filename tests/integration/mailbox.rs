@@ -168,7 +168,8 @@ fn pop_is_an_info_finding_and_skips_the_quota() {
     let config = format!("mailbox:\n  host: localhost\n  port: 1\n  protocol: pop\n  username: {USER}\n");
     let run = preflight(&config, &[]);
     let found = findings(&run);
-    assert_eq!(found, [("pop-configured".into(), "info".into(), 4, found[0].3.clone())]);
+    let message = "the mailbox is configured for POP; IMAP over TLS (port 993) is recommended";
+    assert_eq!(found, [("pop-configured".into(), "info".into(), 4, message.into())]);
     // An offline config rule: `check` reports it too.
     let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes()), ("a.eml", b"Subject: x\r\n\r\nx\r\n")]);
     let run = run_with_env(dir.path(), &["check", "--format", "json", "a.eml"], &[]);
