@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::Format;
 use crate::diagnostic::{Located, Severity};
 use crate::inputs;
-use crate::report::{self, Late, Summary};
+use crate::report::{self, CorpusFindings, Summary};
 use crate::rules::engine;
 use crate::scan::{self, FileReport, Renderer};
 use crate::send::{self, Candidate};
@@ -119,7 +119,7 @@ pub fn run(settings: &Settings) -> io::Result<bool> {
             }
             None => r(&path, &[], &diagnostics, 0),
         });
-        late.push(Late { index, path, diagnostics, rendered });
+        late.push(CorpusFindings { index, path, diagnostics, rendered });
     }
     summary.files_with_findings += late.iter().filter(|l| !fact_files_with_findings.contains(&l.index)).count();
     let mut failed = summary.fails(settings.fail_on);

@@ -18,10 +18,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Lint .eml files and directories of them against the rules.
+    /// Lint messages against the rules: .eml files, mbox files, Maildir folders,
+    /// directories of them, or `-` for standard input.
     Check(CheckArgs),
-    /// Check the sending set-up (transport, DNS registration) and, given paths, the
-    /// messages, including the checks that ask DNS.
+    /// Check the sending set-up: the transport, the relay's DNS registration, the
+    /// mailbox's quota over IMAP and the account and lists in the NHSmail directory;
+    /// given paths, the messages too, with the checks that ask DNS and the directory.
     Preflight(PreflightArgs),
     /// List the rules: id, severity, one-line summary.
     Rules(RulesArgs),
@@ -50,7 +52,8 @@ pub struct RuleSourceArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files and directories to check (directories: every *.eml below them).
+    /// Files and directories to check: a directory is walked for .eml and .mbox files
+    /// (either gzipped) and Maildir messages; `-` reads one message from standard input.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
@@ -186,7 +189,7 @@ pub enum Format {
     Human,
     /// One line a diagnostic: `path:line:col: severity[rule] message`.
     Concise,
-    /// One JSON document (see README: "JSON format").
+    /// One JSON document (see docs/reports.md).
     Json,
     /// One JSON object a file, streamed as each finishes; then the summary.
     Jsonl,

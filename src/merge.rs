@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Located, Severity};
-use crate::report::{self, Late, Summary};
+use crate::report::{self, CorpusFindings, Summary};
 use crate::rules::engine::{self, Fact};
 use crate::scan::FileReport;
 use crate::settings::Settings;
@@ -76,7 +76,7 @@ pub fn run(settings: &Settings, parts: &[PathBuf]) -> io::Result<bool> {
         summary.count(&diagnostics);
         let path = PathBuf::from(&files[index].path);
         let rendered = render(color, &path, &diagnostics);
-        lates.push(Late { index, path, diagnostics, rendered });
+        lates.push(CorpusFindings { index, path, diagnostics, rendered });
     }
     let failed = summary.fails(settings.fail_on);
     reporter.finish(lates, &summary, &settings.notes())?;

@@ -1,9 +1,22 @@
-//! Quantities written in rule files: byte sizes (`35MiB`, `10 MB`, `5000`) and
-//! durations (`30min`, `90s`, `1h`).
+//! Quantities written in rule files and the config: byte sizes (`35MiB`, `10 MB`,
+//! `5000`) and durations (`30min`, `90s`, `1h`).
+
+/// Why a quantity could not be read; said at the value's place in the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnitError {
+    #[error("unknown size unit `{0}` (use B, kB, KiB, MB, MiB, GB or GiB)")]
+    SizeUnit(String),
+    #[error("`{0}` needs a unit: s, min or h (for example `30min`)")]
+    DurationUnit(String),
+    #[error("`{0}` is not a whole number with an optional unit")]
+    NotANumber(String),
+    #[error("`{0}` is too large")]
+    TooLarge(String),
+}
 
 /// Bytes, from an integer with an optional unit. Decimal units (kB, MB, GB) are
 /// powers of 1000, binary ones (KiB, MiB, GiB) powers of 1024.
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub fn parse_size(text: &str) -> Result<u64, UnitError> {
     let (number, unit) = split_number(text)?;
     let factor: u64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1,
@@ -14,31 +27,31 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "gb" => 1000 * 1000 * 1000,
         "gib" => 1 << 30,
         _ => {
-            return Err(format!("unknown size unit `{unit}` (use B, kB, KiB, MB, MiB, GB or GiB)"));
+            return Err(UnitError::SizeUnit(unit.to_owned()));
         }
     };
-    number.checked_mul(factor).ok_or_else(|| format!("`{text}` is too large"))
+    number.checked_mul(factor).ok_or_else(|| UnitError::TooLarge(text.to_owned()))
 }
 
 /// Seconds, from an integer with a unit: s, m or min, h.
-pub fn parse_duration(text: &str) -> Result<i64, String> {
+pub fn parse_duration(text: &str) -> Result<i64, UnitError> {
     let (number, unit) = split_number(text)?;
     let factor = match unit {
         "s" | "sec" => 1,
         "m" | "min" => 60,
         "h" => 3600,
-        _ => return Err(format!("`{text}` needs a unit: s, min or h (for example `30min`)")),
+        _ => return Err(UnitError::DurationUnit(text.to_owned())),
     };
-    i64::try_from(number).ok().and_then(|n| n.checked_mul(factor)).ok_or_else(|| format!("`{text}` is too large"))
+    i64::try_from(number).ok().and_then(|n| n.checked_mul(factor)).ok_or_else(|| UnitError::TooLarge(text.to_owned()))
 }
 
-fn split_number(text: &str) -> Result<(u64, &str), String> {
+fn split_number(text: &str) -> Result<(u64, &str), UnitError> {
     let text = text.trim();
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
     if digits == 0 {
-        return Err(format!("`{text}` is not a whole number with an optional unit"));
+        return Err(UnitError::NotANumber(text.to_owned()));
     }
-    let number = text[..digits].parse().map_err(|_| format!("`{text}` is too large"))?;
+    let number = text[..digits].parse().map_err(|_| UnitError::TooLarge(text.to_owned()))?;
     Ok((number, text[digits..].trim()))
 }
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, LazyLock};
 use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report, SourceSpan};
 use serde::de::DeserializeOwned;
 
-use crate::report::human;
+use crate::mail::bytes;
 use serde_saphyr::{Location, MessageFormatter, Spanned};
 
 /// A YAML document with the name it is reported under.
@@ -47,7 +47,7 @@ impl YamlSource {
         let message = message.into();
         let range = self.range(location);
         if let Some(range) = &range
-            && !human::is_shown(self.text.as_bytes(), range.start)
+            && !bytes::is_shown(self.text.as_bytes(), range.start)
         {
             let (line, column) = (location.line(), location.column());
             return miette::miette!(code = "invalid-yaml-value", "{}:{line}:{column}: {message}", self.name);

@@ -4,18 +4,18 @@
 
 use super::Finding;
 use crate::config::Config;
-use crate::directory::{Directory, Entry};
 use crate::online::Services;
+use crate::online::ldap::{Directory, DirectoryEntry};
 
 pub fn find_unknown(address: &str, services: &Services, _: &Config) -> Vec<Finding> {
     let Some(directory) = directory_for(services, address) else { return Vec::new() };
     match directory.lookup(address) {
-        Ok(Entry::NotFound) => {
+        Ok(DirectoryEntry::Missing) => {
             let settings = directory.settings();
             let detail = format!("no entry under {} has {}={address}", settings.base_dn, settings.mail_attribute);
             vec![Finding::whole(address, detail)]
         }
-        Ok(Entry::Person | Entry::Group) => Vec::new(),
+        Ok(DirectoryEntry::Person | DirectoryEntry::List) => Vec::new(),
         Err(why) => vec![Finding::inconclusive(address, why)],
     }
 }
@@ -25,7 +25,7 @@ pub fn find_unlisted_list(address: &str, services: &Services, config: &Config) -
     let Some(directory) = directory_for(services, address) else { return Vec::new() };
     let listed = config.distribution_lists.iter().any(|l| l.eq_ignore_ascii_case(address));
     match directory.lookup(address) {
-        Ok(Entry::Group) if !listed => vec![Finding::at(0..address.len())],
+        Ok(DirectoryEntry::List) if !listed => vec![Finding::at(0..address.len())],
         _ => Vec::new(),
     }
 }
@@ -34,9 +34,9 @@ pub fn find_unlisted_list(address: &str, services: &Services, config: &Config) -
 pub fn find_not_a_list(address: &str, services: &Services, _: &Config) -> Vec<Finding> {
     let Some(directory) = directory_for(services, address) else { return Vec::new() };
     let detail = match directory.lookup(address) {
-        Ok(Entry::Group) => return Vec::new(),
-        Ok(Entry::Person) => "the directory holds it as a person, not a distribution list".to_owned(),
-        Ok(Entry::NotFound) => "the directory has no entry for it".to_owned(),
+        Ok(DirectoryEntry::List) => return Vec::new(),
+        Ok(DirectoryEntry::Person) => "the directory holds it as a person, not a distribution list".to_owned(),
+        Ok(DirectoryEntry::Missing) => "the directory has no entry for it".to_owned(),
         Err(why) => return vec![Finding::inconclusive(address, why)],
     };
     vec![Finding::whole(address, detail)]

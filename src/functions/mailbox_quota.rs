@@ -7,8 +7,8 @@
 use super::Finding;
 use crate::config::Config;
 use crate::diagnostic::Severity;
-use crate::mailbox::{Quota, Resource, read_quota};
 use crate::online::Services;
+use crate::online::imap::{Quota, Resource, read_quota};
 
 pub fn find_over_quota(value: &str, _: &Services, config: &Config) -> Vec<Finding> {
     let Some(mailbox) = &config.mailbox else { return Vec::new() };

@@ -19,8 +19,6 @@ use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::online::Services;
 
-pub use address::is_valid_address;
-
 /// One thing a function found: where in the value, optionally a suggested fix and a
 /// detail (offered to rule messages and help as `{{fix}}` and `{{detail}}`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,8 +8,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 
 use super::Finding;
 use crate::config::Config;
-use crate::dns::{Answer, Dns};
 use crate::online::Services;
+use crate::online::dns::{Answer, Dns};
 
 pub fn find_unregistered(value: &str, services: &Services, _: &Config) -> Vec<Finding> {
     let dns = &services.dns;

@@ -4,8 +4,8 @@
 
 use super::Finding;
 use crate::config::Config;
-use crate::dns::Answer;
 use crate::online::Services;
+use crate::online::dns::Answer;
 
 pub fn find_unroutable(domain: &str, services: &Services, _: &Config) -> Vec<Finding> {
     let dns = &services.dns;

@@ -83,6 +83,18 @@ pub fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
 }
 
+/// Lines longer than this are not shown: a terminal cannot show them usefully, and
+/// miette cannot lay out labels beyond column 65,535.
+const MAX_SHOWN_LINE: usize = 4096;
+
+/// Whether the line holding `offset` is short enough to show.
+pub fn is_shown(raw: &[u8], offset: usize) -> bool {
+    let offset = offset.min(raw.len());
+    let start = memchr::memrchr(b'\n', &raw[..offset]).map_or(0, |p| p + 1);
+    let end = memchr::memchr(b'\n', &raw[offset..]).map_or(raw.len(), |p| offset + p);
+    !raw.is_empty() && end - start <= MAX_SHOWN_LINE
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

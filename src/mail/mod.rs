@@ -2,6 +2,7 @@
 //! computed on first use. Headers are parsed up front (cheap); MIME structure and text
 //! parts only when a rule asks, and attachments are never decoded.
 
+pub mod address;
 pub mod bytes;
 pub mod headers;
 pub mod mime;

@@ -1,5 +1,5 @@
 //! The document formats, written once at the end from small per-file records:
-//! - `json`: the contract CI and auditors rely on (README, "JSON format");
+//! - `json`: the contract CI and auditors rely on (docs/reports.md);
 //! - `sarif`: SARIF 2.1.0 for GitHub code scanning: rule metadata with help, results
 //!   with locations;
 //! - `junit`: one test case per file, failing when it has a diagnostic at `--fail-on`.
@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Entry, Late, Options, Reporter, Summary};
+use super::{CorpusFindings, FileFindings, Options, Reporter, Summary};
 use crate::cli::Format;
 use crate::diagnostic::Severity;
 use crate::rules::RuleSet;
@@ -29,9 +29,9 @@ pub struct Documents<'a> {
     options: Options,
     rules: &'a RuleSet,
     /// The config file's entry, first in the document when config rules reported.
-    config: Option<Entry>,
+    config: Option<FileFindings>,
     /// The scanned files, at their scan index.
-    files: Vec<Entry>,
+    files: Vec<FileFindings>,
     send: Option<Sends>,
 }
 
@@ -41,8 +41,8 @@ impl<'a> Documents<'a> {
     }
 }
 
-fn entry(report: FileReport) -> Entry {
-    Entry { path: report.path.display().to_string(), diagnostics: report.diagnostics }
+fn entry(report: FileReport) -> FileFindings {
+    FileFindings { path: report.path.display().to_string(), diagnostics: report.diagnostics }
 }
 
 impl Reporter for Documents<'_> {
@@ -65,7 +65,7 @@ impl Reporter for Documents<'_> {
         Ok(())
     }
 
-    fn finish(mut self: Box<Self>, late: Vec<Late>, summary: &Summary, notes: &[String]) -> io::Result<()> {
+    fn finish(mut self: Box<Self>, late: Vec<CorpusFindings>, summary: &Summary, notes: &[String]) -> io::Result<()> {
         for file in late {
             if let Some(entry) = self.files.get_mut(file.index) {
                 entry.diagnostics.extend(file.diagnostics);
@@ -74,7 +74,7 @@ impl Reporter for Documents<'_> {
                 });
             }
         }
-        let files: Vec<Entry> = self.config.take().into_iter().chain(std::mem::take(&mut self.files)).collect();
+        let files: Vec<FileFindings> = self.config.take().into_iter().chain(std::mem::take(&mut self.files)).collect();
         match self.options.format {
             Format::Sarif => serde_json::to_writer(&mut self.out, &sarif(self.rules, &files))?,
             Format::Junit => self.out.write_all(junit(&files, self.options.fail_on).as_bytes())?,
@@ -114,7 +114,7 @@ fn uri(path: &str) -> String {
     if path.starts_with('/') { format!("file://{out}") } else { out }
 }
 
-fn sarif(rules: &RuleSet, files: &[Entry]) -> serde_json::Value {
+fn sarif(rules: &RuleSet, files: &[FileFindings]) -> serde_json::Value {
     let index: BTreeMap<&str, usize> = rules.rules.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
     let descriptors: Vec<serde_json::Value> = rules
         .rules
@@ -194,8 +194,8 @@ fn xml(text: &str) -> String {
     out
 }
 
-fn junit(files: &[Entry], fail_on: Option<Severity>) -> String {
-    let fails = |e: &Entry| fail_on.is_some_and(|t| e.diagnostics.iter().any(|d| d.diagnostic.severity >= t));
+fn junit(files: &[FileFindings], fail_on: Option<Severity>) -> String {
+    let fails = |e: &FileFindings| fail_on.is_some_and(|t| e.diagnostics.iter().any(|d| d.diagnostic.severity >= t));
     let failures = files.iter().filter(|e| fails(e)).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(

@@ -21,7 +21,7 @@ pub fn render(color: bool, path: &Path, raw: &[u8], diagnostics: &[Located], lin
     let source = TerminalSafe { name, bytes: terminal_safe(raw), line_shift };
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let snippet = is_shown(raw, diagnostic.diagnostic.span.start);
+        let snippet = crate::mail::bytes::is_shown(raw, diagnostic.diagnostic.span.start);
         let shown = Shown { d: diagnostic, source: snippet.then_some(&source), path };
         let mut text = String::new();
         // Writing into a String cannot fail; a span miette cannot read is dropped by it.
@@ -38,18 +38,6 @@ pub fn render(color: bool, path: &Path, raw: &[u8], diagnostics: &[Located], lin
         out.push('\n');
     }
     out
-}
-
-/// Lines longer than this are not shown: a terminal cannot show them usefully, and
-/// miette cannot lay out labels beyond column 65,535.
-const MAX_SHOWN_LINE: usize = 4096;
-
-/// Whether the line holding `offset` is short enough to show.
-pub fn is_shown(raw: &[u8], offset: usize) -> bool {
-    let offset = offset.min(raw.len());
-    let start = memchr::memrchr(b'\n', &raw[..offset]).map_or(0, |p| p + 1);
-    let end = memchr::memchr(b'\n', &raw[offset..]).map_or(raw.len(), |p| offset + p);
-    !raw.is_empty() && end - start <= MAX_SHOWN_LINE
 }
 
 /// The message bytes with everything a terminal would act on (control characters,

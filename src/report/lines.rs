@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use serde_json::json;
 
 use super::human::sanitise;
-use super::{Late, Options, Reporter, Statistics, Summary, summary_line};
+use super::{CorpusFindings, Options, Reporter, Statistics, Summary, summary_line};
 use crate::cli::Format;
 use crate::diagnostic::{Located, Severity};
 use crate::rules::RuleSet;
@@ -72,7 +72,7 @@ impl Reporter for Lines<'_> {
         }
     }
 
-    fn finish(mut self: Box<Self>, late: Vec<Late>, summary: &Summary, notes: &[String]) -> io::Result<()> {
+    fn finish(mut self: Box<Self>, late: Vec<CorpusFindings>, summary: &Summary, notes: &[String]) -> io::Result<()> {
         for file in &late {
             self.write_file(&file.path.display().to_string(), &file.diagnostics, true)?;
         }

@@ -58,7 +58,7 @@ impl Summary {
 }
 
 /// Diagnostics that corpus rules found for one file after the scan.
-pub struct Late {
+pub struct CorpusFindings {
     pub index: usize,
     pub path: PathBuf,
     pub diagnostics: Vec<Located>,
@@ -71,7 +71,7 @@ pub trait Reporter {
     fn file(&mut self, index: usize, report: FileReport) -> io::Result<()>;
     /// What `--send` did with each message.
     fn send(&mut self, outcomes: &[Outcome]) -> io::Result<()>;
-    fn finish(self: Box<Self>, late: Vec<Late>, summary: &Summary, notes: &[String]) -> io::Result<()>;
+    fn finish(self: Box<Self>, late: Vec<CorpusFindings>, summary: &Summary, notes: &[String]) -> io::Result<()>;
 }
 
 /// How to report, decided once from the command line.
@@ -107,7 +107,7 @@ pub fn reporter<'a>(options: Options, rules: &'a RuleSet, out: Box<dyn Write + '
 
 /// One file's diagnostics, as the document formats hold them.
 #[derive(Debug, Clone, Serialize)]
-pub struct Entry {
+pub struct FileFindings {
     pub path: String,
     pub diagnostics: Vec<Located>,
 }
@@ -181,7 +181,7 @@ impl Reporter for Human<'_> {
         self.out.write_all(sends::outcomes_text(outcomes).as_bytes())
     }
 
-    fn finish(mut self: Box<Self>, late: Vec<Late>, summary: &Summary, notes: &[String]) -> io::Result<()> {
+    fn finish(mut self: Box<Self>, late: Vec<CorpusFindings>, summary: &Summary, notes: &[String]) -> io::Result<()> {
         if let Some(statistics) = &mut self.statistics {
             late.iter().for_each(|l| statistics.count(&l.diagnostics));
             self.out.write_all(statistics.table(self.rules).as_bytes())?;

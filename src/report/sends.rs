@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::human::sanitise;
-use crate::send::journal::Entry;
+use crate::send::journal::JournalRecord;
 use crate::send::{Outcome, time};
 
 pub fn outcomes_text(outcomes: &[Outcome]) -> String {
@@ -20,7 +20,7 @@ pub fn outcomes_text(outcomes: &[Outcome]) -> String {
     out
 }
 
-pub fn journal_text(entries: &[Entry]) -> String {
+pub fn journal_text(entries: &[JournalRecord]) -> String {
     let mut out = format!("{:<9} {:<20} {:<4} {:<30} {}\n", "STATE", "WHEN", "TRY", "MESSAGE-ID", "PATH / DETAIL");
     for e in entries {
         let when = time(e.sent_at.unwrap_or(e.updated_at));

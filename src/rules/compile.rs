@@ -9,8 +9,9 @@ use miette::Report;
 use regex::Regex;
 use serde_saphyr::Spanned;
 
-use super::field::{Field, Kind};
+use super::field::Field;
 use super::spec::{ConditionSpec, CorpusSpec, DocsSpec, OperatorSpec, PackSpec, RuleSpec, Scalar, Scope, TextOrList};
+use super::value::Kind;
 use crate::config::{Config, ConfigValue};
 use crate::diagnostic::Severity;
 use crate::functions::{self, Function};
@@ -354,7 +355,7 @@ impl Compiler<'_> {
     fn number(&self, v: &Spanned<Scalar>, kind: Kind) -> Result<u64, Report> {
         match (&v.value, kind) {
             (Scalar::Number(n), _) => Ok(*n),
-            (Scalar::Text(t), Kind::Size) => units::parse_size(t).map_err(|e| self.err(v, e)),
+            (Scalar::Text(t), Kind::Size) => units::parse_size(t).map_err(|e| self.err(v, e.to_string())),
             (Scalar::Text(t), _) => Err(self.err(v, format!("`{t}` is not a whole number"))),
         }
     }
@@ -469,7 +470,7 @@ impl Compiler<'_> {
             });
         }
         let min_seconds =
-            units::parse_duration(&spec.min_interval.value).map_err(|e| self.err(&spec.min_interval, e))?;
+            units::parse_duration(&spec.min_interval.value).map_err(|e| self.err(&spec.min_interval, e.to_string()))?;
         Ok(Interval { group_by, only, min_seconds })
     }
 }

@@ -4,9 +4,10 @@
 
 use std::borrow::Cow;
 
-use super::field::{Kind, Value};
+use super::value::{Kind, Value};
 use crate::config::Config;
-use crate::transport::{Setting, Transport};
+use crate::config::setting::Setting;
+use crate::config::transport::Transport;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfigField {

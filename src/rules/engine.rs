@@ -7,8 +7,9 @@ use std::ops::Range;
 use mail_parser::DateTime;
 
 use super::compile::{Check, Condition, Op, Rule, RuleSet};
-use super::field::{Field, Kind, Value};
+use super::field::Field;
 use super::spec::Scope;
+use super::value::{Kind, Value};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Located, Severity};
 use crate::functions::Finding;

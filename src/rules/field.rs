@@ -8,21 +8,9 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use super::config_field::{self, ConfigField};
+use super::value::{Kind, Value};
 use crate::config::Config;
 use crate::mail::{Mailbox, MessageView, PartKind, bytes, headers};
-
-/// What a field's values are, which decides the operators that make sense on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Text,
-    /// Addresses and domains compare case-insensitively.
-    Address,
-    Number,
-    /// A number of bytes: limits may be written `35MiB`.
-    Size,
-    /// Only `present` / `absent` apply.
-    Presence,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Field {
@@ -57,7 +45,7 @@ const BCC: &[&str] = &["Bcc"];
 const TO_CC: &[&str] = &["To", "Cc"];
 const RECIPIENTS: &[&str] = &["To", "Cc", "Bcc"];
 
-/// Every selector name with a one-line description, for `rules/README.md` and errors.
+/// Every selector name with a one-line description, for `docs/rules.md` and errors.
 pub const CATALOGUE: &[(&str, &str)] = &[
     ("subject", "the decoded Subject"),
     ("from.address", "each From address"),
@@ -265,45 +253,4 @@ fn address<'a>(view: &MessageView<'a>, m: &Mailbox) -> Value<'a> {
         return Value::text(text, span, true);
     }
     Value::text(Cow::Owned(m.address.clone()), m.span.clone(), true)
-}
-
-/// One value of a field in one message.
-#[derive(Debug, Clone)]
-pub struct Value<'a> {
-    pub text: Cow<'a, str>,
-    pub number: Option<u64>,
-    pub span: Range<usize>,
-    /// `text` is byte-for-byte what stands at `span`, so offsets into it are offsets
-    /// into the message.
-    pub exact: bool,
-}
-
-impl<'a> Value<'a> {
-    pub fn text(text: Cow<'a, str>, span: Range<usize>, exact: bool) -> Self {
-        Value { text, number: None, span, exact }
-    }
-
-    pub fn number(n: u64, span: Range<usize>) -> Self {
-        Value { text: Cow::Borrowed(""), number: Some(n), span, exact: false }
-    }
-
-    /// How the value reads in a message.
-    pub fn display(&self) -> String {
-        match self.number {
-            Some(n) => n.to_string(),
-            None => self.text.to_string(),
-        }
-    }
-
-    /// The span in the message of `range`, a byte range of `text`.
-    pub fn sub_span(&self, view: Option<&MessageView<'_>>, range: Range<usize>) -> Range<usize> {
-        if range.start == 0 && range.end == self.text.len() {
-            return self.span.clone();
-        }
-        match view {
-            _ if self.exact => self.span.start + range.start..self.span.start + range.end,
-            Some(view) => view.locate(self.span.clone(), &self.text[range]),
-            None => self.span.clone(),
-        }
-    }
 }

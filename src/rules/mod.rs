@@ -7,6 +7,7 @@ pub mod config_field;
 pub mod engine;
 pub mod field;
 pub mod spec;
+pub mod value;
 
 pub use compile::{Check, Rule, RuleSet, compile};
 

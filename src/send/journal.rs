@@ -41,7 +41,7 @@ impl State {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Entry {
+pub struct JournalRecord {
     pub digest: String,
     pub path: String,
     pub message_id: Option<String>,
@@ -105,14 +105,14 @@ impl Journal {
         Ok(Journal { conn, path: path.to_path_buf() })
     }
 
-    pub fn get(&self, digest: &str) -> Result<Option<Entry>, String> {
+    pub fn get(&self, digest: &str) -> Result<Option<JournalRecord>, String> {
         self.conn
             .query_row(&format!("SELECT {COLUMNS} FROM sends WHERE digest = ?1"), [digest], entry)
             .optional()
             .map_err(|e| self.error(e))
     }
 
-    pub fn entries(&self) -> Result<Vec<Entry>, String> {
+    pub fn entries(&self) -> Result<Vec<JournalRecord>, String> {
         let mut statement = self
             .conn
             .prepare(&format!("SELECT {COLUMNS} FROM sends ORDER BY updated_at, path"))
@@ -193,9 +193,9 @@ impl Journal {
 const COLUMNS: &str =
     "digest, path, message_id, recipients, lists, state, detail, attempts, created_at, updated_at, sent_at";
 
-fn entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+fn entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<JournalRecord> {
     let split = |text: String| text.split('\n').filter(|s| !s.is_empty()).map(str::to_owned).collect();
-    Ok(Entry {
+    Ok(JournalRecord {
         digest: row.get(0)?,
         path: row.get(1)?,
         message_id: row.get(2)?,

@@ -5,8 +5,6 @@
 //! send before and after it.
 
 pub mod journal;
-pub mod secret;
-mod smtp;
 pub mod wire;
 
 use std::collections::HashMap;
@@ -17,13 +15,14 @@ use mail_parser::DateTime;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::config::transport::Mode;
 use crate::diagnostic::Severity;
 use crate::mail::{self, MessageView};
+use crate::online::secret;
+use crate::online::smtp::{self, Delivery, Sender};
 use crate::rules::{Check, engine};
 use crate::settings::Settings;
-use crate::transport::Mode;
 use journal::{Journal, Planned, State};
-use smtp::{Delivery, Sender};
 
 /// The choices `--send` was given.
 #[derive(Debug, Clone)]
@@ -299,7 +298,7 @@ fn relay_ehlo_name(settings: &Settings) -> Option<String> {
     }
     let ip = transport.source_ip.as_ref()?.value;
     match settings.online.as_ref()?.dns.ptr(ip) {
-        crate::dns::Answer::Found(names) => names.into_iter().next(),
+        crate::online::dns::Answer::Found(names) => names.into_iter().next(),
         _ => None,
     }
 }

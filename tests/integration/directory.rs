@@ -195,15 +195,15 @@ fn send_holds_back_a_message_to_an_unknown_recipient() {
 #[test]
 fn a_connection_the_server_dropped_is_opened_again() {
     use nhsmail_lint::config::Config;
-    use nhsmail_lint::directory::{Directory, Entry};
+    use nhsmail_lint::online::ldap::{Directory, DirectoryEntry};
     use nhsmail_lint::yaml::YamlSource;
     let mut ldap = TestLdap::start();
     let config =
         Config::load(YamlSource::new("c.yaml", directory_config(ldap.port, Some(&ldap.ca_file), ""))).expect("config");
     let directory = Directory::new(config.directory.expect("directory")).expect("directory");
-    assert_eq!(directory.lookup(PERSON), Ok(Entry::Person));
+    assert_eq!(directory.lookup(PERSON), Ok(DirectoryEntry::Person));
     ldap.restart();
-    assert_eq!(directory.lookup(GROUP), Ok(Entry::Group), "asked over a new connection");
-    assert_eq!(directory.lookup(PERSON), Ok(Entry::Person), "remembered, not asked again");
+    assert_eq!(directory.lookup(GROUP), Ok(DirectoryEntry::List), "asked over a new connection");
+    assert_eq!(directory.lookup(PERSON), Ok(DirectoryEntry::Person), "remembered, not asked again");
     assert_eq!((ldap.searches_for(PERSON), ldap.searches_for(GROUP)), (1, 1));
 }

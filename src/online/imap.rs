@@ -1,110 +1,15 @@
-//! The sending mailbox (`mailbox:` in `nhsmail-lint.yaml`) and its quota, read over
-//! IMAP with implicit TLS: log in, ask CAPABILITY, then `GETQUOTAROOT INBOX` (RFC 9208).
-//! Over quota, NHSmail sends nothing, so pre-flight reads it before a send.
+//! The sending mailbox's quota, read over IMAP with implicit TLS: log in, ask
+//! CAPABILITY, then `GETQUOTAROOT INBOX` (RFC 9208). Over quota, NHSmail sends nothing,
+//! so the pre-flight reads it before a send.
 
 use std::net::{TcpStream, ToSocketAddrs};
-use std::path::PathBuf;
 use std::time::Duration;
 
 use imap::types::QuotaResourceName;
-use miette::Report;
-use serde::Deserialize;
-use serde_saphyr::Spanned;
 
-use crate::send::secret;
-use crate::transport::{Auth, Secret, Setting, auth_matches_secret, duration_setting, secret_source};
-use crate::yaml::YamlSource;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Protocol {
-    Imap,
-    Pop,
-}
-
-impl Protocol {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Protocol::Imap => "imap",
-            Protocol::Pop => "pop",
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MailboxSpec {
-    host: Spanned<String>,
-    port: Option<Spanned<u16>>,
-    protocol: Option<Spanned<Protocol>>,
-    username: Spanned<String>,
-    auth: Option<Spanned<Auth>>,
-    password_env: Option<Spanned<String>>,
-    password_file: Option<Spanned<String>>,
-    token_command: Option<Spanned<String>>,
-    ca_file: Option<Spanned<String>>,
-    timeout: Option<Spanned<String>>,
-    /// Warn when usage is over this share of the quota.
-    quota_warning_percent: Option<Spanned<u8>>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Mailbox {
-    pub host: Setting<String>,
-    pub port: Setting<u16>,
-    pub protocol: Setting<Protocol>,
-    pub username: Setting<String>,
-    /// `plain` and `login` log in with LOGIN; `xoauth2` authenticates with a token.
-    pub auth: Auth,
-    pub secret: Option<Setting<Secret>>,
-    pub ca_file: Option<PathBuf>,
-    pub timeout: Duration,
-    pub warning_percent: u8,
-}
-
-impl Mailbox {
-    pub fn from_spec(spec: MailboxSpec, source: &YamlSource) -> Result<Mailbox, Report> {
-        let at = |location: &serde_saphyr::Location| source.range(location).unwrap_or(0..0);
-        let setting = |s: &Spanned<String>| Setting { value: s.value.trim().to_owned(), span: at(&s.referenced) };
-        for required in [&spec.host, &spec.username] {
-            if required.value.trim().is_empty() {
-                return Err(source.error_at(required, "must not be empty"));
-            }
-        }
-        let host = setting(&spec.host);
-        let protocol = Setting {
-            value: spec.protocol.as_ref().map_or(Protocol::Imap, |p| p.value),
-            span: spec.protocol.as_ref().map_or(host.span.clone(), |p| at(&p.referenced)),
-        };
-        let default_port = match protocol.value {
-            Protocol::Imap => 993,
-            Protocol::Pop => 995,
-        };
-        let warning_percent = match &spec.quota_warning_percent {
-            Some(p) if !(1..=100).contains(&p.value) => {
-                return Err(source.error_at(p, "a percentage from 1 to 100"));
-            }
-            Some(p) => p.value,
-            None => 90,
-        };
-        let auth = spec.auth.as_ref().map_or(Auth::Plain, |a| a.value);
-        auth_matches_secret(source, auth, [&spec.password_env, &spec.password_file, &spec.token_command])?;
-        Ok(Mailbox {
-            auth,
-            port: Setting {
-                value: spec.port.as_ref().map_or(default_port, |p| p.value),
-                span: spec.port.as_ref().map_or(host.span.clone(), |p| at(&p.referenced)),
-            },
-            username: setting(&spec.username),
-            secret: secret_source(source, &spec.password_env, &spec.password_file, &spec.token_command)?,
-            ca_file: spec.ca_file.as_ref().map(|f| PathBuf::from(f.value.trim())),
-            timeout: duration_setting(source, &spec.timeout, Duration::from_secs(30))?,
-            warning_percent,
-            protocol,
-            host,
-        })
-    }
-}
+use super::secret;
+use crate::config::mailbox::MailboxSettings;
+use crate::config::setting::Auth;
 
 /// One quota resource: STORAGE is in units of 1024 octets, MESSAGE counts messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,13 +30,13 @@ pub enum Quota {
 
 /// The quota, or why it could not be read (the password's source, DNS, TCP, TLS, a
 /// refused login, the protocol).
-pub fn read_quota(mailbox: &Mailbox) -> Result<Quota, String> {
+pub fn read_quota(mailbox: &MailboxSettings) -> Result<Quota, String> {
     let server = format!("{}:{}", mailbox.host.value, mailbox.port.value);
     let secret = match &mailbox.secret {
         Some(source) => secret::fetch(&source.value)?,
         None => return Err("the mailbox has no password_env, password_file or token_command".to_owned()),
     };
-    let tls = crate::tls::client_config(mailbox.ca_file.as_deref())?;
+    let tls = crate::online::tls::client_config(mailbox.ca_file.as_deref())?;
     let tcp = connect(&mailbox.host.value, mailbox.port.value, mailbox.timeout)?;
     let name = rustls::pki_types::ServerName::try_from(mailbox.host.value.clone())
         .map_err(|e| format!("`{}` is not a host name: {e}", mailbox.host.value))?;
@@ -234,32 +139,11 @@ fn describe(error: &imap::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::yaml::YamlSource;
 
-    fn mailbox(yaml: &str) -> Result<Mailbox, Report> {
+    fn mailbox(yaml: &str) -> MailboxSettings {
         let source = YamlSource::new("c.yaml", yaml);
-        Mailbox::from_spec(source.parse()?, &source)
-    }
-
-    #[test]
-    fn defaults_follow_the_protocol() {
-        let m = mailbox("host: imap.example.nhs.uk\nusername: a@nhs.net\npassword_env: P\n").expect("valid");
-        assert_eq!((m.protocol.value, m.port.value, m.warning_percent), (Protocol::Imap, 993, 90));
-        let m = mailbox("host: pop.nhs.net\nprotocol: pop\nusername: a@nhs.net\n").expect("valid");
-        assert_eq!((m.protocol.value, m.port.value), (Protocol::Pop, 995));
-    }
-
-    #[test]
-    fn bad_values_are_errors() {
-        assert!(mailbox("host: h\nusername: a@nhs.net\nquota_warning_percent: 0\n").is_err());
-        assert!(mailbox("host: h\nusername: a@nhs.net\nquota_warning_percent: 101\n").is_err());
-        assert!(mailbox("host: h\nusername: a@nhs.net\nprotocol: smoke-signals\n").is_err());
-        assert!(mailbox("host: ' '\nusername: a@nhs.net\n").is_err());
-        assert!(mailbox("host: h\nusername: a@nhs.net\npassword_env: P\npassword_file: /p\n").is_err());
-        assert!(mailbox("host: h\nusername: a@nhs.net\ntimeout: 0s\n").is_err());
-        assert!(mailbox("host: h\nusername: a@nhs.net\nauth: xoauth2\npassword_env: P\n").is_err());
-        assert!(mailbox("host: h\nusername: a@nhs.net\ntoken_command: get-token\n").is_err());
-        let m = mailbox("host: h\nusername: a@nhs.net\nauth: xoauth2\ntoken_command: get-token\n").expect("valid");
-        assert_eq!(m.auth, Auth::Xoauth2);
+        MailboxSettings::from_spec(source.parse().expect("shape"), &source).expect("valid")
     }
 
     #[test]
@@ -272,7 +156,7 @@ mod tests {
         std::fs::write(&password, "x").expect("write");
         let yaml =
             format!("host: 127.0.0.1\nport: {port}\nusername: a@nhs.net\npassword_file: {}\n", password.display());
-        let failure = read_quota(&mailbox(&yaml).expect("valid")).expect_err("nothing listens");
+        let failure = read_quota(&mailbox(&yaml)).expect_err("nothing listens");
         assert!(failure.contains("cannot connect"), "{failure}");
     }
 }

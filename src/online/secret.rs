@@ -4,7 +4,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::transport::Secret;
+use crate::config::setting::Secret;
 
 /// The secret itself. Its Debug output hides it, so it cannot leak through a log line.
 pub struct Credential(String);

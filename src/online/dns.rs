@@ -12,7 +12,7 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::{Resolver, TokioResolver};
 
-use crate::transport::DnsSettings;
+use crate::config::dns::DnsSettings;
 
 /// The answer to one question.
 #[derive(Debug, Clone, PartialEq, Eq)]

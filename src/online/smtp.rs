@@ -17,7 +17,8 @@ use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter,
 use lettre::transport::smtp::response::Response;
 
 use super::secret::Credential;
-use crate::transport::{Auth, Mode, Transport};
+use crate::config::setting::Auth;
+use crate::config::transport::{Mode, Transport};
 
 /// How one message's delivery ended.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,11 +8,18 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::diagnostic::Severity;
-use crate::directory::{DirectorySettings, DirectorySpec};
-use crate::functions::is_valid_address;
-use crate::mailbox::{Mailbox, MailboxSpec};
-use crate::transport::{DnsSettings, DnsSpec, Transport, TransportSpec};
+use crate::mail::address::is_valid_address;
 use crate::yaml::YamlSource;
+use directory::{DirectorySettings, DirectorySpec};
+use dns::{DnsSettings, DnsSpec};
+use mailbox::{MailboxSettings, MailboxSpec};
+use transport::{Transport, TransportSpec};
+
+pub mod directory;
+pub mod dns;
+pub mod mailbox;
+pub mod setting;
+pub mod transport;
 
 pub const DEFAULT_FILE: &str = "nhsmail-lint.yaml";
 
@@ -65,7 +72,7 @@ pub struct Config {
     pub secure_domains: Vec<String>,
     pub transport: Option<Transport>,
     pub dns: DnsSettings,
-    pub mailbox: Option<Mailbox>,
+    pub mailbox: Option<MailboxSettings>,
     pub directory: Option<DirectorySettings>,
     /// The file it came from: config rules report against it, and errors found later
     /// (unknown rule ids) point into it.
@@ -137,7 +144,7 @@ impl Config {
         }
         let transport = spec.transport.map(|t| Transport::from_spec(t, &source)).transpose()?;
         let dns = DnsSettings::from_spec(spec.dns, &source)?;
-        let mailbox = spec.mailbox.map(|m| Mailbox::from_spec(m, &source)).transpose()?;
+        let mailbox = spec.mailbox.map(|m| MailboxSettings::from_spec(m, &source)).transpose()?;
         let directory = spec.directory.map(|d| DirectorySettings::from_spec(d, &source)).transpose()?;
         Ok(Config {
             account,

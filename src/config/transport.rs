@@ -1,8 +1,8 @@
-//! The sending set-up in `nhsmail-lint.yaml`: `transport:` (authenticated submission or
-//! the anonymous relay) and `dns:` (the resolvers pre-flight asks). Each setting keeps
-//! the bytes of the config file it came from, so config rules point at its line.
+//! `transport:` in `nhsmail-lint.yaml`: authenticated submission or the anonymous
+//! relay. Each setting keeps the bytes of the config file it came from, so config rules
+//! point at its line.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,7 +11,7 @@ use miette::Report;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::units;
+use super::setting::{AtLeast, Auth, Secret, Setting, auth_matches_secret, duration_setting, secret_source, setting};
 use crate::yaml::YamlSource;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -31,14 +31,6 @@ pub enum Tls {
     None,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Auth {
-    Plain,
-    Login,
-    Xoauth2,
-}
-
 impl Mode {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -54,16 +46,6 @@ impl Tls {
             Tls::Starttls => "starttls",
             Tls::Implicit => "implicit",
             Tls::None => "none",
-        }
-    }
-}
-
-impl Auth {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Auth::Plain => "plain",
-            Auth::Login => "login",
-            Auth::Xoauth2 => "xoauth2",
         }
     }
 }
@@ -94,30 +76,6 @@ pub struct TransportSpec {
     backoff: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct DnsSpec {
-    #[serde(default)]
-    nameservers: Vec<Spanned<String>>,
-    timeout: Option<Spanned<String>>,
-}
-
-/// A configured value and the bytes of the config file it was written in. A default
-/// that was not written points at the `mode:` line.
-#[derive(Debug, Clone)]
-pub struct Setting<T> {
-    pub value: T,
-    pub span: Range<usize>,
-}
-
-/// Where the password or OAuth token comes from: never the config file itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Secret {
-    Env(String),
-    File(PathBuf),
-    Command(String),
-}
-
 #[derive(Debug, Clone)]
 pub struct Transport {
     pub mode: Setting<Mode>,
@@ -145,23 +103,10 @@ pub struct Transport {
     pub backoff: Duration,
 }
 
-#[derive(Debug, Clone)]
-pub struct DnsSettings {
-    /// Empty: the system's resolvers.
-    pub nameservers: Vec<SocketAddr>,
-    pub timeout: Duration,
-}
-
-impl Default for DnsSettings {
-    fn default() -> Self {
-        DnsSettings { nameservers: Vec::new(), timeout: Duration::from_secs(3) }
-    }
-}
-
 impl Transport {
     pub fn from_spec(spec: TransportSpec, source: &YamlSource) -> Result<Transport, Report> {
         let at = |location: &serde_saphyr::Location| source.range(location).unwrap_or(0..0);
-        let setting = |s: &Spanned<String>| Setting { value: s.value.trim().to_owned(), span: at(&s.referenced) };
+        let setting = |s: &Spanned<String>| setting(source, s);
         let mode = Setting { value: spec.mode.value, span: at(&spec.mode.referenced) };
         let defaulted = |span: Option<&serde_saphyr::Location>| span.map_or(mode.span.clone(), at);
         if spec.host.value.trim().is_empty() {
@@ -188,13 +133,6 @@ impl Transport {
                     .map_err(|_| source.error_at(ip, format!("`{}` is not an IP address", ip.value)))
             })
             .transpose()?;
-        let duration = |d: &Option<Spanned<String>>, default: u64| -> Result<Duration, Report> {
-            d.as_ref().map_or(Ok(Duration::from_secs(default)), |d| {
-                units::parse_duration(&d.value)
-                    .map(|s| Duration::from_secs(s.unsigned_abs()))
-                    .map_err(|e| source.error_at(d, e))
-            })
-        };
         let at_least_one = |n: &Option<Spanned<u32>>, default: u32| -> Result<u32, Report> {
             match n {
                 Some(n) if n.value == 0 => Err(source.error_at(n, "must be at least 1")),
@@ -205,10 +143,10 @@ impl Transport {
         Ok(Transport {
             ca_file: spec.ca_file.as_ref().map(|f| PathBuf::from(f.value.trim())),
             ehlo_name: spec.ehlo_name.as_ref().map(|n| n.value.trim().to_owned()),
-            timeout: duration(&spec.timeout, 30)?,
+            timeout: duration_setting(source, &spec.timeout, Duration::from_secs(30), AtLeast::OneSecond)?,
             rate_per_minute: at_least_one(&spec.rate_per_minute, 30)?,
             attempts: at_least_one(&spec.attempts, 3)?,
-            backoff: duration(&spec.backoff, 5)?,
+            backoff: duration_setting(source, &spec.backoff, Duration::from_secs(5), AtLeast::Zero)?,
             host: setting(&spec.host),
             port: Setting {
                 value: spec.port.as_ref().map_or(default_port, |p| p.value),
@@ -226,81 +164,6 @@ impl Transport {
             source_ip,
             mode,
         })
-    }
-}
-
-/// The one place a block's secret comes from: `password_env`, `password_file` or
-/// `token_command` (at most one of them).
-pub fn secret_source(
-    source: &YamlSource,
-    env: &Option<Spanned<String>>,
-    file: &Option<Spanned<String>>,
-    command: &Option<Spanned<String>>,
-) -> Result<Option<Setting<Secret>>, Report> {
-    let given: Vec<&Spanned<String>> = [env, file, command].into_iter().flatten().collect();
-    if let [_, second, ..] = given.as_slice() {
-        return Err(source.error_at(*second, "give one of password_env, password_file and token_command"));
-    }
-    Ok(given.first().map(|s| {
-        let value = s.value.trim().to_owned();
-        let value = if env.is_some() {
-            Secret::Env(value)
-        } else if file.is_some() {
-            Secret::File(PathBuf::from(value))
-        } else {
-            Secret::Command(value)
-        };
-        Setting { value, span: source.range(&s.referenced).unwrap_or(0..0) }
-    }))
-}
-
-/// XOAUTH2 takes a token from `token_command`; the other methods a password. `sources`
-/// are `password_env`, `password_file` and `token_command`, in that order.
-pub fn auth_matches_secret(
-    source: &YamlSource,
-    auth: Auth,
-    sources: [&Option<Spanned<String>>; 3],
-) -> Result<(), Report> {
-    let [env, file, command] = sources;
-    match (auth, env.as_ref().or(file.as_ref()), command) {
-        (Auth::Xoauth2, Some(password), _) => {
-            Err(source.error_at(password, "xoauth2 takes its token from token_command, not a password"))
-        }
-        (Auth::Plain | Auth::Login, _, Some(command)) => {
-            Err(source.error_at(command, "token_command goes with `auth: xoauth2`"))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// A duration setting (`30s`, `2min`) of at least one second, else `default`.
-pub fn duration_setting(
-    source: &YamlSource,
-    value: &Option<Spanned<String>>,
-    default: Duration,
-) -> Result<Duration, Report> {
-    let Some(value) = value else { return Ok(default) };
-    let seconds = units::parse_duration(&value.value).map_err(|e| source.error_at(value, e))?;
-    if seconds < 1 {
-        return Err(source.error_at(value, "must be at least 1s"));
-    }
-    Ok(Duration::from_secs(seconds.unsigned_abs()))
-}
-
-impl DnsSettings {
-    pub fn from_spec(spec: DnsSpec, source: &YamlSource) -> Result<DnsSettings, Report> {
-        let nameservers = spec
-            .nameservers
-            .iter()
-            .map(|n| {
-                let text = n.value.trim();
-                text.parse::<SocketAddr>()
-                    .or_else(|_| text.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
-                    .map_err(|_| source.error_at(n, format!("`{text}` is not an IP address (with an optional :port)")))
-            })
-            .collect::<Result<_, _>>()?;
-        let timeout = duration_setting(source, &spec.timeout, DnsSettings::default().timeout)?;
-        Ok(DnsSettings { nameservers, timeout })
     }
 }
 
@@ -340,13 +203,7 @@ mod tests {
         assert!(transport("mode: relay\nhost: h\nsource_ip: 10.1.2\n").is_err());
         assert!(transport("mode: relay\nhost: h\nport: 70000\n").is_err());
         assert!(transport("mode: relay\nhost: ' '\n").is_err());
-    }
-
-    #[test]
-    fn nameservers_take_an_optional_port() {
-        let source = YamlSource::new("c.yaml", "nameservers: ['10.0.0.53:5353', '10.0.0.54']\ntimeout: 2s\n");
-        let dns = DnsSettings::from_spec(source.parse().expect("shape"), &source).expect("valid");
-        assert_eq!(dns.nameservers, ["10.0.0.53:5353".parse().unwrap(), "10.0.0.54:53".parse().unwrap()]);
-        assert_eq!(dns.timeout, Duration::from_secs(2));
+        assert!(transport("mode: relay\nhost: h\ntimeout: 0s\n").is_err(), "a timeout of nothing");
+        assert!(transport("mode: relay\nhost: h\nbackoff: 0s\n").is_ok(), "retrying at once is a choice");
     }
 }

@@ -1,0 +1,124 @@
+//! `directory:` in `nhsmail-lint.yaml`: the NHSmail directory, asked over LDAP with TLS
+//! (636, no authentication), and which addresses it holds.
+
+use std::time::Duration;
+
+use miette::Report;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::setting::{AtLeast, duration_setting};
+use crate::yaml::YamlSource;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectorySpec {
+    host: Spanned<String>,
+    port: Option<Spanned<u16>>,
+    base_dn: Spanned<String>,
+    mail_attribute: Option<Spanned<String>>,
+    /// Object classes that make an entry a distribution list.
+    group_classes: Option<Vec<String>>,
+    /// Recipients at these domains are looked up (others are not in the directory).
+    domains: Option<Vec<Spanned<String>>>,
+    ca_file: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    /// Searches in flight at once.
+    concurrency: Option<Spanned<u8>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DirectorySettings {
+    pub host: String,
+    pub port: u16,
+    pub base_dn: String,
+    pub mail_attribute: String,
+    pub group_classes: Vec<String>,
+    pub domains: Vec<String>,
+    pub ca_file: Option<std::path::PathBuf>,
+    pub timeout: Duration,
+    pub concurrency: usize,
+}
+
+impl DirectorySettings {
+    pub fn from_spec(spec: DirectorySpec, source: &YamlSource) -> Result<DirectorySettings, Report> {
+        for required in [&spec.host, &spec.base_dn] {
+            if required.value.trim().is_empty() {
+                return Err(source.error_at(required, "must not be empty"));
+            }
+        }
+        let attribute = match &spec.mail_attribute {
+            None => "mail",
+            Some(a) => {
+                let name = a.value.trim();
+                // It goes into the search filter as written: only a plain attribute name.
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                    return Err(source.error_at(a, format!("`{}` is not an LDAP attribute name", a.value)));
+                }
+                name
+            }
+        };
+        let concurrency = match &spec.concurrency {
+            Some(n) if n.value == 0 => return Err(source.error_at(n, "must be at least 1")),
+            Some(n) => n.value.into(),
+            None => 4,
+        };
+        let domains = match &spec.domains {
+            None => vec!["nhs.net".to_owned()],
+            Some(list) => list.iter().map(|d| d.value.trim().trim_start_matches('@').to_ascii_lowercase()).collect(),
+        };
+        Ok(DirectorySettings {
+            host: spec.host.value.trim().to_owned(),
+            port: spec.port.as_ref().map_or(636, |p| p.value),
+            base_dn: spec.base_dn.value.trim().to_owned(),
+            mail_attribute: attribute.to_owned(),
+            group_classes: spec
+                .group_classes
+                .unwrap_or_else(|| ["group", "groupOfNames", "groupOfUniqueNames"].map(str::to_owned).to_vec()),
+            domains,
+            ca_file: spec.ca_file.as_ref().map(|f| f.value.trim().into()),
+            timeout: duration_setting(source, &spec.timeout, Duration::from_secs(10), AtLeast::OneSecond)?,
+            concurrency,
+        })
+    }
+
+    /// Whether the directory holds addresses at `address`'s domain.
+    pub fn covers(&self, address: &str) -> bool {
+        address.rsplit_once('@').is_some_and(|(_, domain)| self.domains.iter().any(|d| d.eq_ignore_ascii_case(domain)))
+    }
+
+    pub fn url(&self) -> String {
+        if self.host.contains(':') {
+            format!("ldaps://[{}]:{}", self.host, self.port)
+        } else {
+            format!("ldaps://{}:{}", self.host, self.port)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(yaml: &str) -> Result<DirectorySettings, Report> {
+        let source = YamlSource::new("c.yaml", yaml);
+        DirectorySettings::from_spec(source.parse()?, &source)
+    }
+
+    #[test]
+    fn defaults_and_domains() {
+        let s = settings("host: ldap.nhs.net\nbase_dn: o=nhs\n").expect("valid");
+        assert_eq!((s.port, s.mail_attribute.as_str(), s.concurrency), (636, "mail", 4));
+        assert!(s.covers("Jane.Smith@NHS.net") && !s.covers("someone@example.org"));
+        let s = settings("host: ::1\nbase_dn: o=nhs\ndomains: ['@trust.nhs.uk']\n").expect("valid");
+        assert!(s.covers("a@trust.nhs.uk") && !s.covers("a@nhs.net"));
+        assert_eq!(s.url(), "ldaps://[::1]:636");
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        assert!(settings("host: h\nbase_dn: ' '\n").is_err());
+        assert!(settings("host: h\nbase_dn: o=nhs\nmail_attribute: 'mail)(x=*'\n").is_err());
+        assert!(settings("host: h\nbase_dn: o=nhs\nconcurrency: 0\n").is_err());
+    }
+}

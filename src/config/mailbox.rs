@@ -1,0 +1,135 @@
+//! `mailbox:` in `nhsmail-lint.yaml`: the sending mailbox, read over IMAP (or POP) with
+//! implicit TLS, for its quota.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use miette::Report;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::setting::{AtLeast, Auth, Secret, Setting, auth_matches_secret, duration_setting, secret_source, setting};
+use crate::yaml::YamlSource;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Imap,
+    Pop,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Imap => "imap",
+            Protocol::Pop => "pop",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxSpec {
+    host: Spanned<String>,
+    port: Option<Spanned<u16>>,
+    protocol: Option<Spanned<Protocol>>,
+    username: Spanned<String>,
+    auth: Option<Spanned<Auth>>,
+    password_env: Option<Spanned<String>>,
+    password_file: Option<Spanned<String>>,
+    token_command: Option<Spanned<String>>,
+    ca_file: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    /// Warn when usage is over this share of the quota.
+    quota_warning_percent: Option<Spanned<u8>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailboxSettings {
+    pub host: Setting<String>,
+    pub port: Setting<u16>,
+    pub protocol: Setting<Protocol>,
+    pub username: Setting<String>,
+    /// `plain` and `login` log in with LOGIN; `xoauth2` authenticates with a token.
+    pub auth: Auth,
+    pub secret: Option<Setting<Secret>>,
+    pub ca_file: Option<PathBuf>,
+    pub timeout: Duration,
+    pub warning_percent: u8,
+}
+
+impl MailboxSettings {
+    pub fn from_spec(spec: MailboxSpec, source: &YamlSource) -> Result<MailboxSettings, Report> {
+        let at = |location: &serde_saphyr::Location| source.range(location).unwrap_or(0..0);
+        let setting = |s: &Spanned<String>| setting(source, s);
+        for required in [&spec.host, &spec.username] {
+            if required.value.trim().is_empty() {
+                return Err(source.error_at(required, "must not be empty"));
+            }
+        }
+        let host = setting(&spec.host);
+        let protocol = Setting {
+            value: spec.protocol.as_ref().map_or(Protocol::Imap, |p| p.value),
+            span: spec.protocol.as_ref().map_or(host.span.clone(), |p| at(&p.referenced)),
+        };
+        let default_port = match protocol.value {
+            Protocol::Imap => 993,
+            Protocol::Pop => 995,
+        };
+        let warning_percent = match &spec.quota_warning_percent {
+            Some(p) if !(1..=100).contains(&p.value) => {
+                return Err(source.error_at(p, "a percentage from 1 to 100"));
+            }
+            Some(p) => p.value,
+            None => 90,
+        };
+        let auth = spec.auth.as_ref().map_or(Auth::Plain, |a| a.value);
+        auth_matches_secret(source, auth, [&spec.password_env, &spec.password_file, &spec.token_command])?;
+        Ok(MailboxSettings {
+            auth,
+            port: Setting {
+                value: spec.port.as_ref().map_or(default_port, |p| p.value),
+                span: spec.port.as_ref().map_or(host.span.clone(), |p| at(&p.referenced)),
+            },
+            username: setting(&spec.username),
+            secret: secret_source(source, &spec.password_env, &spec.password_file, &spec.token_command)?,
+            ca_file: spec.ca_file.as_ref().map(|f| PathBuf::from(f.value.trim())),
+            timeout: duration_setting(source, &spec.timeout, Duration::from_secs(30), AtLeast::OneSecond)?,
+            warning_percent,
+            protocol,
+            host,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mailbox(yaml: &str) -> Result<MailboxSettings, Report> {
+        let source = YamlSource::new("c.yaml", yaml);
+        MailboxSettings::from_spec(source.parse()?, &source)
+    }
+
+    #[test]
+    fn defaults_follow_the_protocol() {
+        let m = mailbox("host: imap.example.nhs.uk\nusername: a@nhs.net\npassword_env: P\n").expect("valid");
+        assert_eq!((m.protocol.value, m.port.value, m.warning_percent), (Protocol::Imap, 993, 90));
+        let m = mailbox("host: pop.nhs.net\nprotocol: pop\nusername: a@nhs.net\n").expect("valid");
+        assert_eq!((m.protocol.value, m.port.value), (Protocol::Pop, 995));
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        assert!(mailbox("host: h\nusername: a@nhs.net\nquota_warning_percent: 0\n").is_err());
+        assert!(mailbox("host: h\nusername: a@nhs.net\nquota_warning_percent: 101\n").is_err());
+        assert!(mailbox("host: h\nusername: a@nhs.net\nprotocol: smoke-signals\n").is_err());
+        assert!(mailbox("host: ' '\nusername: a@nhs.net\n").is_err());
+        assert!(mailbox("host: h\nusername: a@nhs.net\npassword_env: P\npassword_file: /p\n").is_err());
+        assert!(mailbox("host: h\nusername: a@nhs.net\ntimeout: 0s\n").is_err());
+        assert!(mailbox("host: h\nusername: a@nhs.net\nauth: xoauth2\npassword_env: P\n").is_err());
+        assert!(mailbox("host: h\nusername: a@nhs.net\ntoken_command: get-token\n").is_err());
+        let m = mailbox("host: h\nusername: a@nhs.net\nauth: xoauth2\ntoken_command: get-token\n").expect("valid");
+        assert_eq!(m.auth, Auth::Xoauth2);
+    }
+}

@@ -1,0 +1,62 @@
+//! What a field reads: its kind (which decides the operators that apply) and each value,
+//! with the bytes it stands at. Shared by message fields (`field`) and config fields
+//! (`config_field`).
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use crate::mail::MessageView;
+
+/// What a field's values are, which decides the operators that make sense on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    /// Addresses and domains compare case-insensitively.
+    Address,
+    Number,
+    /// A number of bytes: limits may be written `35MiB`.
+    Size,
+    /// Only `present` / `absent` apply.
+    Presence,
+}
+
+/// One value of a field in one message.
+#[derive(Debug, Clone)]
+pub struct Value<'a> {
+    pub text: Cow<'a, str>,
+    pub number: Option<u64>,
+    pub span: Range<usize>,
+    /// `text` is byte-for-byte what stands at `span`, so offsets into it are offsets
+    /// into the message.
+    pub exact: bool,
+}
+
+impl<'a> Value<'a> {
+    pub fn text(text: Cow<'a, str>, span: Range<usize>, exact: bool) -> Self {
+        Value { text, number: None, span, exact }
+    }
+
+    pub fn number(n: u64, span: Range<usize>) -> Self {
+        Value { text: Cow::Borrowed(""), number: Some(n), span, exact: false }
+    }
+
+    /// How the value reads in a message.
+    pub fn display(&self) -> String {
+        match self.number {
+            Some(n) => n.to_string(),
+            None => self.text.to_string(),
+        }
+    }
+
+    /// The span in the message of `range`, a byte range of `text`.
+    pub fn sub_span(&self, view: Option<&MessageView<'_>>, range: Range<usize>) -> Range<usize> {
+        if range.start == 0 && range.end == self.text.len() {
+            return self.span.clone();
+        }
+        match view {
+            _ if self.exact => self.span.start + range.start..self.span.start + range.end,
+            Some(view) => view.locate(self.span.clone(), &self.text[range]),
+            None => self.span.clone(),
+        }
+    }
+}
