@@ -34,6 +34,15 @@ pub fn fingerprint(view: &MessageView<'_>) -> String {
     }
 }
 
+/// A baseline file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("cannot read the baseline {path}: {source}")]
+    Unreadable { path: String, source: std::io::Error },
+    #[error("{path} is not a baseline: {source}")]
+    NotABaseline { path: String, source: serde_json::Error },
+}
+
 /// Findings already known: each (fingerprint, rule) up to a count.
 #[derive(Debug, Default)]
 pub struct Baseline {
@@ -41,11 +50,12 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    pub fn load(path: &Path) -> Result<Baseline, String> {
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+        let name = || path.display().to_string();
         let text =
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))?;
+            std::fs::read_to_string(path).map_err(|source| BaselineError::Unreadable { path: name(), source })?;
         let file: File =
-            serde_json::from_str(&text).map_err(|e| format!("{} is not a baseline: {e}", path.display()))?;
+            serde_json::from_str(&text).map_err(|source| BaselineError::NotABaseline { path: name(), source })?;
         let known = file.findings.into_iter().map(|k| ((k.fingerprint, k.rule), k.count)).collect();
         Ok(Baseline { known })
     }

@@ -1,143 +1,116 @@
-//! The `check` (and `preflight`) command: check the set-up, scan every file, run the
-//! corpus rules over what the scan kept, send what passed when asked, report, and say
-//! whether the run failed.
+//! The `check` (and `preflight`) command: check the set-up, scan every message, judge
+//! the corpus rules across them, send what passed when asked, report, and say whether
+//! the run failed. Each stage takes its own plan; this file only joins them up.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
-use std::path::PathBuf;
 
-use crate::baseline::Recorder;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use miette::Diagnostic;
 
+use crate::baseline::{Baseline, Recorder};
 use crate::cli::Format;
-use crate::diagnostic::{Located, Severity};
-use crate::inputs;
-use crate::report::{self, CorpusFindings, Summary};
-use crate::rules::engine;
-use crate::scan::{self, FileReport, Renderer};
-use crate::send::{self, Candidate};
-use crate::settings::Settings;
+use crate::corpus::Corpus;
+use crate::diagnostic::{Located, Renderer, Severity};
+use crate::plan::CheckPlan;
+use crate::report::{self, Summary};
+use crate::scan::{self, Checked, ScanError};
+use crate::send::{self, Candidate, SendError};
+use crate::{inputs, preflight};
 
-/// True when some diagnostic reached `--fail-on`.
-pub fn run(settings: &Settings) -> io::Result<bool> {
-    let color = settings.color;
+/// A run that could not finish. Whatever it had done is reported first.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum RunError {
+    #[error(transparent)]
+    #[diagnostic(code(report))]
+    Report(#[from] io::Error),
+    #[error(transparent)]
+    #[diagnostic(code(scan))]
+    Scan(#[from] ScanError),
+    #[error("sending stopped: {0}")]
+    #[diagnostic(
+        code(send),
+        help("the report lists every message's verdict so far; fix the cause and run again (nothing is sent twice)")
+    )]
+    Send(#[from] SendError),
+    #[error("cannot write the baseline {path}: {source}")]
+    #[diagnostic(code(baseline))]
+    Baseline { path: String, source: io::Error },
+}
+
+/// True when some diagnostic reached `--fail-on`, or a message that should have gone
+/// did not.
+pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
+    let color = plan.report.color;
     let human = |path: &std::path::Path, raw: &[u8], d: &[Located], shift: usize| {
         report::human::render(color, path, raw, d, shift)
     };
-    let render: Option<&Renderer<'_>> = (settings.format == Format::Human).then_some(&human);
-    let out = report::output(settings.output.as_deref())?;
-    let mut reporter = report::reporter(settings.report_options(), &settings.rules, out);
-    let mut summary = Summary::default();
-    let mut facts = Vec::new();
-    let mut fact_paths: HashMap<usize, PathBuf> = HashMap::new();
-    let mut fact_files_with_findings = HashSet::new();
-    let mut setup_ok = true;
-    if let Some(report) = config_report(settings, render) {
-        setup_ok = !report.diagnostics.iter().any(|d| d.diagnostic.severity == Severity::Error);
-        summary.count(&report.diagnostics);
-        summary.files_with_findings += 1;
-        reporter.config(report)?;
+    let render: Option<&Renderer<'_>> = (plan.report.format == Format::Human).then_some(&human);
+    let mut reporter = report::reporter(&plan.report, &plan.rules, report::output(&plan.report)?);
+    let mut summary = Summary { config: plan.setup_source.clone(), ..Summary::default() };
+    let setup = plan.preflight.as_ref().map(|p| preflight::run(p, render));
+    let setup_ok = setup.as_ref().is_none_or(|s| s.ok);
+    if let Some(findings) = setup.and_then(|s| s.findings) {
+        summary.setup(&findings.diagnostics);
+        reporter.config(findings)?;
     }
-    summary.config = settings.config.transport.as_ref().and(settings.config.source.as_ref()).map(|s| s.name.clone());
+    let mut baselines = Baselines::new(plan.scan.baseline.as_ref(), plan.record_baseline.is_some());
+    let mut corpus = Corpus::default();
     let mut candidates = Vec::new();
-    let mut known = 0;
-    let mut recorder = settings.write_baseline.as_ref().map(|_| Recorder::default());
-    let mut fingerprints: HashMap<usize, String> = HashMap::new();
-    let progress = settings.progress.then(progress_bar);
     let mut failure = Ok(());
-    let scanned = std::thread::scope(|scope| {
-        if let Some(bar) = &progress {
-            // The total grows as a second walk finds files; the scan does not wait for it.
-            scope.spawn(|| inputs::sizes(&settings.paths, &settings.selection).for_each(|n| bar.inc_length(n)));
+    scan_with_progress(plan, render, |index, mut checked| {
+        baselines.scanned(&checked);
+        if plan.send.is_some() {
+            candidates.push(Candidate { path: checked.findings.path.clone(), errors: errors(&checked) });
         }
-        scan_all(settings, render, progress.as_ref(), |index, report| {
-            known += report.known;
-            if let (Some(recorder), Some(fingerprint)) = (&mut recorder, &report.fingerprint) {
-                recorder.add(fingerprint, &report.diagnostics);
+        summary.file(&checked.findings.diagnostics);
+        if plan.judge_corpus {
+            corpus.keep(index, &mut checked);
+        }
+        if failure.is_ok() {
+            // A shard writes its facts after each file, for `merge` to judge.
+            let shard = (!plan.judge_corpus).then(|| checked.findings.path.clone());
+            failure = reporter.file(index, checked.findings);
+            if let (Ok(()), Some(path)) = (&failure, shard) {
+                failure = reporter.facts(&path, &checked.facts);
             }
-            if settings.send.is_some() {
-                candidates.push(Candidate { path: report.path.clone(), errors: error_rules(&report.diagnostics) });
-            }
-            summary.files += 1;
-            summary.files_with_findings += usize::from(!report.diagnostics.is_empty());
-            summary.count(&report.diagnostics);
-            if !report.facts.is_empty() {
-                if !report.diagnostics.is_empty() {
-                    fact_files_with_findings.insert(index);
-                }
-                fact_paths.insert(index, report.path.clone());
-                if let Some(fingerprint) = &report.fingerprint {
-                    fingerprints.insert(index, fingerprint.clone());
-                }
-                facts.extend(report.facts.iter().cloned().map(|f| (index, f)));
-            }
-            if failure.is_ok() {
-                failure = match &progress {
-                    Some(bar) => bar.suspend(|| reporter.file(index, report)),
-                    None => reporter.file(index, report),
-                };
-            }
-        })
-    });
-    if let Some(bar) = &progress {
-        bar.finish_and_clear();
-    }
-    scanned.map_err(io::Error::other)?;
+        }
+    })?;
     failure?;
-
-    let mut by_file: BTreeMap<usize, Vec<Located>> = BTreeMap::new();
-    let name_of = |i: usize| fact_paths.get(&i).map(|p| p.display().to_string()).unwrap_or_default();
-    // A shard sees only part of the corpus: it writes its facts and `merge` judges them.
-    if settings.selection.shard.is_some() {
-        facts.clear();
-    }
-    for (index, located) in engine::evaluate_corpus(&settings.rules, facts, &name_of) {
-        by_file.entry(index).or_default().push(located);
-    }
-    let mut late = Vec::new();
-    let mut rereader = inputs::Rereader::default();
-    for (index, mut diagnostics) in by_file {
-        let path = fact_paths.remove(&index).expect("facts come with their path");
-        if let (Some(baseline), Some(fingerprint)) = (&settings.baseline, fingerprints.get(&index)) {
-            let (fresh, old) = baseline.filter(fingerprint, diagnostics);
-            (diagnostics, known) = (fresh, known + old);
+    let mut corpus_findings = Vec::new();
+    for judged in corpus.judge(&plan.rules, &mut |f, d| baselines.sift(f, d), render) {
+        let findings = &judged.findings;
+        summary.corpus(&findings.findings.diagnostics, judged.had_findings);
+        if let Some(candidate) = candidates.get_mut(findings.index) {
+            candidate.errors.extend(error_rules(&findings.findings.diagnostics));
         }
-        if let (Some(recorder), Some(fingerprint)) = (&mut recorder, fingerprints.get(&index)) {
-            recorder.add(fingerprint, &diagnostics);
-        }
-        summary.count(&diagnostics);
-        if let Some(candidate) = candidates.get_mut(index) {
-            candidate.errors.extend(error_rules(&diagnostics));
-        }
-        // The scan dropped the bytes: a file (or mbox message) with corpus findings is read
-        // again to show them in place; standard input is shown without its source.
-        let rendered = render.map(|r| match rereader.read(&path) {
-            Some((raw, first_line)) => {
-                let shown: Vec<Located> =
-                    diagnostics.iter().map(|d| Located::new(d.diagnostic.clone(), &raw)).collect();
-                r(&path, &raw, &shown, first_line - 1)
-            }
-            None => r(&path, &[], &diagnostics, 0),
-        });
-        late.push(CorpusFindings { index, path, diagnostics, rendered });
+        corpus_findings.push(judged.findings);
     }
-    summary.files_with_findings += late.iter().filter(|l| !fact_files_with_findings.contains(&l.index)).count();
-    let mut failed = summary.fails(settings.fail_on);
-    if let Some(options) = &settings.send {
-        let outcomes = send::run(settings, options, candidates, setup_ok).map_err(io::Error::other)?;
+    let mut failed = summary.fails(plan.report.fail_on);
+    let mut notes = plan.notes.clone();
+    let mut stopped = None;
+    if let Some(send_plan) = &plan.send {
+        let sending = send::run(send_plan, candidates, setup_ok);
         // Everything that should go went, or the run failed.
-        failed |= !outcomes.iter().all(|o| o.verdict.is_done());
-        reporter.send(&outcomes)?;
+        failed |= !sending.outcomes.iter().all(|o| o.verdict.is_done());
+        reporter.send(&sending.outcomes)?;
+        if let Some(error) = &sending.stopped {
+            notes.push(format!("sending stopped: {error}"));
+        }
+        stopped = sending.stopped;
     }
-    if let (Some(recorder), Some(path)) = (&recorder, &settings.write_baseline) {
-        recorder.write(path).map_err(|e| io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))?;
+    if baselines.known > 0 {
+        notes.push(format!("{} finding(s) already in the baseline were not reported", baselines.known));
     }
-    let mut notes = settings.notes();
-    if known > 0 {
-        notes.push(format!("{known} finding(s) already in the baseline were not reported"));
+    reporter.finish(corpus_findings, &summary, &notes)?;
+    if let Some(error) = stopped {
+        return Err(error.into());
     }
-    reporter.finish(late, &summary, &notes)?;
+    baselines.record(plan.record_baseline.as_deref())?;
     Ok(failed)
+}
+
+fn errors(checked: &Checked) -> Vec<String> {
+    error_rules(&checked.findings.diagnostics)
 }
 
 fn error_rules(diagnostics: &[Located]) -> Vec<String> {
@@ -145,36 +118,78 @@ fn error_rules(diagnostics: &[Located]) -> Vec<String> {
     errors.map(|d| d.diagnostic.rule.to_string()).collect()
 }
 
-/// The config rules' findings, reported against the config file (secrets masked).
-fn config_report(settings: &Settings, render: Option<&Renderer<'_>>) -> Option<FileReport> {
-    let source = settings.config.source.as_ref()?;
-    let diagnostics = engine::evaluate_config(&settings.rules, |r| settings.is_active(r), settings.env());
-    if diagnostics.is_empty() {
-        return None;
-    }
-    let shown = source.shown();
-    let path = PathBuf::from(&source.name);
-    let diagnostics: Vec<Located> = diagnostics.into_iter().map(|d| Located::new(d, shown.as_bytes())).collect();
-    let rendered = render.map(|r| r(&path, shown.as_bytes(), &diagnostics, 0));
-    Some(FileReport { path, diagnostics, facts: Vec::new(), rendered, fingerprint: None, known: 0, size: 0 })
+/// The baseline in use: findings it knows are left out (and counted), and what the run
+/// reports is recorded for `--write-baseline`.
+struct Baselines<'a> {
+    baseline: Option<&'a Baseline>,
+    recorder: Option<Recorder>,
+    known: usize,
 }
 
-/// The scan, advancing the progress bar (on stderr) as each file's report arrives.
-fn scan_all(
-    settings: &Settings,
-    render: Option<&Renderer<'_>>,
-    progress: Option<&ProgressBar>,
-    mut sink: impl FnMut(usize, FileReport),
-) -> Result<(), String> {
-    let mut files = 0u64;
-    scan::run(settings, render, |index, report| {
-        if let Some(bar) = progress {
-            files += 1;
-            bar.inc(report.size);
-            bar.set_message(format!("{files} files"));
+impl<'a> Baselines<'a> {
+    fn new(baseline: Option<&'a Baseline>, record: bool) -> Self {
+        Baselines { baseline, recorder: record.then(Recorder::default), known: 0 }
+    }
+
+    /// A scanned message, which the scan has already sifted.
+    fn scanned(&mut self, checked: &Checked) {
+        self.known += checked.known;
+        if let (Some(recorder), Some(fingerprint)) = (&mut self.recorder, &checked.fingerprint) {
+            recorder.add(fingerprint, &checked.findings.diagnostics);
         }
-        sink(index, report)
-    })
+    }
+
+    /// Corpus findings for a message with this fingerprint: what the baseline does not know.
+    fn sift(&mut self, fingerprint: Option<&str>, diagnostics: Vec<Located>) -> Vec<Located> {
+        let fresh = match (self.baseline, fingerprint) {
+            (Some(baseline), Some(fingerprint)) => {
+                let (fresh, known) = baseline.filter(fingerprint, diagnostics);
+                self.known += known;
+                fresh
+            }
+            _ => diagnostics,
+        };
+        if let (Some(recorder), Some(fingerprint)) = (&mut self.recorder, fingerprint) {
+            recorder.add(fingerprint, &fresh);
+        }
+        fresh
+    }
+
+    fn record(&self, path: Option<&std::path::Path>) -> Result<(), RunError> {
+        let (Some(recorder), Some(path)) = (&self.recorder, path) else { return Ok(()) };
+        recorder.write(path).map_err(|source| RunError::Baseline { path: path.display().to_string(), source })
+    }
+}
+
+/// The scan, with a progress bar on stderr (a terminal only) that advances as each
+/// message's result arrives; its total grows as a second walk finds files.
+fn scan_with_progress(
+    plan: &CheckPlan,
+    render: Option<&Renderer<'_>>,
+    mut sink: impl FnMut(usize, Checked),
+) -> Result<(), ScanError> {
+    let progress = plan.report.progress.then(progress_bar);
+    let inputs = &plan.scan.inputs;
+    let scanned = std::thread::scope(|scope| {
+        if let Some(bar) = &progress {
+            scope.spawn(|| inputs::sizes(&inputs.paths, &inputs.selection).for_each(|n| bar.inc_length(n)));
+        }
+        let mut files = 0u64;
+        scan::run(&plan.scan, render, |index, checked| {
+            if let Some(bar) = &progress {
+                files += 1;
+                bar.inc(checked.size);
+                bar.set_message(format!("{files} files"));
+                bar.suspend(|| sink(index, checked));
+            } else {
+                sink(index, checked);
+            }
+        })
+    });
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+    scanned
 }
 
 fn progress_bar() -> ProgressBar {

@@ -36,6 +36,20 @@ pub struct Diagnostic {
     pub span: Range<usize>,
 }
 
+/// What a report shows of one file (or of the config, or an mbox message): its
+/// diagnostics, and their human rendering when that format is wanted (made while the
+/// bytes were at hand).
+#[derive(Debug, Clone)]
+pub struct FileFindings {
+    pub path: std::path::PathBuf,
+    pub diagnostics: Vec<Located>,
+    pub rendered: Option<String>,
+}
+
+/// Renders a file's diagnostics against its bytes (for the human format), its line
+/// numbers shifted by the last argument (an mbox message's place in its file).
+pub type Renderer<'a> = dyn Fn(&std::path::Path, &[u8], &[Located], usize) -> String + Sync + 'a;
+
 /// A diagnostic with its line and column resolved, as reports print it.
 #[derive(Debug, Clone)]
 pub struct Located {

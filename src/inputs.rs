@@ -30,6 +30,21 @@ pub enum Source {
     Failed(String),
 }
 
+/// What a run reads: the paths given, and which files a walk of them takes.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub paths: Vec<PathBuf>,
+    pub selection: Selection,
+}
+
+/// A `--include` or `--exclude` pattern that is not a glob.
+#[derive(Debug, thiserror::Error)]
+#[error("bad glob `{pattern}`: {source}")]
+pub struct GlobError {
+    pattern: String,
+    source: globset::Error,
+}
+
 /// Which files a walk takes.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
@@ -41,15 +56,17 @@ pub struct Selection {
 }
 
 impl Selection {
-    pub fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
+    pub fn globs(patterns: &[String]) -> Result<Option<GlobSet>, GlobError> {
         if patterns.is_empty() {
             return Ok(None);
         }
         let mut builder = GlobSetBuilder::new();
         for pattern in patterns {
-            builder.add(Glob::new(pattern).map_err(|e| format!("bad glob `{pattern}`: {e}"))?);
+            let glob = Glob::new(pattern).map_err(|source| GlobError { pattern: pattern.clone(), source })?;
+            builder.add(glob);
         }
-        builder.build().map(Some).map_err(|e| e.to_string())
+        let all = patterns.join(", ");
+        builder.build().map(Some).map_err(|source| GlobError { pattern: all, source })
     }
 
     fn takes(&self, relative: &Path) -> bool {

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use nhsmail_lint::cli::{Cli, Command, ListFormat};
-use nhsmail_lint::{check, explain, isolate, merge, report, send, settings};
+use nhsmail_lint::plan::{self, CheckPlan, MergePlan};
+use nhsmail_lint::{check, explain, isolate, merge, report, send};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -45,6 +46,20 @@ impl From<io::Error> for Failure {
     }
 }
 
+/// A run's outcome: a report that could not be written is an I/O failure (a closed
+/// pipe is not worth a message); anything else that stopped it is reported.
+fn checked(outcome: Result<bool, check::RunError>) -> Result<ExitCode, Failure> {
+    match outcome {
+        Ok(failed) => Ok(verdict(failed)),
+        Err(check::RunError::Report(e)) => Err(Failure::Io(e)),
+        Err(e) => Err(miette::Report::new(e).into()),
+    }
+}
+
+fn journal_error(e: send::journal::JournalError) -> miette::Report {
+    miette::miette!(code = "journal", "{e}")
+}
+
 /// 1 when a run found what fails it, else 0.
 fn verdict(failed: bool) -> ExitCode {
     if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
@@ -52,10 +67,10 @@ fn verdict(failed: bool) -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
-        Command::Check(args) => Ok(verdict(check::run(&settings::Settings::for_check(args)?)?)),
-        Command::Preflight(args) => Ok(verdict(check::run(&settings::Settings::for_preflight(args)?)?)),
+        Command::Check(args) => checked(check::run(&CheckPlan::for_check(args)?)),
+        Command::Preflight(args) => checked(check::run(&CheckPlan::for_preflight(args)?)),
         Command::Rules(args) => {
-            let loaded = settings::load(&args.sources, None)?;
+            let loaded = plan::load(&args.sources, None)?;
             let text = match args.format {
                 ListFormat::Human => explain::rules_table(&loaded.rules),
                 ListFormat::Json => explain::rules_json(&loaded.rules),
@@ -63,14 +78,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             io::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Merge(args) => {
-            let (settings, parts) = settings::Settings::for_merge(args)?;
-            Ok(verdict(merge::run(&settings, &parts)?))
-        }
+        Command::Merge(args) => match merge::run(&MergePlan::new(args)?) {
+            Ok(failed) => Ok(verdict(failed)),
+            Err(merge::MergeError::Report(e)) => Err(Failure::Io(e)),
+            Err(e) => Err(miette::Report::new(e).into()),
+        },
         Command::Journal(args) => {
-            let journal =
-                send::journal::Journal::open(&args.journal).map_err(|e| miette::miette!(code = "journal", "{e}"))?;
-            let entries = journal.entries().map_err(|e| miette::miette!(code = "journal", "{e}"))?;
+            let journal = send::journal::Journal::open(&args.journal).map_err(journal_error)?;
+            let entries = journal.entries().map_err(journal_error)?;
             let text = match args.format {
                 ListFormat::Human => report::sends::journal_text(&entries),
                 ListFormat::Json => serde_json::to_string_pretty(&entries).expect("entries serialise") + "\n",
@@ -79,7 +94,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain(args) => {
-            let loaded = settings::load(&args.sources, None)?;
+            let loaded = plan::load(&args.sources, None)?;
             match explain::explain(&loaded.rules, &args.id) {
                 Some(text) => {
                     io::stdout().write_all(text.as_bytes())?;

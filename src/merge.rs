@@ -2,37 +2,55 @@
 //! into one report, in any format, with the corpus rules judged across every part's
 //! facts: the same result as one machine scanning everything.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::diagnostic::{Diagnostic, Located, Severity};
+use crate::diagnostic::{Diagnostic, FileFindings, Located, Severity};
+use crate::plan::MergePlan;
 use crate::report::{self, CorpusFindings, Summary};
 use crate::rules::engine::{self, Fact};
-use crate::scan::FileReport;
-use crate::settings::Settings;
 
 struct Part {
     path: String,
     diagnostics: Vec<Located>,
 }
 
+/// A part that cannot be read, or is not a `jsonl` part; or the report that cannot be
+/// written.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum MergeError {
+    #[error("{path}: {source}")]
+    #[diagnostic(code(merge))]
+    Unreadable { path: String, source: io::Error },
+    #[error("{path}:{line}: not a jsonl part: {source}")]
+    #[diagnostic(code(merge))]
+    NotAPart { path: String, line: usize, source: serde_json::Error },
+    #[error(transparent)]
+    #[diagnostic(code(report))]
+    Report(#[from] io::Error),
+}
+
 /// True when some diagnostic reached `--fail-on`.
-pub fn run(settings: &Settings, parts: &[PathBuf]) -> io::Result<bool> {
+pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
     let mut files: Vec<Part> = Vec::new();
     let mut facts: Vec<(String, Fact)> = Vec::new();
-    let rule_index: HashMap<&str, usize> = settings.rules.rules.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
-    for part in parts {
-        let reader = io::BufReader::new(std::fs::File::open(part).map_err(|e| annotate(part, e))?);
+    let rule_index: HashMap<&str, usize> = plan.rules.rules.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
+    for part in &plan.parts {
+        let unreadable = |source| MergeError::Unreadable { path: part.display().to_string(), source };
+        let reader = io::BufReader::new(std::fs::File::open(part).map_err(unreadable)?);
         for (n, line) in reader.lines().enumerate() {
-            let line = line.map_err(|e| annotate(part, e))?;
+            let line = line.map_err(unreadable)?;
             if line.trim().is_empty() {
                 continue;
             }
-            let value: Value = serde_json::from_str(&line)
-                .map_err(|e| io::Error::other(format!("{}:{}: not a jsonl part: {e}", part.display(), n + 1)))?;
+            let value: Value = serde_json::from_str(&line).map_err(|source| MergeError::NotAPart {
+                path: part.display().to_string(),
+                line: n + 1,
+                source,
+            })?;
             if let Some(fact) = value.get("fact") {
                 if let Some(parsed) = parse_fact(fact, &rule_index) {
                     facts.push(parsed);
@@ -49,37 +67,29 @@ pub fn run(settings: &Settings, parts: &[PathBuf]) -> io::Result<bool> {
     let facts: Vec<(usize, Fact)> =
         facts.into_iter().filter_map(|(path, fact)| index.get(&path).map(|i| (*i, fact))).collect();
 
-    let out = report::output(settings.output.as_deref())?;
-    let mut reporter = report::reporter(settings.report_options(), &settings.rules, out);
+    let mut reporter = report::reporter(&plan.report, &plan.rules, report::output(&plan.report)?);
     let mut summary = Summary::default();
     let name_of = |i: usize| files.get(i).map(|f| f.path.clone()).unwrap_or_default();
-    let mut late: HashMap<usize, Vec<Located>> = HashMap::new();
-    for (i, located) in engine::evaluate_corpus(&settings.rules, facts, &name_of) {
-        late.entry(i).or_default().push(located);
+    let mut by_file: BTreeMap<usize, Vec<Located>> = BTreeMap::new();
+    for (i, located) in engine::evaluate_corpus(&plan.rules, facts, &name_of) {
+        by_file.entry(i).or_default().push(located);
     }
-    let color = settings.color;
+    let color = plan.report.color;
     for (i, part) in files.iter().enumerate() {
-        summary.files += 1;
-        summary.files_with_findings += usize::from(!part.diagnostics.is_empty() || late.contains_key(&i));
-        summary.count(&part.diagnostics);
+        summary.file(&part.diagnostics);
         let path = PathBuf::from(&part.path);
         let rendered = render(color, &path, &part.diagnostics);
-        let diagnostics = part.diagnostics.clone();
-        let report =
-            FileReport { path, diagnostics, facts: Vec::new(), rendered, fingerprint: None, known: 0, size: 0 };
-        reporter.file(i, report)?;
+        reporter.file(i, FileFindings { path, diagnostics: part.diagnostics.clone(), rendered })?;
     }
-    let mut lates = Vec::new();
-    let mut late: Vec<(usize, Vec<Located>)> = late.into_iter().collect();
-    late.sort_by_key(|(i, _)| *i);
-    for (index, diagnostics) in late {
-        summary.count(&diagnostics);
+    let mut corpus = Vec::new();
+    for (index, diagnostics) in by_file {
+        summary.corpus(&diagnostics, !files[index].diagnostics.is_empty());
         let path = PathBuf::from(&files[index].path);
         let rendered = render(color, &path, &diagnostics);
-        lates.push(CorpusFindings { index, path, diagnostics, rendered });
+        corpus.push(CorpusFindings { index, findings: FileFindings { path, diagnostics, rendered } });
     }
-    let failed = summary.fails(settings.fail_on);
-    reporter.finish(lates, &summary, &settings.notes())?;
+    let failed = summary.fails(plan.report.fail_on);
+    reporter.finish(corpus, &summary, &plan.notes)?;
     Ok(failed)
 }
 
@@ -94,10 +104,6 @@ fn order(label: &str) -> (PathBuf, u64) {
         Some((file, n)) if n.parse::<u64>().is_ok() => (PathBuf::from(file), n.parse().unwrap_or(0)),
         _ => (PathBuf::from(label), 0),
     }
-}
-
-fn annotate(path: &Path, e: io::Error) -> io::Error {
-    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }
 
 fn parse_diagnostic(d: &Value) -> Option<Located> {

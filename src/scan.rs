@@ -4,61 +4,75 @@
 //! only the files in flight, never the corpus.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::path::PathBuf;
+use std::sync::{Arc, mpsc};
 
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
-use crate::baseline;
-use crate::diagnostic::{Diagnostic, Located, Severity};
-use crate::inputs::{self, Item, Source};
+use crate::baseline::{self, Baseline};
+use crate::config::Ignores;
+use crate::diagnostic::{Diagnostic, FileFindings, Located, Renderer, Severity};
+use crate::inputs::{self, Inputs, Item, Source};
 use crate::mail::{self, MessageView};
+use crate::online::Services;
+use crate::rules::RuleSet;
 use crate::rules::engine::{self, Fact};
-use crate::settings::Settings;
 
-/// What checking one file produced.
-pub struct FileReport {
-    pub path: PathBuf,
-    pub diagnostics: Vec<Located>,
+/// What the scan needs, and nothing more: the inputs, the message rules this command
+/// runs (decided once), per-path ignores, the baseline, and the services online rules ask.
+pub struct ScanPlan {
+    pub inputs: Inputs,
+    pub rules: Arc<RuleSet>,
+    /// Indices into `rules` of the message and corpus rules that run.
+    pub active: Vec<usize>,
+    pub ignores: Ignores,
+    pub baseline: Option<Baseline>,
+    /// Whether each message needs its fingerprint (a baseline is read or written).
+    pub fingerprints: bool,
+    pub jobs: usize,
+    pub services: Option<Arc<Services>>,
+}
+
+/// What checking one message produced, by the stage that uses it.
+pub struct Checked {
+    /// What the report shows.
+    pub findings: FileFindings,
+    /// What the corpus rules keep of it.
     pub facts: Vec<Fact>,
-    /// Human-format rendering of `diagnostics`, made while the bytes were at hand.
-    pub rendered: Option<String>,
-    /// The message's identity for baselines, when one is in use.
+    /// Its identity, for baselines, when one is in use.
     pub fingerprint: Option<String>,
-    /// Findings the baseline knew, and so left out of `diagnostics`.
+    /// Findings the baseline knew, and so left out of `findings`.
     pub known: usize,
     /// Bytes read, for the progress bar.
     pub size: u64,
 }
 
-/// Renders a file's diagnostics against its bytes (for the human format), its line
-/// numbers shifted by the last argument (an mbox message's place in its file).
-pub type Renderer<'a> = dyn Fn(&Path, &[u8], &[Located], usize) -> String + Sync + 'a;
+/// The worker threads could not be started.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start worker threads: {0}")]
+pub struct ScanError(#[from] rayon::ThreadPoolBuildError);
 
-/// Checks every input, handing each file's report to `sink` in path order.
+/// Checks every input, handing each message's result to `sink` in path order.
 pub fn run(
-    settings: &Settings,
+    plan: &ScanPlan,
     render: Option<&Renderer<'_>>,
-    mut sink: impl FnMut(usize, FileReport),
-) -> Result<(), String> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(settings.jobs)
-        .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    mut sink: impl FnMut(usize, Checked),
+) -> Result<(), ScanError> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(plan.jobs).build()?;
     // Files travel in small batches: one hand-over per file costs more in thread
     // wake-ups than linting a typical message does.
-    let mut inputs = inputs::items(&settings.paths, &settings.selection).enumerate();
+    let mut inputs = inputs::items(&plan.inputs.paths, &plan.inputs.selection).enumerate();
     let batches = std::iter::from_fn(move || {
         let batch: Vec<_> = inputs.by_ref().take(BATCH).collect();
         (!batch.is_empty()).then_some(batch)
     });
-    let (tx, rx) = mpsc::sync_channel::<Vec<(usize, FileReport)>>(settings.jobs * 2);
+    let (tx, rx) = mpsc::sync_channel::<Vec<(usize, Checked)>>(plan.jobs * 2);
     std::thread::scope(|scope| {
         scope.spawn(|| {
             pool.install(|| {
                 batches.par_bridge().for_each_with(tx, |tx, batch| {
                     let reports =
-                        batch.into_iter().map(|(index, item)| (index, isolated(settings, render, item))).collect();
+                        batch.into_iter().map(|(index, item)| (index, isolated(plan, render, item))).collect();
                     // The receiver only goes away if the reporter failed; nothing to do then.
                     let _ = tx.send(reports);
                 })
@@ -81,16 +95,16 @@ const BATCH: usize = 16;
 
 /// A bug that panics on one file must not lose the rest of the scan: it becomes an
 /// `internal-error` diagnostic on that file.
-fn isolated(settings: &Settings, render: Option<&Renderer<'_>>, item: Item) -> FileReport {
+fn isolated(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Checked {
     let path = item.label.clone();
-    crate::isolate::catch(|| check_item(settings, render, item)).unwrap_or_else(|panic| {
+    crate::isolate::catch(|| check_item(plan, render, item)).unwrap_or_else(|panic| {
         let message = format!("nhsmail-lint failed on this file: {panic}");
         let help = "This is a bug in nhsmail-lint; please report it with the file if you can share it.";
         scanner_finding(render, path, "internal-error", message, help)
     })
 }
 
-fn check_item(settings: &Settings, render: Option<&Renderer<'_>>, item: Item) -> FileReport {
+fn check_item(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Checked {
     let path = item.label;
     let (bytes, first_line) = match item.source {
         Source::File(file) => match inputs::read(&file) {
@@ -102,41 +116,35 @@ fn check_item(settings: &Settings, render: Option<&Renderer<'_>>, item: Item) ->
     };
     let (buffer, size) = mail::parse_buffer(bytes);
     let view = MessageView::new(&buffer, size);
-    let evaluation = engine::evaluate(&settings.rules, |r| settings.is_active(r), &view, settings.env());
+    let evaluation = engine::evaluate(&plan.rules, &plan.active, &view, plan.services.as_deref());
     // An mbox message's lines are the mbox's lines.
     let shift = first_line - 1;
     let mut diagnostics: Vec<Located> = evaluation
         .diagnostics
         .into_iter()
-        .filter(|d| !settings.config.ignored(&path, &d.rule))
+        .filter(|d| !plan.ignores.ignored(&path, &d.rule))
         .map(|d| Located::new(d, view.raw()))
         .collect();
-    let fingerprint = settings.fingerprints().then(|| baseline::fingerprint(&view));
+    let fingerprint = plan.fingerprints.then(|| baseline::fingerprint(&view));
     let mut known = 0;
-    if let (Some(baseline), Some(fingerprint)) = (&settings.baseline, &fingerprint) {
+    if let (Some(baseline), Some(fingerprint)) = (&plan.baseline, &fingerprint) {
         (diagnostics, known) = baseline.filter(fingerprint, diagnostics);
     }
     let rendered = render.filter(|_| !diagnostics.is_empty()).map(|r| r(&path, view.raw(), &diagnostics, shift));
     let mut facts = evaluation.facts;
     diagnostics.iter_mut().for_each(|d| d.line += shift);
     facts.iter_mut().for_each(|f| f.line += shift);
-    FileReport { path, diagnostics, facts, rendered, fingerprint, known, size: size as u64 }
+    Checked { findings: FileFindings { path, diagnostics, rendered }, facts, fingerprint, known, size: size as u64 }
 }
 
 /// A file that could not be read: one diagnostic, and the scan goes on.
-fn unreadable(render: Option<&Renderer<'_>>, path: PathBuf, error: String) -> FileReport {
+fn unreadable(render: Option<&Renderer<'_>>, path: PathBuf, error: String) -> Checked {
     let help = "Check the file's permissions and that it still exists.";
     scanner_finding(render, path, "unreadable-file", format!("cannot read this file: {error}"), help)
 }
 
 /// A diagnostic of the scanner itself (no rule pack defines it), with no source to show.
-fn scanner_finding(
-    render: Option<&Renderer<'_>>,
-    path: PathBuf,
-    rule: &str,
-    message: String,
-    help: &str,
-) -> FileReport {
+fn scanner_finding(render: Option<&Renderer<'_>>, path: PathBuf, rule: &str, message: String, help: &str) -> Checked {
     let diagnostic = Diagnostic {
         rule: rule.into(),
         severity: Severity::Error,
@@ -147,5 +155,6 @@ fn scanner_finding(
     };
     let diagnostics = vec![Located::new(diagnostic, b"")];
     let rendered = render.map(|r| r(&path, b"", &diagnostics, 0));
-    FileReport { path, diagnostics, facts: Vec::new(), rendered, fingerprint: None, known: 0, size: 0 }
+    let findings = FileFindings { path, diagnostics, rendered };
+    Checked { findings, facts: Vec::new(), fingerprint: None, known: 0, size: 0 }
 }

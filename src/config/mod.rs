@@ -60,6 +60,7 @@ pub struct ListedSpans {
 /// A value rules can interpolate as `${config.NAME}`.
 pub enum ConfigValue<'a> {
     Text(Option<&'a str>),
+    Number(Option<u64>),
     List(&'a [String]),
 }
 
@@ -77,10 +78,29 @@ pub struct Config {
     /// The file it came from: config rules report against it, and errors found later
     /// (unknown rule ids) point into it.
     pub source: Option<YamlSource>,
+    /// Rules left out on some paths (`ignore:`), for the scan.
+    pub ignores: Ignores,
     disable: Vec<Spanned<String>>,
     severity: BTreeMap<String, Spanned<Severity>>,
-    /// Each glob, and the rules ignored on the paths it matches.
-    ignore: Vec<(globset::GlobMatcher, Vec<Spanned<String>>)>,
+}
+
+/// `ignore:`: each glob, and the rules ignored on the paths it matches.
+#[derive(Debug, Clone, Default)]
+pub struct Ignores {
+    globs: Vec<(globset::GlobMatcher, Vec<Spanned<String>>)>,
+}
+
+impl Ignores {
+    /// Whether `rule` is ignored on `path` (an mbox message by its file's path).
+    pub fn ignored(&self, path: &std::path::Path, rule: &str) -> bool {
+        if self.globs.is_empty() {
+            return false;
+        }
+        let text = path.to_string_lossy();
+        let file = text.rsplit_once(":#").map_or(text.as_ref(), |(file, _)| file);
+        let file = std::path::Path::new(file.strip_prefix("./").unwrap_or(file));
+        self.globs.iter().any(|(glob, rules)| glob.is_match(file) && rules.iter().any(|r| r.value == rule))
+    }
 }
 
 impl Default for Config {
@@ -95,9 +115,9 @@ impl Default for Config {
             mailbox: None,
             directory: None,
             source: None,
+            ignores: Ignores::default(),
             disable: Vec::new(),
             severity: BTreeMap::new(),
-            ignore: Vec::new(),
         }
     }
 }
@@ -155,9 +175,9 @@ impl Config {
             dns,
             mailbox,
             directory,
+            ignores: Ignores { globs: ignore },
             disable: spec.rules.disable,
             severity: spec.rules.severity,
-            ignore,
             source: Some(source),
         })
     }
@@ -167,15 +187,15 @@ impl Config {
         self.transport.is_some() || self.mailbox.is_some() || self.directory.is_some()
     }
 
-    /// `--account` wins over the file.
-    pub fn override_account(&mut self, account: &str) -> Result<(), String> {
+    /// `--account` wins over the file; false (and no change) when it is not an address.
+    pub fn override_account(&mut self, account: &str) -> bool {
         let account = account.trim();
         if !is_valid_address(account) {
-            return Err(format!("--account `{account}` is not a valid email address"));
+            return false;
         }
         self.account = Some(account.to_ascii_lowercase());
         self.spans.account = None;
-        Ok(())
+        true
     }
 
     pub fn lookup(&self, key: &str) -> Option<ConfigValue<'_>> {
@@ -183,22 +203,15 @@ impl Config {
             "account" => ConfigValue::Text(self.account.as_deref()),
             "distribution_lists" => ConfigValue::List(&self.distribution_lists),
             "secure_domains" => ConfigValue::List(&self.secure_domains),
+            "mailbox.quota_warning_percent" => {
+                ConfigValue::Number(self.mailbox.as_ref().map(|m| u64::from(m.warning_percent)))
+            }
             _ => return None,
         })
     }
 
-    /// Whether `rule` is ignored on `path` (an mbox message by its file's path).
-    pub fn ignored(&self, path: &std::path::Path, rule: &str) -> bool {
-        if self.ignore.is_empty() {
-            return false;
-        }
-        let text = path.to_string_lossy();
-        let file = text.rsplit_once(":#").map_or(text.as_ref(), |(file, _)| file);
-        let file = std::path::Path::new(file.strip_prefix("./").unwrap_or(file));
-        self.ignore.iter().any(|(glob, rules)| glob.is_match(file) && rules.iter().any(|r| r.value == rule))
-    }
-
-    pub const KEYS: &'static [&'static str] = &["account", "distribution_lists", "secure_domains"];
+    pub const KEYS: &'static [&'static str] =
+        &["account", "distribution_lists", "secure_domains", "mailbox.quota_warning_percent"];
 
     /// Rule ids the config disables or re-grades, each checked by `known` (which
     /// returns false for an id no loaded pack defines).
@@ -212,7 +225,7 @@ impl Config {
                 None => miette::miette!("no rule has the id `{id}`"),
             }
         };
-        for id in self.ignore.iter().flat_map(|(_, rules)| rules) {
+        for id in self.ignores.globs.iter().flat_map(|(_, rules)| rules) {
             if !known(&id.value) {
                 return Err(unknown(&id.value, id));
             }

@@ -2,12 +2,13 @@
 //! (online): what the NHSmail directory holds under an address. Only addresses at the
 //! directory's domains are asked; each once a run.
 
-use super::Finding;
-use crate::config::Config;
+use serde::Deserialize;
+
+use super::{Detector, Finding, FunctionOption, typed};
 use crate::online::Services;
 use crate::online::ldap::{Directory, DirectoryEntry};
 
-pub fn find_unknown(address: &str, services: &Services, _: &Config) -> Vec<Finding> {
+pub fn find_unknown(address: &str, services: &Services) -> Vec<Finding> {
     let Some(directory) = directory_for(services, address) else { return Vec::new() };
     match directory.lookup(address) {
         Ok(DirectoryEntry::Missing) => {
@@ -16,28 +17,46 @@ pub fn find_unknown(address: &str, services: &Services, _: &Config) -> Vec<Findi
             vec![Finding::whole(address, detail)]
         }
         Ok(DirectoryEntry::Person | DirectoryEntry::List) => Vec::new(),
-        Err(why) => vec![Finding::inconclusive(address, why)],
+        Err(why) => vec![Finding::inconclusive(address, why.to_string())],
     }
 }
 
-/// A directory that cannot be asked is reported once, by `unknown_recipient`.
-pub fn find_unlisted_list(address: &str, services: &Services, config: &Config) -> Vec<Finding> {
-    let Some(directory) = directory_for(services, address) else { return Vec::new() };
-    let listed = config.distribution_lists.iter().any(|l| l.eq_ignore_ascii_case(address));
-    match directory.lookup(address) {
-        Ok(DirectoryEntry::List) if !listed => vec![Finding::at(0..address.len())],
-        _ => Vec::new(),
+pub const UNLISTED_OPTIONS: &[FunctionOption] = &[FunctionOption {
+    name: "lists",
+    kind: "a list of addresses",
+    summary: "the distribution lists the rules know (in the NHSmail pack, `${config.distribution_lists}`)",
+}];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Unlisted {
+    lists: Vec<String>,
+}
+
+pub fn unlisted_detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
+    Ok(Box::new(typed::<Unlisted>(options)?))
+}
+
+impl Detector for Unlisted {
+    /// A directory that cannot be asked is reported once, by `unknown_recipient`.
+    fn find(&self, address: &str, services: Option<&Services>) -> Vec<Finding> {
+        let Some(directory) = services.and_then(|s| directory_for(s, address)) else { return Vec::new() };
+        let listed = self.lists.iter().any(|l| l.eq_ignore_ascii_case(address));
+        match directory.lookup(address) {
+            Ok(DirectoryEntry::List) if !listed => vec![Finding::at(0..address.len())],
+            _ => Vec::new(),
+        }
     }
 }
 
 /// For a configured list: the directory must hold it, and as a list.
-pub fn find_not_a_list(address: &str, services: &Services, _: &Config) -> Vec<Finding> {
+pub fn find_not_a_list(address: &str, services: &Services) -> Vec<Finding> {
     let Some(directory) = directory_for(services, address) else { return Vec::new() };
     let detail = match directory.lookup(address) {
         Ok(DirectoryEntry::List) => return Vec::new(),
         Ok(DirectoryEntry::Person) => "the directory holds it as a person, not a distribution list".to_owned(),
         Ok(DirectoryEntry::Missing) => "the directory has no entry for it".to_owned(),
-        Err(why) => return vec![Finding::inconclusive(address, why)],
+        Err(why) => return vec![Finding::inconclusive(address, why.to_string())],
     };
     vec![Finding::whole(address, detail)]
 }

@@ -1,28 +1,57 @@
-//! `over_quota` (online): reads the sending mailbox's quota over IMAP (`mailbox:`) and
-//! grades it. At or over the limit is the rule's own finding (NHSmail sends nothing);
-//! over `quota_warning_percent` is a warning; a server without the QUOTA extension
-//! gets an info finding, since nothing could be read. The value is where the finding
-//! points (the mailbox's username in the config).
+//! `over_quota` (online): asks the sending mailbox's service for its quota (IMAP,
+//! `mailbox:`) and grades it. At or over the limit is the rule's own finding (NHSmail
+//! sends nothing); over `warning_percent` is a warning; a server without the QUOTA
+//! extension gets an info finding, since nothing could be read. The value is where the
+//! finding points (the mailbox's username in the config).
 
-use super::Finding;
-use crate::config::Config;
+use serde::Deserialize;
+
+use super::{Detector, Finding, FunctionOption, typed};
 use crate::diagnostic::Severity;
 use crate::online::Services;
-use crate::online::imap::{Quota, Resource, read_quota};
+use crate::online::imap::{Quota, Resource};
 
-pub fn find_over_quota(value: &str, _: &Services, config: &Config) -> Vec<Finding> {
-    let Some(mailbox) = &config.mailbox else { return Vec::new() };
-    match read_quota(mailbox) {
-        Ok(Quota::Resources(resources)) => grade(value, &resources, mailbox.warning_percent).into_iter().collect(),
-        Ok(Quota::Unsupported) => {
-            let detail = format!(
-                "{} does not offer the IMAP QUOTA extension (RFC 9208), so the mailbox's usage could not be read: \
-                 check it in Outlook on the web",
-                mailbox.host.value
-            );
-            vec![Finding { severity: Some(Severity::Info), ..Finding::whole(value, detail) }]
+pub const OPTIONS: &[FunctionOption] = &[FunctionOption {
+    name: "warning_percent",
+    kind: "a percentage from 1 to 100",
+    summary: "usage above this share of the quota is a warning (default 90; in the NHSmail pack \
+              `${config.mailbox.quota_warning_percent}`)",
+}];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverQuota {
+    #[serde(default = "default_warning")]
+    warning_percent: u8,
+}
+
+fn default_warning() -> u8 {
+    90
+}
+
+pub fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
+    let over_quota = typed::<OverQuota>(options)?;
+    if !(1..=100).contains(&over_quota.warning_percent) {
+        return Err(serde::de::Error::custom("warning_percent is a percentage from 1 to 100"));
+    }
+    Ok(Box::new(over_quota))
+}
+
+impl Detector for OverQuota {
+    fn find(&self, value: &str, services: Option<&Services>) -> Vec<Finding> {
+        let Some(mailbox) = services.and_then(|s| s.mailbox.as_ref()) else { return Vec::new() };
+        match mailbox.quota() {
+            Ok(Quota::Resources(resources)) => grade(value, &resources, self.warning_percent).into_iter().collect(),
+            Ok(Quota::Unsupported) => {
+                let detail = format!(
+                    "{} does not offer the IMAP QUOTA extension (RFC 9208), so the mailbox's usage could not be \
+                     read: check it in Outlook on the web",
+                    mailbox.host()
+                );
+                vec![Finding { severity: Some(Severity::Info), ..Finding::whole(value, detail) }]
+            }
+            Err(why) => vec![Finding::inconclusive(value, why.to_string())],
         }
-        Err(why) => vec![Finding::inconclusive(value, why)],
     }
 }
 

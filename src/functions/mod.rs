@@ -1,8 +1,12 @@
 //! The named check functions rules can call (`contains:` / `not_contains:`), for what a
 //! regular expression cannot say. Each function finds things in one value and lives in
 //! a file of its own with its tests; this table is the only place that lists them.
-//! Online functions ask a service (DNS, the mailbox, the directory), so only rules
-//! marked `online` may use them.
+//!
+//! A function declares the options it takes (as Spectral's `functionOptions`), and a
+//! rule passes them in YAML, interpolated from `${config.*}` when the pack compiles;
+//! compiling builds a `Detector` that holds them. So nothing a function reads comes from
+//! the configuration at run time. Online functions ask a service (DNS, the mailbox,
+//! the directory), so only rules marked `online` may use them.
 
 mod address;
 mod directory_entry;
@@ -13,7 +17,10 @@ mod placeholder;
 mod relay_registration;
 mod routable_domain;
 
+use std::fmt;
 use std::ops::Range;
+
+use serde::de::DeserializeOwned;
 
 use crate::config::Config;
 use crate::diagnostic::Severity;
@@ -50,6 +57,12 @@ impl Finding {
     }
 }
 
+/// A function compiled with its options, ready to run over values. Online detectors
+/// find nothing without their services (their rules do not run then).
+pub trait Detector: Send + Sync + fmt::Debug {
+    fn find(&self, value: &str, services: Option<&Services>) -> Vec<Finding>;
+}
+
 /// What an online function talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
@@ -59,8 +72,10 @@ pub enum Service {
 }
 
 impl Service {
-    /// Why rules calling it cannot run with `config`, if they cannot.
+    /// Why rules calling it cannot run with `config`, if they cannot (asked when the
+    /// pack compiles).
     pub fn unavailable(self, config: &Config) -> Option<String> {
+        let not_configured = |block: &str| format!("`{block}` is not configured (add `{block}:` to nhsmail-lint.yaml)");
         match self {
             Service::Dns => None,
             Service::Mailbox if config.mailbox.is_none() => Some(not_configured("mailbox")),
@@ -89,39 +104,95 @@ impl Service {
     }
 }
 
-fn not_configured(block: &str) -> String {
-    format!("`{block}` is not configured (add `{block}:` to nhsmail-lint.yaml)")
-}
-
-#[derive(Debug, Clone, Copy)]
-pub enum Finder {
-    Offline(fn(&str) -> Vec<Finding>),
-    Online { find: fn(&str, &Services, &Config) -> Vec<Finding>, service: Service },
-}
-
+/// One option a function takes, as documentation and for checking a rule's options.
 #[derive(Debug)]
+pub struct FunctionOption {
+    pub name: &'static str,
+    /// What the value is, in words (`a list of addresses`).
+    pub kind: &'static str,
+    pub summary: &'static str,
+}
+
+/// How a function becomes a detector.
+#[derive(Clone, Copy)]
+enum Build {
+    /// Offline, no options.
+    Plain(fn(&str) -> Vec<Finding>),
+    /// Asks its service, no options.
+    Asks(fn(&str, &Services) -> Vec<Finding>),
+    /// Takes options, typed by the function (missing ones take their defaults).
+    Options(fn(serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error>),
+}
+
 pub struct Function {
     pub name: &'static str,
     pub summary: &'static str,
-    pub find: Finder,
+    pub options: &'static [FunctionOption],
+    pub service: Option<Service>,
+    build: Build,
+}
+
+impl fmt::Debug for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// Why a rule's options do not suit its function; the compiler says it at the options.
+#[derive(Debug, thiserror::Error)]
+pub enum OptionsError {
+    #[error("`{function}` takes no options")]
+    NoneTaken { function: &'static str },
+    #[error("the options of `{function}` do not fit: {source}")]
+    Mistyped { function: &'static str, source: serde_json::Error },
 }
 
 impl Function {
-    pub fn service(&self) -> Option<Service> {
-        match self.find {
-            Finder::Offline(_) => None,
-            Finder::Online { service, .. } => Some(service),
+    /// The detector for a rule's call, with its options (already interpolated; unknown
+    /// names were refused at their place by the compiler).
+    pub fn detector(&self, options: Option<serde_json::Value>) -> Result<Box<dyn Detector>, OptionsError> {
+        match (self.build, options) {
+            (Build::Plain(find), None) => Ok(Box::new(Plain(find))),
+            (Build::Asks(find), None) => Ok(Box::new(Asks(find))),
+            (Build::Plain(_) | Build::Asks(_), Some(_)) => Err(OptionsError::NoneTaken { function: self.name }),
+            (Build::Options(build), options) => {
+                let options = options.unwrap_or_else(|| serde_json::Value::Object(serde_json::Map::new()));
+                build(options).map_err(|source| OptionsError::Mistyped { function: self.name, source })
+            }
         }
     }
+}
 
-    /// What the function finds in `value`; an online function finds nothing without
-    /// its services (its rules do not run then).
-    pub fn find(&self, value: &str, config: &Config, services: Option<&Services>) -> Vec<Finding> {
-        match (self.find, services) {
-            (Finder::Offline(find), _) => find(value),
-            (Finder::Online { find, .. }, Some(services)) => find(value, services, config),
-            (Finder::Online { .. }, None) => Vec::new(),
-        }
+/// Reads a function's typed options (the helper its `Build::Options` uses).
+fn typed<T: DeserializeOwned>(options: serde_json::Value) -> Result<T, serde_json::Error> {
+    serde_json::from_value(options)
+}
+
+struct Plain(fn(&str) -> Vec<Finding>);
+
+impl fmt::Debug for Plain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Plain")
+    }
+}
+
+impl Detector for Plain {
+    fn find(&self, value: &str, _: Option<&Services>) -> Vec<Finding> {
+        (self.0)(value)
+    }
+}
+
+struct Asks(fn(&str, &Services) -> Vec<Finding>);
+
+impl fmt::Debug for Asks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Asks")
+    }
+}
+
+impl Detector for Asks {
+    fn find(&self, value: &str, services: Option<&Services>) -> Vec<Finding> {
+        services.map(|s| (self.0)(value, s)).unwrap_or_default()
     }
 }
 
@@ -130,60 +201,111 @@ pub const FUNCTIONS: &[Function] = &[
         name: "nhs_number",
         summary: "a 10-digit NHS number with a valid modulus 11 check digit, in an issued range (plain, 3-3-4 \
                   with spaces or dashes)",
-        find: Finder::Offline(nhs_number::find),
+        options: &[],
+        service: None,
+        build: Build::Plain(nhs_number::find),
     },
     Function {
         name: "placeholder",
         summary: "an unrendered template placeholder: {{ ... }}, {% ... %} or ${...}",
-        find: Finder::Offline(placeholder::find),
+        options: &[],
+        service: None,
+        build: Build::Plain(placeholder::find),
     },
     Function {
         name: "unquoted_comma",
         summary: "a comma inside an unquoted display name of a raw address header (`Smith, John <j@nhs.net>`)",
-        find: Finder::Offline(display_name::find_unquoted_comma),
+        options: &[],
+        service: None,
+        build: Build::Plain(display_name::find_unquoted_comma),
     },
     Function {
         name: "invalid_address",
         summary: "the whole value, when it is not a valid addr-spec (local@domain.tld)",
-        find: Finder::Offline(address::find_invalid),
+        options: &[],
+        service: None,
+        build: Build::Plain(address::find_invalid),
     },
     Function {
         name: "unregistered_sender",
         summary: "(online) the sending IP (the value, or the local address used to reach the host the value \
                   names) has no PTR record, or its PTR name does not resolve back to it",
-        find: Finder::Online { find: relay_registration::find_unregistered, service: Service::Dns },
+        options: &[],
+        service: Some(Service::Dns),
+        build: Build::Asks(relay_registration::find_unregistered),
     },
     Function {
         name: "unroutable_domain",
         summary: "(online) the domain has no MX and no A/AAAA record (or a null MX): mail to it bounces",
-        find: Finder::Online { find: routable_domain::find_unroutable, service: Service::Dns },
+        options: &[],
+        service: Some(Service::Dns),
+        build: Build::Asks(routable_domain::find_unroutable),
     },
     Function {
         name: "over_quota",
         summary: "(online) the sending mailbox (`mailbox:`) is at or over its IMAP quota (a lesser, warning \
-                  finding above `quota_warning_percent`; info when the server has no QUOTA extension)",
-        find: Finder::Online { find: mailbox_quota::find_over_quota, service: Service::Mailbox },
+                  finding above `warning_percent`; info when the server has no QUOTA extension)",
+        options: mailbox_quota::OPTIONS,
+        service: Some(Service::Mailbox),
+        build: Build::Options(mailbox_quota::detector),
     },
     Function {
         name: "unknown_recipient",
         summary: "(online) the address is at a directory domain (`directory.domains`) and the NHSmail \
                   directory has no entry for it",
-        find: Finder::Online { find: directory_entry::find_unknown, service: Service::Directory },
+        options: &[],
+        service: Some(Service::Directory),
+        build: Build::Asks(directory_entry::find_unknown),
     },
     Function {
         name: "unlisted_distribution_list",
-        summary: "(online) the directory says the address is a distribution list, and it is not in \
-                  `distribution_lists`",
-        find: Finder::Online { find: directory_entry::find_unlisted_list, service: Service::Directory },
+        summary: "(online) the directory says the address is a distribution list, and it is not one of `lists`",
+        options: directory_entry::UNLISTED_OPTIONS,
+        service: Some(Service::Directory),
+        build: Build::Options(directory_entry::unlisted_detector),
     },
     Function {
         name: "not_a_distribution_list",
         summary: "(online) the address is at a directory domain and the directory does not hold it as a \
                   distribution list (no entry, or a person)",
-        find: Finder::Online { find: directory_entry::find_not_a_list, service: Service::Directory },
+        options: &[],
+        service: Some(Service::Directory),
+        build: Build::Asks(directory_entry::find_not_a_list),
     },
 ];
 
 pub fn lookup(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_checked_against_what_the_function_takes() {
+        let nhs = lookup("nhs_number").expect("known");
+        assert!(matches!(nhs.detector(Some(serde_json::json!({"x": 1}))), Err(OptionsError::NoneTaken { .. })));
+        let unlisted = lookup("unlisted_distribution_list").expect("known");
+        let mistyped = unlisted.detector(Some(serde_json::json!({"lists": 3}))).expect_err("not a list");
+        assert!(mistyped.to_string().contains("invalid type"), "{mistyped}");
+        assert!(unlisted.detector(Some(serde_json::json!({"lists": ["a@nhs.net"]}))).is_ok());
+    }
+
+    #[test]
+    fn every_declared_option_is_one_the_function_reads() {
+        // A declared option the typed options do not know would be accepted by the
+        // compiler, then refused here: each must deserialise on its own.
+        let samples = |kind: &str| match kind {
+            "a list of addresses" => serde_json::json!(["a@nhs.net"]),
+            "a percentage from 1 to 100" => serde_json::json!(90),
+            other => panic!("no sample for option kind `{other}`"),
+        };
+        for function in FUNCTIONS {
+            for option in function.options {
+                let options = serde_json::json!({ option.name: samples(option.kind) });
+                assert!(function.detector(Some(options)).is_ok(), "{}.{}", function.name, option.name);
+            }
+        }
+    }
 }

@@ -7,17 +7,16 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 
 use super::Finding;
-use crate::config::Config;
 use crate::online::Services;
 use crate::online::dns::{Answer, Dns};
 
-pub fn find_unregistered(value: &str, services: &Services, _: &Config) -> Vec<Finding> {
+pub fn find_unregistered(value: &str, services: &Services) -> Vec<Finding> {
     let dns = &services.dns;
     let ip = match value.parse::<IpAddr>() {
         Ok(ip) => ip,
         Err(_) => match sending_address(value, dns) {
             Ok(ip) => ip,
-            Err(why) => return vec![Finding::inconclusive(value, why)],
+            Err(why) => return vec![Finding::inconclusive(value, why.to_string())],
         },
     };
     let names = match dns.ptr(ip) {
@@ -47,15 +46,24 @@ pub fn find_unregistered(value: &str, services: &Services, _: &Config) -> Vec<Fi
 
 /// The local address this machine would send from to reach `host`. Connecting a UDP
 /// socket sends nothing; it only asks the OS for the route.
-fn sending_address(host: &str, dns: &Dns) -> Result<IpAddr, String> {
+fn sending_address(host: &str, dns: &Dns) -> Result<IpAddr, Unroutable> {
     let relay = match dns.addresses(host) {
         Answer::Found(ips) if !ips.is_empty() => ips[0],
-        Answer::Found(_) | Answer::NotFound => {
-            return Err(format!("{host} does not resolve, so the sending address cannot be worked out"));
-        }
-        Answer::Failed(why) => return Err(format!("could not resolve {host}: {why}")),
+        Answer::Found(_) | Answer::NotFound => return Err(Unroutable::Unresolvable(host.to_owned())),
+        Answer::Failed(why) => return Err(Unroutable::Unanswered { host: host.to_owned(), why }),
     };
-    local_address_towards(relay).map_err(|e| format!("cannot work out the local address used to reach {relay}: {e}"))
+    local_address_towards(relay).map_err(|source| Unroutable::Unreachable { relay, source })
+}
+
+/// Why the sending address could not be worked out.
+#[derive(Debug, thiserror::Error)]
+enum Unroutable {
+    #[error("{0} does not resolve, so the sending address cannot be worked out")]
+    Unresolvable(String),
+    #[error("could not resolve {host}: {why}")]
+    Unanswered { host: String, why: String },
+    #[error("cannot work out the local address used to reach {relay}: {source}")]
+    Unreachable { relay: IpAddr, source: std::io::Error },
 }
 
 fn local_address_towards(remote: IpAddr) -> std::io::Result<IpAddr> {

@@ -3,11 +3,10 @@
 //! the null MX `.` (RFC 7505: "accepts no mail").
 
 use super::Finding;
-use crate::config::Config;
 use crate::online::Services;
 use crate::online::dns::Answer;
 
-pub fn find_unroutable(domain: &str, services: &Services, _: &Config) -> Vec<Finding> {
+pub fn find_unroutable(domain: &str, services: &Services) -> Vec<Finding> {
     let dns = &services.dns;
     match dns.mx(domain) {
         Answer::Found(exchanges) if exchanges.iter().all(|mx| mx.is_empty()) => {

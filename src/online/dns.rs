@@ -12,6 +12,7 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::{Resolver, TokioResolver};
 
+use super::SetupError;
 use crate::config::dns::DnsSettings;
 
 /// The answer to one question.
@@ -42,15 +43,15 @@ pub struct Dns {
 }
 
 impl Dns {
-    pub fn new(settings: &DnsSettings) -> Result<Dns, String> {
+    pub fn new(settings: &DnsSettings) -> Result<Dns, SetupError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
-            .map_err(|e| format!("cannot start the DNS runtime: {e}"))?;
+            .map_err(|source| SetupError::Runtime { what: "DNS", source })?;
         let provider = TokioRuntimeProvider::default();
         let mut builder = if settings.nameservers.is_empty() {
-            Resolver::builder(provider).map_err(|e| format!("cannot read the system's DNS configuration: {e}"))?
+            Resolver::builder(provider).map_err(|e| SetupError::SystemDns(e.to_string()))?
         } else {
             let servers = settings
                 .nameservers
@@ -72,7 +73,7 @@ impl Dns {
         options.use_hosts_file = ResolveHosts::Never;
         let resolver = {
             let _guard = runtime.enter();
-            builder.build().map_err(|e| format!("cannot set up the DNS resolver: {e}"))?
+            builder.build().map_err(|e| SetupError::Resolver(e.to_string()))?
         };
         Ok(Dns { runtime, resolver, asked: Mutex::new(HashMap::new()) })
     }

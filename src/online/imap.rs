@@ -28,41 +28,83 @@ pub enum Quota {
     Unsupported,
 }
 
-/// The quota, or why it could not be read (the password's source, DNS, TCP, TLS, a
-/// refused login, the protocol).
-pub fn read_quota(mailbox: &MailboxSettings) -> Result<Quota, String> {
+/// The sending mailbox as the online rules ask it: its quota is read once a run,
+/// however many rules ask.
+pub struct MailboxClient {
+    settings: MailboxSettings,
+    quota: std::sync::OnceLock<Result<Quota, MailboxError>>,
+}
+
+impl MailboxClient {
+    pub fn new(settings: MailboxSettings) -> Self {
+        MailboxClient { settings, quota: std::sync::OnceLock::new() }
+    }
+
+    pub fn host(&self) -> &str {
+        &self.settings.host.value
+    }
+
+    pub fn quota(&self) -> Result<Quota, MailboxError> {
+        self.quota.get_or_init(|| read_quota(&self.settings)).clone()
+    }
+}
+
+/// Why the mailbox's quota could not be read: the password's source, DNS, TCP, TLS, a
+/// refused login, the protocol. Said in place of a verdict ("could not check").
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum MailboxError {
+    #[error(transparent)]
+    Secret(#[from] secret::SecretError),
+    #[error("the mailbox has no password_env, password_file or token_command")]
+    NoSecret,
+    #[error(transparent)]
+    Tls(#[from] super::tls::TlsError),
+    #[error("{0}")]
+    Connect(String),
+    #[error("`{host}` is not a host name: {reason}")]
+    HostName { host: String, reason: String },
+    #[error("{server} refused the login of {user}: {reason}")]
+    Refused { server: String, user: String, reason: String },
+    #[error("{server}: {reason}")]
+    Protocol { server: String, reason: String },
+}
+
+/// The quota, or why it could not be read.
+fn read_quota(mailbox: &MailboxSettings) -> Result<Quota, MailboxError> {
     let server = format!("{}:{}", mailbox.host.value, mailbox.port.value);
     let secret = match &mailbox.secret {
         Some(source) => secret::fetch(&source.value)?,
-        None => return Err("the mailbox has no password_env, password_file or token_command".to_owned()),
+        None => return Err(MailboxError::NoSecret),
     };
-    let tls = crate::online::tls::client_config(mailbox.ca_file.as_deref())?;
+    let tls = super::tls::client_config(mailbox.ca_file.as_deref())?;
     let tcp = connect(&mailbox.host.value, mailbox.port.value, mailbox.timeout)?;
     let name = rustls::pki_types::ServerName::try_from(mailbox.host.value.clone())
-        .map_err(|e| format!("`{}` is not a host name: {e}", mailbox.host.value))?;
-    let connection = rustls::ClientConnection::new(tls, name).map_err(|e| format!("TLS: {e}"))?;
+        .map_err(|e| MailboxError::HostName { host: mailbox.host.value.clone(), reason: e.to_string() })?;
+    let protocol = |reason: String| MailboxError::Protocol { server: server.clone(), reason };
+    let connection = rustls::ClientConnection::new(tls, name).map_err(|e| protocol(format!("TLS: {e}")))?;
     let mut client = imap::Client::new(rustls::StreamOwned::new(connection, tcp));
     // The TLS handshake happens on this first read, so certificate errors surface here.
-    client.read_greeting().map_err(|e| format!("{server}: {}", describe(&e)))?;
+    client.read_greeting().map_err(|e| protocol(describe(&e)))?;
     let user = &mailbox.username.value;
     let signed_in = match mailbox.auth {
         Auth::Plain | Auth::Login => client.login(user, secret.expose()),
         Auth::Xoauth2 => client.authenticate("XOAUTH2", &Xoauth2 { user, token: secret.expose() }),
     };
     let mut session = signed_in.map_err(|(e, _)| match e {
-        imap::Error::No(no) => {
-            format!("{server} refused the login of {user}: {}", no.information.trim())
-        }
-        e => format!("{server}: login failed: {}", describe(&e)),
+        imap::Error::No(no) => MailboxError::Refused {
+            server: server.clone(),
+            user: user.clone(),
+            reason: no.information.trim().to_owned(),
+        },
+        e => protocol(format!("login failed: {}", describe(&e))),
     })?;
-    let protocol = |e: imap::Error| format!("{server}: {}", describe(&e));
-    let capabilities = session.capabilities().map_err(protocol)?;
+    let capabilities = session.capabilities().map_err(|e| protocol(describe(&e)))?;
     if !capabilities.has_str("QUOTA") {
         // A polite goodbye; the answer is already known.
         let _ = session.logout();
         return Ok(Quota::Unsupported);
     }
-    let answer = session.get_quota_root("INBOX").map_err(protocol)?;
+    let answer = session.get_quota_root("INBOX").map_err(|e| protocol(describe(&e)))?;
     let resources = answer
         .quotas()
         .iter()
@@ -103,9 +145,10 @@ impl imap::Authenticator for Xoauth2<'_> {
 
 /// A TCP connection to the first address of `host` that answers within `timeout`;
 /// reads and writes time out too, so a silent server cannot hang the run.
-fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, String> {
+fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, MailboxError> {
+    let failed = MailboxError::Connect;
     let addresses: Vec<_> =
-        (host, port).to_socket_addrs().map_err(|e| format!("cannot resolve {host}: {e}"))?.collect();
+        (host, port).to_socket_addrs().map_err(|e| failed(format!("cannot resolve {host}: {e}")))?.collect();
     let mut last = format!("{host} has no address");
     for address in addresses {
         match TcpStream::connect_timeout(&address, timeout) {
@@ -113,13 +156,13 @@ fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, String
                 stream
                     .set_read_timeout(Some(timeout))
                     .and_then(|()| stream.set_write_timeout(Some(timeout)))
-                    .map_err(|e| format!("cannot set timeouts on the connection to {address}: {e}"))?;
+                    .map_err(|e| failed(format!("cannot set timeouts on the connection to {address}: {e}")))?;
                 return Ok(stream);
             }
             Err(e) => last = format!("cannot connect to {address}: {e}"),
         }
     }
-    Err(last)
+    Err(failed(last))
 }
 
 fn describe(error: &imap::Error) -> String {
@@ -156,7 +199,7 @@ mod tests {
         std::fs::write(&password, "x").expect("write");
         let yaml =
             format!("host: 127.0.0.1\nport: {port}\nusername: a@nhs.net\npassword_file: {}\n", password.display());
-        let failure = read_quota(&mailbox(&yaml)).expect_err("nothing listens");
+        let failure = read_quota(&mailbox(&yaml)).expect_err("nothing listens").to_string();
         assert!(failure.contains("cannot connect"), "{failure}");
     }
 }

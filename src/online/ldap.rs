@@ -21,7 +21,20 @@ pub enum DirectoryEntry {
     Missing,
 }
 
-type Lookup = Result<DirectoryEntry, String>;
+/// Why the directory could not be asked; said in place of a verdict ("could not check").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DirectoryError {
+    #[error(transparent)]
+    Tls(#[from] super::tls::TlsError),
+    #[error("cannot reach the directory at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("the directory at {url} did not answer the search for {address}: {reason}")]
+    Search { url: String, address: String, reason: String },
+    #[error("the directory client stopped: {0}")]
+    Stopped(String),
+}
+
+type Lookup = Result<DirectoryEntry, DirectoryError>;
 
 /// The connection, as far as this run has got with it.
 enum Link {
@@ -29,7 +42,7 @@ enum Link {
     Open(Ldap),
     /// Opening it failed: every lookup says why, at once, rather than waiting out a
     /// timeout per address.
-    Failed(String),
+    Failed(DirectoryError),
 }
 
 pub struct Directory {
@@ -41,12 +54,12 @@ pub struct Directory {
 }
 
 impl Directory {
-    pub fn new(settings: DirectorySettings) -> Result<Directory, String> {
+    pub fn new(settings: DirectorySettings) -> Result<Directory, super::SetupError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
-            .map_err(|e| format!("cannot start the directory runtime: {e}"))?;
+            .map_err(|source| super::SetupError::Runtime { what: "directory", source })?;
         let permits = Semaphore::new(settings.concurrency);
         Ok(Directory { settings, runtime, link: AsyncMutex::new(Link::Unopened), permits, asked: Mutex::default() })
     }
@@ -75,7 +88,7 @@ impl Directory {
     }
 
     /// The open connection, opened (again) if there is none or the server closed it.
-    async fn connection(&self) -> Result<Ldap, String> {
+    async fn connection(&self) -> Result<Ldap, DirectoryError> {
         let mut link = self.link.lock().await;
         match &*link {
             Link::Failed(why) => return Err(why.clone()),
@@ -90,19 +103,19 @@ impl Directory {
         opened
     }
 
-    async fn connect(&self) -> Result<Ldap, String> {
+    async fn connect(&self) -> Result<Ldap, DirectoryError> {
         let url = self.settings.url();
         let tls = super::tls::client_config(self.settings.ca_file.as_deref())?;
         let settings = LdapConnSettings::new().set_config(tls).set_conn_timeout(self.settings.timeout);
         let (connection, ldap) = LdapConnAsync::with_settings(settings, &url)
             .await
-            .map_err(|e| format!("cannot reach the directory at {url}: {e}"))?;
+            .map_err(|e| DirectoryError::Unreachable { url: url.clone(), reason: e.to_string() })?;
         ldap3::drive!(connection);
         Ok(ldap)
     }
 
     async fn search(&self, mut ldap: Ldap, address: &str) -> Lookup {
-        let _permit = self.permits.acquire().await.map_err(|e| e.to_string())?;
+        let _permit = self.permits.acquire().await.map_err(|e| DirectoryError::Stopped(e.to_string()))?;
         let filter = format!("({}={})", self.settings.mail_attribute, ldap_escape(address));
         let url = self.settings.url();
         let (entries, _) = ldap
@@ -110,7 +123,11 @@ impl Directory {
             .search(&self.settings.base_dn, Scope::Subtree, &filter, vec!["objectClass"])
             .await
             .and_then(|result| result.success())
-            .map_err(|e| format!("the directory at {url} did not answer the search for {address}: {e}"))?;
+            .map_err(|e| DirectoryError::Search {
+                url: url.clone(),
+                address: address.to_owned(),
+                reason: e.to_string(),
+            })?;
         // Several entries may share an address (a person and a list alias): a list wins,
         // since sends to it are the ones to space out.
         let groups: Vec<bool> = entries.into_iter().map(|e| self.is_group(SearchEntry::construct(e))).collect();
@@ -144,8 +161,8 @@ mod tests {
         drop(listener);
         let directory =
             Directory::new(settings(&format!("host: 127.0.0.1\nport: {port}\nbase_dn: o=nhs\n"))).expect("runtime");
-        let err = directory.lookup("a@nhs.net").expect_err("nothing listens");
+        let err = directory.lookup("a@nhs.net").expect_err("nothing listens").to_string();
         assert!(err.contains("cannot reach the directory"), "{err}");
-        assert_eq!(directory.lookup("b@nhs.net").expect_err("same connection"), err);
+        assert_eq!(directory.lookup("b@nhs.net").expect_err("same connection").to_string(), err);
     }
 }

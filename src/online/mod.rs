@@ -12,18 +12,32 @@ pub mod tls;
 
 use crate::config::Config;
 use dns::Dns;
+use imap::MailboxClient;
 use ldap::Directory;
+
+/// A client that cannot be set up at all (before any question is asked).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("cannot start the {what} runtime: {source}")]
+    Runtime { what: &'static str, source: std::io::Error },
+    #[error("cannot read the system's DNS configuration: {0}")]
+    SystemDns(String),
+    #[error("cannot set up the DNS resolver: {0}")]
+    Resolver(String),
+}
 
 pub struct Services {
     pub dns: Dns,
     pub directory: Option<Directory>,
+    pub mailbox: Option<MailboxClient>,
 }
 
 impl Services {
-    pub fn new(config: &Config) -> Result<Services, String> {
+    pub fn new(config: &Config) -> Result<Services, SetupError> {
         Ok(Services {
             dns: Dns::new(&config.dns)?,
             directory: config.directory.clone().map(Directory::new).transpose()?,
+            mailbox: config.mailbox.clone().map(MailboxClient::new),
         })
     }
 }

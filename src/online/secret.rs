@@ -21,11 +21,28 @@ impl Credential {
     }
 }
 
-pub fn fetch(source: &Secret) -> Result<Credential, String> {
+/// Why the secret could not be had; it names the source, never the value.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SecretError {
+    #[error("the environment variable {0} is not set")]
+    Unset(String),
+    #[error("cannot read the password file {path}: {kind}")]
+    Unreadable { path: String, kind: std::io::ErrorKind },
+    #[error("cannot run token_command: {0}")]
+    CannotRun(std::io::ErrorKind),
+    #[error("token_command failed ({0})")]
+    CommandFailed(std::process::ExitStatus),
+    #[error("token_command printed something that is not text")]
+    NotText,
+    #[error("the password or token is empty")]
+    Empty,
+}
+
+pub fn fetch(source: &Secret) -> Result<Credential, SecretError> {
     let value = match source {
-        Secret::Env(name) => std::env::var(name).map_err(|_| format!("the environment variable {name} is not set"))?,
+        Secret::Env(name) => std::env::var(name).map_err(|_| SecretError::Unset(name.clone()))?,
         Secret::File(path) => std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the password file {}: {}", path.display(), e.kind()))?,
+            .map_err(|e| SecretError::Unreadable { path: path.display().to_string(), kind: e.kind() })?,
         Secret::Command(command) => {
             let output = Command::new("sh")
                 .arg("-c")
@@ -33,17 +50,16 @@ pub fn fetch(source: &Secret) -> Result<Credential, String> {
                 .stdin(Stdio::null())
                 .stderr(Stdio::null())
                 .output()
-                .map_err(|e| format!("cannot run token_command: {}", e.kind()))?;
+                .map_err(|e| SecretError::CannotRun(e.kind()))?;
             if !output.status.success() {
-                return Err(format!("token_command failed ({})", output.status));
+                return Err(SecretError::CommandFailed(output.status));
             }
-            String::from_utf8(output.stdout)
-                .map_err(|_| "token_command printed something that is not text".to_owned())?
+            String::from_utf8(output.stdout).map_err(|_| SecretError::NotText)?
         }
     };
     let value = value.trim_end_matches(['\r', '\n']).to_owned();
     if value.is_empty() {
-        return Err("the password or token is empty".to_owned());
+        return Err(SecretError::Empty);
     }
     Ok(Credential(value))
 }
@@ -62,7 +78,7 @@ mod tests {
         assert!(!format!("{c:?}").contains("s3cret"));
         assert_eq!(fetch(&Secret::Command("printf tok3n".into())).expect("command").expose(), "tok3n");
         assert!(fetch(&Secret::Command("exit 3".into())).is_err());
-        let err = fetch(&Secret::Env("NHSMAIL_LINT_TEST_UNSET_VARIABLE".into())).expect_err("unset");
+        let err = fetch(&Secret::Env("NHSMAIL_LINT_TEST_UNSET_VARIABLE".into())).expect_err("unset").to_string();
         assert!(err.contains("NHSMAIL_LINT_TEST_UNSET_VARIABLE"));
     }
 }

@@ -40,6 +40,17 @@ enum Attempt {
     Unknown(String),
 }
 
+/// Why a connection to the SMTP server cannot even be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SmtpSetupError {
+    #[error(transparent)]
+    Tls(#[from] super::tls::TlsError),
+    #[error("cannot set up TLS: {0}")]
+    Lettre(String),
+    #[error("submission needs a password or token")]
+    NoCredential,
+}
+
 pub struct Sender {
     transport: Transport,
     hello: ClientId,
@@ -51,21 +62,27 @@ pub struct Sender {
 
 impl Sender {
     /// `credential` is required for submission; `hello` overrides the EHLO name.
-    pub fn new(transport: &Transport, credential: Option<Credential>, hello: Option<String>) -> Result<Sender, String> {
+    pub fn new(
+        transport: &Transport,
+        credential: Option<Credential>,
+        hello: Option<String>,
+    ) -> Result<Sender, SmtpSetupError> {
+        use super::tls::TlsError;
         let mut tls = TlsParameters::builder(transport.host.value.clone());
         if let Some(path) = &transport.ca_file {
-            let pem = std::fs::read(path).map_err(|e| format!("cannot read ca_file {}: {e}", path.display()))?;
-            let certificate = Certificate::from_pem(&pem)
-                .map_err(|e| format!("ca_file {} is not a PEM certificate: {e}", path.display()))?;
+            let name = || path.display().to_string();
+            let pem = std::fs::read(path).map_err(|e| TlsError::Unreadable { path: name(), reason: e.to_string() })?;
+            let certificate =
+                Certificate::from_pem(&pem).map_err(|e| TlsError::NotPem { path: name(), reason: e.to_string() })?;
             tls = tls.add_root_certificate(certificate);
         }
-        let tls = tls.build_rustls().map_err(|e| format!("cannot set up TLS: {e}"))?;
+        let tls = tls.build_rustls().map_err(|e| SmtpSetupError::Lettre(e.to_string()))?;
         let credentials = match (transport.mode.value, credential) {
             (Mode::Submission, Some(secret)) => {
                 let username = transport.username.as_ref().map(|u| u.value.clone()).unwrap_or_default();
                 Some(Credentials::new(username, secret.expose().to_owned()))
             }
-            (Mode::Submission, None) => return Err("submission needs a password or token".to_owned()),
+            (Mode::Submission, None) => return Err(SmtpSetupError::NoCredential),
             (Mode::Relay, _) => None,
         };
         let hello = match hello.or_else(|| transport.ehlo_name.clone()) {
@@ -80,7 +97,7 @@ impl Sender {
     pub fn deliver(&mut self, from: &str, to: &[String], body: &[u8]) -> Delivery {
         let (from, to) = match envelope(from, to) {
             Ok(addresses) => addresses,
-            Err(why) => return Delivery::Failed(why),
+            Err(why) => return Delivery::Failed(why.to_string()),
         };
         let attempts = self.transport.attempts;
         let mut last = String::new();
@@ -197,8 +214,16 @@ fn describe(reply: &Response) -> String {
     format!("{} {}", reply.code(), text.join(" ")).trim().to_owned()
 }
 
-fn envelope(from: &str, to: &[String]) -> Result<(Address, Vec<Address>), String> {
-    let parse = |a: &str| a.parse::<Address>().map_err(|e| format!("`{a}` cannot be used in the envelope: {e}"));
+/// An address the envelope cannot carry.
+#[derive(Debug, thiserror::Error)]
+#[error("`{address}` cannot be used in the envelope: {source}")]
+struct EnvelopeError {
+    address: String,
+    source: lettre::address::AddressError,
+}
+
+fn envelope(from: &str, to: &[String]) -> Result<(Address, Vec<Address>), EnvelopeError> {
+    let parse = |a: &str| a.parse::<Address>().map_err(|source| EnvelopeError { address: a.to_owned(), source });
     Ok((parse(from)?, to.iter().map(|a| parse(a)).collect::<Result<_, _>>()?))
 }
 

@@ -10,12 +10,18 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{CorpusFindings, FileFindings, Options, Reporter, Summary};
+use super::{CorpusFindings, ReportPlan, Reporter, Summary};
 use crate::cli::Format;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{FileFindings, Located, Severity};
 use crate::rules::RuleSet;
-use crate::scan::FileReport;
 use crate::send::Outcome;
+
+/// One file's diagnostics, as the document formats hold them.
+#[derive(Debug, Clone, Serialize)]
+struct Document {
+    path: String,
+    diagnostics: Vec<Located>,
+}
 
 /// `--send`'s results: each message's verdict, and a count of each verdict.
 #[derive(Serialize)]
@@ -26,33 +32,35 @@ struct Sends {
 
 pub struct Documents<'a> {
     out: Box<dyn Write + 'a>,
-    options: Options,
+    format: Format,
+    fail_on: Option<Severity>,
     rules: &'a RuleSet,
     /// The config file's entry, first in the document when config rules reported.
-    config: Option<FileFindings>,
+    config: Option<Document>,
     /// The scanned files, at their scan index.
-    files: Vec<FileFindings>,
+    files: Vec<Document>,
     send: Option<Sends>,
 }
 
 impl<'a> Documents<'a> {
-    pub fn new(options: Options, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
-        Documents { out, options, rules, config: None, files: Vec::new(), send: None }
+    pub fn new(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
+        let (format, fail_on) = (plan.format, plan.fail_on);
+        Documents { out, format, fail_on, rules, config: None, files: Vec::new(), send: None }
     }
 }
 
-fn entry(report: FileReport) -> FileFindings {
-    FileFindings { path: report.path.display().to_string(), diagnostics: report.diagnostics }
+fn entry(findings: FileFindings) -> Document {
+    Document { path: findings.path.display().to_string(), diagnostics: findings.diagnostics }
 }
 
 impl Reporter for Documents<'_> {
-    fn config(&mut self, report: FileReport) -> io::Result<()> {
-        self.config = Some(entry(report));
+    fn config(&mut self, findings: FileFindings) -> io::Result<()> {
+        self.config = Some(entry(findings));
         Ok(())
     }
 
-    fn file(&mut self, _index: usize, report: FileReport) -> io::Result<()> {
-        self.files.push(entry(report));
+    fn file(&mut self, _index: usize, findings: FileFindings) -> io::Result<()> {
+        self.files.push(entry(findings));
         Ok(())
     }
 
@@ -68,16 +76,16 @@ impl Reporter for Documents<'_> {
     fn finish(mut self: Box<Self>, late: Vec<CorpusFindings>, summary: &Summary, notes: &[String]) -> io::Result<()> {
         for file in late {
             if let Some(entry) = self.files.get_mut(file.index) {
-                entry.diagnostics.extend(file.diagnostics);
+                entry.diagnostics.extend(file.findings.diagnostics);
                 entry.diagnostics.sort_by(|a, b| {
                     (a.line, a.column, &a.diagnostic.rule).cmp(&(b.line, b.column, &b.diagnostic.rule))
                 });
             }
         }
-        let files: Vec<FileFindings> = self.config.take().into_iter().chain(std::mem::take(&mut self.files)).collect();
-        match self.options.format {
+        let files: Vec<Document> = self.config.take().into_iter().chain(std::mem::take(&mut self.files)).collect();
+        match self.format {
             Format::Sarif => serde_json::to_writer(&mut self.out, &sarif(self.rules, &files))?,
-            Format::Junit => self.out.write_all(junit(&files, self.options.fail_on).as_bytes())?,
+            Format::Junit => self.out.write_all(junit(&files, self.fail_on).as_bytes())?,
             _ => {
                 let mut document = json!({ "files": files, "summary": summary, "notes": notes });
                 if let Some(send) = self.send.take() {
@@ -114,7 +122,7 @@ fn uri(path: &str) -> String {
     if path.starts_with('/') { format!("file://{out}") } else { out }
 }
 
-fn sarif(rules: &RuleSet, files: &[FileFindings]) -> serde_json::Value {
+fn sarif(rules: &RuleSet, files: &[Document]) -> serde_json::Value {
     let index: BTreeMap<&str, usize> = rules.rules.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
     let descriptors: Vec<serde_json::Value> = rules
         .rules
@@ -194,8 +202,8 @@ fn xml(text: &str) -> String {
     out
 }
 
-fn junit(files: &[FileFindings], fail_on: Option<Severity>) -> String {
-    let fails = |e: &FileFindings| fail_on.is_some_and(|t| e.diagnostics.iter().any(|d| d.diagnostic.severity >= t));
+fn junit(files: &[Document], fail_on: Option<Severity>) -> String {
+    let fails = |e: &Document| fail_on.is_some_and(|t| e.diagnostics.iter().any(|d| d.diagnostic.severity >= t));
     let failures = files.iter().filter(|e| fails(e)).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(

@@ -9,12 +9,11 @@ use std::io::{self, Write};
 use serde_json::json;
 
 use super::human::sanitise;
-use super::{CorpusFindings, Options, Reporter, Statistics, Summary, summary_line};
+use super::{CorpusFindings, ReportPlan, Reporter, Statistics, Summary, summary_line};
 use crate::cli::Format;
-use crate::diagnostic::{Located, Severity};
+use crate::diagnostic::{FileFindings, Located, Severity};
 use crate::rules::RuleSet;
 use crate::rules::engine::Fact;
-use crate::scan::FileReport;
 use crate::send::Outcome;
 
 pub struct Lines<'a> {
@@ -26,9 +25,9 @@ pub struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
-    pub fn new(options: Options, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
-        let statistics = (options.statistics && options.format == Format::Concise).then(Statistics::default);
-        Lines { out, format: options.format, rules, statistics, facts: options.facts }
+    pub fn new(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
+        let statistics = (plan.statistics && plan.format == Format::Concise).then(Statistics::default);
+        Lines { out, format: plan.format, rules, statistics, facts: plan.facts }
     }
 
     fn write_file(&mut self, path: &str, diagnostics: &[Located], corpus: bool) -> io::Result<()> {
@@ -51,15 +50,18 @@ impl<'a> Lines<'a> {
 }
 
 impl Reporter for Lines<'_> {
-    fn config(&mut self, report: FileReport) -> io::Result<()> {
-        self.write_file(&report.path.display().to_string(), &report.diagnostics, false)
+    fn config(&mut self, findings: FileFindings) -> io::Result<()> {
+        self.write_file(&findings.path.display().to_string(), &findings.diagnostics, false)
     }
 
-    fn file(&mut self, _index: usize, report: FileReport) -> io::Result<()> {
-        self.write_file(&report.path.display().to_string(), &report.diagnostics, false)?;
+    fn file(&mut self, _index: usize, findings: FileFindings) -> io::Result<()> {
+        self.write_file(&findings.path.display().to_string(), &findings.diagnostics, false)
+    }
+
+    fn facts(&mut self, path: &std::path::Path, facts: &[Fact]) -> io::Result<()> {
         if self.facts && self.format == Format::Jsonl {
-            for fact in &report.facts {
-                writeln!(self.out, "{}", fact_line(self.rules, &report.path.display().to_string(), fact))?;
+            for fact in facts {
+                writeln!(self.out, "{}", fact_line(self.rules, &path.display().to_string(), fact))?;
             }
         }
         Ok(())
@@ -74,7 +76,7 @@ impl Reporter for Lines<'_> {
 
     fn finish(mut self: Box<Self>, late: Vec<CorpusFindings>, summary: &Summary, notes: &[String]) -> io::Result<()> {
         for file in &late {
-            self.write_file(&file.path.display().to_string(), &file.diagnostics, true)?;
+            self.write_file(&file.findings.path.display().to_string(), &file.findings.diagnostics, true)?;
         }
         match self.format {
             Format::Jsonl => writeln!(self.out, "{}", json!({ "summary": summary, "notes": notes }))?,

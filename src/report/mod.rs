@@ -1,5 +1,6 @@
-//! Report formats behind one small trait. A reporter gets each file's report in path
+//! Report formats behind one small trait. A reporter gets each file's findings in path
 //! order as the scan finishes it, then the corpus-rule diagnostics, then the summary.
+//! `ReportPlan` is everything the command line says about reporting.
 
 mod documents;
 pub mod human;
@@ -14,10 +15,26 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::cli::Format;
-use crate::diagnostic::{Located, Severity};
+use crate::diagnostic::{FileFindings, Located, Severity};
 use crate::rules::RuleSet;
-use crate::scan::FileReport;
 use crate::send::Outcome;
+
+/// How to report, decided once from the command line.
+#[derive(Debug, Clone)]
+pub struct ReportPlan {
+    pub format: Format,
+    /// `--output FILE`, else standard output.
+    pub output: Option<PathBuf>,
+    /// Counts per rule instead of each diagnostic (human and concise).
+    pub statistics: bool,
+    /// The least severity that fails the run; `None` never fails.
+    pub fail_on: Option<Severity>,
+    /// Write corpus-rule facts into `jsonl`, for `merge` (a shard's output).
+    pub facts: bool,
+    pub color: bool,
+    /// A progress bar on stderr: only when stderr is a terminal.
+    pub progress: bool,
+}
 
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Summary {
@@ -34,7 +51,27 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn count(&mut self, diagnostics: &[Located]) {
+    /// One checked file's diagnostics.
+    pub fn file(&mut self, diagnostics: &[Located]) {
+        self.files += 1;
+        self.files_with_findings += usize::from(!diagnostics.is_empty());
+        self.count(diagnostics);
+    }
+
+    /// The set-up's diagnostics, reported against the config file (not a checked file).
+    pub fn setup(&mut self, diagnostics: &[Located]) {
+        self.files_with_findings += usize::from(!diagnostics.is_empty());
+        self.count(diagnostics);
+    }
+
+    /// Corpus-rule diagnostics for a file already counted, which the scan found
+    /// `had_findings` in or not.
+    pub fn corpus(&mut self, diagnostics: &[Located], had_findings: bool) {
+        self.files_with_findings += usize::from(!had_findings && !diagnostics.is_empty());
+        self.count(diagnostics);
+    }
+
+    fn count(&mut self, diagnostics: &[Located]) {
         for d in diagnostics {
             match d.diagnostic.severity {
                 Severity::Error => self.errors += 1,
@@ -57,37 +94,29 @@ impl Summary {
     }
 }
 
-/// Diagnostics that corpus rules found for one file after the scan.
+/// Diagnostics that corpus rules found for one file (by its scan index) after the scan.
 pub struct CorpusFindings {
     pub index: usize,
-    pub path: PathBuf,
-    pub diagnostics: Vec<Located>,
-    pub rendered: Option<String>,
+    pub findings: FileFindings,
 }
 
 pub trait Reporter {
     /// The config rules' findings, before any message.
-    fn config(&mut self, report: FileReport) -> io::Result<()>;
-    fn file(&mut self, index: usize, report: FileReport) -> io::Result<()>;
+    fn config(&mut self, findings: FileFindings) -> io::Result<()>;
+    fn file(&mut self, index: usize, findings: FileFindings) -> io::Result<()>;
+    /// A shard's corpus-rule facts for the file just reported, for `merge` to judge
+    /// across every part (only `jsonl` writes them).
+    fn facts(&mut self, _path: &std::path::Path, _facts: &[crate::rules::engine::Fact]) -> io::Result<()> {
+        Ok(())
+    }
     /// What `--send` did with each message.
     fn send(&mut self, outcomes: &[Outcome]) -> io::Result<()>;
     fn finish(self: Box<Self>, late: Vec<CorpusFindings>, summary: &Summary, notes: &[String]) -> io::Result<()>;
 }
 
-/// How to report, decided once from the command line.
-#[derive(Debug, Clone, Copy)]
-pub struct Options {
-    pub format: Format,
-    /// Counts per rule instead of each diagnostic (human and concise).
-    pub statistics: bool,
-    pub fail_on: Option<Severity>,
-    /// Write corpus-rule facts into `jsonl`, for `merge` (a shard's output).
-    pub facts: bool,
-}
-
 /// Where the report goes: `--output FILE`, else standard output.
-pub fn output(path: Option<&std::path::Path>) -> io::Result<Box<dyn Write>> {
-    Ok(match path {
+pub fn output(plan: &ReportPlan) -> io::Result<Box<dyn Write>> {
+    Ok(match &plan.output {
         Some(path) => {
             Box::new(io::BufWriter::new(std::fs::File::create(path).map_err(|e| {
                 io::Error::new(e.kind(), format!("cannot write the report to {}: {e}", path.display()))
@@ -97,19 +126,12 @@ pub fn output(path: Option<&std::path::Path>) -> io::Result<Box<dyn Write>> {
     })
 }
 
-pub fn reporter<'a>(options: Options, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Box<dyn Reporter + 'a> {
-    match options.format {
-        Format::Human => Box::new(Human { out, rules, statistics: options.statistics.then(Statistics::default) }),
-        Format::Concise | Format::Github | Format::Jsonl => Box::new(lines::Lines::new(options, rules, out)),
-        Format::Json | Format::Sarif | Format::Junit => Box::new(documents::Documents::new(options, rules, out)),
+pub fn reporter<'a>(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Box<dyn Reporter + 'a> {
+    match plan.format {
+        Format::Human => Box::new(Human { out, rules, statistics: plan.statistics.then(Statistics::default) }),
+        Format::Concise | Format::Github | Format::Jsonl => Box::new(lines::Lines::new(plan, rules, out)),
+        Format::Json | Format::Sarif | Format::Junit => Box::new(documents::Documents::new(plan, rules, out)),
     }
-}
-
-/// One file's diagnostics, as the document formats hold them.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileFindings {
-    pub path: String,
-    pub diagnostics: Vec<Located>,
 }
 
 /// Counts of diagnostics per rule (`--statistics`), most frequent first when printed.
@@ -164,13 +186,13 @@ struct Human<'a> {
 }
 
 impl Reporter for Human<'_> {
-    fn config(&mut self, report: FileReport) -> io::Result<()> {
-        self.file(0, report)
+    fn config(&mut self, findings: FileFindings) -> io::Result<()> {
+        self.file(0, findings)
     }
 
-    fn file(&mut self, _index: usize, report: FileReport) -> io::Result<()> {
-        match (&mut self.statistics, report.rendered) {
-            (Some(statistics), _) => statistics.count(&report.diagnostics),
+    fn file(&mut self, _index: usize, findings: FileFindings) -> io::Result<()> {
+        match (&mut self.statistics, findings.rendered) {
+            (Some(statistics), _) => statistics.count(&findings.diagnostics),
             (None, Some(text)) => self.out.write_all(text.as_bytes())?,
             (None, None) => {}
         }
@@ -183,12 +205,12 @@ impl Reporter for Human<'_> {
 
     fn finish(mut self: Box<Self>, late: Vec<CorpusFindings>, summary: &Summary, notes: &[String]) -> io::Result<()> {
         if let Some(statistics) = &mut self.statistics {
-            late.iter().for_each(|l| statistics.count(&l.diagnostics));
+            late.iter().for_each(|l| statistics.count(&l.findings.diagnostics));
             self.out.write_all(statistics.table(self.rules).as_bytes())?;
         } else if !late.is_empty() {
             writeln!(self.out, "Across messages (corpus rules):\n")?;
             for file in late {
-                self.out.write_all(file.rendered.unwrap_or_default().as_bytes())?;
+                self.out.write_all(file.findings.rendered.unwrap_or_default().as_bytes())?;
             }
         }
         for note in notes {

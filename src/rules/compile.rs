@@ -1,103 +1,33 @@
 //! Rule packs from YAML to executable rules. Every check a pack can fail happens here,
 //! before any message is read: unknown fields, operators on the wrong kind of field,
-//! bad regexes, unknown functions, unknown config keys and placeholders, duplicate ids.
+//! bad regexes, unknown functions and options, unknown config keys and placeholders,
+//! duplicate ids. The configuration is read here and only here: `${config.*}` is
+//! interpolated, and message rules' preconditions on it are judged, so that no rule
+//! needs the configuration again while messages are checked.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use miette::Report;
 use regex::Regex;
 use serde_saphyr::Spanned;
 
-use super::field::Field;
-use super::spec::{ConditionSpec, CorpusSpec, DocsSpec, OperatorSpec, PackSpec, RuleSpec, Scalar, Scope, TextOrList};
+use super::compiled::{Call, Check, Condition, Interval, Op, Rule, RuleSet};
+use super::condition::holds;
+use super::field::{Field, Source};
+use super::spec::{
+    ConditionSpec, CorpusSpec, FunctionCallSpec, OperatorSpec, OptionValue, PackSpec, RuleSpec, Scalar, Scope,
+    TextOrList,
+};
 use super::value::Kind;
 use crate::config::{Config, ConfigValue};
-use crate::diagnostic::Severity;
-use crate::functions::{self, Function};
+use crate::functions;
 use crate::units;
 use crate::yaml::YamlSource;
 
 /// What rule messages and help may interpolate as `{{name}}`.
 pub const PLACEHOLDERS: &[&str] =
     &["value", "expected", "field", "fix", "detail", "previous", "previous_file", "interval", "earliest"];
-
-#[derive(Debug)]
-pub enum Op {
-    Equals(String),
-    NotEquals(String),
-    Matches(Regex),
-    NotMatches(Regex),
-    Max(u64),
-    Min(u64),
-    Present,
-    Absent,
-    OneOf(HashSet<String>),
-    NotOneOf(HashSet<String>),
-    Contains(&'static Function),
-    NotContains(&'static Function),
-}
-
-#[derive(Debug)]
-pub struct Condition {
-    pub field: Field,
-    pub field_name: String,
-    pub op: Op,
-    /// The operator's argument as written (after interpolation), for `{{expected}}`.
-    pub expected: String,
-    /// Overrides the rule's message when this condition fails.
-    pub message: Option<String>,
-}
-
-#[derive(Debug)]
-pub struct Interval {
-    pub group_by: Field,
-    pub only: Option<HashSet<String>>,
-    pub min_seconds: i64,
-}
-
-#[derive(Debug)]
-pub enum Check {
-    Require(Vec<Condition>),
-    Interval(Interval),
-}
-
-#[derive(Debug)]
-pub struct Rule {
-    pub id: Arc<str>,
-    pub severity: Severity,
-    pub summary: String,
-    pub message: String,
-    pub help: Option<String>,
-    pub label: Option<String>,
-    pub docs: DocsSpec,
-    pub pack: String,
-    pub skip_in_templates: bool,
-    pub scope: Scope,
-    /// It asks DNS, so runs only in pre-flight.
-    pub online: bool,
-    /// Why the rule cannot run with this configuration (it interpolates an unset value).
-    pub unavailable: Option<String>,
-    /// False when the configuration disables it.
-    pub enabled: bool,
-    pub when: Vec<Condition>,
-    pub unless: Vec<Condition>,
-    pub check: Check,
-    /// Some field it reads needs a header block, so it cannot apply to a file that is
-    /// not a message at all.
-    pub needs_headers: bool,
-}
-
-#[derive(Debug, Default)]
-pub struct RuleSet {
-    pub rules: Vec<Rule>,
-}
-
-impl RuleSet {
-    pub fn get(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| &*r.id == id)
-    }
-}
 
 /// Compiles `packs` in order; ids must be unique across all of them.
 pub fn compile(packs: &[YamlSource], config: &Config) -> Result<RuleSet, Report> {
@@ -145,7 +75,7 @@ static ID: LazyLock<Regex> = LazyLock::new(|| Regex::new("^[a-z0-9]+(-[a-z0-9]+)
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{\{\s*([^}]*?)\s*\}\}").expect("valid regex"));
 static INTERPOLATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\$\{([^}]*)\}").expect("valid regex"));
 
-impl Compiler<'_> {
+impl<'a> Compiler<'a> {
     fn rule(mut self, spec: RuleSpec) -> Result<Rule, Report> {
         if !ID.is_match(&spec.id.value) {
             return Err(self.err(&spec.id, "rule ids are lowercase words joined by `-` (like `no-reply-address`)"));
@@ -165,9 +95,21 @@ impl Compiler<'_> {
             Scope::Config => Reads::Config,
             Scope::Message | Scope::Corpus => Reads::Message,
         };
-        let when = spec.when.into_iter().map(|c| self.condition(c, preconditions)).collect::<Result<Vec<_>, _>>()?;
-        let unless =
+        let mut when =
+            spec.when.into_iter().map(|c| self.condition(c, preconditions)).collect::<Result<Vec<_>, _>>()?;
+        let mut unless =
             spec.unless.into_iter().map(|c| self.condition(c, preconditions)).collect::<Result<Vec<_>, _>>()?;
+        // A message rule's preconditions on the configuration are the same for every
+        // message: judge them now, and keep only those that read messages.
+        let mut applies = true;
+        if spec.scope != Scope::Config {
+            let on_config = |c: &Condition| c.field.is_config();
+            let source = Source::Config(self.config);
+            applies = when.iter().filter(|c| on_config(c)).all(|c| holds(c, source, None))
+                && !unless.iter().filter(|c| on_config(c)).any(|c| holds(c, source, None));
+            when.retain(|c| !on_config(c));
+            unless.retain(|c| !on_config(c));
+        }
         let check = match (spec.scope, spec.corpus) {
             (Scope::Message | Scope::Config, None) => {
                 if spec.require.is_empty() {
@@ -205,6 +147,7 @@ impl Compiler<'_> {
             scope: spec.scope,
             online: spec.online,
             unavailable: self.unavailable,
+            applies,
             enabled: true,
             when,
             unless,
@@ -334,11 +277,13 @@ impl Compiler<'_> {
             }
             OperatorSpec::Contains(v) => {
                 self.need_kind(&v, "contains", kind, TEXTUAL)?;
-                (Op::Contains(self.function(&v)?), v.value)
+                let call = self.call(&v)?;
+                (Op::Contains(call), v.value.function)
             }
             OperatorSpec::NotContains(v) => {
                 self.need_kind(&v, "not_contains", kind, TEXTUAL)?;
-                (Op::NotContains(self.function(&v)?), v.value)
+                let call = self.call(&v)?;
+                (Op::NotContains(call), v.value.function)
             }
         })
     }
@@ -360,26 +305,96 @@ impl Compiler<'_> {
         }
     }
 
-    /// An online function needs an `online` rule, and makes it unavailable when the
-    /// service it asks is not configured.
-    fn function(&mut self, v: &Spanned<String>) -> Result<&'static Function, Report> {
-        let function = functions::lookup(&v.value).ok_or_else(|| {
+    /// A function call: the function must exist, an online one needs an `online` rule
+    /// (and makes it unavailable when its service is not configured), and its options
+    /// must be ones it declares, of the types it reads.
+    fn call(&mut self, v: &Spanned<FunctionCallSpec>) -> Result<Call, Report> {
+        let spec = &v.value;
+        let function = functions::lookup(&spec.function).ok_or_else(|| {
             let known = functions::FUNCTIONS.iter().map(|f| f.name).collect::<Vec<_>>().join(", ");
             self.pack.error(
                 &v.referenced,
-                format!("unknown function `{}`", v.value),
+                format!("unknown function `{}`", spec.function),
                 Some(format!("functions: {known}")),
             )
         })?;
-        if let Some(service) = function.service() {
+        if let Some(service) = function.service {
             if !self.online {
-                return Err(self.err(v, format!("`{}` asks the network: mark the rule `online: true`", v.value)));
+                return Err(self.err(v, format!("`{}` asks the network: mark the rule `online: true`", spec.function)));
             }
             if self.unavailable.is_none() {
                 self.unavailable = service.unavailable(self.config);
             }
         }
-        Ok(function)
+        let options = match &spec.options {
+            None => None,
+            Some(options) => {
+                let mut values = serde_json::Map::new();
+                for (name, value) in options {
+                    if !function.options.iter().any(|o| o.name == name) {
+                        let takes = match function.options {
+                            [] => format!("`{}` takes no options", function.name),
+                            declared => {
+                                let names: Vec<&str> = declared.iter().map(|o| o.name).collect();
+                                format!("`{}` takes: {}", function.name, names.join(", "))
+                            }
+                        };
+                        return Err(self.pack.error(
+                            &value.referenced,
+                            format!("unknown option `{name}` of `{}`", function.name),
+                            Some(takes),
+                        ));
+                    }
+                    // An unset config value leaves the option out: the rule is
+                    // unavailable anyway, and the function's default stands.
+                    if let Some(value) = self.option_value(value)? {
+                        values.insert(name.clone(), value);
+                    }
+                }
+                Some(serde_json::Value::Object(values))
+            }
+        };
+        let detector = function.detector(options).map_err(|e| self.err(v, e.to_string()))?;
+        Ok(Call { function, detector })
+    }
+
+    /// An option's value, `${config.*}` interpolated (a whole `${config.LIST}` becomes
+    /// the list).
+    fn option_value(&mut self, value: &Spanned<OptionValue>) -> Result<Option<serde_json::Value>, Report> {
+        Ok(Some(match &value.value {
+            OptionValue::Flag(b) => serde_json::Value::Bool(*b),
+            OptionValue::Number(n) => serde_json::Value::from(*n),
+            OptionValue::List(items) => {
+                let spanned = |t: &String| Spanned::new(t.clone(), value.referenced, value.defined);
+                let items = items.iter().map(|t| self.interpolate_text(&spanned(t), false));
+                serde_json::Value::from(items.collect::<Result<Vec<_>, _>>()?)
+            }
+            OptionValue::Text(text) => {
+                let spanned = Spanned::new(text.clone(), value.referenced, value.defined);
+                match self.whole_interpolation(&spanned)? {
+                    Some(ConfigValue::List(items)) => serde_json::Value::from(items.to_vec()),
+                    Some(ConfigValue::Number(Some(n))) => serde_json::Value::from(n),
+                    Some(ConfigValue::Text(Some(t))) => serde_json::Value::from(t),
+                    Some(ConfigValue::Text(None) | ConfigValue::Number(None)) => return Ok(None),
+                    None => serde_json::Value::from(self.interpolate_text(&spanned, false)?),
+                }
+            }
+        }))
+    }
+
+    /// The config value a text that is one `${config.KEY}` and nothing else names (an
+    /// unset one makes the rule unavailable).
+    fn whole_interpolation(&mut self, text: &Spanned<String>) -> Result<Option<ConfigValue<'a>>, Report> {
+        let Some(cap) = INTERPOLATION.captures(&text.value) else { return Ok(None) };
+        if cap.get(0).is_none_or(|m| m.as_str() != text.value.trim()) {
+            return Ok(None);
+        }
+        let key = cap[1].to_owned();
+        let value = self.lookup(text, &key)?;
+        if matches!(value, ConfigValue::Text(None) | ConfigValue::Number(None)) && self.unavailable.is_none() {
+            self.unavailable = Some(not_configured(&key));
+        }
+        Ok(Some(value))
     }
 
     fn need_kind<T>(&self, at: &Spanned<T>, op: &str, kind: Kind, allowed: &[Kind]) -> Result<(), Report> {
@@ -403,7 +418,8 @@ impl Compiler<'_> {
                 ConfigValue::Text(Some(value)) => {
                     out.push_str(&if regex_escape { regex::escape(value) } else { value.to_owned() })
                 }
-                ConfigValue::Text(None) => self.unavailable = Some(not_configured(&cap[1])),
+                ConfigValue::Number(Some(n)) => out.push_str(&n.to_string()),
+                ConfigValue::Text(None) | ConfigValue::Number(None) => self.unavailable = Some(not_configured(&cap[1])),
                 ConfigValue::List(_) => {
                     return Err(self.err(text, format!("`{}` is a list: use it with one_of or not_one_of", &cap[0])));
                 }
@@ -423,7 +439,8 @@ impl Compiler<'_> {
                         match self.lookup(&spanned, &cap[1])? {
                             ConfigValue::List(items) => Ok(items.to_vec()),
                             ConfigValue::Text(Some(v)) => Ok(vec![v.to_owned()]),
-                            ConfigValue::Text(None) => {
+                            ConfigValue::Number(Some(n)) => Ok(vec![n.to_string()]),
+                            ConfigValue::Text(None) | ConfigValue::Number(None) => {
                                 self.unavailable = Some(not_configured(&cap[1]));
                                 Ok(Vec::new())
                             }
@@ -435,7 +452,7 @@ impl Compiler<'_> {
         }
     }
 
-    fn lookup(&self, at: &Spanned<String>, key: &str) -> Result<ConfigValue<'_>, Report> {
+    fn lookup(&self, at: &Spanned<String>, key: &str) -> Result<ConfigValue<'a>, Report> {
         key.strip_prefix("config.").and_then(|k| self.config.lookup(k)).ok_or_else(|| {
             let known = Config::KEYS.iter().map(|k| format!("${{config.{k}}}")).collect::<Vec<_>>().join(", ");
             self.pack.error(

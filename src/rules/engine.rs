@@ -6,10 +6,9 @@ use std::ops::Range;
 
 use mail_parser::DateTime;
 
-use super::compile::{Check, Condition, Op, Rule, RuleSet};
-use super::field::Field;
-use super::spec::Scope;
-use super::value::{Kind, Value};
+use super::compiled::{Check, Condition, Op, Rule, RuleSet};
+use super::condition::{holds, passes};
+use super::field::{Field, Source};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Located, Severity};
 use crate::functions::Finding;
@@ -35,14 +34,6 @@ pub struct Evaluation {
     pub facts: Vec<Fact>,
 }
 
-/// What rules read besides a message: the configuration, and the services the online
-/// rules ask when they run.
-#[derive(Clone, Copy)]
-pub struct Env<'a> {
-    pub config: &'a Config,
-    pub online: Option<&'a Services>,
-}
-
 /// One value that broke a condition.
 struct Violation {
     span: Range<usize>,
@@ -60,18 +51,21 @@ impl Violation {
     }
 }
 
-/// Runs the message and corpus rules `active` allows over one message.
-pub fn evaluate(rules: &RuleSet, active: impl Fn(&Rule) -> bool, view: &MessageView<'_>, env: Env<'_>) -> Evaluation {
+/// Runs the message and corpus rules at `active` (indices into `rules`, decided once a
+/// run) over one message; online rules ask `services`.
+pub fn evaluate(rules: &RuleSet, active: &[usize], view: &MessageView<'_>, services: Option<&Services>) -> Evaluation {
     let mut out = Evaluation::default();
-    for (index, rule) in rules.rules.iter().enumerate() {
-        if rule.scope == Scope::Config || !active(rule) || (view.headers().is_none() && rule.needs_headers) {
+    for &index in active {
+        let rule = &rules.rules[index];
+        if view.headers().is_none() && rule.needs_headers {
             continue;
         }
         // A bug in one rule must not lose the others: it becomes an `internal-error`.
         let outcome = crate::isolate::catch(|| {
             let mut found = Evaluation::default();
-            if applies(rule, Some(view), env) {
-                check_message(rule, index, view, env, &mut found);
+            let source = Source::Message(view);
+            if applies(rule, source, services) {
+                check_message(rule, index, view, services, &mut found);
             }
             found
         });
@@ -80,7 +74,7 @@ pub fn evaluate(rules: &RuleSet, active: impl Fn(&Rule) -> bool, view: &MessageV
                 out.diagnostics.extend(found.diagnostics);
                 out.facts.extend(found.facts);
             }
-            Err(panic) => out.diagnostics.push(internal_error(rule, &panic)),
+            Err(panic) => out.diagnostics.push(internal_error(rule, &panic.0)),
         }
     }
     out.diagnostics.sort_by(|a, b| (a.span.start, &a.rule).cmp(&(b.span.start, &b.rule)));
@@ -88,13 +82,13 @@ pub fn evaluate(rules: &RuleSet, active: impl Fn(&Rule) -> bool, view: &MessageV
 }
 
 /// One message rule's findings (its preconditions hold).
-fn check_message(rule: &Rule, index: usize, view: &MessageView<'_>, env: Env<'_>, out: &mut Evaluation) {
+fn check_message(rule: &Rule, index: usize, view: &MessageView<'_>, services: Option<&Services>, out: &mut Evaluation) {
     match &rule.check {
-        Check::Require(conditions) => require(rule, conditions, Some(view), env, &mut out.diagnostics),
+        Check::Require(conditions) => require(rule, conditions, Source::Message(view), services, &mut out.diagnostics),
         Check::Interval(interval) => {
             let Some(instant) = view.date() else { return };
             let mut keys = HashSet::new();
-            interval.group_by.for_each(Some(view), env.config, &mut |v| {
+            interval.group_by.for_each(Source::Message(view), &mut |v| {
                 let key = v.text.to_ascii_lowercase();
                 if interval.only.as_ref().is_none_or(|only| only.contains(&key)) && keys.insert(key.clone()) {
                     let (line, column) = crate::mail::bytes::line_col(view.raw(), v.span.start);
@@ -118,34 +112,41 @@ fn internal_error(rule: &Rule, panic: &str) -> Diagnostic {
     }
 }
 
-/// Runs the config rules `active` allows; spans are into the config file.
-pub fn evaluate_config(rules: &RuleSet, active: impl Fn(&Rule) -> bool, env: Env<'_>) -> Vec<Diagnostic> {
+/// Runs the config rules at `active` once a run, over the configuration (the set-up
+/// checks ask `services`); spans are into the config file.
+pub fn evaluate_config(
+    rules: &RuleSet,
+    active: &[usize],
+    config: &Config,
+    services: Option<&Services>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for rule in rules.rules.iter().filter(|r| r.scope == Scope::Config && active(r)) {
+    for rule in active.iter().map(|&i| &rules.rules[i]) {
+        let source = Source::Config(config);
         if let Check::Require(conditions) = &rule.check
-            && applies(rule, None, env)
+            && applies(rule, source, services)
         {
-            require(rule, conditions, None, env, &mut out);
+            require(rule, conditions, source, services, &mut out);
         }
     }
     out.sort_by(|a, b| (a.span.start, &a.rule).cmp(&(b.span.start, &b.rule)));
     out
 }
 
-fn applies(rule: &Rule, view: Option<&MessageView<'_>>, env: Env<'_>) -> bool {
-    rule.when.iter().all(|c| holds(c, view, env)) && !rule.unless.iter().any(|c| holds(c, view, env))
+fn applies(rule: &Rule, source: Source<'_, '_>, services: Option<&Services>) -> bool {
+    rule.when.iter().all(|c| holds(c, source, services)) && !rule.unless.iter().any(|c| holds(c, source, services))
 }
 
 fn require(
     rule: &Rule,
     conditions: &[Condition],
-    view: Option<&MessageView<'_>>,
-    env: Env<'_>,
+    source: Source<'_, '_>,
+    services: Option<&Services>,
     out: &mut Vec<Diagnostic>,
 ) {
     for condition in conditions {
         let message = condition.message.as_deref().unwrap_or(&rule.message);
-        violations(condition, view, env, &mut |v| {
+        violations(condition, source, services, &mut |v| {
             let vars = |name: &str| match name {
                 "value" => Some(v.value.clone()),
                 "expected" => Some(condition.expected.clone()),
@@ -234,85 +235,48 @@ fn render(template: &str, vars: &dyn Fn(&str) -> Option<String>) -> String {
     out
 }
 
-fn equal(kind: Kind, a: &str, b: &str) -> bool {
-    if kind == Kind::Address { a.eq_ignore_ascii_case(b) } else { a == b }
-}
-
-fn passes(condition: &Condition, value: &Value<'_>, env: Env<'_>) -> bool {
-    let kind = condition.field.kind();
-    let text = value.text.as_ref();
-    match &condition.op {
-        Op::Equals(s) => equal(kind, &value.display(), s),
-        Op::NotEquals(s) => !equal(kind, &value.display(), s),
-        Op::Matches(re) => re.is_match(text),
-        Op::NotMatches(re) => !re.is_match(text),
-        Op::Max(n) => value.number.is_none_or(|v| v <= *n),
-        Op::Min(n) => value.number.is_none_or(|v| v >= *n),
-        Op::Present | Op::Absent => true,
-        Op::OneOf(set) => set.contains(&normalise(kind, &value.display())),
-        Op::NotOneOf(set) => !set.contains(&normalise(kind, &value.display())),
-        Op::Contains(f) => !f.find(text, env.config, env.online).is_empty(),
-        Op::NotContains(f) => f.find(text, env.config, env.online).is_empty(),
-    }
-}
-
-fn normalise(kind: Kind, text: &str) -> String {
-    if kind == Kind::Address { text.to_ascii_lowercase() } else { text.to_owned() }
-}
-
-/// As a precondition: true when the field has a value that passes (for `absent`, when
-/// it has none).
-fn holds(condition: &Condition, view: Option<&MessageView<'_>>, env: Env<'_>) -> bool {
-    let mut any = false;
-    let mut any_passing = false;
-    condition.field.for_each(view, env.config, &mut |v| {
-        any = true;
-        any_passing |= passes(condition, &v, env);
-    });
-    match condition.op {
-        Op::Present => any,
-        Op::Absent => !any,
-        _ => any_passing,
-    }
-}
-
 /// As a requirement: every value must pass; each one that does not is a violation
 /// (for `not_contains`, each thing the function found is one).
-fn violations(condition: &Condition, view: Option<&MessageView<'_>>, env: Env<'_>, sink: &mut dyn FnMut(Violation)) {
+fn violations(
+    condition: &Condition,
+    source: Source<'_, '_>,
+    services: Option<&Services>,
+    sink: &mut dyn FnMut(Violation),
+) {
     // Every line of every attachment is a value of `line.length`: find the long ones with
     // one scan of the bytes instead of judging each line.
-    if let (Field::LineLength, Op::Max(limit), Some(view)) = (&condition.field, &condition.op, view) {
+    if let (Field::LineLength, Op::Max(limit), Source::Message(view)) = (&condition.field, &condition.op, source) {
         for line in bytes::lines(view.raw()).filter(|l| l.len() as u64 > *limit) {
             sink(Violation::of(line.clone(), line.len().to_string()));
         }
         return;
     }
     let mut any = false;
-    condition.field.for_each(view, env.config, &mut |v| {
+    condition.field.for_each(source, &mut |v| {
         any = true;
         match &condition.op {
             Op::Present => {}
-            Op::NotContains(f) => {
-                for finding in f.find(&v.text, env.config, env.online) {
+            Op::NotContains(call) => {
+                for finding in call.detector.find(&v.text, services) {
                     let Finding { range, fix, detail, inconclusive, severity } = finding;
                     sink(Violation {
-                        span: v.sub_span(view, range.clone()),
+                        span: v.sub_span(source.view(), range.clone()),
                         value: v.text[range].to_owned(),
                         fix,
                         detail,
-                        inconclusive: f.service().filter(|_| inconclusive).map(|s| s.inconclusive_help()),
+                        inconclusive: call.function.service.filter(|_| inconclusive).map(|s| s.inconclusive_help()),
                         severity,
                     });
                 }
             }
-            _ if !passes(condition, &v, env) || matches!(condition.op, Op::Absent) => {
+            _ if !passes(condition, &v, services) || matches!(condition.op, Op::Absent) => {
                 sink(Violation::of(v.span.clone(), v.display()))
             }
             _ => {}
         }
     });
     if !any && matches!(condition.op, Op::Present) {
-        let (span, value) = condition.field.missing(view);
+        let (span, value) = condition.field.missing(source);
         sink(Violation::of(span, value));
     }
 }
@@ -320,10 +284,18 @@ fn violations(condition: &Condition, view: Option<&MessageView<'_>>, env: Env<'_
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::functions::{Finder, Function};
+    use crate::functions::Detector;
+    use crate::rules::compiled::Call;
     use crate::yaml::YamlSource;
 
-    static PANICS: Function = Function { name: "panics", summary: "a bug", find: Finder::Offline(|_| panic!("boom")) };
+    #[derive(Debug)]
+    struct Panics;
+
+    impl Detector for Panics {
+        fn find(&self, _: &str, _: Option<&Services>) -> Vec<Finding> {
+            panic!("boom")
+        }
+    }
 
     #[test]
     fn a_panicking_rule_is_an_internal_error_and_the_others_still_run() {
@@ -333,12 +305,14 @@ mod tests {
 ";
         let config = Config::default();
         let mut rules = super::super::compile(&[YamlSource::new("t.yaml", pack)], &config).expect("compiles");
-        if let Check::Require(conditions) = &mut rules.rules[0].check {
-            conditions[0].op = Op::NotContains(&PANICS);
+        if let Check::Require(conditions) = &mut rules.rules[0].check
+            && let Op::NotContains(call) = &conditions[0].op
+        {
+            conditions[0].op = Op::NotContains(Call { function: call.function, detector: Box::new(Panics) });
         }
         let raw = b"Subject: hello\n\nbody\n";
         let view = MessageView::new(raw, raw.len());
-        let out = evaluate(&rules, |_| true, &view, Env { config: &config, online: None });
+        let out = evaluate(&rules, &[0, 1], &view, None);
         let found: Vec<(&str, &str)> = out.diagnostics.iter().map(|d| (&*d.rule, d.message.as_str())).collect();
         assert_eq!(found, [("dated", "no date"), ("internal-error", "rule buggy failed on this message: boom")]);
     }

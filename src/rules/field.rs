@@ -12,6 +12,23 @@ use super::value::{Kind, Value};
 use crate::config::Config;
 use crate::mail::{Mailbox, MessageView, PartKind, bytes, headers};
 
+/// Where a condition reads its values: one message, or the configuration (config
+/// rules, and message rules' preconditions on it, judged once when the pack compiles).
+#[derive(Clone, Copy)]
+pub enum Source<'a, 'm> {
+    Message(&'a MessageView<'m>),
+    Config(&'a Config),
+}
+
+impl<'a, 'm> Source<'a, 'm> {
+    pub fn view(self) -> Option<&'a MessageView<'m>> {
+        match self {
+            Source::Message(view) => Some(view),
+            Source::Config(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Field {
     Subject,
@@ -134,9 +151,9 @@ impl Field {
     }
 
     /// Where to point, and what to say as `{{value}}`, when the field has no value at all.
-    pub fn missing(&self, view: Option<&MessageView<'_>>) -> (Range<usize>, String) {
-        match (self, view) {
-            (Field::MessageHeaders, Some(view)) => {
+    pub fn missing(&self, source: Source<'_, '_>) -> (Range<usize>, String) {
+        match (self, source) {
+            (Field::MessageHeaders, Source::Message(view)) => {
                 let first_line = bytes::lines(view.raw()).next().unwrap_or(0..0);
                 (first_line.start..first_line.end.min(200), view.why_not_a_message().to_owned())
             }
@@ -144,13 +161,13 @@ impl Field {
         }
     }
 
-    /// Calls `f` with each value of the field: from `view` for a message field (none
-    /// without a message), from `config` for a config field.
-    pub fn for_each(&self, view: Option<&MessageView<'_>>, config: &Config, f: &mut dyn FnMut(Value<'_>)) {
-        let view = match (self, view) {
-            (Field::Config(field), _) => return field.for_each(config, f),
-            (_, Some(view)) => view,
-            (_, None) => return,
+    /// Calls `f` with each value of the field: a message field's from a message, a
+    /// config field's from the configuration (none from the other source).
+    pub fn for_each(&self, source: Source<'_, '_>, f: &mut dyn FnMut(Value<'_>)) {
+        let view = match (self, source) {
+            (Field::Config(field), Source::Config(config)) => return field.for_each(config, f),
+            (Field::Config(_), Source::Message(_)) | (_, Source::Config(_)) => return,
+            (_, Source::Message(view)) => view,
         };
         match self {
             Field::Config(_) => {}
@@ -210,7 +227,7 @@ impl Field {
                     f(Value::text(text, span, true));
                 }
             }
-            Field::Date => Field::Header("Date".into()).for_each(Some(view), config, f),
+            Field::Date => Field::Header("Date".into()).for_each(source, f),
             Field::BodyText => {
                 for body in view.text_bodies() {
                     f(Value::text(Cow::Borrowed(&body.text), body.span.clone(), body.exact));

@@ -3,13 +3,16 @@
 //! selectors (`field`). The NHSmail pack is built in.
 
 pub mod compile;
+pub mod compiled;
+pub mod condition;
 pub mod config_field;
 pub mod engine;
 pub mod field;
 pub mod spec;
 pub mod value;
 
-pub use compile::{Check, Rule, RuleSet, compile};
+pub use compile::compile;
+pub use compiled::{Check, Rule, RuleSet};
 
 /// The built-in NHSmail pack, compiled into the binary.
 pub const BUILTIN_PACK: &str = include_str!("../../rules/nhsmail.yaml");

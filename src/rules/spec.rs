@@ -2,7 +2,11 @@
 //! Nothing here is checked beyond its shape; `compile` gives it meaning. Values that a
 //! later check may reject carry their source location (`Spanned`).
 
-use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
 use crate::diagnostic::Severity;
@@ -81,8 +85,8 @@ pub struct ConditionSpec {
     pub absent: Option<Spanned<bool>>,
     pub one_of: Option<Spanned<TextOrList>>,
     pub not_one_of: Option<Spanned<TextOrList>>,
-    pub contains: Option<Spanned<String>>,
-    pub not_contains: Option<Spanned<String>>,
+    pub contains: Option<Spanned<FunctionCallSpec>>,
+    pub not_contains: Option<Spanned<FunctionCallSpec>>,
 }
 
 /// The one operator of a condition, once taken out of `ConditionSpec`.
@@ -97,8 +101,8 @@ pub enum OperatorSpec {
     Absent(Spanned<bool>),
     OneOf(Spanned<TextOrList>),
     NotOneOf(Spanned<TextOrList>),
-    Contains(Spanned<String>),
-    NotContains(Spanned<String>),
+    Contains(Spanned<FunctionCallSpec>),
+    NotContains(Spanned<FunctionCallSpec>),
 }
 
 impl ConditionSpec {
@@ -144,4 +148,55 @@ pub enum Scalar {
 pub enum TextOrList {
     Text(String),
     List(Vec<String>),
+}
+
+/// A check function as a condition calls it: its name alone (`not_contains: nhs_number`)
+/// or `{function: NAME, options: {...}}`.
+#[derive(Debug)]
+pub struct FunctionCallSpec {
+    pub function: String,
+    /// Each option by name, with where its value was written.
+    pub options: Option<BTreeMap<String, Spanned<OptionValue>>>,
+}
+
+/// An option's value as written; `${config.*}` in text is interpolated when compiled.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum OptionValue {
+    Flag(bool),
+    Number(u64),
+    Text(String),
+    List(Vec<String>),
+}
+
+/// By hand rather than `untagged`, so that a mistyped key is named in the error.
+impl<'de> Deserialize<'de> for FunctionCallSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Call;
+        impl<'de> Visitor<'de> for Call {
+            type Value = FunctionCallSpec;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a function name, or `function:` with `options:`")
+            }
+
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<FunctionCallSpec, E> {
+                Ok(FunctionCallSpec { function: name.to_owned(), options: None })
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FunctionCallSpec, A::Error> {
+                let (mut function, mut options) = (None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "function" => function = Some(map.next_value()?),
+                        "options" => options = Some(map.next_value()?),
+                        other => return Err(de::Error::unknown_field(other, &["function", "options"])),
+                    }
+                }
+                let function = function.ok_or_else(|| de::Error::missing_field("function"))?;
+                Ok(FunctionCallSpec { function, options })
+            }
+        }
+        deserializer.deserialize_any(Call)
+    }
 }

@@ -65,6 +65,16 @@ pub struct Planned<'a> {
     pub lists: &'a [String],
 }
 
+/// The journal cannot be opened, read or written: `--send` stops rather than send
+/// what it cannot record.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("cannot open the send journal {path}: {reason}")]
+    Open { path: String, reason: String },
+    #[error("the send journal {path}: {source}")]
+    Sql { path: String, source: rusqlite::Error },
+}
+
 pub struct Journal {
     conn: Connection,
     pub path: PathBuf,
@@ -76,8 +86,9 @@ pub fn now() -> i64 {
 
 impl Journal {
     /// Opens (creating it, and its folder, private to the user) the journal at `path`.
-    pub fn open(path: &Path) -> Result<Journal, String> {
-        let fail = |e: &dyn std::fmt::Display| format!("cannot open the send journal {}: {e}", path.display());
+    pub fn open(path: &Path) -> Result<Journal, JournalError> {
+        let fail =
+            |e: &dyn std::fmt::Display| JournalError::Open { path: path.display().to_string(), reason: e.to_string() };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
         }
@@ -105,14 +116,14 @@ impl Journal {
         Ok(Journal { conn, path: path.to_path_buf() })
     }
 
-    pub fn get(&self, digest: &str) -> Result<Option<JournalRecord>, String> {
+    pub fn get(&self, digest: &str) -> Result<Option<JournalRecord>, JournalError> {
         self.conn
             .query_row(&format!("SELECT {COLUMNS} FROM sends WHERE digest = ?1"), [digest], entry)
             .optional()
             .map_err(|e| self.error(e))
     }
 
-    pub fn entries(&self) -> Result<Vec<JournalRecord>, String> {
+    pub fn entries(&self) -> Result<Vec<JournalRecord>, JournalError> {
         let mut statement = self
             .conn
             .prepare(&format!("SELECT {COLUMNS} FROM sends ORDER BY updated_at, path"))
@@ -122,24 +133,24 @@ impl Journal {
     }
 
     /// Written, and on disk, before the message goes to the server.
-    pub fn sending(&self, m: &Planned<'_>) -> Result<(), String> {
+    pub fn sending(&self, m: &Planned<'_>) -> Result<(), JournalError> {
         self.upsert(m, State::Sending, None, 1)
     }
 
-    pub fn deferred(&self, m: &Planned<'_>, until: &str) -> Result<(), String> {
+    pub fn deferred(&self, m: &Planned<'_>, until: &str) -> Result<(), JournalError> {
         self.upsert(m, State::Deferred, Some(until), 0)
     }
 
-    pub fn sent(&self, digest: &str, reply: &str) -> Result<(), String> {
+    pub fn sent(&self, digest: &str, reply: &str) -> Result<(), JournalError> {
         self.finish(digest, State::Sent, reply)
     }
 
-    pub fn failed(&self, digest: &str, reason: &str) -> Result<(), String> {
+    pub fn failed(&self, digest: &str, reason: &str) -> Result<(), JournalError> {
         self.finish(digest, State::Failed, reason)
     }
 
     /// When `list` was last sent to (or a send to it began), across runs.
-    pub fn last_send_to(&self, list: &str) -> Result<Option<i64>, String> {
+    pub fn last_send_to(&self, list: &str) -> Result<Option<i64>, JournalError> {
         let list = list.to_ascii_lowercase();
         Ok(self
             .entries()?
@@ -149,7 +160,7 @@ impl Journal {
             .max())
     }
 
-    fn upsert(&self, m: &Planned<'_>, state: State, detail: Option<&str>, attempt: u32) -> Result<(), String> {
+    fn upsert(&self, m: &Planned<'_>, state: State, detail: Option<&str>, attempt: u32) -> Result<(), JournalError> {
         let now = now();
         self.conn
             .execute(
@@ -173,7 +184,7 @@ impl Journal {
             .map_err(|e| self.error(e))
     }
 
-    fn finish(&self, digest: &str, state: State, detail: &str) -> Result<(), String> {
+    fn finish(&self, digest: &str, state: State, detail: &str) -> Result<(), JournalError> {
         let now = now();
         let sent_at = (state == State::Sent).then_some(now);
         self.conn
@@ -185,8 +196,8 @@ impl Journal {
             .map_err(|e| self.error(e))
     }
 
-    fn error(&self, e: rusqlite::Error) -> String {
-        format!("the send journal {}: {e}", self.path.display())
+    fn error(&self, source: rusqlite::Error) -> JournalError {
+        JournalError::Sql { path: self.path.display().to_string(), source }
     }
 }
 

@@ -1,37 +1,64 @@
 //! `check --send`: deliver the messages that passed, exactly once. For each message, in
 //! path order: re-check it as it is now, refuse one whose From is not the account, skip
-//! one the journal says went already (or may have), space sends to a distribution list
-//! by its interval (across runs, from the journal), keep to the throttle, and journal the
-//! send before and after it.
+//! one the journal says went already (or may have), space sends as the corpus rules
+//! say (a distribution list: 30 minutes, across runs, from the journal), keep to the
+//! throttle, and journal the send before and after it. A journal that fails stops the
+//! run at once (nothing is sent that cannot be recorded), and every message still gets
+//! a verdict.
 
 pub mod journal;
 pub mod wire;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use mail_parser::DateTime;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::config::transport::Mode;
+use crate::config::transport::{Mode, Transport};
 use crate::diagnostic::Severity;
 use crate::mail::{self, MessageView};
-use crate::online::secret;
-use crate::online::smtp::{self, Delivery, Sender};
-use crate::rules::{Check, engine};
-use crate::settings::Settings;
-use journal::{Journal, Planned, State};
+use crate::online::Services;
+use crate::online::secret::{self, SecretError};
+use crate::online::smtp::{self, Delivery, Sender, SmtpSetupError};
+use crate::rules::field::Source;
+use crate::rules::{Check, RuleSet, engine};
+use journal::{Journal, JournalError, Planned, State};
 
-/// The choices `--send` was given.
-#[derive(Debug, Clone)]
-pub struct SendOptions {
-    pub dry_run: bool,
+/// What `--send` needs: the transport and account, the rules a message is checked
+/// against again just before it goes, the rules that space sends, and the journal.
+pub struct SendPlan {
+    pub transport: Transport,
+    pub account: String,
+    pub rules: Arc<RuleSet>,
+    /// Indices into `rules` of the message rules (the scan's own).
+    pub recheck: Vec<usize>,
+    /// Indices into `rules` of the corpus rules that space sends, each by its own
+    /// `min_interval` for the keys it groups by (its `only` list).
+    pub spacing: Vec<usize>,
+    pub services: Option<Arc<Services>>,
     pub journal: PathBuf,
+    /// Show what would be sent, send nothing.
+    pub dry_run: bool,
     pub resend_unknown: bool,
-    /// Sleep until a deferred distribution-list message may go, instead of deferring it.
+    /// Sleep until a deferred message may go, instead of deferring it.
     pub wait: bool,
+}
+
+/// Why `--send` stopped before it went through every message.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("cannot get the SMTP password or token: {0}")]
+    Secret(#[from] SecretError),
+    #[error("submission needs password_env, password_file or token_command in `transport:`")]
+    NoSecret,
+    #[error(transparent)]
+    Smtp(#[from] SmtpSetupError),
 }
 
 /// A message the scan checked, with the error-severity rules it broke.
@@ -86,218 +113,295 @@ pub struct Outcome {
     pub recipients: Vec<String>,
 }
 
+impl Outcome {
+    fn of(path: &Path, verdict: Verdict, detail: String, prepared: Option<&Prepared>) -> Outcome {
+        Outcome {
+            path: path.display().to_string(),
+            verdict,
+            detail,
+            message_id: prepared.and_then(|p| p.message_id.clone()),
+            recipients: prepared.map(|p| p.recipients.clone()).unwrap_or_default(),
+        }
+    }
+}
+
 /// What to send, worked out from the message as it is now.
 struct Prepared {
     digest: String,
     message_id: Option<String>,
     recipients: Vec<String>,
-    lists: Vec<String>,
+    /// The keys spaced sends are counted by (the distribution lists it goes to), and
+    /// the interval each one needs.
+    intervals: Vec<(String, i64)>,
+    /// The same keys, as the journal records them.
+    spaced: Vec<String>,
     body: Vec<u8>,
 }
 
-pub fn run(
-    settings: &Settings,
-    options: &SendOptions,
-    candidates: Vec<Candidate>,
-    setup_ok: bool,
-) -> Result<Vec<Outcome>, String> {
-    let transport = settings.config.transport.as_ref().ok_or("--send needs a `transport:` in the configuration")?;
-    let account = settings.config.account.clone().ok_or("--send needs `account` in the configuration or --account")?;
-    let journal = Journal::open(&options.journal)?;
-    let credential = match (transport.mode.value, &transport.secret, options.dry_run) {
-        (_, _, true) | (Mode::Relay, _, _) => None,
-        (Mode::Submission, Some(source), false) => Some(secret::fetch(&source.value)?),
-        (Mode::Submission, None, false) => {
-            return Err("submission needs password_env, password_file or token_command in `transport:`".to_owned());
-        }
-    };
-    let mut sender = match options.dry_run {
-        true => None,
-        false => Some(Sender::new(transport, credential, relay_ehlo_name(settings))?),
-    };
-    let interval = list_interval(settings);
-    let spacing = smtp::spacing(transport.rate_per_minute);
-    let mut list_next: HashMap<String, i64> = HashMap::new();
-    let mut last_send: Option<Instant> = None;
+/// What a `--send` run did: a verdict for every message, and what stopped it early,
+/// if anything did (the messages it did not reach are listed as blocked).
+pub struct Sending {
+    pub outcomes: Vec<Outcome>,
+    pub stopped: Option<SendError>,
+}
+
+pub fn run(plan: &SendPlan, candidates: Vec<Candidate>, setup_ok: bool) -> Sending {
     let mut outcomes = Vec::new();
-    for candidate in candidates {
-        let path = candidate.path.display().to_string();
-        let outcome = |verdict, detail: String, prepared: Option<&Prepared>| Outcome {
-            path: path.clone(),
-            verdict,
-            detail,
-            message_id: prepared.and_then(|p| p.message_id.clone()),
-            recipients: prepared.map(|p| p.recipients.clone()).unwrap_or_default(),
+    let mut candidates = candidates.into_iter();
+    let stopped = Run::start(plan).and_then(|mut run| {
+        let result = candidates.by_ref().try_for_each(|candidate| {
+            let (outcome, stop) = run.one(candidate, setup_ok);
+            outcomes.push(outcome);
+            stop.map_or(Ok(()), Err)
+        });
+        run.close();
+        result
+    });
+    let stopped = stopped.err();
+    if let Some(error) = &stopped {
+        for candidate in candidates {
+            let detail = format!("not attempted: sending stopped ({error})");
+            outcomes.push(Outcome::of(&candidate.path, Verdict::Blocked, detail, None));
+        }
+    }
+    Sending { outcomes, stopped }
+}
+
+/// One run's state: the journal, the connection, and the spacing so far.
+struct Run<'a> {
+    plan: &'a SendPlan,
+    journal: Journal,
+    /// `None` for a dry run.
+    sender: Option<Sender>,
+    /// When each spaced key may next be sent to, and the interval that says so.
+    next: HashMap<String, i64>,
+    last_send: Option<Instant>,
+}
+
+impl<'a> Run<'a> {
+    fn start(plan: &'a SendPlan) -> Result<Run<'a>, SendError> {
+        let journal = Journal::open(&plan.journal)?;
+        let transport = &plan.transport;
+        let credential = match (transport.mode.value, &transport.secret, plan.dry_run) {
+            (_, _, true) | (Mode::Relay, _, _) => None,
+            (Mode::Submission, Some(source), false) => Some(secret::fetch(&source.value)?),
+            (Mode::Submission, None, false) => return Err(SendError::NoSecret),
         };
+        let sender = match plan.dry_run {
+            true => None,
+            false => Some(Sender::new(transport, credential, relay_ehlo_name(plan))?),
+        };
+        Ok(Run { plan, journal, sender, next: HashMap::new(), last_send: None })
+    }
+
+    /// One message's verdict, and the journal error that must stop the run, if any.
+    fn one(&mut self, candidate: Candidate, setup_ok: bool) -> (Outcome, Option<SendError>) {
+        let blocked = |detail: String| (Outcome::of(&candidate.path, Verdict::Blocked, detail, None), None);
         if !setup_ok {
-            outcomes.push(outcome(
-                Verdict::Blocked,
-                "the sending set-up has errors (see the configuration file)".into(),
-                None,
-            ));
-            continue;
+            return blocked("the sending set-up has errors (see the configuration file)".into());
         }
         if !candidate.errors.is_empty() {
-            outcomes.push(outcome(Verdict::Blocked, format!("lint errors: {}", candidate.errors.join(", ")), None));
-            continue;
+            return blocked(format!("lint errors: {}", candidate.errors.join(", ")));
         }
-        let prepared = match prepare(settings, &candidate.path, &account) {
+        let prepared = match prepare(self.plan, &candidate.path) {
             Ok(p) => p,
-            Err(why) => {
-                outcomes.push(outcome(Verdict::Blocked, why, None));
-                continue;
-            }
+            Err(why) => return blocked(why.to_string()),
         };
+        let outcome = |verdict, detail: String| Outcome::of(&candidate.path, verdict, detail, Some(&prepared));
+        match self.send(&candidate.path, &prepared) {
+            Ok((verdict, detail)) => (outcome(verdict, detail), None),
+            Err(Interrupted { verdict, detail, error }) => (outcome(verdict, detail), Some(error.into())),
+        }
+    }
+
+    fn send(&mut self, path: &Path, prepared: &Prepared) -> Result<(Verdict, String), Interrupted> {
+        let path = path.display().to_string();
         let planned = Planned {
             digest: &prepared.digest,
             path: &path,
             message_id: prepared.message_id.as_deref(),
             recipients: &prepared.recipients,
-            lists: &prepared.lists,
+            lists: &prepared.spaced,
         };
-        match journal.get(&prepared.digest)?.map(|e| (e.state, e)) {
+        let not_sent = |error| Interrupted { verdict: Verdict::Blocked, detail: format!("not sent: {error}"), error };
+        match self.journal.get(&prepared.digest).map_err(not_sent)?.map(|e| (e.state, e)) {
             Some((State::Sent, entry)) => {
                 let when = entry.sent_at.map(time).unwrap_or_default();
-                outcomes.push(outcome(Verdict::AlreadySent, format!("sent {when}"), Some(&prepared)));
-                continue;
+                return Ok((Verdict::AlreadySent, format!("sent {when}")));
             }
-            Some((State::Sending, entry)) if !options.resend_unknown => {
+            Some((State::Sending, entry)) if !self.plan.resend_unknown => {
                 let detail = format!(
-                    "a send began {} and its outcome is unknown; check the recipient's copy, then re-run with --resend-unknown to send it again",
+                    "a send began {} and its outcome is unknown; check the recipient's copy, then re-run with \
+                     --resend-unknown to send it again",
                     time(entry.updated_at)
                 );
-                outcomes.push(outcome(Verdict::Unknown, detail, Some(&prepared)));
-                continue;
+                return Ok((Verdict::Unknown, detail));
             }
             _ => {}
         }
-        let mut earliest = 0;
-        for list in &prepared.lists {
-            if !list_next.contains_key(list) {
-                let next = journal.last_send_to(list)?.map_or(0, |at| at + interval);
-                list_next.insert(list.clone(), next);
-            }
-            earliest = earliest.max(list_next[list]);
-        }
+        let earliest = self.earliest(prepared).map_err(not_sent)?;
         if earliest > journal::now() {
-            if options.wait && !options.dry_run {
+            if self.plan.wait && !self.plan.dry_run {
                 eprintln!("waiting until {} to send {path} (distribution-list interval)", time(earliest));
                 std::thread::sleep(std::time::Duration::from_secs((earliest - journal::now()).max(0) as u64));
             } else {
                 let until = time(earliest);
-                if !options.dry_run {
-                    journal.deferred(&planned, &until)?;
+                if !self.plan.dry_run {
+                    self.journal.deferred(&planned, &until).map_err(not_sent)?;
                 }
+                let interval = prepared.intervals.iter().map(|(_, i)| *i).max().unwrap_or(0);
                 let detail =
                     format!("a distribution list had a send less than {} min ago; it may go at {until}", interval / 60);
-                outcomes.push(outcome(Verdict::Deferred, detail, Some(&prepared)));
-                continue;
+                return Ok((Verdict::Deferred, detail));
             }
         }
-        let Some(sender) = sender.as_mut() else {
+        let Some(sender) = self.sender.as_mut() else {
+            let transport = &self.plan.transport;
             let detail = format!(
-                "{} bytes from {account} to {} via {} {}:{}",
+                "{} bytes from {} to {} via {} {}:{}",
                 prepared.body.len(),
+                self.plan.account,
                 prepared.recipients.join(", "),
                 transport.mode.value.as_str(),
                 transport.host.value,
                 transport.port.value
             );
-            outcomes.push(outcome(Verdict::WouldSend, detail, Some(&prepared)));
-            continue;
+            return Ok((Verdict::WouldSend, detail));
         };
-        if let Some(last) = last_send {
-            std::thread::sleep(spacing.saturating_sub(last.elapsed()));
+        if let Some(last) = self.last_send {
+            std::thread::sleep(smtp::spacing(self.plan.transport.rate_per_minute).saturating_sub(last.elapsed()));
         }
-        journal.sending(&planned)?;
-        last_send = Some(Instant::now());
-        let delivery = sender.deliver(&account, &prepared.recipients, &prepared.body);
-        let (verdict, detail) = match delivery {
+        self.journal.sending(&planned).map_err(not_sent)?;
+        self.last_send = Some(Instant::now());
+        match sender.deliver(&self.plan.account, &prepared.recipients, &prepared.body) {
             Delivery::Sent(reply) => {
-                journal.sent(&prepared.digest, &reply)?;
-                for list in &prepared.lists {
-                    list_next.insert(list.clone(), journal::now() + interval);
+                for (key, interval) in &prepared.intervals {
+                    self.next.insert(key.clone(), journal::now() + interval);
                 }
-                (Verdict::Sent, reply)
+                // It went: a journal that cannot say so leaves it `sending`, which the
+                // next run reports as unknown rather than sending it again.
+                self.journal.sent(&prepared.digest, &reply).map_err(|error| Interrupted {
+                    verdict: Verdict::Sent,
+                    detail: format!("{reply} (but the journal could not record it: {error})"),
+                    error,
+                })?;
+                Ok((Verdict::Sent, reply))
             }
             Delivery::Failed(reason) => {
-                journal.failed(&prepared.digest, &reason)?;
-                (Verdict::Failed, reason)
+                self.journal.failed(&prepared.digest, &reason).map_err(|error| Interrupted {
+                    verdict: Verdict::Failed,
+                    detail: format!("{reason} (and the journal could not record it: {error})"),
+                    error,
+                })?;
+                Ok((Verdict::Failed, reason))
             }
             // The journal keeps `sending`: the next run reports it instead of resending.
-            Delivery::Unknown(reason) => (Verdict::Unknown, reason),
-        };
-        outcomes.push(outcome(verdict, detail, Some(&prepared)));
+            Delivery::Unknown(reason) => Ok((Verdict::Unknown, reason)),
+        }
     }
-    if let Some(sender) = sender.as_mut() {
-        sender.close();
+
+    /// When the message may go: the latest of its spaced keys' next allowed sends
+    /// (each known from the journal, across runs).
+    fn earliest(&mut self, prepared: &Prepared) -> Result<i64, JournalError> {
+        let mut earliest = 0;
+        for (key, interval) in &prepared.intervals {
+            if !self.next.contains_key(key) {
+                let next = self.journal.last_send_to(key)?.map_or(0, |at| at + interval);
+                self.next.insert(key.clone(), next);
+            }
+            earliest = earliest.max(self.next[key]);
+        }
+        Ok(earliest)
     }
-    Ok(outcomes)
+
+    fn close(&mut self) {
+        if let Some(sender) = self.sender.as_mut() {
+            sender.close();
+        }
+    }
+}
+
+/// A journal error in the middle of one message: what to say of the message, and why
+/// the run stops.
+struct Interrupted {
+    verdict: Verdict,
+    detail: String,
+    error: JournalError,
+}
+
+/// Why a message that passed the scan is not sent after all.
+#[derive(Debug, thiserror::Error)]
+enum Unsendable {
+    #[error("cannot read it: {0}")]
+    Unreadable(std::io::Error),
+    #[error("it changed since the scan, and now has lint errors: {}", .0.join(", "))]
+    Changed(Vec<String>),
+    #[error("From is {}, not the sending account {account}: nhsmail-lint never sends it", .from.join(", "))]
+    NotTheAccount { from: Vec<String>, account: String },
+    #[error("it has no recipients")]
+    NoRecipients,
 }
 
 /// Reads the message again and checks it as it is now (it may have changed since the
 /// scan), then works out its envelope and bytes.
-fn prepare(settings: &Settings, path: &Path, account: &str) -> Result<Prepared, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+fn prepare(plan: &SendPlan, path: &Path) -> Result<Prepared, Unsendable> {
+    let account = &plan.account;
+    let bytes = std::fs::read(path).map_err(Unsendable::Unreadable)?;
     let digest = format!("{:x}", Sha256::digest(&bytes));
     let (buffer, size) = mail::parse_buffer(bytes);
     let view = MessageView::new(&buffer, size);
-    let errors: Vec<String> = engine::evaluate(&settings.rules, |r| settings.is_active(r), &view, settings.env())
+    let errors: Vec<String> = engine::evaluate(&plan.rules, &plan.recheck, &view, plan.services.as_deref())
         .diagnostics
         .into_iter()
         .filter(|d| d.severity == Severity::Error)
         .map(|d| d.rule.to_string())
         .collect();
     if !errors.is_empty() {
-        return Err(format!("it changed since the scan, and now has lint errors: {}", errors.join(", ")));
+        return Err(Unsendable::Changed(errors));
     }
     let from: Vec<String> = view.mailboxes("From").iter().map(|m| m.address.clone()).collect();
     if from.len() != 1 || !from[0].eq_ignore_ascii_case(account) {
-        return Err(format!(
-            "From is {}, not the sending account {account}: nhsmail-lint never sends it",
-            from.join(", ")
-        ));
+        return Err(Unsendable::NotTheAccount { from, account: account.clone() });
     }
     let recipients = wire::recipients(&view);
     if recipients.is_empty() {
-        return Err("it has no recipients".to_owned());
+        return Err(Unsendable::NoRecipients);
     }
-    let lists = ["To", "Cc"]
-        .iter()
-        .flat_map(|h| view.mailboxes(h).to_vec())
-        .map(|m| m.address.to_ascii_lowercase())
-        .filter(|a| settings.config.distribution_lists.contains(a))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let intervals = spaced_keys(plan, &view);
+    let spaced = intervals.iter().map(|(key, _)| key.clone()).collect();
     let message_id = view
         .headers()
         .and_then(|h| h.first("Message-ID"))
         .map(|f| mail::headers::raw_value(view.raw(), f).0.into_owned());
-    Ok(Prepared { digest, message_id, recipients, lists, body: wire::wire_bytes(&view) })
+    Ok(Prepared { digest, message_id, recipients, intervals, spaced, body: wire::wire_bytes(&view) })
 }
 
-/// The interval the distribution-list rule enforces (30 minutes in the NHSmail pack).
-fn list_interval(settings: &Settings) -> i64 {
-    settings
-        .rules
-        .rules
-        .iter()
-        .find_map(|r| match &r.check {
-            Check::Interval(interval) if &*r.id == "distribution-list-interval" => Some(interval.min_seconds),
-            _ => None,
-        })
-        .unwrap_or(30 * 60)
+/// The keys of the message that the spacing rules count (each rule's `group_by` values
+/// in its `only` list), with the longest interval any of them asks for each.
+fn spaced_keys(plan: &SendPlan, view: &MessageView<'_>) -> Vec<(String, i64)> {
+    let mut keys: HashMap<String, i64> = HashMap::new();
+    for rule in plan.spacing.iter().map(|&i| &plan.rules.rules[i]) {
+        let Check::Interval(interval) = &rule.check else { continue };
+        interval.group_by.for_each(Source::Message(view), &mut |v| {
+            let key = v.text.to_ascii_lowercase();
+            if interval.only.as_ref().is_none_or(|only| only.contains(&key)) {
+                let longest = keys.entry(key).or_insert(0);
+                *longest = (*longest).max(interval.min_seconds);
+            }
+        });
+    }
+    let ordered: BTreeSet<(String, i64)> = keys.into_iter().collect();
+    ordered.into_iter().collect()
 }
 
 /// For the relay, EHLO gives the sending IP's registered name, when pre-flight can find it.
-fn relay_ehlo_name(settings: &Settings) -> Option<String> {
-    let transport = settings.config.transport.as_ref()?;
+fn relay_ehlo_name(plan: &SendPlan) -> Option<String> {
+    let transport = &plan.transport;
     if transport.mode.value != Mode::Relay || transport.ehlo_name.is_some() {
         return None;
     }
     let ip = transport.source_ip.as_ref()?.value;
-    match settings.online.as_ref()?.dns.ptr(ip) {
+    match plan.services.as_ref()?.dns.ptr(ip) {
         crate::online::dns::Answer::Found(names) => names.into_iter().next(),
         _ => None,
     }

@@ -1,0 +1,81 @@
+//! The corpus rules across a scan: while the scan runs, each message's facts (a few
+//! bytes a rule) are kept with its path; once every message is in, the facts are
+//! judged together, and each finding is shown from the message's own bytes, read again.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use crate::diagnostic::{FileFindings, Located, Renderer};
+use crate::inputs::Rereader;
+use crate::report::CorpusFindings;
+use crate::rules::RuleSet;
+use crate::rules::engine::{self, Fact};
+use crate::scan::Checked;
+
+/// Leaves out of a message's diagnostics (given its fingerprint) what a baseline knows.
+pub type Sift<'a> = dyn FnMut(Option<&str>, Vec<Located>) -> Vec<Located> + 'a;
+
+/// What is kept of a message that has facts.
+struct Kept {
+    path: PathBuf,
+    fingerprint: Option<String>,
+    /// The scan reported something in it already (for the count of files with findings).
+    had_findings: bool,
+}
+
+/// A corpus finding's file, as the corpus stage knows it.
+pub struct Judged {
+    pub findings: CorpusFindings,
+    /// The scan reported something in the file already.
+    pub had_findings: bool,
+}
+
+#[derive(Default)]
+pub struct Corpus {
+    facts: Vec<(usize, Fact)>,
+    kept: HashMap<usize, Kept>,
+}
+
+impl Corpus {
+    /// Keeps what the corpus rules need of the message scanned at `index`.
+    pub fn keep(&mut self, index: usize, checked: &mut Checked) {
+        if checked.facts.is_empty() {
+            return;
+        }
+        let kept = Kept {
+            path: checked.findings.path.clone(),
+            fingerprint: checked.fingerprint.clone(),
+            had_findings: !checked.findings.diagnostics.is_empty(),
+        };
+        self.kept.insert(index, kept);
+        self.facts.extend(std::mem::take(&mut checked.facts).into_iter().map(|f| (index, f)));
+    }
+
+    /// The corpus rules' findings, a file at a time in scan order, after `sift` (given
+    /// the file's fingerprint) has left out what a baseline knows; `render` shows each
+    /// one from the file's bytes, read again (standard input is shown without them).
+    pub fn judge(mut self, rules: &RuleSet, sift: &mut Sift<'_>, render: Option<&Renderer<'_>>) -> Vec<Judged> {
+        let name_of = |i: usize| self.kept.get(&i).map(|k| k.path.display().to_string()).unwrap_or_default();
+        let mut by_file: BTreeMap<usize, Vec<Located>> = BTreeMap::new();
+        for (index, located) in engine::evaluate_corpus(rules, std::mem::take(&mut self.facts), &name_of) {
+            by_file.entry(index).or_default().push(located);
+        }
+        let mut rereader = Rereader::default();
+        let mut judged = Vec::new();
+        for (index, diagnostics) in by_file {
+            let kept = self.kept.remove(&index).expect("facts come with their file");
+            let diagnostics = sift(kept.fingerprint.as_deref(), diagnostics);
+            let rendered = render.map(|r| match rereader.read(&kept.path) {
+                Some((raw, first_line)) => {
+                    let shown: Vec<Located> =
+                        diagnostics.iter().map(|d| Located::new(d.diagnostic.clone(), &raw)).collect();
+                    r(&kept.path, &raw, &shown, first_line - 1)
+                }
+                None => r(&kept.path, &[], &diagnostics, 0),
+            });
+            let findings = FileFindings { path: kept.path, diagnostics, rendered };
+            judged.push(Judged { findings: CorpusFindings { index, findings }, had_findings: kept.had_findings });
+        }
+        judged
+    }
+}

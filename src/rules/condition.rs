@@ -1,0 +1,51 @@
+//! Judging one condition against its source: as a precondition (`holds`) here; as a
+//! requirement, value by value, in the engine. Shared by the engine and by the
+//! compiler, which judges message rules' preconditions on the configuration once.
+
+use super::compiled::{Condition, Op};
+use super::field::Source;
+use super::value::{Kind, Value};
+use crate::online::Services;
+
+fn equal(kind: Kind, a: &str, b: &str) -> bool {
+    if kind == Kind::Address { a.eq_ignore_ascii_case(b) } else { a == b }
+}
+
+pub fn normalise(kind: Kind, text: &str) -> String {
+    if kind == Kind::Address { text.to_ascii_lowercase() } else { text.to_owned() }
+}
+
+/// Whether one value passes the condition's operator.
+pub fn passes(condition: &Condition, value: &Value<'_>, services: Option<&Services>) -> bool {
+    let kind = condition.field.kind();
+    let text = value.text.as_ref();
+    match &condition.op {
+        Op::Equals(s) => equal(kind, &value.display(), s),
+        Op::NotEquals(s) => !equal(kind, &value.display(), s),
+        Op::Matches(re) => re.is_match(text),
+        Op::NotMatches(re) => !re.is_match(text),
+        Op::Max(n) => value.number.is_none_or(|v| v <= *n),
+        Op::Min(n) => value.number.is_none_or(|v| v >= *n),
+        Op::Present | Op::Absent => true,
+        Op::OneOf(set) => set.contains(&normalise(kind, &value.display())),
+        Op::NotOneOf(set) => !set.contains(&normalise(kind, &value.display())),
+        Op::Contains(call) => !call.detector.find(text, services).is_empty(),
+        Op::NotContains(call) => call.detector.find(text, services).is_empty(),
+    }
+}
+
+/// As a precondition: true when the field has a value that passes (for `absent`, when
+/// it has none).
+pub fn holds(condition: &Condition, source: Source<'_, '_>, services: Option<&Services>) -> bool {
+    let mut any = false;
+    let mut any_passing = false;
+    condition.field.for_each(source, &mut |v| {
+        any = true;
+        any_passing |= passes(condition, &v, services);
+    });
+    match condition.op {
+        Op::Present => any,
+        Op::Absent => !any,
+        _ => any_passing,
+    }
+}
