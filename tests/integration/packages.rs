@@ -47,14 +47,10 @@ fn install() -> Result<(), String> {
     if ok(&first) || (ok(&apt(&["update", "-q"])) && ok(&apt(&install))) {
         return Ok(());
     }
-    let how = if root { "apt-get" } else { "sudo -n apt-get (not root)" };
+    let (sudo, who) = if root { ("", "") } else { ("sudo -n ", " (not root)") };
     let said = match first {
-        Ok(o) => String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("no message").to_owned(),
-        Err(e) => e.to_string(),
+        Ok(o) => String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("no message").trim().to_owned(),
+        Err(e) => format!("{}: {e}", if root { "apt-get" } else { "sudo" }),
     };
-    Err(format!(
-        "{how} could not install {} ({said}); install them with: apt-get install {}",
-        missing.join(", "),
-        missing.join(" ")
-    ))
+    Err(format!("`{sudo}apt-get install {}` failed{who}: {said}", missing.join(" ")))
 }
