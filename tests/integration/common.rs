@@ -1,5 +1,7 @@
-//! Running the built binary from the project root and reading its JSON report.
+//! Running the built binary from the project root and reading its JSON report, and
+//! deciding whether a test that needs something from outside the project can run.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -30,6 +32,37 @@ impl Run {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
     }
+}
+
+/// Set (to anything but empty or `0`) by `.ci/run`: every test's outside requirement
+/// must be met, so a missing one fails its test instead of skipping it.
+pub const REQUIRE_ALL: &str = "NHSMAIL_LINT_REQUIRE_ALL";
+
+/// Whether a test that needs `what` from outside the project (the public corpus beside
+/// it, Debian packages) can run: `missing` says why not, `None` when it is there. When
+/// it is missing the test is skipped with one line on stderr, or fails under
+/// NHSMAIL_LINT_REQUIRE_ALL. The line goes past the test harness's capture, so a plain
+/// `cargo test` shows what it did not test.
+pub fn requirement(what: &str, missing: Option<String>) -> bool {
+    let required = std::env::var_os(REQUIRE_ALL).is_some_and(|v| !v.is_empty() && v != "0");
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    decide(required, &test, what, missing, &mut std::io::stderr())
+}
+
+/// `requirement` with its inputs given, so that its decision can be tested.
+fn decide(required: bool, test: &str, what: &str, missing: Option<String>, out: &mut dyn Write) -> bool {
+    let Some(why) = missing else { return true };
+    assert!(!required, "{test} needs {what}, and {why}; it cannot be skipped, as {REQUIRE_ALL} is set");
+    let _ = writeln!(out, "skipped {test}: it needs {what}, and {why} (set {REQUIRE_ALL}=1 to fail instead)");
+    false
+}
+
+/// The public corpus, `../shared/corpus-public` beside the project, if it is there
+/// (see `requirement`).
+pub fn public_corpus() -> Option<PathBuf> {
+    let dir = root().join("../shared/corpus-public");
+    let missing = (!dir.is_dir()).then(|| format!("{} is not there", dir.display()));
+    requirement("the public corpus ../shared/corpus-public", missing).then_some(dir)
 }
 
 /// Runs `nhsmail-lint ARGS` in `dir`.
@@ -153,4 +186,28 @@ pub fn wait_for_port(port: u16, child: &mut std::process::Child, log: &Path) {
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+}
+
+#[test]
+fn a_test_whose_requirement_is_met_runs() {
+    let mut out = Vec::new();
+    assert!(decide(false, "t", "the moon", None, &mut out));
+    assert!(decide(true, "t", "the moon", None, &mut out));
+    assert!(out.is_empty(), "and says nothing");
+}
+
+#[test]
+fn a_test_whose_requirement_is_missing_is_skipped_with_one_line() {
+    let mut out = Vec::new();
+    assert!(!decide(false, "t", "the moon", Some("it has not risen".to_owned()), &mut out));
+    assert_eq!(
+        String::from_utf8(out).expect("utf-8"),
+        "skipped t: it needs the moon, and it has not risen (set NHSMAIL_LINT_REQUIRE_ALL=1 to fail instead)\n"
+    );
+}
+
+#[test]
+#[should_panic(expected = "t needs the moon, and it has not risen; it cannot be skipped, as NHSMAIL_LINT_REQUIRE_ALL")]
+fn a_test_whose_requirement_is_missing_fails_when_all_are_required() {
+    decide(true, "t", "the moon", Some("it has not risen".to_owned()), &mut Vec::new());
 }

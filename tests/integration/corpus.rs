@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 
 use crate::common::{findings, root, run, run_in};
 
-const CONFIG: &str = "corpus/nhsmail-lint.yaml";
+pub const CONFIG: &str = "corpus/nhsmail-lint.yaml";
 /// Folders checked in the normal mode; `corpus/templates` is checked with --template,
 /// `corpus/relay` with its own config (the relay as transport).
 const MESSAGE_FOLDERS: &[&str] = &["corpus/clean", "corpus/rules"];
-const RELAY_FOLDER: &str = "corpus/relay";
-const RELAY_CONFIG: &str = "corpus/relay/nhsmail-lint.yaml";
+pub const RELAY_FOLDER: &str = "corpus/relay";
+pub const RELAY_CONFIG: &str = "corpus/relay/nhsmail-lint.yaml";
 /// Rules whose cases are too big to commit; `generated.rs` builds them.
 const GENERATED: &[&str] = &["message-size", "recipient-limit"];
 

