@@ -57,7 +57,7 @@ const BCC: &[&str] = &["Bcc"];
 const TO_CC: &[&str] = &["To", "Cc"];
 const RECIPIENTS: &[&str] = &["To", "Cc", "Bcc"];
 
-/// Every selector name with a one-line description, for `rules/README.md` and errors.
+/// Every selector name with a one-line description, for `docs/rules.md` and errors.
 pub const CATALOGUE: &[(&str, &str)] = &[
     ("subject", "the decoded Subject"),
     ("from.address", "each From address"),
