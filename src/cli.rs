@@ -151,8 +151,8 @@ pub struct RulesArgs {
     #[command(flatten)]
     pub sources: RuleSourceArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
-    pub format: ListFormat,
+    #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+    pub format: RulesFormat,
 }
 
 #[derive(Debug, Args)]
@@ -189,7 +189,7 @@ pub enum Format {
     Human,
     /// One line a diagnostic: `path:line:col: severity[rule] message`.
     Concise,
-    /// One JSON document (see docs/reports.md).
+    /// One JSON document (see docs/reports.md: "JSON").
     Json,
     /// One JSON object a file, streamed as each finishes; then the summary.
     Jsonl,
@@ -201,11 +201,20 @@ pub enum Format {
     Github,
 }
 
-/// Output formats of the listing commands (`rules`, `journal`).
+/// Output formats of `journal`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
     Human,
     Json,
+}
+
+/// Output formats of `rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Human,
+    Json,
+    /// A Markdown table, as in docs/rules.md.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -60,6 +60,25 @@ pub fn rules_json(rules: &RuleSet) -> String {
     serde_json::to_string_pretty(&rows).expect("rule rows serialise") + "\n"
 }
 
+/// The rules as a Markdown table (id, severity, scope, summary; online rules marked):
+/// docs/rules.md holds this output between `<!-- rules:begin -->` and `<!-- rules:end -->`.
+pub fn rules_markdown(rules: &RuleSet) -> String {
+    let mut out = String::from("| id | severity | scope | summary |\n|---|---|---|---|\n");
+    for rule in &rules.rules {
+        let scope = match rule.scope {
+            Scope::Message => "message",
+            Scope::Corpus => "corpus",
+            Scope::Config => "config",
+        };
+        let online = if rule.online { ", online" } else { "" };
+        let state = if rule.enabled { "" } else { " (disabled in config)" };
+        let summary = rule.summary.replace('|', "\\|").replace('\n', " ");
+        let severity = rule.severity.as_str();
+        let _ = writeln!(out, "| `{}` | {severity} | {scope}{online} | {summary}{state} |", rule.id);
+    }
+    out
+}
+
 /// The rule's documentation, or `None` for an unknown id.
 pub fn explain(rules: &RuleSet, id: &str) -> Option<String> {
     if let Some(rule) = rules.get(id) {
@@ -87,4 +106,41 @@ fn document(rule: &Rule) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::yaml::YamlSource;
+
+    #[test]
+    fn the_markdown_table_marks_online_rules_and_escapes_pipes() {
+        let pack = r#"
+rules:
+  - id: piped
+    severity: warning
+    summary: one | two
+    message: m
+    require:
+      - field: subject
+        present: true
+  - id: asks-dns
+    severity: error
+    summary: s
+    message: m
+    scope: config
+    online: true
+    require:
+      - field: transport.host
+        not_contains: unroutable_domain
+"#;
+        let rules = crate::rules::compile(&[YamlSource::new("t.yaml", pack)], &Config::default()).expect("compiles");
+        assert_eq!(
+            rules_markdown(&rules),
+            "| id | severity | scope | summary |\n|---|---|---|---|\n\
+             | `piped` | warning | message | one \\| two |\n\
+             | `asks-dns` | error | config, online | s |\n"
+        );
+    }
 }

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use nhsmail_lint::cli::{Cli, Command, ListFormat};
+use nhsmail_lint::cli::{Cli, Command, ListFormat, RulesFormat};
 use nhsmail_lint::plan::{self, CheckPlan, MergePlan};
 use nhsmail_lint::{check, explain, isolate, merge, report, send};
 
@@ -72,8 +72,9 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Rules(args) => {
             let loaded = plan::load(&args.sources, None)?;
             let text = match args.format {
-                ListFormat::Human => explain::rules_table(&loaded.rules),
-                ListFormat::Json => explain::rules_json(&loaded.rules),
+                RulesFormat::Human => explain::rules_table(&loaded.rules),
+                RulesFormat::Json => explain::rules_json(&loaded.rules),
+                RulesFormat::Markdown => explain::rules_markdown(&loaded.rules),
             };
             io::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)

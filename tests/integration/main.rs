@@ -7,6 +7,7 @@ mod common;
 mod corpus;
 mod directory;
 mod dns_server;
+mod docs;
 mod formats;
 mod generated;
 mod hostile;
