@@ -112,6 +112,26 @@ fn every_field_and_check_function_is_in_the_rule_language() {
 }
 
 #[test]
+fn every_function_option_is_documented() {
+    let text = read("docs/rules.md");
+    let declared: BTreeSet<String> = nhsmail_lint::functions::FUNCTIONS
+        .iter()
+        .flat_map(|f| f.options.iter().map(move |o| format!("`{}` `{}` {}", f.name, o.name, o.kind)))
+        .collect();
+    let table = text.split("| function | option | kind | meaning |").nth(1).expect("the function options table");
+    let documented: BTreeSet<String> = table
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            format!("{} {} {}", cells[1], cells[2], cells[3])
+        })
+        .collect();
+    assert_eq!(documented, declared, "the function options table of docs/rules.md against the declared options");
+}
+
+#[test]
 fn the_readme_opens_with_the_setup_commands() {
     let readme = read("README.md");
     let block = readme.split("```sh\n").nth(1).and_then(|rest| rest.split("```").next()).expect("a sh block");

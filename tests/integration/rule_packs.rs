@@ -128,6 +128,35 @@ fn rule_file_errors_point_at_the_spot() {
             "online function in an offline rule",
         ),
         ("require:\n      - field: message.size\n        max: 5 parsecs\n", "unknown size unit", "bad size"),
+        (
+            "online: true\n    require:\n      - field: recipients\n        not_contains:\n          function: \
+             unlisted_distribution_list\n          options:\n            list: [a@nhs.net]\n",
+            "unknown option `list` of `unlisted_distribution_list`",
+            "unknown option",
+        ),
+        (
+            "online: true\n    require:\n      - field: recipients\n        not_contains:\n          function: \
+             unlisted_distribution_list\n          options:\n            lists: 3\n",
+            "the options of `unlisted_distribution_list` do not fit",
+            "mistyped option",
+        ),
+        (
+            "online: true\n    require:\n      - field: recipients\n        not_contains:\n          function: \
+             unlisted_distribution_list\n",
+            "missing field",
+            "a required option left out",
+        ),
+        (
+            "require:\n      - field: subject\n        not_contains:\n          function: nhs_number\n          \
+             options:\n            strict: true\n",
+            "`nhs_number` takes no options",
+            "options for a function that takes none",
+        ),
+        (
+            "require:\n      - field: subject\n        not_contains:\n          funktion: nhs_number\n",
+            "unknown field `funktion`",
+            "a mistyped key of a call",
+        ),
     ];
     for (body, needle, what) in cases {
         let pack = if body.starts_with("rules") { body.to_string() } else { format!("{RULE_HEAD}    {body}") };
@@ -135,6 +164,16 @@ fn rule_file_errors_point_at_the_spot() {
         assert!(stderr.contains(needle), "{what}: stderr lacks `{needle}`:\n{stderr}");
         assert!(stderr.contains("pack.yaml"), "{what}: the error names the file:\n{stderr}");
     }
+}
+
+#[test]
+fn an_unknown_option_is_an_error_at_its_line() {
+    let stderr = broken(&format!(
+        "{RULE_HEAD}    online: true\n    require:\n      - field: recipients\n        not_contains:\n          \
+         function: unlisted_distribution_list\n          options:\n            list: [a@nhs.net]\n"
+    ));
+    assert!(stderr.contains("pack.yaml:12:19"), "points at line 12, where `list` is:\n{stderr}");
+    assert!(stderr.contains("takes: lists"), "{stderr}");
 }
 
 #[test]

@@ -368,3 +368,63 @@ fn an_unknown_outcome_is_reported_and_resent_only_when_asked() {
     assert_eq!((result.code, verdicts(&result)[0].1.as_str()), (0, "sent"));
     assert_eq!(smtp.received().len(), 2, "resent when asked");
 }
+
+#[test]
+fn a_journal_that_fails_half_way_stops_the_run_and_the_report_says_what_went() {
+    let smtp = TestSmtp::start(true);
+    let setup = workspace(&smtp, false, "", &[("out/a.eml", &message(21, "")), ("out/b.eml", &message(22, ""))]);
+    // Once the first message is in, another process takes the journal's database for
+    // itself: the send cannot be recorded.
+    let journal_path = setup.dir.path().join(".nhsmail-lint/journal.sqlite");
+    let held: std::sync::Arc<std::sync::Mutex<Option<rusqlite::Connection>>> = Default::default();
+    let holder = held.clone();
+    smtp.on_next_delivery(move || {
+        let lock = rusqlite::Connection::open(&journal_path).expect("journal");
+        lock.execute_batch("BEGIN EXCLUSIVE").expect("lock the journal");
+        *holder.lock().expect("lock") = Some(lock);
+    });
+    let result = send(setup.dir.path(), &[]);
+    assert_eq!(result.code, 2, "a failed journal fails the run\n{}{}", result.stdout, result.stderr);
+    assert!(result.stderr.contains("sending stopped"), "{}", result.stderr);
+    // The report is whole, and says what went and what did not.
+    let v = verdicts(&result);
+    assert_eq!(v.len(), 2, "every message has a verdict: {v:?}");
+    assert_eq!((v[0].0.as_str(), v[0].1.as_str()), ("out/a.eml", "sent"));
+    assert!(v[0].2.contains("journal could not record it"), "{}", v[0].2);
+    assert_eq!((v[1].0.as_str(), v[1].1.as_str()), ("out/b.eml", "blocked"));
+    assert!(v[1].2.contains("not attempted"), "{}", v[1].2);
+    assert!(result.json()["notes"].to_string().contains("sending stopped"), "{}", result.stdout);
+    assert_eq!(smtp.received().len(), 1);
+
+    // With the journal back, a re-run sends the rest, and the first is not sent again: the
+    // journal never heard it went, so its outcome is unknown.
+    drop(held.lock().expect("lock").take());
+    let v = verdicts(&send(setup.dir.path(), &[]));
+    assert_eq!((v[0].1.as_str(), v[1].1.as_str()), ("unknown", "sent"), "{v:?}");
+    assert_eq!(smtp.received().len(), 2, "nothing twice");
+}
+
+#[test]
+fn spacing_follows_the_corpus_rules_own_interval() {
+    // A trust's own pack spaces sends to the list by two hours, not the NHSmail 30 minutes.
+    let pack = "rules:\n  - id: list-every-two-hours\n    severity: error\n    summary: s\n    message: too soon\n    \
+                scope: corpus\n    corpus:\n      group_by: to_cc.address\n      only: ${config.distribution_lists}\n      \
+                min_interval: 2h\n";
+    let smtp = TestSmtp::start(true);
+    let files: &[(&str, &[u8])] = &[("out/a.eml", &to_list(23)), ("two-hours.yaml", pack.as_bytes())];
+    let setup = workspace(&smtp, false, "", files);
+    let send_with = |pack: bool| {
+        let extra: &[&str] = if pack { &["--rules", "two-hours.yaml"] } else { &[] };
+        verdicts(&send(setup.dir.path(), extra))
+    };
+    assert_eq!(send_with(true)[0].1, "sent");
+    // The list's send is now 31 minutes old: past the NHSmail pack's interval, not the pack's.
+    let journal = rusqlite::Connection::open(setup.dir.path().join(".nhsmail-lint/journal.sqlite")).expect("journal");
+    journal.execute("UPDATE sends SET sent_at = sent_at - 1860", []).expect("backdate");
+    drop(journal);
+    std::fs::write(setup.dir.path().join("out/b.eml"), to_list(24)).expect("write");
+    let v = send_with(true);
+    assert_eq!(v[1].1, "deferred", "{v:?}");
+    assert!(v[1].2.contains("less than 120 min"), "{}", v[1].2);
+    assert_eq!(send_with(false)[1].1, "sent", "the NHSmail pack alone lets it go");
+}

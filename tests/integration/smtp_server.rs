@@ -30,6 +30,8 @@ struct Shared {
     rcpt_replies: VecDeque<u16>,
     /// Codes to answer the end of DATA with.
     data_replies: VecDeque<u16>,
+    /// Run once a message has been received, before the reply goes back.
+    on_delivery: Option<Box<dyn FnOnce() + Send>>,
 }
 
 #[derive(Clone)]
@@ -87,6 +89,9 @@ impl Handler for Session {
         }
         let received = Received { from: self.from.clone(), to: self.to.clone(), data: std::mem::take(&mut self.data) };
         shared.received.push(received);
+        if let Some(hook) = shared.on_delivery.take() {
+            hook();
+        }
         response::OK
     }
 
@@ -147,6 +152,11 @@ impl TestSmtp {
 
     pub fn reply_to_rcpt(&self, codes: &[u16]) {
         self.shared.lock().expect("lock").rcpt_replies.extend(codes);
+    }
+
+    /// Runs `hook` when the next message has been received, before the server says so.
+    pub fn on_next_delivery(&self, hook: impl FnOnce() + Send + 'static) {
+        self.shared.lock().expect("lock").on_delivery = Some(Box::new(hook));
     }
 
     pub fn reply_to_data(&self, codes: &[u16]) {
