@@ -172,7 +172,7 @@ fn scan_with_progress(
     let inputs = &plan.scan.inputs;
     let scanned = std::thread::scope(|scope| {
         if let Some(bar) = &progress {
-            scope.spawn(|| inputs::sizes(&inputs.paths, &inputs.selection).for_each(|n| bar.inc_length(n)));
+            scope.spawn(|| inputs::sizes(inputs).for_each(|n| bar.inc_length(n)));
         }
         let mut files = 0u64;
         scan::run(&plan.scan, render, |index, checked| {

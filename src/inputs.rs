@@ -86,16 +86,28 @@ fn stable_hash(bytes: &[u8]) -> u64 {
 
 const VCS: &[&str] = &[".git", ".hg", ".svn", "CVS", "_darcs", ".bzr"];
 
-/// What a walk finds, before mbox files are opened.
-enum Found {
+/// What a walk finds, before any file is opened.
+pub enum Found {
     Stdin,
-    File { path: PathBuf, explicit: bool },
-    Failed { path: PathBuf, why: String },
+    /// `explicit`: named on the command line (checked whatever its name).
+    File {
+        path: PathBuf,
+        explicit: bool,
+    },
+    Failed {
+        path: PathBuf,
+        why: String,
+    },
 }
 
-/// The files under `paths`, lazily, in path order.
-fn found<'a>(paths: &'a [PathBuf], selection: &'a Selection) -> impl Iterator<Item = Found> + Send + 'a {
-    paths.iter().flat_map(move |root| -> Box<dyn Iterator<Item = Found> + Send + 'a> {
+/// The files under the inputs' paths, lazily, in path order (each folder's entries by
+/// name); nothing is opened here. jwalk reads each folder as the walk reaches it, on
+/// the calling thread: its parallel mode reads every folder ahead of the scan and keeps
+/// their entries (measured: +6 MB at 20,000 files, growing with the tree, and no faster
+/// on a warm cache), which an archive of millions cannot afford.
+pub fn files(inputs: &Inputs) -> impl Iterator<Item = Found> + Send + '_ {
+    let selection = &inputs.selection;
+    inputs.paths.iter().flat_map(move |root| -> Box<dyn Iterator<Item = Found> + Send + '_> {
         if root.as_os_str() == "-" {
             return Box::new(std::iter::once(Found::Stdin));
         }
@@ -104,45 +116,74 @@ fn found<'a>(paths: &'a [PathBuf], selection: &'a Selection) -> impl Iterator<It
             let take = selection.in_shard(root).then(|| Found::File { path: root.clone(), explicit: true });
             return Box::new(take.into_iter());
         }
-        let walk = walkdir::WalkDir::new(root)
+        let hidden = selection.hidden;
+        let walk = jwalk::WalkDirGeneric::<((), Option<PathBuf>)>::new(root)
             .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(move |e| e.depth() == 0 || selection.hidden || !is_hidden_or_vcs(e.file_name()));
-        Box::new(walk.filter_map(move |entry| match entry {
+            .skip_hidden(false)
+            .parallelism(jwalk::Parallelism::Serial)
+            .process_read_dir(move |depth, folder, _, children| {
+                // Called once for the roots themselves (no depth): those are taken as given.
+                if depth.is_some() {
+                    children.retain(|c| c.as_ref().map_or(true, |e| hidden || !is_hidden_or_vcs(&e.file_name)));
+                    children.iter_mut().flatten().for_each(|child| stop_at_loop(folder, child));
+                }
+                // By name, errors (a dangling link) in their place rather than last.
+                children.sort_by_cached_key(|c| match c {
+                    Ok(e) => e.file_name.clone(),
+                    Err(e) => e.path().and_then(Path::file_name).map(ToOwned::to_owned).unwrap_or_default(),
+                });
+            });
+        Box::new(walk.into_iter().filter_map(move |entry| match entry {
+            Ok(e) if e.client_state.is_some() => {
+                let ancestor = e.client_state.as_deref().unwrap_or(Path::new("")).display().to_string();
+                Some(Found::Failed { path: e.path(), why: format!("a symlink loop: it leads back to {ancestor}") })
+            }
             Ok(e) if e.file_type().is_dir() => None,
             // A FIFO, socket or device would block or never end: say so instead of reading it.
-            Ok(e) if !e.file_type().is_file() => (e.depth() == 0 || is_message_file(e.path())).then(|| Found::Failed {
-                path: e.path().to_path_buf(),
+            Ok(e) if !e.file_type().is_file() => (e.depth == 0 || is_message_file(&e.path())).then(|| Found::Failed {
+                path: e.path(),
                 why: "not a regular file (a FIFO, socket or device)".to_owned(),
             }),
             Ok(e) => {
-                let relative = e.path().strip_prefix(root).unwrap_or(e.path());
-                let wanted = is_message_file(e.path()) && selection.takes(relative) && selection.in_shard(e.path());
-                wanted.then(|| Found::File { path: e.into_path(), explicit: false })
+                let path = e.path();
+                let relative = path.strip_prefix(root).unwrap_or(&path);
+                let wanted = is_message_file(&path) && selection.takes(relative) && selection.in_shard(&path);
+                wanted.then_some(Found::File { path, explicit: false })
             }
             Err(err) => Some(Found::Failed { path: err.path().unwrap_or(root).to_path_buf(), why: err.to_string() }),
         }))
     })
 }
 
-/// The items under `paths`, lazily, in path order.
-pub fn items<'a>(paths: &'a [PathBuf], selection: &'a Selection) -> impl Iterator<Item = Item> + Send + 'a {
-    found(paths, selection).flat_map(|f| -> Box<dyn Iterator<Item = Item> + Send> {
-        match f {
-            Found::Stdin => Box::new(std::iter::once(stdin_item())),
-            Found::File { path, explicit } => expand(path, explicit),
-            Found::Failed { path, why } => Box::new(std::iter::once(Item { label: path, source: Source::Failed(why) })),
-        }
-    })
+/// The messages a found file holds, read as they are needed: one, or an mbox's each.
+pub fn messages(found: Found) -> Box<dyn Iterator<Item = Item> + Send> {
+    match found {
+        Found::Stdin => Box::new(std::iter::once(stdin_item())),
+        Found::File { path, explicit } => expand(path, explicit),
+        Found::Failed { path, why } => Box::new(std::iter::once(Item { label: path, source: Source::Failed(why) })),
+    }
 }
 
 /// The size on disk of each file a scan will read, for a progress bar's total.
-pub fn sizes<'a>(paths: &'a [PathBuf], selection: &'a Selection) -> impl Iterator<Item = u64> + Send + 'a {
-    found(paths, selection).filter_map(|f| match f {
+pub fn sizes(inputs: &Inputs) -> impl Iterator<Item = u64> + Send + '_ {
+    files(inputs).filter_map(|f| match f {
         Found::File { path, .. } => std::fs::metadata(path).ok().map(|m| m.len()),
         _ => None,
     })
+}
+
+/// A linked folder that leads back to one the walk is in would be walked for ever: it
+/// is not entered, and its entry says where it leads.
+fn stop_at_loop(folder: &Path, child: &mut jwalk::DirEntry<((), Option<PathBuf>)>) {
+    if !(child.path_is_symlink() && child.file_type.is_dir()) {
+        return;
+    }
+    if let (Ok(target), Ok(folder)) = (std::fs::canonicalize(child.path()), std::fs::canonicalize(folder))
+        && folder.starts_with(&target)
+    {
+        child.read_children_path = None;
+        child.client_state = Some(target);
+    }
 }
 
 fn is_hidden_or_vcs(name: &std::ffi::OsStr) -> bool {

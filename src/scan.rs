@@ -5,14 +5,14 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, mpsc};
-
-use rayon::iter::{ParallelBridge, ParallelIterator};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, SyncSender};
+use std::sync::{Arc, Condvar, Mutex};
 
 use crate::baseline::{self, Baseline};
 use crate::config::Ignores;
 use crate::diagnostic::{Diagnostic, FileFindings, Located, Renderer, Severity};
-use crate::inputs::{self, Inputs, Item, Source};
+use crate::inputs::{self, Found, Inputs, Item, Source};
 use crate::mail::{self, MessageView};
 use crate::online::Services;
 use crate::rules::RuleSet;
@@ -53,38 +53,58 @@ pub struct Checked {
 pub struct ScanError(#[from] rayon::ThreadPoolBuildError);
 
 /// Checks every input, handing each message's result to `sink` in path order.
+///
+/// A feeder thread walks the inputs (in path order) and hands the files to the pool in
+/// batches, while the workers read, decompress, split mboxes, parse and check them; a
+/// large mbox is handed out a chunk of messages at a time, so its messages are checked
+/// on every worker too. Results come back numbered (file, chunk) and leave in that
+/// order, so memory holds only what is in flight: the feeder stays at most a window of
+/// files ahead of what was reported.
 pub fn run(
     plan: &ScanPlan,
     render: Option<&Renderer<'_>>,
     mut sink: impl FnMut(usize, Checked),
 ) -> Result<(), ScanError> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(plan.jobs).build()?;
-    // Files travel in small batches: one hand-over per file costs more in thread
-    // wake-ups than linting a typical message does.
-    let mut inputs = inputs::items(&plan.inputs.paths, &plan.inputs.selection).enumerate();
-    let batches = std::iter::from_fn(move || {
-        let batch: Vec<_> = inputs.by_ref().take(BATCH).collect();
-        (!batch.is_empty()).then_some(batch)
-    });
-    let (tx, rx) = mpsc::sync_channel::<Vec<(usize, Checked)>>(plan.jobs * 2);
-    std::thread::scope(|scope| {
-        scope.spawn(|| {
-            pool.install(|| {
-                batches.par_bridge().for_each_with(tx, |tx, batch| {
-                    let reports =
-                        batch.into_iter().map(|(index, item)| (index, isolated(plan, render, item))).collect();
-                    // The receiver only goes away if the reporter failed; nothing to do then.
-                    let _ = tx.send(reports);
-                })
-            })
+    let window = Window::new(plan.jobs * WINDOW_PER_JOB);
+    let handed_out = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::sync_channel::<Vec<Piece>>(plan.jobs * 2);
+    let mut files = inputs::files(&plan.inputs).enumerate();
+    std::thread::scope(|threads| {
+        let (pool, window, handed_out) = (&pool, &window, &handed_out);
+        threads.spawn(move || {
+            pool.in_place_scope(|work| {
+                // Files travel in small batches: one hand-over per file costs more in
+                // thread wake-ups than linting a typical message does.
+                loop {
+                    let batch: Vec<(usize, Found)> = files.by_ref().take(BATCH).collect();
+                    let Some(&(last_file, _)) = batch.last() else { break };
+                    window.admit(last_file);
+                    let worker = Worker { plan, render, handed_out, tx: tx.clone() };
+                    work.spawn(move |work| {
+                        let pieces = batch.into_iter().map(|(file, found)| worker.file(work, file, found)).collect();
+                        // The receiver only goes away if the reporter failed; nothing to do then.
+                        let _ = worker.tx.send(pieces);
+                    });
+                }
+            });
         });
-        let mut next = 0;
+        let mut next = (0, 0);
+        let mut index = 0;
         let mut waiting = BTreeMap::new();
-        for (index, report) in rx.into_iter().flatten() {
-            waiting.insert(index, report);
-            while let Some(report) = waiting.remove(&next) {
-                sink(next, report);
-                next += 1;
+        for piece in rx.into_iter().flatten() {
+            waiting.insert((piece.file, piece.chunk), piece);
+            while let Some(piece) = waiting.remove(&next) {
+                for checked in piece.checked {
+                    sink(index, checked);
+                    index += 1;
+                }
+                next = if piece.last {
+                    window.reported(piece.file);
+                    (piece.file + 1, 0)
+                } else {
+                    (piece.file, piece.chunk + 1)
+                };
             }
         }
     });
@@ -92,6 +112,106 @@ pub fn run(
 }
 
 const BATCH: usize = 16;
+/// Messages of an mbox checked as one piece of work.
+const CHUNK: usize = 16;
+/// How many files per worker the feeder may run ahead of the oldest file not yet
+/// reported (one slow file, a large mbox, then holds up only so much).
+const WINDOW_PER_JOB: usize = 64;
+
+/// Checked messages of one file, in order: its `chunk`th piece (most files have one;
+/// an mbox's messages come in several), the `last` one closing the file.
+struct Piece {
+    file: usize,
+    chunk: usize,
+    last: bool,
+    checked: Vec<Checked>,
+}
+
+/// Keeps the feeder within a window of files of what has been reported.
+struct Window {
+    size: usize,
+    state: Mutex<Progress>,
+    moved: Condvar,
+}
+
+struct Progress {
+    /// Files before this one are reported.
+    reported: usize,
+    /// The file the feeder waits to hand out: it is woken once that fits, not for each
+    /// file reported (a wake-up is a system call and a context switch).
+    awaited: Option<usize>,
+}
+
+impl Window {
+    fn new(size: usize) -> Self {
+        Window { size: size.max(1), state: Mutex::new(Progress { reported: 0, awaited: None }), moved: Condvar::new() }
+    }
+
+    fn fits(&self, file: usize, reported: usize) -> bool {
+        file < reported + self.size
+    }
+
+    /// Waits until `file` is within the window.
+    fn admit(&self, file: usize) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        while !self.fits(file, state.reported) {
+            state.awaited = Some(file);
+            state = self.moved.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn reported(&self, file: usize) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.reported = file + 1;
+        if state.awaited.is_some_and(|awaited| self.fits(awaited, state.reported)) {
+            state.awaited = None;
+            self.moved.notify_one();
+        }
+    }
+}
+
+struct Worker<'a, 'r> {
+    plan: &'a ScanPlan,
+    render: Option<&'a Renderer<'r>>,
+    /// Chunks handed to other workers and not yet done.
+    handed_out: &'a AtomicUsize,
+    tx: SyncSender<Vec<Piece>>,
+}
+
+impl<'a, 'r> Worker<'a, 'r> {
+    /// Reads and checks one found file; returns its last piece. An mbox's full chunks go
+    /// to other workers while few are out, else are checked here; either way they are
+    /// sent as soon as done, so a large mbox is never held whole.
+    fn file<'s>(&self, work: &rayon::Scope<'s>, file: usize, found: Found) -> Piece
+    where
+        'a: 's,
+    {
+        let mut messages = inputs::messages(found);
+        let mut chunk = 0;
+        loop {
+            let items: Vec<Item> = messages.by_ref().take(CHUNK).collect();
+            if items.len() < CHUNK {
+                return Piece { file, chunk, last: true, checked: self.check(items) };
+            }
+            if self.handed_out.load(Ordering::Relaxed) < self.plan.jobs * 2 {
+                self.handed_out.fetch_add(1, Ordering::Relaxed);
+                let worker = Worker { tx: self.tx.clone(), ..*self };
+                work.spawn(move |_| {
+                    let piece = Piece { file, chunk, last: false, checked: worker.check(items) };
+                    let _ = worker.tx.send(vec![piece]);
+                    worker.handed_out.fetch_sub(1, Ordering::Relaxed);
+                });
+            } else {
+                let _ = self.tx.send(vec![Piece { file, chunk, last: false, checked: self.check(items) }]);
+            }
+            chunk += 1;
+        }
+    }
+
+    fn check(&self, items: Vec<Item>) -> Vec<Checked> {
+        items.into_iter().map(|item| isolated(self.plan, self.render, item)).collect()
+    }
+}
 
 /// A bug that panics on one file must not lose the rest of the scan: it becomes an
 /// `internal-error` diagnostic on that file.

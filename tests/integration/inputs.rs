@@ -155,3 +155,34 @@ fn shards_partition_the_inputs() {
     assert_eq!(run_in(dir.path(), &["check", "--format", "jsonl", "--shard", "3/3", "out"]).code, 2);
     assert_eq!(run_in(dir.path(), &["check", "--shard", "0/3", "out"]).code, 2, "shards write jsonl");
 }
+
+#[test]
+fn a_large_mbox_is_checked_on_every_worker_and_reported_in_order() {
+    // 300 messages (every seventh with a non-delivery Reply-To) come in chunks from
+    // several workers, between files before and after it: the report is in path order,
+    // an mbox's messages in their own order, whatever the number of workers.
+    let messages: String = (1..=300)
+        .map(|n| {
+            let reply_to = if n % 7 == 0 { format!("noreply{n}@nhs.net") } else { format!("ok{n}@nhs.net") };
+            format!("From MAILER-DAEMON Mon Nov 23 09:00:00 2026\n{}\n", message(&reply_to))
+        })
+        .collect();
+    let mut files: Vec<(String, Vec<u8>)> = vec![("b-big.mbox".into(), messages.into_bytes())];
+    for n in 0..20 {
+        let name = if n < 10 { format!("a-{n:02}.eml") } else { format!("c-{n:02}.eml") };
+        files.push((name, message(&format!("ok-file{n}@nhs.net")).into_bytes()));
+    }
+    let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    let dir = temp_files(&borrowed);
+    let serial = paths_and_rules(dir.path(), &["-j", "1", "."]);
+    let parallel = paths_and_rules(dir.path(), &["-j", "4", "."]);
+    assert_eq!(parallel, serial, "the same report on 1 and 4 workers");
+    let paths: Vec<&str> = parallel.iter().map(|(p, _)| p.as_str()).collect();
+    let mut expected: Vec<String> = (0..10).map(|n| format!("./a-{n:02}.eml")).collect();
+    expected.extend((1..=300).map(|n| format!("./b-big.mbox:#{n}")));
+    expected.extend((10..20).map(|n| format!("./c-{n:02}.eml")));
+    assert_eq!(paths, expected);
+    let flagged: Vec<&str> = parallel.iter().filter(|(_, d)| !d.is_empty()).map(|(p, _)| p.as_str()).collect();
+    let sevenths: Vec<String> = (1..=300).filter(|n| n % 7 == 0).map(|n| format!("./b-big.mbox:#{n}")).collect();
+    assert_eq!(flagged, sevenths, "each finding on its own message");
+}
