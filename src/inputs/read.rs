@@ -1,0 +1,87 @@
+//! Reading what the walk found: a file's bytes (gunzipped when it ends `.gz`, within a
+//! limit), standard input, and the messages an mbox holds.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::mbox::Mbox;
+use super::walk::Found;
+use super::{Item, MAX_DECOMPRESSED, Source};
+
+/// The messages a found file holds, read as they are needed: one, or an mbox's each.
+pub fn messages(found: Found) -> Box<dyn Iterator<Item = Item> + Send> {
+    match found {
+        Found::Stdin => Box::new(std::iter::once(stdin_item())),
+        Found::File { path, explicit } => expand(path, explicit),
+        Found::Failed { path, why } => Box::new(std::iter::once(Item { label: path, source: Source::Failed(why) })),
+    }
+}
+
+fn is_mbox(path: &Path, explicit: bool) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    if name.ends_with(".mbox") {
+        return true;
+    }
+    // A file named explicitly is an mbox when it starts like one and holds several messages.
+    explicit
+        && !name.ends_with(".eml")
+        && open(path).is_ok_and(|mut r| {
+            let mut head = vec![0; 64 * 1024];
+            let n = read_up_to(&mut r, &mut head);
+            head.truncate(n);
+            head.starts_with(b"From ") && memchr::memmem::find(&head, b"\n\nFrom ").is_some()
+        })
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> usize {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => filled += n,
+        }
+    }
+    filled
+}
+
+fn expand(path: PathBuf, explicit: bool) -> Box<dyn Iterator<Item = Item> + Send> {
+    if is_mbox(&path, explicit) {
+        match open(&path) {
+            Ok(reader) => Box::new(Mbox::new(path, reader)),
+            Err(e) => Box::new(std::iter::once(Item { label: path, source: Source::Failed(e.to_string()) })),
+        }
+    } else {
+        Box::new(std::iter::once(Item { label: path.clone(), source: Source::File(path) }))
+    }
+}
+
+/// The file's bytes, decompressed when it ends `.gz`.
+pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) {
+        // One allocation of the file's size and one read, the common case by far.
+        return std::fs::read(path);
+    }
+    let mut bytes = Vec::new();
+    let mut reader = open(path)?.take(MAX_DECOMPRESSED + 1);
+    reader.read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_DECOMPRESSED {
+        return Err(std::io::Error::other("larger than 1 GiB once decompressed"));
+    }
+    Ok(bytes)
+}
+
+pub(super) fn open(path: &Path) -> std::io::Result<Box<dyn Read + Send>> {
+    let file = std::fs::File::open(path)?;
+    let gzipped = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    Ok(if gzipped { Box::new(flate2::read::MultiGzDecoder::new(file)) } else { Box::new(file) })
+}
+
+fn stdin_item() -> Item {
+    let mut bytes = Vec::new();
+    let source = match std::io::stdin().lock().take(MAX_DECOMPRESSED).read_to_end(&mut bytes) {
+        Ok(_) => Source::Bytes { bytes, first_line: 1 },
+        Err(e) => Source::Failed(format!("cannot read standard input: {e}")),
+    };
+    Item { label: PathBuf::from("-"), source }
+}

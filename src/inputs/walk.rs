@@ -1,0 +1,118 @@
+//! The walk: the files under the inputs' paths in path order, with hidden and VCS
+//! folders, globs and `--shard` applied and symlink loops stopped. Nothing is opened.
+
+use std::path::{Path, PathBuf};
+
+use super::Inputs;
+
+const VCS: &[&str] = &[".git", ".hg", ".svn", "CVS", "_darcs", ".bzr"];
+
+/// What a walk finds, before any file is opened.
+pub enum Found {
+    Stdin,
+    /// `explicit`: named on the command line (checked whatever its name).
+    File {
+        path: PathBuf,
+        explicit: bool,
+    },
+    Failed {
+        path: PathBuf,
+        why: String,
+    },
+}
+
+/// The files under the inputs' paths, lazily, in path order (each folder's entries by
+/// name); nothing is opened here. jwalk reads each folder as the walk reaches it, on
+/// the calling thread: its parallel mode reads every folder ahead of the scan and keeps
+/// their entries (measured: +6 MB at 20,000 files, growing with the tree, and no faster
+/// on a warm cache), which an archive of millions cannot afford.
+pub fn files(inputs: &Inputs) -> impl Iterator<Item = Found> + Send + '_ {
+    let selection = &inputs.selection;
+    inputs.paths.iter().flat_map(move |root| -> Box<dyn Iterator<Item = Found> + Send + '_> {
+        if root.as_os_str() == "-" {
+            return Box::new(std::iter::once(Found::Stdin));
+        }
+        if root.is_file() {
+            // Named explicitly: checked whatever its name, if in this shard.
+            let take = selection.in_shard(root).then(|| Found::File { path: root.clone(), explicit: true });
+            return Box::new(take.into_iter());
+        }
+        let hidden = selection.hidden;
+        let walk = jwalk::WalkDirGeneric::<((), Option<PathBuf>)>::new(root)
+            .follow_links(true)
+            .skip_hidden(false)
+            .parallelism(jwalk::Parallelism::Serial)
+            .process_read_dir(move |depth, folder, _, children| {
+                // Called once for the roots themselves (no depth): those are taken as given.
+                if depth.is_some() {
+                    children.retain(|c| c.as_ref().map_or(true, |e| hidden || !is_hidden_or_vcs(&e.file_name)));
+                    children.iter_mut().flatten().for_each(|child| stop_at_loop(folder, child));
+                }
+                // By name, errors (a dangling link) in their place rather than last.
+                children.sort_by_cached_key(|c| match c {
+                    Ok(e) => e.file_name.clone(),
+                    Err(e) => e.path().and_then(Path::file_name).map(ToOwned::to_owned).unwrap_or_default(),
+                });
+            });
+        Box::new(walk.into_iter().filter_map(move |entry| match entry {
+            Ok(e) if e.client_state.is_some() => {
+                let ancestor = e.client_state.as_deref().unwrap_or(Path::new("")).display().to_string();
+                Some(Found::Failed { path: e.path(), why: format!("a symlink loop: it leads back to {ancestor}") })
+            }
+            Ok(e) if e.file_type().is_dir() => None,
+            // A FIFO, socket or device would block or never end: say so instead of reading it.
+            Ok(e) if !e.file_type().is_file() => (e.depth == 0 || is_message_file(&e.path())).then(|| Found::Failed {
+                path: e.path(),
+                why: "not a regular file (a FIFO, socket or device)".to_owned(),
+            }),
+            Ok(e) => {
+                let path = e.path();
+                let relative = path.strip_prefix(root).unwrap_or(&path);
+                let wanted = is_message_file(&path) && selection.takes(relative) && selection.in_shard(&path);
+                wanted.then_some(Found::File { path, explicit: false })
+            }
+            Err(err) => Some(Found::Failed { path: err.path().unwrap_or(root).to_path_buf(), why: err.to_string() }),
+        }))
+    })
+}
+
+/// The size on disk of each file a scan will read, for a progress bar's total.
+pub fn sizes(inputs: &Inputs) -> impl Iterator<Item = u64> + Send + '_ {
+    files(inputs).filter_map(|f| match f {
+        Found::File { path, .. } => std::fs::metadata(path).ok().map(|m| m.len()),
+        _ => None,
+    })
+}
+
+/// A linked folder that leads back to one the walk is in would be walked for ever: it
+/// is not entered, and its entry says where it leads.
+fn stop_at_loop(folder: &Path, child: &mut jwalk::DirEntry<((), Option<PathBuf>)>) {
+    if !(child.path_is_symlink() && child.file_type.is_dir()) {
+        return;
+    }
+    if let (Ok(target), Ok(folder)) = (std::fs::canonicalize(child.path()), std::fs::canonicalize(folder))
+        && folder.starts_with(&target)
+    {
+        child.read_children_path = None;
+        child.client_state = Some(target);
+    }
+}
+
+fn is_hidden_or_vcs(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.') || VCS.contains(&name.as_ref())
+}
+
+/// A file a directory walk takes: `.eml`, `.mbox` (either gzipped), or a Maildir message.
+fn is_message_file(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    name.ends_with(".eml") || name.ends_with(".mbox") || in_maildir(path)
+}
+
+/// In `cur/` or `new/` of a folder that has both (and is so a Maildir).
+fn in_maildir(path: &Path) -> bool {
+    let Some(dir) = path.parent() else { return false };
+    let is_box = dir.file_name().is_some_and(|n| n == "cur" || n == "new");
+    is_box && dir.parent().is_some_and(|maildir| maildir.join("cur").is_dir() && maildir.join("new").is_dir())
+}
