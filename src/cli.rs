@@ -29,6 +29,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Explain one rule: what it does, why, an example and its NHSmail source.
     Explain(ExplainArgs),
+    /// The compliance matrix: each requirement's id, verb, sentence, coverage and rules;
+    /// with a configuration, whether this set-up leaves it unchecked, and its attestation.
+    Requirements(RulesArgs),
     /// List what --send sent, failed to send or deferred.
     Journal(JournalArgs),
     /// Combine the jsonl parts of a sharded scan into one report, judging the corpus

@@ -29,6 +29,8 @@ impl Severity {
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
     pub rule: Arc<str>,
+    /// The ids of the requirements its rule checks (none for the scanner's own findings).
+    pub requirement: Arc<[Arc<str>]>,
     pub severity: Severity,
     pub message: String,
     pub help: Option<String>,
@@ -65,12 +67,14 @@ impl Located {
     }
 }
 
-/// The JSON contract's shape: `{"rule","severity","message","line","column","help"}`.
+/// The JSON contract's shape:
+/// `{"rule","requirement","severity","message","line","column","help"}`.
 impl Serialize for Located {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let d = &self.diagnostic;
-        let mut out = serializer.serialize_struct("Diagnostic", 6)?;
+        let mut out = serializer.serialize_struct("Diagnostic", 7)?;
         out.serialize_field("rule", &*d.rule)?;
+        out.serialize_field("requirement", &*d.requirement)?;
         out.serialize_field("severity", &d.severity)?;
         out.serialize_field("message", &d.message)?;
         out.serialize_field("line", &self.line)?;

@@ -16,6 +16,13 @@ const ENGINE_DIAGNOSTICS: &[(&str, &str)] = &[
          that vanished mid-scan). It is reported on that path and the scan goes on.",
     ),
     (
+        "attestation-open",
+        "attestation-open (info): `preflight` lists each requirement that no machine can check (coverage \
+         `attest` in `nhsmail-lint requirements`), that applies to this set-up, and that `attestations:` in \
+         nhsmail-lint.yaml does not record yet. Record what was done, e.g. `attestations: {A1: \"application \
+         account created, ticket INC0123456, 2026-10-02\"}`, and it is no longer reported.",
+    ),
+    (
         "internal-error",
         "internal-error (error): nhsmail-lint itself failed on this file (a bug). It is reported on that path \
          and the scan goes on; the run exits non-zero.",
@@ -82,14 +89,22 @@ pub fn rules_markdown(rules: &RuleSet) -> String {
 /// The rule's documentation, or `None` for an unknown id.
 pub fn explain(rules: &RuleSet, id: &str) -> Option<String> {
     if let Some(rule) = rules.get(id) {
-        return Some(document(rule));
+        return Some(document(rules, rule));
     }
     ENGINE_DIAGNOSTICS.iter().find(|(name, _)| *name == id).map(|(_, text)| format!("{text}\n"))
 }
 
-fn document(rule: &Rule) -> String {
+fn document(rules: &RuleSet, rule: &Rule) -> String {
     let mut out = format!("{} ({}): {}\n", rule.id, rule.severity.as_str(), rule.summary);
     let _ = writeln!(out, "Defined in {}", rule.pack);
+    if !rule.requirement.is_empty() {
+        let _ = write!(out, "\nRequirement\n");
+        for id in rule.requirement.iter() {
+            if let Some(r) = rules.requirement(id) {
+                let _ = writeln!(out, "    {id} ({}): {}", r.verb.as_str(), r.sentence);
+            }
+        }
+    }
     let docs = &rule.docs;
     for (heading, text) in [
         ("What it does", docs.what.as_deref()),
@@ -97,6 +112,7 @@ fn document(rule: &Rule) -> String {
         ("Example", docs.example.as_deref()),
         ("How to fix", rule.help.as_deref()),
         ("Source", docs.source.as_deref()),
+        ("Severity", severity_note(rules, rule).as_deref()),
     ] {
         if let Some(text) = text {
             let _ = write!(out, "\n{heading}\n");
@@ -106,6 +122,21 @@ fn document(rule: &Rule) -> String {
         }
     }
     out
+}
+
+/// The severity the verbs of a rule's requirements give it: the strictest of them.
+pub fn verb_severity(rules: &RuleSet, rule: &Rule) -> Option<Severity> {
+    rule.requirement.iter().filter_map(|id| rules.requirement(id)).map(|r| r.verb.severity()).max()
+}
+
+/// Why the rule's severity is not its verb's, when it is not (and the pack says why).
+fn severity_note(rules: &RuleSet, rule: &Rule) -> Option<String> {
+    let by_verb = verb_severity(rules, rule)?;
+    if by_verb == rule.severity {
+        return None;
+    }
+    let reason = rule.docs.severity_reason.as_deref().unwrap_or("(the pack gives no reason)");
+    Some(format!("{}, where the requirement's verb gives {}: {reason}", rule.severity.as_str(), by_verb.as_str()))
 }
 
 #[cfg(test)]

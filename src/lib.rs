@@ -13,6 +13,7 @@ pub mod functions;
 pub mod inputs;
 pub mod isolate;
 pub mod mail;
+pub mod matrix;
 pub mod merge;
 pub mod online;
 pub mod plan;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use nhsmail_lint::cli::{Cli, Command, ListFormat, RulesFormat};
 use nhsmail_lint::plan::{self, CheckPlan, MergePlan};
-use nhsmail_lint::{check, explain, isolate, merge, report, send};
+use nhsmail_lint::{check, explain, isolate, matrix, merge, report, send};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -75,6 +75,17 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 RulesFormat::Human => explain::rules_table(&loaded.rules),
                 RulesFormat::Json => explain::rules_json(&loaded.rules),
                 RulesFormat::Markdown => explain::rules_markdown(&loaded.rules),
+            };
+            io::stdout().write_all(text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Requirements(args) => {
+            let loaded = plan::load(&args.sources, None)?;
+            let setup = loaded.config.source.is_some().then_some(&loaded.config);
+            let text = match args.format {
+                RulesFormat::Human => matrix::human(&loaded.rules, setup),
+                RulesFormat::Json => matrix::json(&loaded.rules, setup),
+                RulesFormat::Markdown => matrix::markdown(&loaded.rules, setup),
             };
             io::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)

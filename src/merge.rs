@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -114,6 +115,10 @@ fn parse_diagnostic(d: &Value) -> Option<Located> {
     };
     let diagnostic = Diagnostic {
         rule: d["rule"].as_str()?.into(),
+        requirement: d["requirement"]
+            .as_array()
+            .map(|ids| ids.iter().filter_map(Value::as_str).map(Arc::from).collect())
+            .unwrap_or_default(),
         severity,
         message: d["message"].as_str()?.to_owned(),
         help: d["help"].as_str().map(str::to_owned),

@@ -17,7 +17,7 @@ use crate::inputs::{Inputs, Selection};
 use crate::online::Services;
 use crate::preflight::PreflightPlan;
 use crate::report::ReportPlan;
-use crate::rules::spec::Scope;
+use crate::rules::spec::{Coverage, Scope};
 use crate::rules::{self, Check, Rule, RuleSet};
 use crate::scan::ScanPlan;
 use crate::send::SendPlan;
@@ -103,6 +103,13 @@ pub fn load(sources: &RuleSourceArgs, account: Option<&str>) -> Result<Loaded, R
         packs.push(YamlSource::read(path)?);
     }
     let mut rules = rules::compile(&packs, &config)?;
+    config.check_attestations(|id| match rules.requirement(id) {
+        None => Err(format!("no requirement has the id `{id}` (`nhsmail-lint requirements` lists them)")),
+        Some(r) if !r.coverage.contains(&Coverage::Attest) => Err(format!(
+            "requirement `{id}` is checked by rules, not attested: only `attest` requirements take an attestation"
+        )),
+        Some(_) => Ok(()),
+    })?;
     let (disabled, severities) = config.rule_settings(|id| rules.get(id).is_some())?;
     for rule in &mut rules.rules {
         rule.enabled = !disabled.iter().any(|d| **d == *rule.id);
@@ -128,6 +135,8 @@ enum Online {
 struct Selecting {
     template: bool,
     online: Online,
+    /// List the open attestations (`preflight` only: `check` and `--send` leave them out).
+    attestations: bool,
 }
 
 impl Selecting {
@@ -194,7 +203,13 @@ impl CheckPlan {
             }
         }
         let send = args.send.send.then_some(args.send);
-        CheckPlan::new(loaded, args.run, args.paths, Selecting { template: args.template, online }, send)
+        CheckPlan::new(
+            loaded,
+            args.run,
+            args.paths,
+            Selecting { template: args.template, online, attestations: false },
+            send,
+        )
     }
 
     /// Pre-flight needs a set-up to check.
@@ -203,7 +218,13 @@ impl CheckPlan {
         if !loaded.config.has_setup() {
             return Err(UsageError::NoSetup.into());
         }
-        CheckPlan::new(loaded, args.run, args.paths, Selecting { template: false, online: Online::Setup }, None)
+        CheckPlan::new(
+            loaded,
+            args.run,
+            args.paths,
+            Selecting { template: false, online: Online::Setup, attestations: true },
+            None,
+        )
     }
 
     fn new(
@@ -267,8 +288,14 @@ impl CheckPlan {
         };
         let setup_source = config.transport.as_ref().and(config.source.as_ref()).map(|s| s.name.clone());
         let config_rules = selecting.active(&rules, &[Scope::Config]);
-        let preflight =
-            config.has_setup().then(|| PreflightPlan { rules: rules.clone(), active: config_rules, config, services });
+        let attestations = selecting.attestations;
+        let preflight = config.has_setup().then(|| PreflightPlan {
+            rules: rules.clone(),
+            active: config_rules,
+            attestations,
+            config,
+            services,
+        });
         Ok(CheckPlan {
             rules,
             preflight,
@@ -301,7 +328,7 @@ impl MergePlan {
     pub fn new(args: MergeArgs) -> Result<MergePlan, Report> {
         let loaded = load(&args.run.sources, args.run.account.as_deref())?;
         let report = report_plan(&args.run, false)?;
-        let selecting = Selecting { template: false, online: Online::Off };
+        let selecting = Selecting { template: false, online: Online::Off, attestations: false };
         let notes = selecting.notes(&loaded.rules, loaded.config.has_setup());
         Ok(MergePlan { rules: Arc::new(loaded.rules), parts: args.parts, report, notes })
     }

@@ -7,14 +7,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::diagnostic::{FileFindings, Located, Renderer, Severity};
+use crate::diagnostic::{Diagnostic, FileFindings, Located, Renderer, Severity};
 use crate::online::Services;
+use crate::rules::spec::Coverage;
 use crate::rules::{RuleSet, engine};
 
 pub struct PreflightPlan {
     pub rules: Arc<RuleSet>,
     /// Indices into `rules` of the config rules that run.
     pub active: Vec<usize>,
+    /// Report the requirements still waiting for an attestation (the `preflight` command).
+    pub attestations: bool,
     /// The set-up the config rules read: the one stage that reads the configuration.
     pub config: Config,
     pub services: Option<Arc<Services>>,
@@ -29,7 +32,10 @@ pub struct Setup {
 }
 
 pub fn run(plan: &PreflightPlan, render: Option<&Renderer<'_>>) -> Setup {
-    let diagnostics = engine::evaluate_config(&plan.rules, &plan.active, &plan.config, plan.services.as_deref());
+    let mut diagnostics = engine::evaluate_config(&plan.rules, &plan.active, &plan.config, plan.services.as_deref());
+    if plan.attestations {
+        diagnostics.extend(open_attestations(&plan.rules, &plan.config));
+    }
     let ok = !diagnostics.iter().any(|d| d.severity == Severity::Error);
     let findings = plan.config.source.as_ref().filter(|_| !diagnostics.is_empty()).map(|source| {
         let shown = source.shown();
@@ -39,4 +45,33 @@ pub fn run(plan: &PreflightPlan, render: Option<&Renderer<'_>>) -> Setup {
         FileFindings { path, diagnostics, rendered }
     });
     Setup { findings, ok }
+}
+
+/// The requirement no machine can check that apply to this set-up and that
+/// `attestations:` does not record yet: one info finding each, at `attestations:` when
+/// the file has it (else at its start). Done here, not by a rule, because what is
+/// missing is a person's record, not something wrong in the set-up.
+fn open_attestations(rules: &RuleSet, config: &Config) -> Vec<Diagnostic> {
+    let Some(source) = &config.source else { return Vec::new() };
+    let text = &*source.text;
+    let key = text.match_indices("attestations:").map(|(i, _)| i).find(|&i| i == 0 || text.as_bytes()[i - 1] == b'\n');
+    let span = key.map_or(0..0, |i| i..i + "attestations".len());
+    let open = rules
+        .requirements
+        .iter()
+        .filter(|r| r.applies && r.coverage.contains(&Coverage::Attest) && !config.attestations.contains_key(&*r.id));
+    open.map(|r| Diagnostic {
+        rule: "attestation-open".into(),
+        requirement: vec![r.id.clone()].into(),
+        severity: Severity::Info,
+        message: format!("requirement {} is not attested yet: {}", r.id, r.sentence),
+        help: Some(format!(
+            "No machine can check this. When it is done, record it in nhsmail-lint.yaml: \
+             `attestations: {{{}: \"what was done, reference, date\"}}`",
+            r.id
+        )),
+        label: None,
+        span: span.clone(),
+    })
+    .collect()
 }

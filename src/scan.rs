@@ -267,6 +267,7 @@ fn unreadable(render: Option<&Renderer<'_>>, path: PathBuf, error: String) -> Ch
 fn scanner_finding(render: Option<&Renderer<'_>>, path: PathBuf, rule: &str, message: String, help: &str) -> Checked {
     let diagnostic = Diagnostic {
         rule: rule.into(),
+        requirement: Vec::new().into(),
         severity: Severity::Error,
         message,
         help: Some(help.into()),

@@ -37,6 +37,9 @@ struct ConfigSpec {
     dns: DnsSpec,
     mailbox: Option<MailboxSpec>,
     directory: Option<DirectorySpec>,
+    /// What a person has done for each `attest` requirement: `A1: "account created, INC0123456"`.
+    #[serde(default)]
+    attestations: BTreeMap<String, Spanned<String>>,
     /// Per-path ignores: `"templates/legacy/**": [display-name-format]`.
     #[serde(default)]
     ignore: BTreeMap<String, Vec<Spanned<String>>>,
@@ -82,6 +85,8 @@ pub struct Config {
     pub ignores: Ignores,
     disable: Vec<Spanned<String>>,
     severity: BTreeMap<String, Spanned<Severity>>,
+    /// `attestations:`, by requirement id, each with where it was written.
+    pub attestations: BTreeMap<String, Spanned<String>>,
 }
 
 /// `ignore:`: each glob, and the rules ignored on the paths it matches.
@@ -118,6 +123,7 @@ impl Default for Config {
             ignores: Ignores::default(),
             disable: Vec::new(),
             severity: BTreeMap::new(),
+            attestations: BTreeMap::new(),
         }
     }
 }
@@ -178,6 +184,7 @@ impl Config {
             ignores: Ignores { globs: ignore },
             disable: spec.rules.disable,
             severity: spec.rules.severity,
+            attestations: spec.attestations,
             source: Some(source),
         })
     }
@@ -212,6 +219,25 @@ impl Config {
 
     pub const KEYS: &'static [&'static str] =
         &["account", "distribution_lists", "secure_domains", "mailbox.quota_warning_percent"];
+
+    /// Checks `attestations:` against the loaded requirements: `attestable` says whether
+    /// an id names a requirement covered by attestation (`Err` with why when it does not).
+    pub fn check_attestations(&self, attestable: impl Fn(&str) -> Result<(), String>) -> Result<(), Report> {
+        for (id, text) in &self.attestations {
+            let problem = match attestable(id) {
+                Err(why) => why,
+                Ok(()) if text.value.trim().is_empty() => {
+                    format!("the attestation for `{id}` is empty: say what was done, by whom and when")
+                }
+                Ok(()) => continue,
+            };
+            return Err(match &self.source {
+                Some(source) => source.error_at(text, problem),
+                None => miette::miette!("{problem}"),
+            });
+        }
+        Ok(())
+    }
 
     /// Rule ids the config disables or re-grades, each checked by `known` (which
     /// returns false for an id no loaded pack defines).

@@ -1,7 +1,7 @@
 //! The document formats, written once at the end from small per-file records:
 //! - `json`: the contract CI and auditors rely on (docs/reports.md);
 //! - `sarif`: SARIF 2.1.0 for GitHub code scanning: rule metadata with help, results
-//!   with locations;
+//!   with locations, the requirements as a taxonomy that each rule relates to;
 //! - `junit`: one test case per file, failing when it has a diagnostic at `--fail-on`.
 
 use std::collections::BTreeMap;
@@ -122,8 +122,12 @@ fn uri(path: &str) -> String {
     if path.starts_with('/') { format!("file://{out}") } else { out }
 }
 
+/// The name of the SARIF taxonomy the requirements form (`runs[].taxonomies`).
+const TAXONOMY: &str = "nhsmail-lint requirements";
+
 fn sarif(rules: &RuleSet, files: &[Document]) -> serde_json::Value {
     let index: BTreeMap<&str, usize> = rules.rules.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
+    let taxon_index: BTreeMap<&str, usize> = rules.requirements.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
     let descriptors: Vec<serde_json::Value> = rules
         .rules
         .iter()
@@ -139,13 +143,43 @@ fn sarif(rules: &RuleSet, files: &[Document]) -> serde_json::Value {
             .flatten()
             .collect::<Vec<_>>()
             .join("\n\n");
-            json!({
+            let mut descriptor = json!({
                 "id": &*r.id,
                 "name": &*r.id,
                 "shortDescription": { "text": r.summary },
                 "fullDescription": { "text": docs.what.clone().unwrap_or_else(|| r.summary.clone()) },
                 "help": { "text": help, "markdown": help },
                 "defaultConfiguration": { "level": level(r.severity), "enabled": r.enabled },
+            });
+            let relationships: Vec<serde_json::Value> = r
+                .requirement
+                .iter()
+                .filter_map(|id| taxon_index.get(&**id).map(|i| (id, i)))
+                .map(|(id, i)| {
+                    json!({
+                        "target": { "id": &**id, "index": i, "toolComponent": { "name": TAXONOMY, "index": 0 } },
+                        "kinds": ["relevant"],
+                    })
+                })
+                .collect();
+            if !relationships.is_empty() {
+                descriptor["relationships"] = json!(relationships);
+            }
+            descriptor
+        })
+        .collect();
+    let taxa: Vec<serde_json::Value> = rules
+        .requirements
+        .iter()
+        .map(|q| {
+            json!({
+                "id": &*q.id,
+                "shortDescription": { "text": q.sentence },
+                "fullDescription": { "text": format!("{} ({}). Source: {}", q.sentence, q.verb.as_str(), q.source) },
+                "properties": {
+                    "verb": q.verb.as_str(),
+                    "coverage": q.coverage.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+                },
             })
         })
         .collect();
@@ -177,7 +211,14 @@ fn sarif(rules: &RuleSet, files: &[Document]) -> serde_json::Value {
                 "version": env!("CARGO_PKG_VERSION"),
                 "informationUri": "https://github.com/nhsmail-lint/nhsmail-lint",
                 "rules": descriptors,
+                "supportedTaxonomies": [{ "name": TAXONOMY, "index": 0 }],
             }},
+            "taxonomies": [{
+                "name": TAXONOMY,
+                "shortDescription": { "text": "The requirements of the loaded rule packs (the compliance matrix)" },
+                "isComprehensive": false,
+                "taxa": taxa,
+            }],
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
@@ -215,7 +256,10 @@ fn junit(files: &[Document], fail_on: Option<Severity>) -> String {
         files.len()
     ));
     for e in files {
-        let lines: Vec<String> = e.diagnostics.iter().map(|d| super::lines::concise(&e.path, d)).collect();
+        let line = |d: &Located| {
+            super::lines::concise(&e.path, d) + &super::lines::requirement_suffix(&d.diagnostic.requirement)
+        };
+        let lines: Vec<String> = e.diagnostics.iter().map(line).collect();
         out.push_str(&format!("    <testcase classname=\"nhsmail-lint\" name=\"{}\"", xml(&e.path)));
         if fails(e) {
             let message = format!("{} problem(s)", e.diagnostics.len());

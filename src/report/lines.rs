@@ -108,7 +108,18 @@ pub fn concise(path: &str, d: &Located) -> String {
     )
 }
 
-/// `::error file=...,line=...,col=...,title=...::message`, escaped as the runner expects.
+/// ` (requirement M4)`, or nothing for a diagnostic no requirement is traced to: what
+/// the GitHub and JUnit texts add to the rule's id.
+pub fn requirement_suffix(ids: &[std::sync::Arc<str>]) -> String {
+    match ids {
+        [] => String::new(),
+        [one] => format!(" (requirement {one})"),
+        many => format!(" (requirements {})", many.join(", ")),
+    }
+}
+
+/// `::error file=...,line=...,col=...,title=...::message`, escaped as the runner expects;
+/// the title names the rule and its requirements.
 fn github(path: &str, d: &Located) -> String {
     let level = match d.diagnostic.severity {
         Severity::Error => "error",
@@ -132,7 +143,7 @@ fn github(path: &str, d: &Located) -> String {
         property(path),
         d.line,
         d.column,
-        property(&format!("nhsmail-lint {}", d.diagnostic.rule)),
+        property(&format!("nhsmail-lint {}{}", d.diagnostic.rule, requirement_suffix(&d.diagnostic.requirement))),
         data(&d.diagnostic.message)
     )
 }
@@ -159,6 +170,7 @@ mod tests {
     fn located(message: &str) -> Located {
         let diagnostic = Diagnostic {
             rule: "no-reply-address".into(),
+            requirement: vec!["M4".into()].into(),
             severity: Severity::Error,
             message: message.into(),
             help: None,
@@ -173,7 +185,7 @@ mod tests {
         let line = github("out/a,b.eml", &located("50% of\nit: bad"));
         assert_eq!(
             line,
-            "::error file=out/a%2Cb.eml,line=3,col=11,title=nhsmail-lint no-reply-address::50%25 of%0Ait: bad"
+            "::error file=out/a%2Cb.eml,line=3,col=11,title=nhsmail-lint no-reply-address (requirement M4)::50%25 of%0Ait: bad"
         );
     }
 

@@ -6,18 +6,18 @@
 //! needs the configuration again while messages are checked.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use miette::Report;
 use regex::Regex;
 use serde_saphyr::Spanned;
 
-use super::compiled::{Call, Check, Condition, Interval, Op, Rule, RuleSet};
+use super::compiled::{Call, Check, Condition, Interval, Op, Requirement, Rule, RuleSet};
 use super::condition::holds;
 use super::field::{Field, Source};
 use super::spec::{
-    ConditionSpec, CorpusSpec, FunctionCallSpec, OperatorSpec, OptionValue, PackSpec, RuleSpec, Scalar, Scope,
-    TextOrList,
+    ConditionSpec, CorpusSpec, Coverage, FunctionCallSpec, OperatorSpec, OptionValue, PackSpec, RuleSpec, Scalar,
+    Scope, TextOrList,
 };
 use super::value::Kind;
 use crate::config::{Config, ConfigValue};
@@ -29,22 +29,97 @@ use crate::yaml::YamlSource;
 pub const PLACEHOLDERS: &[&str] =
     &["value", "expected", "field", "fix", "detail", "previous", "previous_file", "interval", "earliest"];
 
-/// Compiles `packs` in order; ids must be unique across all of them.
+/// Compiles `packs` in order; rule ids and requirement ids must each be unique across
+/// all of them, and a rule may name a requirement of any loaded pack.
 pub fn compile(packs: &[YamlSource], config: &Config) -> Result<RuleSet, Report> {
+    let mut specs =
+        packs.iter().map(|pack| Ok((pack, pack.parse::<PackSpec>()?))).collect::<Result<Vec<_>, Report>>()?;
+    let mut requirements: Vec<Requirement> = Vec::new();
+    let mut coverage_at = Vec::new();
+    for (pack, spec) in &mut specs {
+        for mut r in std::mem::take(&mut spec.requirements) {
+            if !REQUIREMENT_ID.is_match(&r.id.value) {
+                return Err(pack.error_at(&r.id, "requirement ids are letters, digits, `-` and `.` (like `M4`)"));
+            }
+            if let Some(first) = requirements.iter().find(|q| *q.id == r.id.value) {
+                return Err(pack.error_at(
+                    &r.id,
+                    format!("duplicate requirement id `{}` (first defined in {})", r.id.value, first.pack),
+                ));
+            }
+            let mut coverage = r.coverage.value.to_vec();
+            coverage.sort();
+            coverage.dedup();
+            if coverage.is_empty() {
+                return Err(pack.error_at(&r.coverage, "a requirement needs a coverage: offline, online or attest"));
+            }
+            // Judged now, like a message rule's preconditions on the configuration.
+            let mut compiler = Compiler { pack, config, unavailable: None, online: false };
+            let when = std::mem::take(&mut r.when)
+                .into_iter()
+                .map(|c| compiler.condition(c, Reads::Config))
+                .collect::<Result<Vec<_>, _>>()?;
+            let applies = when.iter().all(|c| holds(c, Source::Config(config), None));
+            requirements.push(Requirement {
+                applies,
+                id: r.id.value.as_str().into(),
+                verb: r.verb,
+                sentence: r.sentence.trim().to_owned(),
+                coverage,
+                source: r.source.trim().to_owned(),
+                pack: pack.name.clone(),
+            });
+            coverage_at.push((*pack, r.coverage.referenced));
+        }
+    }
     let mut rules = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
-    for pack in packs {
-        let spec: PackSpec = pack.parse()?;
+    for (pack, spec) in specs {
         for rule in spec.rules {
             if let Some(first) = seen.get(&rule.id.value) {
                 return Err(pack
                     .error_at(&rule.id, format!("duplicate rule id `{}` (first defined in {first})", rule.id.value)));
             }
+            for id in &rule.requirement {
+                if !requirements.iter().any(|r| *r.id == id.value) {
+                    let known = requirements.iter().map(|r| &*r.id).collect::<Vec<_>>().join(", ");
+                    return Err(pack.error(
+                        &id.referenced,
+                        format!("unknown requirement `{}`", id.value),
+                        Some(if known.is_empty() {
+                            "no loaded pack defines requirements (`requirements:`)".to_owned()
+                        } else {
+                            format!("requirements: {known}")
+                        }),
+                    ));
+                }
+            }
             seen.insert(rule.id.value.clone(), pack.name.clone());
             rules.push(Compiler { pack, config, unavailable: None, online: false }.rule(rule)?);
         }
     }
-    Ok(RuleSet { rules })
+    // A requirement said to be checked offline (or online) must have such a rule, so the
+    // matrix cannot claim a check that does not exist.
+    for (requirement, (pack, at)) in requirements.iter().zip(coverage_at) {
+        for kind in [Coverage::Offline, Coverage::Online] {
+            let backed = rules.iter().any(|r| r.online == (kind == Coverage::Online) && r.checks(&requirement.id));
+            if requirement.coverage.contains(&kind) && !backed {
+                return Err(pack.error(
+                    &at,
+                    format!(
+                        "requirement `{}` is said to be checked {}, but no such rule names it",
+                        requirement.id,
+                        kind.as_str()
+                    ),
+                    Some(format!(
+                        "add `requirement: [{}]` to a rule that checks it, or change its coverage",
+                        requirement.id
+                    )),
+                ));
+            }
+        }
+    }
+    Ok(RuleSet { rules, requirements })
 }
 
 fn not_configured(key: &str) -> String {
@@ -71,6 +146,8 @@ enum Reads {
     Either,
 }
 
+static REQUIREMENT_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^[A-Za-z0-9]+([-.][A-Za-z0-9]+)*$").expect("valid regex"));
 static ID: LazyLock<Regex> = LazyLock::new(|| Regex::new("^[a-z0-9]+(-[a-z0-9]+)*$").expect("valid regex"));
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{\{\s*([^}]*?)\s*\}\}").expect("valid regex"));
 static INTERPOLATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\$\{([^}]*)\}").expect("valid regex"));
@@ -137,6 +214,7 @@ impl<'a> Compiler<'a> {
         Ok(Rule {
             id: spec.id.value.into(),
             severity: spec.severity,
+            requirement: spec.requirement.into_iter().map(|r| Arc::from(r.value)).collect(),
             summary: spec.summary,
             message: spec.message.value,
             help: spec.help.map(|h| h.value),

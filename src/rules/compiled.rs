@@ -8,7 +8,7 @@ use std::sync::Arc;
 use regex::Regex;
 
 use super::field::Field;
-use super::spec::{DocsSpec, Scope};
+use super::spec::{Coverage, DocsSpec, Scope, Verb};
 use crate::diagnostic::Severity;
 use crate::functions::{Detector, Function};
 
@@ -63,6 +63,8 @@ pub enum Check {
 pub struct Rule {
     pub id: Arc<str>,
     pub severity: Severity,
+    /// The requirements it checks, by id (each one defined by a loaded pack).
+    pub requirement: Arc<[Arc<str>]>,
     pub summary: String,
     pub message: String,
     pub help: Option<String>,
@@ -89,13 +91,47 @@ pub struct Rule {
     pub needs_headers: bool,
 }
 
+impl Rule {
+    /// Whether the rule names requirement `id`.
+    pub fn checks(&self, id: &str) -> bool {
+        self.requirement.iter().any(|r| &**r == id)
+    }
+}
+
+/// One row of the compliance matrix, as a pack defines it.
+#[derive(Debug, Clone)]
+pub struct Requirement {
+    pub id: Arc<str>,
+    pub verb: Verb,
+    /// The sentence it comes from, word for word.
+    pub sentence: String,
+    /// As declared, sorted; a declared `offline` or `online` is backed by such a rule.
+    pub coverage: Vec<Coverage>,
+    pub source: String,
+    pub pack: String,
+    /// False when its `when` on the configuration rules it out (a relay requirement
+    /// when the transport is submission).
+    pub applies: bool,
+}
+
 #[derive(Debug, Default)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
+    /// The requirements of every loaded pack, in pack order.
+    pub requirements: Vec<Requirement>,
 }
 
 impl RuleSet {
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| &*r.id == id)
+    }
+
+    pub fn requirement(&self, id: &str) -> Option<&Requirement> {
+        self.requirements.iter().find(|r| &*r.id == id)
+    }
+
+    /// The rules that name requirement `id`, in pack order.
+    pub fn rules_for<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Rule> + 'a {
+        self.rules.iter().filter(move |r| r.checks(id))
     }
 }

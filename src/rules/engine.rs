@@ -102,6 +102,7 @@ fn check_message(rule: &Rule, index: usize, view: &MessageView<'_>, services: Op
 fn internal_error(rule: &Rule, panic: &str) -> Diagnostic {
     Diagnostic {
         rule: "internal-error".into(),
+        requirement: Vec::new().into(),
         severity: crate::diagnostic::Severity::Error,
         message: format!("rule {} failed on this message: {panic}", rule.id),
         help: Some(
@@ -212,6 +213,7 @@ pub fn evaluate_corpus(
 fn diagnostic(rule: &Rule, message: &str, span: Range<usize>, vars: &dyn Fn(&str) -> Option<String>) -> Diagnostic {
     Diagnostic {
         rule: rule.id.clone(),
+        requirement: rule.requirement.clone(),
         severity: rule.severity,
         message: render(message, vars),
         help: rule.help.as_deref().map(|h| render(h, vars)),

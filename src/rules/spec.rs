@@ -14,7 +14,92 @@ use crate::diagnostic::Severity;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PackSpec {
+    /// The requirements the pack's rules trace to (the compliance matrix), as data.
+    #[serde(default)]
+    pub requirements: Vec<RequirementSpec>,
+    #[serde(default)]
     pub rules: Vec<RuleSpec>,
+}
+
+/// One requirement of the guidance (or of a trust's policy): its stable id, the sentence
+/// it comes from, word for word, the verb that sentence uses and how it is covered.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementSpec {
+    pub id: Spanned<String>,
+    pub verb: Verb,
+    pub sentence: String,
+    /// One kind of coverage or a list of them; never empty.
+    pub coverage: Spanned<OneOrMany<Coverage>>,
+    pub source: String,
+    /// Preconditions on config fields: the requirement concerns only set-ups where all
+    /// hold (the relay's DNS registration only a relay set-up). Judged when compiled.
+    #[serde(default)]
+    pub when: Vec<ConditionSpec>,
+}
+
+/// The verb of a requirement's sentence, which sets the severity its rules default to.
+#[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Verb {
+    Must,
+    Should,
+    Recommended,
+}
+
+impl Verb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Must => "must",
+            Verb::Should => "should",
+            Verb::Recommended => "recommended",
+        }
+    }
+
+    /// must -> error, should -> warning, recommended -> info.
+    pub fn severity(self) -> Severity {
+        match self {
+            Verb::Must => Severity::Error,
+            Verb::Should => Severity::Warning,
+            Verb::Recommended => Severity::Info,
+        }
+    }
+}
+
+/// How a requirement is checked: by a rule that needs no network, by an online rule, or
+/// by a person's attestation (`attestations:` in nhsmail-lint.yaml).
+#[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Coverage {
+    Offline,
+    Online,
+    Attest,
+}
+
+impl Coverage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Coverage::Offline => "offline",
+            Coverage::Online => "online",
+            Coverage::Attest => "attest",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T: Clone> OneOrMany<T> {
+    pub fn to_vec(&self) -> Vec<T> {
+        match self {
+            OneOrMany::One(one) => vec![one.clone()],
+            OneOrMany::Many(many) => many.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -22,6 +107,9 @@ pub struct PackSpec {
 pub struct RuleSpec {
     pub id: Spanned<String>,
     pub severity: Severity,
+    /// The requirement ids this rule checks (`requirement: [M4]`).
+    #[serde(default)]
+    pub requirement: Vec<Spanned<String>>,
     pub summary: String,
     pub message: Spanned<String>,
     pub help: Option<Spanned<String>>,
@@ -66,6 +154,8 @@ pub struct DocsSpec {
     pub why: Option<String>,
     pub example: Option<String>,
     pub source: Option<String>,
+    /// Why the rule's severity is not the one its requirement's verb gives.
+    pub severity_reason: Option<String>,
 }
 
 /// `field` plus exactly one operator, and optionally a message of its own (rules with

@@ -43,8 +43,9 @@ fn json_contract() {
     assert_eq!(files[1]["diagnostics"].as_array().expect("list").len(), 0, "clean files appear with []");
     let d = &files[0]["diagnostics"][0];
     let keys: Vec<&String> = d.as_object().expect("object").keys().collect();
-    assert_eq!(keys, ["column", "help", "line", "message", "rule", "severity"]);
+    assert_eq!(keys, ["column", "help", "line", "message", "requirement", "rule", "severity"]);
     assert_eq!(d["rule"], "no-reply-address");
+    assert_eq!(d["requirement"], serde_json::json!(["M4"]), "the requirement the rule checks");
     assert_eq!(d["severity"], "error");
     assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(3), Some(11)));
     assert_eq!(report["summary"], serde_json::json!({"files": 2, "errors": 1, "warnings": 0, "infos": 0}));

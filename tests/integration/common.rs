@@ -108,6 +108,13 @@ pub fn run(args: &[&str]) -> Run {
 }
 
 /// (rule, line) of every diagnostic of every file, keyed by path as reported.
+/// Whether a JSON diagnostic is a finding about the set-up or messages, not a
+/// requirement still waiting for a person's attestation (`preflight` lists those in
+/// every run until they are recorded; tests of other rules leave them out).
+pub fn not_attestation(d: &&Value) -> bool {
+    d["rule"] != "attestation-open"
+}
+
 pub fn findings(report: &Value) -> Vec<(String, Vec<(String, u64)>)> {
     report["files"]
         .as_array()
@@ -118,6 +125,7 @@ pub fn findings(report: &Value) -> Vec<(String, Vec<(String, u64)>)> {
                 .as_array()
                 .expect("diagnostics")
                 .iter()
+                .filter(not_attestation)
                 .map(|d| (d["rule"].as_str().expect("rule").to_owned(), d["line"].as_u64().expect("line")))
                 .collect();
             (f["path"].as_str().expect("path").to_owned(), diagnostics)

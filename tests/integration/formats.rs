@@ -35,7 +35,7 @@ fn concise_and_github_give_one_line_a_diagnostic() {
     let github = report("github");
     let commands: Vec<&str> = github.stdout.lines().filter(|l| l.starts_with("::")).collect();
     assert_eq!(commands.len(), diagnostics);
-    assert!(commands.contains(&"::error file=corpus/rules/no-reply-address/reply-to-noreply.eml,line=4,col=11,title=nhsmail-lint no-reply-address::replies would go to the non-delivery address no-reply@nhs.net"));
+    assert!(commands.contains(&"::error file=corpus/rules/no-reply-address/reply-to-noreply.eml,line=4,col=11,title=nhsmail-lint no-reply-address (requirement M4)::replies would go to the non-delivery address no-reply@nhs.net"));
 }
 
 #[test]

@@ -29,6 +29,7 @@ fn config_findings(report: &Value) -> Vec<(String, u64, String)> {
         .iter()
         .filter(|f| f["path"] == "nhsmail-lint.yaml")
         .flat_map(|f| f["diagnostics"].as_array().expect("list").clone())
+        .filter(|d| crate::common::not_attestation(&d))
         .map(|d| {
             (
                 d["rule"].as_str().expect("rule").to_owned(),
@@ -47,11 +48,67 @@ fn rules_at(config: &str) -> Vec<(String, u64)> {
 
 #[test]
 fn a_correct_submission_set_up_passes() {
-    let result = with_config(SUBMISSION, &["preflight"]);
+    let attested = format!("{SUBMISSION}{ATTESTED}");
+    let result = with_config(&attested, &["preflight"]);
     assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
     assert!(result.stdout.contains("Checked the sending set-up in nhsmail-lint.yaml and 0 files: no problems found."));
-    let result = with_config(SUBMISSION, &["preflight", "good.eml"]);
+    let result = with_config(&attested, &["preflight", "good.eml"]);
     assert_eq!(result.code, 0, "{}", result.stdout);
+}
+
+/// Attestations of every `attest` requirement that applies to a submission set-up.
+const ATTESTED: &str = "attestations:\n  C10: reads replies over IMAP 993 with TLS, CHG0001\n  \
+                        C11: \"not used: no POP client\"\n  C12: no LDAP client\n  C14: host on HSCN, CMDB ref 42\n  \
+                        A1: \"application account created, ticket INC0123456, 2026-10-02\"\n  \
+                        A4: quota dashboard checked weekly\n";
+
+#[test]
+fn preflight_lists_the_open_attestations_as_info_findings() {
+    let attested = format!("{SUBMISSION}{ATTESTED}");
+    let one_open = attested.replace("  A1: \"application account created, ticket INC0123456, 2026-10-02\"\n", "");
+    let report = with_config(&one_open, &["preflight", "--format", "json"]);
+    assert_eq!(report.code, 0, "info findings do not fail the run: {}", report.stderr);
+    let report = report.json();
+    let open: Vec<&Value> = report["files"][0]["diagnostics"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|d| d["rule"] == "attestation-open")
+        .collect();
+    assert_eq!(open.len(), 1, "only A1 is open: {open:?}");
+    assert_eq!((&open[0]["severity"], &open[0]["requirement"]), (&"info".into(), &serde_json::json!(["A1"])));
+    assert_eq!(open[0]["line"], 9, "at `attestations:`");
+    assert!(open[0]["message"].as_str().expect("text").contains("separate, application, email account"));
+    // With no attestations at all, each open one applying to submission is listed (the
+    // relay's DNS registration, firewall and anonymity are not: this is no relay).
+    let all = with_config(SUBMISSION, &["preflight", "--format", "json"]).json();
+    let mut ids: Vec<String> = all["files"][0]["diagnostics"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|d| d["rule"] == "attestation-open")
+        .map(|d| d["requirement"][0].as_str().expect("id").to_owned())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["A1", "A4", "C10", "C11", "C12", "C14"]);
+    // `check` is about messages: it runs the offline set-up rules, not the attestations.
+    let check = with_config(SUBMISSION, &["check", "--format", "json", "good.eml"]);
+    assert!(!check.stdout.contains("attestation-open"), "{}", check.stdout);
+}
+
+#[test]
+fn an_attestation_must_name_an_attest_requirement() {
+    for (entry, said) in [
+        ("  Z9: done\n", "no requirement has the id `Z9`"),
+        ("  M4: checked by hand\n", "requirement `M4` is checked by rules, not attested"),
+        ("  A1: \"\"\n", "the attestation for `A1` is empty"),
+    ] {
+        let config = format!("{SUBMISSION}attestations:\n{entry}");
+        let result = with_config(&config, &["preflight"]);
+        assert_eq!(result.code, 2, "{entry}: {}", result.stdout);
+        assert!(result.stderr.contains(said), "{entry}: {}", result.stderr);
+        assert!(result.stderr.contains("nhsmail-lint.yaml:10:"), "points at the line: {}", result.stderr);
+    }
 }
 
 #[test]

@@ -205,3 +205,48 @@ fn alias_floods_are_refused() {
     assert!(stderr.contains("pack.yaml:6:"), "{stderr}");
     assert!(stderr.contains("budget"), "{stderr}");
 }
+
+#[test]
+fn requirement_ids_are_checked_when_the_pack_compiles() {
+    let require = "    require:\n      - field: subject\n        present: true\n";
+    // A rule naming a requirement no loaded pack defines: an error at that id.
+    let stderr = broken(&format!("{RULE_HEAD}    requirement: [M4, Q99]\n{require}"));
+    assert!(stderr.contains("unknown requirement `Q99`"), "{stderr}");
+    assert!(stderr.contains("pack.yaml:6:"), "points at the line: {stderr}");
+    // A requirement id the built-in pack already has.
+    let stderr =
+        broken("requirements:\n  - id: M4\n    verb: must\n    sentence: s\n    coverage: attest\n    source: x\n");
+    assert!(stderr.contains("duplicate requirement id `M4`"), "{stderr}");
+    assert!(stderr.contains("pack.yaml:2:"), "{stderr}");
+    // Said to be checked offline, and no rule names it: the matrix would claim a check.
+    let stderr =
+        broken("requirements:\n  - id: T1\n    verb: must\n    sentence: s\n    coverage: offline\n    source: x\n");
+    assert!(stderr.contains("requirement `T1` is said to be checked offline, but no such rule names it"), "{stderr}");
+    let stderr =
+        broken("requirements:\n  - id: T1\n    verb: must\n    sentence: s\n    coverage: []\n    source: x\n");
+    assert!(stderr.contains("needs a coverage"), "{stderr}");
+}
+
+#[test]
+fn a_trust_pack_adds_its_own_requirements_and_rules_that_trace_to_them() {
+    let pack = "requirements:\n  - id: T1\n    verb: must\n    sentence: Every Subject starts with [Pathology].\n    \
+                coverage: offline\n    source: Trust email policy 4.2\n  - id: T2\n    verb: should\n    \
+                sentence: Results go out before 5pm.\n    coverage: attest\n    source: Trust email policy 4.3\n\
+                rules:\n  - id: subject-prefix\n    severity: error\n    requirement: [T1, M5]\n    summary: s\n    \
+                message: no prefix\n    require:\n      - field: subject\n        matches: '^\\[Pathology\\]'\n";
+    let dir =
+        temp_files(&[("pack.yaml", pack.as_bytes()), ("m.eml", &message("To: a@nhs.net\r\nSubject: x\r\n", "b\r\n"))]);
+    let result = run_in(dir.path(), &["check", "--rules", "pack.yaml", "--format", "json", "m.eml"]);
+    let report = result.json();
+    let found = report["files"][0]["diagnostics"].as_array().expect("list");
+    let ours = found.iter().find(|d| d["rule"] == "subject-prefix").expect("the trust rule fired");
+    assert_eq!(ours["requirement"], serde_json::json!(["T1", "M5"]));
+    let matrix = run_in(dir.path(), &["requirements", "--rules", "pack.yaml", "--format", "json"]).json();
+    let rows = matrix.as_array().expect("rows");
+    let t1 = rows.iter().find(|r| r["id"] == "T1").expect("T1 in the matrix");
+    assert_eq!((&t1["pack"], &t1["rules"][0]["id"]), (&"pack.yaml".into(), &"subject-prefix".into()));
+    let m5 = rows.iter().find(|r| r["id"] == "M5").expect("M5");
+    assert!(m5["rules"].as_array().expect("rules").iter().any(|r| r["id"] == "subject-prefix"), "{m5}");
+    let t2 = rows.iter().find(|r| r["id"] == "T2").expect("T2");
+    assert_eq!(t2["coverage"], serde_json::json!(["attest"]));
+}
