@@ -246,3 +246,60 @@ fn unreadable_entries_are_reported_and_the_scan_goes_on() {
     assert_eq!(unreadable, ["./dangling.eml", "./sub/loop"]);
     assert!(findings.iter().any(|(p, d)| p == "./good.eml" && d.is_empty()), "{findings:?}");
 }
+
+#[test]
+fn explain_names_the_requirement_and_why_a_severity_departs() {
+    let text = run(&["explain", "no-reply-address"]).stdout;
+    assert!(text.contains("Requirement\n    M4 (must): The reply to email address must be valid."), "{text}");
+    assert!(!text.contains("Severity\n"), "error is what `must` gives: {text}");
+    let text = run(&["explain", "smtp-port"]).stdout;
+    assert!(text.contains("C9 (must): SMTP  Sending  587  TLS  Yes"), "{text}");
+    assert!(text.contains("Severity\n    warning, where the requirement's verb gives error: smtp-tls-mode"), "{text}");
+    let text = run(&["explain", "attestation-open"]).stdout;
+    assert!(text.contains("attestation-open (info)"), "{text}");
+}
+
+#[test]
+fn the_requirements_matrix_says_what_a_set_up_leaves_unchecked() {
+    let plain = run(&["requirements"]);
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    assert!(
+        plain.stdout.contains("M4  must  [offline, online]\n    The reply to email address must be valid."),
+        "{}",
+        plain.stdout
+    );
+    assert!(
+        plain.stdout.contains("rules: smtp-tls-mode (error), smtp-port (warning; verb: error)"),
+        "{}",
+        plain.stdout
+    );
+    assert!(!plain.stdout.contains("this set-up"), "no config, no set-up column");
+    let config = b"transport:\n  mode: submission\n  host: send.nhs.net\n  username: a@nhs.net\n  password_env: P\n\
+rules:\n  disable: [display-name-format]\nattestations:\n  A1: \"application account created, ticket INC0123456, 2026-10-02\"\n";
+    let dir = temp_files(&[("nhsmail-lint.yaml", config)]);
+    let matrix = run_in(dir.path(), &["requirements", "--format", "json"]).json();
+    let row = |id: &str| matrix.as_array().expect("rows").iter().find(|r| r["id"] == id).expect("row").clone();
+    // The only rule of M5 that still runs keeps it checked; the disabled one says so.
+    let m5 = row("M5");
+    assert_eq!(m5["setup"]["status"], "checked");
+    assert_eq!(m5["rules"][0]["not_run"], "disabled in the config (`rules.disable`)");
+    // No account: from-account cannot run, and A2 has no other rule.
+    let a2 = row("A2");
+    assert_eq!(a2["setup"]["status"], "unchecked", "{a2}");
+    assert!(a2["rules"][0]["not_run"].as_str().expect("why").contains("`account` is not configured"), "{a2}");
+    // The mailbox is not configured: the quota is not checked.
+    assert_eq!(row("A3")["setup"]["status"], "unchecked");
+    // Attested, open, and not applying to a submission set-up.
+    let a1 = row("A1");
+    assert_eq!(a1["setup"]["attestation"], "application account created, ticket INC0123456, 2026-10-02");
+    assert_eq!(row("C14")["setup"]["status"], "open");
+    assert_eq!(row("C15")["setup"]["status"], "not applicable");
+    let human = run_in(dir.path(), &["requirements"]).stdout;
+    assert!(human.contains("this set-up: unchecked (from-account not run: `account` is not configured"), "{human}");
+    assert!(human.contains("attested: application account created, ticket INC0123456"), "{human}");
+    let markdown = run_in(dir.path(), &["requirements", "--format", "markdown"]).stdout;
+    assert!(
+        markdown.starts_with("| id | verb | sentence | coverage | rules (severity) | this set-up |\n"),
+        "{markdown}"
+    );
+}

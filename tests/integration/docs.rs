@@ -151,6 +151,20 @@ fn user_docs_do_not_send_users_to_the_development_machine() {
     }
 }
 
+#[test]
+fn the_requirements_matrix_is_the_output_of_requirements_format_markdown() {
+    let generated = run(&["requirements", "--format", "markdown"]);
+    assert_eq!(generated.code, 0, "{}", generated.stderr);
+    let text = read("docs/requirements.md");
+    let (begin, end) = ("<!-- requirements:begin -->\n", "<!-- requirements:end -->");
+    let block = text.split(begin).nth(1).and_then(|rest| rest.split(end).next()).expect("the markers");
+    assert!(
+        block == generated.stdout,
+        "the matrix in docs/requirements.md is not what the pack says; regenerate it with \
+         `cargo run -- requirements --format markdown` and paste it between the markers"
+    );
+}
+
 /// GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens.
 fn slug(heading: &str) -> String {
     heading

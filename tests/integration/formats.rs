@@ -72,6 +72,27 @@ fn sarif_is_valid_against_the_schema_and_carries_rule_help() {
     assert!(no_reply["help"]["text"].as_str().expect("help").contains("How to fix"), "{no_reply}");
     let result = &run["results"][0];
     assert_eq!(rules[result["ruleIndex"].as_u64().expect("index") as usize]["id"], result["ruleId"]);
+    // The requirements are a taxonomy, and each rule relates to the ones it checks.
+    let taxonomy = &run["taxonomies"][0];
+    assert_eq!(run["tool"]["driver"]["supportedTaxonomies"][0]["name"], taxonomy["name"]);
+    let taxa = taxonomy["taxa"].as_array().expect("taxa");
+    let related = no_reply["relationships"].as_array().expect("relationships");
+    assert_eq!(related.len(), 1, "{related:?}");
+    let target = &related[0]["target"];
+    assert_eq!(target["id"], "M4");
+    assert_eq!(target["toolComponent"]["name"], taxonomy["name"]);
+    let taxon = &taxa[target["index"].as_u64().expect("index") as usize];
+    assert_eq!(taxon["id"], "M4");
+    assert!(
+        taxon["shortDescription"]["text"]
+            .as_str()
+            .expect("text")
+            .starts_with("The reply to email address must be valid.")
+    );
+    let smtp_tls = rules.iter().find(|r| r["id"] == "smtp-tls-mode").expect("rule");
+    let ids: Vec<&Value> =
+        smtp_tls["relationships"].as_array().expect("two").iter().map(|r| &r["target"]["id"]).collect();
+    assert_eq!(ids, ["C1", "C9"]);
 }
 
 #[test]
@@ -92,6 +113,12 @@ fn junit_reads_back_through_a_junit_parser() {
     let bad =
         cases.iter().find(|c| c.original_name == "corpus/rules/no-reply-address/reply-to-noreply.eml").expect("case");
     assert!(bad.status.is_failure(), "{bad:?}");
+    assert!(
+        junit.stdout.contains(
+            "error[no-reply-address] replies would go to the non-delivery address no-reply@nhs.net (requirement M4)"
+        ),
+        "the requirement in the failure text"
+    );
 }
 
 #[test]
