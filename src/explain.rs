@@ -33,6 +33,7 @@ const ENGINE_DIAGNOSTICS: &[(&str, &str)] = &[
 struct RuleRow<'a> {
     id: &'a str,
     severity: Severity,
+    requirement: &'a [std::sync::Arc<str>],
     summary: &'a str,
     pack: &'a str,
     scope: Scope,
@@ -57,6 +58,7 @@ pub fn rules_json(rules: &RuleSet) -> String {
         .map(|r| RuleRow {
             id: &r.id,
             severity: r.severity,
+            requirement: &r.requirement,
             summary: &r.summary,
             pack: &r.pack,
             scope: r.scope,

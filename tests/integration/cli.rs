@@ -255,6 +255,9 @@ fn explain_names_the_requirement_and_why_a_severity_departs() {
     let text = run(&["explain", "smtp-port"]).stdout;
     assert!(text.contains("C9 (must): SMTP  Sending  587  TLS  Yes"), "{text}");
     assert!(text.contains("Severity\n    warning, where the requirement's verb gives error: smtp-tls-mode"), "{text}");
+    let listed = run(&["rules", "--format", "json"]).json();
+    let row = listed.as_array().expect("rules").iter().find(|r| r["id"] == "smtp-tls-mode").expect("row").clone();
+    assert_eq!(row["requirement"], serde_json::json!(["C1", "C9"]));
     let text = run(&["explain", "attestation-open"]).stdout;
     assert!(text.contains("attestation-open (info)"), "{text}");
 }
