@@ -47,6 +47,9 @@ struct Row<'a> {
     coverage: Vec<Coverage>,
     source: &'a str,
     pack: &'a str,
+    /// The set-ups it concerns (its `when`, in words); empty: every set-up.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    only_when: &'a [String],
     rules: Vec<RuleCell<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     setup: Option<SetupCell<'a>>,
@@ -92,6 +95,7 @@ fn row<'a>(rules: &'a RuleSet, requirement: &'a Requirement, setup: Option<&'a C
         coverage,
         source: &requirement.source,
         pack: &requirement.pack,
+        only_when: &requirement.when,
         rules: cells,
         setup,
     }
@@ -114,8 +118,13 @@ fn not_run(rule: &Rule, config: &Config) -> Option<String> {
     None
 }
 
-fn coverage_text(coverage: &[Coverage]) -> String {
-    coverage.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+/// The coverage, and the set-ups it concerns when not all: `attest (only when transport.mode is relay)`.
+fn coverage_text(row: &Row<'_>) -> String {
+    let kinds = row.coverage.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+    match row.only_when {
+        [] => kinds,
+        when => format!("{kinds} (only when {})", when.join(" and ")),
+    }
 }
 
 /// A rule's severity, and the verb's where they differ: `smtp-port (warning; verb: error)`.
@@ -149,7 +158,7 @@ fn setup_text(row: &Row<'_>) -> Option<String> {
 pub fn human(rules: &RuleSet, setup: Option<&Config>) -> String {
     let mut out = String::new();
     for row in rows(rules, setup) {
-        let _ = writeln!(out, "{}  {}  [{}]", row.id, row.verb.as_str(), coverage_text(&row.coverage));
+        let _ = writeln!(out, "{}  {}  [{}]", row.id, row.verb.as_str(), coverage_text(&row));
         let _ = writeln!(out, "    {}", row.sentence);
         let _ = writeln!(out, "    source: {}", row.source);
         if !row.rules.is_empty() {
@@ -187,7 +196,7 @@ pub fn markdown(rules: &RuleSet, setup: Option<&Config>) -> String {
             row.id,
             row.verb.as_str(),
             cell(row.sentence),
-            coverage_text(&row.coverage),
+            coverage_text(&row),
             cell(&rules)
         );
         if let Some(text) = setup_text(&row) {

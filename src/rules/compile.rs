@@ -62,6 +62,7 @@ pub fn compile(packs: &[YamlSource], config: &Config) -> Result<RuleSet, Report>
             let applies = when.iter().all(|c| holds(c, Source::Config(config), None));
             requirements.push(Requirement {
                 applies,
+                when: when.iter().map(Condition::describe).collect(),
                 id: r.id.value.as_str().into(),
                 verb: r.verb,
                 sentence: r.sentence.trim().to_owned(),

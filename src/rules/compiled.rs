@@ -46,6 +46,27 @@ pub struct Condition {
     pub message: Option<String>,
 }
 
+impl Condition {
+    /// The condition in words: `transport.mode is relay`.
+    pub fn describe(&self) -> String {
+        let verb = match &self.op {
+            Op::Equals(_) => "is",
+            Op::NotEquals(_) => "is not",
+            Op::Matches(_) => "matches",
+            Op::NotMatches(_) => "does not match",
+            Op::Max(_) => "is at most",
+            Op::Min(_) => "is at least",
+            Op::Present => return format!("{} is set", self.field_name),
+            Op::Absent => return format!("{} is not set", self.field_name),
+            Op::OneOf(_) => "is one of",
+            Op::NotOneOf(_) => "is none of",
+            Op::Contains(_) => "contains",
+            Op::NotContains(_) => "does not contain",
+        };
+        format!("{} {verb} {}", self.field_name, self.expected)
+    }
+}
+
 #[derive(Debug)]
 pub struct Interval {
     pub group_by: Field,
@@ -112,6 +133,8 @@ pub struct Requirement {
     /// False when its `when` on the configuration rules it out (a relay requirement
     /// when the transport is submission).
     pub applies: bool,
+    /// Its `when`, in words (`transport.mode is relay`).
+    pub when: Vec<String>,
 }
 
 #[derive(Debug, Default)]

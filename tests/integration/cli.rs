@@ -297,6 +297,8 @@ rules:\n  disable: [display-name-format]\nattestations:\n  A1: \"application acc
     assert_eq!(a1["setup"]["attestation"], "application account created, ticket INC0123456, 2026-10-02");
     assert_eq!(row("C14")["setup"]["status"], "open");
     assert_eq!(row("C15")["setup"]["status"], "not applicable");
+    assert_eq!(row("C15")["only_when"], serde_json::json!(["transport.mode is relay"]));
+    assert!(row("C14").get("only_when").is_none(), "every set-up");
     let human = run_in(dir.path(), &["requirements"]).stdout;
     assert!(human.contains("this set-up: unchecked (from-account not run: `account` is not configured"), "{human}");
     assert!(human.contains("attested: application account created, ticket INC0123456"), "{human}");
