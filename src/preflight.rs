@@ -35,6 +35,7 @@ pub fn run(plan: &PreflightPlan, render: Option<&Renderer<'_>>) -> Setup {
     let mut diagnostics = engine::evaluate_config(&plan.rules, &plan.active, &plan.config, plan.services.as_deref());
     if plan.attestations {
         diagnostics.extend(open_attestations(&plan.rules, &plan.config));
+        diagnostics.sort_by_key(|d| d.span.start);
     }
     let ok = !diagnostics.iter().any(|d| d.severity == Severity::Error);
     let findings = plan.config.source.as_ref().filter(|_| !diagnostics.is_empty()).map(|source| {
