@@ -1,28 +1,40 @@
 //! `unregistered_sender` (online): the NHSmail relay does a reverse lookup of the
 //! sending server's IP and refuses mail when it finds no registration. The value is the
 //! sending IP, or the relay's host name, in which case the sending IP is the local
-//! address the operating system picks to reach it. Registered means forward-confirmed
-//! reverse DNS: a PTR record whose name resolves back to the same IP.
+//! address the operating system picks to reach it (and the finding says so: behind NAT
+//! the relay sees another address). No PTR record is the rule's finding; a PTR name that
+//! does not resolve back to the IP (not forward-confirmed) is a lesser, warning one: the
+//! guidance asks for the reverse lookup, and a relay may or may not confirm it.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 
 use super::Finding;
+use crate::diagnostic::Severity;
 use crate::online::Services;
 use crate::online::dns::{Answer, Dns};
 
 pub fn find_unregistered(value: &str, services: &Services) -> Vec<Finding> {
     let dns = &services.dns;
-    let ip = match value.parse::<IpAddr>() {
-        Ok(ip) => ip,
+    let (ip, inferred) = match value.parse::<IpAddr>() {
+        Ok(ip) => (ip, None),
         Err(_) => match sending_address(value, dns) {
-            Ok(ip) => ip,
+            Ok(ip) => (ip, Some(value)),
             Err(why) => return vec![Finding::inconclusive(value, why.to_string())],
         },
+    };
+    // Said after a finding when the address was worked out, not configured.
+    let guessed = |detail: String| match inferred {
+        None => detail,
+        Some(host) => format!(
+            "{detail} ({ip} is this machine's own address on its route to {host}, as no `source_ip` is configured; \
+             behind NAT the relay sees another address: set `transport.source_ip` to the one it sees)"
+        ),
     };
     let names = match dns.ptr(ip) {
         Answer::Found(names) => names,
         Answer::NotFound => {
-            return vec![Finding::whole(value, format!("{ip} has no PTR (reverse DNS) record"))];
+            let detail = format!("{ip} has no PTR (reverse DNS) record, so the relay will refuse mail from it");
+            return vec![Finding::whole(value, guessed(detail))];
         }
         Answer::Failed(why) => {
             return vec![Finding::inconclusive(value, format!("could not look up the PTR record of {ip}: {why}"))];
@@ -40,8 +52,11 @@ pub fn find_unregistered(value: &str, services: &Services) -> Vec<Finding> {
         let why = format!("could not resolve the PTR name of {ip} back: {}", failures.join("; "));
         return vec![Finding::inconclusive(value, why)];
     }
-    let detail = format!("{ip} has the PTR name {}, which does not resolve back to {ip}", names.join(", "));
-    vec![Finding::whole(value, detail)]
+    let detail = format!(
+        "{ip} has the PTR name {}, which does not resolve back to {ip}, so the relay may refuse it",
+        names.join(", ")
+    );
+    vec![Finding { severity: Some(Severity::Warning), ..Finding::whole(value, guessed(detail)) }]
 }
 
 /// The local address this machine would send from to reach `host`. Connecting a UDP

@@ -101,7 +101,7 @@ impl<'a> Compiler<'a> {
             spec.unless.into_iter().map(|c| self.condition(c, preconditions)).collect::<Result<Vec<_>, _>>()?;
         // A message rule's preconditions on the configuration are the same for every
         // message: judge them now, and keep only those that read messages.
-        let mut applies = true;
+        let applies;
         if spec.scope != Scope::Config {
             let on_config = |c: &Condition| c.field.is_config();
             let source = Source::Config(self.config);
@@ -109,6 +109,14 @@ impl<'a> Compiler<'a> {
                 && !unless.iter().filter(|c| on_config(c)).any(|c| holds(c, source, None));
             when.retain(|c| !on_config(c));
             unless.retain(|c| !on_config(c));
+        } else {
+            // So are a config rule's, except those that ask a service: a rule that does
+            // not apply to this set-up (the mailbox's rules, with no `mailbox:`) is left
+            // out, not noted as skipped.
+            let offline = |c: &&Condition| !matches!(c.op, Op::Contains(_) | Op::NotContains(_));
+            let source = Source::Config(self.config);
+            applies = when.iter().filter(offline).all(|c| holds(c, source, None))
+                && !unless.iter().filter(offline).any(|c| holds(c, source, None));
         }
         let check = match (spec.scope, spec.corpus) {
             (Scope::Message | Scope::Config, None) => {

@@ -144,9 +144,18 @@ fn require(
     services: Option<&Services>,
     out: &mut Vec<Diagnostic>,
 ) {
+    // One mistake, one finding: a value that broke a requirement is not judged again by
+    // a later requirement of the rule on the same field (`pathology.results` is not a
+    // full address; that it is not the account too goes without saying).
+    let mut reported: Vec<(&str, Range<usize>)> = Vec::new();
     for condition in conditions {
         let message = condition.message.as_deref().unwrap_or(&rule.message);
         violations(condition, source, services, &mut |v| {
+            let key = (condition.field_name.as_str(), v.span.clone());
+            if reported.contains(&key) {
+                return;
+            }
+            reported.push(key);
             let vars = |name: &str| match name {
                 "value" => Some(v.value.clone()),
                 "expected" => Some(condition.expected.clone()),

@@ -13,7 +13,8 @@ Reply-To: pathology.enquiries@nhs.net\r\nSubject: Results\r\nDate: Mon, 23 Nov 2
 Message-ID: <a@nhs.net>\r\n\r\nResults are ready.\r\n";
 
 const SUBMISSION: &str = "account: pathology.results@nhs.net\ntransport:\n  mode: submission\n  host: send.nhs.net\n  \
-                          port: 587\n  tls: starttls\n  username: pathology.results@nhs.net\n  password_env: NHSMAIL_PASSWORD\n";
+                          port: 587\n  tls: starttls\n  username: pathology.results@nhs.net\n  auth: xoauth2\n  \
+                          token_command: get-nhsmail-token\n";
 
 /// Runs `args` in a directory holding `config` as nhsmail-lint.yaml (and a good message).
 fn with_config(config: &str, args: &[&str]) -> Run {
@@ -39,10 +40,14 @@ fn config_findings(report: &Value) -> Vec<(String, u64, String)> {
         .collect()
 }
 
-fn rules_at(config: &str) -> Vec<(String, u64)> {
+fn findings_at(config: &str) -> Vec<(String, u64, String)> {
     let result = with_config(config, &["preflight", "--format", "json"]);
     assert!(result.code < 2, "{}", result.stderr);
-    config_findings(&result.json()).into_iter().map(|(rule, line, _)| (rule, line)).collect()
+    config_findings(&result.json())
+}
+
+fn rules_at(config: &str) -> Vec<(String, u64)> {
+    findings_at(config).into_iter().map(|(rule, line, _)| (rule, line)).collect()
 }
 
 #[test]
@@ -67,7 +72,10 @@ fn each_submission_rule_points_at_its_line() {
     let other_port = SUBMISSION.replace("port: 587", "port: 2525");
     assert_eq!(rules_at(&other_port), [("smtp-port".into(), 5)]);
     let short_user = SUBMISSION.replace("username: pathology.results@nhs.net", "username: pathology.results");
-    assert_eq!(rules_at(&short_user), [("smtp-username".into(), 7), ("smtp-username".into(), 7)]);
+    let found = findings_at(&short_user);
+    assert_eq!(found.len(), 1, "one mistake, one finding: {found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1), ("smtp-username", 7));
+    assert!(found[0].2.contains("not a full email address"), "{found:?}");
     let other_user = SUBMISSION.replace("username: pathology.results@nhs.net", "username: other@nhs.net");
     assert_eq!(rules_at(&other_user), [("smtp-username".into(), 7)]);
     let old_host = SUBMISSION.replace("host: send.nhs.net", "host: smtp.nhs.net");
@@ -77,7 +85,7 @@ fn each_submission_rule_points_at_its_line() {
 #[test]
 fn inline_secrets_are_reported_and_never_printed() {
     let secret = "Summer2026!xyz";
-    let config = SUBMISSION.replace("password_env: NHSMAIL_PASSWORD", &format!("password: {secret}"));
+    let config = SUBMISSION.replace("token_command: get-nhsmail-token", &format!("password: {secret}"));
     for format in ["human", "json"] {
         let result = with_config(&config, &["preflight", "--format", format, "good.eml"]);
         assert_eq!(result.code, 1);
@@ -141,6 +149,99 @@ fn set_up_config_errors_point_at_the_line() {
     }
 }
 
+#[test]
+fn submission_needs_a_secret_source() {
+    let none = SUBMISSION.replace("  token_command: get-nhsmail-token\n", "").replace("  auth: xoauth2\n", "");
+    let found = rules_at(&none);
+    assert!(found.contains(&("smtp-secret-missing".into(), 3)), "at the mode line: {found:?}");
+    for source in ["password_env: NHSMAIL_PASSWORD", "password_file: /run/secrets/nhsmail"] {
+        let given = none.replace("  username:", &format!("  {source}\n  username:"));
+        assert!(!rules_at(&given).iter().any(|(rule, _)| rule == "smtp-secret-missing"), "{source}");
+    }
+    // An inline password is a secret in the wrong place: smtp-inline-secret's finding alone.
+    let inline = none.replace("  username:", "  password: hunter2\n  username:");
+    let found = rules_at(&inline);
+    assert!(found.iter().any(|(rule, _)| rule == "smtp-inline-secret"), "{found:?}");
+    assert!(!found.iter().any(|(rule, _)| rule == "smtp-secret-missing"), "{found:?}");
+}
+
+#[test]
+fn basic_authentication_is_a_warning_naming_the_notice() {
+    let basic = SUBMISSION
+        .replace("auth: xoauth2", "auth: login")
+        .replace("token_command: get-nhsmail-token", "password_env: P");
+    let found = findings_at(&basic);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (rule, line, message) = &found[0];
+    assert_eq!((rule.as_str(), *line), ("smtp-basic-auth", 8));
+    assert!(
+        message.contains("MC786329") && message.contains("December 2026") && message.contains("5.7.30"),
+        "{message}"
+    );
+    // Left out, auth is plain: reported at the mode line.
+    let default = basic.replace("  auth: login\n", "");
+    assert_eq!(rules_at(&default), [("smtp-basic-auth".into(), 3)]);
+    let result = with_config(&default, &["preflight"]);
+    assert_eq!(result.code, 0, "a warning: {}", result.stdout);
+    // xoauth2 passes (SUBMISSION), and the relay has no authentication to judge.
+    assert_eq!(rules_at(SUBMISSION), []);
+}
+
+#[test]
+fn the_relay_is_anonymous() {
+    let relay = "account: pathology.results@nhs.net\ntransport:\n  mode: relay\n  host: relay.nhs.uk\n  \
+                 username: pathology.results@nhs.net\n  auth: login\n  password_env: NHSMAIL_PASSWORD\n\
+                 rules:\n  disable: [relay-dns-registration]\n";
+    let found = findings_at(relay);
+    let at: Vec<(&str, u64)> = found.iter().map(|(r, l, _)| (r.as_str(), *l)).collect();
+    assert_eq!(at, [("relay-credentials", 5), ("relay-credentials", 6), ("relay-credentials", 7)]);
+    assert!(found[0].2.starts_with("`username` has no place in relay mode"), "{found:?}");
+    let anonymous = "account: pathology.results@nhs.net\ntransport:\n  mode: relay\n  host: relay.nhs.uk\n  \
+                     source_ip: 10.1.2.3\nrules:\n  disable: [relay-dns-registration]\n";
+    assert_eq!(rules_at(anonymous), []);
+}
+
+const MAILBOX: &str = "account: pathology.results@nhs.net\nmailbox:\n  host: imap.example.nhs.uk\n  port: 993\n  \
+                       username: pathology.results@nhs.net\n  auth: xoauth2\n  token_command: get-token\n\
+                       directory:\n  host: ldap.example.nhs.uk\n  port: 636\n  base_dn: o=nhs\n";
+
+/// The offline rules only: `check` does not log in or look anything up.
+fn offline_rules_at(config: &str) -> Vec<(String, u64)> {
+    let result = with_config(config, &["check", "--format", "json", "good.eml"]);
+    assert!(result.code < 2, "{}", result.stderr);
+    config_findings(&result.json()).into_iter().map(|(rule, line, _)| (rule, line)).collect()
+}
+
+#[test]
+fn imap_pop_and_ldap_ports_are_the_published_ones() {
+    assert_eq!(offline_rules_at(MAILBOX), []);
+    let defaults = MAILBOX.replace("  port: 993\n", "").replace("  port: 636\n", "");
+    assert_eq!(offline_rules_at(&defaults), []);
+    assert_eq!(offline_rules_at(&MAILBOX.replace("port: 993", "port: 143")), [("imap-port".into(), 4)]);
+    assert_eq!(offline_rules_at(&MAILBOX.replace("port: 636", "port: 389")), [("ldap-port".into(), 10)]);
+    let pop = MAILBOX.replace("  port: 993\n", "  protocol: pop\n  port: 995\n");
+    assert_eq!(offline_rules_at(&pop), [("pop-configured".into(), 4)]);
+    let pop_on_imap_port = pop.replace("port: 995", "port: 993");
+    assert_eq!(offline_rules_at(&pop_on_imap_port), [("pop-configured".into(), 4), ("pop-port".into(), 5)]);
+    // A default that does not fit the protocol (none does): IMAP's default port is 993.
+    let imap_on_pop_port = MAILBOX.replace("port: 993", "port: 995");
+    assert_eq!(offline_rules_at(&imap_on_pop_port), [("imap-port".into(), 4)]);
+}
+
+#[test]
+fn the_mailbox_username_is_the_full_account_address() {
+    let short = MAILBOX.replace("  username: pathology.results@nhs.net", "  username: pathology.results");
+    let result = with_config(&short, &["check", "--format", "json", "good.eml"]);
+    let found = config_findings(&result.json());
+    assert_eq!(found.len(), 1, "one mistake, one finding: {found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1), ("mailbox-username", 5));
+    assert!(found[0].2.contains("not a full email address"), "{found:?}");
+    let other = MAILBOX.replace("  username: pathology.results@nhs.net", "  username: other.account@nhs.net");
+    assert_eq!(offline_rules_at(&other), [("mailbox-username".into(), 5)]);
+    let case = MAILBOX.replace("  username: pathology.results@nhs.net", "  username: Pathology.Results@NHS.net");
+    assert_eq!(offline_rules_at(&case), [], "addresses compare case-insensitively");
+}
+
 fn relay(source_ip: Option<&str>, nameserver: std::net::SocketAddr) -> String {
     let mut config = format!(
         "account: pathology.results@nhs.net\ntransport:\n  mode: relay\n  host: relay.example.nhs.uk\n  port: 25\ndns:\n  \
@@ -187,13 +288,44 @@ fn an_unregistered_relay_sender_fails() {
 }
 
 #[test]
-fn a_ptr_name_that_does_not_resolve_back_fails() {
+fn a_ptr_name_that_does_not_resolve_back_is_a_warning() {
     let dns = TestDns::start(RELAY_RECORDS);
-    let (code, findings) = relay_findings(&relay(Some("192.0.2.30"), dns.addr));
-    assert_eq!(code, 1);
-    let (rule, _, message) = &findings[0];
-    assert_eq!(rule, "relay-dns-registration");
+    let config = relay(Some("192.0.2.30"), dns.addr);
+    let (code, findings) = relay_findings(&config);
+    assert_eq!(code, 0, "a warning does not fail the run (nor block --send)");
+    let (rule, line, message) = &findings[0];
+    assert_eq!((rule.as_str(), *line), ("relay-dns-registration", 6));
     assert!(message.contains("mismatch.example.nhs.uk, which does not resolve back to 192.0.2.30"), "{message}");
+    assert!(!message.contains("own address"), "the address was configured: {message}");
+    let result = with_config(&config, &["preflight", "--format", "json"]);
+    let severity = &result.json()["files"][0]["diagnostics"][0]["severity"];
+    assert_eq!(severity, "warning", "{}", result.stdout);
+}
+
+#[test]
+fn an_address_inferred_from_the_route_is_said_to_be_so() {
+    // No source_ip: the sending address is this machine's own on its route to the relay.
+    // The relay here is this machine's own (non-loopback: the resolver answers loopback
+    // PTR questions itself), so the route's address is that one, which has no PTR record.
+    let own = std::net::UdpSocket::bind("0.0.0.0:0").and_then(|s| s.connect("192.0.2.1:25").and(s.local_addr()));
+    let missing = match &own {
+        Ok(addr) if !addr.ip().is_loopback() => None,
+        Ok(addr) => Some(format!("the route to 192.0.2.1 leaves from {addr}")),
+        Err(e) => Some(format!("this machine has no route to 192.0.2.1 ({e})")),
+    };
+    if !crate::common::requirement("an IPv4 address other than loopback", missing) {
+        return;
+    }
+    let own = own.expect("checked").ip().to_string();
+    let relay_ip: &'static str = Box::leak(own.clone().into_boxed_str());
+    let dns = TestDns::start(&[Rec::A("relay.example.nhs.uk", relay_ip)]);
+    let (code, findings) = relay_findings(&relay(None, dns.addr));
+    assert_eq!(code, 1, "{findings:?}");
+    let (rule, line, message) = &findings[0];
+    assert_eq!((rule.as_str(), *line), ("relay-dns-registration", 4), "at the relay host");
+    assert!(message.contains(&format!("{own} has no PTR")), "{message}");
+    assert!(message.contains("this machine's own address on its route to relay.example.nhs.uk"), "{message}");
+    assert!(message.contains("set `transport.source_ip`"), "{message}");
 }
 
 #[test]
