@@ -90,6 +90,9 @@ pub fn explain(rules: &RuleSet, id: &str) -> Option<String> {
 fn document(rule: &Rule) -> String {
     let mut out = format!("{} ({}): {}\n", rule.id, rule.severity.as_str(), rule.summary);
     let _ = writeln!(out, "Defined in {}", rule.pack);
+    if !rule.aliases.is_empty() {
+        let _ = writeln!(out, "Formerly {} (still accepted in configs)", rule.aliases.join(", "));
+    }
     let docs = &rule.docs;
     for (heading, text) in [
         ("What it does", docs.what.as_deref()),

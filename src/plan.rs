@@ -103,7 +103,7 @@ pub fn load(sources: &RuleSourceArgs, account: Option<&str>) -> Result<Loaded, R
         packs.push(YamlSource::read(path)?);
     }
     let mut rules = rules::compile(&packs, &config)?;
-    let (disabled, severities) = config.rule_settings(|id| rules.get(id).is_some())?;
+    let (disabled, severities) = config.rule_settings(|id| rules.get(id).map(|r| r.id.to_string()))?;
     for rule in &mut rules.rules {
         rule.enabled = !disabled.iter().any(|d| **d == *rule.id);
         if let Some(level) = severities.get(&*rule.id) {

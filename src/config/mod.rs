@@ -213,37 +213,34 @@ impl Config {
     pub const KEYS: &'static [&'static str] =
         &["account", "distribution_lists", "secure_domains", "mailbox.quota_warning_percent"];
 
-    /// Rule ids the config disables or re-grades, each checked by `known` (which
-    /// returns false for an id no loaded pack defines).
+    /// Rule ids the config disables or re-grades, each resolved by `canonical` to the
+    /// rule's id (a former id, an alias, names its rule; `None` when no loaded pack
+    /// defines it, an error at its line). `ignore:` entries are resolved in place.
     pub fn rule_settings(
-        &self,
-        known: impl Fn(&str) -> bool,
+        &mut self,
+        canonical: impl Fn(&str) -> Option<String>,
     ) -> Result<(Vec<String>, BTreeMap<String, Severity>), Report> {
+        let source = &self.source;
         let unknown = |id: &str, at: &Spanned<String>| -> Report {
-            match &self.source {
+            match source {
                 Some(source) => source.error_at(at, format!("no rule has the id `{id}`")),
                 None => miette::miette!("no rule has the id `{id}`"),
             }
         };
-        for id in self.ignores.globs.iter().flat_map(|(_, rules)| rules) {
-            if !known(&id.value) {
-                return Err(unknown(&id.value, id));
-            }
+        for id in self.ignores.globs.iter_mut().flat_map(|(_, rules)| rules) {
+            id.value = canonical(&id.value).ok_or_else(|| unknown(&id.value, id))?;
         }
         let mut disabled = Vec::new();
         for id in &self.disable {
-            if !known(&id.value) {
-                return Err(unknown(&id.value, id));
-            }
-            disabled.push(id.value.clone());
+            disabled.push(canonical(&id.value).ok_or_else(|| unknown(&id.value, id))?);
         }
         let mut severities = BTreeMap::new();
         for (id, level) in &self.severity {
-            if !known(id) {
+            let Some(rule) = canonical(id) else {
                 let at = Spanned::new(id.clone(), level.referenced, level.defined);
                 return Err(unknown(id, &at));
-            }
-            severities.insert(id.clone(), level.value);
+            };
+            severities.insert(rule, level.value);
         }
         Ok((disabled, severities))
     }

@@ -36,11 +36,15 @@ pub fn compile(packs: &[YamlSource], config: &Config) -> Result<RuleSet, Report>
     for pack in packs {
         let spec: PackSpec = pack.parse()?;
         for rule in spec.rules {
-            if let Some(first) = seen.get(&rule.id.value) {
-                return Err(pack
-                    .error_at(&rule.id, format!("duplicate rule id `{}` (first defined in {first})", rule.id.value)));
+            // A former id (an alias) names its rule as surely as the id does.
+            for name in std::iter::once(&rule.id).chain(&rule.aliases) {
+                if let Some(first) = seen.get(&name.value) {
+                    return Err(
+                        pack.error_at(name, format!("duplicate rule id `{}` (first defined in {first})", name.value))
+                    );
+                }
+                seen.insert(name.value.clone(), pack.name.clone());
             }
-            seen.insert(rule.id.value.clone(), pack.name.clone());
             rules.push(Compiler { pack, config, unavailable: None, online: false }.rule(rule)?);
         }
     }
@@ -77,8 +81,8 @@ static INTERPOLATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\$\{([^}]*
 
 impl<'a> Compiler<'a> {
     fn rule(mut self, spec: RuleSpec) -> Result<Rule, Report> {
-        if !ID.is_match(&spec.id.value) {
-            return Err(self.err(&spec.id, "rule ids are lowercase words joined by `-` (like `no-reply-address`)"));
+        if let Some(bad) = std::iter::once(&spec.id).chain(&spec.aliases).find(|id| !ID.is_match(&id.value)) {
+            return Err(self.err(bad, "rule ids are lowercase words joined by `-` (like `no-reply-address`)"));
         }
         self.placeholders(&spec.message)?;
         if let Some(help) = &spec.help {
@@ -144,6 +148,7 @@ impl<'a> Compiler<'a> {
         let needs_headers = when.iter().chain(&unless).map(|c| &c.field).chain(check_fields).any(Field::needs_headers);
         Ok(Rule {
             id: spec.id.value.into(),
+            aliases: spec.aliases.into_iter().map(|a| a.value).collect(),
             severity: spec.severity,
             summary: spec.summary,
             message: spec.message.value,

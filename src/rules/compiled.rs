@@ -62,6 +62,8 @@ pub enum Check {
 #[derive(Debug)]
 pub struct Rule {
     pub id: Arc<str>,
+    /// Former ids that still name this rule in users' configs and `explain`.
+    pub aliases: Vec<String>,
     pub severity: Severity,
     pub summary: String,
     pub message: String,
@@ -95,7 +97,8 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
+    /// The rule with this id, or with this former id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| &*r.id == id)
+        self.rules.iter().find(|r| &*r.id == id || r.aliases.iter().any(|a| a == id))
     }
 }

@@ -21,6 +21,10 @@ pub struct PackSpec {
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     pub id: Spanned<String>,
+    /// Former ids, still accepted wherever a user names the rule (`rules.disable`,
+    /// `rules.severity`, `ignore:`, `explain`), so renaming a rule breaks no config.
+    #[serde(default)]
+    pub aliases: Vec<Spanned<String>>,
     pub severity: Severity,
     pub summary: String,
     pub message: Spanned<String>,

@@ -350,13 +350,52 @@ fn relay_rules_offline() {
     let literal = "transport:\n  mode: relay\n  host: 10.1.2.3\n";
     assert_eq!(
         with_config(literal, &["check", "--format", "json", "good.eml"]).json()["files"][0]["diagnostics"][0]["rule"],
-        "relay-ip-literal"
+        "host-ip-literal"
     );
     // The online check does not run in `check`.
     let dns = TestDns::start(RELAY_RECORDS);
     let result = with_config(&relay(Some("192.0.2.20"), dns.addr), &["check", "--format", "json", "good.eml"]);
     assert_eq!(result.code, 0, "{}", result.stdout);
     assert_eq!(dns.times_asked("192.0.2.20", RecordType::PTR), 0);
+}
+
+#[test]
+fn an_ip_address_as_host_is_reported_in_any_mode_and_form() {
+    for host in ["10.1.2.3", "'[10.1.2.3]'", "10.1.2.3.", "'[IPv6:2001:db8::25]'", "'2001:db8::25'", "167837955"] {
+        for mode in ["relay", "submission"] {
+            let config = SUBMISSION.replace("mode: submission", &format!("mode: {mode}")).replace("send.nhs.net", host);
+            let found = offline_rules_at(&config);
+            assert!(found.contains(&("host-ip-literal".into(), 4)), "{mode} {host}: {found:?}");
+        }
+    }
+    let hosts = MAILBOX.replace("imap.example.nhs.uk", "192.0.2.143").replace("ldap.example.nhs.uk", "'[192.0.2.89]'");
+    assert_eq!(offline_rules_at(&hosts), [("host-ip-literal".into(), 3), ("host-ip-literal".into(), 9)]);
+    // Names that look like addresses are names.
+    for host in ["10.1.2.3.nip.io", "host-10-1-2-3.example.nhs.uk", "relay.nhs.uk."] {
+        let config = SUBMISSION.replace("send.nhs.net", host);
+        assert!(!offline_rules_at(&config).iter().any(|(rule, _)| rule == "host-ip-literal"), "{host}");
+    }
+}
+
+#[test]
+fn the_former_id_relay_ip_literal_still_names_the_rule() {
+    let literal = "transport:\n  mode: relay\n  host: 10.1.2.3\n";
+    let graded = format!("{literal}rules:\n  severity:\n    relay-ip-literal: error\n");
+    let result = with_config(&graded, &["check", "--format", "json", "good.eml"]);
+    let diagnostic = &result.json()["files"][0]["diagnostics"][0];
+    assert_eq!((&diagnostic["rule"], &diagnostic["severity"]), (&"host-ip-literal".into(), &"error".into()));
+    let disabled = format!("{literal}rules:\n  disable: [relay-ip-literal]\n");
+    assert_eq!(offline_rules_at(&disabled), []);
+    let ignored = format!("{literal}ignore:\n  \"good.eml\": [relay-ip-literal]\n");
+    let result = with_config(&ignored, &["check", "--format", "json", "good.eml"]);
+    assert!(result.code < 2, "the former id is known in ignore: {}", result.stderr);
+    let explained = with_config(literal, &["explain", "relay-ip-literal"]);
+    assert_eq!(explained.code, 0, "{}", explained.stderr);
+    assert!(explained.stdout.starts_with("host-ip-literal (warning)"), "{}", explained.stdout);
+    assert!(explained.stdout.contains("Formerly relay-ip-literal"), "{}", explained.stdout);
+    // An unknown id is still an error.
+    let unknown = format!("{literal}rules:\n  disable: [relay-ip-literals]\n");
+    assert_eq!(with_config(&unknown, &["check", "good.eml"]).code, 2);
 }
 
 fn reply_to(domain: &str) -> Vec<u8> {
