@@ -62,12 +62,23 @@ pub fn find_unregistered(value: &str, services: &Services) -> Vec<Finding> {
 /// The local address this machine would send from to reach `host`. Connecting a UDP
 /// socket sends nothing; it only asks the OS for the route.
 fn sending_address(host: &str, dns: &Dns) -> Result<IpAddr, Unroutable> {
+    if let Some(relay) = address_literal(host) {
+        return local_address_towards(relay).map_err(|source| Unroutable::Unreachable { relay, source });
+    }
     let relay = match dns.addresses(host) {
         Answer::Found(ips) if !ips.is_empty() => ips[0],
         Answer::Found(_) | Answer::NotFound => return Err(Unroutable::Unresolvable(host.to_owned())),
         Answer::Failed(why) => return Err(Unroutable::Unanswered { host: host.to_owned(), why }),
     };
     local_address_towards(relay).map_err(|source| Unroutable::Unreachable { relay, source })
+}
+
+/// The relay's address when its host is written as one: `[10.1.2.3]`, `[IPv6:2001:db8::25]`,
+/// or a bare address with a trailing dot (`10.1.2.3.`).
+fn address_literal(host: &str) -> Option<IpAddr> {
+    let inner = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    let inner = inner.strip_prefix("IPv6:").or_else(|| inner.strip_prefix("ipv6:")).unwrap_or(inner);
+    inner.strip_suffix('.').unwrap_or(inner).parse().ok()
 }
 
 /// Why the sending address could not be worked out.
@@ -91,6 +102,15 @@ fn local_address_towards(remote: IpAddr) -> std::io::Result<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_host_written_as_an_address_is_the_relays_address() {
+        let ip = |s: &str| Some(s.parse::<IpAddr>().expect("ip"));
+        assert_eq!(address_literal("[10.1.2.3]"), ip("10.1.2.3"));
+        assert_eq!(address_literal("10.1.2.3."), ip("10.1.2.3"));
+        assert_eq!(address_literal("[IPv6:2001:db8::25]"), ip("2001:db8::25"));
+        assert_eq!(address_literal("relay.nhs.uk"), None);
+    }
 
     #[test]
     fn the_local_address_towards_loopback_is_loopback() {

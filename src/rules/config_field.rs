@@ -54,7 +54,8 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("transport.source_ip", "the sending IP, when configured"),
     (
         "transport.source",
-        "where the sending IP comes from: source_ip, else the host (the local address used to reach it)",
+        "where the sending IP comes from: source_ip, else the host (the local address used to reach it; a host \
+         that is an IP address as `[10.1.2.3]`)",
     ),
     ("mailbox.host", "the sending mailbox's IMAP (or POP) host"),
     ("mailbox.port", "its port (default 993 for IMAP, 995 for POP)"),
@@ -169,9 +170,15 @@ fn source_ip(ip: &Setting<std::net::IpAddr>) -> Value<'static> {
     Value::text(Cow::Owned(ip.value.to_string()), ip.span.clone(), false)
 }
 
+/// The sending IP, else the relay's host (the sending IP is then the local address used
+/// to reach it). A host written as a bare IP address is given as an address literal,
+/// `[10.1.2.3]`, as SMTP writes one: a bare address here means the sending IP.
 fn source(t: &Transport) -> Value<'static> {
     match &t.source_ip {
         Some(ip) => source_ip(ip),
+        None if t.host.value.parse::<std::net::IpAddr>().is_ok() => {
+            Value::text(Cow::Owned(format!("[{}]", t.host.value)), t.host.span.clone(), false)
+        }
         None => Value::text(Cow::Owned(t.host.value.clone()), t.host.span.clone(), true),
     }
 }

@@ -320,6 +320,21 @@ fn an_address_inferred_from_the_route_is_said_to_be_so() {
 }
 
 #[test]
+fn a_relay_host_written_as_an_ip_is_the_relay_not_the_sender() {
+    // The relay's own address has a registered PTR; this machine's, the sender's, has none.
+    let Some(own) = crate::common::own_address() else { return };
+    let dns =
+        TestDns::start(&[Rec::Ptr("192.0.2.1", "relay.example.nhs.uk"), Rec::A("relay.example.nhs.uk", "192.0.2.1")]);
+    for host in ["192.0.2.1", "'[192.0.2.1]'", "192.0.2.1."] {
+        let config = relay(None, dns.addr).replace("relay.example.nhs.uk", host);
+        let (_, findings) = relay_findings(&config);
+        let found: Vec<&(String, u64, String)> = findings.iter().filter(|f| f.0 == "relay-dns-registration").collect();
+        assert_eq!(found.len(), 1, "{host}: {findings:?}");
+        assert!(found[0].2.contains(&format!("{own} has no PTR")), "{host}: {found:?}");
+    }
+}
+
+#[test]
 fn servfail_and_timeouts_say_the_check_could_not_be_made() {
     let servfail = TestDns::servfail();
     let (_, findings) = relay_findings(&relay(Some("192.0.2.10"), servfail.addr));
