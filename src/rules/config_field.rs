@@ -27,6 +27,7 @@ pub enum ConfigField {
     MailboxPort,
     MailboxProtocol,
     MailboxUsername,
+    MailboxSecret,
     DirectoryHost,
     DirectoryPort,
     Account,
@@ -61,6 +62,7 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("mailbox.port", "its port (default 993 for IMAP, 995 for POP)"),
     ("mailbox.protocol", "`imap` (default) or `pop`"),
     ("mailbox.username", "the mailbox's username"),
+    ("mailbox.secret", "present when the mailbox's secret source is given: the key"),
     ("directory.host", "the directory's LDAP host"),
     ("directory.port", "its port (default 636)"),
     ("account", "the sending account (from the file; at the top of the file when given by --account)"),
@@ -86,6 +88,7 @@ impl ConfigField {
             "mailbox.port" => ConfigField::MailboxPort,
             "mailbox.protocol" => ConfigField::MailboxProtocol,
             "mailbox.username" => ConfigField::MailboxUsername,
+            "mailbox.secret" => ConfigField::MailboxSecret,
             "directory.host" => ConfigField::DirectoryHost,
             "directory.port" => ConfigField::DirectoryPort,
             "account" => ConfigField::Account,
@@ -101,7 +104,9 @@ impl ConfigField {
             | ConfigField::MailboxUsername
             | ConfigField::Account
             | ConfigField::DistributionLists => Kind::Address,
-            ConfigField::Password | ConfigField::Token | ConfigField::Secret => Kind::Presence,
+            ConfigField::Password | ConfigField::Token | ConfigField::Secret | ConfigField::MailboxSecret => {
+                Kind::Presence
+            }
             _ => Kind::Text,
         }
     }
@@ -121,6 +126,7 @@ impl ConfigField {
             ConfigField::MailboxPort => m.for_each(|m| f(port(&m.port))),
             ConfigField::MailboxProtocol => m.for_each(|m| f(word(m.protocol.value.as_str(), &m.protocol.span))),
             ConfigField::MailboxUsername => m.for_each(|m| f(text(&m.username))),
+            ConfigField::MailboxSecret => m.flat_map(|m| &m.secret).for_each(|s| f(word(s.value.key(), &s.span))),
             ConfigField::DirectoryHost => d.for_each(|d| f(text(&d.host))),
             ConfigField::DirectoryPort => d.for_each(|d| f(port(&d.port))),
             ConfigField::Mode => t.for_each(|t| f(word(t.mode.value.as_str(), &t.mode.span))),
@@ -144,7 +150,7 @@ impl ConfigField {
         use ConfigField::*;
         let span = match self {
             DirectoryHost | DirectoryPort => config.directory.as_ref().map(|d| d.host.span.clone()),
-            MailboxHost | MailboxPort | MailboxProtocol | MailboxUsername => {
+            MailboxHost | MailboxPort | MailboxProtocol | MailboxUsername | MailboxSecret => {
                 config.mailbox.as_ref().map(|m| m.host.span.clone())
             }
             Account | DistributionLists => None,

@@ -168,7 +168,8 @@ fn a_silent_server_is_reported_without_hanging() {
 
 #[test]
 fn pop_is_an_info_finding_and_skips_the_quota() {
-    let config = format!("mailbox:\n  host: localhost\n  port: 1\n  protocol: pop\n  username: {USER}\n");
+    let config =
+        format!("mailbox:\n  host: localhost\n  port: 1\n  protocol: pop\n  username: {USER}\n  password_env: P\n");
     let run = preflight(&config, &[]);
     let found = findings(&run);
     let message = "the mailbox is configured for POP; IMAP over TLS (port 993) is recommended";

@@ -229,6 +229,14 @@ fn imap_pop_and_ldap_ports_are_the_published_ones() {
 }
 
 #[test]
+fn the_mailbox_needs_a_secret_source() {
+    let none = MAILBOX.replace("  auth: xoauth2\n  token_command: get-token\n", "");
+    assert_eq!(offline_rules_at(&none), [("mailbox-secret-missing".into(), 3)], "at the host line");
+    let password = none.replace("  port: 993\n", "  port: 993\n  password_file: /run/secrets/nhsmail\n");
+    assert_eq!(offline_rules_at(&password), []);
+}
+
+#[test]
 fn the_mailbox_username_is_the_full_account_address() {
     let short = MAILBOX.replace("  username: pathology.results@nhs.net", "  username: pathology.results");
     let result = with_config(&short, &["check", "--format", "json", "good.eml"]);
