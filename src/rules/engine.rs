@@ -327,6 +327,35 @@ mod tests {
     }
 
     #[test]
+    fn a_value_is_reported_once_per_rule_and_rules_that_do_not_apply_are_left_out() {
+        let pack = "rules:
+  - id: user
+    severity: error
+    summary: s
+    message: not the account
+    scope: config
+    require:
+      - {field: transport.username, not_contains: invalid_address, message: not an address}
+      - {field: transport.username, equals: a@nhs.net}
+      - {field: transport.host, equals: send.nhs.net}
+  - id: relay-only
+    severity: error
+    summary: s
+    message: m
+    scope: config
+    when: [{field: transport.mode, equals: relay}]
+    require: [{field: transport.host, equals: x}]
+";
+        let yaml = "transport: {mode: submission, host: smtp.example, username: a}\n";
+        let config = Config::load(YamlSource::new("c.yaml", yaml)).expect("config");
+        let rules = super::super::compile(&[YamlSource::new("t.yaml", pack)], &config).expect("compiles");
+        assert!(!rules.rules[1].applies, "judged when the pack compiles");
+        let found = evaluate_config(&rules, &[0], &config, None);
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["not the account", "not an address"], "the host, and the username once");
+    }
+
+    #[test]
     fn render_fills_known_and_drops_unknown() {
         let vars = |n: &str| (n == "value").then(|| "x@nhs.net".to_owned());
         assert_eq!(render("to {{value}} not {{ fix }}.", &vars), "to x@nhs.net not .");
