@@ -99,6 +99,9 @@ pub fn explain(rules: &RuleSet, id: &str) -> Option<String> {
 fn document(rules: &RuleSet, rule: &Rule) -> String {
     let mut out = format!("{} ({}): {}\n", rule.id, rule.severity.as_str(), rule.summary);
     let _ = writeln!(out, "Defined in {}", rule.pack);
+    if !rule.aliases.is_empty() {
+        let _ = writeln!(out, "Formerly {} (still accepted in configs)", rule.aliases.join(", "));
+    }
     if !rule.requirement.is_empty() {
         let _ = write!(out, "\nRequirement\n");
         for id in rule.requirement.iter() {

@@ -104,13 +104,13 @@ pub fn load(sources: &RuleSourceArgs, account: Option<&str>) -> Result<Loaded, R
     }
     let mut rules = rules::compile(&packs, &config)?;
     config.check_attestations(|id| match rules.requirement(id) {
-        None => Err(format!("no requirement has the id `{id}` (`nhsmail-lint requirements` lists them)")),
-        Some(r) if !r.coverage.contains(&Coverage::Attest) => Err(format!(
+        None => Some(format!("no requirement has the id `{id}` (`nhsmail-lint requirements` lists them)")),
+        Some(r) if !r.coverage.contains(&Coverage::Attest) => Some(format!(
             "requirement `{id}` is checked by rules, not attested: only `attest` requirements take an attestation"
         )),
-        Some(_) => Ok(()),
+        Some(_) => None,
     })?;
-    let (disabled, severities) = config.rule_settings(|id| rules.get(id).is_some())?;
+    let (disabled, severities) = config.rule_settings(|id| rules.get(id).map(|r| r.id.to_string()))?;
     for rule in &mut rules.rules {
         rule.enabled = !disabled.iter().any(|d| **d == *rule.id);
         if let Some(level) = severities.get(&*rule.id) {

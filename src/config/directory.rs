@@ -7,7 +7,7 @@ use miette::Report;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::setting::{AtLeast, duration_setting};
+use super::setting::{AtLeast, Setting, duration_setting, setting};
 use crate::yaml::YamlSource;
 
 #[derive(Debug, Deserialize)]
@@ -29,8 +29,9 @@ pub struct DirectorySpec {
 
 #[derive(Debug, Clone)]
 pub struct DirectorySettings {
-    pub host: String,
-    pub port: u16,
+    pub host: Setting<String>,
+    /// 636 unless written; a default points at `host:`.
+    pub port: Setting<u16>,
     pub base_dn: String,
     pub mail_attribute: String,
     pub group_classes: Vec<String>,
@@ -67,9 +68,14 @@ impl DirectorySettings {
             None => vec!["nhs.net".to_owned()],
             Some(list) => list.iter().map(|d| d.value.trim().trim_start_matches('@').to_ascii_lowercase()).collect(),
         };
+        let host = setting(source, &spec.host);
+        let port = Setting {
+            value: spec.port.as_ref().map_or(636, |p| p.value),
+            span: spec.port.as_ref().map_or(host.span.clone(), |p| source.range(&p.referenced).unwrap_or(0..0)),
+        };
         Ok(DirectorySettings {
-            host: spec.host.value.trim().to_owned(),
-            port: spec.port.as_ref().map_or(636, |p| p.value),
+            host,
+            port,
             base_dn: spec.base_dn.value.trim().to_owned(),
             mail_attribute: attribute.to_owned(),
             group_classes: spec
@@ -88,11 +94,8 @@ impl DirectorySettings {
     }
 
     pub fn url(&self) -> String {
-        if self.host.contains(':') {
-            format!("ldaps://[{}]:{}", self.host, self.port)
-        } else {
-            format!("ldaps://{}:{}", self.host, self.port)
-        }
+        let (host, port) = (&self.host.value, self.port.value);
+        if host.contains(':') { format!("ldaps://[{host}]:{port}") } else { format!("ldaps://{host}:{port}") }
     }
 }
 
@@ -108,7 +111,8 @@ mod tests {
     #[test]
     fn defaults_and_domains() {
         let s = settings("host: ldap.nhs.net\nbase_dn: o=nhs\n").expect("valid");
-        assert_eq!((s.port, s.mail_attribute.as_str(), s.concurrency), (636, "mail", 4));
+        assert_eq!((s.port.value, s.mail_attribute.as_str(), s.concurrency), (636, "mail", 4));
+        assert_eq!(s.port.span, s.host.span, "a default port points at the host");
         assert!(s.covers("Jane.Smith@NHS.net") && !s.covers("someone@example.org"));
         let s = settings("host: ::1\nbase_dn: o=nhs\ndomains: ['@trust.nhs.uk']\n").expect("valid");
         assert!(s.covers("a@trust.nhs.uk") && !s.covers("a@nhs.net"));

@@ -220,16 +220,16 @@ impl Config {
     pub const KEYS: &'static [&'static str] =
         &["account", "distribution_lists", "secure_domains", "mailbox.quota_warning_percent"];
 
-    /// Checks `attestations:` against the loaded requirements: `attestable` says whether
-    /// an id names a requirement covered by attestation (`Err` with why when it does not).
-    pub fn check_attestations(&self, attestable: impl Fn(&str) -> Result<(), String>) -> Result<(), Report> {
+    /// Checks `attestations:` against the loaded requirements: `unattestable` says why an
+    /// id cannot be attested (it names no requirement, or one that rules check), if so.
+    pub fn check_attestations(&self, unattestable: impl Fn(&str) -> Option<String>) -> Result<(), Report> {
         for (id, text) in &self.attestations {
-            let problem = match attestable(id) {
-                Err(why) => why,
-                Ok(()) if text.value.trim().is_empty() => {
+            let problem = match unattestable(id) {
+                Some(why) => why,
+                None if text.value.trim().is_empty() => {
                     format!("the attestation for `{id}` is empty: say what was done, by whom and when")
                 }
-                Ok(()) => continue,
+                None => continue,
             };
             return Err(match &self.source {
                 Some(source) => source.error_at(text, problem),
@@ -239,37 +239,34 @@ impl Config {
         Ok(())
     }
 
-    /// Rule ids the config disables or re-grades, each checked by `known` (which
-    /// returns false for an id no loaded pack defines).
+    /// Rule ids the config disables or re-grades, each resolved by `canonical` to the
+    /// rule's id (a former id, an alias, names its rule; `None` when no loaded pack
+    /// defines it, an error at its line). `ignore:` entries are resolved in place.
     pub fn rule_settings(
-        &self,
-        known: impl Fn(&str) -> bool,
+        &mut self,
+        canonical: impl Fn(&str) -> Option<String>,
     ) -> Result<(Vec<String>, BTreeMap<String, Severity>), Report> {
+        let source = &self.source;
         let unknown = |id: &str, at: &Spanned<String>| -> Report {
-            match &self.source {
+            match source {
                 Some(source) => source.error_at(at, format!("no rule has the id `{id}`")),
                 None => miette::miette!("no rule has the id `{id}`"),
             }
         };
-        for id in self.ignores.globs.iter().flat_map(|(_, rules)| rules) {
-            if !known(&id.value) {
-                return Err(unknown(&id.value, id));
-            }
+        for id in self.ignores.globs.iter_mut().flat_map(|(_, rules)| rules) {
+            id.value = canonical(&id.value).ok_or_else(|| unknown(&id.value, id))?;
         }
         let mut disabled = Vec::new();
         for id in &self.disable {
-            if !known(&id.value) {
-                return Err(unknown(&id.value, id));
-            }
-            disabled.push(id.value.clone());
+            disabled.push(canonical(&id.value).ok_or_else(|| unknown(&id.value, id))?);
         }
         let mut severities = BTreeMap::new();
         for (id, level) in &self.severity {
-            if !known(id) {
+            let Some(rule) = canonical(id) else {
                 let at = Spanned::new(id.clone(), level.referenced, level.defined);
                 return Err(unknown(id, &at));
-            }
-            severities.insert(id.clone(), level.value);
+            };
+            severities.insert(rule, level.value);
         }
         Ok((disabled, severities))
     }

@@ -29,6 +29,17 @@ pub enum Secret {
     Command(String),
 }
 
+impl Secret {
+    /// The key it was given by.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Secret::Env(_) => "password_env",
+            Secret::File(_) => "password_file",
+            Secret::Command(_) => "token_command",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Auth {

@@ -89,6 +89,10 @@ pub struct Transport {
     pub inline_password: Option<Range<usize>>,
     pub inline_token: Option<Range<usize>>,
     pub source_ip: Option<Setting<IpAddr>>,
+    /// Each authentication setting as written (`username`, `auth`, the secret's source,
+    /// an inline `password` or `token`): its key at its value, for the rule that the
+    /// relay is anonymous.
+    pub credentials: Vec<Setting<&'static str>>,
     pub ca_file: Option<PathBuf>,
     /// The name given in EHLO; by default the machine's host name (for the relay, the
     /// sending IP's registered PTR name when pre-flight found one).
@@ -140,7 +144,22 @@ impl Transport {
                 None => Ok(default),
             }
         };
+        let written = [
+            ("username", &spec.username),
+            ("password_env", &spec.password_env),
+            ("password_file", &spec.password_file),
+            ("token_command", &spec.token_command),
+            ("password", &spec.password),
+            ("token", &spec.token),
+        ];
+        let mut credentials: Vec<Setting<&'static str>> = written
+            .into_iter()
+            .filter_map(|(key, value)| value.as_ref().map(|v| Setting { value: key, span: at(&v.referenced) }))
+            .collect();
+        credentials.extend(spec.auth.as_ref().map(|a| Setting { value: "auth", span: at(&a.referenced) }));
+        credentials.sort_by_key(|c| c.span.start);
         Ok(Transport {
+            credentials,
             ca_file: spec.ca_file.as_ref().map(|f| PathBuf::from(f.value.trim())),
             ehlo_name: spec.ehlo_name.as_ref().map(|n| n.value.trim().to_owned()),
             timeout: duration_setting(source, &spec.timeout, Duration::from_secs(30), AtLeast::OneSecond)?,
@@ -192,6 +211,9 @@ mod tests {
         assert_eq!(t.secret.map(|s| s.value), Some(Secret::Env("NHSMAIL_PASSWORD".into())));
         let t = transport("mode: submission\nhost: h.nhs.net\npassword: hunter2\n").expect("accepted for the lint");
         assert!(t.inline_password.is_some());
+        let t = transport("mode: relay\nhost: h\nauth: login\nusername: a@nhs.net\n").expect("valid");
+        assert_eq!(t.credentials.iter().map(|c| c.value).collect::<Vec<_>>(), ["auth", "username"]);
+        assert!(transport("mode: relay\nhost: h\n").expect("valid").credentials.is_empty());
         assert!(transport("mode: submission\nhost: h\npassword_env: A\npassword_file: /x\n").is_err());
         assert!(transport("mode: submission\nhost: h\nauth: xoauth2\npassword_env: A\n").is_err());
         assert!(transport("mode: submission\nhost: h\ntoken_command: get-token\n").is_err());

@@ -11,6 +11,7 @@
 mod address;
 mod directory_entry;
 mod display_name;
+mod ip_literal;
 mod mailbox_quota;
 mod nhs_number;
 mod placeholder;
@@ -225,6 +226,14 @@ pub const FUNCTIONS: &[Function] = &[
         options: &[],
         service: None,
         build: Build::Plain(address::find_invalid),
+    },
+    Function {
+        name: "ip_literal",
+        summary: "the whole value, when a host is an IP address rather than a DNS name: `10.1.2.3`, `[10.1.2.3]`, \
+                  `10.1.2.3.`, IPv6 (`[IPv6:2001:db8::25]`), or any name ending in a number",
+        options: &[],
+        service: None,
+        build: Build::Plain(ip_literal::find_ip_literal),
     },
     Function {
         name: "unregistered_sender",

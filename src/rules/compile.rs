@@ -77,9 +77,14 @@ pub fn compile(packs: &[YamlSource], config: &Config) -> Result<RuleSet, Report>
     let mut seen: HashMap<String, String> = HashMap::new();
     for (pack, spec) in specs {
         for rule in spec.rules {
-            if let Some(first) = seen.get(&rule.id.value) {
-                return Err(pack
-                    .error_at(&rule.id, format!("duplicate rule id `{}` (first defined in {first})", rule.id.value)));
+            // A former id (an alias) names its rule as surely as the id does.
+            for name in std::iter::once(&rule.id).chain(&rule.aliases) {
+                if let Some(first) = seen.get(&name.value) {
+                    return Err(
+                        pack.error_at(name, format!("duplicate rule id `{}` (first defined in {first})", name.value))
+                    );
+                }
+                seen.insert(name.value.clone(), pack.name.clone());
             }
             for id in &rule.requirement {
                 if !requirements.iter().any(|r| *r.id == id.value) {
@@ -95,7 +100,6 @@ pub fn compile(packs: &[YamlSource], config: &Config) -> Result<RuleSet, Report>
                     ));
                 }
             }
-            seen.insert(rule.id.value.clone(), pack.name.clone());
             rules.push(Compiler { pack, config, unavailable: None, online: false }.rule(rule)?);
         }
     }
@@ -155,8 +159,8 @@ static INTERPOLATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\$\{([^}]*
 
 impl<'a> Compiler<'a> {
     fn rule(mut self, spec: RuleSpec) -> Result<Rule, Report> {
-        if !ID.is_match(&spec.id.value) {
-            return Err(self.err(&spec.id, "rule ids are lowercase words joined by `-` (like `no-reply-address`)"));
+        if let Some(bad) = std::iter::once(&spec.id).chain(&spec.aliases).find(|id| !ID.is_match(&id.value)) {
+            return Err(self.err(bad, "rule ids are lowercase words joined by `-` (like `no-reply-address`)"));
         }
         self.placeholders(&spec.message)?;
         if let Some(help) = &spec.help {
@@ -179,7 +183,7 @@ impl<'a> Compiler<'a> {
             spec.unless.into_iter().map(|c| self.condition(c, preconditions)).collect::<Result<Vec<_>, _>>()?;
         // A message rule's preconditions on the configuration are the same for every
         // message: judge them now, and keep only those that read messages.
-        let mut applies = true;
+        let applies;
         if spec.scope != Scope::Config {
             let on_config = |c: &Condition| c.field.is_config();
             let source = Source::Config(self.config);
@@ -187,6 +191,14 @@ impl<'a> Compiler<'a> {
                 && !unless.iter().filter(|c| on_config(c)).any(|c| holds(c, source, None));
             when.retain(|c| !on_config(c));
             unless.retain(|c| !on_config(c));
+        } else {
+            // So are a config rule's, except those that ask a service: a rule that does
+            // not apply to this set-up (the mailbox's rules, with no `mailbox:`) is left
+            // out, not noted as skipped.
+            let offline = |c: &&Condition| !matches!(c.op, Op::Contains(_) | Op::NotContains(_));
+            let source = Source::Config(self.config);
+            applies = when.iter().filter(offline).all(|c| holds(c, source, None))
+                && !unless.iter().filter(offline).any(|c| holds(c, source, None));
         }
         let check = match (spec.scope, spec.corpus) {
             (Scope::Message | Scope::Config, None) => {
@@ -214,6 +226,7 @@ impl<'a> Compiler<'a> {
         let needs_headers = when.iter().chain(&unless).map(|c| &c.field).chain(check_fields).any(Field::needs_headers);
         Ok(Rule {
             id: spec.id.value.into(),
+            aliases: spec.aliases.into_iter().map(|a| a.value).collect(),
             severity: spec.severity,
             requirement: spec.requirement.into_iter().map(|r| Arc::from(r.value)).collect(),
             summary: spec.summary,

@@ -83,6 +83,8 @@ pub enum Check {
 #[derive(Debug)]
 pub struct Rule {
     pub id: Arc<str>,
+    /// Former ids that still name this rule in users' configs and `explain`.
+    pub aliases: Vec<String>,
     pub severity: Severity,
     /// The requirements it checks, by id (each one defined by a loaded pack).
     pub requirement: Arc<[Arc<str>]>,
@@ -145,8 +147,9 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
+    /// The rule with this id, or with this former id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| &*r.id == id)
+        self.rules.iter().find(|r| &*r.id == id || r.aliases.iter().any(|a| a == id))
     }
 
     pub fn requirement(&self, id: &str) -> Option<&Requirement> {

@@ -19,12 +19,17 @@ pub enum ConfigField {
     Auth,
     Password,
     Token,
+    Secret,
+    Credentials,
     SourceIp,
     Source,
     MailboxHost,
     MailboxPort,
     MailboxProtocol,
     MailboxUsername,
+    MailboxSecret,
+    DirectoryHost,
+    DirectoryPort,
     Account,
     DistributionLists,
 }
@@ -38,15 +43,28 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("transport.auth", "`plain` (default), `login` or `xoauth2`"),
     ("transport.password", "present when a password is written inline (its value is never read)"),
     ("transport.token", "present when a token is written inline (its value is never read)"),
+    (
+        "transport.secret",
+        "present when a secret source is given (`password_env`, `password_file` or `token_command`): the key",
+    ),
+    (
+        "transport.credentials",
+        "each authentication setting written (`username`, `auth`, a secret's source, an inline `password` or \
+         `token`): its key",
+    ),
     ("transport.source_ip", "the sending IP, when configured"),
     (
         "transport.source",
-        "where the sending IP comes from: source_ip, else the host (the local address used to reach it)",
+        "where the sending IP comes from: source_ip, else the host (the local address used to reach it; a host \
+         that is an IP address as `[10.1.2.3]`)",
     ),
     ("mailbox.host", "the sending mailbox's IMAP (or POP) host"),
     ("mailbox.port", "its port (default 993 for IMAP, 995 for POP)"),
     ("mailbox.protocol", "`imap` (default) or `pop`"),
     ("mailbox.username", "the mailbox's username"),
+    ("mailbox.secret", "present when the mailbox's secret source is given: the key"),
+    ("directory.host", "the directory's LDAP host"),
+    ("directory.port", "its port (default 636)"),
     ("account", "the sending account (from the file; at the top of the file when given by --account)"),
     ("distribution_lists", "each configured distribution list"),
 ];
@@ -62,12 +80,17 @@ impl ConfigField {
             "transport.auth" => ConfigField::Auth,
             "transport.password" => ConfigField::Password,
             "transport.token" => ConfigField::Token,
+            "transport.secret" => ConfigField::Secret,
+            "transport.credentials" => ConfigField::Credentials,
             "transport.source_ip" => ConfigField::SourceIp,
             "transport.source" => ConfigField::Source,
             "mailbox.host" => ConfigField::MailboxHost,
             "mailbox.port" => ConfigField::MailboxPort,
             "mailbox.protocol" => ConfigField::MailboxProtocol,
             "mailbox.username" => ConfigField::MailboxUsername,
+            "mailbox.secret" => ConfigField::MailboxSecret,
+            "directory.host" => ConfigField::DirectoryHost,
+            "directory.port" => ConfigField::DirectoryPort,
             "account" => ConfigField::Account,
             "distribution_lists" => ConfigField::DistributionLists,
             _ => return None,
@@ -76,12 +99,14 @@ impl ConfigField {
 
     pub fn kind(self) -> Kind {
         match self {
-            ConfigField::Port | ConfigField::MailboxPort => Kind::Number,
+            ConfigField::Port | ConfigField::MailboxPort | ConfigField::DirectoryPort => Kind::Number,
             ConfigField::Username
             | ConfigField::MailboxUsername
             | ConfigField::Account
             | ConfigField::DistributionLists => Kind::Address,
-            ConfigField::Password | ConfigField::Token => Kind::Presence,
+            ConfigField::Password | ConfigField::Token | ConfigField::Secret | ConfigField::MailboxSecret => {
+                Kind::Presence
+            }
             _ => Kind::Text,
         }
     }
@@ -90,7 +115,7 @@ impl ConfigField {
         let address = |a: &str, span: Option<&std::ops::Range<usize>>| {
             Value::text(Cow::Owned(a.to_owned()), span.cloned().unwrap_or(0..0), true)
         };
-        let (m, t) = (config.mailbox.iter(), config.transport.iter());
+        let (m, t, d) = (config.mailbox.iter(), config.transport.iter(), config.directory.iter());
         match self {
             ConfigField::Account => config.account.iter().for_each(|a| f(address(a, config.spans.account.as_ref()))),
             ConfigField::DistributionLists => {
@@ -101,6 +126,9 @@ impl ConfigField {
             ConfigField::MailboxPort => m.for_each(|m| f(port(&m.port))),
             ConfigField::MailboxProtocol => m.for_each(|m| f(word(m.protocol.value.as_str(), &m.protocol.span))),
             ConfigField::MailboxUsername => m.for_each(|m| f(text(&m.username))),
+            ConfigField::MailboxSecret => m.flat_map(|m| &m.secret).for_each(|s| f(word(s.value.key(), &s.span))),
+            ConfigField::DirectoryHost => d.for_each(|d| f(text(&d.host))),
+            ConfigField::DirectoryPort => d.for_each(|d| f(port(&d.port))),
             ConfigField::Mode => t.for_each(|t| f(word(t.mode.value.as_str(), &t.mode.span))),
             ConfigField::Host => t.for_each(|t| f(text(&t.host))),
             ConfigField::Port => t.for_each(|t| f(port(&t.port))),
@@ -109,9 +137,26 @@ impl ConfigField {
             ConfigField::Auth => t.for_each(|t| f(word(t.auth.value.as_str(), &t.auth.span))),
             ConfigField::Password => t.flat_map(|t| &t.inline_password).for_each(|span| f(word("(hidden)", span))),
             ConfigField::Token => t.flat_map(|t| &t.inline_token).for_each(|span| f(word("(hidden)", span))),
+            ConfigField::Secret => t.flat_map(|t| &t.secret).for_each(|s| f(word(s.value.key(), &s.span))),
+            ConfigField::Credentials => t.flat_map(|t| &t.credentials).for_each(|c| f(word(c.value, &c.span))),
             ConfigField::SourceIp => t.flat_map(|t| &t.source_ip).for_each(|ip| f(source_ip(ip))),
             ConfigField::Source => t.for_each(|t| f(source(t))),
         }
+    }
+
+    /// Where a value that is not there is reported: a transport setting at `mode:`, a
+    /// mailbox or directory setting at its `host:` (the top of the file otherwise).
+    pub fn missing(self, config: &Config) -> std::ops::Range<usize> {
+        use ConfigField::*;
+        let span = match self {
+            DirectoryHost | DirectoryPort => config.directory.as_ref().map(|d| d.host.span.clone()),
+            MailboxHost | MailboxPort | MailboxProtocol | MailboxUsername | MailboxSecret => {
+                config.mailbox.as_ref().map(|m| m.host.span.clone())
+            }
+            Account | DistributionLists => None,
+            _ => config.transport.as_ref().map(|t| t.mode.span.clone()),
+        };
+        span.unwrap_or(0..0)
     }
 }
 
@@ -131,9 +176,15 @@ fn source_ip(ip: &Setting<std::net::IpAddr>) -> Value<'static> {
     Value::text(Cow::Owned(ip.value.to_string()), ip.span.clone(), false)
 }
 
+/// The sending IP, else the relay's host (the sending IP is then the local address used
+/// to reach it). A host written as a bare IP address is given as an address literal,
+/// `[10.1.2.3]`, as SMTP writes one: a bare address here means the sending IP.
 fn source(t: &Transport) -> Value<'static> {
     match &t.source_ip {
         Some(ip) => source_ip(ip),
+        None if t.host.value.parse::<std::net::IpAddr>().is_ok() => {
+            Value::text(Cow::Owned(format!("[{}]", t.host.value)), t.host.span.clone(), false)
+        }
         None => Value::text(Cow::Owned(t.host.value.clone()), t.host.span.clone(), true),
     }
 }

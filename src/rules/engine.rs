@@ -145,9 +145,18 @@ fn require(
     services: Option<&Services>,
     out: &mut Vec<Diagnostic>,
 ) {
+    // One mistake, one finding: a value that broke a requirement is not judged again by
+    // a later requirement of the rule on the same field (`pathology.results` is not a
+    // full address; that it is not the account too goes without saying).
+    let mut reported: Vec<(&str, Range<usize>)> = Vec::new();
     for condition in conditions {
         let message = condition.message.as_deref().unwrap_or(&rule.message);
         violations(condition, source, services, &mut |v| {
+            let key = (condition.field_name.as_str(), v.span.clone());
+            if reported.contains(&key) {
+                return;
+            }
+            reported.push(key);
             let vars = |name: &str| match name {
                 "value" => Some(v.value.clone()),
                 "expected" => Some(condition.expected.clone()),
@@ -317,6 +326,35 @@ mod tests {
         let out = evaluate(&rules, &[0, 1], &view, None);
         let found: Vec<(&str, &str)> = out.diagnostics.iter().map(|d| (&*d.rule, d.message.as_str())).collect();
         assert_eq!(found, [("dated", "no date"), ("internal-error", "rule buggy failed on this message: boom")]);
+    }
+
+    #[test]
+    fn a_value_is_reported_once_per_rule_and_rules_that_do_not_apply_are_left_out() {
+        let pack = "rules:
+  - id: user
+    severity: error
+    summary: s
+    message: not the account
+    scope: config
+    require:
+      - {field: transport.username, not_contains: invalid_address, message: not an address}
+      - {field: transport.username, equals: a@nhs.net}
+      - {field: transport.host, equals: send.nhs.net}
+  - id: relay-only
+    severity: error
+    summary: s
+    message: m
+    scope: config
+    when: [{field: transport.mode, equals: relay}]
+    require: [{field: transport.host, equals: x}]
+";
+        let yaml = "transport: {mode: submission, host: smtp.example, username: a}\n";
+        let config = Config::load(YamlSource::new("c.yaml", yaml)).expect("config");
+        let rules = super::super::compile(&[YamlSource::new("t.yaml", pack)], &config).expect("compiles");
+        assert!(!rules.rules[1].applies, "judged when the pack compiles");
+        let found = evaluate_config(&rules, &[0], &config, None);
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["not the account", "not an address"], "the host, and the username once");
     }
 
     #[test]

@@ -157,6 +157,7 @@ impl Field {
                 let first_line = bytes::lines(view.raw()).next().unwrap_or(0..0);
                 (first_line.start..first_line.end.min(200), view.why_not_a_message().to_owned())
             }
+            (Field::Config(field), Source::Config(config)) => (field.missing(config), String::new()),
             _ => (0..0, String::new()),
         }
     }

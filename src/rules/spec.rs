@@ -106,6 +106,10 @@ impl<T: Clone> OneOrMany<T> {
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     pub id: Spanned<String>,
+    /// Former ids, still accepted wherever a user names the rule (`rules.disable`,
+    /// `rules.severity`, `ignore:`, `explain`), so renaming a rule breaks no config.
+    #[serde(default)]
+    pub aliases: Vec<Spanned<String>>,
     pub severity: Severity,
     /// The requirement ids this rule checks (`requirement: [M4]`).
     #[serde(default)]

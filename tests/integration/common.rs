@@ -219,3 +219,16 @@ fn a_test_whose_requirement_is_missing_is_skipped_with_one_line() {
 fn a_test_whose_requirement_is_missing_fails_when_all_are_required() {
     decide(true, "t", "the moon", Some("it has not risen".to_owned()), &mut Vec::new());
 }
+
+/// This machine's own IPv4 address other than loopback (the one its route to 192.0.2.1
+/// leaves from), for tests of the relay's reverse lookup: the resolver answers loopback
+/// PTR questions itself. Decided as `requirement` decides.
+pub fn own_address() -> Option<String> {
+    let own = std::net::UdpSocket::bind("0.0.0.0:0").and_then(|s| s.connect("192.0.2.1:25").and(s.local_addr()));
+    let missing = match &own {
+        Ok(addr) if !addr.ip().is_loopback() => None,
+        Ok(addr) => Some(format!("the route to 192.0.2.1 leaves from {addr}")),
+        Err(e) => Some(format!("this machine has no route to 192.0.2.1 ({e})")),
+    };
+    requirement("an IPv4 address other than loopback", missing).then(|| own.expect("checked").ip().to_string())
+}

@@ -23,7 +23,7 @@ fn directory_config(port: u16, ca_file: Option<&std::path::Path>, extra: &str) -
     let ca = ca_file.map(|p| format!("  ca_file: {}\n", p.display())).unwrap_or_default();
     format!(
         "directory:\n  host: localhost\n  port: {port}\n  base_dn: o=nhs\n  timeout: 2s\n{ca}\
-         rules:\n  disable: [reply-domain-unroutable]\n{extra}"
+         rules:\n  disable: [reply-domain-unroutable, ldap-port]\n{extra}"
     )
 }
 
@@ -172,7 +172,7 @@ fn send_holds_back_a_message_to_an_unknown_recipient() {
     let Some(ldap) = TestLdap::start() else { return };
     let smtp = TestSmtp::start(true);
     let directory = format!(
-        "directory:\n  host: localhost\n  port: {}\n  base_dn: o=nhs\n  ca_file: {}\n",
+        "directory:\n  host: localhost\n  port: {}\n  base_dn: o=nhs\n  ca_file: {}\nrules:\n  disable: [ldap-port]\n",
         ldap.port,
         ldap.ca_file.display()
     );

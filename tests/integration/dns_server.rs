@@ -1,7 +1,8 @@
 //! Real DNS servers for the pre-flight tests, started by the tests on 127.0.0.1: an
 //! authoritative hickory-server with in-memory zones that counts the questions it is
 //! asked, one that answers everything with SERVFAIL, and one that never answers.
-//! Test records live on 192.0.2.0/24 and under example.nhs.uk.
+//! Test records live under example.nhs.uk; the reverse zone is all of in-addr.arpa, so
+//! a PTR question about any IPv4 address gets an authoritative answer.
 
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::str::FromStr;
@@ -22,7 +23,7 @@ pub enum Rec {
 }
 
 const FORWARD: &str = "example.nhs.uk.";
-const REVERSE: &str = "2.0.192.in-addr.arpa.";
+const REVERSE: &str = "in-addr.arpa.";
 
 type Asked = Arc<Mutex<Vec<(String, RecordType)>>>;
 
@@ -57,7 +58,7 @@ pub struct TestDns {
 }
 
 impl TestDns {
-    /// An authoritative server for example.nhs.uk and 2.0.192.in-addr.arpa holding `records`.
+    /// An authoritative server for example.nhs.uk and in-addr.arpa holding `records`.
     pub fn start(records: &[Rec]) -> TestDns {
         let mut forward = zone(FORWARD);
         let mut reverse = zone(REVERSE);
@@ -66,8 +67,8 @@ impl TestDns {
                 Rec::A(name, ip) => (*name, RData::A(A(Ipv4Addr::from_str(ip).expect("ip")))),
                 Rec::Mx(name, exchange) => (*name, RData::MX(MX::new(10, fqdn(exchange)))),
                 Rec::Ptr(ip, name) => {
-                    let last = ip.rsplit('.').next().expect("octet");
-                    let owner: &'static str = Box::leak(format!("{last}.{REVERSE}").into_boxed_str());
+                    let reversed: Vec<&str> = ip.rsplit('.').collect();
+                    let owner: &'static str = Box::leak(format!("{}.{REVERSE}", reversed.join(".")).into_boxed_str());
                     (owner, RData::PTR(PTR(fqdn(name))))
                 }
             };

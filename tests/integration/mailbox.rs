@@ -12,10 +12,13 @@ use crate::smtp_server::TestSmtp;
 const MB: u64 = 1024 * 1024;
 const ENV: &[(&str, &str)] = &[("TEST_IMAP_PASSWORD", PASSWORD)];
 
+/// The test servers listen on a port of their own, not NHSmail's 993.
+const TEST_PORT: &str = "rules:\n  disable: [imap-port]\n";
+
 fn mailbox_config(imap: &TestImap, extra: &str) -> String {
     format!(
         "mailbox:\n  host: localhost\n  port: {}\n  username: {USER}\n  password_env: TEST_IMAP_PASSWORD\n  \
-         timeout: 10s\n{extra}",
+         timeout: 10s\n{extra}{TEST_PORT}",
         imap.port
     )
 }
@@ -116,7 +119,7 @@ fn xoauth2_signs_in_with_a_token_from_token_command() {
         std::fs::write(dir.path().join("token"), token).expect("token");
         format!(
             "mailbox:\n  host: localhost\n  port: {}\n  username: {USER}\n  auth: xoauth2\n  \
-             token_command: cat {}\n  ca_file: {}\n",
+             token_command: cat {}\n  ca_file: {}\n{TEST_PORT}",
             imap.port,
             dir.path().join("token").display(),
             imap.ca_file.display()
@@ -153,7 +156,7 @@ fn a_silent_server_is_reported_without_hanging() {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let config = format!(
         "mailbox:\n  host: localhost\n  port: {}\n  username: {USER}\n  password_env: TEST_IMAP_PASSWORD\n  \
-         timeout: 2s\n",
+         timeout: 2s\n{TEST_PORT}",
         silent.local_addr().expect("addr").port()
     );
     let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes())]);
@@ -166,11 +169,19 @@ fn a_silent_server_is_reported_without_hanging() {
 
 #[test]
 fn pop_is_an_info_finding_and_skips_the_quota() {
-    let config = format!("mailbox:\n  host: localhost\n  port: 1\n  protocol: pop\n  username: {USER}\n");
+    let config =
+        format!("mailbox:\n  host: localhost\n  port: 1\n  protocol: pop\n  username: {USER}\n  password_env: P\n");
     let run = preflight(&config, &[]);
     let found = findings(&run);
     let message = "the mailbox is configured for POP; IMAP over TLS (port 993) is recommended";
-    assert_eq!(found, [("pop-configured".into(), "info".into(), 4, message.into())]);
+    let port = "POP on port 1; NHSmail serves POP over SSL (implicit TLS) on port 995";
+    assert_eq!(
+        found,
+        [
+            ("pop-port".into(), "error".into(), 3, port.into()),
+            ("pop-configured".into(), "info".into(), 4, message.into())
+        ]
+    );
     // An offline config rule: `check` reports it too.
     let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes()), ("a.eml", b"Subject: x\r\n\r\nx\r\n")]);
     let run = run_with_env(dir.path(), &["check", "--format", "json", "a.eml"], &[]);

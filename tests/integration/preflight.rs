@@ -13,7 +13,8 @@ Reply-To: pathology.enquiries@nhs.net\r\nSubject: Results\r\nDate: Mon, 23 Nov 2
 Message-ID: <a@nhs.net>\r\n\r\nResults are ready.\r\n";
 
 const SUBMISSION: &str = "account: pathology.results@nhs.net\ntransport:\n  mode: submission\n  host: send.nhs.net\n  \
-                          port: 587\n  tls: starttls\n  username: pathology.results@nhs.net\n  password_env: NHSMAIL_PASSWORD\n";
+                          port: 587\n  tls: starttls\n  username: pathology.results@nhs.net\n  auth: xoauth2\n  \
+                          token_command: get-nhsmail-token\n";
 
 /// Runs `args` in a directory holding `config` as nhsmail-lint.yaml (and a good message).
 fn with_config(config: &str, args: &[&str]) -> Run {
@@ -40,10 +41,14 @@ fn config_findings(report: &Value) -> Vec<(String, u64, String)> {
         .collect()
 }
 
-fn rules_at(config: &str) -> Vec<(String, u64)> {
+fn findings_at(config: &str) -> Vec<(String, u64, String)> {
     let result = with_config(config, &["preflight", "--format", "json"]);
     assert!(result.code < 2, "{}", result.stderr);
-    config_findings(&result.json()).into_iter().map(|(rule, line, _)| (rule, line)).collect()
+    config_findings(&result.json())
+}
+
+fn rules_at(config: &str) -> Vec<(String, u64)> {
+    findings_at(config).into_iter().map(|(rule, line, _)| (rule, line)).collect()
 }
 
 #[test]
@@ -77,7 +82,7 @@ fn preflight_lists_the_open_attestations_as_info_findings() {
         .collect();
     assert_eq!(open.len(), 1, "only A1 is open: {open:?}");
     assert_eq!((&open[0]["severity"], &open[0]["requirement"]), (&"info".into(), &serde_json::json!(["A1"])));
-    assert_eq!(open[0]["line"], 9, "at `attestations:`");
+    assert_eq!(open[0]["line"], 10, "at `attestations:`");
     assert!(open[0]["message"].as_str().expect("text").contains("separate, application, email account"));
     // With no attestations at all, each open one applying to submission is listed (the
     // relay's DNS registration, firewall and anonymity are not: this is no relay).
@@ -107,7 +112,7 @@ fn an_attestation_must_name_an_attest_requirement() {
         let result = with_config(&config, &["preflight"]);
         assert_eq!(result.code, 2, "{entry}: {}", result.stdout);
         assert!(result.stderr.contains(said), "{entry}: {}", result.stderr);
-        assert!(result.stderr.contains("nhsmail-lint.yaml:10:"), "points at the line: {}", result.stderr);
+        assert!(result.stderr.contains("nhsmail-lint.yaml:11:"), "points at the line: {}", result.stderr);
     }
 }
 
@@ -124,7 +129,10 @@ fn each_submission_rule_points_at_its_line() {
     let other_port = SUBMISSION.replace("port: 587", "port: 2525");
     assert_eq!(rules_at(&other_port), [("smtp-port".into(), 5)]);
     let short_user = SUBMISSION.replace("username: pathology.results@nhs.net", "username: pathology.results");
-    assert_eq!(rules_at(&short_user), [("smtp-username".into(), 7), ("smtp-username".into(), 7)]);
+    let found = findings_at(&short_user);
+    assert_eq!(found.len(), 1, "one mistake, one finding: {found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1), ("smtp-username", 7));
+    assert!(found[0].2.contains("not a full email address"), "{found:?}");
     let other_user = SUBMISSION.replace("username: pathology.results@nhs.net", "username: other@nhs.net");
     assert_eq!(rules_at(&other_user), [("smtp-username".into(), 7)]);
     let old_host = SUBMISSION.replace("host: send.nhs.net", "host: smtp.nhs.net");
@@ -134,7 +142,7 @@ fn each_submission_rule_points_at_its_line() {
 #[test]
 fn inline_secrets_are_reported_and_never_printed() {
     let secret = "Summer2026!xyz";
-    let config = SUBMISSION.replace("password_env: NHSMAIL_PASSWORD", &format!("password: {secret}"));
+    let config = SUBMISSION.replace("token_command: get-nhsmail-token", &format!("password: {secret}"));
     for format in ["human", "json"] {
         let result = with_config(&config, &["preflight", "--format", format, "good.eml"]);
         assert_eq!(result.code, 1);
@@ -198,6 +206,107 @@ fn set_up_config_errors_point_at_the_line() {
     }
 }
 
+#[test]
+fn submission_needs_a_secret_source() {
+    let none = SUBMISSION.replace("  token_command: get-nhsmail-token\n", "").replace("  auth: xoauth2\n", "");
+    let found = rules_at(&none);
+    assert!(found.contains(&("smtp-secret-missing".into(), 3)), "at the mode line: {found:?}");
+    for source in ["password_env: NHSMAIL_PASSWORD", "password_file: /run/secrets/nhsmail"] {
+        let given = none.replace("  username:", &format!("  {source}\n  username:"));
+        assert!(!rules_at(&given).iter().any(|(rule, _)| rule == "smtp-secret-missing"), "{source}");
+    }
+    // An inline password is a secret in the wrong place: smtp-inline-secret's finding alone.
+    let inline = none.replace("  username:", "  password: hunter2\n  username:");
+    let found = rules_at(&inline);
+    assert!(found.iter().any(|(rule, _)| rule == "smtp-inline-secret"), "{found:?}");
+    assert!(!found.iter().any(|(rule, _)| rule == "smtp-secret-missing"), "{found:?}");
+}
+
+#[test]
+fn basic_authentication_is_a_warning_naming_the_notice() {
+    let basic = SUBMISSION
+        .replace("auth: xoauth2", "auth: login")
+        .replace("token_command: get-nhsmail-token", "password_env: P");
+    let found = findings_at(&basic);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (rule, line, message) = &found[0];
+    assert_eq!((rule.as_str(), *line), ("smtp-basic-auth", 8));
+    assert!(
+        message.contains("MC786329") && message.contains("December 2026") && message.contains("5.7.30"),
+        "{message}"
+    );
+    // Left out, auth is plain: reported at the mode line.
+    let default = basic.replace("  auth: login\n", "");
+    assert_eq!(rules_at(&default), [("smtp-basic-auth".into(), 3)]);
+    let result = with_config(&default, &["preflight"]);
+    assert_eq!(result.code, 0, "a warning: {}", result.stdout);
+    // xoauth2 passes (SUBMISSION), and the relay has no authentication to judge.
+    assert_eq!(rules_at(SUBMISSION), []);
+}
+
+#[test]
+fn the_relay_is_anonymous() {
+    let relay = "account: pathology.results@nhs.net\ntransport:\n  mode: relay\n  host: relay.nhs.uk\n  \
+                 username: pathology.results@nhs.net\n  auth: login\n  password_env: NHSMAIL_PASSWORD\n\
+                 rules:\n  disable: [relay-dns-registration]\n";
+    let found = findings_at(relay);
+    let at: Vec<(&str, u64)> = found.iter().map(|(r, l, _)| (r.as_str(), *l)).collect();
+    assert_eq!(at, [("relay-credentials", 5), ("relay-credentials", 6), ("relay-credentials", 7)]);
+    assert!(found[0].2.starts_with("`username` has no place in relay mode"), "{found:?}");
+    let anonymous = "account: pathology.results@nhs.net\ntransport:\n  mode: relay\n  host: relay.nhs.uk\n  \
+                     source_ip: 10.1.2.3\nrules:\n  disable: [relay-dns-registration]\n";
+    assert_eq!(rules_at(anonymous), []);
+}
+
+const MAILBOX: &str = "account: pathology.results@nhs.net\nmailbox:\n  host: imap.example.nhs.uk\n  port: 993\n  \
+                       username: pathology.results@nhs.net\n  auth: xoauth2\n  token_command: get-token\n\
+                       directory:\n  host: ldap.example.nhs.uk\n  port: 636\n  base_dn: o=nhs\n";
+
+/// The offline rules only: `check` does not log in or look anything up.
+fn offline_rules_at(config: &str) -> Vec<(String, u64)> {
+    let result = with_config(config, &["check", "--format", "json", "good.eml"]);
+    assert!(result.code < 2, "{}", result.stderr);
+    config_findings(&result.json()).into_iter().map(|(rule, line, _)| (rule, line)).collect()
+}
+
+#[test]
+fn imap_pop_and_ldap_ports_are_the_published_ones() {
+    assert_eq!(offline_rules_at(MAILBOX), []);
+    let defaults = MAILBOX.replace("  port: 993\n", "").replace("  port: 636\n", "");
+    assert_eq!(offline_rules_at(&defaults), []);
+    assert_eq!(offline_rules_at(&MAILBOX.replace("port: 993", "port: 143")), [("imap-port".into(), 4)]);
+    assert_eq!(offline_rules_at(&MAILBOX.replace("port: 636", "port: 389")), [("ldap-port".into(), 10)]);
+    let pop = MAILBOX.replace("  port: 993\n", "  protocol: pop\n  port: 995\n");
+    assert_eq!(offline_rules_at(&pop), [("pop-configured".into(), 4)]);
+    let pop_on_imap_port = pop.replace("port: 995", "port: 993");
+    assert_eq!(offline_rules_at(&pop_on_imap_port), [("pop-configured".into(), 4), ("pop-port".into(), 5)]);
+    // A default that does not fit the protocol (none does): IMAP's default port is 993.
+    let imap_on_pop_port = MAILBOX.replace("port: 993", "port: 995");
+    assert_eq!(offline_rules_at(&imap_on_pop_port), [("imap-port".into(), 4)]);
+}
+
+#[test]
+fn the_mailbox_needs_a_secret_source() {
+    let none = MAILBOX.replace("  auth: xoauth2\n  token_command: get-token\n", "");
+    assert_eq!(offline_rules_at(&none), [("mailbox-secret-missing".into(), 3)], "at the host line");
+    let password = none.replace("  port: 993\n", "  port: 993\n  password_file: /run/secrets/nhsmail\n");
+    assert_eq!(offline_rules_at(&password), []);
+}
+
+#[test]
+fn the_mailbox_username_is_the_full_account_address() {
+    let short = MAILBOX.replace("  username: pathology.results@nhs.net", "  username: pathology.results");
+    let result = with_config(&short, &["check", "--format", "json", "good.eml"]);
+    let found = config_findings(&result.json());
+    assert_eq!(found.len(), 1, "one mistake, one finding: {found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1), ("mailbox-username", 5));
+    assert!(found[0].2.contains("not a full email address"), "{found:?}");
+    let other = MAILBOX.replace("  username: pathology.results@nhs.net", "  username: other.account@nhs.net");
+    assert_eq!(offline_rules_at(&other), [("mailbox-username".into(), 5)]);
+    let case = MAILBOX.replace("  username: pathology.results@nhs.net", "  username: Pathology.Results@NHS.net");
+    assert_eq!(offline_rules_at(&case), [], "addresses compare case-insensitively");
+}
+
 fn relay(source_ip: Option<&str>, nameserver: std::net::SocketAddr) -> String {
     let mut config = format!(
         "account: pathology.results@nhs.net\ntransport:\n  mode: relay\n  host: relay.example.nhs.uk\n  port: 25\ndns:\n  \
@@ -244,13 +353,55 @@ fn an_unregistered_relay_sender_fails() {
 }
 
 #[test]
-fn a_ptr_name_that_does_not_resolve_back_fails() {
+fn a_ptr_name_that_does_not_resolve_back_is_a_warning() {
     let dns = TestDns::start(RELAY_RECORDS);
-    let (code, findings) = relay_findings(&relay(Some("192.0.2.30"), dns.addr));
-    assert_eq!(code, 1);
-    let (rule, _, message) = &findings[0];
-    assert_eq!(rule, "relay-dns-registration");
+    let config = relay(Some("192.0.2.30"), dns.addr);
+    let (code, findings) = relay_findings(&config);
+    assert_eq!(code, 0, "a warning does not fail the run (nor block --send)");
+    let (rule, line, message) = &findings[0];
+    assert_eq!((rule.as_str(), *line), ("relay-dns-registration", 6));
     assert!(message.contains("mismatch.example.nhs.uk, which does not resolve back to 192.0.2.30"), "{message}");
+    assert!(!message.contains("own address"), "the address was configured: {message}");
+    let result = with_config(&config, &["preflight", "--format", "json"]);
+    let report = result.json();
+    let relay = report["files"][0]["diagnostics"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|d| d["rule"] == "relay-dns-registration");
+    assert_eq!(relay.map(|d| &d["severity"]), Some(&"warning".into()), "{}", result.stdout);
+}
+
+#[test]
+fn an_address_inferred_from_the_route_is_said_to_be_so() {
+    // No source_ip: the sending address is this machine's own on its route to the relay.
+    // The relay here is this machine's own (non-loopback: the resolver answers loopback
+    // PTR questions itself), so the route's address is that one, which has no PTR record.
+    let Some(own) = crate::common::own_address() else { return };
+    let relay_ip: &'static str = Box::leak(own.clone().into_boxed_str());
+    let dns = TestDns::start(&[Rec::A("relay.example.nhs.uk", relay_ip)]);
+    let (code, findings) = relay_findings(&relay(None, dns.addr));
+    assert_eq!(code, 1, "{findings:?}");
+    let (rule, line, message) = &findings[0];
+    assert_eq!((rule.as_str(), *line), ("relay-dns-registration", 4), "at the relay host");
+    assert!(message.contains(&format!("{own} has no PTR")), "{message}");
+    assert!(message.contains("this machine's own address on its route to relay.example.nhs.uk"), "{message}");
+    assert!(message.contains("set `transport.source_ip`"), "{message}");
+}
+
+#[test]
+fn a_relay_host_written_as_an_ip_is_the_relay_not_the_sender() {
+    // The relay's own address has a registered PTR; this machine's, the sender's, has none.
+    let Some(own) = crate::common::own_address() else { return };
+    let dns =
+        TestDns::start(&[Rec::Ptr("192.0.2.1", "relay.example.nhs.uk"), Rec::A("relay.example.nhs.uk", "192.0.2.1")]);
+    for host in ["192.0.2.1", "'[192.0.2.1]'", "192.0.2.1."] {
+        let config = relay(None, dns.addr).replace("relay.example.nhs.uk", host);
+        let (_, findings) = relay_findings(&config);
+        let found: Vec<&(String, u64, String)> = findings.iter().filter(|f| f.0 == "relay-dns-registration").collect();
+        assert_eq!(found.len(), 1, "{host}: {findings:?}");
+        assert!(found[0].2.contains(&format!("{own} has no PTR")), "{host}: {found:?}");
+    }
 }
 
 #[test]
@@ -275,13 +426,52 @@ fn relay_rules_offline() {
     let literal = "transport:\n  mode: relay\n  host: 10.1.2.3\n";
     assert_eq!(
         with_config(literal, &["check", "--format", "json", "good.eml"]).json()["files"][0]["diagnostics"][0]["rule"],
-        "relay-ip-literal"
+        "host-ip-literal"
     );
     // The online check does not run in `check`.
     let dns = TestDns::start(RELAY_RECORDS);
     let result = with_config(&relay(Some("192.0.2.20"), dns.addr), &["check", "--format", "json", "good.eml"]);
     assert_eq!(result.code, 0, "{}", result.stdout);
     assert_eq!(dns.times_asked("192.0.2.20", RecordType::PTR), 0);
+}
+
+#[test]
+fn an_ip_address_as_host_is_reported_in_any_mode_and_form() {
+    for host in ["10.1.2.3", "'[10.1.2.3]'", "10.1.2.3.", "'[IPv6:2001:db8::25]'", "'2001:db8::25'", "167837955"] {
+        for mode in ["relay", "submission"] {
+            let config = SUBMISSION.replace("mode: submission", &format!("mode: {mode}")).replace("send.nhs.net", host);
+            let found = offline_rules_at(&config);
+            assert!(found.contains(&("host-ip-literal".into(), 4)), "{mode} {host}: {found:?}");
+        }
+    }
+    let hosts = MAILBOX.replace("imap.example.nhs.uk", "192.0.2.143").replace("ldap.example.nhs.uk", "'[192.0.2.89]'");
+    assert_eq!(offline_rules_at(&hosts), [("host-ip-literal".into(), 3), ("host-ip-literal".into(), 9)]);
+    // Names that look like addresses are names.
+    for host in ["10.1.2.3.nip.io", "host-10-1-2-3.example.nhs.uk", "relay.nhs.uk."] {
+        let config = SUBMISSION.replace("send.nhs.net", host);
+        assert!(!offline_rules_at(&config).iter().any(|(rule, _)| rule == "host-ip-literal"), "{host}");
+    }
+}
+
+#[test]
+fn the_former_id_relay_ip_literal_still_names_the_rule() {
+    let literal = "transport:\n  mode: relay\n  host: 10.1.2.3\n";
+    let graded = format!("{literal}rules:\n  severity:\n    relay-ip-literal: error\n");
+    let result = with_config(&graded, &["check", "--format", "json", "good.eml"]);
+    let diagnostic = &result.json()["files"][0]["diagnostics"][0];
+    assert_eq!((&diagnostic["rule"], &diagnostic["severity"]), (&"host-ip-literal".into(), &"error".into()));
+    let disabled = format!("{literal}rules:\n  disable: [relay-ip-literal]\n");
+    assert_eq!(offline_rules_at(&disabled), []);
+    let ignored = format!("{literal}ignore:\n  \"good.eml\": [relay-ip-literal]\n");
+    let result = with_config(&ignored, &["check", "--format", "json", "good.eml"]);
+    assert!(result.code < 2, "the former id is known in ignore: {}", result.stderr);
+    let explained = with_config(literal, &["explain", "relay-ip-literal"]);
+    assert_eq!(explained.code, 0, "{}", explained.stderr);
+    assert!(explained.stdout.starts_with("host-ip-literal (warning)"), "{}", explained.stdout);
+    assert!(explained.stdout.contains("Formerly relay-ip-literal"), "{}", explained.stdout);
+    // An unknown id is still an error.
+    let unknown = format!("{literal}rules:\n  disable: [relay-ip-literals]\n");
+    assert_eq!(with_config(&unknown, &["check", "good.eml"]).code, 2);
 }
 
 fn reply_to(domain: &str) -> Vec<u8> {

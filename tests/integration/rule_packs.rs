@@ -189,6 +189,18 @@ fn duplicate_ids_and_bad_placeholders_are_errors() {
         "rules:\n  - id: no-reply-address\n    severity: error\n    summary: s\n    message: m\n    require:\n      - field: subject\n        present: true\n",
     );
     assert!(stderr.contains("duplicate rule id `no-reply-address`"), "{stderr}");
+    // A former id (an alias) of a built-in rule is taken too, and so is one of a pack's own.
+    let stderr = broken(
+        "rules:\n  - id: my-ip-rule\n    aliases: [relay-ip-literal]\n    severity: error\n    summary: s\n    \
+         message: m\n    require:\n      - field: subject\n        present: true\n",
+    );
+    assert!(stderr.contains("duplicate rule id `relay-ip-literal`"), "{stderr}");
+    assert!(stderr.contains("pack.yaml:3:"), "at the alias:\n{stderr}");
+    let stderr = broken(
+        "rules:\n  - id: my-rule\n    aliases: [Old_Name]\n    severity: error\n    summary: s\n    \
+         message: m\n    require:\n      - field: subject\n        present: true\n",
+    );
+    assert!(stderr.contains("rule ids are lowercase words"), "{stderr}");
     let stderr = broken(&format!(
         "{}    help: use {{{{fixx}}}}\n    require:\n      - field: subject\n        present: true\n",
         RULE_HEAD

@@ -191,6 +191,30 @@ fn relay_mode_sends_without_auth() {
 }
 
 #[test]
+fn a_relay_ptr_that_does_not_resolve_back_warns_and_still_sends() {
+    let Some(own) = crate::common::own_address() else { return };
+    let own: &'static str = Box::leak(own.into_boxed_str());
+    let smtp = TestSmtp::start(false);
+    let dns = TestDns::start(&[
+        Rec::Ptr(own, "mismatch.example.nhs.uk"),
+        Rec::A("mismatch.example.nhs.uk", "192.0.2.99"),
+        Rec::Mx("example.nhs.uk", "mx.example.nhs.uk"),
+    ]);
+    let config = format!(
+        "account: {ACCOUNT}\ntransport:\n  mode: relay\n  host: localhost\n  port: {}\n  source_ip: {own}\n  \
+         ca_file: {}\n  timeout: 5s\n  backoff: 0s\ndns:\n  nameservers: [\"{}\"]\n  timeout: 1s\n",
+        smtp.port,
+        smtp.ca_file.display(),
+        dns.addr
+    );
+    let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes()), ("out/a.eml", &message(5, ""))]);
+    let result = send(dir.path(), &[]);
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    assert!(result.stdout.contains("does not resolve back to"), "the warning is reported: {}", result.stdout);
+    assert_eq!(smtp.received().len(), 1, "a warning does not block --send: {}", result.stdout);
+}
+
+#[test]
 fn transient_failures_are_retried_and_permanent_ones_reported() {
     let smtp = TestSmtp::start(true);
     smtp.reply_to_data(&[451]);
