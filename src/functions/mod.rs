@@ -200,10 +200,11 @@ pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "nhs_number",
         summary: "a 10-digit NHS number with a valid modulus 11 check digit, in an issued range (plain, 3-3-4 \
-                  with spaces or dashes)",
-        options: &[],
+                  with spaces or dashes); given `keywords`, only with one near it and not written as a phone \
+                  number",
+        options: nhs_number::OPTIONS,
         service: None,
-        build: Build::Plain(nhs_number::find),
+        build: Build::Options(nhs_number::detector),
     },
     Function {
         name: "placeholder",
@@ -284,8 +285,8 @@ mod tests {
 
     #[test]
     fn options_are_checked_against_what_the_function_takes() {
-        let nhs = lookup("nhs_number").expect("known");
-        assert!(matches!(nhs.detector(Some(serde_json::json!({"x": 1}))), Err(OptionsError::NoneTaken { .. })));
+        let placeholder = lookup("placeholder").expect("known");
+        assert!(matches!(placeholder.detector(Some(serde_json::json!({"x": 1}))), Err(OptionsError::NoneTaken { .. })));
         let unlisted = lookup("unlisted_distribution_list").expect("known");
         let mistyped = unlisted.detector(Some(serde_json::json!({"lists": 3}))).expect_err("not a list");
         assert!(mistyped.to_string().contains("invalid type"), "{mistyped}");
@@ -299,6 +300,8 @@ mod tests {
         let samples = |kind: &str| match kind {
             "a list of addresses" => serde_json::json!(["a@nhs.net"]),
             "a percentage from 1 to 100" => serde_json::json!(90),
+            "a list of words or phrases" => serde_json::json!(["NHS"]),
+            "a number of characters" => serde_json::json!(300),
             other => panic!("no sample for option kind `{other}`"),
         };
         for function in FUNCTIONS {
