@@ -13,6 +13,7 @@ mod directory_entry;
 mod display_name;
 mod mailbox_quota;
 mod nhs_number;
+mod non_delivery;
 mod placeholder;
 mod relay_registration;
 mod routable_domain;
@@ -228,6 +229,13 @@ pub const FUNCTIONS: &[Function] = &[
         build: Build::Plain(address::find_invalid),
     },
     Function {
+        name: "non_delivery_address",
+        summary: "the whole value, when it matches one of the `patterns` or `extra` regular expressions (any case)",
+        options: non_delivery::OPTIONS,
+        service: None,
+        build: Build::Options(non_delivery::detector),
+    },
+    Function {
         name: "unregistered_sender",
         summary: "(online) the sending IP (the value, or the local address used to reach the host the value \
                   names) has no PTR record, or its PTR name does not resolve back to it",
@@ -302,6 +310,7 @@ mod tests {
             "a percentage from 1 to 100" => serde_json::json!(90),
             "a list of words or phrases" => serde_json::json!(["NHS"]),
             "a number of characters" => serde_json::json!(300),
+            "a list of regular expressions" => serde_json::json!(["^noreply@"]),
             other => panic!("no sample for option kind `{other}`"),
         };
         for function in FUNCTIONS {
