@@ -10,6 +10,7 @@ use std::ops::Range;
 use super::config_field::{self, ConfigField};
 use super::value::{Kind, Value};
 use crate::config::Config;
+use crate::mail::address::is_valid_address;
 use crate::mail::{Mailbox, MessageView, PartKind, bytes, headers};
 
 /// Where a condition reads its values: one message, or the configuration (config
@@ -70,7 +71,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("from.count", "how many mailboxes From names"),
     ("sender.address", "the Sender address"),
     ("reply_to.address", "each Reply-To entry (empty when an entry has no address)"),
-    ("reply_address", "where replies go: the Reply-To addresses, else the From addresses"),
+    (
+        "reply_address",
+        "where replies go: the Reply-To addresses, else (no Reply-To, or none of its entries a valid address) the From addresses",
+    ),
     ("to.address / cc.address / bcc.address", "each address of that header"),
     ("to_cc.address", "each To and Cc address"),
     ("recipients", "each To, Cc and Bcc address, group members included"),
@@ -183,9 +187,11 @@ impl Field {
                 }
             }
             Field::ReplyAddress => {
+                // Replies go to From when Reply-To is absent or names no usable address
+                // (`Reply-To:`, `Reply-To: <>`, a name alone): then From is judged.
                 let reply_to = view.mailboxes("Reply-To");
-                let has_reply_to = view.headers().is_some_and(|h| h.first("Reply-To").is_some());
-                let boxes = if has_reply_to { reply_to } else { view.mailboxes("From") };
+                let usable = reply_to.iter().any(|m| is_valid_address(&m.address));
+                let boxes = if usable { reply_to } else { view.mailboxes("From") };
                 boxes.iter().for_each(|m| f(address(view, m)));
             }
             Field::DisplayNames(name) => {
