@@ -101,13 +101,26 @@ impl<'m> MessageView<'m> {
             let span = field.value_span.clone();
             let mut cursor = span.start;
             let mut push = |addr: Option<&str>, name: Option<&str>| {
-                let address = addr.map(str::trim).unwrap_or("").to_owned();
+                let mut address = addr.map(str::trim).unwrap_or("").to_owned();
+                let mut name = name;
+                // A bare quoted local part (`"results team"@nhs.net`) comes out of the
+                // parser as a name and `@nhs.net`: put the quoted local part back.
+                if let (Some(domain), Some(local)) = (address.strip_prefix('@'), name) {
+                    address = format!("{}@{domain}", crate::mail::address::quote_local(local));
+                    name = None;
+                }
                 // An entry with no address is pointed at by its name.
                 let needle = if address.is_empty() { name.unwrap_or("").trim() } else { &address };
                 let found = bytes::find_ignore_case(&self.raw[cursor..span.end], needle.as_bytes());
                 let at = match found {
                     Some(p) => {
                         let at = cursor + p..cursor + p + needle.len();
+                        // A display name stands only before an address in angle brackets;
+                        // a name the parser took from a comment (`x@nhs.net (Results)`) is none.
+                        let before = &self.raw[span.start..at.start];
+                        if !address.is_empty() && before.trim_ascii_end().last() != Some(&b'<') {
+                            name = None;
+                        }
                         cursor = at.end;
                         at
                     }
@@ -265,6 +278,19 @@ mod tests {
         assert_eq!(&raw[m[0].span.clone()], b"j@nhs.net");
         assert_eq!(&raw[m[1].span.clone()], b"k@NHS.net");
         assert_eq!(m[0].name.as_deref(), Some("Smith, J"));
+    }
+
+    #[test]
+    fn quoted_local_parts_and_comments() {
+        let raw = b"Reply-To: \"results team\"@nhs.net, \"a b\" <\"results.team\"@nhs.net>,\n x@nhs.net (Results, Pathology)\n\n";
+        let v = MessageView::new(raw, raw.len());
+        let m = v.mailboxes("Reply-To");
+        let got: Vec<_> = m.iter().map(|m| (m.address.as_str(), m.name.as_deref())).collect();
+        assert_eq!(
+            got,
+            [("\"results team\"@nhs.net", None), ("\"results.team\"@nhs.net", Some("a b")), ("x@nhs.net", None)]
+        );
+        assert_eq!(&raw[m[0].span.clone()], b"\"results team\"@nhs.net");
     }
 
     #[test]

@@ -66,9 +66,9 @@ const RECIPIENTS: &[&str] = &["To", "Cc", "Bcc"];
 /// Every selector name with a one-line description, for `docs/rules.md` and errors.
 pub const CATALOGUE: &[(&str, &str)] = &[
     ("subject", "the decoded Subject"),
-    ("from.address", "each From address"),
+    ("from.address", "each From address (a name with no address is not one)"),
     ("from.name", "each From display name, RFC 2047 decoded"),
-    ("from.count", "how many mailboxes From names"),
+    ("from.count", "how many mailboxes (with an address) From names"),
     ("sender.address", "the Sender address"),
     ("reply_to.address", "each Reply-To entry (empty when an entry has no address)"),
     (
@@ -183,7 +183,8 @@ impl Field {
             }
             Field::Addresses(names) => {
                 for name in *names {
-                    view.mailboxes(name).iter().for_each(|m| f(address(view, m)));
+                    let boxes = view.mailboxes(name);
+                    boxes.iter().filter(|m| kept(name, m)).for_each(|m| f(address(view, m)));
                 }
             }
             Field::ReplyAddress => {
@@ -204,7 +205,10 @@ impl Field {
                 }
             }
             Field::Count { headers, distinct } => {
-                let boxes: Vec<Mailbox> = headers.iter().flat_map(|n| view.mailboxes(n).to_vec()).collect();
+                let boxes: Vec<Mailbox> = headers
+                    .iter()
+                    .flat_map(|n| view.mailboxes(n).iter().filter(|m| kept(n, m)).cloned().collect::<Vec<_>>())
+                    .collect();
                 let Some(first) = boxes.first() else {
                     if view.headers().is_some() {
                         f(Value::number(0, 0..0));
@@ -270,6 +274,15 @@ impl Field {
 
 /// An address value; an entry with no address reads as the text that stands in its
 /// place (its name), so messages can quote it.
+/// Whether an entry of header `name` is one of its addresses. In From and Sender a name
+/// with no address is not a mailbox: it is the first half of a display name split at an
+/// unquoted comma (`From: Smith, John <j@nhs.net>`, reported by
+/// display-name-unquoted-comma), so the address after it is still judged. Elsewhere
+/// such an entry is kept (an invalid Reply-To, a recipient to count).
+fn kept(name: &str, m: &Mailbox) -> bool {
+    !m.address.is_empty() || !(name.eq_ignore_ascii_case("From") || name.eq_ignore_ascii_case("Sender"))
+}
+
 fn address<'a>(view: &MessageView<'a>, m: &Mailbox) -> Value<'a> {
     if m.address.is_empty() {
         let (text, span) = (bytes::same_len_text(&view.raw()[m.span.clone()], true), m.span.clone());
