@@ -291,6 +291,17 @@ fn distribution_list_sends_are_spaced_across_runs() {
 }
 
 #[test]
+fn a_list_in_bcc_or_in_a_group_is_spaced_too() {
+    // The list in Bcc, then as a member of a group in Cc: both count for the interval.
+    let bcc = String::from_utf8(message(17, "Bcc: results-team-dl@nhs.net\r\n")).expect("text");
+    let group = String::from_utf8(message(18, "Cc: Lists: results-team-dl@nhs.net;\r\n")).expect("text");
+    let smtp = TestSmtp::start(true);
+    let setup = workspace(&smtp, false, "", &[("out/a.eml", bcc.as_bytes()), ("out/b.eml", group.as_bytes())]);
+    let v = verdicts(&send(setup.dir.path(), &[]));
+    assert_eq!((v[0].1.as_str(), v[1].1.as_str()), ("sent", "deferred"), "{v:?}");
+}
+
+#[test]
 fn wait_sends_a_deferred_message_when_its_list_interval_is_over() {
     let smtp = TestSmtp::start(true);
     let setup = workspace(&smtp, false, "", &[("out/a.eml", &to_list(17))]);
