@@ -9,6 +9,7 @@
 //! the directory), so only rules marked `online` may use them.
 
 mod address;
+mod date;
 mod directory_entry;
 mod display_name;
 mod mailbox_quota;
@@ -234,6 +235,14 @@ pub const FUNCTIONS: &[Function] = &[
         options: non_delivery::OPTIONS,
         service: None,
         build: Build::Options(non_delivery::detector),
+    },
+    Function {
+        name: "invalid_date",
+        summary: "the whole value, when it is not an RFC 5322 date-time (obsolete forms accepted), or names a \
+                  day that does not exist or the wrong day of the week; `{{detail}}` says why",
+        options: &[],
+        service: None,
+        build: Build::Plain(date::find_invalid),
     },
     Function {
         name: "unregistered_sender",
