@@ -6,6 +6,7 @@ pub mod address;
 pub mod bytes;
 pub mod headers;
 pub mod mime;
+pub mod wire;
 
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};

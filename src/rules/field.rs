@@ -86,7 +86,7 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("body.text", "each decoded text/plain and text/html part"),
     ("attachments.name", "each attachment's file name"),
     ("attachments.size", "each attachment's decoded size in bytes, from its encoded length"),
-    ("message.size", "the raw message size in bytes"),
+    ("message.size", "the size in bytes of the message as sent: Bcc dropped, line breaks CR LF, ending in CR LF"),
     ("message.headers", "the header block (present unless the file is not a message)"),
     ("line.length", "the length of each physical line in octets, without CR LF"),
 ];
@@ -257,7 +257,7 @@ impl Field {
                     }
                 }
             }
-            Field::MessageSize => f(Value::number(view.size() as u64, 0..0)),
+            Field::MessageSize => f(Value::number(crate::mail::wire::wire_size(view) as u64, 0..0)),
             Field::MessageHeaders => {
                 if view.headers().is_some() {
                     f(Value::text(Cow::Borrowed(""), view.header_block(), true));

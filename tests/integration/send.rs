@@ -240,6 +240,28 @@ fn blocked_messages_are_not_sent_and_from_must_be_the_account() {
 }
 
 #[test]
+fn a_message_over_the_limit_on_the_wire_is_never_sent() {
+    // LF endings, under 35 MiB in the file, over it once sent as CR LF; even with
+    // message-size disabled, --send refuses it.
+    let smtp = TestSmtp::start(true);
+    let mut big = String::from_utf8(message(19, "")).unwrap().replace("\r\n", "\n");
+    let line = format!("{}\n", "Q".repeat(76));
+    while big.len() + line.len() < 35 * 1024 * 1024 - 100 {
+        big.push_str(&line);
+    }
+    let setup = workspace(&smtp, false, "", &[("out/a.eml", big.as_bytes())]);
+    let config_path = setup.dir.path().join("nhsmail-lint.yaml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    std::fs::write(&config_path, format!("{config}rules:\n  disable: [message-size]\n")).unwrap();
+    let result = send(setup.dir.path(), &[]);
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    let v = verdicts(&result);
+    assert_eq!(v[0].1, "blocked", "{v:?}");
+    assert!(v[0].2.contains("on the wire, over NHSmail's limit of 36700160 bytes"), "{}", v[0].2);
+    assert!(smtp.received().is_empty());
+}
+
+#[test]
 fn dry_run_sends_nothing() {
     let smtp = TestSmtp::start(true);
     let setup = workspace(&smtp, false, "", &[("out/a.eml", &message(10, ""))]);
