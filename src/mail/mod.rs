@@ -112,16 +112,32 @@ impl<'m> MessageView<'m> {
                 }
                 // An entry with no address is pointed at by its name.
                 let needle = if address.is_empty() { name.unwrap_or("").trim() } else { &address };
-                let found = bytes::find_ignore_case(&self.raw[cursor..span.end], needle.as_bytes());
+                let window = &self.raw[cursor..span.end];
+                let find_from = |from: usize| {
+                    bytes::find_ignore_case(&window[from.min(window.len())..], needle.as_bytes()).map(|p| from + p)
+                };
+                // A display name stands only before an address in angle brackets: prefer
+                // the occurrence in brackets (the address may also be written in the
+                // name, `"x@nhs.net" <x@nhs.net>`); with none, a name the parser took
+                // from a comment (`x@nhs.net (Results)`) is no display name.
+                let bracketed = |p: usize| window[..p].trim_ascii_end().last() == Some(&b'<');
+                let mut found = find_from(0);
+                if !address.is_empty() {
+                    let mut candidate = found;
+                    while let Some(p) = candidate.filter(|p| !bracketed(*p)) {
+                        candidate = find_from(p + 1);
+                    }
+                    match candidate {
+                        Some(p) => found = Some(p),
+                        // Written, but never in brackets. (Not found at all, as when
+                        // comments stand inside it, there is no telling: keep the name.)
+                        None if found.is_some() => name = None,
+                        None => {}
+                    }
+                }
                 let at = match found {
                     Some(p) => {
                         let at = cursor + p..cursor + p + needle.len();
-                        // A display name stands only before an address in angle brackets;
-                        // a name the parser took from a comment (`x@nhs.net (Results)`) is none.
-                        let before = &self.raw[span.start..at.start];
-                        if !address.is_empty() && before.trim_ascii_end().last() != Some(&b'<') {
-                            name = None;
-                        }
                         cursor = at.end;
                         at
                     }
@@ -283,14 +299,22 @@ mod tests {
 
     #[test]
     fn quoted_local_parts_and_comments() {
-        let raw = b"Reply-To: \"results team\"@nhs.net, \"a b\" <\"results.team\"@nhs.net>,\n x@nhs.net (Results, Pathology)\n\n";
+        let raw = b"Reply-To: \"results team\"@nhs.net, \"a b\" <\"results.team\"@nhs.net>,\n x@nhs.net (Results, Pathology), \"y@nhs.net\" <y@nhs.net>\n\n";
         let v = MessageView::new(raw, raw.len());
         let m = v.mailboxes("Reply-To");
         let got: Vec<_> = m.iter().map(|m| (m.address.as_str(), m.name.as_deref())).collect();
         assert_eq!(
             got,
-            [("\"results team\"@nhs.net", None), ("\"results.team\"@nhs.net", Some("a b")), ("x@nhs.net", None)]
+            [
+                ("\"results team\"@nhs.net", None),
+                ("\"results.team\"@nhs.net", Some("a b")),
+                ("x@nhs.net", None),
+                ("y@nhs.net", Some("y@nhs.net"))
+            ]
         );
+        // The address in brackets, not its copy in the display name.
+        let y = &m[3];
+        assert_eq!(raw[y.span.start - 1], b'<');
         assert_eq!(&raw[m[0].span.clone()], b"\"results team\"@nhs.net");
     }
 
