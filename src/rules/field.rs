@@ -66,9 +66,9 @@ const RECIPIENTS: &[&str] = &["To", "Cc", "Bcc"];
 /// Every selector name with a one-line description, for `docs/rules.md` and errors.
 pub const CATALOGUE: &[(&str, &str)] = &[
     ("subject", "the decoded Subject"),
-    ("from.address", "each From address (a name with no address is not one)"),
+    ("from.address", "each From address (a name with no address beside an address is not one)"),
     ("from.name", "each From display name, RFC 2047 decoded"),
-    ("from.count", "how many mailboxes (with an address) From names"),
+    ("from.count", "how many mailboxes From names (a name with no address beside an address is not one)"),
     ("sender.address", "the Sender address"),
     ("reply_to.address", "each Reply-To entry (empty when an entry has no address)"),
     (
@@ -184,7 +184,7 @@ impl Field {
             Field::Addresses(names) => {
                 for name in *names {
                     let boxes = view.mailboxes(name);
-                    boxes.iter().filter(|m| kept(name, m)).for_each(|m| f(address(view, m)));
+                    boxes.iter().filter(|m| kept(name, m, &boxes)).for_each(|m| f(address(view, m)));
                 }
             }
             Field::ReplyAddress => {
@@ -207,7 +207,10 @@ impl Field {
             Field::Count { headers, distinct } => {
                 let boxes: Vec<Mailbox> = headers
                     .iter()
-                    .flat_map(|n| view.mailboxes(n).iter().filter(|m| kept(n, m)).cloned().collect::<Vec<_>>())
+                    .flat_map(|n| {
+                        let boxes = view.mailboxes(n);
+                        boxes.iter().filter(|m| kept(n, m, &boxes)).cloned().collect::<Vec<_>>()
+                    })
                     .collect();
                 let Some(first) = boxes.first() else {
                     if view.headers().is_some() {
@@ -274,13 +277,16 @@ impl Field {
 
 /// An address value; an entry with no address reads as the text that stands in its
 /// place (its name), so messages can quote it.
-/// Whether an entry of header `name` is one of its addresses. In From and Sender a name
-/// with no address is not a mailbox: it is the first half of a display name split at an
-/// unquoted comma (`From: Smith, John <j@nhs.net>`, reported by
-/// display-name-unquoted-comma), so the address after it is still judged. Elsewhere
-/// such an entry is kept (an invalid Reply-To, a recipient to count).
-fn kept(name: &str, m: &Mailbox) -> bool {
-    !m.address.is_empty() || !(name.eq_ignore_ascii_case("From") || name.eq_ignore_ascii_case("Sender"))
+/// Whether an entry of header `name` (among `boxes`, its entries) is one of its
+/// addresses. In From and Sender, a name with no address beside entries with one is not
+/// a mailbox: it is the first half of a display name split at an unquoted comma
+/// (`From: Smith, John <j@nhs.net>`, reported by display-name-unquoted-comma), so the
+/// address after it is still judged alone. A name alone (`From: me`) stays, to be
+/// judged as it is; elsewhere such an entry is kept (an invalid Reply-To, a recipient).
+fn kept(name: &str, m: &Mailbox, boxes: &[Mailbox]) -> bool {
+    !m.address.is_empty()
+        || !(name.eq_ignore_ascii_case("From") || name.eq_ignore_ascii_case("Sender"))
+        || boxes.iter().all(|b| b.address.is_empty())
 }
 
 fn address<'a>(view: &MessageView<'a>, m: &Mailbox) -> Value<'a> {
