@@ -251,7 +251,12 @@ impl Field {
                     let PartKind::Attachment { name } = &part.kind else {
                         continue;
                     };
-                    let span = view.locate(part.whole.start..part.body.start, name.as_deref().unwrap_or(""));
+                    let headers = part.whole.start..part.body.start;
+                    let mut span = view.locate(headers.clone(), name.as_deref().unwrap_or(""));
+                    if view.raw().get(span.clone()) != name.as_deref().map(str::as_bytes) {
+                        // An encoded name (RFC 2231 or 2047): point at where it is written.
+                        span = encoded_name_span(view.raw(), headers).unwrap_or(span);
+                    }
                     if *self == Field::AttachmentSizes {
                         f(Value::number(part.decoded_size(view.raw()), span));
                     } else if let Some(name) = name {
@@ -277,6 +282,27 @@ impl Field {
 
 /// An address value; an entry with no address reads as the text that stands in its
 /// place (its name), so messages can quote it.
+/// Where an attachment's encoded name is written in its part's header block: from the
+/// first `filename*` / `filename=` parameter (else `name*` / `name=`) to the end of
+/// that parameter's line, folds included.
+fn encoded_name_span(raw: &[u8], headers: Range<usize>) -> Option<Range<usize>> {
+    let block = raw.get(headers.clone())?;
+    let lower = block.to_ascii_lowercase();
+    let at = [&b"filename*"[..], b"filename=", b"name*", b"name="]
+        .iter()
+        .find_map(|key| memchr::memmem::find(&lower, key))?;
+    let mut end = at;
+    while let Some(p) = memchr::memchr(b'\n', &block[end..]) {
+        end += p + 1;
+        if !matches!(block.get(end), Some(b' ' | b'\t')) {
+            break;
+        }
+    }
+    let end = if end == at { block.len() } else { end };
+    let trimmed = block[at..end].trim_ascii_end().len();
+    Some(headers.start + at..headers.start + at + trimmed)
+}
+
 /// Whether an entry of header `name` (among `boxes`, its entries) is one of its
 /// addresses. In From and Sender, a name with no address beside entries with one is not
 /// a mailbox: it is the first half of a display name split at an unquoted comma
