@@ -30,6 +30,9 @@ struct ConfigSpec {
     #[serde(default)]
     distribution_lists: Vec<Spanned<String>>,
     secure_domains: Option<Vec<Spanned<String>>>,
+    /// More non-delivery addresses, as regular expressions (no-reply-address).
+    #[serde(default)]
+    non_delivery: Vec<Spanned<String>>,
     #[serde(default)]
     rules: RulesSpec,
     transport: Option<TransportSpec>,
@@ -74,6 +77,8 @@ pub struct Config {
     /// set-up rules that look them up in the directory.
     pub spans: ListedSpans,
     pub secure_domains: Vec<String>,
+    /// Regular expressions of more non-delivery addresses (any case), checked to compile.
+    pub non_delivery: Vec<String>,
     pub transport: Option<Transport>,
     pub dns: DnsSettings,
     pub mailbox: Option<MailboxSettings>,
@@ -115,6 +120,7 @@ impl Default for Config {
             distribution_lists: Vec::new(),
             spans: ListedSpans::default(),
             secure_domains: vec!["nhs.net".into()],
+            non_delivery: Vec::new(),
             transport: None,
             dns: DnsSettings::default(),
             mailbox: None,
@@ -160,6 +166,16 @@ impl Config {
                 })
                 .collect::<Result<_, _>>()?,
         };
+        let non_delivery = spec
+            .non_delivery
+            .iter()
+            .map(|p| match regex::Regex::new(&p.value) {
+                Ok(_) => Ok(p.value.clone()),
+                Err(e) => {
+                    Err(source.error_at(p, format!("`{}` in `non_delivery` is not a regular expression: {e}", p.value)))
+                }
+            })
+            .collect::<Result<_, _>>()?;
         let mut ignore = Vec::new();
         for (pattern, rules) in spec.ignore {
             let glob = globset::Glob::new(&pattern).map_err(|e| {
@@ -177,6 +193,7 @@ impl Config {
             distribution_lists,
             spans,
             secure_domains,
+            non_delivery,
             transport,
             dns,
             mailbox,
@@ -210,6 +227,7 @@ impl Config {
             "account" => ConfigValue::Text(self.account.as_deref()),
             "distribution_lists" => ConfigValue::List(&self.distribution_lists),
             "secure_domains" => ConfigValue::List(&self.secure_domains),
+            "non_delivery" => ConfigValue::List(&self.non_delivery),
             "mailbox.quota_warning_percent" => {
                 ConfigValue::Number(self.mailbox.as_ref().map(|m| u64::from(m.warning_percent)))
             }
@@ -218,7 +236,7 @@ impl Config {
     }
 
     pub const KEYS: &'static [&'static str] =
-        &["account", "distribution_lists", "secure_domains", "mailbox.quota_warning_percent"];
+        &["account", "distribution_lists", "secure_domains", "non_delivery", "mailbox.quota_warning_percent"];
 
     /// Checks `attestations:` against the loaded requirements: `unattestable` says why an
     /// id cannot be attested (it names no requirement, or one that rules check), if so.

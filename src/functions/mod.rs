@@ -9,11 +9,13 @@
 //! the directory), so only rules marked `online` may use them.
 
 mod address;
+mod date;
 mod directory_entry;
 mod display_name;
 mod ip_literal;
 mod mailbox_quota;
 mod nhs_number;
+mod non_delivery;
 mod placeholder;
 mod relay_registration;
 mod routable_domain;
@@ -201,10 +203,11 @@ pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "nhs_number",
         summary: "a 10-digit NHS number with a valid modulus 11 check digit, in an issued range (plain, 3-3-4 \
-                  with spaces or dashes)",
-        options: &[],
+                  with spaces or dashes); given `keywords`, only with one near it and not written as a phone \
+                  number",
+        options: nhs_number::OPTIONS,
         service: None,
-        build: Build::Plain(nhs_number::find),
+        build: Build::Options(nhs_number::detector),
     },
     Function {
         name: "placeholder",
@@ -234,6 +237,21 @@ pub const FUNCTIONS: &[Function] = &[
         options: &[],
         service: None,
         build: Build::Plain(ip_literal::find_ip_literal),
+    },
+    Function {
+        name: "non_delivery_address",
+        summary: "the whole value, when it matches one of the `patterns` or `extra` regular expressions (any case)",
+        options: non_delivery::OPTIONS,
+        service: None,
+        build: Build::Options(non_delivery::detector),
+    },
+    Function {
+        name: "invalid_date",
+        summary: "the whole value, when it is not an RFC 5322 date-time (obsolete forms accepted), or names a \
+                  day that does not exist or the wrong day of the week; `{{detail}}` says why",
+        options: &[],
+        service: None,
+        build: Build::Plain(date::find_invalid),
     },
     Function {
         name: "unregistered_sender",
@@ -293,8 +311,8 @@ mod tests {
 
     #[test]
     fn options_are_checked_against_what_the_function_takes() {
-        let nhs = lookup("nhs_number").expect("known");
-        assert!(matches!(nhs.detector(Some(serde_json::json!({"x": 1}))), Err(OptionsError::NoneTaken { .. })));
+        let placeholder = lookup("placeholder").expect("known");
+        assert!(matches!(placeholder.detector(Some(serde_json::json!({"x": 1}))), Err(OptionsError::NoneTaken { .. })));
         let unlisted = lookup("unlisted_distribution_list").expect("known");
         let mistyped = unlisted.detector(Some(serde_json::json!({"lists": 3}))).expect_err("not a list");
         assert!(mistyped.to_string().contains("invalid type"), "{mistyped}");
@@ -308,6 +326,9 @@ mod tests {
         let samples = |kind: &str| match kind {
             "a list of addresses" => serde_json::json!(["a@nhs.net"]),
             "a percentage from 1 to 100" => serde_json::json!(90),
+            "a list of words or phrases" => serde_json::json!(["NHS"]),
+            "a number of characters" => serde_json::json!(300),
+            "a list of regular expressions" => serde_json::json!(["^noreply@"]),
             other => panic!("no sample for option kind `{other}`"),
         };
         for function in FUNCTIONS {

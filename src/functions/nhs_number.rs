@@ -4,8 +4,108 @@
 //! check = 11 - (sum mod 11), 11 becomes 0, 10 means no valid number. One in eleven
 //! random numbers passes that, so the number must also lie in a range patient numbers
 //! are issued from; phone numbers and Unix timestamps mostly do not.
+//!
+//! In free text (bodies) that is still not enough: a phone number passes one time in
+//! eleven. Given `keywords`, a number counts only with one of them (a whole word, any
+//! case) within `within` characters before or after it, as Microsoft Purview's UK NHS
+//! number type counts one with high confidence; and a number written as a phone (after
+//! `tel`, `fax`, `phone` or a `+` country code, or as `(310-532-9811)`) is not one.
+//! With no keywords (subjects, attachment names) every valid number counts.
 
-use super::Finding;
+use regex::Regex;
+use serde::Deserialize;
+
+use super::{Detector, Finding, FunctionOption, typed};
+use crate::online::Services;
+
+pub const OPTIONS: &[FunctionOption] = &[
+    FunctionOption {
+        name: "keywords",
+        kind: "a list of words or phrases",
+        summary: "a number counts only with one of these (a whole word, any case) near it, and not when \
+                  written as a phone number; none (the default) means every valid number counts",
+    },
+    FunctionOption {
+        name: "within",
+        kind: "a number of characters",
+        summary: "how near a keyword must stand, before or after the number (default 300, as Microsoft Purview)",
+    },
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Options {
+    #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default = "default_within")]
+    within: usize,
+}
+
+fn default_within() -> usize {
+    300
+}
+
+/// `nhs_number` compiled: strict, or needing context.
+#[derive(Debug)]
+struct NhsNumber {
+    /// The keywords as one case-insensitive, word-bounded pattern; `None` is strict.
+    keywords: Option<Regex>,
+    within: usize,
+}
+
+pub fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
+    let options = typed::<Options>(options)?;
+    if options.keywords.iter().any(|k| k.trim().is_empty()) {
+        return Err(serde::de::Error::custom("a keyword is empty"));
+    }
+    let keywords = (!options.keywords.is_empty()).then(|| {
+        let words: Vec<String> = options.keywords.iter().map(|k| regex::escape(k.trim())).collect();
+        Regex::new(&format!(r"(?i)\b(?:{})\b", words.join("|"))).expect("escaped words make a pattern")
+    });
+    Ok(Box::new(NhsNumber { keywords, within: options.within }))
+}
+
+impl Detector for NhsNumber {
+    fn find(&self, value: &str, _: Option<&Services>) -> Vec<Finding> {
+        let mut out = find(value);
+        if let Some(keywords) = &self.keywords {
+            out.retain(|f| {
+                !written_as_phone(value, f.range.clone()) && near(value, f.range.clone(), keywords, self.within)
+            });
+        }
+        out
+    }
+}
+
+/// Whether a keyword stands within `within` characters of `range`.
+fn near(text: &str, range: std::ops::Range<usize>, keywords: &Regex, within: usize) -> bool {
+    let start = text[..range.start].char_indices().rev().nth(within.saturating_sub(1)).map_or(0, |(i, _)| i);
+    let end = text[range.end..].char_indices().nth(within).map_or(text.len(), |(i, _)| range.end + i);
+    let start = if within == 0 { range.start } else { start };
+    keywords.is_match(&text[start..end])
+}
+
+/// Whether the number at `range` is written as a phone number: in parentheses with
+/// dashes (`(310-532-9811)`), or after a `+` country code or a word starting `tel`,
+/// `fax` or `phone` (one of the two words before it, on the same line, with only
+/// punctuation, spaces and digits between: `Tel: `, `Fax no. `, `Phone: +1 `).
+fn written_as_phone(text: &str, range: std::ops::Range<usize>) -> bool {
+    let number = &text[range.clone()];
+    if number.contains('-') && text[..range.start].ends_with('(') && text[range.end..].starts_with(')') {
+        return true;
+    }
+    let line = text[..range.start].rsplit(['\n', '\r']).next().unwrap_or("");
+    let words = line.trim_end_matches(|c: char| !c.is_alphabetic());
+    let between = &line[words.len()..];
+    if between.contains('+') {
+        return true;
+    }
+    words
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(2)
+        .any(|w| ["tel", "fax", "phone"].iter().any(|p| w.to_lowercase().starts_with(p)))
+}
 
 fn is_valid_nhs_number(digits: &[u8; 10]) -> bool {
     let sum: u32 = digits[..9].iter().zip((2..=10).rev()).map(|(d, w)| u32::from(*d) * w).sum();
@@ -126,6 +226,45 @@ mod tests {
         assert!(found("CHI 0113601239").is_empty(), "no month 13");
         assert!(is_valid_nhs_number(&[3, 2, 0, 1, 2, 3, 4, 5, 6, 7]));
         assert_eq!(found("H&C 320 123 4567"), ["320 123 4567"]);
+    }
+
+    fn in_context(text: &str) -> Vec<&str> {
+        let options = serde_json::json!({"keywords": ["NHS", "patient no", "DOB", "GP"], "within": 30});
+        detector(options).expect("options").find(text, None).into_iter().map(|f| &text[f.range]).collect()
+    }
+
+    #[test]
+    fn with_keywords_a_number_needs_one_near_it() {
+        assert_eq!(in_context("NHS number: 943 476 5919"), ["943 476 5919"]);
+        assert_eq!(in_context("943 476 5919 (your nhs number)"), ["943 476 5919"]);
+        assert_eq!(in_context("Patient No 9434765919"), ["9434765919"]);
+        assert!(in_context("Reference 943 476 5919").is_empty(), "no keyword");
+        assert!(in_context("NHS                              943 476 5919").is_empty(), "too far");
+        assert!(in_context("SNHS 943 476 5919").is_empty(), "not a whole word");
+        assert_eq!(in_context("GP: 943 476 5919, DOB 1 May"), ["943 476 5919"]);
+    }
+
+    #[test]
+    fn with_keywords_a_phone_number_is_not_one() {
+        // Each is a valid number in an issued range (the public corpus's three).
+        assert_eq!(found("(310-532-9811)"), ["310-532-9811"]);
+        assert!(in_context("NHS helpline (310-532-9811).").is_empty());
+        assert!(in_context("NHS Telefoonnummer      : 0610132318").is_empty());
+        assert!(in_context("NHS Fax: +1 412-268-6989").is_empty());
+        assert!(in_context("NHS Phone number: 412-268-6989").is_empty());
+        assert!(in_context("NHS +44 412-268-6989").is_empty());
+        // A phone number earlier on the line does not make a later NHS number one.
+        assert_eq!(in_context("Tel 0113 1234567, NHS no 943 476 5919"), ["943 476 5919"]);
+    }
+
+    #[test]
+    fn options_are_checked() {
+        assert!(detector(serde_json::json!({"keywords": [" "]})).is_err());
+        assert!(detector(serde_json::json!({"within": "far"})).is_err());
+        assert!(detector(serde_json::json!({"other": 1})).is_err());
+        // No keywords: strict.
+        let strict = detector(serde_json::json!({})).expect("defaults");
+        assert_eq!(strict.find("Tel 943 476 5919", None).len(), 1);
     }
 
     #[test]

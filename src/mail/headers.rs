@@ -44,6 +44,10 @@ impl<'m> Headers<'m> {
         let value_start = h.offset_start as usize;
         let name_end = memchr::memrchr(b':', &raw[field_start..value_start]).map_or(value_start, |p| field_start + p);
         let mut value_end = (h.offset_end as usize).clamp(value_start, limit.max(value_start));
+        // A value ends with its logical line (a line break not followed by a space or
+        // tab); mail-parser's end can run past it (a Date ending in the obsolete zone
+        // `UT` took in the next field).
+        value_end = value_end.min(logical_line_end(raw, value_start));
         // mail-parser's end includes the line break; spans stop before it.
         while value_end > value_start && matches!(raw[value_end - 1], b'\r' | b'\n') {
             value_end -= 1;
@@ -64,6 +68,20 @@ impl<'m> Headers<'m> {
     pub fn first(&self, name: &str) -> Option<&HeaderField<'m>> {
         self.fields.iter().find(|f| f.is(name))
     }
+}
+
+/// Where the logical (unfolded) line starting at `from` ends: after the first line break
+/// that is not followed by a space or a tab, or at the end of `raw`.
+fn logical_line_end(raw: &[u8], from: usize) -> usize {
+    let mut at = from;
+    while let Some(p) = memchr::memchr(b'\n', &raw[at..]) {
+        let next = at + p + 1;
+        if !matches!(raw.get(next), Some(b' ' | b'\t')) {
+            return next;
+        }
+        at = next;
+    }
+    raw.len()
 }
 
 /// The raw value of a field as text of the same byte length (folds flattened to
@@ -87,6 +105,20 @@ mod tests {
 
     fn parse(raw: &[u8]) -> Headers<'_> {
         Headers::parse(raw, raw.len()).expect("headers")
+    }
+
+    #[test]
+    fn a_value_never_runs_past_its_line() {
+        let raw = b"Date: Thu, 20 Jun 2002 05:53:48 UT\nSubject: x\n folded\nTo: a@nhs.net\n\n";
+        let h = parse(raw);
+        let date = h.first("Date").expect("date");
+        assert_eq!(&raw[date.value_span.clone()], b" Thu, 20 Jun 2002 05:53:48 UT");
+        // (mail-parser 0.11 also loses the field after such a Date; the folded value
+        // of a field it does read stays whole.)
+        let raw = b"Subject: x\n folded\nTo: a@nhs.net\n\n";
+        let h = parse(raw);
+        let subject = h.first("Subject").expect("subject");
+        assert_eq!(&raw[subject.value_span.clone()], b" x\n folded");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod address;
 pub mod bytes;
 pub mod headers;
 pub mod mime;
+pub mod wire;
 
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
@@ -101,10 +102,39 @@ impl<'m> MessageView<'m> {
             let span = field.value_span.clone();
             let mut cursor = span.start;
             let mut push = |addr: Option<&str>, name: Option<&str>| {
-                let address = addr.map(str::trim).unwrap_or("").to_owned();
+                let mut address = addr.map(str::trim).unwrap_or("").to_owned();
+                let mut name = name;
+                // A bare quoted local part (`"results team"@nhs.net`) comes out of the
+                // parser as a name and `@nhs.net`: put the quoted local part back.
+                if let (Some(domain), Some(local)) = (address.strip_prefix('@'), name) {
+                    address = format!("{}@{domain}", crate::mail::address::quote_local(local));
+                    name = None;
+                }
                 // An entry with no address is pointed at by its name.
                 let needle = if address.is_empty() { name.unwrap_or("").trim() } else { &address };
-                let found = bytes::find_ignore_case(&self.raw[cursor..span.end], needle.as_bytes());
+                let window = &self.raw[cursor..span.end];
+                let find_from = |from: usize| {
+                    bytes::find_ignore_case(&window[from.min(window.len())..], needle.as_bytes()).map(|p| from + p)
+                };
+                // A display name stands only before an address in angle brackets: prefer
+                // the occurrence in brackets (the address may also be written in the
+                // name, `"x@nhs.net" <x@nhs.net>`); with none, a name the parser took
+                // from a comment (`x@nhs.net (Results)`) is no display name.
+                let bracketed = |p: usize| window[..p].trim_ascii_end().last() == Some(&b'<');
+                let mut found = find_from(0);
+                if !address.is_empty() {
+                    let mut candidate = found;
+                    while let Some(p) = candidate.filter(|p| !bracketed(*p)) {
+                        candidate = find_from(p + 1);
+                    }
+                    match candidate {
+                        Some(p) => found = Some(p),
+                        // Written, but never in brackets. (Not found at all, as when
+                        // comments stand inside it, there is no telling: keep the name.)
+                        None if found.is_some() => name = None,
+                        None => {}
+                    }
+                }
                 let at = match found {
                     Some(p) => {
                         let at = cursor + p..cursor + p + needle.len();
@@ -265,6 +295,27 @@ mod tests {
         assert_eq!(&raw[m[0].span.clone()], b"j@nhs.net");
         assert_eq!(&raw[m[1].span.clone()], b"k@NHS.net");
         assert_eq!(m[0].name.as_deref(), Some("Smith, J"));
+    }
+
+    #[test]
+    fn quoted_local_parts_and_comments() {
+        let raw = b"Reply-To: \"results team\"@nhs.net, \"a b\" <\"results.team\"@nhs.net>,\n x@nhs.net (Results, Pathology), \"y@nhs.net\" <y@nhs.net>\n\n";
+        let v = MessageView::new(raw, raw.len());
+        let m = v.mailboxes("Reply-To");
+        let got: Vec<_> = m.iter().map(|m| (m.address.as_str(), m.name.as_deref())).collect();
+        assert_eq!(
+            got,
+            [
+                ("\"results team\"@nhs.net", None),
+                ("\"results.team\"@nhs.net", Some("a b")),
+                ("x@nhs.net", None),
+                ("y@nhs.net", Some("y@nhs.net"))
+            ]
+        );
+        // The address in brackets, not its copy in the display name.
+        let y = &m[3];
+        assert_eq!(raw[y.span.start - 1], b'<');
+        assert_eq!(&raw[m[0].span.clone()], b"\"results team\"@nhs.net");
     }
 
     #[test]

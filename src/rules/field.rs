@@ -10,6 +10,7 @@ use std::ops::Range;
 use super::config_field::{self, ConfigField};
 use super::value::{Kind, Value};
 use crate::config::Config;
+use crate::mail::address::is_valid_address;
 use crate::mail::{Mailbox, MessageView, PartKind, bytes, headers};
 
 /// Where a condition reads its values: one message, or the configuration (config
@@ -65,12 +66,15 @@ const RECIPIENTS: &[&str] = &["To", "Cc", "Bcc"];
 /// Every selector name with a one-line description, for `docs/rules.md` and errors.
 pub const CATALOGUE: &[(&str, &str)] = &[
     ("subject", "the decoded Subject"),
-    ("from.address", "each From address"),
+    ("from.address", "each From address (a name with no address beside an address is not one)"),
     ("from.name", "each From display name, RFC 2047 decoded"),
-    ("from.count", "how many mailboxes From names"),
+    ("from.count", "how many mailboxes From names (a name with no address beside an address is not one)"),
     ("sender.address", "the Sender address"),
     ("reply_to.address", "each Reply-To entry (empty when an entry has no address)"),
-    ("reply_address", "where replies go: the Reply-To addresses, else the From addresses"),
+    (
+        "reply_address",
+        "where replies go: the Reply-To addresses, else (no Reply-To, or none of its entries a valid address) the From addresses",
+    ),
     ("to.address / cc.address / bcc.address", "each address of that header"),
     ("to_cc.address", "each To and Cc address"),
     ("recipients", "each To, Cc and Bcc address, group members included"),
@@ -82,7 +86,7 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("body.text", "each decoded text/plain and text/html part"),
     ("attachments.name", "each attachment's file name"),
     ("attachments.size", "each attachment's decoded size in bytes, from its encoded length"),
-    ("message.size", "the raw message size in bytes"),
+    ("message.size", "the size in bytes of the message as sent: Bcc dropped, line breaks CR LF, ending in CR LF"),
     ("message.headers", "the header block (present unless the file is not a message)"),
     ("line.length", "the length of each physical line in octets, without CR LF"),
 ];
@@ -180,13 +184,16 @@ impl Field {
             }
             Field::Addresses(names) => {
                 for name in *names {
-                    view.mailboxes(name).iter().for_each(|m| f(address(view, m)));
+                    let boxes = view.mailboxes(name);
+                    boxes.iter().filter(|m| kept(name, m, &boxes)).for_each(|m| f(address(view, m)));
                 }
             }
             Field::ReplyAddress => {
+                // Replies go to From when Reply-To is absent or names no usable address
+                // (`Reply-To:`, `Reply-To: <>`, a name alone): then From is judged.
                 let reply_to = view.mailboxes("Reply-To");
-                let has_reply_to = view.headers().is_some_and(|h| h.first("Reply-To").is_some());
-                let boxes = if has_reply_to { reply_to } else { view.mailboxes("From") };
+                let usable = reply_to.iter().any(|m| is_valid_address(&m.address));
+                let boxes = if usable { reply_to } else { view.mailboxes("From") };
                 boxes.iter().for_each(|m| f(address(view, m)));
             }
             Field::DisplayNames(name) => {
@@ -199,7 +206,13 @@ impl Field {
                 }
             }
             Field::Count { headers, distinct } => {
-                let boxes: Vec<Mailbox> = headers.iter().flat_map(|n| view.mailboxes(n).to_vec()).collect();
+                let boxes: Vec<Mailbox> = headers
+                    .iter()
+                    .flat_map(|n| {
+                        let boxes = view.mailboxes(n);
+                        boxes.iter().filter(|m| kept(n, m, &boxes)).cloned().collect::<Vec<_>>()
+                    })
+                    .collect();
                 let Some(first) = boxes.first() else {
                     if view.headers().is_some() {
                         f(Value::number(0, 0..0));
@@ -239,7 +252,12 @@ impl Field {
                     let PartKind::Attachment { name } = &part.kind else {
                         continue;
                     };
-                    let span = view.locate(part.whole.start..part.body.start, name.as_deref().unwrap_or(""));
+                    let headers = part.whole.start..part.body.start;
+                    let mut span = view.locate(headers.clone(), name.as_deref().unwrap_or(""));
+                    if view.raw().get(span.clone()) != name.as_deref().map(str::as_bytes) {
+                        // An encoded name (RFC 2231 or 2047): point at where it is written.
+                        span = encoded_name_span(view.raw(), headers).unwrap_or(span);
+                    }
                     if *self == Field::AttachmentSizes {
                         f(Value::number(part.decoded_size(view.raw()), span));
                     } else if let Some(name) = name {
@@ -248,7 +266,7 @@ impl Field {
                     }
                 }
             }
-            Field::MessageSize => f(Value::number(view.size() as u64, 0..0)),
+            Field::MessageSize => f(Value::number(crate::mail::wire::wire_size(view) as u64, 0..0)),
             Field::MessageHeaders => {
                 if view.headers().is_some() {
                     f(Value::text(Cow::Borrowed(""), view.header_block(), true));
@@ -265,6 +283,39 @@ impl Field {
 
 /// An address value; an entry with no address reads as the text that stands in its
 /// place (its name), so messages can quote it.
+/// Where an attachment's encoded name is written in its part's header block: from the
+/// first `filename*` / `filename=` parameter (else `name*` / `name=`) to the end of
+/// that parameter's line, folds included.
+fn encoded_name_span(raw: &[u8], headers: Range<usize>) -> Option<Range<usize>> {
+    let block = raw.get(headers.clone())?;
+    let lower = block.to_ascii_lowercase();
+    let at = [&b"filename*"[..], b"filename=", b"name*", b"name="]
+        .iter()
+        .find_map(|key| memchr::memmem::find(&lower, key))?;
+    let mut end = at;
+    while let Some(p) = memchr::memchr(b'\n', &block[end..]) {
+        end += p + 1;
+        if !matches!(block.get(end), Some(b' ' | b'\t')) {
+            break;
+        }
+    }
+    let end = if end == at { block.len() } else { end };
+    let trimmed = block[at..end].trim_ascii_end().len();
+    Some(headers.start + at..headers.start + at + trimmed)
+}
+
+/// Whether an entry of header `name` (among `boxes`, its entries) is one of its
+/// addresses. In From and Sender, a name with no address beside entries with one is not
+/// a mailbox: it is the first half of a display name split at an unquoted comma
+/// (`From: Smith, John <j@nhs.net>`, reported by display-name-unquoted-comma), so the
+/// address after it is still judged alone. A name alone (`From: me`) stays, to be
+/// judged as it is; elsewhere such an entry is kept (an invalid Reply-To, a recipient).
+fn kept(name: &str, m: &Mailbox, boxes: &[Mailbox]) -> bool {
+    !m.address.is_empty()
+        || !(name.eq_ignore_ascii_case("From") || name.eq_ignore_ascii_case("Sender"))
+        || boxes.iter().all(|b| b.address.is_empty())
+}
+
 fn address<'a>(view: &MessageView<'a>, m: &Mailbox) -> Value<'a> {
     if m.address.is_empty() {
         let (text, span) = (bytes::same_len_text(&view.raw()[m.span.clone()], true), m.span.clone());

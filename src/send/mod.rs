@@ -340,7 +340,14 @@ enum Unsendable {
     NotTheAccount { from: Vec<String>, account: String },
     #[error("it has no recipients")]
     NoRecipients,
+    #[error("it would be {size} bytes on the wire, over NHSmail's limit of {limit} bytes (35 MiB)")]
+    TooLarge { size: usize, limit: usize },
 }
+
+/// NHSmail's message size limit, read as Exchange Online reads "35 MB" (its MaxSendSize
+/// is `35 MB (36,700,160 bytes)`): a message over it is never sent, whatever the rules
+/// say (message-size disabled or made a warning), since NHSmail would refuse it.
+const WIRE_LIMIT: usize = 35 * 1024 * 1024;
 
 /// Reads the message again and checks it as it is now (it may have changed since the
 /// scan), then works out its envelope and bytes.
@@ -367,13 +374,19 @@ fn prepare(plan: &SendPlan, path: &Path) -> Result<Prepared, Unsendable> {
     if recipients.is_empty() {
         return Err(Unsendable::NoRecipients);
     }
+    let body = wire::wire_bytes(&view);
+    // As received: the bytes and the CR LF the SMTP client ends the last line with.
+    let size = body.len() + 2;
+    if size > WIRE_LIMIT {
+        return Err(Unsendable::TooLarge { size, limit: WIRE_LIMIT });
+    }
     let intervals = spaced_keys(plan, &view);
     let spaced = intervals.iter().map(|(key, _)| key.clone()).collect();
     let message_id = view
         .headers()
         .and_then(|h| h.first("Message-ID"))
         .map(|f| mail::headers::raw_value(view.raw(), f).0.into_owned());
-    Ok(Prepared { digest, message_id, recipients, intervals, spaced, body: wire::wire_bytes(&view) })
+    Ok(Prepared { digest, message_id, recipients, intervals, spaced, body })
 }
 
 /// The keys of the message that the spacing rules count (each rule's `group_by` values

@@ -159,6 +159,11 @@ fn config_errors_point_at_the_line_and_exit_2() {
         ("rules:\n  disable: [no-such-rule]\n", "no rule has the id `no-such-rule`", "unknown rule id"),
         ("rules:\n  severity: { no-reply-address: fatal }\n", "fatal", "bad severity"),
         ("account: a@nhs.net\naccount: b@nhs.net\n", "nhsmail-lint.yaml", "duplicate key"),
+        (
+            "non_delivery:\n  - '^robot-'\n  - 'alerts(@'\n",
+            "nhsmail-lint.yaml:3:5",
+            "a non_delivery pattern that is not a regex",
+        ),
     ];
     for (config, needle, what) in cases {
         let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes()), ("m.eml", GOOD)]);

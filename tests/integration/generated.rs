@@ -6,14 +6,30 @@ use crate::common::{rules_fired, run_in, temp_files};
 const HEAD: &str = "From: \"Results, Pathology\" <pathology.results@nhs.net>\r\nReply-To: pathology.enquiries@nhs.net\r\n\
                     Subject: Bulletin\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\nMessage-ID: <g@nhs.net>\r\n";
 
-/// A valid message of exactly `size` bytes: base64-looking body lines fill it up.
+/// A valid message of exactly `size` bytes, ending in CR LF: base64-looking body lines
+/// fill it up.
 fn message_of_size(size: usize) -> Vec<u8> {
     let mut out = format!("{HEAD}To: a@nhs.net\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
     let line = format!("{}\r\n", "Q".repeat(76));
-    while out.len() + line.len() <= size {
+    while out.len() + line.len() + 4 <= size {
         out.extend_from_slice(line.as_bytes());
     }
-    out.resize(size, b'Q');
+    out.resize(size - 2, b'Q');
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// The same with LF line endings: fewer bytes in the file than on the wire.
+fn lf_message_of_size(size: usize) -> Vec<u8> {
+    let mut out = format!("{HEAD}To: a@nhs.net\r\nContent-Type: application/octet-stream\r\n\r\n")
+        .replace("\r\n", "\n")
+        .into_bytes();
+    let line = format!("{}\n", "Q".repeat(76));
+    while out.len() + line.len() + 2 <= size {
+        out.extend_from_slice(line.as_bytes());
+    }
+    out.resize(size - 1, b'Q');
+    out.push(b'\n');
     out
 }
 
@@ -34,6 +50,18 @@ fn exactly_35_mib_passes_one_byte_more_fails() {
     assert_eq!(at.len(), 36_700_160);
     assert_eq!(check(&[("at.eml", &at)]), Vec::<String>::new());
     assert_eq!(check(&[("over.eml", &over)]), ["message-size"]);
+}
+
+#[test]
+fn the_size_is_measured_as_sent() {
+    // Stored with LF endings a little under 35 MiB, it is over once each LF is CR LF.
+    const LIMIT: usize = 35 * 1024 * 1024;
+    let lf = lf_message_of_size(LIMIT - 1000);
+    assert_eq!(check(&[("lf.eml", &lf)]), ["message-size"]);
+    // A Bcc header is not sent, so it does not count.
+    let mut bcc = message_of_size(LIMIT);
+    bcc.splice(0..0, b"Bcc: hidden@nhs.net\r\n".iter().copied());
+    assert_eq!(check(&[("bcc.eml", &bcc)]), Vec::<String>::new());
 }
 
 fn recipients(to: &[String], bcc: &[String], group: &[String]) -> Vec<u8> {

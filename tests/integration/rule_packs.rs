@@ -147,9 +147,9 @@ fn rule_file_errors_point_at_the_spot() {
             "a required option left out",
         ),
         (
-            "require:\n      - field: subject\n        not_contains:\n          function: nhs_number\n          \
+            "require:\n      - field: subject\n        not_contains:\n          function: placeholder\n          \
              options:\n            strict: true\n",
-            "`nhs_number` takes no options",
+            "`placeholder` takes no options",
             "options for a function that takes none",
         ),
         (

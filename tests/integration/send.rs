@@ -264,6 +264,28 @@ fn blocked_messages_are_not_sent_and_from_must_be_the_account() {
 }
 
 #[test]
+fn a_message_over_the_limit_on_the_wire_is_never_sent() {
+    // LF endings, under 35 MiB in the file, over it once sent as CR LF; even with
+    // message-size disabled, --send refuses it.
+    let smtp = TestSmtp::start(true);
+    let mut big = String::from_utf8(message(19, "")).unwrap().replace("\r\n", "\n");
+    let line = format!("{}\n", "Q".repeat(76));
+    while big.len() + line.len() < 35 * 1024 * 1024 - 100 {
+        big.push_str(&line);
+    }
+    let setup = workspace(&smtp, false, "", &[("out/a.eml", big.as_bytes())]);
+    let config_path = setup.dir.path().join("nhsmail-lint.yaml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    std::fs::write(&config_path, format!("{config}rules:\n  disable: [message-size]\n")).unwrap();
+    let result = send(setup.dir.path(), &[]);
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    let v = verdicts(&result);
+    assert_eq!(v[0].1, "blocked", "{v:?}");
+    assert!(v[0].2.contains("on the wire, over NHSmail's limit of 36700160 bytes"), "{}", v[0].2);
+    assert!(smtp.received().is_empty());
+}
+
+#[test]
 fn dry_run_sends_nothing() {
     let smtp = TestSmtp::start(true);
     let setup = workspace(&smtp, false, "", &[("out/a.eml", &message(10, ""))]);
@@ -312,6 +334,17 @@ fn distribution_list_sends_are_spaced_across_runs() {
     let setup = workspace(&smtp, false, "", &[("out/c.eml", &to_list(15)), ("out/d.eml", &to_list(16))]);
     let v = verdicts(&send(setup.dir.path(), &["--journal", "other-journal.sqlite"]));
     assert_eq!((v[0].1.as_str(), v[1].1.as_str()), ("sent", "deferred"));
+}
+
+#[test]
+fn a_list_in_bcc_or_in_a_group_is_spaced_too() {
+    // The list in Bcc, then as a member of a group in Cc: both count for the interval.
+    let bcc = String::from_utf8(message(17, "Bcc: results-team-dl@nhs.net\r\n")).expect("text");
+    let group = String::from_utf8(message(18, "Cc: Lists: results-team-dl@nhs.net;\r\n")).expect("text");
+    let smtp = TestSmtp::start(true);
+    let setup = workspace(&smtp, false, "", &[("out/a.eml", bcc.as_bytes()), ("out/b.eml", group.as_bytes())]);
+    let v = verdicts(&send(setup.dir.path(), &[]));
+    assert_eq!((v[0].1.as_str(), v[1].1.as_str()), ("sent", "deferred"), "{v:?}");
 }
 
 #[test]

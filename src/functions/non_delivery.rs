@@ -1,0 +1,65 @@
+//! `non_delivery_address`: an address that matches one of the rule's regular
+//! expressions (any case): the pack's own list of non-delivery forms (`patterns`) and
+//! those a user adds in nhsmail-lint.yaml (`extra`, `${config.non_delivery}`), so a
+//! trust extends the list without Rust. One finding for the whole value, however many
+//! patterns match it.
+
+use regex::RegexSet;
+use serde::Deserialize;
+
+use super::{Detector, Finding, FunctionOption, typed};
+use crate::online::Services;
+
+pub const OPTIONS: &[FunctionOption] = &[
+    FunctionOption {
+        name: "patterns",
+        kind: "a list of regular expressions",
+        summary: "an address matching any of these (any case) is a non-delivery address (the NHSmail pack \
+                  lists noreply, do-not-reply and bounce forms)",
+    },
+    FunctionOption {
+        name: "extra",
+        kind: "a list of regular expressions",
+        summary: "more of them, from the configuration (in the NHSmail pack `${config.non_delivery}`)",
+    },
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Options {
+    #[serde(default)]
+    patterns: Vec<String>,
+    #[serde(default)]
+    extra: Vec<String>,
+}
+
+#[derive(Debug)]
+struct NonDelivery(RegexSet);
+
+pub fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
+    let options = typed::<Options>(options)?;
+    let all = options.patterns.iter().chain(&options.extra).map(|p| format!("(?i:{p})"));
+    let set = RegexSet::new(all).map_err(|e| serde::de::Error::custom(format!("a pattern is not a regex: {e}")))?;
+    Ok(Box::new(NonDelivery(set)))
+}
+
+impl Detector for NonDelivery {
+    fn find(&self, value: &str, _: Option<&Services>) -> Vec<Finding> {
+        if self.0.is_match(value) { vec![Finding::at(0..value.len())] } else { Vec::new() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_pattern_any_case_one_finding() {
+        let options = serde_json::json!({"patterns": ["^noreply@"], "extra": ["^robot@", "^no"]});
+        let detector = detector(options).expect("options");
+        assert_eq!(detector.find("NoReply@nhs.net", None).len(), 1, "two patterns, one finding");
+        assert_eq!(detector.find("robot@nhs.net", None).len(), 1);
+        assert!(detector.find("results@nhs.net", None).is_empty());
+        assert!(super::detector(serde_json::json!({"extra": ["("]})).is_err());
+    }
+}

@@ -1,0 +1,97 @@
+//! The bytes of a message as `--send` puts them on the wire: the message as written,
+//! less its Bcc header (the Bcc recipients are in the envelope, and must not see each
+//! other), with bare LF made CR LF, and without its final line break (the SMTP client
+//! ends DATA with CR LF . CR LF itself, and a second one would add a blank line). The
+//! size rule measures the same bytes (`message.size`), so what is checked is what is sent.
+
+use super::MessageView;
+
+/// The message as it is sent.
+pub fn wire_bytes(view: &MessageView<'_>) -> Vec<u8> {
+    let raw = view.raw();
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 50);
+    for range in kept(view) {
+        push_crlf(&mut out, &raw[range]);
+    }
+    if out.ends_with(b"\r\n") {
+        out.truncate(out.len() - 2);
+    }
+    out
+}
+
+/// The parts of the raw message that are sent: all but each Bcc field and its line break.
+fn kept(view: &MessageView<'_>) -> Vec<std::ops::Range<usize>> {
+    let raw = view.raw();
+    let mut drop: Vec<std::ops::Range<usize>> = view
+        .headers()
+        .map(|h| {
+            h.all("Bcc")
+                .map(|field| {
+                    // The field and its line break.
+                    let end =
+                        memchr::memchr(b'\n', &raw[field.field.end..]).map_or(raw.len(), |p| field.field.end + p + 1);
+                    field.field.start..end
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    drop.sort_by_key(|r| r.start);
+    let mut kept = Vec::with_capacity(drop.len() + 1);
+    let mut at = 0;
+    for range in drop {
+        kept.push(at..range.start.max(at));
+        at = at.max(range.end);
+    }
+    kept.push(at..raw.len());
+    kept
+}
+
+fn push_crlf(out: &mut Vec<u8>, bytes: &[u8]) {
+    let mut previous = out.last().copied();
+    for &b in bytes {
+        if b == b'\n' && previous != Some(b'\r') {
+            out.push(b'\r');
+        }
+        out.push(b);
+        previous = Some(b);
+    }
+}
+
+/// The size of the message as received: its wire bytes and the CR LF that ends its
+/// last line (the one the SMTP client puts before the final dot).
+/// Counted, not copied: `wire_bytes(view).len() + 2`.
+pub fn wire_size(view: &MessageView<'_>) -> usize {
+    let raw = view.raw();
+    let (mut size, mut previous) = (0, None);
+    for range in kept(view) {
+        for &b in &raw[range] {
+            if b == b'\n' && previous != Some(b'\r') {
+                size += 1;
+            }
+            size += 1;
+            previous = Some(b);
+        }
+    }
+    // A last line break is already counted; else SMTP adds one.
+    if previous == Some(b'\n') { size } else { size + 2 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_size_is_the_length_of_the_bytes_sent_and_their_last_line_break() {
+        for raw in [
+            &b""[..],
+            b"From: a@nhs.net\n",
+            b"From: a@nhs.net\nBcc: x@nhs.net,\n  y@nhs.net\nTo: b@nhs.net\n\nline\r\nmore\n",
+            b"From: a@nhs.net\r\nBcc: x@nhs.net\r\n\r\nno final break",
+            b"Bcc: x@nhs.net\nBcc: y@nhs.net\n\n\r\r\n\n",
+        ] {
+            let (buffer, size) = crate::mail::parse_buffer(raw.to_vec());
+            let view = MessageView::new(&buffer, size);
+            assert_eq!(wire_size(&view), wire_bytes(&view).len() + 2, "{:?}", String::from_utf8_lossy(raw));
+        }
+    }
+}
