@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use nhsmail_lint::cli::Format;
 use nhsmail_lint::config::Config;
 use nhsmail_lint::diagnostic::{FileFindings, Located, Severity};
-use nhsmail_lint::mail::{MessageView, parse_buffer};
+use nhsmail_lint::mail::{MessageView, bytes, headers, parse_buffer};
 use nhsmail_lint::report::{self, ReportPlan, Summary};
 use nhsmail_lint::rules::engine;
 use nhsmail_lint::rules::{BUILTIN_PACK, BUILTIN_PACK_NAME, RuleSet, compile};
@@ -32,6 +32,7 @@ const FORMATS: &[Format] =
 fuzz_target!(|data: &[u8]| {
     let (buffer, size) = parse_buffer(data.to_vec());
     let view = MessageView::new(&buffer, size);
+    check_header_reader(&view);
     let evaluation = engine::evaluate(&RULES, &ACTIVE, &view, None);
     let diagnostics: Vec<Located> = evaluation.diagnostics.into_iter().map(|d| Located::new(d, view.raw())).collect();
     let path = std::path::Path::new("fuzz.eml");
@@ -47,10 +48,41 @@ fuzz_target!(|data: &[u8]| {
             progress: false,
         };
         let mut reporter = report::reporter(&plan, &RULES, Box::new(std::io::sink()));
-        let findings =
-            FileFindings { path: path.to_path_buf(), diagnostics: diagnostics.clone(), rendered: Some(rendered.clone()) };
+        let findings = FileFindings {
+            path: path.to_path_buf(),
+            diagnostics: diagnostics.clone(),
+            rendered: Some(rendered.clone()),
+        };
         reporter.file(0, findings).expect("a sink takes anything");
         reporter.facts(path, &evaluation.facts).expect("a sink takes anything");
         reporter.finish(Vec::new(), &Summary::default(), &[]).expect("a sink takes anything");
     }
 });
+
+/// The header reader: fields in order inside the header block, never overlapping; each a
+/// name of printable ASCII without a colon, only white space before its colon, the value
+/// after it; the block ends where the body starts; the view holds exactly these fields.
+fn check_header_reader(view: &MessageView<'_>) {
+    let raw = view.raw();
+    let start = view.byte_order_mark().map_or(0, |b| b.end);
+    let block = headers::read_block(raw, start);
+    assert_eq!(block.end, bytes::body_start(&raw[start..]).map_or(raw.len(), |p| start + p));
+    let mut at = start;
+    for f in &block.fields {
+        assert!(at <= f.field.start && f.field.end <= block.end, "{f:?}");
+        assert!(f.name.start == f.field.start && f.name.end <= f.colon, "{f:?}");
+        assert!(f.value.start == f.colon + 1 && f.value.end == f.field.end, "{f:?}");
+        assert!(raw[f.name.clone()].iter().all(|b| (33..=126).contains(b) && *b != b':'));
+        assert!(raw[f.name.end..f.colon].iter().all(|b| matches!(b, b' ' | b'\t')));
+        assert_eq!(raw[f.colon], b':');
+        at = f.field.end;
+    }
+    for line in &block.malformed {
+        assert!(start <= line.start && line.end <= block.end);
+    }
+    if let Some(h) = view.headers() {
+        let spans: Vec<_> = h.fields().iter().map(|f| (f.field.clone(), f.value_span.clone())).collect();
+        let want: Vec<_> = block.fields.iter().map(|f| (f.field.clone(), f.value.clone())).collect();
+        assert_eq!(spans, want);
+    }
+}

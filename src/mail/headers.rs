@@ -1,7 +1,9 @@
-//! The top-level header fields of a message, as mail-parser reads them, looked up by
-//! their *raw* name bytes: mail-parser 0.11 folds `Fr om:` and `From :` into the real
-//! `From`, which a receiving server would not, so a field only counts under a name
-//! when its bytes spell exactly that name.
+//! The top-level header fields of a message. Which fields exist, their names, raw values
+//! (folds included) and byte spans come from our own reader of the header block
+//! ([`read_block`], RFC 5322 section 2.2 and the obsolete white space before the colon of
+//! section 4.5), never from the decoding library: mail-parser 0.11 loses the field after
+//! a Date ending in an obsolete zone (`UT`, `Z`, `A`, `M`) and reads `Fr om:` as `From`.
+//! mail-parser only decodes each value (addresses, encoded words, dates).
 
 use std::ops::Range;
 
@@ -9,12 +11,125 @@ use mail_parser::{Header, HeaderValue, MessageParser};
 
 use super::bytes;
 
+/// One field as the header block spells it, without decoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawField {
+    /// The whole field, name to the end of its value (folds included, final line break not).
+    pub field: Range<usize>,
+    pub name: Range<usize>,
+    /// The colon after the name.
+    pub colon: usize,
+    /// The value after the colon, up to (not including) the final line break.
+    pub value: Range<usize>,
+}
+
+impl RawField {
+    /// Whether white space stands between the name and the colon (RFC 5322 section 4.5).
+    pub fn obsolete(&self) -> bool {
+        self.name.end != self.colon
+    }
+}
+
+/// A header block read line by line.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub fields: Vec<RawField>,
+    /// Each line that is neither a field nor a continuation of one (with the
+    /// continuation lines that follow it), and each line of only white space, without
+    /// the final line break.
+    pub malformed: Vec<Range<usize>>,
+    /// Just past the empty line that ends the block (or the end of the input).
+    pub end: usize,
+}
+
+fn is_wsp(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// Reads the header block of `raw` from `start`: up to the first empty line (`\n` or
+/// `\r\n` alone). A line starting with a space or tab continues the field before it; a
+/// field is a name of printable ASCII other than `:`, optional spaces and tabs
+/// (obsolete), then `:`. An mbox `From ` envelope line as the very first line is skipped.
+pub fn read_block(raw: &[u8], start: usize) -> Block {
+    enum Open {
+        None,
+        Field,
+        Malformed,
+    }
+    let mut block = Block::default();
+    let mut open = Open::None;
+    let mut pos = start;
+    while pos < raw.len() {
+        let nl = memchr::memchr(b'\n', &raw[pos..]).map(|p| pos + p);
+        let next = nl.map_or(raw.len(), |nl| nl + 1);
+        let mut end = nl.unwrap_or(raw.len());
+        if nl.is_some() && end > pos && raw[end - 1] == b'\r' {
+            end -= 1;
+        }
+        let line = &raw[pos..end];
+        if line.is_empty() {
+            block.end = next;
+            return block;
+        }
+        if is_wsp(line[0]) {
+            if line.iter().all(|&b| is_wsp(b)) {
+                block.malformed.push(pos..end);
+                open = Open::None;
+            } else {
+                match open {
+                    Open::Field => {
+                        let f = block.fields.last_mut().expect("an open field");
+                        f.field.end = end;
+                        f.value.end = end;
+                    }
+                    Open::Malformed => block.malformed.last_mut().expect("an open line").end = end,
+                    Open::None => {
+                        block.malformed.push(pos..end);
+                        open = Open::Malformed;
+                    }
+                }
+            }
+        } else if let Some(field) = field_at(raw, pos, end) {
+            block.fields.push(field);
+            open = Open::Field;
+        } else if pos == start && line.starts_with(b"From ") {
+            open = Open::None;
+        } else {
+            block.malformed.push(pos..end);
+            open = Open::Malformed;
+        }
+        pos = next;
+    }
+    block.end = raw.len();
+    block
+}
+
+/// The field starting a line at `pos` (ending at `end`), if the line starts one.
+fn field_at(raw: &[u8], pos: usize, end: usize) -> Option<RawField> {
+    let line = &raw[pos..end];
+    let name_len = line.iter().position(|&b| !(33..=126).contains(&b) || b == b':').unwrap_or(line.len());
+    if name_len == 0 {
+        return None;
+    }
+    let space = line[name_len..].iter().take_while(|&&b| is_wsp(b)).count();
+    let colon = name_len + space;
+    (line.get(colon) == Some(&b':')).then(|| RawField {
+        field: pos..end,
+        name: pos..pos + name_len,
+        colon: pos + colon,
+        value: pos + colon + 1..end,
+    })
+}
+
 pub struct HeaderField<'m> {
     pub value: HeaderValue<'m>,
     /// The whole field, name included.
     pub field: Range<usize>,
     /// The value after the colon, up to (not including) the final line break.
     pub value_span: Range<usize>,
+    /// Where the name starts to just past the colon, when white space stands before the
+    /// colon (obsolete syntax).
+    pub obsolete: Option<Range<usize>>,
     name: &'m [u8],
 }
 
@@ -22,42 +137,56 @@ impl HeaderField<'_> {
     pub fn is(&self, name: &str) -> bool {
         self.name.eq_ignore_ascii_case(name.as_bytes())
     }
+
+    pub fn name(&self) -> &[u8] {
+        self.name
+    }
 }
 
 pub struct Headers<'m> {
     fields: Vec<HeaderField<'m>>,
+    malformed: Vec<Range<usize>>,
 }
 
 impl<'m> Headers<'m> {
-    /// Parses the header block of `raw` (which may extend past the message's real end
-    /// by one added line break, see `MessageView::new`). `None` when mail-parser finds
-    /// no header field at all.
-    pub fn parse(raw: &'m [u8], limit: usize) -> Option<Self> {
-        let message = MessageParser::new().parse_headers(raw)?;
-        let part = message.parts.into_iter().next()?;
-        let fields = part.headers.into_iter().map(|h| Self::field(raw, h, limit)).collect::<Vec<_>>();
-        (!fields.is_empty()).then_some(Headers { fields })
-    }
-
-    fn field(raw: &'m [u8], h: Header<'m>, limit: usize) -> HeaderField<'m> {
-        let field_start = h.offset_field as usize;
-        let value_start = h.offset_start as usize;
-        let name_end = memchr::memrchr(b':', &raw[field_start..value_start]).map_or(value_start, |p| field_start + p);
-        let mut value_end = (h.offset_end as usize).clamp(value_start, limit.max(value_start));
-        // A value ends with its logical line (a line break not followed by a space or
-        // tab); mail-parser's end can run past it (a Date ending in the obsolete zone
-        // `UT` took in the next field).
-        value_end = value_end.min(logical_line_end(raw, value_start));
-        // mail-parser's end includes the line break; spans stop before it.
-        while value_end > value_start && matches!(raw[value_end - 1], b'\r' | b'\n') {
-            value_end -= 1;
+    /// Reads the header block of `raw[..size]` from `start` (past a byte-order mark);
+    /// `raw` may extend past the message's real end by one added line break (see
+    /// `MessageView::new`), which mail-parser needs. `None` when there is no header
+    /// field at all.
+    pub fn parse(raw: &'m [u8], size: usize, start: usize) -> Option<Self> {
+        let block = read_block(&raw[..size], start);
+        if block.fields.is_empty() {
+            return None;
         }
-        HeaderField {
-            value: h.value,
-            field: field_start..value_end,
-            value_span: value_start..value_end,
-            name: &raw[field_start..name_end],
+        // mail-parser decodes the values; a field it read at the same offset under the
+        // same name keeps its value, any other is decoded alone.
+        let decoded = MessageParser::new()
+            .parse_headers(&raw[start..])
+            .and_then(|m| m.parts.into_iter().next())
+            .map(|p| p.headers)
+            .unwrap_or_default();
+        let mut decoded = decoded.into_iter().peekable();
+        let mut fields = Vec::with_capacity(block.fields.len());
+        for f in block.fields {
+            let name = &raw[f.name.clone()];
+            while decoded.peek().is_some_and(|h| start + (h.offset_field as usize) < f.field.start) {
+                decoded.next();
+            }
+            let value = match decoded.peek() {
+                Some(h) if start + h.offset_field as usize == f.field.start && same_name(h, name) => {
+                    decoded.next().expect("peeked").value
+                }
+                _ => decode_alone(name, &raw[f.value.clone()]),
+            };
+            fields.push(HeaderField {
+                value,
+                obsolete: f.obsolete().then(|| f.name.start..f.colon + 1),
+                field: f.field,
+                value_span: f.value,
+                name,
+            });
         }
+        Some(Headers { fields, malformed: block.malformed })
     }
 
     /// Every field whose raw name is exactly `name` (ASCII case-insensitive), in order.
@@ -68,22 +197,36 @@ impl<'m> Headers<'m> {
     pub fn first(&self, name: &str) -> Option<&HeaderField<'m>> {
         self.fields.iter().find(|f| f.is(name))
     }
-}
 
-/// Where the logical (unfolded) line starting at `from` ends: after the first line break
-/// that is not followed by a space or a tab, or at the end of `raw`.
-fn logical_line_end(raw: &[u8], from: usize) -> usize {
-    let mut at = from;
-    while let Some(p) = memchr::memchr(b'\n', &raw[at..]) {
-        let next = at + p + 1;
-        if !matches!(raw.get(next), Some(b' ' | b'\t')) {
-            return next;
-        }
-        at = next;
+    /// Every field, in order.
+    pub fn fields(&self) -> &[HeaderField<'m>] {
+        &self.fields
     }
-    raw.len()
+
+    /// The header-block lines that are neither a field nor a continuation, and the
+    /// lines of only white space.
+    pub fn malformed(&self) -> &[Range<usize>] {
+        &self.malformed
+    }
 }
 
+fn same_name(h: &Header<'_>, name: &[u8]) -> bool {
+    h.name.as_str().as_bytes().eq_ignore_ascii_case(name)
+}
+
+/// One field's value decoded on its own, as mail-parser decodes a field of that name.
+fn decode_alone(name: &[u8], value: &[u8]) -> HeaderValue<'static> {
+    let mut one = Vec::with_capacity(name.len() + value.len() + 3);
+    one.extend_from_slice(name);
+    one.push(b':');
+    one.extend_from_slice(value);
+    one.extend_from_slice(b"\n\n");
+    MessageParser::new()
+        .parse_headers(&one)
+        .and_then(|m| m.parts.into_iter().next())
+        .and_then(|p| p.headers.into_iter().next())
+        .map_or(HeaderValue::Empty, |h| h.value.into_owned())
+}
 /// The raw value of a field as text of the same byte length (folds flattened to
 /// spaces), trimmed, with the span of what remains.
 pub fn raw_value<'m>(raw: &'m [u8], field: &HeaderField<'_>) -> (std::borrow::Cow<'m, str>, Range<usize>) {
@@ -104,29 +247,50 @@ mod tests {
     use super::*;
 
     fn parse(raw: &[u8]) -> Headers<'_> {
-        Headers::parse(raw, raw.len()).expect("headers")
+        Headers::parse(raw, raw.len(), 0).expect("headers")
     }
 
     #[test]
-    fn a_value_never_runs_past_its_line() {
-        let raw = b"Date: Thu, 20 Jun 2002 05:53:48 UT\nSubject: x\n folded\nTo: a@nhs.net\n\n";
-        let h = parse(raw);
-        let date = h.first("Date").expect("date");
-        assert_eq!(&raw[date.value_span.clone()], b" Thu, 20 Jun 2002 05:53:48 UT");
-        // (mail-parser 0.11 also loses the field after such a Date; the folded value
-        // of a field it does read stays whole.)
-        let raw = b"Subject: x\n folded\nTo: a@nhs.net\n\n";
-        let h = parse(raw);
-        let subject = h.first("Subject").expect("subject");
-        assert_eq!(&raw[subject.value_span.clone()], b" x\n folded");
+    fn no_field_is_lost_after_an_obsolete_zone() {
+        for zone in ["UT", "Z", "A", "M", "GMT"] {
+            for nl in ["\n", "\r\n"] {
+                let raw = format!(
+                    "Date: Thu, 20 Jun 2002 05:53:48 {zone}{nl}From: Smith, John <j@nhs.net>{nl}Subject: x{nl} folded{nl}{nl}"
+                );
+                let raw = raw.as_bytes();
+                let h = parse(raw);
+                let date = h.first("Date").expect("date");
+                assert_eq!(raw[date.value_span.clone()], *format!(" Thu, 20 Jun 2002 05:53:48 {zone}").as_bytes());
+                let from = h.first("From").unwrap_or_else(|| panic!("From after {zone}"));
+                assert!(matches!(from.value, HeaderValue::Address(_)), "{zone}: {:?}", from.value);
+                let subject = h.first("Subject").expect("subject");
+                assert_eq!(raw[subject.value_span.clone()], *format!(" x{nl} folded").as_bytes());
+            }
+        }
     }
 
     #[test]
-    fn mangled_names_do_not_count() {
-        let raw = b"Fr om: a@nhs.net\nFrom : b@nhs.net\nfrom: c@nhs.net\n\n";
+    fn obsolete_spacing_is_read_and_mangled_names_are_not_fields() {
+        let raw = b"Fr om: a@nhs.net\nFrom : b@nhs.net\nfrom: c@nhs.net\nDate\t: Fri, 21 Nov 1997 09:55:06 -0600\n\n";
         let h = parse(raw);
         let froms: Vec<_> = h.all("From").map(|f| &raw[f.value_span.clone()]).collect();
-        assert_eq!(froms, vec![&b" c@nhs.net"[..]]);
+        assert_eq!(froms, vec![&b" b@nhs.net"[..], b" c@nhs.net"]);
+        let obsolete: Vec<_> = h.fields().iter().filter_map(|f| f.obsolete.clone()).map(|r| &raw[r]).collect();
+        assert_eq!(obsolete, vec![&b"From :"[..], b"Date\t:"]);
+        assert!(matches!(h.first("Date").unwrap().value, HeaderValue::DateTime(_)));
+        assert!(matches!(h.first("From").unwrap().value, HeaderValue::Address(_)));
+        assert_eq!(h.malformed().iter().map(|r| &raw[r.clone()]).collect::<Vec<_>>(), vec![&b"Fr om: a@nhs.net"[..]]);
+    }
+
+    #[test]
+    fn malformed_lines_and_white_space_lines() {
+        let raw = b" X: starts folded\nFrom: a@nhs.net\nThis is an invalid header\n  more of it\n \r\nTo: b@nhs.net\n\nbody: x\n";
+        let block = read_block(raw, 0);
+        let lines: Vec<_> = block.malformed.iter().map(|r| &raw[r.clone()]).collect();
+        assert_eq!(lines, vec![&b" X: starts folded"[..], b"This is an invalid header\n  more of it", b" "]);
+        let names: Vec<_> = block.fields.iter().map(|f| &raw[f.name.clone()]).collect();
+        assert_eq!(names, vec![&b"From"[..], b"To"]);
+        assert_eq!(block.end, raw.len() - b"body: x\n".len());
     }
 
     #[test]
@@ -138,5 +302,81 @@ mod tests {
         let (text, span) = raw_value(raw, s);
         assert_eq!(text, "one   two");
         assert_eq!(&raw[span], b"one\r\n two");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A field: name, white space before the colon, value lines (the first after the
+    /// colon, the rest folded under it), each possibly with 8-bit bytes.
+    fn field() -> impl Strategy<Value = (String, String, Vec<Vec<u8>>)> {
+        (
+            "[A-Za-z][A-Za-z0-9-]{0,12}",
+            prop_oneof![Just(String::new()), Just(String::new()), "[ \t]{1,3}"],
+            proptest::collection::vec(
+                proptest::collection::vec(prop_oneof![32u8..127, 128u8..=255, Just(b'\t')], 0..20),
+                1..4,
+            ),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn every_field_is_found_once_with_exact_spans(
+            fields in proptest::collection::vec(field(), 1..10),
+            crlf in any::<bool>(),
+            last_break in any::<bool>(),
+        ) {
+            let nl: &[u8] = if crlf { b"\r\n" } else { b"\n" };
+            let mut raw = Vec::new();
+            let mut want = Vec::new();
+            for (i, (name, space, lines)) in fields.iter().enumerate() {
+                let start = raw.len();
+                raw.extend_from_slice(name.as_bytes());
+                raw.extend_from_slice(space.as_bytes());
+                let colon = raw.len();
+                raw.push(b':');
+                for (j, line) in lines.iter().enumerate() {
+                    if j > 0 {
+                        raw.extend_from_slice(nl);
+                        // A fold: white space then at least one byte that is not.
+                        raw.push(b' ');
+                        raw.push(b'x');
+                    }
+                    raw.extend_from_slice(line);
+                }
+                let end = raw.len();
+                want.push(RawField { field: start..end, name: start..start + name.len(), colon, value: colon + 1..end });
+                if i + 1 < fields.len() || last_break {
+                    raw.extend_from_slice(nl);
+                }
+            }
+            let header_end = raw.len();
+            if last_break {
+                raw.extend_from_slice(nl);
+                raw.extend_from_slice(b"Body: not a field");
+                raw.extend_from_slice(nl);
+            }
+            let block = read_block(&raw, 0);
+            prop_assert_eq!(&block.fields, &want);
+            prop_assert!(block.malformed.is_empty());
+            prop_assert_eq!(block.end, if last_break { header_end + nl.len() } else { raw.len() });
+            let body_start = bytes::body_start(&raw).unwrap_or(raw.len());
+            prop_assert_eq!(block.end, body_start);
+            // mail-parser decodes them, and decides none of them.
+            let mut buffer = raw.clone();
+            if !last_break { buffer.push(b'\n'); }
+            let headers = Headers::parse(&buffer, raw.len(), 0).expect("fields");
+            prop_assert_eq!(headers.fields().len(), want.len());
+            for (got, want) in headers.fields().iter().zip(&want) {
+                prop_assert_eq!(&got.field, &want.field);
+                prop_assert_eq!(&got.value_span, &want.value);
+                prop_assert_eq!(got.obsolete.is_some(), want.obsolete());
+            }
+        }
     }
 }

@@ -53,8 +53,9 @@ impl<'m> MessageView<'m> {
     /// `buffer` holds the message in its first `size` bytes; see [`parse_buffer`].
     pub fn new(buffer: &'m [u8], size: usize) -> Self {
         let raw = &buffer[..size];
-        let headers = looks_like_message(raw).then(|| Headers::parse(buffer, size)).flatten();
-        let body_start = bytes::body_start(raw).unwrap_or(size);
+        let start = if raw.starts_with(BOM) { BOM.len() } else { 0 };
+        let headers = looks_like_message(&raw[start..]).then(|| Headers::parse(buffer, size, start)).flatten();
+        let body_start = bytes::body_start(&raw[start..]).map_or(size, |p| start + p);
         MessageView {
             raw,
             size,
@@ -81,6 +82,12 @@ impl<'m> MessageView<'m> {
 
     pub fn header_block(&self) -> Range<usize> {
         0..self.body_start
+    }
+
+    /// The UTF-8 byte-order mark the file starts with, if any (the message is read
+    /// after it).
+    pub fn byte_order_mark(&self) -> Option<Range<usize>> {
+        self.raw.starts_with(BOM).then(|| 0..BOM.len())
     }
 
     /// Every mailbox of every `name` header, groups flattened, in order.
@@ -227,22 +234,39 @@ impl<'m> MessageView<'m> {
 }
 
 impl MessageView<'_> {
-    /// Why the file is not a message (when `headers()` is `None`), in words.
-    pub fn why_not_a_message(&self) -> &'static str {
-        let first = &self.raw[..memchr::memchr(b'\n', self.raw).unwrap_or(self.size)];
-        if self.raw.is_empty() {
+    /// Why the file is not a message (when `headers()` is `None`), in words: what its
+    /// first line really is.
+    pub fn why_not_a_message(&self) -> String {
+        let bom = self.byte_order_mark();
+        let raw = &self.raw[bom.as_ref().map_or(0, |b| b.end)..];
+        let first = &raw[..memchr::memchr(b'\n', raw).unwrap_or(raw.len())];
+        let first = first.strip_suffix(b"\r").unwrap_or(first);
+        let what = if self.raw.is_empty() {
             "the file is empty"
         } else if memchr::memchr(0, &self.raw[..self.size.min(1024)]).is_some() {
             "it holds binary data"
-        } else if first.iter().all(u8::is_ascii_whitespace) {
+        } else if raw.is_empty() {
+            "it holds nothing after that"
+        } else if first.is_empty() {
             "its first line is blank, so it has no header fields"
-        } else if !looks_like_message(self.raw) {
-            "its first line is not a header field (`Name: value`)"
+        } else if first.iter().all(|b| matches!(b, b' ' | b'\t')) {
+            "its first line is only white space, so it has no header fields"
+        } else if matches!(first[0], b' ' | b'\t') {
+            "its first line starts with white space, so it continues no header field"
+        } else if !looks_like_message(raw) {
+            "its first line is not a header field (`Name: value`) but prose or other text"
         } else {
             "no header field could be read"
+        };
+        match bom {
+            Some(_) => format!("it starts with a byte-order mark, and {}", what.replacen("the file is", "it is", 1)),
+            None => what.to_owned(),
         }
     }
 }
+
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// An RFC 5322 message starts with a header field (`name:`); tolerate an mbox-style
 /// `From ` envelope line before it. Anything else (empty, binary, prose) is not one.
@@ -255,7 +279,9 @@ fn looks_like_message(raw: &[u8]) -> bool {
     let Some(colon) = memchr::memchr(b':', first) else {
         return false;
     };
-    let name = first[..colon].trim_ascii_end();
+    // The name, then (obsolete) spaces or tabs before the colon.
+    let name = &first[..colon];
+    let name = &name[..name.len() - name.iter().rev().take_while(|b| matches!(b, b' ' | b'\t')).count()];
     !name.is_empty() && name.iter().all(|b| b.is_ascii_graphic() && *b != b':')
 }
 

@@ -51,6 +51,11 @@ pub enum Field {
     MessageSize,
     MessageHeaders,
     LineLength,
+    /// Each field written with white space before its colon (obsolete syntax).
+    ObsoleteHeaders,
+    /// Each header-block line that is neither a field nor a continuation.
+    MalformedHeaderLines,
+    ByteOrderMark,
     Config(ConfigField),
 }
 
@@ -89,6 +94,15 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("message.size", "the size in bytes of the message as sent: Bcc dropped, line breaks CR LF, ending in CR LF"),
     ("message.headers", "the header block (present unless the file is not a message)"),
     ("line.length", "the length of each physical line in octets, without CR LF"),
+    (
+        "headers.obsolete",
+        "the name of each header field written with white space before its colon (RFC 5322 obsolete syntax)",
+    ),
+    (
+        "headers.malformed",
+        "each header-block line that is neither a field nor a continuation, or holds only white space",
+    ),
+    ("message.byte_order_mark", "a UTF-8 byte-order mark at the start of the file"),
 ];
 
 impl Field {
@@ -123,6 +137,9 @@ impl Field {
             "message.size" => Field::MessageSize,
             "message.headers" => Field::MessageHeaders,
             "line.length" => Field::LineLength,
+            "headers.obsolete" => Field::ObsoleteHeaders,
+            "headers.malformed" => Field::MalformedHeaderLines,
+            "message.byte_order_mark" => Field::ByteOrderMark,
             _ => return None,
         })
     }
@@ -141,7 +158,10 @@ impl Field {
     /// Whether the field reads the header block, so cannot apply to a file that is not
     /// a message at all.
     pub fn needs_headers(&self) -> bool {
-        !matches!(self, Field::MessageSize | Field::MessageHeaders | Field::LineLength | Field::Config(_))
+        !matches!(
+            self,
+            Field::MessageSize | Field::MessageHeaders | Field::LineLength | Field::ByteOrderMark | Field::Config(_)
+        )
     }
 
     /// Whether the field reads the configuration rather than a message.
@@ -159,7 +179,7 @@ impl Field {
         match (self, source) {
             (Field::MessageHeaders, Source::Message(view)) => {
                 let first_line = bytes::lines(view.raw()).next().unwrap_or(0..0);
-                (first_line.start..first_line.end.min(200), view.why_not_a_message().to_owned())
+                (first_line.start..first_line.end.min(200), view.why_not_a_message())
             }
             (Field::Config(field), Source::Config(config)) => (field.missing(config), String::new()),
             _ => (0..0, String::new()),
@@ -275,6 +295,37 @@ impl Field {
             Field::LineLength => {
                 for line in bytes::lines(view.raw()) {
                     f(Value::number(line.len() as u64, line));
+                }
+            }
+            Field::ObsoleteHeaders => {
+                let Some(headers) = view.headers() else { return };
+                for (field, span) in headers.fields().iter().filter_map(|h| Some((h, h.obsolete.clone()?))) {
+                    f(Value::text(bytes::same_len_text(field.name(), false), span, false));
+                }
+            }
+            Field::MalformedHeaderLines => {
+                let Some(headers) = view.headers() else { return };
+                for line in headers.malformed() {
+                    let raw = &view.raw()[line.clone()];
+                    let text = if raw.iter().all(|b| matches!(b, b' ' | b'\t')) {
+                        Cow::Borrowed("a line of only white space, before the empty line that ends the header block")
+                    } else {
+                        let first = &raw[..memchr::memchr2(b'\r', b'\n', raw).unwrap_or(raw.len())];
+                        let text = bytes::same_len_text(&first[..first.len().min(80)], false);
+                        let more = if first.len() > 80 || first.len() < raw.len() { "..." } else { "" };
+                        Cow::Owned(format!(
+                            "`{text}{more}` is neither a header field (`Name: value`) nor the continuation of one"
+                        ))
+                    };
+                    let first_line = line.start
+                        ..memchr::memchr(b'\n', raw)
+                            .map_or(line.end, |p| line.start + p - usize::from(p > 0 && raw[p - 1] == b'\r'));
+                    f(Value::text(text, first_line, false));
+                }
+            }
+            Field::ByteOrderMark => {
+                if let Some(span) = view.byte_order_mark() {
+                    f(Value::text(Cow::Borrowed("EF BB BF"), span, false));
                 }
             }
         }
