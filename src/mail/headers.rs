@@ -34,9 +34,9 @@ impl RawField {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Block {
     pub fields: Vec<RawField>,
-    /// Each line that is neither a field nor a continuation of one (with the
-    /// continuation lines that follow it), and each line of only white space, without
-    /// the final line break.
+    /// Each run of lines that are neither a field nor a continuation of one, or hold
+    /// only white space (with any continuation lines after them), without the final
+    /// line break.
     pub malformed: Vec<Range<usize>>,
     /// Just past the empty line that ends the block (or the end of the input).
     pub end: usize,
@@ -71,31 +71,22 @@ pub fn read_block(raw: &[u8], start: usize) -> Block {
             block.end = next;
             return block;
         }
-        if is_wsp(line[0]) {
-            if line.iter().all(|&b| is_wsp(b)) {
-                block.malformed.push(pos..end);
-                open = Open::None;
-            } else {
-                match open {
-                    Open::Field => {
-                        let f = block.fields.last_mut().expect("an open field");
-                        f.field.end = end;
-                        f.value.end = end;
-                    }
-                    Open::Malformed => block.malformed.last_mut().expect("an open line").end = end,
-                    Open::None => {
-                        block.malformed.push(pos..end);
-                        open = Open::Malformed;
-                    }
-                }
-            }
-        } else if let Some(field) = field_at(raw, pos, end) {
+        if is_wsp(line[0]) && !line.iter().all(|&b| is_wsp(b)) && matches!(open, Open::Field) {
+            let f = block.fields.last_mut().expect("an open field");
+            f.field.end = end;
+            f.value.end = end;
+        } else if let Some(field) = (!is_wsp(line[0])).then(|| field_at(raw, pos, end)).flatten() {
             block.fields.push(field);
             open = Open::Field;
         } else if pos == start && line.starts_with(b"From ") {
             open = Open::None;
         } else {
-            block.malformed.push(pos..end);
+            // Neither a field nor a continuation (or only white space): one finding for
+            // a run of such lines, so a body started too early is reported once.
+            match open {
+                Open::Malformed => block.malformed.last_mut().expect("an open line").end = end,
+                _ => block.malformed.push(pos..end),
+            }
             open = Open::Malformed;
         }
         pos = next;
@@ -284,12 +275,12 @@ mod tests {
 
     #[test]
     fn malformed_lines_and_white_space_lines() {
-        let raw = b" X: starts folded\nFrom: a@nhs.net\nThis is an invalid header\n  more of it\n \r\nTo: b@nhs.net\n\nbody: x\n";
+        let raw = b" X: starts folded\nFrom: a@nhs.net\nThis is an invalid header\n  more of it\n \r\nTo: b@nhs.net\n \nCc: c@nhs.net\n\nbody: x\n";
         let block = read_block(raw, 0);
         let lines: Vec<_> = block.malformed.iter().map(|r| &raw[r.clone()]).collect();
-        assert_eq!(lines, vec![&b" X: starts folded"[..], b"This is an invalid header\n  more of it", b" "]);
+        assert_eq!(lines, vec![&b" X: starts folded"[..], b"This is an invalid header\n  more of it\n ", b" "]);
         let names: Vec<_> = block.fields.iter().map(|f| &raw[f.name.clone()]).collect();
-        assert_eq!(names, vec![&b"From"[..], b"To"]);
+        assert_eq!(names, vec![&b"From"[..], b"To", b"Cc"]);
         assert_eq!(block.end, raw.len() - b"body: x\n".len());
     }
 

@@ -307,10 +307,10 @@ impl Field {
                 let Some(headers) = view.headers() else { return };
                 for line in headers.malformed() {
                     let raw = &view.raw()[line.clone()];
-                    let text = if raw.iter().all(|b| matches!(b, b' ' | b'\t')) {
+                    let first = &raw[..memchr::memchr2(b'\r', b'\n', raw).unwrap_or(raw.len())];
+                    let text = if first.iter().all(|b| matches!(b, b' ' | b'\t')) {
                         Cow::Borrowed("a line of only white space, before the empty line that ends the header block")
                     } else {
-                        let first = &raw[..memchr::memchr2(b'\r', b'\n', raw).unwrap_or(raw.len())];
                         let text = bytes::same_len_text(&first[..first.len().min(80)], false);
                         let more = if first.len() > 80 || first.len() < raw.len() { "..." } else { "" };
                         Cow::Owned(format!(
