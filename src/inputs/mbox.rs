@@ -124,15 +124,20 @@ fn unquoted(line: &[u8]) -> &[u8] {
 /// Whether a line is an mbox separator: `From `, a sender, and then either a date as
 /// `asctime` writes it (`Www Mmm dd hh:mm[:ss] [zone ...] yyyy`, the form mutt's `is_from()`
 /// accepts, the sender possibly holding spaces) or nothing more when the sender is `-` or an
-/// address (Thunderbird's `From - ...`, Gmail's `From 1844...@xxx`). A body line such as
+/// address (Thunderbird's `From - `, Gmail's `From 1844...@xxx`); a header field written
+/// `From  :` (obsolete white space before the colon) is never one. A body line such as
 /// `From here on, quoted or not` has no date, so it stays in its message.
 pub(super) fn is_separator(line: &[u8]) -> bool {
     let Some(rest) = line.strip_prefix(b"From ") else { return false };
     let Ok(rest) = std::str::from_utf8(rest) else { return false };
     let words: Vec<&str> = rest.split_ascii_whitespace().collect();
     match words.as_slice() {
+        // `From  :<a@x>` is a header field written with obsolete white space, not a separator.
+        [first, ..] if first.starts_with(':') => false,
         [] => false,
-        [sender] => *sender == "-" || sender.contains('@') || *sender == "MAILER-DAEMON",
+        [sender] => {
+            *sender == "-" || *sender == "MAILER-DAEMON" || (sender.contains('@') && !sender.contains(['<', ':']))
+        }
         _ => (1..words.len()).any(|i| is_date(&words[i..])),
     }
 }
@@ -230,6 +235,9 @@ mod tests {
             "From me\n",
             "From \n",
             "From: a@x\n",
+            "From  :<tst1@example.com>\n",
+            "From : a@x Mon Jan 1 00:00:00 2026\n",
+            "From <a@x>\n",
             ">From a@x Mon Jan 1 00:00:00 2026\n",
             " From a@x Mon Jan 1 00:00:00 2026\n",
             "From a@x Monday January 1 00:00:00 2026\n",
