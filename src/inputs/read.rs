@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::mbox::Mbox;
+use super::mbox::{BOM, Mbox, is_separator};
 use super::walk::Found;
 use super::{Item, MAX_DECOMPRESSED, Source};
 
@@ -30,8 +30,15 @@ fn is_mbox(path: &Path, explicit: bool) -> bool {
             let mut head = vec![0; 64 * 1024];
             let n = read_up_to(&mut r, &mut head);
             head.truncate(n);
-            head.starts_with(b"From ") && memchr::memmem::find(&head, b"\n\nFrom ").is_some()
+            looks_like_mbox(&head)
         })
+}
+
+/// The start of a file is an mbox's when its first line (after a byte-order mark, if any)
+/// starts `From ` and a later line is a separator (`mbox::is_separator`).
+fn looks_like_mbox(head: &[u8]) -> bool {
+    let head = head.strip_prefix(BOM).unwrap_or(head);
+    head.starts_with(b"From ") && head.split(|&b| b == b'\n').skip(1).any(is_separator)
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> usize {
@@ -84,4 +91,20 @@ fn stdin_item() -> Item {
         Err(e) => Source::Failed(format!("cannot read standard input: {e}")),
     };
     Item { label: PathBuf::from("-"), source }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_mbox_is_recognised_by_its_separators() {
+        assert!(looks_like_mbox(b"From - \nSubject: a\n\nx\nFrom - \nSubject: b\n"));
+        assert!(looks_like_mbox(
+            b"\xEF\xBB\xBFFrom a@x Mon Jan  1 00:00:00 2026\nS: a\nFrom b@x Mon Jan  1 00:00:00 2026\n"
+        ));
+        // One message, its body quoting a `From ` line that is not a separator.
+        assert!(!looks_like_mbox(b"From a@x Mon Jan  1 00:00:00 2026\nS: a\n\nFrom here on, quoted or not\n"));
+        assert!(!looks_like_mbox(b"Subject: a\n\nFrom - \nFrom - \n"));
+    }
 }

@@ -186,3 +186,63 @@ fn a_large_mbox_is_checked_on_every_worker_and_reported_in_order() {
     let sevenths: Vec<String> = (1..=300).filter(|n| n % 7 == 0).map(|n| format!("./b-big.mbox:#{n}")).collect();
     assert_eq!(flagged, sevenths, "each finding on its own message");
 }
+
+/// Where Python's `mailbox.mbox` (which takes every line starting `From ` as a separator, and
+/// ignores what comes before the first) reads a public file differently, and why we do not:
+/// (file, Python's count, ours, why).
+const NOT_AS_PYTHON: [(&str, usize, usize, &str); 3] = [
+    (
+        "mikel-mail/emails/error_emails/cant_parse_from.eml",
+        2,
+        1,
+        "Python splits a single message at two body lines `From one solid piece of aluminum ...` (no date)",
+    ),
+    (
+        "mimekit/mbox/unmunged.mbox.txt",
+        3,
+        2,
+        "Python loses the first message behind the byte-order mark and splits at the body lines \
+         `From Russia with love` (unquoted, no date), which the file is there to test",
+    ),
+    ("spamassassin/spam/008", 2, 1, "Python splits at the header field `From  :<tst1@example.com>`"),
+];
+
+#[test]
+fn public_mbox_files_hold_the_messages_python_finds() {
+    let Some(files) = crate::public_corpus::public_messages() else { return };
+    let python = std::process::Command::new("python3").arg("--version").output();
+    let missing = (!python.is_ok_and(|o| o.status.success())).then(|| "python3 does not run".to_owned());
+    if !crate::common::requirement("python3 (its mailbox module is the independent reader)", missing) {
+        return;
+    }
+    let script = "import mailbox, sys\nfor p in sys.argv[1:]:\n    print(len(mailbox.mbox(p, create=False)))\n";
+    let out = std::process::Command::new("python3").arg("-c").arg(script).args(&files).output().expect("python3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let theirs: Vec<usize> =
+        String::from_utf8(out.stdout).expect("utf-8").lines().map(|l| l.parse().expect("a count")).collect();
+    assert_eq!(theirs.len(), files.len());
+    let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let mut args = vec!["check", "--format", "json"];
+    args.extend(paths.iter().map(String::as_str));
+    let report = crate::common::run(&args).json();
+    let reported: Vec<String> = report["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["path"].as_str().expect("path").to_owned())
+        .collect();
+    let mut mboxes = 0;
+    for (path, python) in paths.iter().zip(theirs) {
+        // A file reported as itself is one message; one with no `From ` line is none to Python.
+        let split =
+            reported.iter().filter(|r| r.strip_prefix(path.as_str()).is_some_and(|n| n.starts_with(":#"))).count();
+        let ours = split.max(1);
+        mboxes += usize::from(split > 0);
+        let python = python.max(1);
+        match NOT_AS_PYTHON.iter().find(|(file, ..)| path.ends_with(file)) {
+            Some((file, p, o, why)) => assert_eq!((python, ours), (*p, *o), "{file}: expected to differ as {why}"),
+            None => assert_eq!(ours, python, "{path}: our messages against Python's mailbox.mbox"),
+        }
+    }
+    assert!(mboxes >= 6, "the public mbox files are read as mboxes ({mboxes})");
+}

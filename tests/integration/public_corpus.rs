@@ -23,7 +23,7 @@ fn messages(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// The corpus's messages, or `None` where it is not there (the test is skipped).
-fn public_messages() -> Option<Vec<PathBuf>> {
+pub fn public_messages() -> Option<Vec<PathBuf>> {
     let corpus = crate::common::public_corpus()?;
     let mut files = Vec::new();
     messages(&corpus, &mut files);
