@@ -60,17 +60,21 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
     scan_with_progress(plan, render, |index, mut checked| {
         baselines.scanned(&checked);
         if plan.send.is_some() {
-            candidates.push(Candidate { path: checked.findings.path.clone(), errors: errors(&checked) });
+            candidates.push(Candidate {
+                path: checked.findings.path.clone(),
+                errors: error_rules(&checked.findings.diagnostics),
+            });
         }
         summary.file(&checked.findings.diagnostics);
-        if plan.judge_corpus {
+        // A shard writes its facts for `merge` to judge; a whole run judges them here.
+        let shard = plan.report.facts;
+        if !shard {
             corpus.keep(index, &mut checked);
         }
         if failure.is_ok() {
-            // A shard writes its facts after each file, for `merge` to judge.
-            let shard = (!plan.judge_corpus).then(|| checked.findings.path.clone());
+            let facts_for = (shard && plan.report.format == Format::Jsonl).then(|| checked.findings.path.clone());
             failure = reporter.file(index, checked.findings);
-            if let (Ok(()), Some(path)) = (&failure, shard) {
+            if let (Ok(()), Some(path)) = (&failure, facts_for) {
                 failure = reporter.facts(&path, &checked.facts);
             }
         }
@@ -107,10 +111,6 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
     }
     baselines.record(plan.record_baseline.as_deref())?;
     Ok(failed)
-}
-
-fn errors(checked: &Checked) -> Vec<String> {
-    error_rules(&checked.findings.diagnostics)
 }
 
 fn error_rules(diagnostics: &[Located]) -> Vec<String> {

@@ -2,7 +2,7 @@
 //! bytes a rule) are kept with its path; once every message is in, the facts are
 //! judged together, and each finding is shown from the message's own bytes, read again.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::diagnostic::{FileFindings, Located, Renderer};
@@ -56,10 +56,7 @@ impl Corpus {
     /// one from the file's bytes, read again (standard input is shown without them).
     pub fn judge(mut self, rules: &RuleSet, sift: &mut Sift<'_>, render: Option<&Renderer<'_>>) -> Vec<Judged> {
         let name_of = |i: usize| self.kept.get(&i).map(|k| k.path.display().to_string()).unwrap_or_default();
-        let mut by_file: BTreeMap<usize, Vec<Located>> = BTreeMap::new();
-        for (index, located) in engine::evaluate_corpus(rules, std::mem::take(&mut self.facts), &name_of) {
-            by_file.entry(index).or_default().push(located);
-        }
+        let by_file = engine::evaluate_corpus(rules, std::mem::take(&mut self.facts), &name_of);
         let mut rereader = Rereader::default();
         let mut judged = Vec::new();
         for (index, diagnostics) in by_file {

@@ -46,13 +46,23 @@ impl From<io::Error> for Failure {
     }
 }
 
-/// A run's outcome: a report that could not be written is an I/O failure (a closed
-/// pipe is not worth a message); anything else that stopped it is reported.
-fn checked(outcome: Result<bool, check::RunError>) -> Result<ExitCode, Failure> {
-    match outcome {
-        Ok(failed) => Ok(verdict(failed)),
-        Err(check::RunError::Report(e)) => Err(Failure::Io(e)),
-        Err(e) => Err(miette::Report::new(e).into()),
+/// A report that could not be written is an I/O failure (a closed pipe is not worth a
+/// message); anything else that stopped a run is reported.
+impl From<check::RunError> for Failure {
+    fn from(e: check::RunError) -> Self {
+        match e {
+            check::RunError::Report(e) => Failure::Io(e),
+            e => Failure::Report(miette::Report::new(e)),
+        }
+    }
+}
+
+impl From<merge::MergeError> for Failure {
+    fn from(e: merge::MergeError) -> Self {
+        match e {
+            merge::MergeError::Report(e) => Failure::Io(e),
+            e => Failure::Report(miette::Report::new(e)),
+        }
     }
 }
 
@@ -67,8 +77,8 @@ fn verdict(failed: bool) -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
-        Command::Check(args) => checked(check::run(&CheckPlan::for_check(args)?)),
-        Command::Preflight(args) => checked(check::run(&CheckPlan::for_preflight(args)?)),
+        Command::Check(args) => Ok(verdict(check::run(&CheckPlan::for_check(args)?)?)),
+        Command::Preflight(args) => Ok(verdict(check::run(&CheckPlan::for_preflight(args)?)?)),
         Command::Rules(args) => {
             let loaded = plan::load(&args.sources, None)?;
             let text = match args.format {
@@ -90,11 +100,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             io::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Merge(args) => match merge::run(&MergePlan::new(args)?) {
-            Ok(failed) => Ok(verdict(failed)),
-            Err(merge::MergeError::Report(e)) => Err(Failure::Io(e)),
-            Err(e) => Err(miette::Report::new(e).into()),
-        },
+        Command::Merge(args) => Ok(verdict(merge::run(&MergePlan::new(args)?)?)),
         Command::Journal(args) => {
             let journal = send::journal::Journal::open(&args.journal).map_err(journal_error)?;
             let entries = journal.entries().map_err(journal_error)?;

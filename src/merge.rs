@@ -2,7 +2,7 @@
 //! into one report, in any format, with the corpus rules judged across every part's
 //! facts: the same result as one machine scanning everything.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -71,10 +71,7 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
     let mut reporter = report::reporter(&plan.report, &plan.rules, report::output(&plan.report)?);
     let mut summary = Summary::default();
     let name_of = |i: usize| files.get(i).map(|f| f.path.clone()).unwrap_or_default();
-    let mut by_file: BTreeMap<usize, Vec<Located>> = BTreeMap::new();
-    for (i, located) in engine::evaluate_corpus(&plan.rules, facts, &name_of) {
-        by_file.entry(i).or_default().push(located);
-    }
+    let by_file = engine::evaluate_corpus(&plan.rules, facts, &name_of);
     let color = plan.report.color;
     for (i, part) in files.iter().enumerate() {
         summary.file(&part.diagnostics);

@@ -173,8 +173,6 @@ pub struct CheckPlan {
     /// The set-up checks, when the config describes a sending set-up.
     pub preflight: Option<PreflightPlan>,
     pub scan: ScanPlan,
-    /// Judge the corpus rules across the scan (a shard leaves that to `merge`).
-    pub judge_corpus: bool,
     pub send: Option<SendPlan>,
     pub report: ReportPlan,
     /// `--write-baseline`.
@@ -296,17 +294,7 @@ impl CheckPlan {
             config,
             services,
         });
-        Ok(CheckPlan {
-            rules,
-            preflight,
-            scan,
-            judge_corpus: !shard,
-            send,
-            report,
-            record_baseline: run.write_baseline,
-            notes,
-            setup_source,
-        })
+        Ok(CheckPlan { rules, preflight, scan, send, report, record_baseline: run.write_baseline, notes, setup_source })
     }
 }
 

@@ -7,9 +7,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 
 use super::{Item, MAX_DECOMPRESSED, Source};
-
-/// The UTF-8 byte-order mark.
-pub(super) const BOM: &[u8] = b"\xEF\xBB\xBF";
+use crate::mail::bytes::BOM;
 
 /// The messages of an mbox, read as they are needed. A message starts after the `From `
 /// line that opens the file (after a byte-order mark, if any) or after any later line that

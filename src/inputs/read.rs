@@ -4,9 +4,10 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::mbox::{BOM, Mbox, is_separator};
+use super::mbox::{Mbox, is_separator};
 use super::walk::Found;
 use super::{Item, MAX_DECOMPRESSED, Source};
+use crate::mail::bytes::BOM;
 
 /// The messages a found file holds, read as they are needed: one, or an mbox's each.
 pub fn messages(found: Found) -> Box<dyn Iterator<Item = Item> + Send> {

@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 
 use super::Inputs;
 
+/// jwalk's per-entry state: where a symlink loop leads back to, if the entry is one.
+type Walked = ((), Option<PathBuf>);
+
 const VCS: &[&str] = &[".git", ".hg", ".svn", "CVS", "_darcs", ".bzr"];
 
 /// What a walk finds, before any file is opened.
@@ -38,7 +41,7 @@ pub fn files(inputs: &Inputs) -> impl Iterator<Item = Found> + Send + '_ {
             return Box::new(take.into_iter());
         }
         let hidden = selection.hidden;
-        let walk = jwalk::WalkDirGeneric::<((), Option<PathBuf>)>::new(root)
+        let walk = jwalk::WalkDirGeneric::<Walked>::new(root)
             .follow_links(true)
             .skip_hidden(false)
             .parallelism(jwalk::Parallelism::Serial)
@@ -86,7 +89,7 @@ pub fn sizes(inputs: &Inputs) -> impl Iterator<Item = u64> + Send + '_ {
 
 /// A linked folder that leads back to one the walk is in would be walked for ever: it
 /// is not entered, and its entry says where it leads.
-fn stop_at_loop(folder: &Path, child: &mut jwalk::DirEntry<((), Option<PathBuf>)>) {
+fn stop_at_loop(folder: &Path, child: &mut jwalk::DirEntry<Walked>) {
     if !(child.path_is_symlink() && child.file_type.is_dir()) {
         return;
     }

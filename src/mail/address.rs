@@ -17,7 +17,8 @@ pub fn is_valid_address(value: &str) -> bool {
     local.len() <= 64 && valid_local(local) && valid_domain(domain)
 }
 
-/// The local part and the domain: split at the last `@` outside a quoted string.
+/// The local part and the domain: split at the last `@` (a domain holds none, so an
+/// `@` inside a quoted local part stays in the local part).
 fn split(value: &str) -> Option<(&str, &str)> {
     value.rsplit_once('@')
 }

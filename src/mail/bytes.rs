@@ -4,6 +4,9 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+/// The UTF-8 byte-order mark.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Where the header block ends and the body begins: just past the first empty line
 /// (`\n` or `\r\n` on its own). `None` when the file has no empty line at all.
 pub fn body_start(raw: &[u8]) -> Option<usize> {

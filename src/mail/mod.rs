@@ -53,7 +53,7 @@ impl<'m> MessageView<'m> {
     /// `buffer` holds the message in its first `size` bytes; see [`parse_buffer`].
     pub fn new(buffer: &'m [u8], size: usize) -> Self {
         let raw = &buffer[..size];
-        let start = if raw.starts_with(BOM) { BOM.len() } else { 0 };
+        let start = if raw.starts_with(bytes::BOM) { bytes::BOM.len() } else { 0 };
         let headers = looks_like_message(&raw[start..]).then(|| Headers::parse(buffer, size, start)).flatten();
         let body_start = bytes::body_start(&raw[start..]).map_or(size, |p| start + p);
         MessageView {
@@ -87,7 +87,7 @@ impl<'m> MessageView<'m> {
     /// The UTF-8 byte-order mark the file starts with, if any (the message is read
     /// after it).
     pub fn byte_order_mark(&self) -> Option<Range<usize>> {
-        self.raw.starts_with(BOM).then(|| 0..BOM.len())
+        self.raw.starts_with(bytes::BOM).then(|| 0..bytes::BOM.len())
     }
 
     /// Every mailbox of every `name` header, groups flattened, in order.
@@ -264,9 +264,6 @@ impl MessageView<'_> {
         }
     }
 }
-
-/// The UTF-8 byte-order mark.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// An RFC 5322 message starts with a header field (`name:`); tolerate an mbox-style
 /// `From ` envelope line before it. Anything else (empty, binary, prose) is not one.

@@ -57,6 +57,12 @@ fn push_crlf(out: &mut Vec<u8>, bytes: &[u8]) {
     }
 }
 
+/// At least `wire_size`, without reading the bytes: every LF made CR LF, plus the final
+/// CR LF.
+pub fn size_bound(view: &MessageView<'_>) -> usize {
+    view.raw().len().saturating_mul(2).saturating_add(2)
+}
+
 /// The size of the message as received: its wire bytes and the CR LF that ends its
 /// last line (the one the SMTP client puts before the final dot).
 /// Counted, not copied: `wire_bytes(view).len() + 2`.

@@ -56,7 +56,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_ca_file_that_is_not_pem_is_named() {
+    fn a_ca_file_with_no_certificate_is_named() {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("ca.pem");
         std::fs::write(&path, "not a certificate\n").expect("write");

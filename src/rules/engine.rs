@@ -187,12 +187,12 @@ pub fn evaluate_corpus(
     rules: &RuleSet,
     facts: Vec<(usize, Fact)>,
     name_of: &dyn Fn(usize) -> String,
-) -> Vec<(usize, Located)> {
+) -> BTreeMap<usize, Vec<Located>> {
     let mut groups: BTreeMap<(usize, String), Vec<(usize, Fact)>> = BTreeMap::new();
     for (file, fact) in facts {
         groups.entry((fact.rule, fact.key.clone())).or_default().push((file, fact));
     }
-    let mut out = Vec::new();
+    let mut out: BTreeMap<usize, Vec<Located>> = BTreeMap::new();
     for ((rule_index, key), mut sends) in groups {
         let rule = &rules.rules[rule_index];
         let Check::Interval(interval) = &rule.check else {
@@ -212,7 +212,8 @@ pub fn evaluate_corpus(
                     _ => None,
                 };
                 let diagnostic = diagnostic(rule, &rule.message, after.span.clone(), &vars);
-                out.push((*file, Located { diagnostic, line: after.line, column: after.column }));
+                let located = Located { diagnostic, line: after.line, column: after.column };
+                out.entry(*file).or_default().push(located);
             }
         }
     }
@@ -262,10 +263,9 @@ fn violations(
         }
         return;
     }
-    // The size on the wire is at most the stored bytes twice over (every LF made CR LF)
-    // plus the final CR LF: a message under half the limit needs no counting.
+    // A message whose wire size cannot exceed the limit needs no counting.
     if let (Field::MessageSize, Op::Max(limit), Source::Message(view)) = (&condition.field, &condition.op, source)
-        && (view.raw().len() as u64).saturating_mul(2).saturating_add(2) <= *limit
+        && crate::mail::wire::size_bound(view) as u64 <= *limit
     {
         return;
     }
@@ -359,7 +359,7 @@ mod tests {
         let config = Config::load(YamlSource::new("c.yaml", yaml)).expect("config");
         let rules = super::super::compile(&[YamlSource::new("t.yaml", pack)], &config).expect("compiles");
         assert!(!rules.rules[1].applies, "judged when the pack compiles");
-        let found = evaluate_config(&rules, &[0], &config, None);
+        let found = evaluate_config(&rules, &[0, 1], &config, None);
         let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(messages, ["not the account", "not an address"], "the host, and the username once");
     }

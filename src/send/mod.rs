@@ -374,12 +374,12 @@ fn prepare(plan: &SendPlan, path: &Path) -> Result<Prepared, Unsendable> {
     if recipients.is_empty() {
         return Err(Unsendable::NoRecipients);
     }
-    let body = wire::wire_bytes(&view);
-    // As received: the bytes and the CR LF the SMTP client ends the last line with.
-    let size = body.len() + 2;
+    // Measured as `message-size` measures it, before the bytes are built.
+    let size = crate::mail::wire::wire_size(&view);
     if size > WIRE_LIMIT {
         return Err(Unsendable::TooLarge { size, limit: WIRE_LIMIT });
     }
+    let body = wire::wire_bytes(&view);
     let intervals = spaced_keys(plan, &view);
     let spaced = intervals.iter().map(|(key, _)| key.clone()).collect();
     let message_id = view

@@ -107,7 +107,6 @@ pub fn run(args: &[&str]) -> Run {
     run_in(&root(), args)
 }
 
-/// (rule, line) of every diagnostic of every file, keyed by path as reported.
 /// Whether a JSON diagnostic is a finding about the set-up or messages, not a
 /// requirement still waiting for a person's attestation (`preflight` lists those in
 /// every run until they are recorded; tests of other rules leave them out).
@@ -115,6 +114,7 @@ pub fn not_attestation(d: &&Value) -> bool {
     d["rule"] != "attestation-open"
 }
 
+/// (rule, line) of every diagnostic of every file, keyed by path as reported.
 pub fn findings(report: &Value) -> Vec<(String, Vec<(String, u64)>)> {
     report["files"]
         .as_array()
