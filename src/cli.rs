@@ -137,8 +137,9 @@ pub struct RunArgs {
     /// Walk hidden files and folders too (and VCS folders such as .git).
     #[arg(long)]
     pub hidden: bool,
-    /// Check only share K of N (0 <= K < N) of the inputs, split by a stable hash of each
-    /// path: for N workers of a batch engine, with `--format jsonl` and `merge`.
+    /// Check only share K of N (1 <= K <= N, like 1/4 ... 4/4) of the inputs, split by a
+    /// stable hash of each path: for N workers of a batch engine, with `--format jsonl`
+    /// and `merge`.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
     /// Worker threads [default: one per core].

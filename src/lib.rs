@@ -22,5 +22,6 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod send;
+pub mod suggest;
 pub mod units;
 pub mod yaml;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use nhsmail_lint::cli::{Cli, Command, ListFormat, RulesFormat};
 use nhsmail_lint::plan::{self, CheckPlan, MergePlan};
-use nhsmail_lint::{check, explain, isolate, matrix, merge, report, send};
+use nhsmail_lint::{check, explain, isolate, matrix, merge, report, send, suggest};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -118,13 +118,11 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     io::stdout().write_all(text.as_bytes())?;
                     Ok(ExitCode::SUCCESS)
                 }
-                None => Err(miette::miette!(
-                    code = "unknown-rule",
-                    help = "`nhsmail-lint rules` lists the rule ids",
-                    "no rule has the id `{}`",
-                    args.id
-                )
-                .into()),
+                None => {
+                    let list = "`nhsmail-lint rules` lists the rule ids".to_owned();
+                    let help = suggest::help(&args.id, loaded.rules.ids(), Some(list)).unwrap_or_default();
+                    Err(miette::miette!(code = "unknown-rule", help = help, "no rule has the id `{}`", args.id).into())
+                }
             }
         }
     }

@@ -35,9 +35,17 @@ pub enum UsageError {
     #[error("--statistics goes with --format human or concise")]
     #[diagnostic(code(usage))]
     StatisticsFormat,
-    #[error("--shard takes K/N with 0 <= K < N (like 0/4), not `{0}`")]
+    #[error("--shard takes K/N with 1 <= K <= N (like 1/4), not `{0}`")]
     #[diagnostic(code(usage))]
     Shard(String),
+    #[error("--shard counts from 1: `{0}` names no shard; the first of {1} is 1/{1}")]
+    #[diagnostic(
+        code(usage),
+        help(
+            "shards are 1/N to N/N, as cargo nextest's --partition count:K/N (Kubernetes: $((JOB_COMPLETION_INDEX + 1))/N)"
+        )
+    )]
+    ShardZero(String, u64),
     #[error("--shard writes a part for `merge`: use it with --format jsonl")]
     #[diagnostic(code(usage))]
     ShardFormat,
@@ -110,7 +118,8 @@ pub fn load(sources: &RuleSourceArgs, account: Option<&str>) -> Result<Loaded, R
         )),
         Some(_) => None,
     })?;
-    let (disabled, severities) = config.rule_settings(|id| rules.get(id).map(|r| r.id.to_string()))?;
+    let known = rules.ids();
+    let (disabled, severities) = config.rule_settings(|id| rules.get(id).map(|r| r.id.to_string()), &known)?;
     for rule in &mut rules.rules {
         rule.enabled = !disabled.iter().any(|d| **d == *rule.id);
         if let Some(level) = severities.get(&*rule.id) {
@@ -350,13 +359,17 @@ fn report_plan(run: &RunArgs, shard: bool) -> Result<ReportPlan, UsageError> {
     })
 }
 
-/// `K/N` with 0 <= K < N.
+/// `K/N` with 1 <= K <= N, as the test runners count shards; the walk takes the
+/// 0-based share `K - 1`.
 fn parse_shard(text: &str) -> Result<(u64, u64), UsageError> {
     let bad = || UsageError::Shard(text.to_owned());
     let (k, n) = text.split_once('/').ok_or_else(bad)?;
     let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
-    if n == 0 || k >= n {
+    if k == 0 && n > 0 {
+        return Err(UsageError::ShardZero(text.to_owned(), n));
+    }
+    if n == 0 || k > n {
         return Err(bad());
     }
-    Ok((k, n))
+    Ok((k - 1, n))
 }

@@ -36,7 +36,7 @@ impl YamlSource {
             // quote the source as written, secrets included.
             let message = serde_saphyr::DefaultMessageFormatter.format_message(&e).into_owned();
             match e.location() {
-                Some(location) => self.error(&location, message, None),
+                Some(location) => self.error(&location, &message, unknown_name_help(&message)),
                 None => miette::miette!(code = "invalid-yaml", "{}: {message}", self.name),
             }
         })
@@ -94,6 +94,18 @@ impl YamlSource {
         }
     }
 }
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" (a mistyped key, operator
+/// or section) and "unknown variant" (a mistyped severity): the closest expected name.
+fn unknown_name_help(message: &str) -> Option<String> {
+    let caps = UNKNOWN_NAME.captures(message)?;
+    let list = caps[2].trim_start_matches("one of ");
+    let expected = list.split(',').map(|name| name.trim().trim_matches('`'));
+    crate::suggest::help(&caps[1], expected, None)
+}
+
+static UNKNOWN_NAME: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"unknown (?:field|variant) `([^`]*)`, expected (.*)").expect("valid regex"));
 
 /// A `password:` or `token:` key (block or flow style) and its scalar value.
 static SECRET_VALUE: LazyLock<regex::Regex> = LazyLock::new(|| {

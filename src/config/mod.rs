@@ -259,16 +259,20 @@ impl Config {
 
     /// Rule ids the config disables or re-grades, each resolved by `canonical` to the
     /// rule's id (a former id, an alias, names its rule; `None` when no loaded pack
-    /// defines it, an error at its line). `ignore:` entries are resolved in place.
+    /// defines it, an error at its line, with the closest of `known` suggested).
+    /// `ignore:` entries are resolved in place.
     pub fn rule_settings(
         &mut self,
         canonical: impl Fn(&str) -> Option<String>,
+        known: &[&str],
     ) -> Result<(Vec<String>, BTreeMap<String, Severity>), Report> {
         let source = &self.source;
         let unknown = |id: &str, at: &Spanned<String>| -> Report {
-            match source {
-                Some(source) => source.error_at(at, format!("no rule has the id `{id}`")),
-                None => miette::miette!("no rule has the id `{id}`"),
+            let help = crate::suggest::help(id, known.iter().copied(), None);
+            match (source, help) {
+                (Some(source), help) => source.error(&at.referenced, format!("no rule has the id `{id}`"), help),
+                (None, Some(help)) => miette::miette!(help = help, "no rule has the id `{id}`"),
+                (None, None) => miette::miette!("no rule has the id `{id}`"),
             }
         };
         for id in self.ignores.globs.iter_mut().flat_map(|(_, rules)| rules) {

@@ -22,6 +22,7 @@ use super::spec::{
 use super::value::Kind;
 use crate::config::{Config, ConfigValue};
 use crate::functions;
+use crate::suggest;
 use crate::units;
 use crate::yaml::YamlSource;
 
@@ -89,14 +90,15 @@ pub fn compile(packs: &[YamlSource], config: &Config) -> Result<RuleSet, Report>
             for id in &rule.requirement {
                 if !requirements.iter().any(|r| *r.id == id.value) {
                     let known = requirements.iter().map(|r| &*r.id).collect::<Vec<_>>().join(", ");
+                    let list = if known.is_empty() {
+                        "no loaded pack defines requirements (`requirements:`)".to_owned()
+                    } else {
+                        format!("requirements: {known}")
+                    };
                     return Err(pack.error(
                         &id.referenced,
                         format!("unknown requirement `{}`", id.value),
-                        Some(if known.is_empty() {
-                            "no loaded pack defines requirements (`requirements:`)".to_owned()
-                        } else {
-                            format!("requirements: {known}")
-                        }),
+                        suggest::help(&id.value, requirements.iter().map(|r| &*r.id), Some(list)),
                     ));
                 }
             }
@@ -269,10 +271,11 @@ impl<'a> Compiler<'a> {
     fn field(&self, name: &Spanned<String>) -> Result<Field, Report> {
         Field::parse(&name.value).ok_or_else(|| {
             let known = Field::names().collect::<Vec<_>>().join(", ");
+            let names = Field::names().flat_map(|n| n.split(" / "));
             self.pack.error(
                 &name.referenced,
                 format!("unknown field `{}`", name.value),
-                Some(format!("fields: {known}")),
+                suggest::help(&name.value, names, Some(format!("fields: {known}"))),
             )
         })
     }
@@ -407,7 +410,11 @@ impl<'a> Compiler<'a> {
             self.pack.error(
                 &v.referenced,
                 format!("unknown function `{}`", spec.function),
-                Some(format!("functions: {known}")),
+                suggest::help(
+                    &spec.function,
+                    functions::FUNCTIONS.iter().map(|f| f.name),
+                    Some(format!("functions: {known}")),
+                ),
             )
         })?;
         if let Some(service) = function.service {
@@ -434,7 +441,7 @@ impl<'a> Compiler<'a> {
                         return Err(self.pack.error(
                             &value.referenced,
                             format!("unknown option `{name}` of `{}`", function.name),
-                            Some(takes),
+                            suggest::help(name, function.options.iter().map(|o| o.name), Some(takes)),
                         ));
                     }
                     // An unset config value leaves the option out: the rule is
@@ -547,10 +554,13 @@ impl<'a> Compiler<'a> {
     fn lookup(&self, at: &Spanned<String>, key: &str) -> Result<ConfigValue<'a>, Report> {
         key.strip_prefix("config.").and_then(|k| self.config.lookup(k)).ok_or_else(|| {
             let known = Config::KEYS.iter().map(|k| format!("${{config.{k}}}")).collect::<Vec<_>>().join(", ");
+            let keys = Config::KEYS.iter().map(|k| format!("config.{k}")).collect::<Vec<_>>();
+            let guess = suggest::closest(key, keys.iter().map(String::as_str)).map(|k| format!("${{{k}}}"));
+            let guess = guess.map_or(String::new(), |g| format!("did you mean `{g}`? "));
             self.pack.error(
                 &at.referenced,
                 format!("unknown interpolation `${{{key}}}`"),
-                Some(format!("known: {known}")),
+                Some(format!("{guess}known: {known}")),
             )
         })
     }

@@ -152,6 +152,11 @@ impl RuleSet {
         self.rules.iter().find(|r| &*r.id == id || r.aliases.iter().any(|a| a == id))
     }
 
+    /// Every name a user may give a rule by: ids and former ids (aliases).
+    pub fn ids(&self) -> Vec<&str> {
+        self.rules.iter().flat_map(|r| std::iter::once(&*r.id).chain(r.aliases.iter().map(String::as_str))).collect()
+    }
+
     pub fn requirement(&self, id: &str) -> Option<&Requirement> {
         self.requirements.iter().find(|r| &*r.id == id)
     }

@@ -137,7 +137,7 @@ fn shards_partition_the_inputs() {
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, m)| (p.as_str(), m.as_bytes())).collect();
     let dir = temp_files(&refs);
     let mut seen = Vec::new();
-    for k in 0..3 {
+    for k in 1..=3 {
         let shard = format!("{k}/3");
         let result = run_in(dir.path(), &["check", ACCOUNT, "--format", "jsonl", "--shard", &shard, "out"]);
         let part: Vec<String> = result
@@ -152,8 +152,12 @@ fn shards_partition_the_inputs() {
     seen.sort();
     let all: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
     assert_eq!(seen, all, "every file in exactly one shard");
-    assert_eq!(run_in(dir.path(), &["check", "--format", "jsonl", "--shard", "3/3", "out"]).code, 2);
-    assert_eq!(run_in(dir.path(), &["check", "--shard", "0/3", "out"]).code, 2, "shards write jsonl");
+    assert_eq!(run_in(dir.path(), &["check", "--format", "jsonl", "--shard", "4/3", "out"]).code, 2);
+    assert_eq!(run_in(dir.path(), &["check", "--shard", "1/3", "out"]).code, 2, "shards write jsonl");
+    // Shards count from 1, as test runners' --shard and --partition do.
+    let zero = run_in(dir.path(), &["check", "--format", "jsonl", "--shard", "0/3", "out"]);
+    assert_eq!(zero.code, 2, "{}", zero.stderr);
+    assert!(zero.stderr.contains("counts from 1") && zero.stderr.contains("1/3"), "{}", zero.stderr);
 }
 
 #[test]

@@ -23,3 +23,4 @@ mod scale;
 mod send;
 mod smtp_server;
 mod snapshots;
+mod suggestions;
