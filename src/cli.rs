@@ -37,6 +37,26 @@ pub enum Command {
     /// Combine the jsonl parts of a sharded scan into one report, judging the corpus
     /// rules across all of them.
     Merge(MergeArgs),
+    /// Run a rule pack's annotated fixtures: each .eml declares the diagnostics it must
+    /// produce (`X-Lint-Expect: rule@line` headers or a `.expect` file), strictly, with
+    /// both line endings; every rule of the pack needs a fixture it fires on.
+    Test(TestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Fixture folders (walked for .eml files) or fixture files [default: the folder
+    /// named after each --rules pack, beside it: rules/trust.yaml -> rules/trust/].
+    #[arg(value_name = "DIR")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub sources: RuleSourceArgs,
+    /// Check the fixtures as templates, as `check --template` does.
+    #[arg(long)]
+    pub template: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
 }
 
 /// Where rules and configuration come from.

@@ -9,6 +9,7 @@ pub mod config;
 pub mod corpus;
 pub mod diagnostic;
 pub mod explain;
+pub mod fixtures;
 pub mod functions;
 pub mod inputs;
 pub mod isolate;

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use nhsmail_lint::cli::{Cli, Command, ListFormat, RulesFormat};
-use nhsmail_lint::plan::{self, CheckPlan, MergePlan};
-use nhsmail_lint::{check, explain, isolate, matrix, merge, report, send, suggest};
+use nhsmail_lint::plan::{self, CheckPlan, MergePlan, TestPlan};
+use nhsmail_lint::{check, explain, fixtures, isolate, matrix, merge, report, send, suggest};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -101,6 +101,12 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Merge(args) => Ok(verdict(merge::run(&MergePlan::new(args)?)?)),
+        Command::Test(args) => {
+            let plan = TestPlan::new(args)?;
+            let outcome = fixtures::run(&plan).map_err(miette::Report::new)?;
+            io::stdout().write_all(outcome.render(plan.format).as_bytes())?;
+            Ok(verdict(!outcome.passed()))
+        }
         Command::Journal(args) => {
             let journal = send::journal::Journal::open(&args.journal).map_err(journal_error)?;
             let entries = journal.entries().map_err(journal_error)?;

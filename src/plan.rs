@@ -10,7 +10,9 @@ use std::sync::Arc;
 use miette::{Diagnostic, Report};
 
 use crate::baseline::Baseline;
-use crate::cli::{CheckArgs, ColorChoice, FailOn, Format, MergeArgs, PreflightArgs, RuleSourceArgs, RunArgs};
+use crate::cli::{
+    CheckArgs, ColorChoice, FailOn, Format, ListFormat, MergeArgs, PreflightArgs, RuleSourceArgs, RunArgs, TestArgs,
+};
 use crate::config::{self, Config};
 use crate::diagnostic::Severity;
 use crate::inputs::{Inputs, Selection};
@@ -29,6 +31,14 @@ pub enum UsageError {
     #[error("{0}: no such file or directory")]
     #[diagnostic(code(usage))]
     NoSuchPath(String),
+    #[error("no fixture folder given, and no --rules pack has one beside it ({0})")]
+    #[diagnostic(
+        code(usage),
+        help(
+            "name the folders: `nhsmail-lint test --rules trust.yaml fixtures/`, or put them in trust/ beside trust.yaml"
+        )
+    )]
+    NoFixtureFolder(String),
     #[error("--jobs must be at least 1")]
     #[diagnostic(code(usage))]
     NoJobs,
@@ -311,6 +321,95 @@ impl CheckPlan {
 /// pack): `--send` keeps to each one's own `min_interval` for the keys it groups by.
 fn spacing_rules(rules: &RuleSet, active: &[usize]) -> Vec<usize> {
     active.iter().copied().filter(|&i| matches!(rules.rules[i].check, Check::Interval(_))).collect()
+}
+
+/// What `test` runs: the fixtures, the message and corpus rules that run over them, and
+/// which rules must each have a fixture they fire on.
+pub struct TestPlan {
+    pub rules: Arc<RuleSet>,
+    /// Indices of the message and corpus rules that run (as `check` would run them).
+    pub active: Vec<usize>,
+    pub ignores: config::Ignores,
+    pub jobs: usize,
+    /// Fixture folders and files.
+    pub paths: Vec<PathBuf>,
+    /// Indices of the rules under test (those of the `--rules` packs, else the built-in
+    /// pack's) that fixtures can exercise: each needs a fixture it fires on.
+    pub tested: Vec<usize>,
+    /// The other rules under test, and why no fixture can exercise them with this set-up.
+    pub untestable: Vec<(Arc<str>, String)>,
+    pub format: ListFormat,
+}
+
+impl TestPlan {
+    pub fn new(args: TestArgs) -> Result<TestPlan, Report> {
+        let loaded = load(&args.sources, None)?;
+        let paths = if args.paths.is_empty() {
+            let beside = args.sources.rule_packs.iter().map(|pack| pack.with_extension(""));
+            let found: Vec<PathBuf> = beside.filter(|dir| dir.is_dir()).collect();
+            if found.is_empty() {
+                let looked = args.sources.rule_packs.iter().map(|p| p.with_extension("").display().to_string());
+                let looked = looked.collect::<Vec<_>>();
+                return Err(UsageError::NoFixtureFolder(if looked.is_empty() {
+                    "no --rules pack given".to_owned()
+                } else {
+                    format!("looked for {}", looked.join(", "))
+                })
+                .into());
+            }
+            found
+        } else {
+            args.paths
+        };
+        for path in &paths {
+            if std::fs::symlink_metadata(path).is_err() {
+                return Err(UsageError::NoSuchPath(path.display().to_string()).into());
+            }
+        }
+        let selecting = Selecting { template: args.template, online: Online::Off, attestations: false };
+        let active = selecting.active(&loaded.rules, &[Scope::Message, Scope::Corpus]);
+        let under_test: Vec<String> = if args.sources.rule_packs.is_empty() {
+            vec![rules::BUILTIN_PACK_NAME.to_owned()]
+        } else {
+            args.sources.rule_packs.iter().map(|p| p.display().to_string()).collect()
+        };
+        let (mut tested, mut untestable) = (Vec::new(), Vec::new());
+        for (index, rule) in loaded.rules.rules.iter().enumerate() {
+            if !under_test.contains(&rule.pack) {
+                continue;
+            }
+            let why = if rule.scope == Scope::Config {
+                Some("a config rule: `preflight` checks it against the configuration".to_owned())
+            } else if rule.online {
+                Some("an online rule: it asks the network, which `test` never does".to_owned())
+            } else if !rule.enabled {
+                Some("disabled in the configuration".to_owned())
+            } else if !rule.applies {
+                Some("its `when`/`unless` on the configuration leave it out".to_owned())
+            } else if let Some(why) = &rule.unavailable {
+                Some(format!("cannot run: {why}"))
+            } else if args.template && rule.skip_in_templates {
+                Some("skipped with --template".to_owned())
+            } else {
+                None
+            };
+            match why {
+                None => tested.push(index),
+                Some(why) => untestable.push((rule.id.clone(), why)),
+            }
+        }
+        let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(TestPlan {
+            active,
+            ignores: loaded.config.ignores.clone(),
+            rules: Arc::new(loaded.rules),
+            jobs,
+            paths,
+            tested,
+            untestable,
+            format: args.format,
+        })
+    }
 }
 
 /// What `merge` runs: the corpus rules across the parts, and how to report.

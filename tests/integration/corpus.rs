@@ -1,12 +1,15 @@
-//! The fixture corpus, strict as Semgrep's rule tests: every fixture declares the
-//! diagnostics it must produce (`X-Lint-Expect: rule@line, ...` in its header, or a
-//! `.expect` sidecar for files that cannot hold a header), and a missing or unexpected
-//! diagnostic fails. Each fixture is also checked with the other line ending.
+//! The fixture corpus, run with `nhsmail-lint test` (the command a trust runs on its own
+//! pack's fixtures: one implementation). Every fixture declares the diagnostics it must
+//! produce (`X-Lint-Expect: rule@line, ...` in its header, or a `.expect` sidecar); a
+//! missing or unexpected diagnostic fails it, as committed and with the other line
+//! ending. Three folders need their own set-up, so the corpus is three runs, and every
+//! message rule must have a failing fixture in one of them.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
 
-use crate::common::{findings, root, run, run_in};
+use serde_json::Value;
+
+use crate::common::{root, run};
 
 pub const CONFIG: &str = "corpus/nhsmail-lint.yaml";
 /// Folders checked in the normal mode; `corpus/templates` is checked with --template,
@@ -17,131 +20,66 @@ pub const RELAY_CONFIG: &str = "corpus/relay/nhsmail-lint.yaml";
 /// Rules whose cases are too big to commit; `generated.rs` builds them.
 const GENERATED: &[&str] = &["message-size", "recipient-limit"];
 
-type Expected = BTreeMap<String, Vec<(String, u64)>>;
-
-fn fixtures(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("read corpus dir") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            out.extend(fixtures(&path));
-        } else if path.extension().is_some_and(|e| e == "eml") {
-            out.push(path);
-        }
-    }
-    out.sort();
-    out
-}
-
-fn parse_expectations(text: &str, path: &Path) -> Vec<(String, u64)> {
-    let mut out: Vec<(String, u64)> = text
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|item| {
-            let (rule, line) = item
-                .split_once('@')
-                .unwrap_or_else(|| panic!("{}: expectation `{item}` is not rule@line", path.display()));
-            (rule.to_owned(), line.parse().unwrap_or_else(|_| panic!("{}: bad line in `{item}`", path.display())))
-        })
+/// `nhsmail-lint test ARGS --format json`: the outcome, after asserting that every
+/// fixture passed and that the exit code says whether every rule was exercised.
+fn test(args: &[&str]) -> Value {
+    let mut all = vec!["test", "--format", "json"];
+    all.extend(args);
+    let result = run(&all);
+    let outcome = result.json();
+    let fixtures = outcome["fixtures"].as_array().expect("fixtures");
+    let failed: Vec<String> = fixtures
+        .iter()
+        .filter(|f| f["problems"].as_array().is_some_and(|p| !p.is_empty()))
+        .map(|f| format!("{}:\n    {}", f["path"], f["problems"]))
         .collect();
-    out.sort();
-    out
+    assert!(failed.is_empty(), "{args:?}: {} fixture(s) differ:\n{}", failed.len(), failed.join("\n"));
+    let untested = untested(&outcome);
+    assert_eq!(result.code, i32::from(!untested.is_empty()), "{args:?}: untested {untested:?}\n{}", result.stderr);
+    outcome
 }
 
-/// What a fixture declares: its sidecar if there is one, else its X-Lint-Expect headers.
-fn expectations(path: &Path) -> Vec<(String, u64)> {
-    let sidecar = PathBuf::from(format!("{}.expect", path.display()));
-    if let Ok(text) = std::fs::read_to_string(&sidecar) {
-        return parse_expectations(&text, &sidecar);
-    }
-    let bytes = std::fs::read(path).expect("read fixture");
-    let text = String::from_utf8_lossy(&bytes);
-    let declared: Vec<&str> =
-        text.lines().take_while(|l| !l.trim().is_empty()).filter_map(|l| l.strip_prefix("X-Lint-Expect:")).collect();
-    parse_expectations(&declared.join(","), path)
+fn untested(outcome: &Value) -> Vec<String> {
+    let rules = outcome["rules"].as_array().expect("rules");
+    let untested = rules.iter().filter(|r| r["untestable"].is_null() && r["failing_fixtures"] == 0);
+    untested.map(|r| r["id"].as_str().expect("id").to_owned()).collect()
 }
 
-fn expected_for(folders: &[&str]) -> Expected {
-    let mut expected = Expected::new();
-    for folder in folders {
-        let files = fixtures(&root().join(folder));
-        assert!(!files.is_empty(), "{folder} has no fixtures: an empty folder must not pass silently");
-        for file in files {
-            let relative = file.strip_prefix(root()).expect("under root").display().to_string();
-            expected.insert(relative, expectations(&file));
-        }
-    }
-    expected
+fn covered(outcome: &Value) -> BTreeSet<String> {
+    let rules = outcome["rules"].as_array().expect("rules");
+    let fired = rules.iter().filter(|r| r["failing_fixtures"].as_u64().is_some_and(|n| n > 0));
+    fired.map(|r| r["id"].as_str().expect("id").to_owned()).collect()
 }
 
-fn actual(report: &serde_json::Value, strip: &Path) -> Expected {
-    findings(report)
-        .into_iter()
-        .map(|(path, mut diagnostics)| {
-            diagnostics.sort();
-            let path = Path::new(&path).strip_prefix(strip).map(Path::to_path_buf).unwrap_or(PathBuf::from(&path));
-            (path.display().to_string(), diagnostics)
-        })
-        .collect()
-}
-
-fn assert_same(expected: &Expected, actual: &Expected, what: &str) {
-    let mut problems = Vec::new();
-    for (path, want) in expected {
-        match actual.get(path) {
-            None => problems.push(format!("{path}: not in the report")),
-            Some(got) if got != want => problems.push(format!("{path}:\n    expected {want:?}\n    got      {got:?}")),
-            Some(_) => {}
-        }
+/// The `.eml` files under `folder`, counted directly, so a run that found fewer fails.
+fn eml_count(folder: &str) -> usize {
+    fn count(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .expect("read corpus dir")
+            .map(|e| e.expect("entry").path())
+            .map(|p| if p.is_dir() { count(&p) } else { usize::from(p.extension().is_some_and(|e| e == "eml")) })
+            .sum()
     }
-    for path in actual.keys().filter(|p| !expected.contains_key(*p)) {
-        problems.push(format!("{path}: reported but not a fixture"));
-    }
-    assert!(problems.is_empty(), "{what}: {} fixture(s) differ:\n{}", problems.len(), problems.join("\n"));
+    count(&root().join(folder))
 }
 
 #[test]
-fn fixtures_produce_exactly_their_declared_diagnostics() {
-    let expected = expected_for(MESSAGE_FOLDERS);
-    let mut args = vec!["check", "--config", CONFIG, "--format", "json"];
+fn fixtures_produce_exactly_their_declared_diagnostics_with_both_line_endings() {
+    let mut args = vec!["--config", CONFIG];
     args.extend(MESSAGE_FOLDERS);
-    let result = run(&args);
-    assert_eq!(result.code, 1, "the corpus holds failing fixtures, so the run fails\n{}", result.stderr);
-    assert_same(&expected, &actual(&result.json(), Path::new("")), "as committed");
-}
-
-#[test]
-fn fixtures_give_the_same_diagnostics_with_the_other_line_ending() {
-    let expected = expected_for(MESSAGE_FOLDERS);
-    let temp = tempfile::tempdir().expect("temp dir");
-    let mut flipped = 0;
-    for relative in expected.keys() {
-        let bytes = std::fs::read(root().join(relative)).expect("read");
-        let lf = String::from_utf8_lossy(&bytes).replace("\r\n", "\n").into_bytes();
-        let other = if bytes.windows(2).any(|w| w == b"\r\n") {
-            lf
-        } else {
-            String::from_utf8_lossy(&lf).replace('\n', "\r\n").into_bytes()
-        };
-        flipped += usize::from(other != bytes);
-        let target = temp.path().join(relative);
-        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&target, other).expect("write");
-    }
-    assert!(flipped > expected.len() / 2, "most fixtures have line breaks to flip");
-    let config = root().join(CONFIG);
-    let mut args = vec!["check", "--config", config.to_str().expect("utf-8 path"), "--format", "json"];
-    args.extend(MESSAGE_FOLDERS);
-    let result = run_in(temp.path(), &args);
-    assert_same(&expected, &actual(&result.json(), Path::new("")), "with flipped line endings");
+    let outcome = test(&args);
+    let expected: usize = MESSAGE_FOLDERS.iter().map(|f| eml_count(f)).sum();
+    assert_eq!(outcome["fixtures"].as_array().expect("fixtures").len(), expected, "every fixture was run");
+    // `check` itself fails on the corpus: it holds failing fixtures.
+    let mut check = vec!["check", "--config", CONFIG];
+    check.extend(MESSAGE_FOLDERS);
+    assert_eq!(run(&check).code, 1);
 }
 
 #[test]
 fn templates_pass_in_template_mode_except_real_breaches() {
-    let expected = expected_for(&["corpus/templates"]);
-    let result = run(&["check", "--template", "--config", CONFIG, "--format", "json", "corpus/templates"]);
-    assert_same(&expected, &actual(&result.json(), Path::new("")), "--template");
+    let outcome = test(&["--template", "--config", CONFIG, "corpus/templates"]);
+    assert_eq!(outcome["fixtures"].as_array().expect("fixtures").len(), eml_count("corpus/templates"));
     let without = run(&["check", "--config", CONFIG, "--format", "json", "corpus/templates"]);
     let fired = crate::common::rules_fired(&without.json());
     for rule in ["unrendered-placeholder", "missing-date", "missing-message-id"] {
@@ -151,30 +89,31 @@ fn templates_pass_in_template_mode_except_real_breaches() {
 
 #[test]
 fn relay_fixtures_with_the_relay_config() {
-    let expected = expected_for(&[RELAY_FOLDER]);
-    let result = run(&["check", "--config", RELAY_CONFIG, "--format", "json", RELAY_FOLDER]);
-    assert_same(&expected, &actual(&result.json(), Path::new("")), "relay");
+    let outcome = test(&["--config", RELAY_CONFIG, RELAY_FOLDER]);
+    assert_eq!(outcome["fixtures"].as_array().expect("fixtures").len(), eml_count(RELAY_FOLDER));
 }
 
 #[test]
 fn every_message_rule_of_the_pack_has_a_failing_fixture() {
-    let rules = run(&["rules", "--format", "json"]).json();
-    let mut expected = expected_for(MESSAGE_FOLDERS);
-    expected.extend(expected_for(&[RELAY_FOLDER]));
-    let covered: Vec<&String> = expected.values().flatten().map(|(rule, _)| rule).collect();
-    for rule in rules.as_array().expect("rule list") {
-        let id = rule["id"].as_str().expect("id");
-        // Config and online rules are tested against real configs and DNS in preflight.rs.
-        if GENERATED.contains(&id) || rule["scope"] == "config" || rule["online"] == true {
-            continue;
-        }
-        assert!(covered.iter().any(|r| *r == id), "no fixture in corpus/ expects `{id}`");
-    }
+    let mut args = vec!["--config", CONFIG];
+    args.extend(MESSAGE_FOLDERS);
+    let main = test(&args);
+    let relay = test(&["--config", RELAY_CONFIG, RELAY_FOLDER]);
+    let mut covered = covered(&main);
+    covered.extend(self::covered(&relay));
+    covered.extend(GENERATED.iter().map(|r| r.to_string()));
+    // Rules neither run could exercise (config and online rules) are tested against real
+    // configs and servers in preflight.rs; every other rule needs a fixture in one run.
+    let mut needed: BTreeSet<String> = untested(&main).into_iter().collect();
+    needed.extend(untested(&relay));
+    let missing: Vec<&String> = needed.iter().filter(|r| !covered.contains(*r)).collect();
+    assert!(missing.is_empty(), "no fixture in corpus/ expects {missing:?}");
+    assert!(covered.len() >= 20, "{covered:?}");
 }
 
 #[test]
 fn the_clean_corpus_is_clean_with_its_config() {
-    let count = fixtures(&root().join("corpus/clean")).len();
+    let count = eml_count("corpus/clean");
     let result = run(&["check", "--config", CONFIG, "corpus/clean"]);
     assert_eq!(result.code, 0, "{}", result.stdout);
     assert!(result.stdout.contains(&format!("Checked {count} files: no problems found.")), "{}", result.stdout);

@@ -220,3 +220,20 @@ fn links_between_the_pages_resolve() {
     }
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
 }
+
+#[test]
+fn the_worked_test_example_is_the_command_s_real_output() {
+    let text = read("docs/rules.md");
+    let (begin, end) = ("<!-- example-test:begin -->\n```\n$ nhsmail-lint ", "```\n<!-- example-test:end -->");
+    let block = text.split(begin).nth(1).and_then(|rest| rest.split(end).next()).expect("the markers");
+    let (command, shown) = block.split_once('\n').expect("the command, then its output");
+    let args: Vec<&str> = command.split_whitespace().collect();
+    let result = run(&args);
+    assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    assert!(
+        shown == result.stdout,
+        "the output in docs/rules.md (\"A worked example\") is not what `nhsmail-lint {command}` prints; run it \
+         and paste its output:\n{}",
+        result.stdout
+    );
+}

@@ -19,6 +19,7 @@ mod packages;
 mod preflight;
 mod public_corpus;
 mod rule_packs;
+mod rule_tests;
 mod scale;
 mod send;
 mod smtp_server;

@@ -68,10 +68,10 @@ fn attachment_rules_read_names_and_decoded_sizes() {
     let body = |parts: &str| format!("--b\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n{parts}--b--\r\n");
     let small_exe = message(headers, &body(&attachment("setup.EXE", 100)));
     assert_eq!(run_examples(&[("a.eml", &small_exe)]), ["attachment-type"]);
-    // 10 MB exactly is fine; one byte more is not (decoded size, not encoded).
-    let at_limit = message(headers, &body(&attachment("scan.pdf", 9_999_999)));
+    // Just under 100 kB is fine; just over is not (decoded size, not encoded).
+    let at_limit = message(headers, &body(&attachment("scan.pdf", 99_999)));
     assert_eq!(run_examples(&[("b.eml", &at_limit)]), Vec::<String>::new());
-    let over = message(headers, &body(&attachment("scan.pdf", 10_000_002)));
+    let over = message(headers, &body(&attachment("scan.pdf", 100_002)));
     assert_eq!(run_examples(&[("c.eml", &over)]), ["attachment-size"]);
     let docm = message(headers, &body(&attachment("letter.docm", 10)));
     assert_eq!(run_examples(&[("d.eml", &docm)]), ["attachment-type"]);

@@ -1,0 +1,358 @@
+//! `nhsmail-lint test`: a rule pack's annotated fixtures, as strict as Semgrep's rule
+//! tests. Each `.eml` declares the diagnostics it must produce (`X-Lint-Expect:
+//! rule@line, ...` in its header, or a `FILE.eml.expect` beside it for files that cannot
+//! hold a header); a missing or an unexpected diagnostic fails it. Every fixture is
+//! checked as committed and again with the other line ending, and every rule under test
+//! that a fixture can exercise needs one it fires on. The project's own corpus is run
+//! through this module too.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::cli::ListFormat;
+use crate::corpus::Corpus;
+use crate::inputs::{Inputs, Selection};
+use crate::plan::TestPlan;
+use crate::scan::{self, ScanError, ScanPlan};
+use crate::suggest;
+
+/// What stopped the fixtures from running at all (exit 2).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum TestError {
+    #[error(transparent)]
+    #[diagnostic(code(scan))]
+    Scan(#[from] ScanError),
+    #[error("cannot read the fixtures under {path}: {source}")]
+    #[diagnostic(code(fixtures))]
+    Read { path: String, source: std::io::Error },
+    #[error("cannot copy the fixtures with the other line ending: {0}")]
+    #[diagnostic(code(fixtures))]
+    Flip(std::io::Error),
+    #[error("no .eml fixture under {0}: a run that tests nothing must not pass")]
+    #[diagnostic(code(fixtures), help("fixtures are .eml files, each with `X-Lint-Expect: rule@line` or none"))]
+    Empty(String),
+}
+
+/// A diagnostic a fixture declares or produced: its rule and line.
+type Expectation = (String, usize);
+
+/// One fixture's verdict.
+#[derive(Debug, Serialize)]
+pub struct Verdict {
+    pub path: PathBuf,
+    /// What it declares, as `rule@line`.
+    pub expected: Vec<String>,
+    /// Why it failed; empty when it passed.
+    pub problems: Vec<String>,
+}
+
+/// A rule under test, and how the fixtures covered it.
+#[derive(Debug, Serialize)]
+pub struct Coverage {
+    pub id: String,
+    /// Fixtures that expect it to fire.
+    pub failing_fixtures: usize,
+    /// Why no fixture can exercise it, when none can.
+    pub untestable: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Outcome {
+    pub fixtures: Vec<Verdict>,
+    pub rules: Vec<Coverage>,
+}
+
+impl Outcome {
+    pub fn failed(&self) -> usize {
+        self.fixtures.iter().filter(|v| !v.problems.is_empty()).count()
+    }
+
+    /// Rules fixtures could exercise, with none that fires them.
+    pub fn untested(&self) -> impl Iterator<Item = &Coverage> {
+        self.rules.iter().filter(|r| r.untestable.is_none() && r.failing_fixtures == 0)
+    }
+
+    pub fn passed(&self) -> bool {
+        self.failed() == 0 && self.untested().next().is_none()
+    }
+
+    pub fn render(&self, format: ListFormat) -> String {
+        match format {
+            ListFormat::Json => serde_json::to_string_pretty(self).expect("outcome serialises") + "\n",
+            ListFormat::Human => self.human(),
+        }
+    }
+
+    fn human(&self) -> String {
+        let mut out = String::new();
+        for verdict in &self.fixtures {
+            let status = if verdict.problems.is_empty() { "ok  " } else { "FAIL" };
+            let expects = if verdict.expected.is_empty() { "passes".to_owned() } else { verdict.expected.join(", ") };
+            let _ = writeln!(out, "{status} {} ({expects})", verdict.path.display());
+            for problem in &verdict.problems {
+                let _ = writeln!(out, "       {problem}");
+            }
+        }
+        for rule in self.untested() {
+            let _ = writeln!(out, "UNTESTED {}: no fixture expects it to fire", rule.id);
+        }
+        // One line a reason: a pack's config rules are many, and all alike here.
+        let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+        for rule in &self.rules {
+            let Some(why) = &rule.untestable else { continue };
+            match reasons.iter_mut().find(|(w, _)| w == why) {
+                Some((_, ids)) => ids.push(&rule.id),
+                None => reasons.push((why, vec![&rule.id])),
+            }
+        }
+        for (why, ids) in reasons {
+            let _ = writeln!(out, "not tested by fixtures ({why}): {}", ids.join(", "));
+        }
+        let (total, failed) = (self.fixtures.len(), self.failed());
+        let testable = self.rules.iter().filter(|r| r.untestable.is_none()).count();
+        let untested: Vec<&str> = self.untested().map(|r| r.id.as_str()).collect();
+        let _ = write!(out, "{total} fixtures: {} passed, {failed} failed; ", total - failed);
+        let _ = if untested.is_empty() {
+            writeln!(out, "each of {testable} rules has a fixture it fires on.")
+        } else {
+            writeln!(
+                out,
+                "{} of {testable} rules have no fixture they fire on: {}.",
+                untested.len(),
+                untested.join(", ")
+            )
+        };
+        out
+    }
+}
+
+/// Runs every fixture under the plan's paths, as committed and with the other line ending.
+pub fn run(plan: &TestPlan) -> Result<Outcome, TestError> {
+    let mut files = Vec::new();
+    for path in &plan.paths {
+        let before = files.len();
+        collect(path, &mut files).map_err(|source| TestError::Read { path: path.display().to_string(), source })?;
+        if files.len() == before {
+            return Err(TestError::Empty(path.display().to_string()));
+        }
+    }
+    files.sort();
+    files.dedup();
+    let as_committed = diagnostics(plan, &files)?;
+    let temp = tempfile::tempdir().map_err(TestError::Flip)?;
+    let mut flipped_files = Vec::new();
+    let mut endings = Vec::new();
+    for (n, file) in files.iter().enumerate() {
+        let bytes =
+            std::fs::read(file).map_err(|source| TestError::Read { path: file.display().to_string(), source })?;
+        let (other, ending) = other_line_ending(&bytes);
+        // Numbered, so the copies are checked in the same order as the fixtures.
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let copy = temp.path().join(format!("{n:05}-{name}"));
+        std::fs::write(&copy, other).map_err(TestError::Flip)?;
+        flipped_files.push(copy);
+        endings.push(ending);
+    }
+    let flipped = diagnostics(plan, &flipped_files)?;
+    let known = plan.rules.ids();
+    let mut fixtures = Vec::new();
+    let mut fired: HashMap<String, usize> = HashMap::new();
+    for (n, file) in files.iter().enumerate() {
+        let mut problems = Vec::new();
+        let expected = match expectations(file) {
+            Ok(expected) => expected,
+            Err(problem) => {
+                problems.push(problem);
+                Vec::new()
+            }
+        };
+        for (rule, _) in &expected {
+            if !known.contains(&rule.as_str()) {
+                let guess = suggest::closest(rule, known.iter().copied()).map(|g| format!(" (did you mean `{g}`?)"));
+                problems.push(format!("expects `{rule}`, which no loaded rule defines{}", guess.unwrap_or_default()));
+            }
+        }
+        compare(&expected, &as_committed[n], "", &mut problems);
+        compare(&expected, &flipped[n], &format!("with {} line endings: ", endings[n]), &mut problems);
+        let mut rules: Vec<&String> = expected.iter().map(|(rule, _)| rule).collect();
+        rules.dedup();
+        for rule in rules {
+            *fired.entry(rule.clone()).or_default() += 1;
+        }
+        let expected = expected.iter().map(|(rule, line)| format!("{rule}@{line}")).collect();
+        fixtures.push(Verdict { path: file.clone(), expected, problems });
+    }
+    let mut rules: Vec<Coverage> = plan
+        .tested
+        .iter()
+        .map(|&i| {
+            let id = &plan.rules.rules[i].id;
+            Coverage { id: id.to_string(), failing_fixtures: fired.get(&**id).copied().unwrap_or(0), untestable: None }
+        })
+        .collect();
+    rules.extend(plan.untestable.iter().map(|(id, why)| Coverage {
+        id: id.to_string(),
+        failing_fixtures: fired.get(&**id).copied().unwrap_or(0),
+        untestable: Some(why.clone()),
+    }));
+    Ok(Outcome { fixtures, rules })
+}
+
+/// The `.eml` files under `path` (or `path` itself, named explicitly), hidden ones left out.
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if !path.is_dir() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(path)? {
+        let path = entry?.path();
+        let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "eml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Each file's diagnostics (rule, line), sorted, message and corpus rules alike.
+fn diagnostics(plan: &TestPlan, files: &[PathBuf]) -> Result<Vec<Vec<Expectation>>, TestError> {
+    let scan_plan = ScanPlan {
+        inputs: Inputs { paths: files.to_vec(), selection: Selection::default() },
+        rules: plan.rules.clone(),
+        active: plan.active.clone(),
+        ignores: plan.ignores.clone(),
+        baseline: None,
+        fingerprints: false,
+        jobs: plan.jobs,
+        services: None,
+    };
+    let at: HashMap<&Path, usize> = files.iter().enumerate().map(|(n, f)| (f.as_path(), n)).collect();
+    let mut found = vec![Vec::new(); files.len()];
+    let mut corpus = Corpus::default();
+    scan::run(&scan_plan, None, |index, mut checked| {
+        if let Some(&n) = at.get(checked.findings.path.as_path()) {
+            found[n].extend(checked.findings.diagnostics.iter().map(|d| (d.diagnostic.rule.to_string(), d.line)));
+        }
+        corpus.keep(index, &mut checked);
+    })?;
+    for judged in corpus.judge(&plan.rules, &mut |_, diagnostics| diagnostics, None) {
+        let findings = judged.findings.findings;
+        if let Some(&n) = at.get(findings.path.as_path()) {
+            found[n].extend(findings.diagnostics.iter().map(|d| (d.diagnostic.rule.to_string(), d.line)));
+        }
+    }
+    for list in &mut found {
+        list.sort();
+    }
+    Ok(found)
+}
+
+/// The fixture with the other line ending (CRLF becomes LF; else LF becomes CRLF), and
+/// that ending's name.
+fn other_line_ending(bytes: &[u8]) -> (Vec<u8>, &'static str) {
+    let text = String::from_utf8_lossy(bytes);
+    if bytes.windows(2).any(|w| w == b"\r\n") {
+        (strip_cr(bytes), "LF")
+    } else if text.len() == bytes.len() {
+        (text.replace('\n', "\r\n").into_bytes(), "CRLF")
+    } else {
+        // Not UTF-8: add the CRs byte by byte, leaving every other byte as it was.
+        let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 40);
+        for &b in bytes {
+            if b == b'\n' {
+                out.push(b'\r');
+            }
+            out.push(b);
+        }
+        (out, "CRLF")
+    }
+}
+
+fn strip_cr(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        if !(b == b'\r' && bytes.get(i + 1) == Some(&b'\n')) {
+            out.push(b);
+        }
+    }
+    out
+}
+
+/// What a fixture declares: its `.expect` file if there is one, else its
+/// `X-Lint-Expect` header fields; a malformed declaration is the fixture's failure.
+pub fn expectations(path: &Path) -> Result<Vec<Expectation>, String> {
+    let sidecar = PathBuf::from(format!("{}.expect", path.display()));
+    if let Ok(text) = std::fs::read_to_string(&sidecar) {
+        return parse(&text).map_err(|e| format!("{}: {e}", sidecar.display()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let declared: Vec<&str> =
+        text.lines().take_while(|l| !l.trim().is_empty()).filter_map(|l| l.strip_prefix("X-Lint-Expect:")).collect();
+    parse(&declared.join(","))
+}
+
+/// `rule@line, rule@line` (commas or new lines between), sorted.
+fn parse(text: &str) -> Result<Vec<Expectation>, String> {
+    let mut out = Vec::new();
+    for item in text.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()) {
+        let (rule, line) = item.split_once('@').ok_or_else(|| format!("`{item}` is not rule@line"))?;
+        let line = line.trim().parse().map_err(|_| format!("`{item}`: the line is not a number"))?;
+        out.push((rule.trim().to_owned(), line));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Adds to `problems` what `expected` and `got` disagree on (as multisets).
+fn compare(expected: &[Expectation], got: &[Expectation], context: &str, problems: &mut Vec<String>) {
+    let mut unmatched: Vec<&Expectation> = got.iter().collect();
+    for want in expected {
+        match unmatched.iter().position(|g| *g == want) {
+            Some(i) => {
+                unmatched.remove(i);
+            }
+            None => problems.push(format!("{context}expected {}@{}, not reported", want.0, want.1)),
+        }
+    }
+    for (rule, line) in unmatched {
+        problems.push(format!("{context}unexpected {rule}@{line}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declarations_parse_and_bad_ones_say_why() {
+        assert_eq!(parse("b@2, a@10\nb@1").unwrap(), [("a".into(), 10), ("b".into(), 1), ("b".into(), 2)]);
+        assert_eq!(parse(" ").unwrap(), []);
+        assert!(parse("subject-prefix").unwrap_err().contains("not rule@line"));
+        assert!(parse("subject-prefix@four").unwrap_err().contains("not a number"));
+    }
+
+    #[test]
+    fn a_missing_and_an_unexpected_diagnostic_both_fail() {
+        let expected = [("a".to_owned(), 1), ("a".to_owned(), 1)];
+        let got = [("a".to_owned(), 1), ("b".to_owned(), 3)];
+        let mut problems = Vec::new();
+        compare(&expected, &got, "", &mut problems);
+        assert_eq!(problems, ["expected a@1, not reported", "unexpected b@3"]);
+    }
+
+    #[test]
+    fn line_endings_flip_both_ways_and_keep_other_bytes() {
+        assert_eq!(other_line_ending(b"a\r\nb\r\n"), (b"a\nb\n".to_vec(), "LF"));
+        assert_eq!(other_line_ending(b"a\nb\n"), (b"a\r\nb\r\n".to_vec(), "CRLF"));
+        assert_eq!(other_line_ending(b"\xff\n"), (b"\xff\r\n".to_vec(), "CRLF"));
+    }
+}
