@@ -41,6 +41,33 @@ pub enum Command {
     /// produce (`X-Lint-Expect: rule@line` headers or a `.expect` file), strictly, with
     /// both line endings; every rule of the pack needs a fixture it fires on.
     Test(TestArgs),
+    /// Print the JSON Schema (draft 2020-12) of rule packs or of nhsmail-lint.yaml, for
+    /// editors' completion and checking (docs/configuration.md, "Editor support").
+    Schema(SchemaArgs),
+    /// Write a commented starter nhsmail-lint.yaml (never over an existing one).
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which schema.
+    #[arg(value_enum)]
+    pub what: SchemaKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// Rule packs (rules/*.yaml).
+    Rules,
+    /// The configuration file (nhsmail-lint.yaml).
+    Config,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write it.
+    #[arg(long, short = 'o', value_name = "FILE", default_value = crate::config::DEFAULT_FILE)]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Args)]

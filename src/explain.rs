@@ -29,16 +29,26 @@ const ENGINE_DIAGNOSTICS: &[(&str, &str)] = &[
     ),
 ];
 
+/// A rule as `rules --format json` gives it to tooling: everything a pack says about it,
+/// and what this configuration makes of it.
 #[derive(Serialize)]
 struct RuleRow<'a> {
     id: &'a str,
+    aliases: &'a [String],
     severity: Severity,
     requirement: &'a [std::sync::Arc<str>],
     summary: &'a str,
+    message: &'a str,
+    help: Option<&'a str>,
+    label: Option<&'a str>,
     pack: &'a str,
     scope: Scope,
     online: bool,
+    skip_in_templates: bool,
     enabled: bool,
+    /// Why the rule cannot run with this configuration, if it cannot.
+    unavailable: Option<&'a str>,
+    docs: &'a crate::rules::spec::DocsSpec,
 }
 
 pub fn rules_table(rules: &RuleSet) -> String {
@@ -57,13 +67,20 @@ pub fn rules_json(rules: &RuleSet) -> String {
         .iter()
         .map(|r| RuleRow {
             id: &r.id,
+            aliases: &r.aliases,
             severity: r.severity,
             requirement: &r.requirement,
             summary: &r.summary,
+            message: &r.message,
+            help: r.help.as_deref(),
+            label: r.label.as_deref(),
             pack: &r.pack,
             scope: r.scope,
             online: r.online,
+            skip_in_templates: r.skip_in_templates,
             enabled: r.enabled,
+            unavailable: r.unavailable.as_deref(),
+            docs: &r.docs,
         })
         .collect();
     serde_json::to_string_pretty(&rows).expect("rule rows serialise") + "\n"

@@ -5,9 +5,9 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use nhsmail_lint::cli::{Cli, Command, ListFormat, RulesFormat};
+use nhsmail_lint::cli::{Cli, Command, ListFormat, RulesFormat, SchemaKind};
 use nhsmail_lint::plan::{self, CheckPlan, MergePlan, TestPlan};
-use nhsmail_lint::{check, explain, fixtures, isolate, matrix, merge, report, send, suggest};
+use nhsmail_lint::{check, explain, fixtures, init, isolate, matrix, merge, report, schema, send, suggest};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -101,6 +101,19 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Merge(args) => Ok(verdict(merge::run(&MergePlan::new(args)?)?)),
+        Command::Schema(args) => {
+            let text = match args.what {
+                SchemaKind::Rules => schema::rules(),
+                SchemaKind::Config => schema::config(),
+            };
+            io::stdout().write_all(text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init(args) => {
+            init::write(&args.output).map_err(miette::Report::new)?;
+            println!("wrote {}: fill in your account, then `nhsmail-lint preflight`", args.output.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Test(args) => {
             let plan = TestPlan::new(args)?;
             let outcome = fixtures::run(&plan).map_err(miette::Report::new)?;

@@ -10,20 +10,34 @@ use serde_saphyr::Spanned;
 use super::setting::{AtLeast, Setting, duration_setting, setting};
 use crate::yaml::YamlSource;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DirectorySpec {
+    /// The directory's LDAPS host.
+    #[schemars(with = "String")]
     host: Spanned<String>,
+    /// Its port (default 636).
+    #[schemars(with = "Option<u16>")]
     port: Option<Spanned<u16>>,
+    /// Where searches start.
+    #[schemars(with = "String")]
     base_dn: Spanned<String>,
+    /// The attribute holding addresses (default `mail`).
+    #[schemars(with = "Option<String>")]
     mail_attribute: Option<Spanned<String>>,
     /// Object classes that make an entry a distribution list.
     group_classes: Option<Vec<String>>,
     /// Recipients at these domains are looked up (others are not in the directory).
+    #[schemars(with = "Option<Vec<String>>")]
     domains: Option<Vec<Spanned<String>>>,
+    /// An extra trusted root certificate (PEM).
+    #[schemars(with = "Option<String>")]
     ca_file: Option<Spanned<String>>,
+    /// A duration for each search.
+    #[schemars(with = "Option<String>")]
     timeout: Option<Spanned<String>>,
     /// Searches in flight at once.
+    #[schemars(with = "Option<u8>")]
     concurrency: Option<Spanned<u8>>,
 }
 

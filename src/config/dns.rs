@@ -11,11 +11,15 @@ use serde_saphyr::Spanned;
 use super::setting::{AtLeast, duration_setting};
 use crate::yaml::YamlSource;
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DnsSpec {
+    /// Resolvers (`10.0.0.53` or `10.0.0.53:53`); default: the system's.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     nameservers: Vec<Spanned<String>>,
+    /// A duration for each question (default `3s`).
+    #[schemars(with = "Option<String>")]
     timeout: Option<Spanned<String>>,
 }
 

@@ -11,7 +11,7 @@ use serde_saphyr::Spanned;
 use super::setting::{AtLeast, Auth, Secret, Setting, auth_matches_secret, duration_setting, secret_source, setting};
 use crate::yaml::YamlSource;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     Imap,
@@ -27,20 +27,41 @@ impl Protocol {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MailboxSpec {
+    /// The mailbox's IMAP (or POP) host.
+    #[schemars(with = "String")]
     host: Spanned<String>,
+    /// Its port (default 993 for IMAP, 995 for POP).
+    #[schemars(with = "Option<u16>")]
     port: Option<Spanned<u16>>,
+    /// `imap` (default) or `pop`.
+    #[schemars(with = "Option<Protocol>")]
     protocol: Option<Spanned<Protocol>>,
+    /// The mailbox's username: the account.
+    #[schemars(with = "String")]
     username: Spanned<String>,
+    /// `plain` (default), `login` or `xoauth2`.
+    #[schemars(with = "Option<Auth>")]
     auth: Option<Spanned<Auth>>,
+    /// The environment variable holding the password.
+    #[schemars(with = "Option<String>")]
     password_env: Option<Spanned<String>>,
+    /// A file holding the password.
+    #[schemars(with = "Option<String>")]
     password_file: Option<Spanned<String>>,
+    /// A command that prints an OAuth access token (`auth: xoauth2`).
+    #[schemars(with = "Option<String>")]
     token_command: Option<Spanned<String>>,
+    /// An extra trusted root certificate (PEM).
+    #[schemars(with = "Option<String>")]
     ca_file: Option<Spanned<String>>,
+    /// A duration for each step (`10s`).
+    #[schemars(with = "Option<String>")]
     timeout: Option<Spanned<String>>,
     /// Warn when usage is over this share of the quota.
+    #[schemars(with = "Option<u8>")]
     quota_warning_percent: Option<Spanned<u8>>,
 }
 

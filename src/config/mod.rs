@@ -23,37 +23,55 @@ pub mod transport;
 
 pub const DEFAULT_FILE: &str = "nhsmail-lint.yaml";
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ConfigSpec {
+pub struct ConfigSpec {
+    /// The NHSmail application account messages are sent from (`from-account` compares From and Sender with it).
+    #[schemars(with = "Option<String>")]
     account: Option<Spanned<String>>,
+    /// NHSmail distribution-list addresses: sends to each are spaced by `distribution-list-interval`.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     distribution_lists: Vec<Spanned<String>>,
+    /// Recipient domains that count as secure for `secure-marker-missing` (default: [nhs.net]).
+    #[schemars(with = "Option<Vec<String>>")]
     secure_domains: Option<Vec<Spanned<String>>>,
     /// More non-delivery addresses, as regular expressions (no-reply-address).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     non_delivery: Vec<Spanned<String>>,
+    /// Rules disabled or given another severity, by id.
     #[serde(default)]
     rules: RulesSpec,
+    /// How messages are sent: SMTP submission or the anonymous relay (docs/preflight.md).
     transport: Option<TransportSpec>,
+    /// Resolvers and timeout for the pre-flight's DNS questions.
     #[serde(default)]
     dns: DnsSpec,
+    /// The sending mailbox, whose quota the pre-flight reads over IMAP.
     mailbox: Option<MailboxSpec>,
+    /// The NHSmail directory (LDAPS) recipients are looked up in.
     directory: Option<DirectorySpec>,
     /// What a person has done for each `attest` requirement: `A1: "account created, INC0123456"`.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
     attestations: BTreeMap<String, Spanned<String>>,
     /// Per-path ignores: `"templates/legacy/**": [display-name-format]`.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Vec<String>>")]
     ignore: BTreeMap<String, Vec<Spanned<String>>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RulesSpec {
+    /// Rule ids (or former ids) that do not run.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     disable: Vec<Spanned<String>>,
+    /// A new severity per rule id: error, warning or info.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Severity>")]
     severity: BTreeMap<String, Spanned<Severity>>,
 }
 

@@ -14,7 +14,7 @@ use serde_saphyr::Spanned;
 use super::setting::{AtLeast, Auth, Secret, Setting, auth_matches_secret, duration_setting, secret_source, setting};
 use crate::yaml::YamlSource;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Authenticated SMTP submission.
@@ -23,7 +23,7 @@ pub enum Mode {
     Relay,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Tls {
     Starttls,
@@ -50,29 +50,62 @@ impl Tls {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransportSpec {
+    /// `submission` (authenticated SMTP, port 587) or `relay` (the anonymous relay, registered HSCN servers only).
+    #[schemars(with = "Mode")]
     mode: Spanned<Mode>,
+    /// The SMTP host (send.nhs.net for submission).
+    #[schemars(with = "String")]
     host: Spanned<String>,
+    /// The port (default 587 for submission, 25 for the relay).
+    #[schemars(with = "Option<u16>")]
     port: Option<Spanned<u16>>,
+    /// `starttls` (default), `implicit` or `none`.
+    #[schemars(with = "Option<Tls>")]
     tls: Option<Spanned<Tls>>,
+    /// The SMTP username: the account itself.
+    #[schemars(with = "Option<String>")]
     username: Option<Spanned<String>>,
+    /// `plain` (default), `login` or `xoauth2` (plain and login are Basic authentication, ending).
+    #[schemars(with = "Option<Auth>")]
     auth: Option<Spanned<Auth>>,
+    /// The environment variable holding the password (never the password itself).
+    #[schemars(with = "Option<String>")]
     password_env: Option<Spanned<String>>,
+    /// A file holding the password.
+    #[schemars(with = "Option<String>")]
     password_file: Option<Spanned<String>>,
+    /// A command that prints an OAuth access token (`auth: xoauth2`).
+    #[schemars(with = "Option<String>")]
     token_command: Option<Spanned<String>>,
     /// Accepted only so that `smtp-inline-secret` can point at it: never used.
+    #[schemars(with = "Option<String>")]
     password: Option<Spanned<String>>,
     /// As `password`.
+    #[schemars(with = "Option<String>")]
     token: Option<Spanned<String>>,
+    /// The sending IP the relay sees (for its DNS registration check).
+    #[schemars(with = "Option<String>")]
     source_ip: Option<Spanned<String>>,
     /// An extra trusted root certificate (PEM), for private CAs and tests.
+    #[schemars(with = "Option<String>")]
     ca_file: Option<Spanned<String>>,
+    /// The name given in EHLO (default: this host's name).
+    #[schemars(with = "Option<String>")]
     ehlo_name: Option<Spanned<String>>,
+    /// A duration (`30s`, the default) for each SMTP step.
+    #[schemars(with = "Option<String>")]
     timeout: Option<Spanned<String>>,
+    /// Messages sent a minute at most (default 30).
+    #[schemars(with = "Option<u32>")]
     rate_per_minute: Option<Spanned<u32>>,
+    /// Tries for a message whose failure is temporary (default 3).
+    #[schemars(with = "Option<u32>")]
     attempts: Option<Spanned<u32>>,
+    /// A duration to wait between tries (default `5s`).
+    #[schemars(with = "Option<String>")]
     backoff: Option<Spanned<String>>,
 }
 

@@ -9,9 +9,11 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
+use super::{config_field, field};
 use crate::diagnostic::Severity;
+use crate::functions;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PackSpec {
     /// The requirements the pack's rules trace to (the compliance matrix), as data.
@@ -23,14 +25,20 @@ pub struct PackSpec {
 
 /// One requirement of the guidance (or of a trust's policy): its stable id, the sentence
 /// it comes from, word for word, the verb that sentence uses and how it is covered.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequirementSpec {
+    /// A stable id (`M4`): letters, digits, `-` and `.`.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
+    /// The verb of its sentence: must, should or recommended.
     pub verb: Verb,
+    /// The sentence it comes from, word for word.
     pub sentence: String,
     /// One kind of coverage or a list of them; never empty.
+    #[schemars(with = "OneOrMany<Coverage>")]
     pub coverage: Spanned<OneOrMany<Coverage>>,
+    /// Where the sentence comes from.
     pub source: String,
     /// Preconditions on config fields: the requirement concerns only set-ups where all
     /// hold (the relay's DNS registration only a relay set-up). Judged when compiled.
@@ -39,7 +47,7 @@ pub struct RequirementSpec {
 }
 
 /// The verb of a requirement's sentence, which sets the severity its rules default to.
-#[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Verb {
     Must,
@@ -68,7 +76,7 @@ impl Verb {
 
 /// How a requirement is checked: by a rule that needs no network, by an online rule, or
 /// by a person's attestation (`attestations:` in nhsmail-lint.yaml).
-#[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Coverage {
     Offline,
@@ -86,7 +94,7 @@ impl Coverage {
     }
 }
 
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum OneOrMany<T> {
     One(T),
@@ -102,23 +110,34 @@ impl<T: Clone> OneOrMany<T> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
+    /// Lowercase words joined by `-`, unique across all packs; users name the rule by it.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// Former ids, still accepted wherever a user names the rule (`rules.disable`,
     /// `rules.severity`, `ignore:`, `explain`), so renaming a rule breaks no config.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub aliases: Vec<Spanned<String>>,
+    /// error, warning or info.
     pub severity: Severity,
     /// The requirement ids this rule checks (`requirement: [M4]`).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub requirement: Vec<Spanned<String>>,
+    /// One line, for `nhsmail-lint rules`.
     pub summary: String,
+    /// Each finding's message; may use {{value}}, {{expected}}, {{field}} and other placeholders.
+    #[schemars(with = "String")]
     pub message: Spanned<String>,
+    /// What to do instead.
+    #[schemars(with = "Option<String>")]
     pub help: Option<Spanned<String>>,
     /// Short text under the highlighted bytes.
     pub label: Option<String>,
+    /// message (default), corpus (across every message checked) or config (the set-up).
     #[serde(default)]
     pub scope: Scope,
     /// The rule asks DNS: it runs only in `preflight` (and before `--send`).
@@ -134,14 +153,18 @@ pub struct RuleSpec {
     /// Exclusions: the rule does not apply when any of these holds.
     #[serde(default)]
     pub unless: Vec<ConditionSpec>,
+    /// What must hold: each failing value is one diagnostic.
     #[serde(default)]
     pub require: Vec<ConditionSpec>,
+    /// A corpus rule's check: messages sharing a key at least `min_interval` apart.
+    #[schemars(with = "Option<CorpusSpec>")]
     pub corpus: Option<Spanned<CorpusSpec>>,
+    /// What `nhsmail-lint explain ID` prints.
     #[serde(default)]
     pub docs: DocsSpec,
 }
 
-#[derive(Debug, Deserialize, serde::Serialize, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, serde::Serialize, Default, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     #[default]
@@ -151,12 +174,16 @@ pub enum Scope {
     Config,
 }
 
-#[derive(Debug, Deserialize, Default, Clone)]
+#[derive(Debug, Deserialize, serde::Serialize, Default, Clone, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocsSpec {
+    /// What the rule reports.
     pub what: Option<String>,
+    /// Why it matters.
     pub why: Option<String>,
+    /// A message or header it reports.
     pub example: Option<String>,
+    /// Where the requirement comes from.
     pub source: Option<String>,
     /// Why the rule's severity is not the one its requirement's verb gives.
     pub severity_reason: Option<String>,
@@ -164,23 +191,76 @@ pub struct DocsSpec {
 
 /// `field` plus exactly one operator, and optionally a message of its own (rules with
 /// several requirements say which one failed).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [
+    {"required": ["equals"]}, {"required": ["not_equals"]}, {"required": ["matches"]},
+    {"required": ["not_matches"]}, {"required": ["max"]}, {"required": ["min"]},
+    {"required": ["present"]}, {"required": ["absent"]}, {"required": ["one_of"]},
+    {"required": ["not_one_of"]}, {"required": ["contains"]}, {"required": ["not_contains"]}
+]))]
 pub struct ConditionSpec {
+    /// What the condition reads: a message field (`subject`, `header.X-Trust-Id`), or in
+    /// `when`/`unless` and config rules a config field (`transport.mode`).
+    #[schemars(schema_with = "field_name")]
     pub field: Spanned<String>,
+    /// This condition's own message when it fails (else the rule's).
+    #[schemars(with = "Option<String>")]
     pub message: Option<Spanned<String>>,
+    /// The value equals this (addresses: any case). `${config.*}` is interpolated.
+    #[schemars(with = "Option<String>")]
     pub equals: Option<Spanned<String>>,
+    /// The value differs from this.
+    #[schemars(with = "Option<String>")]
     pub not_equals: Option<Spanned<String>>,
+    /// The value matches this regular expression (Rust `regex` syntax).
+    #[schemars(with = "Option<String>")]
     pub matches: Option<Spanned<String>>,
+    /// The value does not match this regular expression.
+    #[schemars(with = "Option<String>")]
     pub not_matches: Option<Spanned<String>>,
+    /// At most this: a number, or a size (`35MiB`, `10 MB`) for size fields.
+    #[schemars(with = "Option<Scalar>")]
     pub max: Option<Spanned<Scalar>>,
+    /// At least this.
+    #[schemars(with = "Option<Scalar>")]
     pub min: Option<Spanned<Scalar>>,
+    /// `true`: the field must be present (`false`: absent).
+    #[schemars(with = "Option<bool>")]
     pub present: Option<Spanned<bool>>,
+    /// `true`: the field must be absent (`false`: present).
+    #[schemars(with = "Option<bool>")]
     pub absent: Option<Spanned<bool>>,
+    /// The value is one of these (a list, or `${config.LIST}`).
+    #[schemars(with = "Option<TextOrList>")]
     pub one_of: Option<Spanned<TextOrList>>,
+    /// The value is none of these.
+    #[schemars(with = "Option<TextOrList>")]
     pub not_one_of: Option<Spanned<TextOrList>>,
+    /// The check function finds something in the value.
+    #[schemars(with = "Option<FunctionCallSpec>")]
     pub contains: Option<Spanned<FunctionCallSpec>>,
+    /// The check function finds nothing in the value.
+    #[schemars(with = "Option<FunctionCallSpec>")]
     pub not_contains: Option<Spanned<FunctionCallSpec>>,
+}
+
+/// A field name's schema: each known field (with what it reads), or `header.NAME`.
+fn field_name(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let catalogue = field::CATALOGUE.iter().chain(config_field::CATALOGUE);
+    let mut choices: Vec<serde_json::Value> = Vec::new();
+    for (names, what) in catalogue {
+        if names.starts_with("header.") {
+            choices.push(serde_json::json!({
+                "type": "string", "pattern": r"^header\.[!-9;-~]+$", "description": format!("header.NAME: {what}")
+            }));
+            continue;
+        }
+        for name in names.split(" / ") {
+            choices.push(serde_json::json!({"const": name, "description": what}));
+        }
+    }
+    schemars::json_schema!({"description": "A field (docs/rules.md, \"Fields\").", "anyOf": choices})
 }
 
 /// The one operator of a condition, once taken out of `ConditionSpec`.
@@ -222,22 +302,28 @@ impl ConditionSpec {
 
 /// A distribution-list style check over the whole corpus: messages sharing a key
 /// must be dated at least `min_interval` apart.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorpusSpec {
+    /// The message field whose values group messages (a distribution list's address).
+    #[schemars(schema_with = "field_name")]
     pub group_by: Spanned<String>,
+    /// Only these keys are spaced (a list, or `${config.distribution_lists}`).
+    #[schemars(with = "Option<TextOrList>")]
     pub only: Option<Spanned<TextOrList>>,
+    /// A duration (`30min`).
+    #[schemars(with = "String")]
     pub min_interval: Spanned<String>,
 }
 
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Scalar {
     Number(u64),
     Text(String),
 }
 
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum TextOrList {
     Text(String),
@@ -254,13 +340,43 @@ pub struct FunctionCallSpec {
 }
 
 /// An option's value as written; `${config.*}` in text is interpolated when compiled.
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum OptionValue {
     Flag(bool),
     Number(u64),
     Text(String),
     List(Vec<String>),
+}
+
+/// A function's name alone, or the name with its options; each name with its summary.
+impl schemars::JsonSchema for FunctionCallSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FunctionCall".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<serde_json::Value> = functions::FUNCTIONS
+            .iter()
+            .map(|f| serde_json::json!({"const": f.name, "description": f.summary}))
+            .collect();
+        let option = generator.subschema_for::<OptionValue>();
+        schemars::json_schema!({
+            "description": "A check function (docs/rules.md, \"Check functions\"): its name, or `function:` with `options:`.",
+            "oneOf": [
+                {"anyOf": names},
+                {
+                    "type": "object",
+                    "properties": {
+                        "function": {"anyOf": names},
+                        "options": {"type": "object", "additionalProperties": option}
+                    },
+                    "required": ["function"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
 }
 
 /// By hand rather than `untagged`, so that a mistyped key is named in the error.

@@ -313,3 +313,71 @@ rules:\n  disable: [display-name-format]\nattestations:\n  A1: \"application acc
         "{markdown}"
     );
 }
+
+#[test]
+fn rules_as_json_give_tooling_everything_the_pack_says() {
+    let dir = temp_files(&[("c.yaml", b"rules: {disable: [line-too-long]}\n")]);
+    let listed = run_in(dir.path(), &["rules", "--config", "c.yaml", "--format", "json"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let rules = listed.json();
+    let rules = rules.as_array().expect("rules");
+    let keys = [
+        "id",
+        "aliases",
+        "severity",
+        "requirement",
+        "summary",
+        "message",
+        "help",
+        "label",
+        "pack",
+        "scope",
+        "online",
+        "skip_in_templates",
+        "enabled",
+        "unavailable",
+        "docs",
+    ];
+    for rule in rules {
+        for key in keys {
+            assert!(rule.get(key).is_some(), "{} lacks `{key}`", rule["id"]);
+        }
+    }
+    let row = |id: &str| rules.iter().find(|r| r["id"] == id).expect("row").clone();
+    assert_eq!(row("host-ip-literal")["aliases"], serde_json::json!(["relay-ip-literal"]));
+    assert_eq!(row("line-too-long")["enabled"], false);
+    assert_eq!(row("missing-date")["skip_in_templates"], true);
+    assert!(row("no-reply-address")["docs"]["why"].is_string());
+    assert!(row("from-account")["unavailable"].as_str().is_some_and(|w| w.contains("account")));
+    assert_eq!(row("no-reply-address")["scope"], "message");
+}
+
+#[test]
+fn init_writes_a_starter_that_loads_and_never_overwrites() {
+    let dir = temp_files(&[]);
+    let written = run_in(dir.path(), &["init"]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    let path = dir.path().join("nhsmail-lint.yaml");
+    let text = std::fs::read_to_string(&path).expect("written");
+    assert_eq!(text, include_str!("../../src/init/starter.yaml"), "the starter schemas.rs validates");
+    for key in ["account:", "distribution_lists:", "mode: submission", "password_env:", "attestations:", "# "] {
+        assert!(text.contains(key), "{key}");
+    }
+    // It loads as the default config, and its set-up passes the pre-flight (warnings and
+    // open attestations are reported, no error).
+    let rules = run_in(dir.path(), &["rules"]);
+    assert_eq!(rules.code, 0, "{}", rules.stderr);
+    let preflight = run_in(dir.path(), &["preflight", "--format", "json"]);
+    assert_eq!(preflight.code, 0, "{}{}", preflight.stdout, preflight.stderr);
+    let fired = rules_fired(&preflight.json());
+    assert!(fired.iter().all(|r| r == "smtp-basic-auth" || r == "attestation-open"), "{fired:?}");
+
+    std::fs::write(&path, "account: mine@nhs.net\n").expect("edit");
+    let again = run_in(dir.path(), &["init"]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    assert_eq!(std::fs::read_to_string(&path).expect("kept"), "account: mine@nhs.net\n", "never overwritten");
+    let elsewhere = run_in(dir.path(), &["init", "--output", "other.yaml"]);
+    assert_eq!(elsewhere.code, 0, "{}", elsewhere.stderr);
+    assert!(dir.path().join("other.yaml").is_file());
+}

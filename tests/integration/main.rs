@@ -21,6 +21,7 @@ mod public_corpus;
 mod rule_packs;
 mod rule_tests;
 mod scale;
+mod schemas;
 mod send;
 mod smtp_server;
 mod snapshots;
