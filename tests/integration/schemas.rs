@@ -181,6 +181,9 @@ fn what_no_schema_can_express_is_the_loader_s_alone() {
             "rules",
             RULE.replace("message: m", "message: '{{valu}}'") + "    require: [{field: subject, present: true}]\n",
         ),
+        // An online function in a rule not marked `online`; an option of the wrong type.
+        ("rules", require("{field: reply_to.domain, contains: unroutable_domain}")),
+        ("rules", require("{field: subject, contains: {function: nhs_number, options: {within: [x]}}}")),
         // A rule id the config names that no pack defines; an address that is not one.
         ("config", "rules: {disable: [no-such-rule]}\n".to_owned()),
         ("config", "account: not-an-address\n".to_owned()),
