@@ -43,8 +43,8 @@ type Expectation = (String, usize);
 #[derive(Debug, Serialize)]
 pub struct Verdict {
     pub path: PathBuf,
-    /// What it declares, as `rule@line`.
-    pub expected: Vec<String>,
+    /// What it declares, as `rule@line`; `None` when the declaration cannot be read.
+    pub expected: Option<Vec<String>>,
     /// Why it failed; empty when it passed.
     pub problems: Vec<String>,
 }
@@ -90,7 +90,11 @@ impl Outcome {
         let mut out = String::new();
         for verdict in &self.fixtures {
             let status = if verdict.problems.is_empty() { "ok  " } else { "FAIL" };
-            let expects = if verdict.expected.is_empty() { "passes".to_owned() } else { verdict.expected.join(", ") };
+            let expects = match &verdict.expected {
+                None => "declaration unreadable".to_owned(),
+                Some(expected) if expected.is_empty() => "passes".to_owned(),
+                Some(expected) => expected.join(", "),
+            };
             let _ = writeln!(out, "{status} {} ({expects})", verdict.path.display());
             for problem in &verdict.problems {
                 let _ = writeln!(out, "       {problem}");
@@ -162,11 +166,11 @@ pub fn run(plan: &TestPlan) -> Result<Outcome, TestError> {
     let mut fired: HashMap<String, usize> = HashMap::new();
     for (n, file) in files.iter().enumerate() {
         let mut problems = Vec::new();
-        let expected = match expectations(file) {
-            Ok(expected) => expected,
+        let (expected, readable) = match expectations(file) {
+            Ok(expected) => (expected, true),
             Err(problem) => {
                 problems.push(problem);
-                Vec::new()
+                (Vec::new(), false)
             }
         };
         for (rule, _) in &expected {
@@ -182,7 +186,7 @@ pub fn run(plan: &TestPlan) -> Result<Outcome, TestError> {
         for rule in rules {
             *fired.entry(rule.clone()).or_default() += 1;
         }
-        let expected = expected.iter().map(|(rule, line)| format!("{rule}@{line}")).collect();
+        let expected = readable.then(|| expected.iter().map(|(rule, line)| format!("{rule}@{line}")).collect());
         fixtures.push(Verdict { path: file.clone(), expected, problems });
     }
     let mut rules: Vec<Coverage> = plan

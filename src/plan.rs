@@ -122,7 +122,11 @@ pub fn load(sources: &RuleSourceArgs, account: Option<&str>) -> Result<Loaded, R
     }
     let mut rules = rules::compile(&packs, &config)?;
     config.check_attestations(|id| match rules.requirement(id) {
-        None => Some(format!("no requirement has the id `{id}` (`nhsmail-lint requirements` lists them)")),
+        None => {
+            let guess = crate::suggest::closest(id, rules.requirements.iter().map(|r| &*r.id));
+            let guess = guess.map_or(String::new(), |g| format!("did you mean `{g}`? "));
+            Some(format!("no requirement has the id `{id}` ({guess}`nhsmail-lint requirements` lists them)"))
+        }
         Some(r) if !r.coverage.contains(&Coverage::Attest) => Some(format!(
             "requirement `{id}` is checked by rules, not attested: only `attest` requirements take an attestation"
         )),

@@ -87,7 +87,7 @@ fn a_missing_an_unexpected_and_an_unknown_diagnostic_each_fail_the_fixture() {
         "FAIL f/reported-not-declared.eml (passes)\n       unexpected subject-prefix@3\n",
         "FAIL f/wrong-line.eml (subject-prefix@3)\n       expected subject-prefix@3, not reported\n       unexpected subject-prefix@4\n",
         "expects `subject-prefx`, which no loaded rule defines (did you mean `subject-prefix`?)",
-        "`subject-prefix` is not rule@line",
+        "FAIL f/bad-declaration.eml (declaration unreadable)\n       `subject-prefix` is not rule@line\n",
         "UNTESTED no-exe: no fixture expects it to fire",
         "5 fixtures: 0 passed, 5 failed; 1 of 2 rules have no fixture they fire on: no-exe.",
     ] {

@@ -53,6 +53,11 @@ fn rule_ids_in_the_config_and_explain_get_the_closest_rule() {
     assert_eq!(run("ignore:\n  'legacy/**': [display-name-formt]\n"), "help: did you mean `display-name-format`?");
     assert_eq!(run("acount: a@nhs.net\n"), "help: did you mean `account`?");
     assert_eq!(run("transport: {mode: relay, hots: relay.nhs.uk}\n"), "help: did you mean `host`?");
+    // An attestation's requirement id: the error itself says it.
+    let dir = temp_files(&[("c.yaml", b"attestations: {A11: \"done\"}\n")]);
+    let attest = run_in(dir.path(), &["rules", "--config", "c.yaml"]);
+    assert_eq!(attest.code, 2);
+    assert!(attest.stderr.contains("did you mean `A1`?"), "{}", attest.stderr);
     let explain = help_of(&[], &["explain", "missing-dat"]);
     assert!(explain.starts_with("help: did you mean `missing-date`?"), "{explain}");
 }
