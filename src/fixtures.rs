@@ -205,21 +205,23 @@ pub fn run(plan: &TestPlan) -> Result<Outcome, TestError> {
     Ok(Outcome { fixtures, rules })
 }
 
-/// The `.eml` files under `path` (or `path` itself, named explicitly), hidden ones left out.
+/// The `.eml` files under `path` (or `path` itself, named explicitly), hidden ones left
+/// out. Linked folders are not followed, so a link loop cannot recurse for ever.
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     if !path.is_dir() {
         out.push(path.to_path_buf());
         return Ok(());
     }
     for entry in std::fs::read_dir(path)? {
-        let path = entry?.path();
+        let entry = entry?;
+        let path = entry.path();
         let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
         if hidden {
             continue;
         }
-        if path.is_dir() {
+        if entry.file_type()?.is_dir() {
             collect(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "eml") {
+        } else if path.is_file() && path.extension().is_some_and(|e| e == "eml") {
             out.push(path);
         }
     }

@@ -128,6 +128,15 @@ fn the_json_outcome_lists_verdicts_and_rules() {
 }
 
 #[test]
+fn a_link_loop_among_the_fixtures_is_not_followed() {
+    let dir = temp_files(&[("p.yaml", PACK), ("p/a.eml", &fixture("subject-prefix@4", "x"))]);
+    std::os::unix::fs::symlink("..", dir.path().join("p/loop")).expect("symlink");
+    let result = run_in(dir.path(), &["test", "--no-default-rules", "--rules", "p.yaml"]);
+    assert_eq!(result.code, 1, "no-exe has no fixture: {}{}", result.stdout, result.stderr);
+    assert!(result.stdout.starts_with("ok   p/a.eml (subject-prefix@4)\nUNTESTED no-exe"), "{}", result.stdout);
+}
+
+#[test]
 fn a_broken_pack_an_empty_folder_or_no_folder_exits_2() {
     let broken =
         test_in(&[("p.yaml", b"rules:\n  - id: x\n    severity: fatal\n"), ("p/a.eml", b"x")], &["--rules", "p.yaml"]);

@@ -194,3 +194,19 @@ fn what_no_schema_can_express_is_the_loader_s_alone() {
         assert!(problems.is_empty(), "the schema can check this after all ({problems:?}): move it up\n{text}");
     }
 }
+
+/// The configuration examples of the pages about the configuration, as a user copies them.
+#[test]
+fn the_documented_configs_are_valid() {
+    let validator = validator("config");
+    let mut blocks = 0;
+    for page in ["README.md", "docs/configuration.md", "docs/preflight.md", "docs/sending.md"] {
+        let text = std::fs::read_to_string(root().join(page)).expect("page");
+        for block in text.split("```yaml\n").skip(1).filter_map(|rest| rest.split("```").next()) {
+            blocks += 1;
+            let problems = errors(&validator, block);
+            assert!(problems.is_empty(), "{page}: {problems:#?}\n{block}");
+        }
+    }
+    assert!(blocks >= 6, "{blocks} examples");
+}
