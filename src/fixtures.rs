@@ -51,7 +51,7 @@ pub struct Verdict {
 
 /// A rule under test, and how the fixtures covered it.
 #[derive(Debug, Serialize)]
-pub struct Coverage {
+pub struct RuleCoverage {
     pub id: String,
     /// Fixtures that expect it to fire.
     pub failing_fixtures: usize,
@@ -62,7 +62,7 @@ pub struct Coverage {
 #[derive(Debug, Serialize)]
 pub struct Outcome {
     pub fixtures: Vec<Verdict>,
-    pub rules: Vec<Coverage>,
+    pub rules: Vec<RuleCoverage>,
 }
 
 impl Outcome {
@@ -71,7 +71,7 @@ impl Outcome {
     }
 
     /// Rules fixtures could exercise, with none that fires them.
-    pub fn untested(&self) -> impl Iterator<Item = &Coverage> {
+    pub fn untested(&self) -> impl Iterator<Item = &RuleCoverage> {
         self.rules.iter().filter(|r| r.untestable.is_none() && r.failing_fixtures == 0)
     }
 
@@ -135,8 +135,47 @@ impl Outcome {
 
 /// Runs every fixture under the plan's paths, as committed and with the other line ending.
 pub fn run(plan: &TestPlan) -> Result<Outcome, TestError> {
+    let files = fixture_files(&plan.paths)?;
+    let as_committed = diagnostics(plan, &files)?;
+    // The copies live as long as their scan: the directory goes when `_temp` drops.
+    let (_temp, copies, endings) = flipped_copies(&files)?;
+    let flipped = diagnostics(plan, &copies)?;
+    let known = plan.rules.ids();
+    let mut fixtures = Vec::new();
+    let mut fired: HashMap<String, usize> = HashMap::new();
+    for (n, file) in files.iter().enumerate() {
+        let mut problems = Vec::new();
+        let expected = match expectations(file) {
+            Ok(expected) => Some(expected),
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+        };
+        let declared = expected.as_deref().unwrap_or_default();
+        for (rule, _) in declared {
+            if !known.contains(&rule.as_str()) {
+                let guess = suggest::closest(rule, known.iter().copied()).map(|g| format!(" (did you mean `{g}`?)"));
+                problems.push(format!("expects `{rule}`, which no loaded rule defines{}", guess.unwrap_or_default()));
+            }
+        }
+        compare(declared, &as_committed[n], "", &mut problems);
+        compare(declared, &flipped[n], &format!("with {} line endings: ", endings[n]), &mut problems);
+        let mut rules: Vec<&String> = declared.iter().map(|(rule, _)| rule).collect();
+        rules.dedup();
+        for rule in rules {
+            *fired.entry(rule.clone()).or_default() += 1;
+        }
+        let expected = expected.map(|e| e.iter().map(|(rule, line)| format!("{rule}@{line}")).collect());
+        fixtures.push(Verdict { path: file.clone(), expected, problems });
+    }
+    Ok(Outcome { fixtures, rules: coverage(plan, &fired) })
+}
+
+/// The fixtures under each path, sorted; a path with none is an error, not a pass.
+fn fixture_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, TestError> {
     let mut files = Vec::new();
-    for path in &plan.paths {
+    for path in paths {
         let before = files.len();
         collect(path, &mut files).map_err(|source| TestError::Read { path: path.display().to_string(), source })?;
         if files.len() == before {
@@ -145,64 +184,41 @@ pub fn run(plan: &TestPlan) -> Result<Outcome, TestError> {
     }
     files.sort();
     files.dedup();
-    let as_committed = diagnostics(plan, &files)?;
+    Ok(files)
+}
+
+/// Each fixture copied with the other line ending into a temporary directory, numbered
+/// so that the copies are checked in the fixtures' order; and each copy's line ending.
+fn flipped_copies(files: &[PathBuf]) -> Result<(tempfile::TempDir, Vec<PathBuf>, Vec<&'static str>), TestError> {
     let temp = tempfile::tempdir().map_err(TestError::Flip)?;
-    let mut flipped_files = Vec::new();
-    let mut endings = Vec::new();
+    let (mut copies, mut endings) = (Vec::new(), Vec::new());
     for (n, file) in files.iter().enumerate() {
         let bytes =
             std::fs::read(file).map_err(|source| TestError::Read { path: file.display().to_string(), source })?;
         let (other, ending) = other_line_ending(&bytes);
-        // Numbered, so the copies are checked in the same order as the fixtures.
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let copy = temp.path().join(format!("{n:05}-{name}"));
         std::fs::write(&copy, other).map_err(TestError::Flip)?;
-        flipped_files.push(copy);
+        copies.push(copy);
         endings.push(ending);
     }
-    let flipped = diagnostics(plan, &flipped_files)?;
-    let known = plan.rules.ids();
-    let mut fixtures = Vec::new();
-    let mut fired: HashMap<String, usize> = HashMap::new();
-    for (n, file) in files.iter().enumerate() {
-        let mut problems = Vec::new();
-        let (expected, readable) = match expectations(file) {
-            Ok(expected) => (expected, true),
-            Err(problem) => {
-                problems.push(problem);
-                (Vec::new(), false)
-            }
-        };
-        for (rule, _) in &expected {
-            if !known.contains(&rule.as_str()) {
-                let guess = suggest::closest(rule, known.iter().copied()).map(|g| format!(" (did you mean `{g}`?)"));
-                problems.push(format!("expects `{rule}`, which no loaded rule defines{}", guess.unwrap_or_default()));
-            }
-        }
-        compare(&expected, &as_committed[n], "", &mut problems);
-        compare(&expected, &flipped[n], &format!("with {} line endings: ", endings[n]), &mut problems);
-        let mut rules: Vec<&String> = expected.iter().map(|(rule, _)| rule).collect();
-        rules.dedup();
-        for rule in rules {
-            *fired.entry(rule.clone()).or_default() += 1;
-        }
-        let expected = readable.then(|| expected.iter().map(|(rule, line)| format!("{rule}@{line}")).collect());
-        fixtures.push(Verdict { path: file.clone(), expected, problems });
-    }
-    let mut rules: Vec<Coverage> = plan
-        .tested
-        .iter()
-        .map(|&i| {
-            let id = &plan.rules.rules[i].id;
-            Coverage { id: id.to_string(), failing_fixtures: fired.get(&**id).copied().unwrap_or(0), untestable: None }
-        })
-        .collect();
-    rules.extend(plan.untestable.iter().map(|(id, why)| Coverage {
+    Ok((temp, copies, endings))
+}
+
+/// Each rule under test with the number of fixtures that expect it, testable ones first.
+fn coverage(plan: &TestPlan, fired: &HashMap<String, usize>) -> Vec<RuleCoverage> {
+    let count = |id: &str| fired.get(id).copied().unwrap_or(0);
+    let tested = plan.tested.iter().map(|&i| &plan.rules.rules[i].id).map(|id| RuleCoverage {
         id: id.to_string(),
-        failing_fixtures: fired.get(&**id).copied().unwrap_or(0),
+        failing_fixtures: count(id),
+        untestable: None,
+    });
+    let untestable = plan.untestable.iter().map(|(id, why)| RuleCoverage {
+        id: id.to_string(),
+        failing_fixtures: count(id),
         untestable: Some(why.clone()),
-    }));
-    Ok(Outcome { fixtures, rules })
+    });
+    tested.chain(untestable).collect()
 }
 
 /// The `.eml` files under `path` (or `path` itself, named explicitly), hidden ones left

@@ -10,6 +10,7 @@ use serde_saphyr::Spanned;
 use super::setting::{AtLeast, Setting, duration_setting, setting};
 use crate::yaml::YamlSource;
 
+/// The NHSmail directory (LDAPS), where recipients and lists are looked up.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DirectorySpec {

@@ -11,6 +11,7 @@ use serde_saphyr::Spanned;
 use super::setting::{AtLeast, duration_setting};
 use crate::yaml::YamlSource;
 
+/// The resolvers the pre-flight asks.
 #[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DnsSpec {

@@ -11,6 +11,7 @@ use serde_saphyr::Spanned;
 use super::setting::{AtLeast, Auth, Secret, Setting, auth_matches_secret, duration_setting, secret_source, setting};
 use crate::yaml::YamlSource;
 
+/// How the mailbox is read: `imap` or `pop`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
@@ -27,6 +28,7 @@ impl Protocol {
     }
 }
 
+/// The sending mailbox, whose quota the pre-flight reads.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MailboxSpec {

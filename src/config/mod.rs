@@ -23,6 +23,7 @@ pub mod transport;
 
 pub const DEFAULT_FILE: &str = "nhsmail-lint.yaml";
 
+/// `nhsmail-lint.yaml`: the sending account and set-up, and rule settings (docs/configuration.md).
 #[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigSpec {
@@ -62,6 +63,7 @@ pub struct ConfigSpec {
     ignore: BTreeMap<String, Vec<Spanned<String>>>,
 }
 
+/// Rule settings: which rules do not run, and other severities.
 #[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RulesSpec {

@@ -40,6 +40,7 @@ impl Secret {
     }
 }
 
+/// How the account authenticates: `plain`, `login` (Basic authentication) or `xoauth2`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Auth {

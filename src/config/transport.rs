@@ -14,6 +14,7 @@ use serde_saphyr::Spanned;
 use super::setting::{AtLeast, Auth, Secret, Setting, auth_matches_secret, duration_setting, secret_source, setting};
 use crate::yaml::YamlSource;
 
+/// The kind of transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
@@ -23,6 +24,7 @@ pub enum Mode {
     Relay,
 }
 
+/// How the SMTP connection is encrypted: `starttls` (submission), `implicit` or `none`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Tls {
@@ -50,6 +52,7 @@ impl Tls {
     }
 }
 
+/// How messages are sent: SMTP submission or the anonymous relay (docs/preflight.md).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransportSpec {

@@ -13,12 +13,14 @@ use super::{config_field, field};
 use crate::diagnostic::Severity;
 use crate::functions;
 
+/// A rule pack: the rules, and the requirements they trace to (docs/rules.md).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PackSpec {
     /// The requirements the pack's rules trace to (the compliance matrix), as data.
     #[serde(default)]
     pub requirements: Vec<RequirementSpec>,
+    /// The rules, each with an id unique across every loaded pack.
     #[serde(default)]
     pub rules: Vec<RuleSpec>,
 }
@@ -94,6 +96,7 @@ impl Coverage {
     }
 }
 
+/// One value, or a list of them.
 #[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum OneOrMany<T> {
@@ -110,6 +113,7 @@ impl<T: Clone> OneOrMany<T> {
     }
 }
 
+/// One rule: what it checks, how serious a failure is, and what the report says.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
@@ -164,6 +168,7 @@ pub struct RuleSpec {
     pub docs: DocsSpec,
 }
 
+/// What a rule checks: each message, the messages together, or the set-up.
 #[derive(Debug, Deserialize, serde::Serialize, Default, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
@@ -174,6 +179,7 @@ pub enum Scope {
     Config,
 }
 
+/// What `nhsmail-lint explain ID` prints about the rule.
 #[derive(Debug, Deserialize, serde::Serialize, Default, Clone, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocsSpec {
@@ -316,6 +322,7 @@ pub struct CorpusSpec {
     pub min_interval: Spanned<String>,
 }
 
+/// A whole number, or a size with its unit (`35MiB`, `10 MB`).
 #[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Scalar {
@@ -323,6 +330,7 @@ pub enum Scalar {
     Text(String),
 }
 
+/// A value, or a list of values; `${config.LIST}` stands for a configured list.
 #[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum TextOrList {
