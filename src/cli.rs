@@ -25,7 +25,7 @@ pub enum Command {
     /// mailbox's quota over IMAP and the account and lists in the NHSmail directory;
     /// given paths, the messages too, with the checks that ask DNS and the directory.
     Preflight(PreflightArgs),
-    /// List the rules: id, severity, one-line summary.
+    /// List the rules: id, severity, one-line summary (or every key, `--format json`).
     Rules(RulesArgs),
     /// Explain one rule: what it does, why, an example and its NHSmail source.
     Explain(ExplainArgs),
@@ -263,6 +263,7 @@ pub enum ListFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RulesFormat {
     Human,
+    /// Every key of every rule (docs included) and what the configuration makes of it.
     Json,
     /// A Markdown table, as in docs/rules.md.
     Markdown,
