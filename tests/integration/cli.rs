@@ -36,7 +36,20 @@ fn json_contract() {
     assert_eq!(result.code, 1);
     let report = result.json();
     let keys: Vec<&String> = report.as_object().expect("object").keys().collect();
-    assert_eq!(keys, ["files", "notes", "summary"]);
+    assert_eq!(keys, ["files", "notes", "run", "summary"]);
+    // Provenance: the tool, each pack by SHA-256, no config file here, the inputs as
+    // given, when (RFC 3339, UTC) and how much was read.
+    let run = &report["run"];
+    assert_eq!((run["tool"].as_str(), run["version"].as_str()), (Some("nhsmail-lint"), Some(env!("CARGO_PKG_VERSION"))));
+    assert_eq!(run["command"], "check");
+    let sha = run["packs"][0]["sha256"].as_str().expect("the built-in pack's hash");
+    assert!(sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()), "{sha}");
+    assert!(run["config"].is_null(), "no config file: {run}");
+    assert_eq!(run["inputs"], serde_json::json!(["b", "a"]));
+    let (started, finished) = (run["started"].as_str().expect("started"), run["finished"].as_str().expect("finished"));
+    assert!(started.ends_with('Z') && started.len() == 20 && started <= finished, "{started} {finished}");
+    assert_eq!((run["files"].as_u64(), run["messages"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(run["bytes"].as_u64(), Some((GOOD.len() + NOREPLY.len()) as u64));
     let files = report["files"].as_array().expect("files");
     let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().expect("path")).collect();
     assert_eq!(paths, ["a/bad.eml", "b/good.eml"], "sorted by path; only .eml from directories");

@@ -37,5 +37,15 @@ fn merged_shards_equal_a_single_machine_scan() {
     args.extend(parts.iter().map(String::as_str));
     let merged = run(&args);
     assert_eq!(merged.code, single.code);
-    assert_eq!(merged.json(), single.json());
+    let (mut merged, mut single) = (merged.json(), single.json());
+    let (run, single_run) = (merged["run"].take(), single["run"].take());
+    assert_eq!(merged, single);
+    // The merged report carries each shard's provenance, and what they read together.
+    assert_eq!(run["command"], "merge");
+    let shards = run["shards"].as_array().expect("the shards' runs");
+    assert_eq!(shards.len(), 3);
+    assert!(shards.iter().all(|s| s["command"] == "check" && s["packs"] == single_run["packs"]), "{shards:?}");
+    for key in ["files", "messages", "bytes"] {
+        assert_eq!(run[key], single_run[key], "{key}");
+    }
 }

@@ -1,0 +1,63 @@
+//! `--format html`: one self-contained page for people (docs/reports.md): provenance,
+//! the compliance matrix, charts, findings by rule with excerpts, accepted exceptions
+//! and what `--send` did. An askama template, so every value is escaped as HTML; the
+//! charts are plotters' SVG, inlined; nothing is loaded from anywhere.
+
+use askama::Template;
+
+use super::aggregate::{Tally, View};
+use super::charts::{self, Chart};
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct Page<'a> {
+    v: &'a View<'a>,
+    weekly: Chart,
+    weekly_note: Option<String>,
+    per_rule: Chart,
+    /// The top-ten charts: title, chart, whether its counts are approximate.
+    tops: Vec<(&'static str, Chart, bool)>,
+}
+
+impl Page<'_> {
+    /// A count with thousands separated: `12,345`.
+    fn n(&self, n: &usize) -> String {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    fn bytes(&self, n: &u64) -> String {
+        let n = *n;
+        match n {
+            n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64),
+            n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
+            n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
+            n => format!("{n} bytes"),
+        }
+    }
+}
+
+pub fn render(view: &View<'_>, tally: &Tally) -> askama::Result<String> {
+    let (weekly, weekly_note) = charts::weekly(tally);
+    let tops = vec![
+        ("The ten paths with most findings", charts::top_ten(&tally.paths.top(10), true), tally.paths.approximate),
+        (
+            "The ten senders (From) with most findings",
+            charts::top_ten(&tally.senders.top(10), false),
+            tally.senders.approximate,
+        ),
+        (
+            "The ten templates (Subject, digits folded) with most findings",
+            charts::top_ten(&tally.templates.top(10), false),
+            tally.templates.approximate,
+        ),
+    ];
+    Page { v: view, weekly, weekly_note, per_rule: charts::per_rule(tally), tops }.render()
+}
