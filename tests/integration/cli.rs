@@ -40,7 +40,10 @@ fn json_contract() {
     // Provenance: the tool, each pack by SHA-256, no config file here, the inputs as
     // given, when (RFC 3339, UTC) and how much was read.
     let run = &report["run"];
-    assert_eq!((run["tool"].as_str(), run["version"].as_str()), (Some("nhsmail-lint"), Some(env!("CARGO_PKG_VERSION"))));
+    assert_eq!(
+        (run["tool"].as_str(), run["version"].as_str()),
+        (Some("nhsmail-lint"), Some(env!("CARGO_PKG_VERSION")))
+    );
     assert_eq!(run["command"], "check");
     let sha = run["packs"][0]["sha256"].as_str().expect("the built-in pack's hash");
     assert!(sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()), "{sha}");

@@ -18,6 +18,7 @@ mod mailbox;
 mod packages;
 mod preflight;
 mod public_corpus;
+mod reports;
 mod rule_packs;
 mod scale;
 mod send;

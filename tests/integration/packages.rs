@@ -19,14 +19,22 @@ const NEEDED: &[(&str, &str)] = &[
 /// Whether the packages are there, installing them first if need be.
 pub fn available() -> bool {
     static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
-    let missing = INSTALLED.get_or_init(install).clone().err();
+    let missing = INSTALLED.get_or_init(|| install(NEEDED)).clone().err();
     crate::common::requirement("Debian's Dovecot and slapd", missing)
 }
 
-/// Installs what is missing, or says why it could not.
-fn install() -> Result<(), String> {
+/// Debian's Chromium (the HTML report's test), installed the same way when missing.
+pub fn chromium() -> Option<&'static str> {
+    const CHROMIUM: &str = "/usr/bin/chromium";
+    static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
+    let missing = INSTALLED.get_or_init(|| install(&[(CHROMIUM, "chromium")])).clone().err();
+    crate::common::requirement("Debian's Chromium", missing).then_some(CHROMIUM)
+}
+
+/// Installs what is missing of `needed` (program, package), or says why it could not.
+fn install(needed: &[(&str, &str)]) -> Result<(), String> {
     let mut missing: Vec<&str> =
-        NEEDED.iter().filter(|(program, _)| !Path::new(program).exists()).map(|(_, package)| *package).collect();
+        needed.iter().filter(|(program, _)| !Path::new(program).exists()).map(|(_, package)| *package).collect();
     missing.dedup();
     if missing.is_empty() {
         return Ok(());
