@@ -115,9 +115,7 @@ pub fn weekly(tally: &Tally) -> (Chart, Option<String>) {
             .axis_style(AXIS)
             .x_labels(weeks.min(12))
             .x_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(w) | SegmentValue::Exact(w) if w.is_multiple_of(step) => {
-                    days_label(start + *w as i64 * 7)
-                }
+                SegmentValue::CenterOf(w) if w.is_multiple_of(step) => days_label(start + *w as i64 * 7),
                 _ => String::new(),
             })
             .y_desc("findings")
@@ -210,12 +208,10 @@ pub fn bars(rows: &[(String, u64, RGBColor)], legend: &[(&str, RGBColor)], keep_
             bar.set_margin(5, 5, 0, 0);
             bar
         }))?;
+        // Each bar's count just beyond its end.
         chart.draw_series(rows.iter().enumerate().map(|(i, (_, value, _))| {
-            Text::new(
-                value.to_string(),
-                (*value, SegmentValue::CenterOf(n - 1 - i)),
-                (FONT, 12).into_font().color(&AXIS),
-            )
+            EmptyElement::at((*value, SegmentValue::CenterOf(n - 1 - i)))
+                + Text::new(value.to_string(), (6, -7), (FONT, 12).into_font().color(&AXIS))
         }))?;
         for (name, colour) in legend {
             let colour = *colour;

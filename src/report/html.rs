@@ -33,6 +33,21 @@ impl Page<'_> {
         out
     }
 
+    /// Text escaped as HTML, with its `backquoted` spans (config keys, flags) as code.
+    fn code(&self, text: &str) -> String {
+        let mut out = String::new();
+        for (i, part) in text.split('`').enumerate() {
+            let escaped =
+                askama::filters::escape(part, askama::filters::Html).map(|e| e.to_string()).unwrap_or_default();
+            if i % 2 == 1 {
+                out.push_str(&format!("<code>{escaped}</code>"));
+            } else {
+                out.push_str(&escaped);
+            }
+        }
+        out
+    }
+
     fn bytes(&self, n: &u64) -> String {
         let n = *n;
         match n {
