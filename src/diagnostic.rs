@@ -103,8 +103,13 @@ impl Excerpt {
         let mut after_mark = 0;
         while lines.len() < 8 && after_mark < 2 {
             let stop = line_end(at);
-            let (ms, me) = (start.clamp(at, stop), end.clamp(at, stop));
-            lines.push(cut(shown(&raw[at..ms]), shown(&raw[ms..me]), shown(&raw[me..stop]), number));
+            let touches = if start == end { (at..=stop).contains(&start) } else { start < stop && end > at };
+            let (ms, me) = if touches { (start.clamp(at, stop), end.clamp(at, stop)) } else { (stop, stop) };
+            // A very long line is read only around the mark (`cut` keeps less still).
+            let far = EXCERPT_WIDTH * 4;
+            let (before, marked) = (&raw[ms.saturating_sub(far).max(at)..ms], &raw[ms..me.min(ms + far)]);
+            let after = &raw[me..stop.min(me + far)];
+            lines.push(cut(shown(before), shown(marked), shown(after), number));
             if stop >= mark_end_line {
                 after_mark += 1;
             }
@@ -175,5 +180,26 @@ impl Serialize for Located {
         out.serialize_field("column", &self.column)?;
         out.serialize_field("help", &d.help)?;
         out.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_excerpt_marks_the_bytes_with_a_line_either_side() {
+        let raw = b"From: a@nhs.net\r\nReply-To: no-reply@nhs.net\r\nSubject: x\r\nTo: b@nhs.net\r\n";
+        let start = 27;
+        let excerpt = Excerpt::of(raw, &(start..start + 16), 0);
+        let lines: Vec<(usize, &str, &str, &str)> =
+            excerpt.lines.iter().map(|l| (l.number, &*l.before, &*l.marked, &*l.after)).collect();
+        assert_eq!(
+            lines,
+            [(1, "From: a@nhs.net", "", ""), (2, "Reply-To: ", "no-reply@nhs.net", ""), (3, "Subject: x", "", "")]
+        );
+        // An mbox message's lines are the mbox's; control characters are shown as `?`.
+        let excerpt = Excerpt::of(b"Subject: a\x1b[2Jb\n", &(9..10), 40);
+        assert_eq!((excerpt.lines[0].number, &*excerpt.lines[0].after), (41, "?[2Jb"));
     }
 }

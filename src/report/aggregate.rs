@@ -22,38 +22,91 @@ pub const AFFECTED: usize = 1000;
 /// Findings listed first in the Markdown summary.
 pub const FIRST: usize = 30;
 /// Keys each top-ten count tracks: exact while there are no more distinct keys.
-const TRACKED: usize = 200;
+pub const TRACKED: usize = 200;
 
 /// The Space-Saving count (Metwally et al.): the most frequent keys of a stream in
-/// fixed memory; exact while no more than `TRACKED` distinct keys are seen.
+/// fixed memory. Each key keeps the count it may have been credited with on entering
+/// (`error`), so what is shown is a lower bound, exact while no more than `TRACKED`
+/// distinct keys are seen.
 #[derive(Debug, Default)]
 pub struct TopCounts {
-    counts: HashMap<String, u64>,
-    /// A key was evicted: the counts may overstate by at most the evicted minimum.
+    /// Key -> (count, overstated by at most).
+    counts: HashMap<String, (u64, u64)>,
+    /// A key was evicted: the counts shown are lower bounds.
     pub approximate: bool,
 }
 
 impl TopCounts {
     fn add(&mut self, key: &str, n: u64) {
-        if let Some(count) = self.counts.get_mut(key) {
+        if let Some((count, _)) = self.counts.get_mut(key) {
             *count += n;
             return;
         }
         let mut floor = 0;
         if self.counts.len() >= TRACKED {
-            let (least, count) =
-                self.counts.iter().min_by_key(|(k, c)| (**c, *k)).map(|(k, c)| (k.clone(), *c)).expect("full");
+            let least = self.counts.iter().min_by(|a, b| (a.1.0, a.0).cmp(&(b.1.0, b.0)));
+            let (least, (count, _)) = least.map(|(k, c)| (k.clone(), *c)).expect("full");
             self.counts.remove(&least);
             floor = count;
             self.approximate = true;
         }
-        self.counts.insert(key.to_owned(), floor + n);
+        self.counts.insert(key.to_owned(), (floor + n, floor));
     }
 
+    /// The `k` keys with the largest sure counts.
     pub fn top(&self, k: usize) -> Vec<(String, u64)> {
-        let mut all: Vec<(String, u64)> = self.counts.iter().map(|(key, n)| (key.clone(), *n)).collect();
+        let mut all: Vec<(String, u64)> =
+            self.counts.iter().map(|(key, (n, error))| (key.clone(), n - error)).filter(|(_, n)| *n > 0).collect();
         all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         all.truncate(k);
+        all
+    }
+}
+
+/// The ten files with most findings, exact: the scan reports each file's messages
+/// together, in path order, so a file's count is complete when the next file starts.
+#[derive(Debug, Default)]
+pub struct TopFiles {
+    current: Option<(String, u64)>,
+    ten: Vec<(String, u64)>,
+    /// Findings of rules across messages (after the scan) on files not among the ten.
+    pub not_counted: usize,
+}
+
+impl TopFiles {
+    fn add(&mut self, file: &str, n: u64) {
+        match &mut self.current {
+            Some((current, count)) if current == file => *count += n,
+            _ => {
+                if let Some(done) = self.current.replace((file.to_owned(), n)) {
+                    self.keep(done);
+                }
+            }
+        }
+    }
+
+    fn keep(&mut self, entry: (String, u64)) {
+        self.ten.push(entry);
+        self.ten.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        self.ten.truncate(10);
+    }
+
+    /// Findings found after the scan (corpus rules) on `file`: counted when it is among the ten.
+    fn late(&mut self, file: &str, n: u64) {
+        if let Some(done) = self.current.take() {
+            self.keep(done);
+        }
+        match self.ten.iter_mut().find(|(f, _)| f == file) {
+            Some((_, count)) => *count += n,
+            None => self.not_counted += n as usize,
+        }
+    }
+
+    pub fn top(&self) -> Vec<(String, u64)> {
+        let mut all = self.ten.clone();
+        all.extend(self.current.clone());
+        all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        all.truncate(10);
         all
     }
 }
@@ -108,7 +161,7 @@ pub struct Tally {
     pub weeks: BTreeMap<i64, BTreeMap<Arc<str>, usize>>,
     /// Findings not in `weeks`: their message has no usable Date, or a corpus rule found them.
     pub undated: usize,
-    pub paths: TopCounts,
+    pub paths: TopFiles,
     pub senders: TopCounts,
     pub templates: TopCounts,
     pub first: Vec<Example>,
@@ -143,7 +196,13 @@ impl Tally {
             days - (days + 3).rem_euclid(7)
         });
         let n = findings.diagnostics.len() as u64;
-        self.paths.add(&path, n);
+        // An mbox's messages count towards the mbox.
+        let file = path.rsplit_once(":#").filter(|(_, n)| n.parse::<u64>().is_ok()).map_or(path.as_str(), |(f, _)| f);
+        if corpus {
+            self.paths.late(file, n);
+        } else {
+            self.paths.add(file, n);
+        }
         if let Some(from) = &detail.from {
             self.senders.add(from, n);
         }
@@ -151,7 +210,10 @@ impl Tally {
             self.templates.add(template, n);
         }
         for d in findings.diagnostics {
-            let excerpt = excerpts.next().filter(|e| !e.lines.is_empty());
+            let shows = |e: &Excerpt| {
+                e.lines.iter().any(|l| !(l.before.is_empty() && l.marked.is_empty() && l.after.is_empty()))
+            };
+            let excerpt = excerpts.next().filter(shows);
             let rule = d.diagnostic.rule.clone();
             match week {
                 Some(week) => *self.weeks.entry(week).or_default().entry(rule.clone()).or_insert(0) += 1,
@@ -412,4 +474,47 @@ fn matrix_row(row: &super::coverage::Row, tally: &Tally, messages: usize) -> Mat
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_files_are_exact_and_count_an_mbox_once() {
+        let mut files = TopFiles::default();
+        for (file, n) in [("a.eml", 2), ("b.mbox", 1), ("b.mbox", 4), ("c.eml", 3), ("d.eml", 1)] {
+            files.add(file, n);
+        }
+        files.late("c.eml", 5);
+        assert_eq!(files.top()[..2], [("c.eml".to_owned(), 8), ("b.mbox".to_owned(), 5)]);
+        let mut many = TopFiles::default();
+        (0..50u64).for_each(|i| many.add(&format!("f{i:02}"), i % 7));
+        many.late("f00", 1);
+        assert_eq!(many.top().len(), 10);
+        let counts: Vec<u64> = many.top().iter().map(|(_, n)| *n).collect();
+        assert_eq!(counts, [6, 6, 6, 6, 6, 6, 6, 5, 5, 5], "{:?}", many.top());
+        assert_eq!(many.not_counted, 1, "a late finding on a file outside the ten is said, not hidden");
+    }
+
+    #[test]
+    fn top_counts_never_overstate() {
+        let mut exact = TopCounts::default();
+        (0..100).for_each(|i| exact.add(&format!("k{}", i % 10), 1 + (i % 10) as u64));
+        assert!(!exact.approximate);
+        assert_eq!(exact.top(1), [("k9".to_owned(), 100)]);
+        // Thousands of keys with a few findings each, and one heavy hitter.
+        let mut spread = TopCounts::default();
+        for i in 0..5000u64 {
+            spread.add(&format!("thin{i}"), 3);
+            if i % 10 == 0 {
+                spread.add("heavy", 10);
+            }
+        }
+        assert!(spread.approximate);
+        let top = spread.top(10);
+        assert_eq!(top[0].0, "heavy");
+        assert!(top[0].1 <= 5000, "a lower bound of its 5000");
+        assert!(top.iter().skip(1).all(|(_, n)| *n <= 3), "no thin key shown above its 3: {top:?}");
+    }
 }

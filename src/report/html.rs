@@ -15,8 +15,8 @@ struct Page<'a> {
     weekly: Chart,
     weekly_note: Option<String>,
     per_rule: Chart,
-    /// The top-ten charts: title, chart, whether its counts are approximate.
-    tops: Vec<(&'static str, Chart, bool)>,
+    /// The top-ten charts: title, chart, and a note on what its counts leave out.
+    tops: Vec<(&'static str, Chart, Option<String>)>,
 }
 
 impl Page<'_> {
@@ -61,17 +61,32 @@ impl Page<'_> {
 
 pub fn render(view: &View<'_>, tally: &Tally) -> askama::Result<String> {
     let (weekly, weekly_note) = charts::weekly(tally);
+    let not_counted = tally.paths.not_counted;
+    let files_note = (not_counted > 0).then(|| {
+        format!(
+            "{not_counted} finding(s) of rules across messages, on files not among these ten, are not counted here."
+        )
+    });
+    let approximate = |top: &super::aggregate::TopCounts| {
+        top.approximate.then(|| {
+            format!(
+                "More than {} distinct values: counted in bounded memory, each bar shows the findings it surely has \
+                 (at least), and a value whose findings were spread thin may be missing.",
+                super::aggregate::TRACKED
+            )
+        })
+    };
     let tops = vec![
-        ("The ten paths with most findings", charts::top_ten(&tally.paths.top(10), true), tally.paths.approximate),
+        ("The ten files with most findings", charts::top_ten(&tally.paths.top(), true), files_note),
         (
             "The ten senders (From) with most findings",
             charts::top_ten(&tally.senders.top(10), false),
-            tally.senders.approximate,
+            approximate(&tally.senders),
         ),
         (
             "The ten templates (Subject, digits folded) with most findings",
             charts::top_ten(&tally.templates.top(10), false),
-            tally.templates.approximate,
+            approximate(&tally.templates),
         ),
     ];
     Page { v: view, weekly, weekly_note, per_rule: charts::per_rule(tally), tops }.render()
