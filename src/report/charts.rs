@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use plotters::coord::CoordTranslate;
 use plotters::coord::ranged1d::SegmentValue;
+use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 
 use super::aggregate::Tally;
@@ -35,6 +37,26 @@ fn severity_colour(severity: Severity) -> RGBColor {
         Severity::Warning => RGBColor(0xed, 0x8b, 0x00),
         Severity::Info => RGBColor(0x00, 0x5e, 0xb8),
     }
+}
+
+/// A legend's square of `colour`.
+fn swatch(colour: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], colour.filled())
+}
+
+/// The series' legend, boxed, at `position`.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let frame = RGBColor(0xd8, 0xdd, 0xe0);
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(frame)
+        .label_font((FONT, 13))
+        .draw()
 }
 
 /// A chart, or why there is none.
@@ -135,18 +157,9 @@ pub fn weekly(tally: &Tally) -> (Chart, Option<String>) {
                 bar
             });
             let name = named.get(s).map_or("other rules".to_owned(), |r| label(r, 32, false));
-            chart
-                .draw_series(bars)?
-                .label(name)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], colour.filled()));
+            chart.draw_series(bars)?.label(name).legend(swatch(colour));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(0xd8, 0xdd, 0xe0))
-            .label_font((FONT, 13))
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         root.present()?;
         Ok(())
     })();
@@ -218,16 +231,10 @@ pub fn bars(rows: &[(String, u64, RGBColor)], legend: &[(&str, RGBColor)], keep_
             chart
                 .draw_series(std::iter::empty::<Rectangle<(u64, SegmentValue<usize>)>>())?
                 .label(*name)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], colour.filled()));
+                .legend(swatch(colour));
         }
         if !legend.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .background_style(WHITE.mix(0.9))
-                .border_style(RGBColor(0xd8, 0xdd, 0xe0))
-                .label_font((FONT, 13))
-                .draw()?;
+            draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         }
         root.present()?;
         Ok(())

@@ -205,3 +205,46 @@ fn markdown_summary_of_a_huge_scan_fits_a_step_summary() {
     );
     assert!(markdown.contains("more finding(s)"), "the rest counted, not listed");
 }
+
+#[test]
+fn accepted_exceptions_and_sending_are_shown() {
+    let smtp = crate::smtp_server::TestSmtp::start(true);
+    let good = crate::send::message(1, "");
+    let noreply = String::from_utf8(crate::send::message(2, ""))
+        .expect("text")
+        .replace("pathology.enquiries@example.nhs.uk", "no-reply@nhs.net");
+    let no_id = String::from_utf8(crate::send::message(3, ""))
+        .expect("text")
+        .replace("Message-ID: <reminder-3@pathology.example.nhs.uk>\r\n", "");
+    let extra = "rules:\n  disable: [display-name-format]\n  severity: { line-too-long: warning }\n\
+                 ignore:\n  \"out/c.eml\": [missing-message-id]\n";
+    let files: &[(&str, &[u8])] =
+        &[("out/a.eml", &good), ("out/b.eml", noreply.as_bytes()), ("out/c.eml", no_id.as_bytes())];
+    let setup = crate::send::workspace(&smtp, false, extra, files);
+    let dir = setup.dir.path();
+    let result = crate::common::run_with_env(dir, &["check", "--send", "--format", "html", "out"], crate::send::ENV);
+    assert_eq!(result.code, 1, "b.eml is blocked: {}", result.stderr);
+    let html = result.stdout;
+    assert!(html.contains("<th>Disabled rules</th><td><code>display-name-format</code></td>"), "{html}");
+    assert!(html.contains("<code>line-too-long</code>: error &rarr; warning"), "the pack's severity and the config's");
+    assert!(html.contains("<code>out/c.eml</code>: missing-message-id<br>1 finding(s) left out by them."));
+    // What --send did: a, c sent; b blocked by its error.
+    assert!(html.contains("<span class=\"pill ok\">2 sent</span>"), "{html}");
+    assert!(html.contains("<span class=\"pill error\">1 blocked</span>"));
+    assert!(html.contains("<tr><td><code>out/b.eml</code></td><td>blocked</td>"));
+    assert_eq!(smtp.received().len(), 2);
+
+    // A baseline: what it hid of the messages' findings is counted (the set-up's are
+    // not baselined).
+    let recorded = crate::common::run_in(dir, &["check", "--write-baseline", "base.json", "--format", "json", "out"]);
+    let known: usize = recorded.json()["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter(|f| f["path"].as_str().is_some_and(|p| p.starts_with("out/")))
+        .map(|f| f["diagnostics"].as_array().expect("list").len())
+        .sum();
+    assert!(known > 0);
+    let html = crate::common::run_in(dir, &["check", "--baseline", "base.json", "--format", "html", "out"]).stdout;
+    assert!(html.contains(&format!("<code>base.json</code>: {known} known finding(s) not reported")), "{html}");
+}
