@@ -369,6 +369,8 @@ pub struct View<'a> {
     pub setup_findings: &'a [Example],
     /// Findings not listed among the first.
     pub more_findings: usize,
+    /// For `merge`: each shard's run in words.
+    pub shards: Vec<String>,
 }
 
 impl<'a> View<'a> {
@@ -419,8 +421,27 @@ impl<'a> View<'a> {
             setup_findings: &tally.setup_findings,
             more_findings: (s.errors + s.warnings + s.infos)
                 .saturating_sub(tally.first.len() + tally.setup_findings.len()),
+            shards: end.run.shards.iter().map(shard_text).collect(),
         }
     }
+}
+
+/// A shard's `"run"` object in words: where, when, what it read.
+fn shard_text(run: &serde_json::Value) -> String {
+    let text = |key: &str| run[key].as_str().unwrap_or("?").to_owned();
+    let count = |key: &str| run[key].as_u64().unwrap_or(0);
+    let inputs: Vec<&str> = run["inputs"].as_array().into_iter().flatten().filter_map(|i| i.as_str()).collect();
+    format!(
+        "{} on {}, {} to {}: {} file(s), {} message(s), {} bytes from {}",
+        text("command"),
+        text("host"),
+        text("started"),
+        text("finished"),
+        count("files"),
+        count("messages"),
+        count("bytes"),
+        inputs.join(", ")
+    )
 }
 
 fn matrix_row(row: &super::coverage::Row, tally: &Tally, messages: usize) -> MatrixRow {

@@ -60,7 +60,13 @@ impl Page<'_> {
 }
 
 pub fn render(view: &View<'_>, tally: &Tally) -> askama::Result<String> {
-    let (weekly, weekly_note) = charts::weekly(tally);
+    // The parts a merge reads carry findings, not messages: no Date, From or Subject.
+    const MERGED: &str = "A merged report has none: the shards' parts carry findings, not the messages' headers.";
+    let merged = view.end.run.command == "merge";
+    let (weekly, weekly_note) = if merged { (Chart::Empty(MERGED), None) } else { charts::weekly(tally) };
+    let headers = |top: &super::aggregate::TopCounts| {
+        if merged { Chart::Empty(MERGED) } else { charts::top_ten(&top.top(10), false) }
+    };
     let not_counted = tally.paths.not_counted;
     let files_note = (not_counted > 0).then(|| {
         format!(
@@ -78,14 +84,10 @@ pub fn render(view: &View<'_>, tally: &Tally) -> askama::Result<String> {
     };
     let tops = vec![
         ("The ten files with most findings", charts::top_ten(&tally.paths.top(), true), files_note),
-        (
-            "The ten senders (From) with most findings",
-            charts::top_ten(&tally.senders.top(10), false),
-            approximate(&tally.senders),
-        ),
+        ("The ten senders (From) with most findings", headers(&tally.senders), approximate(&tally.senders)),
         (
             "The ten templates (Subject, digits folded) with most findings",
-            charts::top_ten(&tally.templates.top(10), false),
+            headers(&tally.templates),
             approximate(&tally.templates),
         ),
     ];
