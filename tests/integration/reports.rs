@@ -217,7 +217,8 @@ fn accepted_exceptions_and_sending_are_shown() {
         .expect("text")
         .replace("Message-ID: <reminder-3@pathology.example.nhs.uk>\r\n", "");
     let extra = "rules:\n  disable: [display-name-format]\n  severity: { line-too-long: warning }\n\
-                 ignore:\n  \"out/c.eml\": [missing-message-id]\n";
+                 ignore:\n  \"out/c.eml\": [missing-message-id]\n\
+                 attestations:\n  A1: \"application account created, ticket INC0123456\"\n";
     let files: &[(&str, &[u8])] =
         &[("out/a.eml", &good), ("out/b.eml", noreply.as_bytes()), ("out/c.eml", no_id.as_bytes())];
     let setup = crate::send::workspace(&smtp, false, extra, files);
@@ -225,6 +226,8 @@ fn accepted_exceptions_and_sending_are_shown() {
     let result = crate::common::run_with_env(dir, &["check", "--send", "--format", "html", "out"], crate::send::ENV);
     assert_eq!(result.code, 1, "b.eml is blocked: {}", result.stderr);
     let html = result.stdout;
+    // The matrix shows what a person attested.
+    assert!(html.contains("<span class=\"pill\">attested</span><div class=\"small muted\">application account created, ticket INC0123456</div>"), "{html}");
     assert!(html.contains("<th>Disabled rules</th><td><code>display-name-format</code></td>"), "{html}");
     assert!(html.contains("<code>line-too-long</code>: error &rarr; warning"), "the pack's severity and the config's");
     assert!(html.contains("<code>out/c.eml</code>: missing-message-id<br>1 finding(s) left out by them."));
