@@ -306,12 +306,8 @@ impl CheckPlan {
                 return Err(UsageError::NoSuchPath(path.display().to_string()).into());
             }
         }
-        let shard = run.shard.is_some();
-        let mut report = report_plan(&run, shard)?;
-        report.provenance = sources(&loaded, command, paths.iter().map(|p| p.display().to_string()).collect());
-        if report.wants_detail() {
-            report.coverage = Some(Arc::new(selecting.coverage(&loaded, run.baseline.as_deref())));
-        }
+        let inputs = paths.iter().map(|p| p.display().to_string()).collect();
+        let report = report_plan(&run, run.shard.is_some(), (&loaded, &selecting), (command, inputs))?;
         let Loaded { config, rules, .. } = loaded;
         let services = match selecting.online {
             Online::Off => None,
@@ -389,18 +385,23 @@ pub struct MergePlan {
 impl MergePlan {
     pub fn new(args: MergeArgs) -> Result<MergePlan, Report> {
         let loaded = load(&args.run.sources, args.run.account.as_deref())?;
-        let mut report = report_plan(&args.run, false)?;
         let selecting = Selecting { template: false, online: Online::Off, attestations: false };
-        report.provenance = sources(&loaded, "merge", args.parts.iter().map(|p| p.display().to_string()).collect());
-        if report.wants_detail() {
-            report.coverage = Some(Arc::new(selecting.coverage(&loaded, args.run.baseline.as_deref())));
-        }
+        let inputs = args.parts.iter().map(|p| p.display().to_string()).collect();
+        let report = report_plan(&args.run, false, (&loaded, &selecting), ("merge", inputs))?;
         let notes = selecting.notes(&loaded.rules, loaded.config.has_setup());
         Ok(MergePlan { rules: Arc::new(loaded.rules), parts: args.parts, report, notes })
     }
 }
 
-fn report_plan(run: &RunArgs, shard: bool) -> Result<ReportPlan, UsageError> {
+/// How to report: the format and its options, what the provenance names (the packs and
+/// config file, hashed at the end of the run and only by the formats that show them; the
+/// command and its inputs) and, for the HTML and Markdown reports, the run's coverage.
+fn report_plan(
+    run: &RunArgs,
+    shard: bool,
+    (loaded, selecting): (&Loaded, &Selecting),
+    (command, inputs): (&'static str, Vec<String>),
+) -> Result<ReportPlan, UsageError> {
     use std::io::IsTerminal;
     if run.statistics && !matches!(run.format, Format::Human | Format::Concise) {
         return Err(UsageError::StatisticsFormat);
@@ -425,16 +426,15 @@ fn report_plan(run: &RunArgs, shard: bool) -> Result<ReportPlan, UsageError> {
             ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         },
         progress: std::io::stderr().is_terminal(),
-        provenance: Sources::default(),
-        coverage: None,
+        provenance: Sources {
+            command,
+            packs: loaded.packs.clone(),
+            config: loaded.config.source.as_ref().map(|s| (s.name.clone(), s.text.clone())),
+            inputs,
+        },
+        coverage: matches!(run.format, Format::Html | Format::Markdown)
+            .then(|| Arc::new(selecting.coverage(loaded, run.baseline.as_deref()))),
     })
-}
-
-/// What the reports' provenance names: the packs and config file (hashed at the end of
-/// the run, and only by the formats that show it) and the inputs.
-fn sources(loaded: &Loaded, command: &'static str, inputs: Vec<String>) -> Sources {
-    let config = loaded.config.source.as_ref().map(|s| (s.name.clone(), s.text.clone()));
-    Sources { command, packs: loaded.packs.clone(), config, inputs }
 }
 
 /// `K/N` with 0 <= K < N.

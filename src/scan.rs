@@ -257,7 +257,8 @@ fn check_item(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Che
         (diagnostics, known) = baseline.filter(fingerprint, diagnostics);
     }
     let rendered = render.filter(|_| !diagnostics.is_empty()).map(|r| r(&path, view.raw(), &diagnostics, shift));
-    let detail = plan.detail.then(|| Box::new(detail(&view, &diagnostics, shift)));
+    // Only a message with findings is shown or charted.
+    let detail = (plan.detail && !diagnostics.is_empty()).then(|| Box::new(detail(&view, &diagnostics, shift)));
     let mut facts = evaluation.facts;
     diagnostics.iter_mut().for_each(|d| d.line += shift);
     facts.iter_mut().for_each(|f| f.line += shift);

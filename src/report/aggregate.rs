@@ -197,7 +197,7 @@ impl Tally {
         });
         let n = findings.diagnostics.len() as u64;
         // An mbox's messages count towards the mbox.
-        let file = path.rsplit_once(":#").filter(|(_, n)| n.parse::<u64>().is_ok()).map_or(path.as_str(), |(f, _)| f);
+        let file = super::file_of(&path);
         if corpus {
             self.paths.late(file, n);
         } else {

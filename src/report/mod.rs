@@ -72,6 +72,11 @@ pub struct Summary {
     pub read: Read,
 }
 
+/// The file a message label names: `box.mbox` for `box.mbox:#3`, an mbox's third message.
+pub fn file_of(label: &str) -> &str {
+    label.rsplit_once(":#").filter(|(_, n)| n.parse::<u64>().is_ok()).map_or(label, |(file, _)| file)
+}
+
 /// Files and bytes read, counted as the scan reports each message in path order.
 #[derive(Debug, Default, Clone)]
 pub struct Read {
@@ -84,7 +89,7 @@ impl Read {
     /// A message read from `label` (`box.mbox:#3` for an mbox's third), `size` bytes.
     pub fn message(&mut self, label: &std::path::Path, size: u64) {
         let text = label.to_string_lossy();
-        let file = text.rsplit_once(":#").filter(|(_, n)| n.parse::<u64>().is_ok()).map_or(&*text, |(f, _)| f);
+        let file = file_of(&text);
         if self.last.as_deref() != Some(file) {
             self.files += 1;
             self.last = Some(file.to_owned());
