@@ -1,5 +1,6 @@
 //! The Debian packages the mailbox, XOAUTH2 and directory tests run (Dovecot's IMAP and
-//! submission servers, OpenLDAP's slapd): installed by the tests themselves when missing, once per test run, so that
+//! submission servers, OpenLDAP's slapd), and the browser the HTML report is opened in
+//! (Chromium): installed by the tests themselves when missing, once per test run, so that
 //! `cargo test` does all set-up on a fresh machine. Needs apt-get and root (or sudo
 //! without a password); where they cannot be installed, the tests that need them are
 //! skipped, or fail under NHSMAIL_LINT_REQUIRE_ALL (`common::requirement`).
@@ -39,13 +40,18 @@ fn install(needed: &[(&str, &str)]) -> Result<(), String> {
     if missing.is_empty() {
         return Ok(());
     }
+    // One apt-get at a time: the tests needing Dovecot and those needing Chromium start
+    // together, and dpkg's lock would refuse the second (another process's holder is
+    // waited for, up to two minutes).
+    static APT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = APT.lock().unwrap_or_else(|e| e.into_inner());
     let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
     let apt = |args: &[&str]| {
         let mut command = if root { Command::new("apt-get") } else { Command::new("sudo") };
         if !root {
             command.args(["-n", "apt-get"]);
         }
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive").output()
+        command.args(["-o", "DPkg::Lock::Timeout=120"]).args(args).env("DEBIAN_FRONTEND", "noninteractive").output()
     };
     let mut install: Vec<&str> = vec!["install", "-y", "-q", "--no-install-recommends"];
     install.extend(&missing);
