@@ -371,6 +371,8 @@ pub struct View<'a> {
     pub more_findings: usize,
     /// For `merge`: each shard's run in words.
     pub shards: Vec<String>,
+    /// The matrix in one sentence: how many requirements are in each state.
+    pub matrix_summary: String,
 }
 
 impl<'a> View<'a> {
@@ -382,7 +384,8 @@ impl<'a> View<'a> {
         end: &'a Ending,
     ) -> View<'a> {
         let messages = end.summary.files;
-        let matrix = coverage.rows.iter().map(|row| matrix_row(row, tally, messages)).collect();
+        let matrix: Vec<MatrixRow> = coverage.rows.iter().map(|row| matrix_row(row, tally, messages)).collect();
+        let matrix_summary = matrix_summary(&matrix);
         let mut by_count: Vec<(&Arc<str>, &RuleTally)> = tally.by_rule.iter().collect();
         by_count.sort_by(|a, b| b.1.findings().cmp(&a.1.findings()).then(a.0.cmp(b.0)));
         let rule_views = by_count
@@ -422,8 +425,24 @@ impl<'a> View<'a> {
             more_findings: (s.errors + s.warnings + s.infos)
                 .saturating_sub(tally.first.len() + tally.setup_findings.len()),
             shards: end.run.shards.iter().map(shard_text).collect(),
+            matrix_summary,
         }
     }
+}
+
+/// `33 requirements: 9 compliant, 9 failing, 7 to attest, 6 not checked in this run, 3 not applicable.`
+fn matrix_summary(rows: &[MatrixRow]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for row in rows {
+        match counts.iter_mut().find(|(label, _)| *label == row.label) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((row.label, 1)),
+        }
+    }
+    let order = ["compliant", "failing", "attested", "to attest", "not checked in this run", "not applicable"];
+    counts.sort_by_key(|(label, _)| order.iter().position(|o| o == label));
+    let parts: Vec<String> = counts.iter().map(|(label, n)| format!("{n} {label}")).collect();
+    format!("{} requirement(s): {}.", rows.len(), parts.join(", "))
 }
 
 /// A shard's `"run"` object in words: where, when, what it read.

@@ -120,6 +120,8 @@ fn html_report_in_a_real_browser() {
     // configuration has no set-up for.
     assert_eq!(matrix_cells(&dom, "M1")[3..5], ["0".to_owned(), "100.0%".to_owned()]);
     assert!(dom.contains("not checked in this run"), "C1 and others say why they are unchecked");
+    let requirements = run(&["requirements", "--format", "json"]).json().as_array().expect("rows").len();
+    assert!(dom.contains(&format!("<b>{requirements} requirement(s): ")), "the matrix in a sentence");
     let summary = json["summary"]["errors"].as_u64().expect("errors").to_string();
     assert!(dom.contains(&format!("<b>{summary}</b><span>errors</span>")), "the error count");
     assert!(dom.contains("<svg"), "the charts are inline SVG");
