@@ -12,7 +12,8 @@ use crate::cli::Format;
 use crate::corpus::Corpus;
 use crate::diagnostic::{Located, Renderer, Severity};
 use crate::plan::CheckPlan;
-use crate::report::{self, Summary};
+use crate::report::provenance::Provenance;
+use crate::report::{self, Ending, Summary};
 use crate::scan::{self, Checked, ScanError};
 use crate::send::{self, Candidate, SendError};
 use crate::{inputs, preflight};
@@ -40,6 +41,7 @@ pub enum RunError {
 /// True when some diagnostic reached `--fail-on`, or a message that should have gone
 /// did not.
 pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
+    let started = crate::send::journal::now();
     let color = plan.report.color;
     let human = |path: &std::path::Path, raw: &[u8], d: &[Located], shift: usize| {
         report::human::render(color, path, raw, d, shift)
@@ -57,8 +59,11 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
     let mut corpus = Corpus::default();
     let mut candidates = Vec::new();
     let mut failure = Ok(());
+    let mut ignored = 0;
     scan_with_progress(plan, render, |index, mut checked| {
         baselines.scanned(&checked);
+        ignored += checked.ignored;
+        summary.read.message(&checked.findings.path, checked.size);
         if plan.send.is_some() {
             candidates.push(Candidate {
                 path: checked.findings.path.clone(),
@@ -81,7 +86,8 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
     })?;
     failure?;
     let mut corpus_findings = Vec::new();
-    for judged in corpus.judge(&plan.rules, &mut |f, d| baselines.sift(f, d), render) {
+    let excerpts = plan.report.wants_detail();
+    for judged in corpus.judge(&plan.rules, &mut |f, d| baselines.sift(f, d), render, excerpts) {
         let findings = &judged.findings;
         summary.corpus(&findings.findings.diagnostics, judged.had_findings);
         if let Some(candidate) = candidates.get_mut(findings.index) {
@@ -105,7 +111,10 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
     if baselines.known > 0 {
         notes.push(format!("{} finding(s) already in the baseline were not reported", baselines.known));
     }
-    reporter.finish(corpus_findings, &summary, &notes)?;
+    let exit_code = if stopped.is_some() { 2 } else { i32::from(failed) };
+    let run = Provenance::new(&plan.report.provenance, started, &summary);
+    let end = Ending { summary, notes, run, baseline_known: baselines.known, ignored, exit_code };
+    reporter.finish(corpus_findings, &end)?;
     if let Some(error) = stopped {
         return Err(error.into());
     }

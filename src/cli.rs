@@ -250,6 +250,11 @@ pub enum Format {
     Junit,
     /// GitHub Actions workflow commands: annotations on the offending lines.
     Github,
+    /// One self-contained HTML page for people: provenance, the compliance matrix,
+    /// charts, findings by rule, accepted exceptions (see docs/reports.md).
+    Html,
+    /// A short Markdown summary for CI job pages and merge requests (under 1 MiB).
+    Markdown,
 }
 
 /// Output formats of `journal`.

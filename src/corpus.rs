@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::diagnostic::{FileFindings, Located, Renderer};
+use crate::diagnostic::{Detail, Excerpt, FileFindings, Located, Renderer};
 use crate::inputs::Rereader;
 use crate::report::CorpusFindings;
 use crate::rules::RuleSet;
@@ -53,8 +53,15 @@ impl Corpus {
 
     /// The corpus rules' findings, a file at a time in scan order, after `sift` (given
     /// the file's fingerprint) has left out what a baseline knows; `render` shows each
-    /// one from the file's bytes, read again (standard input is shown without them).
-    pub fn judge(mut self, rules: &RuleSet, sift: &mut Sift<'_>, render: Option<&Renderer<'_>>) -> Vec<Judged> {
+    /// one from the file's bytes, read again (standard input is shown without them), and
+    /// with `excerpts` each gets its excerpt from them too (the HTML and Markdown reports).
+    pub fn judge(
+        mut self,
+        rules: &RuleSet,
+        sift: &mut Sift<'_>,
+        render: Option<&Renderer<'_>>,
+        excerpts: bool,
+    ) -> Vec<Judged> {
         let name_of = |i: usize| self.kept.get(&i).map(|k| k.path.display().to_string()).unwrap_or_default();
         let by_file = engine::evaluate_corpus(rules, std::mem::take(&mut self.facts), &name_of);
         let mut rereader = Rereader::default();
@@ -62,15 +69,26 @@ impl Corpus {
         for (index, diagnostics) in by_file {
             let kept = self.kept.remove(&index).expect("facts come with their file");
             let diagnostics = sift(kept.fingerprint.as_deref(), diagnostics);
-            let rendered = render.map(|r| match rereader.read(&kept.path) {
+            let raw = (render.is_some() || excerpts).then(|| rereader.read(&kept.path)).flatten();
+            let rendered = render.map(|r| match &raw {
                 Some((raw, first_line)) => {
                     let shown: Vec<Located> =
-                        diagnostics.iter().map(|d| Located::new(d.diagnostic.clone(), &raw)).collect();
-                    r(&kept.path, &raw, &shown, first_line - 1)
+                        diagnostics.iter().map(|d| Located::new(d.diagnostic.clone(), raw)).collect();
+                    r(&kept.path, raw, &shown, first_line - 1)
                 }
                 None => r(&kept.path, &[], &diagnostics, 0),
             });
-            let findings = FileFindings { path: kept.path, diagnostics, rendered };
+            let detail = excerpts.then(|| {
+                let excerpts = diagnostics
+                    .iter()
+                    .map(|d| match &raw {
+                        Some((raw, first_line)) => Excerpt::of(raw, &d.diagnostic.span, first_line - 1),
+                        None => Excerpt::default(),
+                    })
+                    .collect();
+                Box::new(Detail { excerpts, ..Detail::default() })
+            });
+            let findings = FileFindings { path: kept.path, diagnostics, rendered, detail };
             judged.push(Judged { findings: CorpusFindings { index, findings }, had_findings: kept.had_findings });
         }
         judged

@@ -47,6 +47,105 @@ pub struct FileFindings {
     pub path: std::path::PathBuf,
     pub diagnostics: Vec<Located>,
     pub rendered: Option<String>,
+    /// What the HTML and Markdown reports show besides (only when one is wanted).
+    pub detail: Option<Box<Detail>>,
+}
+
+/// A message as the HTML and Markdown reports see it: an excerpt for each diagnostic
+/// (in the same order), made while the bytes were at hand, and what the message says
+/// of itself, for the charts.
+#[derive(Debug, Clone, Default)]
+pub struct Detail {
+    pub excerpts: Vec<Excerpt>,
+    /// Its Date, seconds since the epoch (UTC), when it parses.
+    pub date: Option<i64>,
+    /// The first From address.
+    pub from: Option<String>,
+    /// The Subject with its digits folded (`Appointment on # December`): what the
+    /// messages of one template share.
+    pub template: Option<String>,
+}
+
+/// The lines around a diagnostic, as the terminal shows them: each line split into the
+/// text before the offending bytes, those bytes, and the rest (no mark: all `before`).
+#[derive(Debug, Clone, Default)]
+pub struct Excerpt {
+    pub lines: Vec<ExcerptLine>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ExcerptLine {
+    pub number: usize,
+    pub before: String,
+    pub marked: String,
+    pub after: String,
+}
+
+/// Characters of a line shown around the mark; a longer line is cut with `…`.
+const EXCERPT_WIDTH: usize = 160;
+
+impl Excerpt {
+    /// The line(s) of `span` in `raw`, with one line of context either side; line
+    /// numbers shifted by `line_shift` (an mbox message's place in its file). Control
+    /// characters and invalid UTF-8 are shown as `?`, as in the terminal.
+    pub fn of(raw: &[u8], span: &Range<usize>, line_shift: usize) -> Excerpt {
+        let start = span.start.min(raw.len());
+        let end = span.end.clamp(start, raw.len());
+        let line_start = |at: usize| memchr::memrchr(b'\n', &raw[..at]).map_or(0, |p| p + 1);
+        let line_end = |at: usize| memchr::memchr(b'\n', &raw[at..]).map_or(raw.len(), |p| at + p);
+        // One line before the mark's first line, one after its last; at most 8 in all.
+        let mut at = line_start(start);
+        if at > 0 {
+            at = line_start(at - 1);
+        }
+        let mark_end_line = line_end(end.saturating_sub(1).max(start));
+        let mut number = crate::mail::bytes::line_col(raw, at).0 + line_shift;
+        let mut lines = Vec::new();
+        let mut after_mark = 0;
+        while lines.len() < 8 && after_mark < 2 {
+            let stop = line_end(at);
+            let touches = if start == end { (at..=stop).contains(&start) } else { start < stop && end > at };
+            let (ms, me) = if touches { (start.clamp(at, stop), end.clamp(at, stop)) } else { (stop, stop) };
+            // A very long line is read only around the mark (`cut` keeps less still).
+            let far = EXCERPT_WIDTH * 4;
+            let (before, marked) = (&raw[ms.saturating_sub(far).max(at)..ms], &raw[ms..me.min(ms + far)]);
+            let after = &raw[me..stop.min(me + far)];
+            lines.push(cut(shown(before), shown(marked), shown(after), number));
+            if stop >= mark_end_line {
+                after_mark += 1;
+            }
+            if stop >= raw.len() {
+                break;
+            }
+            at = stop + 1;
+            number += 1;
+        }
+        Excerpt { lines }
+    }
+}
+
+/// Keeps a long line's mark in view: at most `EXCERPT_WIDTH` characters either side.
+fn cut(before: String, marked: String, after: String, number: usize) -> ExcerptLine {
+    let before = match before.chars().count() {
+        n if n > EXCERPT_WIDTH => format!("…{}", before.chars().skip(n - EXCERPT_WIDTH).collect::<String>()),
+        _ => before,
+    };
+    let marked = match marked.chars().count() {
+        n if n > EXCERPT_WIDTH => format!("{}…", marked.chars().take(EXCERPT_WIDTH).collect::<String>()),
+        _ => marked,
+    };
+    let after = match after.chars().count() {
+        n if n > EXCERPT_WIDTH => format!("{}…", after.chars().take(EXCERPT_WIDTH).collect::<String>()),
+        _ => after,
+    };
+    ExcerptLine { number, before, marked, after }
+}
+
+/// Bytes as text a page can show: line ends dropped, control characters and invalid
+/// UTF-8 as `?`.
+fn shown(bytes: &[u8]) -> String {
+    let text = crate::mail::bytes::same_len_text(bytes, false);
+    text.trim_end_matches(['\r', '\n']).chars().map(|c| if c.is_control() && c != '\t' { '?' } else { c }).collect()
 }
 
 /// Renders a file's diagnostics against its bytes (for the human format), its line
@@ -82,5 +181,26 @@ impl Serialize for Located {
         out.serialize_field("column", &self.column)?;
         out.serialize_field("help", &d.help)?;
         out.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_excerpt_marks_the_bytes_with_a_line_either_side() {
+        let raw = b"From: a@nhs.net\r\nReply-To: no-reply@nhs.net\r\nSubject: x\r\nTo: b@nhs.net\r\n";
+        let start = 27;
+        let excerpt = Excerpt::of(raw, &(start..start + 16), 0);
+        let lines: Vec<(usize, &str, &str, &str)> =
+            excerpt.lines.iter().map(|l| (l.number, &*l.before, &*l.marked, &*l.after)).collect();
+        assert_eq!(
+            lines,
+            [(1, "From: a@nhs.net", "", ""), (2, "Reply-To: ", "no-reply@nhs.net", ""), (3, "Subject: x", "", "")]
+        );
+        // An mbox message's lines are the mbox's; control characters are shown as `?`.
+        let excerpt = Excerpt::of(b"Subject: a\x1b[2Jb\n", &(9..10), 40);
+        assert_eq!((excerpt.lines[0].number, &*excerpt.lines[0].after), (41, "?[2Jb"));
     }
 }

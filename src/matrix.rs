@@ -11,7 +11,8 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::explain::verb_severity;
-use crate::rules::spec::{Coverage, Scope, Verb};
+use crate::report::coverage::not_run;
+use crate::rules::spec::{Coverage, Verb};
 use crate::rules::{Requirement, Rule, RuleSet};
 
 /// One rule as the matrix shows it.
@@ -73,7 +74,7 @@ fn row<'a>(rules: &'a RuleSet, requirement: &'a Requirement, setup: Option<&'a C
             severity: rule.severity,
             verb_severity: verb_severity(rules, rule),
             online: rule.online,
-            not_run: setup.and_then(|config| not_run(rule, config)),
+            not_run: setup.and_then(|config| not_run(rule, config.has_setup())),
         })
         .collect();
     let setup = setup.map(|config| {
@@ -99,23 +100,6 @@ fn row<'a>(rules: &'a RuleSet, requirement: &'a Requirement, setup: Option<&'a C
         rules: cells,
         setup,
     }
-}
-
-/// Why this configuration does not run `rule`, or `None` when it does.
-fn not_run(rule: &Rule, config: &Config) -> Option<String> {
-    if !rule.enabled {
-        return Some("disabled in the config (`rules.disable`)".into());
-    }
-    if !rule.applies {
-        return Some("does not apply to this set-up".into());
-    }
-    if let Some(why) = &rule.unavailable {
-        return Some(why.clone());
-    }
-    if rule.scope == Scope::Config && !config.has_setup() {
-        return Some("no sending set-up (`transport:`, `mailbox:` or `directory:`) to check".into());
-    }
-    None
 }
 
 /// The coverage, and the set-ups it concerns when not all: `attest (only when transport.mode is relay)`.

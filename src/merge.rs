@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, FileFindings, Located, Severity};
 use crate::plan::MergePlan;
-use crate::report::{self, CorpusFindings, Summary};
+use crate::report::provenance::Provenance;
+use crate::report::{self, CorpusFindings, Ending, Summary};
 use crate::rules::engine::{self, Fact};
 
 struct Part {
@@ -36,7 +37,9 @@ pub enum MergeError {
 
 /// True when some diagnostic reached `--fail-on`.
 pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
+    let started = crate::send::journal::now();
     let mut files: Vec<Part> = Vec::new();
+    let mut shards: Vec<Value> = Vec::new();
     let mut facts: Vec<(String, Fact)> = Vec::new();
     let rule_index: HashMap<&str, usize> = plan.rules.rules.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
     for part in &plan.parts {
@@ -52,7 +55,9 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
                 line: n + 1,
                 source,
             })?;
-            if let Some(fact) = value.get("fact") {
+            if let Some(run) = value.get("summary").and(value.get("run")) {
+                shards.push(run.clone());
+            } else if let Some(fact) = value.get("fact") {
                 if let Some(parsed) = parse_fact(fact, &rule_index) {
                     facts.push(parsed);
                 }
@@ -77,17 +82,24 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
         summary.file(&part.diagnostics);
         let path = PathBuf::from(&part.path);
         let rendered = render(color, &path, &part.diagnostics);
-        reporter.file(i, FileFindings { path, diagnostics: part.diagnostics.clone(), rendered })?;
+        reporter.file(i, FileFindings { path, diagnostics: part.diagnostics.clone(), rendered, detail: None })?;
     }
     let mut corpus = Vec::new();
     for (index, diagnostics) in by_file {
         summary.corpus(&diagnostics, !files[index].diagnostics.is_empty());
         let path = PathBuf::from(&files[index].path);
         let rendered = render(color, &path, &diagnostics);
-        corpus.push(CorpusFindings { index, findings: FileFindings { path, diagnostics, rendered } });
+        corpus.push(CorpusFindings { index, findings: FileFindings { path, diagnostics, rendered, detail: None } });
     }
     let failed = summary.fails(plan.report.fail_on);
-    reporter.finish(corpus, &summary, &plan.notes)?;
+    let mut run = Provenance::new(&plan.report.provenance, started, &summary);
+    // The parts hold no message bytes: what was read is what the shards read.
+    let count = |key: &str| shards.iter().filter_map(|s| s[key].as_u64()).sum::<u64>();
+    (run.files, run.bytes) = (count("files") as usize, count("bytes"));
+    run.shards = shards;
+    let end =
+        Ending { summary, notes: plan.notes.clone(), run, baseline_known: 0, ignored: 0, exit_code: i32::from(failed) };
+    reporter.finish(corpus, &end)?;
     Ok(failed)
 }
 

@@ -19,6 +19,8 @@ use crate::inputs::{Inputs, Selection};
 use crate::online::Services;
 use crate::preflight::PreflightPlan;
 use crate::report::ReportPlan;
+use crate::report::coverage::{self, Exceptions, Row, RunCoverage, Status};
+use crate::report::provenance::Sources;
 use crate::rules::spec::{Coverage, Scope};
 use crate::rules::{self, Check, Rule, RuleSet};
 use crate::scan::ScanPlan;
@@ -92,6 +94,10 @@ pub enum UsageError {
 pub struct Loaded {
     pub config: Config,
     pub rules: RuleSet,
+    /// Each pack's name and text, for the reports' provenance.
+    pub packs: Vec<(String, Arc<str>)>,
+    /// `rules.severity`: each rule the config re-grades, from the pack's severity to its own.
+    pub regraded: Vec<(String, Severity, Severity)>,
 }
 
 /// Reads the config (explicit, else `./nhsmail-lint.yaml` if present) and the rule
@@ -134,13 +140,16 @@ pub fn load(sources: &RuleSourceArgs, account: Option<&str>) -> Result<Loaded, R
     })?;
     let known = rules.ids();
     let (disabled, severities) = config.rule_settings(|id| rules.get(id).map(|r| r.id.to_string()), &known)?;
+    let mut regraded = Vec::new();
     for rule in &mut rules.rules {
         rule.enabled = !disabled.iter().any(|d| **d == *rule.id);
         if let Some(level) = severities.get(&*rule.id) {
+            regraded.push((rule.id.to_string(), rule.severity, *level));
             rule.severity = *level;
         }
     }
-    Ok(Loaded { config, rules })
+    let packs = packs.into_iter().map(|p| (p.name, p.text)).collect();
+    Ok(Loaded { config, rules, packs, regraded })
 }
 
 /// How much of the network a run may use.
@@ -167,12 +176,69 @@ impl Selecting {
     /// configuration, right for templates, and offline unless this run is online
     /// (online set-up rules: only a pre-flight's).
     fn wanted(&self, rule: &Rule) -> bool {
+        rule.enabled && rule.applies && !(self.template && rule.skip_in_templates) && self.online_ok(rule)
+    }
+
+    /// Whether this run may run `rule` as far as the network goes.
+    fn online_ok(&self, rule: &Rule) -> bool {
         let online = match self.online {
             Online::Off => false,
             Online::Messages => rule.scope != Scope::Config,
             Online::Setup => true,
         };
-        rule.enabled && rule.applies && !(self.template && rule.skip_in_templates) && (!rule.online || online)
+        !rule.online || online
+    }
+
+    /// Why this run does not run `rule` (`None`: it runs), for the reports' matrix.
+    fn why_not(&self, rule: &Rule, has_setup: bool) -> Option<String> {
+        if let Some(why) = coverage::not_run(rule, has_setup) {
+            return Some(why);
+        }
+        if self.template && rule.skip_in_templates {
+            return Some("left out for templates (`--template`)".into());
+        }
+        (!self.online_ok(rule)).then(|| "online: runs with `--online`, `preflight` or `--send`".into())
+    }
+
+    /// The run's coverage of each requirement, and the exceptions the config accepted.
+    fn coverage(&self, loaded: &Loaded, baseline: Option<&std::path::Path>) -> RunCoverage {
+        let (rules, config) = (&loaded.rules, &loaded.config);
+        let has_setup = config.has_setup();
+        let rows = rules
+            .requirements
+            .iter()
+            .map(|q| {
+                let named: Vec<&Rule> = rules.rules_for(&q.id).collect();
+                let running = |setup: bool| -> Vec<String> {
+                    let runs = |r: &&&Rule| (r.scope == Scope::Config) == setup && self.why_not(r, has_setup).is_none();
+                    named.iter().filter(runs).map(|r| r.id.to_string()).collect()
+                };
+                let (message_rules, setup_rules) = (running(false), running(true));
+                let status = if !q.applies {
+                    Status::NotApplicable
+                } else if !message_rules.is_empty() || !setup_rules.is_empty() {
+                    Status::Checked { message_rules, setup_rules }
+                } else if let Some(attested) = config.attestations.get(&*q.id) {
+                    Status::Attested(attested.value.trim().to_owned())
+                } else if q.coverage.contains(&Coverage::Attest) {
+                    Status::Open
+                } else {
+                    let why: Vec<String> = named
+                        .iter()
+                        .filter_map(|r| self.why_not(r, has_setup).map(|why| format!("{}: {why}", r.id)))
+                        .collect();
+                    Status::NotChecked(if why.is_empty() { "no rule checks it".into() } else { why.join("; ") })
+                };
+                Row { id: q.id.to_string(), verb: q.verb, sentence: q.sentence.clone(), status }
+            })
+            .collect();
+        let exceptions = Exceptions {
+            disabled: rules.rules.iter().filter(|r| !r.enabled).map(|r| r.id.to_string()).collect(),
+            regraded: loaded.regraded.clone(),
+            ignores: config.ignores.entries(),
+            baseline: baseline.map(|b| b.display().to_string()),
+        };
+        RunCoverage { rows, exceptions }
     }
 
     /// The indices of the rules of these scopes that run.
@@ -225,6 +291,7 @@ impl CheckPlan {
         }
         let send = args.send.send.then_some(args.send);
         CheckPlan::new(
+            "check",
             loaded,
             args.run,
             args.paths,
@@ -240,6 +307,7 @@ impl CheckPlan {
             return Err(UsageError::NoSetup.into());
         }
         CheckPlan::new(
+            "preflight",
             loaded,
             args.run,
             args.paths,
@@ -249,6 +317,7 @@ impl CheckPlan {
     }
 
     fn new(
+        command: &'static str,
         loaded: Loaded,
         run: RunArgs,
         paths: Vec<PathBuf>,
@@ -260,7 +329,9 @@ impl CheckPlan {
                 return Err(UsageError::NoSuchPath(path.display().to_string()).into());
             }
         }
-        let Loaded { config, rules } = loaded;
+        let inputs = paths.iter().map(|p| p.display().to_string()).collect();
+        let report = report_plan(&run, run.shard.is_some(), (&loaded, &selecting), (command, inputs))?;
+        let Loaded { config, rules, .. } = loaded;
         let services = match selecting.online {
             Online::Off => None,
             Online::Messages | Online::Setup => Some(Arc::new(Services::new(&config).map_err(UsageError::from)?)),
@@ -276,8 +347,6 @@ impl CheckPlan {
             hidden: run.hidden,
             shard: run.shard.as_deref().map(parse_shard).transpose()?,
         };
-        let shard = selection.shard.is_some();
-        let report = report_plan(&run, shard)?;
         let mut paths = paths;
         paths.sort();
         paths.dedup();
@@ -306,6 +375,7 @@ impl CheckPlan {
             baseline,
             jobs,
             services: services.clone(),
+            detail: report.wants_detail(),
         };
         let setup_source = config.transport.as_ref().and(config.source.as_ref()).map(|s| s.name.clone());
         let config_rules = selecting.active(&rules, &[Scope::Config]);
@@ -427,14 +497,23 @@ pub struct MergePlan {
 impl MergePlan {
     pub fn new(args: MergeArgs) -> Result<MergePlan, Report> {
         let loaded = load(&args.run.sources, args.run.account.as_deref())?;
-        let report = report_plan(&args.run, false)?;
         let selecting = Selecting { template: false, online: Online::Off, attestations: false };
+        let inputs = args.parts.iter().map(|p| p.display().to_string()).collect();
+        let report = report_plan(&args.run, false, (&loaded, &selecting), ("merge", inputs))?;
         let notes = selecting.notes(&loaded.rules, loaded.config.has_setup());
         Ok(MergePlan { rules: Arc::new(loaded.rules), parts: args.parts, report, notes })
     }
 }
 
-fn report_plan(run: &RunArgs, shard: bool) -> Result<ReportPlan, UsageError> {
+/// How to report: the format and its options, what the provenance names (the packs and
+/// config file, hashed at the end of the run and only by the formats that show them; the
+/// command and its inputs) and, for the HTML and Markdown reports, the run's coverage.
+fn report_plan(
+    run: &RunArgs,
+    shard: bool,
+    (loaded, selecting): (&Loaded, &Selecting),
+    (command, inputs): (&'static str, Vec<String>),
+) -> Result<ReportPlan, UsageError> {
     use std::io::IsTerminal;
     if run.statistics && !matches!(run.format, Format::Human | Format::Concise) {
         return Err(UsageError::StatisticsFormat);
@@ -459,6 +538,14 @@ fn report_plan(run: &RunArgs, shard: bool) -> Result<ReportPlan, UsageError> {
             ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         },
         progress: std::io::stderr().is_terminal(),
+        provenance: Sources {
+            command,
+            packs: loaded.packs.clone(),
+            config: loaded.config.source.as_ref().map(|s| (s.name.clone(), s.text.clone())),
+            inputs,
+        },
+        coverage: matches!(run.format, Format::Html | Format::Markdown)
+            .then(|| Arc::new(selecting.coverage(loaded, run.baseline.as_deref()))),
     })
 }
 

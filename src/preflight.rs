@@ -43,7 +43,7 @@ pub fn run(plan: &PreflightPlan, render: Option<&Renderer<'_>>) -> Setup {
         let path = PathBuf::from(&source.name);
         let diagnostics: Vec<Located> = diagnostics.into_iter().map(|d| Located::new(d, shown.as_bytes())).collect();
         let rendered = render.map(|r| r(&path, shown.as_bytes(), &diagnostics, 0));
-        FileFindings { path, diagnostics, rendered }
+        FileFindings { path, diagnostics, rendered, detail: None }
     });
     Setup { findings, ok }
 }

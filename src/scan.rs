@@ -11,7 +11,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use crate::baseline::{self, Baseline};
 use crate::config::Ignores;
-use crate::diagnostic::{Diagnostic, FileFindings, Located, Renderer, Severity};
+use crate::diagnostic::{Detail, Diagnostic, Excerpt, FileFindings, Located, Renderer, Severity};
 use crate::inputs::{self, Found, Inputs, Item, Source};
 use crate::mail::{self, MessageView};
 use crate::online::Services;
@@ -31,6 +31,8 @@ pub struct ScanPlan {
     pub fingerprints: bool,
     pub jobs: usize,
     pub services: Option<Arc<Services>>,
+    /// Whether each message's `Detail` is wanted (the HTML and Markdown reports).
+    pub detail: bool,
 }
 
 /// What checking one message produced, by the stage that uses it.
@@ -45,6 +47,8 @@ pub struct Checked {
     pub known: usize,
     /// Bytes read, for the progress bar.
     pub size: u64,
+    /// Findings `ignore:` left out on this path.
+    pub ignored: usize,
 }
 
 /// The worker threads could not be started.
@@ -239,22 +243,57 @@ fn check_item(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Che
     let evaluation = engine::evaluate(&plan.rules, &plan.active, &view, plan.services.as_deref());
     // An mbox message's lines are the mbox's lines.
     let shift = first_line - 1;
+    let found = evaluation.diagnostics.len();
     let mut diagnostics: Vec<Located> = evaluation
         .diagnostics
         .into_iter()
         .filter(|d| !plan.ignores.ignored(&path, &d.rule))
         .map(|d| Located::new(d, view.raw()))
         .collect();
+    let ignored = found - diagnostics.len();
     let fingerprint = plan.fingerprints.then(|| baseline::fingerprint(&view));
     let mut known = 0;
     if let (Some(baseline), Some(fingerprint)) = (&plan.baseline, &fingerprint) {
         (diagnostics, known) = baseline.filter(fingerprint, diagnostics);
     }
     let rendered = render.filter(|_| !diagnostics.is_empty()).map(|r| r(&path, view.raw(), &diagnostics, shift));
+    // Only a message with findings is shown or charted.
+    let detail = (plan.detail && !diagnostics.is_empty()).then(|| Box::new(detail(&view, &diagnostics, shift)));
     let mut facts = evaluation.facts;
     diagnostics.iter_mut().for_each(|d| d.line += shift);
     facts.iter_mut().for_each(|f| f.line += shift);
-    Checked { findings: FileFindings { path, diagnostics, rendered }, facts, fingerprint, known, size: size as u64 }
+    let findings = FileFindings { path, diagnostics, rendered, detail };
+    Checked { findings, facts, fingerprint, known, size: size as u64, ignored }
+}
+
+/// What the HTML and Markdown reports keep of a message: excerpts, Date, From and the
+/// Subject's shape.
+fn detail(view: &MessageView<'_>, diagnostics: &[Located], shift: usize) -> Detail {
+    let excerpts = diagnostics.iter().map(|d| Excerpt::of(view.raw(), &d.diagnostic.span, shift)).collect();
+    let from = view.mailboxes("From").first().map(|m| m.address.clone()).filter(|a| !a.is_empty());
+    let template = view.subject().map(|(subject, _)| template_of(&subject));
+    Detail { excerpts, date: view.date(), from, template }
+}
+
+/// A Subject with each run of digits folded into `#`, control characters dropped and
+/// cut at 80 characters: messages from one template share it, and no NHS number or
+/// date is kept.
+fn template_of(subject: &str) -> String {
+    let mut out = String::new();
+    for c in subject.chars().filter(|c| !c.is_control()) {
+        if c.is_ascii_digit() {
+            if !out.ends_with('#') {
+                out.push('#');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    let out = out.trim();
+    match out.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &out[..cut]),
+        None => out.to_owned(),
+    }
 }
 
 /// A file that could not be read: one diagnostic, and the scan goes on.
@@ -276,6 +315,6 @@ fn scanner_finding(render: Option<&Renderer<'_>>, path: PathBuf, rule: &str, mes
     };
     let diagnostics = vec![Located::new(diagnostic, b"")];
     let rendered = render.map(|r| r(&path, b"", &diagnostics, 0));
-    let findings = FileFindings { path, diagnostics, rendered };
-    Checked { findings, facts: Vec::new(), fingerprint: None, known: 0, size: 0 }
+    let findings = FileFindings { path, diagnostics, rendered, detail: None };
+    Checked { findings, facts: Vec::new(), fingerprint: None, known: 0, size: 0, ignored: 0 }
 }

@@ -121,6 +121,12 @@ pub struct Ignores {
 }
 
 impl Ignores {
+    /// Each glob as written, with the rules it switches off (for the reports).
+    pub fn entries(&self) -> Vec<(String, Vec<String>)> {
+        let rules = |r: &[Spanned<String>]| r.iter().map(|r| r.value.clone()).collect();
+        self.globs.iter().map(|(glob, r)| (glob.glob().glob().to_owned(), rules(r))).collect()
+    }
+
     /// Whether `rule` is ignored on `path` (an mbox message by its file's path).
     pub fn ignored(&self, path: &std::path::Path, rule: &str) -> bool {
         if self.globs.is_empty() {

@@ -10,7 +10,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{CorpusFindings, ReportPlan, Reporter, Summary};
+use super::provenance::Provenance;
+use super::{CorpusFindings, Ending, ReportPlan, Reporter};
 use crate::cli::Format;
 use crate::diagnostic::{FileFindings, Located, Severity};
 use crate::rules::RuleSet;
@@ -73,7 +74,7 @@ impl Reporter for Documents<'_> {
         Ok(())
     }
 
-    fn finish(mut self: Box<Self>, late: Vec<CorpusFindings>, summary: &Summary, notes: &[String]) -> io::Result<()> {
+    fn finish(mut self: Box<Self>, late: Vec<CorpusFindings>, end: &Ending) -> io::Result<()> {
         for file in late {
             if let Some(entry) = self.files.get_mut(file.index) {
                 entry.diagnostics.extend(file.findings.diagnostics);
@@ -84,10 +85,11 @@ impl Reporter for Documents<'_> {
         }
         let files: Vec<Document> = self.config.take().into_iter().chain(std::mem::take(&mut self.files)).collect();
         match self.format {
-            Format::Sarif => serde_json::to_writer(&mut self.out, &sarif(self.rules, &files))?,
-            Format::Junit => self.out.write_all(junit(&files, self.fail_on).as_bytes())?,
+            Format::Sarif => serde_json::to_writer(&mut self.out, &sarif(self.rules, &files, end))?,
+            Format::Junit => self.out.write_all(junit(&files, self.fail_on, &end.run).as_bytes())?,
             _ => {
-                let mut document = json!({ "files": files, "summary": summary, "notes": notes });
+                let mut document =
+                    json!({ "files": files, "summary": end.summary, "notes": end.notes, "run": end.run });
                 if let Some(send) = self.send.take() {
                     document["send"] = serde_json::to_value(send)?;
                 }
@@ -125,7 +127,7 @@ fn uri(path: &str) -> String {
 /// The name of the SARIF taxonomy the requirements form (`runs[].taxonomies`).
 const TAXONOMY: &str = "nhsmail-lint requirements";
 
-fn sarif(rules: &RuleSet, files: &[Document]) -> serde_json::Value {
+fn sarif(rules: &RuleSet, files: &[Document], end: &Ending) -> serde_json::Value {
     let index: BTreeMap<&str, usize> = rules.rules.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
     let taxon_index: BTreeMap<&str, usize> = rules.requirements.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
     let descriptors: Vec<serde_json::Value> = rules
@@ -208,7 +210,8 @@ fn sarif(rules: &RuleSet, files: &[Document]) -> serde_json::Value {
         "runs": [{
             "tool": { "driver": {
                 "name": "nhsmail-lint",
-                "version": env!("CARGO_PKG_VERSION"),
+                "version": end.run.version,
+                "semanticVersion": end.run.version,
                 "informationUri": "https://github.com/nhsmail-lint/nhsmail-lint",
                 "rules": descriptors,
                 "supportedTaxonomies": [{ "name": TAXONOMY, "index": 0 }],
@@ -218,6 +221,14 @@ fn sarif(rules: &RuleSet, files: &[Document]) -> serde_json::Value {
                 "shortDescription": { "text": "The requirements of the loaded rule packs (the compliance matrix)" },
                 "isComprehensive": false,
                 "taxa": taxa,
+            }],
+            "invocations": [{
+                "executionSuccessful": end.exit_code != 2,
+                "exitCode": end.exit_code,
+                "startTimeUtc": end.run.started,
+                "endTimeUtc": end.run.finished,
+                "machine": end.run.host,
+                "properties": { "run": end.run },
             }],
             "columnKind": "unicodeCodePoints",
             "results": results,
@@ -243,7 +254,7 @@ fn xml(text: &str) -> String {
     out
 }
 
-fn junit(files: &[Document], fail_on: Option<Severity>) -> String {
+fn junit(files: &[Document], fail_on: Option<Severity>, run: &Provenance) -> String {
     let fails = |e: &Document| fail_on.is_some_and(|t| e.diagnostics.iter().any(|d| d.diagnostic.severity >= t));
     let failures = files.iter().filter(|e| fails(e)).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -252,9 +263,17 @@ fn junit(files: &[Document], fail_on: Option<Severity>) -> String {
         files.len()
     ));
     out.push_str(&format!(
-        "  <testsuite name=\"nhsmail-lint\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n",
-        files.len()
+        "  <testsuite name=\"nhsmail-lint\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" \
+         timestamp=\"{}\" hostname=\"{}\">\n",
+        files.len(),
+        xml(&run.started),
+        xml(&run.host)
     ));
+    out.push_str("    <properties>\n");
+    for (name, value) in run.properties() {
+        out.push_str(&format!("      <property name=\"{}\" value=\"{}\"/>\n", xml(&name), xml(&value)));
+    }
+    out.push_str("    </properties>\n");
     for e in files {
         let line = |d: &Located| {
             super::lines::concise(&e.path, d) + &super::lines::requirement_suffix(&d.diagnostic.requirement)

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use serde_json::json;
 
 use super::human::sanitise;
-use super::{CorpusFindings, ReportPlan, Reporter, Statistics, Summary, summary_line};
+use super::{CorpusFindings, Ending, ReportPlan, Reporter, Statistics, summary_line};
 use crate::cli::Format;
 use crate::diagnostic::{FileFindings, Located, Severity};
 use crate::rules::RuleSet;
@@ -74,12 +74,13 @@ impl Reporter for Lines<'_> {
         }
     }
 
-    fn finish(mut self: Box<Self>, late: Vec<CorpusFindings>, summary: &Summary, notes: &[String]) -> io::Result<()> {
+    fn finish(mut self: Box<Self>, late: Vec<CorpusFindings>, end: &Ending) -> io::Result<()> {
+        let (summary, notes) = (&end.summary, &end.notes);
         for file in &late {
             self.write_file(&file.findings.path.display().to_string(), &file.findings.diagnostics, true)?;
         }
         match self.format {
-            Format::Jsonl => writeln!(self.out, "{}", json!({ "summary": summary, "notes": notes }))?,
+            Format::Jsonl => writeln!(self.out, "{}", json!({ "summary": summary, "notes": notes, "run": end.run }))?,
             // Workflow commands only: GitHub shows plain lines in the log as they are.
             _ => {
                 if let Some(statistics) = &self.statistics {

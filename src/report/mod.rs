@@ -2,9 +2,15 @@
 //! order as the scan finishes it, then the corpus-rule diagnostics, then the summary.
 //! `ReportPlan` is everything the command line says about reporting.
 
+mod aggregate;
+mod charts;
+pub mod coverage;
 mod documents;
+mod html;
 pub mod human;
 mod lines;
+mod markdown;
+pub mod provenance;
 pub mod sends;
 
 use std::collections::BTreeMap;
@@ -34,6 +40,19 @@ pub struct ReportPlan {
     pub color: bool,
     /// A progress bar on stderr: only when stderr is a terminal.
     pub progress: bool,
+    /// What the run says about itself in every format but the text ones.
+    pub provenance: provenance::Sources,
+    /// What the HTML and Markdown reports say about this run's coverage and accepted
+    /// exceptions; `None` for the other formats.
+    pub coverage: Option<Arc<coverage::RunCoverage>>,
+}
+
+impl ReportPlan {
+    /// The HTML and Markdown reports count as the scan streams, and want each message's
+    /// excerpts, Date, From and Subject.
+    pub fn wants_detail(&self) -> bool {
+        matches!(self.format, Format::Html | Format::Markdown)
+    }
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -48,6 +67,35 @@ pub struct Summary {
     /// The config file, when its sending set-up was checked.
     #[serde(skip)]
     pub config: Option<String>,
+    /// Files read (an mbox counts once, however many messages it holds), and their bytes.
+    #[serde(skip)]
+    pub read: Read,
+}
+
+/// The file a message label names: `box.mbox` for `box.mbox:#3`, an mbox's third message.
+pub fn file_of(label: &str) -> &str {
+    label.rsplit_once(":#").filter(|(_, n)| n.parse::<u64>().is_ok()).map_or(label, |(file, _)| file)
+}
+
+/// Files and bytes read, counted as the scan reports each message in path order.
+#[derive(Debug, Default, Clone)]
+pub struct Read {
+    pub files: usize,
+    pub bytes: u64,
+    last: Option<String>,
+}
+
+impl Read {
+    /// A message read from `label` (`box.mbox:#3` for an mbox's third), `size` bytes.
+    pub fn message(&mut self, label: &std::path::Path, size: u64) {
+        let text = label.to_string_lossy();
+        let file = file_of(&text);
+        if self.last.as_deref() != Some(file) {
+            self.files += 1;
+            self.last = Some(file.to_owned());
+        }
+        self.bytes += size;
+    }
 }
 
 impl Summary {
@@ -111,7 +159,20 @@ pub trait Reporter {
     }
     /// What `--send` did with each message.
     fn send(&mut self, outcomes: &[Outcome]) -> io::Result<()>;
-    fn finish(self: Box<Self>, late: Vec<CorpusFindings>, summary: &Summary, notes: &[String]) -> io::Result<()>;
+    fn finish(self: Box<Self>, late: Vec<CorpusFindings>, end: &Ending) -> io::Result<()>;
+}
+
+/// What a report closes with: the counts, the notes, the run's provenance, what the
+/// baseline and `ignore:` left out, and the exit code the run will have.
+pub struct Ending {
+    pub summary: Summary,
+    pub notes: Vec<String>,
+    pub run: provenance::Provenance,
+    /// Findings the baseline knew, not reported.
+    pub baseline_known: usize,
+    /// Findings `ignore:` left out.
+    pub ignored: usize,
+    pub exit_code: i32,
 }
 
 /// Where the report goes: `--output FILE`, else standard output.
@@ -131,6 +192,7 @@ pub fn reporter<'a>(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 
         Format::Human => Box::new(Human { out, rules, statistics: plan.statistics.then(Statistics::default) }),
         Format::Concise | Format::Github | Format::Jsonl => Box::new(lines::Lines::new(plan, rules, out)),
         Format::Json | Format::Sarif | Format::Junit => Box::new(documents::Documents::new(plan, rules, out)),
+        Format::Html | Format::Markdown => Box::new(aggregate::Aggregating::new(plan, rules, out)),
     }
 }
 
@@ -203,7 +265,8 @@ impl Reporter for Human<'_> {
         self.out.write_all(sends::outcomes_text(outcomes).as_bytes())
     }
 
-    fn finish(mut self: Box<Self>, late: Vec<CorpusFindings>, summary: &Summary, notes: &[String]) -> io::Result<()> {
+    fn finish(mut self: Box<Self>, late: Vec<CorpusFindings>, end: &Ending) -> io::Result<()> {
+        let (summary, notes) = (&end.summary, &end.notes);
         if let Some(statistics) = &mut self.statistics {
             late.iter().for_each(|l| statistics.count(&l.findings.diagnostics));
             self.out.write_all(statistics.table(self.rules).as_bytes())?;

@@ -36,7 +36,23 @@ fn json_contract() {
     assert_eq!(result.code, 1);
     let report = result.json();
     let keys: Vec<&String> = report.as_object().expect("object").keys().collect();
-    assert_eq!(keys, ["files", "notes", "summary"]);
+    assert_eq!(keys, ["files", "notes", "run", "summary"]);
+    // Provenance: the tool, each pack by SHA-256, no config file here, the inputs as
+    // given, when (RFC 3339, UTC) and how much was read.
+    let run = &report["run"];
+    assert_eq!(
+        (run["tool"].as_str(), run["version"].as_str()),
+        (Some("nhsmail-lint"), Some(env!("CARGO_PKG_VERSION")))
+    );
+    assert_eq!(run["command"], "check");
+    let sha = run["packs"][0]["sha256"].as_str().expect("the built-in pack's hash");
+    assert!(sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()), "{sha}");
+    assert!(run["config"].is_null(), "no config file: {run}");
+    assert_eq!(run["inputs"], serde_json::json!(["b", "a"]));
+    let (started, finished) = (run["started"].as_str().expect("started"), run["finished"].as_str().expect("finished"));
+    assert!(started.ends_with('Z') && started.len() == 20 && started <= finished, "{started} {finished}");
+    assert_eq!((run["files"].as_u64(), run["messages"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(run["bytes"].as_u64(), Some((GOOD.len() + NOREPLY.len()) as u64));
     let files = report["files"].as_array().expect("files");
     let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().expect("path")).collect();
     assert_eq!(paths, ["a/bad.eml", "b/good.eml"], "sorted by path; only .eml from directories");
@@ -61,7 +77,15 @@ fn output_is_the_same_whatever_the_thread_count() {
     let dir = temp_files(&refs);
     let one = run_in(dir.path(), &["check", ACCOUNT, "--format", "json", "--jobs", "1", "."]);
     let many = run_in(dir.path(), &["check", ACCOUNT, "--format", "json", "--jobs", "8", "."]);
-    assert_eq!(one.stdout, many.stdout);
+    // The same document but for when each run started and finished.
+    let timeless = |run: &crate::common::Run| {
+        let mut report = run.json();
+        for key in ["started", "finished"] {
+            report["run"].as_object_mut().expect("run").remove(key).expect("a time");
+        }
+        report
+    };
+    assert_eq!(timeless(&one), timeless(&many));
     let human_one = run_in(dir.path(), &["check", ACCOUNT, "--jobs", "1", "."]);
     let human_many = run_in(dir.path(), &["check", ACCOUNT, "--jobs", "8", "."]);
     assert_eq!(human_one.stdout, human_many.stdout);

@@ -46,6 +46,13 @@ fn jsonl_streams_one_object_a_file_then_the_summary() {
         jsonl.stdout.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
     let last = objects.last().expect("lines");
     assert!(last["summary"]["files"].as_u64() == Some(files as u64), "{last}");
+    // The closing object carries the run's provenance, as the JSON document does.
+    let run = &last["run"];
+    assert_eq!(run["messages"].as_u64(), Some(files as u64), "{run}");
+    assert_eq!(run["config"]["name"], "corpus/nhsmail-lint.yaml");
+    let json = report("json").json();
+    assert_eq!(run["config"]["sha256"], json["run"]["config"]["sha256"], "the same config, the same hash");
+    assert_eq!(run["packs"], json["run"]["packs"]);
     let per_file: Vec<&Value> = objects.iter().filter(|o| o.get("path").is_some()).collect();
     let scanned = per_file.iter().filter(|o| o.get("corpus").is_none()).count();
     assert_eq!(scanned, files, "one object a file");
@@ -67,6 +74,16 @@ fn sarif_is_valid_against_the_schema_and_carries_rule_help() {
     assert!(errors.is_empty(), "SARIF schema errors: {errors:#?}");
     let run = &sarif["runs"][0];
     assert_eq!(run["results"].as_array().expect("results").len(), diagnostics);
+    // Provenance: the tool's version, and one invocation with its times and exit code.
+    assert_eq!(run["tool"]["driver"]["version"], env!("CARGO_PKG_VERSION"));
+    let invocation = &run["invocations"][0];
+    assert_eq!(invocation["exitCode"], 1, "findings at --fail-on: exit 1");
+    assert_eq!(invocation["executionSuccessful"], true, "findings are no failure of the run");
+    let (start, end) =
+        (invocation["startTimeUtc"].as_str().expect("start"), invocation["endTimeUtc"].as_str().expect("end"));
+    assert!(start.ends_with('Z') && start <= end, "{start} {end}");
+    let packs = invocation["properties"]["run"]["packs"].as_array().expect("packs");
+    assert!(packs.iter().all(|p| p["sha256"].as_str().is_some_and(|h| h.len() == 64)), "{packs:?}");
     let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
     let no_reply = rules.iter().find(|r| r["id"] == "no-reply-address").expect("rule metadata");
     assert!(no_reply["help"]["text"].as_str().expect("help").contains("How to fix"), "{no_reply}");
@@ -109,6 +126,14 @@ fn junit_reads_back_through_a_junit_parser() {
     let suites = junit_parser::from_reader(std::io::Cursor::new(junit.stdout.as_bytes())).expect("valid JUnit");
     assert_eq!(suites.tests as usize, files);
     assert_eq!(suites.failures as usize, failing);
+    // Provenance as the suite's properties (and its timestamp and host name).
+    let suite = &suites.suites[0];
+    let property = |name: &str| suite.properties.hashmap.get(name).cloned();
+    assert_eq!(property("nhsmail-lint.version").as_deref(), Some(env!("CARGO_PKG_VERSION")));
+    assert_eq!(property("nhsmail-lint.messages"), Some(files.to_string()));
+    let config = property("nhsmail-lint.config.corpus/nhsmail-lint.yaml").expect("the config's hash");
+    assert_eq!(config.len(), 64);
+    assert!(suite.timestamp.is_some() && suite.hostname.is_some(), "{suite:?}");
     let cases = &suites.suites[0].cases;
     let bad =
         cases.iter().find(|c| c.original_name == "corpus/rules/no-reply-address/reply-to-noreply.eml").expect("case");

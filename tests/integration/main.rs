@@ -18,6 +18,7 @@ mod mailbox;
 mod packages;
 mod preflight;
 mod public_corpus;
+mod reports;
 mod rule_packs;
 mod rule_tests;
 mod scale;

@@ -1,5 +1,6 @@
 //! The Debian packages the mailbox, XOAUTH2 and directory tests run (Dovecot's IMAP and
-//! submission servers, OpenLDAP's slapd): installed by the tests themselves when missing, once per test run, so that
+//! submission servers, OpenLDAP's slapd), and the browser the HTML report is opened in
+//! (Chromium): installed by the tests themselves when missing, once per test run, so that
 //! `cargo test` does all set-up on a fresh machine. Needs apt-get and root (or sudo
 //! without a password); where they cannot be installed, the tests that need them are
 //! skipped, or fail under NHSMAIL_LINT_REQUIRE_ALL (`common::requirement`).
@@ -19,25 +20,38 @@ const NEEDED: &[(&str, &str)] = &[
 /// Whether the packages are there, installing them first if need be.
 pub fn available() -> bool {
     static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
-    let missing = INSTALLED.get_or_init(install).clone().err();
+    let missing = INSTALLED.get_or_init(|| install(NEEDED)).clone().err();
     crate::common::requirement("Debian's Dovecot and slapd", missing)
 }
 
-/// Installs what is missing, or says why it could not.
-fn install() -> Result<(), String> {
+/// Debian's Chromium (the HTML report's test), installed the same way when missing.
+pub fn chromium() -> Option<&'static str> {
+    const CHROMIUM: &str = "/usr/bin/chromium";
+    static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
+    let missing = INSTALLED.get_or_init(|| install(&[(CHROMIUM, "chromium")])).clone().err();
+    crate::common::requirement("Debian's Chromium", missing).then_some(CHROMIUM)
+}
+
+/// Installs what is missing of `needed` (program, package), or says why it could not.
+fn install(needed: &[(&str, &str)]) -> Result<(), String> {
     let mut missing: Vec<&str> =
-        NEEDED.iter().filter(|(program, _)| !Path::new(program).exists()).map(|(_, package)| *package).collect();
+        needed.iter().filter(|(program, _)| !Path::new(program).exists()).map(|(_, package)| *package).collect();
     missing.dedup();
     if missing.is_empty() {
         return Ok(());
     }
+    // One apt-get at a time: the tests needing Dovecot and those needing Chromium start
+    // together, and dpkg's lock would refuse the second (another process's holder is
+    // waited for, up to two minutes).
+    static APT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = APT.lock().unwrap_or_else(|e| e.into_inner());
     let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
     let apt = |args: &[&str]| {
         let mut command = if root { Command::new("apt-get") } else { Command::new("sudo") };
         if !root {
             command.args(["-n", "apt-get"]);
         }
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive").output()
+        command.args(["-o", "DPkg::Lock::Timeout=120"]).args(args).env("DEBIAN_FRONTEND", "noninteractive").output()
     };
     let mut install: Vec<&str> = vec!["install", "-y", "-q", "--no-install-recommends"];
     install.extend(&missing);

@@ -37,5 +37,24 @@ fn merged_shards_equal_a_single_machine_scan() {
     args.extend(parts.iter().map(String::as_str));
     let merged = run(&args);
     assert_eq!(merged.code, single.code);
-    assert_eq!(merged.json(), single.json());
+    let (mut merged, mut single) = (merged.json(), single.json());
+    let (merged_run, single_run) = (merged["run"].take(), single["run"].take());
+    assert_eq!(merged, single);
+    // The merged report carries each shard's provenance, and what they read together.
+    assert_eq!(merged_run["command"], "merge");
+    let shards = merged_run["shards"].as_array().expect("the shards' runs");
+    assert_eq!(shards.len(), 3);
+    assert!(shards.iter().all(|s| s["command"] == "check" && s["packs"] == single_run["packs"]), "{shards:?}");
+    for key in ["files", "messages", "bytes"] {
+        assert_eq!(merged_run[key], single_run[key], "{key}");
+    }
+    // The page for people says the same, and names each shard's run.
+    let mut args = vec!["merge"];
+    args.extend(CONFIG);
+    args.extend(["--format", "html"]);
+    args.extend(parts.iter().map(String::as_str));
+    let html = run(&args).stdout;
+    let errors = single["summary"]["errors"].as_u64().expect("errors");
+    assert!(html.contains(&format!("<b>{errors}</b><span>errors</span>")), "{html}");
+    assert!(html.contains("<th>Shard 3</th><td>check on "), "each shard's run");
 }

@@ -1,0 +1,560 @@
+//! The reports for people (`html`, `markdown`): counts kept as the scan streams, in
+//! memory bounded whatever the scan's size (20 examples a rule, the first 1,000
+//! affected messages a rule and a count, the top senders and templates by the
+//! Space-Saving count), then one view of the run that both templates render.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use super::coverage::{RunCoverage, Status};
+use super::{CorpusFindings, Ending, ReportPlan, Reporter, summary_line};
+use crate::cli::Format;
+use crate::diagnostic::{Excerpt, FileFindings, Located, Severity};
+use crate::rules::RuleSet;
+use crate::rules::spec::Scope;
+use crate::send::Outcome;
+
+/// Example findings kept for each rule.
+pub const EXAMPLES: usize = 20;
+/// Affected messages listed for each rule (the rest are counted).
+pub const AFFECTED: usize = 1000;
+/// Findings listed first in the Markdown summary.
+pub const FIRST: usize = 30;
+/// Keys each top-ten count tracks: exact while there are no more distinct keys.
+pub const TRACKED: usize = 200;
+
+/// The Space-Saving count (Metwally et al.): the most frequent keys of a stream in
+/// fixed memory. Each key keeps the count it may have been credited with on entering
+/// (`error`), so what is shown is a lower bound, exact while no more than `TRACKED`
+/// distinct keys are seen.
+#[derive(Debug, Default)]
+pub struct TopCounts {
+    /// Key -> (count, overstated by at most).
+    counts: HashMap<String, (u64, u64)>,
+    /// A key was evicted: the counts shown are lower bounds.
+    pub approximate: bool,
+}
+
+impl TopCounts {
+    fn add(&mut self, key: &str, n: u64) {
+        if let Some((count, _)) = self.counts.get_mut(key) {
+            *count += n;
+            return;
+        }
+        let mut floor = 0;
+        if self.counts.len() >= TRACKED {
+            let least = self.counts.iter().min_by(|a, b| (a.1.0, a.0).cmp(&(b.1.0, b.0)));
+            let (least, (count, _)) = least.map(|(k, c)| (k.clone(), *c)).expect("full");
+            self.counts.remove(&least);
+            floor = count;
+            self.approximate = true;
+        }
+        self.counts.insert(key.to_owned(), (floor + n, floor));
+    }
+
+    /// The `k` keys with the largest sure counts.
+    pub fn top(&self, k: usize) -> Vec<(String, u64)> {
+        let mut all: Vec<(String, u64)> =
+            self.counts.iter().map(|(key, (n, error))| (key.clone(), n - error)).filter(|(_, n)| *n > 0).collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        all.truncate(k);
+        all
+    }
+}
+
+/// The ten files with most findings, exact: the scan reports each file's messages
+/// together, in path order, so a file's count is complete when the next file starts.
+#[derive(Debug, Default)]
+pub struct TopFiles {
+    current: Option<(String, u64)>,
+    ten: Vec<(String, u64)>,
+    /// Findings of rules across messages (after the scan) on files not among the ten.
+    pub not_counted: usize,
+}
+
+impl TopFiles {
+    fn add(&mut self, file: &str, n: u64) {
+        match &mut self.current {
+            Some((current, count)) if current == file => *count += n,
+            _ => {
+                if let Some(done) = self.current.replace((file.to_owned(), n)) {
+                    self.keep(done);
+                }
+            }
+        }
+    }
+
+    fn keep(&mut self, entry: (String, u64)) {
+        self.ten.push(entry);
+        self.ten.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        self.ten.truncate(10);
+    }
+
+    /// Findings found after the scan (corpus rules) on `file`: counted when it is among the ten.
+    fn late(&mut self, file: &str, n: u64) {
+        if let Some(done) = self.current.take() {
+            self.keep(done);
+        }
+        match self.ten.iter_mut().find(|(f, _)| f == file) {
+            Some((_, count)) => *count += n,
+            None => self.not_counted += n as usize,
+        }
+    }
+
+    pub fn top(&self) -> Vec<(String, u64)> {
+        let mut all = self.ten.clone();
+        all.extend(self.current.clone());
+        all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        all.truncate(10);
+        all
+    }
+}
+
+/// One finding as the reports show it.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub severity: Severity,
+    pub rule: Arc<str>,
+    pub message: String,
+    pub excerpt: Option<Excerpt>,
+}
+
+#[derive(Debug, Default)]
+pub struct RuleTally {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Messages with at least one of its findings.
+    pub messages: usize,
+    pub examples: Vec<Example>,
+    pub affected: Vec<String>,
+}
+
+impl RuleTally {
+    pub fn findings(&self) -> usize {
+        self.errors + self.warnings + self.infos
+    }
+
+    /// The worst severity it reported.
+    pub fn severity(&self) -> Severity {
+        if self.errors > 0 {
+            Severity::Error
+        } else if self.warnings > 0 {
+            Severity::Warning
+        } else {
+            Severity::Info
+        }
+    }
+}
+
+/// Everything counted as the findings arrive.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub by_rule: BTreeMap<Arc<str>, RuleTally>,
+    /// Messages failing each requirement.
+    pub failing: HashMap<Arc<str>, usize>,
+    /// Findings by the week (Monday, days since the epoch) of their message's Date, by rule.
+    pub weeks: BTreeMap<i64, BTreeMap<Arc<str>, usize>>,
+    /// Findings not in `weeks`: their message has no usable Date, or a corpus rule found them.
+    pub undated: usize,
+    pub paths: TopFiles,
+    pub senders: TopCounts,
+    pub templates: TopCounts,
+    pub first: Vec<Example>,
+    /// Requirements a corpus rule checks, and the messages the scan already counted as
+    /// failing them (so a corpus finding on the same message is not counted twice).
+    corpus_requirements: HashSet<Arc<str>>,
+    failed_in_scan: HashSet<(usize, Arc<str>)>,
+    /// The set-up's findings (config rules), by requirement.
+    pub setup: HashMap<Arc<str>, usize>,
+    pub setup_findings: Vec<Example>,
+}
+
+impl Tally {
+    fn new(rules: &RuleSet) -> Tally {
+        let corpus = rules.rules.iter().filter(|r| r.scope == Scope::Corpus);
+        let corpus_requirements = corpus.flat_map(|r| r.requirement.iter().cloned()).collect();
+        Tally { corpus_requirements, ..Tally::default() }
+    }
+
+    /// One message's findings; `corpus` for those a corpus rule found after the scan.
+    fn message(&mut self, index: usize, findings: FileFindings, corpus: bool) {
+        if findings.diagnostics.is_empty() {
+            return;
+        }
+        let path = findings.path.display().to_string();
+        let detail = findings.detail.map(|d| *d).unwrap_or_default();
+        let mut excerpts = detail.excerpts.into_iter();
+        let mut rules_seen: HashSet<Arc<str>> = HashSet::new();
+        let mut requirements: HashSet<Arc<str>> = HashSet::new();
+        let week = detail.date.filter(|_| !corpus).map(|t| {
+            let days = t.div_euclid(86_400);
+            days - (days + 3).rem_euclid(7)
+        });
+        let n = findings.diagnostics.len() as u64;
+        // An mbox's messages count towards the mbox.
+        let file = super::file_of(&path);
+        if corpus {
+            self.paths.late(file, n);
+        } else {
+            self.paths.add(file, n);
+        }
+        if let Some(from) = &detail.from {
+            self.senders.add(from, n);
+        }
+        if let Some(template) = &detail.template {
+            self.templates.add(template, n);
+        }
+        for d in findings.diagnostics {
+            let shows = |e: &Excerpt| {
+                e.lines.iter().any(|l| !(l.before.is_empty() && l.marked.is_empty() && l.after.is_empty()))
+            };
+            let excerpt = excerpts.next().filter(shows);
+            let rule = d.diagnostic.rule.clone();
+            match week {
+                Some(week) => *self.weeks.entry(week).or_default().entry(rule.clone()).or_insert(0) += 1,
+                None => self.undated += 1,
+            }
+            requirements.extend(d.diagnostic.requirement.iter().cloned());
+            let tally = self.by_rule.entry(rule.clone()).or_default();
+            match d.diagnostic.severity {
+                Severity::Error => tally.errors += 1,
+                Severity::Warning => tally.warnings += 1,
+                Severity::Info => tally.infos += 1,
+            }
+            if rules_seen.insert(rule.clone()) {
+                tally.messages += 1;
+                if tally.affected.len() < AFFECTED {
+                    tally.affected.push(path.clone());
+                }
+            }
+            let example = || example(&path, &d, excerpt.clone());
+            if tally.examples.len() < EXAMPLES {
+                tally.examples.push(example());
+            }
+            if self.first.len() < FIRST {
+                self.first.push(example());
+            }
+        }
+        for requirement in requirements {
+            let counted = self.corpus_requirements.contains(&requirement);
+            if counted && corpus && self.failed_in_scan.contains(&(index, requirement.clone())) {
+                continue;
+            }
+            if counted && !corpus {
+                self.failed_in_scan.insert((index, requirement.clone()));
+            }
+            *self.failing.entry(requirement).or_insert(0) += 1;
+        }
+    }
+
+    fn setup(&mut self, findings: FileFindings) {
+        let path = findings.path.display().to_string();
+        for d in &findings.diagnostics {
+            for requirement in d.diagnostic.requirement.iter() {
+                *self.setup.entry(requirement.clone()).or_insert(0) += 1;
+            }
+            self.setup_findings.push(example(&path, d, None));
+        }
+    }
+}
+
+fn example(path: &str, d: &Located, excerpt: Option<Excerpt>) -> Example {
+    Example {
+        path: path.to_owned(),
+        line: d.line,
+        column: d.column,
+        severity: d.diagnostic.severity,
+        rule: d.diagnostic.rule.clone(),
+        message: d.diagnostic.message.clone(),
+        excerpt,
+    }
+}
+
+/// The `html` and `markdown` reporter.
+pub struct Aggregating<'a> {
+    out: Box<dyn Write + 'a>,
+    format: Format,
+    rules: &'a RuleSet,
+    coverage: Arc<RunCoverage>,
+    tally: Tally,
+    sends: Option<Vec<Outcome>>,
+}
+
+impl<'a> Aggregating<'a> {
+    pub fn new(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
+        let coverage = plan.coverage.clone().unwrap_or_default();
+        Aggregating { out, format: plan.format, rules, coverage, tally: Tally::new(rules), sends: None }
+    }
+}
+
+impl Reporter for Aggregating<'_> {
+    fn config(&mut self, findings: FileFindings) -> io::Result<()> {
+        self.tally.setup(findings);
+        Ok(())
+    }
+
+    fn file(&mut self, index: usize, findings: FileFindings) -> io::Result<()> {
+        self.tally.message(index, findings, false);
+        Ok(())
+    }
+
+    fn send(&mut self, outcomes: &[Outcome]) -> io::Result<()> {
+        self.sends = Some(outcomes.to_vec());
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>, late: Vec<CorpusFindings>, end: &Ending) -> io::Result<()> {
+        for file in late {
+            self.tally.message(file.index, file.findings, true);
+        }
+        let view = View::new(self.rules, &self.coverage, &self.tally, self.sends.as_deref(), end);
+        let text = match self.format {
+            Format::Markdown => super::markdown::render(&view),
+            _ => super::html::render(&view, &self.tally),
+        }
+        .map_err(io::Error::other)?;
+        self.out.write_all(text.as_bytes())?;
+        self.out.flush()
+    }
+}
+
+/// One requirement's row of the run's matrix, in words.
+pub struct MatrixRow {
+    pub id: String,
+    pub verb: &'static str,
+    pub sentence: String,
+    /// `checked`, `failing`, `attested`, `open`, `not-checked` or `not-applicable`: the row's class.
+    pub state: &'static str,
+    /// The state in words.
+    pub label: &'static str,
+    pub checked: Option<usize>,
+    pub failing: Option<usize>,
+    /// Percent compliant, one decimal.
+    pub percent: Option<String>,
+    /// What the row says besides (the set-up's result, an attestation, why unchecked).
+    pub note: String,
+}
+
+/// A rule's section.
+pub struct RuleView<'a> {
+    pub id: &'a str,
+    pub summary: &'a str,
+    pub severity: &'static str,
+    pub requirements: String,
+    pub what: Option<&'a str>,
+    pub why: Option<&'a str>,
+    pub fix: Option<&'a str>,
+    pub findings: usize,
+    pub messages: usize,
+    pub tally: &'a RuleTally,
+    /// Affected messages not listed.
+    pub more: usize,
+}
+
+/// The run as both templates show it.
+pub struct View<'a> {
+    pub end: &'a Ending,
+    pub headline: String,
+    pub matrix: Vec<MatrixRow>,
+    pub rules: Vec<RuleView<'a>>,
+    pub coverage: &'a RunCoverage,
+    pub sends: Option<&'a [Outcome]>,
+    pub send_counts: Vec<(&'static str, usize)>,
+    pub first: &'a [Example],
+    pub setup_findings: &'a [Example],
+    /// Findings not listed among the first.
+    pub more_findings: usize,
+    /// For `merge`: each shard's run in words.
+    pub shards: Vec<String>,
+    /// The matrix in one sentence: how many requirements are in each state.
+    pub matrix_summary: String,
+}
+
+impl<'a> View<'a> {
+    fn new(
+        rules: &'a RuleSet,
+        coverage: &'a RunCoverage,
+        tally: &'a Tally,
+        sends: Option<&'a [Outcome]>,
+        end: &'a Ending,
+    ) -> View<'a> {
+        let messages = end.summary.files;
+        let matrix: Vec<MatrixRow> = coverage.rows.iter().map(|row| matrix_row(row, tally, messages)).collect();
+        let matrix_summary = matrix_summary(&matrix);
+        let mut by_count: Vec<(&Arc<str>, &RuleTally)> = tally.by_rule.iter().collect();
+        by_count.sort_by(|a, b| b.1.findings().cmp(&a.1.findings()).then(a.0.cmp(b.0)));
+        let rule_views = by_count
+            .into_iter()
+            .map(|(id, t)| {
+                let rule = rules.get(id);
+                RuleView {
+                    id,
+                    summary: rule.map_or("", |r| r.summary.as_str()),
+                    severity: t.severity().as_str(),
+                    requirements: rule.map(|r| r.requirement.join(", ")).unwrap_or_default(),
+                    what: rule.and_then(|r| r.docs.what.as_deref()),
+                    why: rule.and_then(|r| r.docs.why.as_deref()),
+                    fix: rule.and_then(|r| r.help.as_deref()),
+                    findings: t.findings(),
+                    messages: t.messages,
+                    tally: t,
+                    more: t.messages - t.affected.len(),
+                }
+            })
+            .collect();
+        let mut send_counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for o in sends.unwrap_or_default() {
+            *send_counts.entry(o.verdict.as_str()).or_insert(0) += 1;
+        }
+        let s = &end.summary;
+        View {
+            end,
+            headline: summary_line(s),
+            matrix,
+            rules: rule_views,
+            coverage,
+            sends,
+            send_counts: send_counts.into_iter().collect(),
+            first: &tally.first,
+            setup_findings: &tally.setup_findings,
+            more_findings: (s.errors + s.warnings + s.infos)
+                .saturating_sub(tally.first.len() + tally.setup_findings.len()),
+            shards: end.run.shards.iter().map(shard_text).collect(),
+            matrix_summary,
+        }
+    }
+}
+
+/// `33 requirements: 9 compliant, 9 failing, 7 to attest, 6 not checked in this run, 3 not applicable.`
+fn matrix_summary(rows: &[MatrixRow]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for row in rows {
+        match counts.iter_mut().find(|(label, _)| *label == row.label) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((row.label, 1)),
+        }
+    }
+    let order = ["compliant", "failing", "attested", "to attest", "not checked in this run", "not applicable"];
+    counts.sort_by_key(|(label, _)| order.iter().position(|o| o == label));
+    let parts: Vec<String> = counts.iter().map(|(label, n)| format!("{n} {label}")).collect();
+    format!("{} requirement(s): {}.", rows.len(), parts.join(", "))
+}
+
+/// A shard's `"run"` object in words: where, when, what it read.
+fn shard_text(run: &serde_json::Value) -> String {
+    let text = |key: &str| run[key].as_str().unwrap_or("?").to_owned();
+    let count = |key: &str| run[key].as_u64().unwrap_or(0);
+    let inputs: Vec<&str> = run["inputs"].as_array().into_iter().flatten().filter_map(|i| i.as_str()).collect();
+    format!(
+        "{} on {}, {} to {}: {} file(s), {} message(s), {} bytes from {}",
+        text("command"),
+        text("host"),
+        text("started"),
+        text("finished"),
+        count("files"),
+        count("messages"),
+        count("bytes"),
+        inputs.join(", ")
+    )
+}
+
+fn matrix_row(row: &super::coverage::Row, tally: &Tally, messages: usize) -> MatrixRow {
+    let mut out = MatrixRow {
+        id: row.id.clone(),
+        verb: row.verb.as_str(),
+        sentence: row.sentence.clone(),
+        state: "checked",
+        label: "compliant",
+        checked: None,
+        failing: None,
+        percent: None,
+        note: String::new(),
+    };
+    match &row.status {
+        Status::Checked { message_rules, setup_rules } => {
+            let mut notes = Vec::new();
+            if !message_rules.is_empty() {
+                let failing = tally.failing.get(row.id.as_str()).copied().unwrap_or(0);
+                out.checked = Some(messages);
+                out.failing = Some(failing);
+                if messages > 0 {
+                    let percent = (messages - failing.min(messages)) as f64 * 100.0 / messages as f64;
+                    out.percent = Some(format!("{:.1}%", (percent * 10.0).floor() / 10.0));
+                }
+                if failing > 0 {
+                    (out.state, out.label) = ("failing", "failing");
+                }
+                notes.push(format!("by {}", message_rules.join(", ")));
+            }
+            if !setup_rules.is_empty() {
+                match tally.setup.get(row.id.as_str()).copied().unwrap_or(0) {
+                    0 => notes.push(format!("set-up compliant ({})", setup_rules.join(", "))),
+                    n => {
+                        (out.state, out.label) = ("failing", "failing");
+                        notes.push(format!("set-up: {n} finding(s) ({})", setup_rules.join(", ")));
+                    }
+                }
+            }
+            out.note = notes.join("; ");
+        }
+        Status::Attested(text) => (out.state, out.label, out.note) = ("attested", "attested", text.clone()),
+        Status::Open => {
+            (out.state, out.label, out.note) = ("open", "to attest", "nothing recorded under `attestations:`".into())
+        }
+        Status::NotApplicable => {
+            (out.state, out.label, out.note) = ("not-applicable", "not applicable", "concerns another set-up".into())
+        }
+        Status::NotChecked(why) => {
+            (out.state, out.label, out.note) = ("not-checked", "not checked in this run", why.clone())
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_files_are_exact_and_count_an_mbox_once() {
+        let mut files = TopFiles::default();
+        for (file, n) in [("a.eml", 2), ("b.mbox", 1), ("b.mbox", 4), ("c.eml", 3), ("d.eml", 1)] {
+            files.add(file, n);
+        }
+        files.late("c.eml", 5);
+        assert_eq!(files.top()[..2], [("c.eml".to_owned(), 8), ("b.mbox".to_owned(), 5)]);
+        let mut many = TopFiles::default();
+        (0..50u64).for_each(|i| many.add(&format!("f{i:02}"), i % 7));
+        many.late("f00", 1);
+        assert_eq!(many.top().len(), 10);
+        let counts: Vec<u64> = many.top().iter().map(|(_, n)| *n).collect();
+        assert_eq!(counts, [6, 6, 6, 6, 6, 6, 6, 5, 5, 5], "{:?}", many.top());
+        assert_eq!(many.not_counted, 1, "a late finding on a file outside the ten is said, not hidden");
+    }
+
+    #[test]
+    fn top_counts_never_overstate() {
+        let mut exact = TopCounts::default();
+        (0..100).for_each(|i| exact.add(&format!("k{}", i % 10), 1 + (i % 10) as u64));
+        assert!(!exact.approximate);
+        assert_eq!(exact.top(1), [("k9".to_owned(), 100)]);
+        // Thousands of keys with a few findings each, and one heavy hitter.
+        let mut spread = TopCounts::default();
+        for i in 0..5000u64 {
+            spread.add(&format!("thin{i}"), 3);
+            if i % 10 == 0 {
+                spread.add("heavy", 10);
+            }
+        }
+        assert!(spread.approximate);
+        let top = spread.top(10);
+        assert_eq!(top[0].0, "heavy");
+        assert!(top[0].1 <= 5000, "a lower bound of its 5000");
+        assert!(top.iter().skip(1).all(|(_, n)| *n <= 3), "no thin key shown above its 3: {top:?}");
+    }
+}

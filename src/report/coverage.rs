@@ -1,0 +1,69 @@
+//! What one run covers, worked out by the plan for the HTML and Markdown reports: each
+//! requirement with the rules that check it in this run (or why none does, or its
+//! attestation), and the exceptions the configuration accepted (disabled rules, changed
+//! severities, per-path ignores, a baseline), so that nothing is hidden silently.
+
+use crate::diagnostic::Severity;
+use crate::rules::Rule;
+use crate::rules::spec::{Scope, Verb};
+
+/// Why this configuration does not run `rule`, or `None` when it does (`requirements`
+/// and the reports say it in the same words).
+pub fn not_run(rule: &Rule, has_setup: bool) -> Option<String> {
+    if !rule.enabled {
+        return Some("disabled in the config (`rules.disable`)".into());
+    }
+    if !rule.applies {
+        return Some("does not apply to this set-up".into());
+    }
+    if let Some(why) = &rule.unavailable {
+        return Some(why.clone());
+    }
+    if rule.scope == Scope::Config && !has_setup {
+        return Some("no sending set-up (`transport:`, `mailbox:` or `directory:`) to check".into());
+    }
+    None
+}
+
+/// What the run does about one requirement.
+#[derive(Debug, Clone)]
+pub enum Status {
+    /// Rules of this run check it: the message and corpus rules, and whether set-up
+    /// rules do too.
+    Checked { message_rules: Vec<String>, setup_rules: Vec<String> },
+    /// No rule of this run checks it; the configuration records a person's attestation.
+    Attested(String),
+    /// A person must attest it, and the configuration records nothing yet.
+    Open,
+    /// It concerns another kind of set-up.
+    NotApplicable,
+    /// No rule of this run checks it, and why.
+    NotChecked(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub id: String,
+    pub verb: Verb,
+    pub sentence: String,
+    pub status: Status,
+}
+
+/// The exceptions the configuration and command line accepted.
+#[derive(Debug, Clone, Default)]
+pub struct Exceptions {
+    /// `rules.disable`.
+    pub disabled: Vec<String>,
+    /// `rules.severity`: rule, the pack's severity, the config's.
+    pub regraded: Vec<(String, Severity, Severity)>,
+    /// `ignore:`: each glob and the rules it switches off there.
+    pub ignores: Vec<(String, Vec<String>)>,
+    /// `--baseline FILE`.
+    pub baseline: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunCoverage {
+    pub rows: Vec<Row>,
+    pub exceptions: Exceptions,
+}

@@ -1,0 +1,104 @@
+//! What a report says about the run that made it: the tool and its version, each rule
+//! pack and the config file by SHA-256 (never their contents: the config may hold
+//! secrets), the inputs, when it started and finished, where, and how much it read.
+//! Hashing waits for the end of the run, so the text formats (which show none of it)
+//! never pay for it.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::Summary;
+
+/// What the plan knows of the run's sources before it starts.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// `check`, `preflight` or `merge`.
+    pub command: &'static str,
+    /// Each rule pack: its name (a path, or `builtin:nhsmail`) and its text.
+    pub packs: Vec<(String, Arc<str>)>,
+    /// The config file: its path and its text.
+    pub config: Option<(String, Arc<str>)>,
+    /// The paths given on the command line (for `merge`, the parts).
+    pub inputs: Vec<String>,
+}
+
+/// A file named by its SHA-256.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hashed {
+    pub name: String,
+    pub sha256: String,
+}
+
+impl Hashed {
+    fn of(name: &str, text: &str) -> Hashed {
+        let digest = Sha256::digest(text.as_bytes());
+        Hashed { name: name.to_owned(), sha256: digest.iter().map(|b| format!("{b:02x}")).collect() }
+    }
+}
+
+/// The `"run"` object of the JSON formats, SARIF's invocation and JUnit's properties.
+#[derive(Debug, Clone, Serialize)]
+pub struct Provenance {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub command: &'static str,
+    pub packs: Vec<Hashed>,
+    pub config: Option<Hashed>,
+    pub inputs: Vec<String>,
+    /// RFC 3339, UTC.
+    pub started: String,
+    pub finished: String,
+    pub host: String,
+    /// Files read (an mbox once), messages checked, bytes read.
+    pub files: usize,
+    pub messages: usize,
+    pub bytes: u64,
+    /// For `merge`: each part's own `"run"` object, as the shard wrote it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<serde_json::Value>,
+}
+
+impl Provenance {
+    /// The run that started at `started` (seconds since the epoch) and ends now.
+    pub fn new(sources: &Sources, started: i64, summary: &Summary) -> Provenance {
+        Provenance {
+            tool: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+            command: sources.command,
+            packs: sources.packs.iter().map(|(name, text)| Hashed::of(name, text)).collect(),
+            config: sources.config.as_ref().map(|(name, text)| Hashed::of(name, text)),
+            inputs: sources.inputs.clone(),
+            started: crate::send::time(started),
+            finished: crate::send::time(crate::send::journal::now()),
+            host: hostname::get().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default(),
+            files: summary.read.files,
+            messages: summary.files,
+            bytes: summary.read.bytes,
+            shards: Vec::new(),
+        }
+    }
+
+    /// Flat `name = value` pairs, as JUnit's `<properties>` carry them.
+    pub fn properties(&self) -> Vec<(String, String)> {
+        let mut out = vec![
+            ("nhsmail-lint.version".to_owned(), self.version.to_owned()),
+            ("nhsmail-lint.command".to_owned(), self.command.to_owned()),
+            ("nhsmail-lint.started".to_owned(), self.started.clone()),
+            ("nhsmail-lint.finished".to_owned(), self.finished.clone()),
+            ("nhsmail-lint.host".to_owned(), self.host.clone()),
+            ("nhsmail-lint.files".to_owned(), self.files.to_string()),
+            ("nhsmail-lint.messages".to_owned(), self.messages.to_string()),
+            ("nhsmail-lint.bytes".to_owned(), self.bytes.to_string()),
+        ];
+        for pack in &self.packs {
+            out.push((format!("nhsmail-lint.pack.{}", pack.name), pack.sha256.clone()));
+        }
+        if let Some(config) = &self.config {
+            out.push((format!("nhsmail-lint.config.{}", config.name), config.sha256.clone()));
+        }
+        out.extend(self.inputs.iter().map(|input| ("nhsmail-lint.input".to_owned(), input.clone())));
+        out
+    }
+}

@@ -1,0 +1,255 @@
+//! The reports for people: the HTML page opened by a real headless Chromium (Debian's,
+//! installed by the test when missing) with networking off; hostile headers escaped in
+//! HTML and Markdown; the Markdown summary of a very large scan under GitHub's 1 MiB
+//! step-summary limit.
+//!
+//! `NHSMAIL_LINT_SCREENSHOT=docs/images/html-report.png cargo test --test integration
+//! html_report` also writes the screenshot docs/reports.md shows.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::common::{root, run, temp_files};
+
+const ARGS: &[&str] = &["check", "--config", "corpus/nhsmail-lint.yaml"];
+const PATHS: &[&str] = &["corpus/clean", "corpus/rules"];
+
+/// `check ARGS --format FORMAT PATHS` in the project root.
+fn report(format: &str, out: Option<&Path>) -> crate::common::Run {
+    let mut args = ARGS.to_vec();
+    args.extend(["--format", format]);
+    let out = out.map(|o| o.display().to_string());
+    if let Some(out) = &out {
+        args.extend(["--output", out.as_str()]);
+    }
+    args.extend(PATHS);
+    run(&args)
+}
+
+/// Chromium, headless, on `page` with `what` (`--dump-dom`, `--screenshot=...`), a fresh
+/// profile, and no network at all when it can be taken away (a new network namespace).
+fn chromium(chromium: &str, profile: &Path, page: &Path, what: &[&str]) -> std::process::Output {
+    let offline = Command::new("unshare").args(["-n", "true"]).status().is_ok_and(|s| s.success());
+    let mut command = if offline {
+        let mut c = Command::new("unshare");
+        c.args(["-n", chromium]);
+        c
+    } else {
+        Command::new(chromium)
+    };
+    command
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--window-size=1280,2400",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(what)
+        .arg(format!("file://{}", page.display()))
+        .env("HOME", profile);
+    let output = command.output().expect("chromium runs");
+    assert!(output.status.success(), "chromium failed: {}", String::from_utf8_lossy(&output.stderr));
+    output
+}
+
+/// The cells that follow `<b>ID</b>` in the matrix: verb, sentence, checked, failing, compliant.
+fn matrix_cells(dom: &str, id: &str) -> Vec<String> {
+    let start = dom.find(&format!("<td><b>{id}</b></td>")).unwrap_or_else(|| panic!("no row for {id}"));
+    let row = &dom[start..start + dom[start..].find("</tr>").expect("row end")];
+    row.split("<td")
+        .skip(2)
+        .map(|cell| {
+            let text = &cell[cell.find('>').expect("tag") + 1..];
+            text[..text.find('<').unwrap_or(text.len())].trim().to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn html_report_in_a_real_browser() {
+    let Some(browser) = crate::packages::chromium() else { return };
+    let dir = temp_files(&[]);
+    let page = dir.path().join("report.html");
+    let result = report("html", Some(&page));
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    let html = std::fs::read_to_string(&page).expect("the page");
+    // Self-contained: nothing to fetch, in any attribute or style (an address may stand in
+    // a rule's text, never where a browser would load it).
+    for pattern in ["=\"http", "='http", "=http", "url(", "<link", "@import", "=\"//", "<iframe", "<object", "<embed"] {
+        assert!(!html.contains(pattern), "the page loads something ({pattern})");
+    }
+
+    let json = report("json", None).json();
+    let files = json["files"].as_array().expect("files");
+    let failing = |id: &str| {
+        let fails = |f: &&Value| {
+            f["diagnostics"]
+                .as_array()
+                .expect("list")
+                .iter()
+                .any(|d| d["requirement"].as_array().expect("ids").iter().any(|r| r == id))
+        };
+        files.iter().filter(fails).count().to_string()
+    };
+    let messages = files.len().to_string();
+
+    let profile = dir.path().join("profile");
+    let dom = String::from_utf8(chromium(browser, &profile, &page, &["--dump-dom"]).stdout).expect("utf-8");
+    assert!(dom.contains("<h2 id=\"matrix\">Compliance matrix</h2>"), "{dom}");
+    let provenance = dom.find("id=\"provenance\"").expect("provenance");
+    let matrix = dom.find("id=\"matrix\"").expect("matrix");
+    let overview = dom.find("id=\"overview\"").expect("overview");
+    assert!(provenance < matrix && matrix < overview, "the matrix comes first after provenance");
+    // Each failing requirement: messages checked, how many fail (as the JSON says), the share.
+    for id in ["M4", "M5", "P1", "R1", "L1"] {
+        let cells = matrix_cells(&dom, id);
+        assert_eq!(cells[2], messages, "{id} checked: {cells:?}");
+        assert_eq!(cells[3], failing(id), "{id} failing: {cells:?}");
+        assert!(cells[4].ends_with('%') && cells[4] != "100.0%", "{id}: {cells:?}");
+    }
+    // M1 (message size) is checked and nothing breaks it; C1 (TLS) is a set-up rule this
+    // configuration has no set-up for.
+    assert_eq!(matrix_cells(&dom, "M1")[3..5], ["0".to_owned(), "100.0%".to_owned()]);
+    assert!(dom.contains("not checked in this run"), "C1 and others say why they are unchecked");
+    let requirements = run(&["requirements", "--format", "json"]).json().as_array().expect("rows").len();
+    assert!(dom.contains(&format!("<b>{requirements} requirement(s): ")), "the matrix in a sentence");
+    let summary = json["summary"]["errors"].as_u64().expect("errors").to_string();
+    assert!(dom.contains(&format!("<b>{summary}</b><span>errors</span>")), "the error count");
+    assert!(dom.contains("<svg"), "the charts are inline SVG");
+    assert!(dom.contains("Expand all"), "the little script ran");
+    assert!(dom.contains("<mark>no-reply@nhs.net</mark>"), "the offending bytes highlighted");
+
+    let shot = dir.path().join("report.png");
+    chromium(browser, &profile, &page, &[&format!("--screenshot={}", shot.display())]);
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).expect("screenshot")));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut pixels).expect("decoded");
+    assert_eq!((frame.width, frame.height), (1280, 2400));
+    let channels = frame.color_type.samples();
+    let colours: std::collections::HashSet<&[u8]> = pixels[..frame.buffer_size()].chunks(channels).collect();
+    let white = pixels[..frame.buffer_size()].chunks(channels).filter(|p| p[..3] == [255, 255, 255]).count();
+    let total = (frame.width * frame.height) as usize;
+    assert!(colours.len() > 100, "a page, not a blank: {} colours", colours.len());
+    assert!(white < total * 95 / 100, "mostly white: {white} of {total}");
+    if let Some(keep) = std::env::var_os("NHSMAIL_LINT_SCREENSHOT") {
+        std::fs::copy(&shot, root().join(keep)).expect("keep the screenshot");
+    }
+}
+
+/// A message whose headers try to inject markup: a script in the Subject (with an NHS
+/// number, so the Subject is a finding's excerpt), an image with `onerror` in From's
+/// display name (which the display-name rule quotes).
+const HOSTILE: &[u8] = b"From: \"\\\"><img src=x onerror=alert(1)>\" <pathology.results@nhs.net>\r\n\
+To: a@nhs.net\r\nSubject: <script>alert(1)</script> 943 476 5919 [x](javascript:alert(1))\r\n\
+Date: Mon, 23 Nov 2026 09:00:00 +0000\r\nMessage-ID: <h@x.nhs.uk>\r\n\r\nHello\r\n";
+
+#[test]
+fn hostile_headers_are_text_in_html_and_markdown() {
+    let dir = temp_files(&[("hostile.eml", HOSTILE)]);
+    let check = |format: &str| {
+        let result = crate::common::run_in(dir.path(), &["check", "--format", format, "hostile.eml"]);
+        assert_eq!(result.code, 1, "{}", result.stderr);
+        result.stdout
+    };
+    let html = check("html");
+    assert!(html.contains("nhs-number-in-subject") && html.contains("display-name-format"), "the findings are there");
+    assert_eq!(html.matches("<script").count(), 1, "only the page's own script");
+    assert!(!html.contains("<img") && !html.contains("onerror=alert(1)>"), "no element from the message");
+    // askama writes the entities as numbers.
+    assert!(html.contains("Subject: &#60;script&#62;alert(1)&#60;/script&#62;"), "the Subject shown as text");
+    assert!(html.contains("&#60;img src=x onerror=alert(1)&#62;"), "the display name shown as text");
+
+    let markdown = check("markdown");
+    assert!(markdown.contains("nhs-number-in-subject"), "{markdown}");
+    assert!(!markdown.contains("<script") && !markdown.contains("<img"), "{markdown}");
+    assert!(!markdown.contains("](javascript:"), "no link from the message: {markdown}");
+    assert!(markdown.contains("&lt;img src=x onerror=alert\\(1\\)&gt;"), "{markdown}");
+}
+
+#[test]
+fn markdown_summary_of_a_huge_scan_fits_a_step_summary() {
+    // 12,500 messages in one mbox, eight findings each (no display name, a no-reply
+    // From, an NHS number and a placeholder in the Subject, two in the body, no Date,
+    // no Message-ID): 100,000 findings.
+    let mut mbox = Vec::new();
+    for i in 0..12_500 {
+        mbox.extend_from_slice(
+            format!(
+                "From noreply@nhs.net Mon Nov 23 09:00:00 2026\nFrom: noreply@nhs.net\nTo: patient{i}@nhs.net\n\
+                 Subject: Results for 943 476 5919 {{{{ name }}}}\n\nDear {{{{ name }}}}, see {{{{ link }}}}.\n\n"
+            )
+            .as_bytes(),
+        );
+    }
+    let dir = temp_files(&[("archive.mbox", &mbox)]);
+    let result = crate::common::run_in(dir.path(), &["check", "--format", "markdown", "archive.mbox"]);
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    let markdown = result.stdout;
+    let totals = markdown.lines().nth(4).expect("the totals row");
+    let counts: Vec<u64> = totals.split('|').filter_map(|c| c.trim().parse().ok()).collect();
+    assert_eq!(counts[0], 12_500, "{totals}");
+    assert!(counts[2] + counts[3] + counts[4] >= 100_000, "a scan of 100,000 findings: {totals}");
+    assert!(markdown.len() < 1024 * 1024, "{} bytes", markdown.len());
+    // `#` is escaped, as all Markdown punctuation from the messages is.
+    assert!(
+        markdown.contains("- archive.mbox:\\#1:4 error nhs-number-in-subject"),
+        "the first findings with path:line"
+    );
+    assert!(markdown.contains("more finding(s)"), "the rest counted, not listed");
+}
+
+#[test]
+fn accepted_exceptions_and_sending_are_shown() {
+    let smtp = crate::smtp_server::TestSmtp::start(true);
+    let good = crate::send::message(1, "");
+    let noreply = String::from_utf8(crate::send::message(2, ""))
+        .expect("text")
+        .replace("pathology.enquiries@example.nhs.uk", "no-reply@nhs.net");
+    let no_id = String::from_utf8(crate::send::message(3, ""))
+        .expect("text")
+        .replace("Message-ID: <reminder-3@pathology.example.nhs.uk>\r\n", "");
+    let extra = "rules:\n  disable: [display-name-format]\n  severity: { line-too-long: warning }\n\
+                 ignore:\n  \"out/c.eml\": [missing-message-id]\n\
+                 attestations:\n  A1: \"application account created, ticket INC0123456\"\n";
+    let files: &[(&str, &[u8])] =
+        &[("out/a.eml", &good), ("out/b.eml", noreply.as_bytes()), ("out/c.eml", no_id.as_bytes())];
+    let setup = crate::send::workspace(&smtp, false, extra, files);
+    let dir = setup.dir.path();
+    let result = crate::common::run_with_env(dir, &["check", "--send", "--format", "html", "out"], crate::send::ENV);
+    assert_eq!(result.code, 1, "b.eml is blocked: {}", result.stderr);
+    let html = result.stdout;
+    // The matrix shows what a person attested.
+    assert!(html.contains("<span class=\"pill\">attested</span><div class=\"small muted\">application account created, ticket INC0123456</div>"), "{html}");
+    assert!(html.contains("<th>Disabled rules</th><td><code>display-name-format</code></td>"), "{html}");
+    assert!(html.contains("<code>line-too-long</code>: error &rarr; warning"), "the pack's severity and the config's");
+    assert!(html.contains("<code>out/c.eml</code>: missing-message-id<br>1 finding(s) left out by them."));
+    // What --send did: a, c sent; b blocked by its error.
+    assert!(html.contains("<span class=\"pill ok\">2 sent</span>"), "{html}");
+    assert!(html.contains("<span class=\"pill error\">1 blocked</span>"));
+    assert!(html.contains("<tr><td><code>out/b.eml</code></td><td>blocked</td>"));
+    assert_eq!(smtp.received().len(), 2);
+
+    // A baseline: what it hid of the messages' findings is counted (the set-up's are
+    // not baselined).
+    let recorded = crate::common::run_in(dir, &["check", "--write-baseline", "base.json", "--format", "json", "out"]);
+    let known: usize = recorded.json()["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter(|f| f["path"].as_str().is_some_and(|p| p.starts_with("out/")))
+        .map(|f| f["diagnostics"].as_array().expect("list").len())
+        .sum();
+    assert!(known > 0);
+    let html = crate::common::run_in(dir, &["check", "--baseline", "base.json", "--format", "html", "out"]).stdout;
+    assert!(html.contains(&format!("<code>base.json</code>: {known} known finding(s) not reported")), "{html}");
+}
