@@ -255,6 +255,7 @@ fn diagnostics(plan: &TestPlan, files: &[PathBuf]) -> Result<Vec<Vec<Expectation
         fingerprints: false,
         jobs: plan.jobs,
         services: None,
+        detail: false,
     };
     let at: HashMap<&Path, usize> = files.iter().enumerate().map(|(n, f)| (f.as_path(), n)).collect();
     let mut found = vec![Vec::new(); files.len()];
@@ -265,7 +266,7 @@ fn diagnostics(plan: &TestPlan, files: &[PathBuf]) -> Result<Vec<Vec<Expectation
         }
         corpus.keep(index, &mut checked);
     })?;
-    for judged in corpus.judge(&plan.rules, &mut |_, diagnostics| diagnostics, None) {
+    for judged in corpus.judge(&plan.rules, &mut |_, diagnostics| diagnostics, None, false) {
         let findings = judged.findings.findings;
         if let Some(&n) = at.get(findings.path.as_path()) {
             found[n].extend(findings.diagnostics.iter().map(|d| (d.diagnostic.rule.to_string(), d.line)));
