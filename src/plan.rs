@@ -238,10 +238,6 @@ impl CheckPlan {
             }
         }
         let Loaded { config, rules } = loaded;
-        let services = match selecting.online {
-            Online::Off => None,
-            Online::Messages | Online::Setup => Some(Arc::new(Services::new(&config).map_err(UsageError::from)?)),
-        };
         let jobs = match run.jobs {
             Some(0) => return Err(UsageError::NoJobs.into()),
             Some(n) => n,
@@ -255,6 +251,12 @@ impl CheckPlan {
         };
         let shard = selection.shard.is_some();
         let report = report_plan(&run, shard)?;
+        let services = match selecting.online {
+            Online::Off => None,
+            Online::Messages | Online::Setup => {
+                Some(Arc::new(Services::new(&config, report.progress).map_err(UsageError::from)?))
+            }
+        };
         let mut paths = paths;
         paths.sort();
         paths.dedup();
