@@ -84,18 +84,22 @@ fn summed(value: &str, host: &str, usage: &Usage, limit: Option<&QuotaLimit>, wa
         "summed over {} of {} folders ({} messages): {host} has no IMAP QUOTA extension",
         usage.folders_counted, usage.folders, usage.messages
     );
-    let used = megabytes(usage.bytes);
+    let used = size(usage.bytes);
+    let how_to_set = "set `mailbox.quota` to the mailbox's limit (a size such as `4GiB`, or the NHSmail service \
+                      level: standard, enhanced, shared) to have it checked";
     let Some(limit) = limit else {
-        let at_least = if usage.complete() { "" } else { "at least " };
-        let detail = format!(
-            "the mailbox uses {at_least}{used} ({how}){}; set `mailbox.quota` to the mailbox's limit (a size such as \
-             `4GiB`, or the NHSmail service level: standard, enhanced, shared) to have it checked",
-            shortfall(usage)
-        );
-        let severity = if usage.complete() { Severity::Info } else { Severity::Warning };
+        let (detail, severity) = if usage.complete() {
+            (format!("the mailbox uses {used} ({how}); {how_to_set}"), Severity::Info)
+        } else {
+            let detail = format!(
+                "the mailbox could not be counted to the end: at least {used} ({how}){}; {how_to_set}",
+                shortfall(usage)
+            );
+            (detail, Severity::Warning)
+        };
         return Some(Finding { severity: Some(severity), ..Finding::whole(value, detail) });
     };
-    let of = format!("{} (`mailbox.quota: {}`)", megabytes(limit.bytes), limit.written);
+    let of = format!("{} (`mailbox.quota: {}`)", size(limit.bytes), limit.written);
     let percent = u128::from(usage.bytes) * 100 / u128::from(limit.bytes);
     let detail = if usage.bytes >= limit.bytes {
         // Even a partial count at the limit proves it.
@@ -104,7 +108,10 @@ fn summed(value: &str, host: &str, usage: &Usage, limit: Option<&QuotaLimit>, wa
             "the mailbox is over quota: {at_least}{used} used of {of}, {how}; NHSmail sends nothing until it is under"
         )
     } else if !usage.complete() {
-        format!("the mailbox is at least {percent}% full: at least {used} used of {of}, {how}{}", shortfall(usage))
+        format!(
+            "the mailbox could not be counted to the end: at least {used} ({percent}%) used of {of}, {how}{}",
+            shortfall(usage)
+        )
     } else if u128::from(usage.bytes) * 100 > u128::from(warning_percent) * u128::from(limit.bytes) {
         format!("the mailbox is {percent}% full: {used} used of {of}, {how} (the warning is above {warning_percent}%)")
     } else {
@@ -119,16 +126,21 @@ fn shortfall(usage: &Usage) -> String {
     if usage.complete() { String::new() } else { format!("; {}", usage.shortfalls.join("; ")) }
 }
 
-/// Bytes in MB of 1024 KiB, as Outlook shows them.
-fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+/// Bytes in MB of 1024 KiB, as Outlook shows them (KB of 1024 bytes below one MB, so
+/// that a small size is not shown as nothing).
+fn size(bytes: u64) -> String {
+    if bytes < 1 << 20 {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    } else {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    }
 }
 
 /// "950.0 MB used of 1000.0 MB": STORAGE is counted in KiB, shown in MB of 1024 KiB
 /// as Outlook shows it; other resources as plain counts.
 fn describe(r: &Resource) -> String {
     if r.name == "STORAGE" {
-        let mb = |kib: u64| megabytes(kib.saturating_mul(1024));
+        let mb = |kib: u64| size(kib.saturating_mul(1024));
         format!("{} used of {}", mb(r.usage), mb(r.limit))
     } else {
         format!("{} used of {} ({})", r.usage, r.limit, r.name)
@@ -195,7 +207,7 @@ mod tests {
         assert_eq!(
             warning.detail.as_deref(),
             Some(
-                "the mailbox is 94% full: 0.9 MB used of 1.0 MB (`mailbox.quota: 1MiB`), summed over 3 of 3 folders \
+                "the mailbox is 94% full: 972.8 KB used of 1.0 MB (`mailbox.quota: 1MiB`), summed over 3 of 3 folders \
                  (7 messages): h has no IMAP QUOTA extension (the warning is above 90%)"
             )
         );
@@ -212,8 +224,8 @@ mod tests {
         assert_eq!(
             short.detail.as_deref(),
             Some(
-                "the mailbox is at least 9% full: at least 0.1 MB used of 1.0 MB (`mailbox.quota: 1MiB`), summed \
-                 over 2 of 3 folders (7 messages): h has no IMAP QUOTA extension; could not finish within 30s \
+                "the mailbox could not be counted to the end: at least 102.4 KB (9%) used of 1.0 MB \
+                 (`mailbox.quota: 1MiB`), summed over 2 of 3 folders (7 messages): h has no IMAP QUOTA extension; could not finish within 30s \
                  (`mailbox.timeout`)"
             )
         );
@@ -224,7 +236,12 @@ mod tests {
         // With no limit either: a warning, not the info of a finished count.
         let unknown = summed("a", "h", &usage(MIB, &[why]), None, 90).expect("a finding");
         assert_eq!(unknown.severity, Some(Severity::Warning));
-        assert!(unknown.detail.as_deref().is_some_and(|d| d.starts_with("the mailbox uses at least 1.0 MB")));
+        assert!(
+            unknown
+                .detail
+                .as_deref()
+                .is_some_and(|d| d.starts_with("the mailbox could not be counted to the end: at least 1.0 MB"))
+        );
     }
 
     #[test]
