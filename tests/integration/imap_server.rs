@@ -178,6 +178,13 @@ impl TestImap {
         give_to(&mail_user().0, &lock);
     }
 
+    /// Makes `folder` unreadable to Dovecot: it still lists it, and refuses to open it.
+    pub fn break_folder(&self, folder: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = self.maildir.join(format!(".{}", folder.replace('/', ".")));
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    }
+
     /// Sets the mailbox's usage and limit, in bytes, as Dovecot's maildir quota keeps them.
     pub fn set_usage(&self, used: u64, limit: u64) {
         let path = self.maildir.join("maildirsize");

@@ -317,3 +317,23 @@ fn send_refuses_to_send_from_a_mailbox_over_quota() {
     assert!(run.stdout.contains("the mailbox is over quota"), "{}", run.stdout);
     assert!(smtp.received().is_empty(), "nothing is sent from a mailbox over quota");
 }
+
+#[test]
+fn a_folder_that_will_not_open_is_named_and_the_rest_counted() {
+    let Some(imap) = TestImap::start(false) else { return };
+    let inbox: Vec<Vec<u8>> = (0..3).map(|n| message(n, 2_000 * (n + 1))).collect();
+    let drafts = [message(0, 9_000)];
+    imap.put("INBOX", &inbox);
+    imap.put("Broken", &[message(0, 70_000)]);
+    imap.put("Drafts", &drafts);
+    imap.break_folder("Broken");
+    let run = preflight(&with_ca(&imap).replace("  ca_file", "  quota: 1MiB\n  ca_file"), ENV);
+    let found = findings(&run);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1.as_str()), ("mailbox-quota", "warning"), "never a pass: {found:?}");
+    assert!(found[0].3.contains("summed over 2 of 3 folders (4 messages)"), "{}", found[0].3);
+    assert!(found[0].3.contains("could not count `Broken`: NO"), "{}", found[0].3);
+    let counted: u64 = inbox.iter().chain(&drafts).map(|m| m.len() as u64).sum();
+    let numbers = mailbox_numbers(&run);
+    assert_eq!((numbers["used_bytes"].as_u64(), numbers["complete"].as_bool()), (Some(counted), Some(false)));
+}
