@@ -99,7 +99,7 @@ impl TestImap {
              passdb {{\n  driver = passwd-file\n  mechanisms = plain login\n  \
              args = scheme=PLAIN username_format=%u {root}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = uid={user} gid={user} home={home}\n}}\n\
-             mail_location = maildir:~/Maildir\nmailbox_list_index = no\n\
+             mail_location = maildir:~/Maildir:LAYOUT=fs\nmailbox_list_index = no\n\
              namespace inbox {{\n  inbox = yes\n  separator = /\n}}\n{plugins}\
              service imap-login {{\n  chroot =\n  inet_listener imap {{\n    port = 0\n  }}\n  \
              inet_listener imaps {{\n    port = {port}\n    ssl = yes\n  }}\n}}\n\
@@ -133,21 +133,20 @@ impl TestImap {
     /// new, so `\Recent` until someone SELECTs the folder. Written with CRLF line ends,
     /// each message's IMAP size (RFC822.SIZE) is its length.
     pub fn put(&self, folder: &str, messages: &[Vec<u8>]) {
-        let dir = if folder == "INBOX" {
-            self.maildir.clone()
-        } else {
-            self.maildir.join(format!(".{}", folder.replace('/', ".")))
-        };
+        let dir = self.folder(folder);
         for sub in ["cur", "new", "tmp"] {
             std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
-        }
-        if folder != "INBOX" {
-            std::fs::write(dir.join("maildirfolder"), "").expect("maildirfolder");
         }
         for (n, message) in messages.iter().enumerate() {
             std::fs::write(dir.join("new").join(format!("1764460800.M{n}P1.test")), message).expect("message");
         }
         give_to(&mail_user().0, &dir);
+    }
+
+    /// Where Dovecot keeps `folder`: a directory a level (its `fs` layout), so that a
+    /// folder's parents are plain directories, which it lists as `\Noselect`.
+    fn folder(&self, folder: &str) -> PathBuf {
+        if folder == "INBOX" { self.maildir.clone() } else { self.maildir.join(folder) }
     }
 
     /// A folder's `\Recent` count, asked with STATUS (which, unlike SELECT, leaves it).
@@ -169,7 +168,7 @@ impl TestImap {
     /// that reaches this folder cannot finish. (LIST does not wait: the server keeps no
     /// mailbox list index, which would open every folder to list it.)
     pub fn lock(&self, folder: &str) {
-        let dir = self.maildir.join(format!(".{}", folder.replace('/', ".")));
+        let dir = self.folder(folder);
         // Dovecot takes a lock whose process is gone for stale at once: name a live one
         // (this test's), on this host.
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname");
@@ -181,8 +180,9 @@ impl TestImap {
     /// Makes `folder` unreadable to Dovecot: it still lists it, and refuses to open it.
     pub fn break_folder(&self, folder: &str) {
         use std::os::unix::fs::PermissionsExt;
-        let dir = self.maildir.join(format!(".{}", folder.replace('/', ".")));
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+        // Its `cur` still there (so a folder to list), but not to be read.
+        let cur = self.folder(folder).join("cur");
+        std::fs::set_permissions(&cur, std::fs::Permissions::from_mode(0o000)).expect("chmod");
     }
 
     /// Sets the mailbox's usage and limit, in bytes, as Dovecot's maildir quota keeps them.

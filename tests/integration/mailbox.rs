@@ -101,7 +101,8 @@ fn message(n: usize, size: usize) -> Vec<u8> {
 }
 
 /// INBOX with more messages than one FETCH asks for, Sent, and a nested folder whose
-/// parents hold nothing (`Archive` and `Archive/2026`); the bytes put there.
+/// parents hold nothing (`Archive` and `Archive/2026`, which Dovecot lists as
+/// `\Noselect`: opening them would fail and leave the count short); the bytes put there.
 fn fill(imap: &TestImap) -> u64 {
     let inbox: Vec<Vec<u8>> = (0..1005).map(|n| message(n, 100 + n % 7)).collect();
     let sent: Vec<Vec<u8>> = (0..3).map(|n| message(n, 20_000 + 1000 * n)).collect();
