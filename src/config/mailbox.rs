@@ -58,7 +58,7 @@ pub struct QuotaLimit {
 
 /// NHSmail's service levels and their quotas (NHSmail support, "Managing Mailbox
 /// Quota"). Exchange counts a GB as 2^30 bytes, so these are GiB.
-pub const SERVICE_LEVELS: &[(&str, u64)] = &[("standard", 4 << 30), ("enhanced", 50 << 30), ("shared", 50 << 30)];
+const SERVICE_LEVELS: &[(&str, u64)] = &[("standard", 4 << 30), ("enhanced", 50 << 30), ("shared", 50 << 30)];
 
 impl QuotaLimit {
     /// `standard`, `enhanced`, `shared`, or a size in the config's units (`4GiB`; `4GB`

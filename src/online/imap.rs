@@ -117,7 +117,8 @@ fn read_quota(mailbox: &MailboxSettings, progress: bool) -> Result<Quota, Mailbo
     if !capabilities.has_str("QUOTA") {
         let usage = mailbox_usage::sum(&mut session, &socket, mailbox.timeout, progress)
             .map_err(|source| MailboxError::Folders { server: server.clone(), source })?;
-        // A polite goodbye, unless the count ran out of time: the answer is already known.
+        // A polite goodbye, unless the count stopped early (a reply may still be on its way):
+        // the answer is already known.
         if usage.complete() {
             let _ = session.logout();
         }
