@@ -191,6 +191,8 @@ fn progress_bar(folders: usize) -> ProgressBar {
         .expect("valid template");
     bar.set_style(style);
     bar.set_message(format!("{folders} folders"));
+    // Drawn while a slow server keeps a folder waiting, not only as answers arrive.
+    bar.enable_steady_tick(Duration::from_millis(200));
     bar
 }
 

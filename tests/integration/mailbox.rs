@@ -185,7 +185,7 @@ fn the_sum_is_held_against_mailbox_quota() {
 }
 
 #[test]
-fn a_count_that_runs_out_of_time_says_what_it_counted() {
+fn a_slow_count_shows_progress_on_a_terminal_and_says_what_it_counted() {
     let Some(imap) = TestImap::start(false) else { return };
     let inbox: Vec<Vec<u8>> = (0..5).map(|n| message(n, 3_000 + n)).collect();
     imap.put("INBOX", &inbox);
@@ -208,6 +208,21 @@ fn a_count_that_runs_out_of_time_says_what_it_counted() {
     let numbers = mailbox_numbers(&run);
     assert_eq!((numbers["used_bytes"].as_u64(), numbers["complete"].as_bool()), (Some(counted), Some(false)));
     assert_eq!((numbers["folders_counted"].as_u64(), numbers["folders"].as_u64()), (Some(1), Some(2)));
+    assert!(run.stderr.is_empty(), "no progress bar when stderr is not a terminal: {}", run.stderr);
+    // Under a pseudo-terminal (util-linux `script`), the wait on Sent shows the bar.
+    let transcript = dir.path().join("transcript");
+    let inner = format!("{} preflight --format json --output report.json", env!("CARGO_BIN_EXE_nhsmail-lint"));
+    let status = std::process::Command::new("timeout")
+        .args(["60", "script", "-qec", &inner, &transcript.display().to_string()])
+        .current_dir(dir.path())
+        .envs(ENV.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("script (util-linux) runs");
+    assert_eq!(status.code(), Some(0), "a warning: exit 0");
+    let seen = String::from_utf8_lossy(&std::fs::read(&transcript).expect("transcript")).into_owned();
+    assert!(seen.contains("counting the mailbox: 5/5 messages, 2 of 2 folders: Sent"), "the bar: {seen:?}");
 }
 
 #[test]
