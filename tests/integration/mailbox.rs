@@ -239,6 +239,13 @@ fn a_wrong_password_is_reported_without_leaking_it() {
     // No password at all is named as such.
     let run = preflight(&with_ca(&imap), &[]);
     assert!(findings(&run)[0].3.contains("TEST_IMAP_PASSWORD is not set"), "{}", run.stdout);
+    // The report's numbers say that nothing was measured, and why.
+    let numbers = mailbox_numbers(&run);
+    assert_eq!(
+        (&numbers["measured"], &numbers["used_bytes"], &numbers["complete"]),
+        (&Value::Null, &Value::Null, &Value::Bool(false))
+    );
+    assert!(numbers["error"].as_str().is_some_and(|e| e.contains("TEST_IMAP_PASSWORD is not set")), "{numbers}");
 }
 
 #[test]
