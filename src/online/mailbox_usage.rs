@@ -51,7 +51,10 @@ pub fn sum<T: Read + Write>(
     budget: Duration,
     progress: bool,
 ) -> Result<Usage, ListError> {
-    let clock = Clock { socket, deadline: Instant::now() + budget, budget };
+    // A timeout of centuries is allowed in the config; it must not overflow the clock.
+    let start = Instant::now();
+    let deadline = start.checked_add(budget).unwrap_or_else(|| start + Duration::from_secs(365 * 24 * 3600));
+    let clock = Clock { socket, deadline, budget };
     let folders = {
         clock.arm().map_err(ListError)?;
         let names = session.list(Some(""), Some("*")).map_err(|e| ListError(clock.describe(&e)))?;
