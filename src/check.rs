@@ -51,9 +51,14 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
     let mut summary = Summary { config: plan.setup_source.clone(), ..Summary::default() };
     let setup = plan.preflight.as_ref().map(|p| preflight::run(p, render));
     let setup_ok = setup.as_ref().is_none_or(|s| s.ok);
-    if let Some(findings) = setup.and_then(|s| s.findings) {
-        summary.setup(&findings.diagnostics);
-        reporter.config(findings)?;
+    if let Some(setup) = setup {
+        if let Some(findings) = setup.findings {
+            summary.setup(&findings.diagnostics);
+            reporter.config(findings)?;
+        }
+        if let Some(mailbox) = &setup.mailbox {
+            reporter.mailbox(mailbox)?;
+        }
     }
     let mut baselines = Baselines::new(plan.scan.baseline.as_ref(), plan.record_baseline.is_some());
     let mut corpus = Corpus::default();

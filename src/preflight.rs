@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, FileFindings, Located, Renderer, Severity};
 use crate::online::Services;
+use crate::online::mailbox_status::MailboxStatus;
 use crate::rules::spec::Coverage;
 use crate::rules::{RuleSet, engine};
 
@@ -29,6 +30,8 @@ pub struct Setup {
     pub findings: Option<FileFindings>,
     /// No error: `--send` may send.
     pub ok: bool,
+    /// The mailbox's numbers, when a rule read its quota.
+    pub mailbox: Option<MailboxStatus>,
 }
 
 pub fn run(plan: &PreflightPlan, render: Option<&Renderer<'_>>) -> Setup {
@@ -45,7 +48,9 @@ pub fn run(plan: &PreflightPlan, render: Option<&Renderer<'_>>) -> Setup {
         let rendered = render.map(|r| r(&path, shown.as_bytes(), &diagnostics, 0));
         FileFindings { path, diagnostics, rendered, detail: None }
     });
-    Setup { findings, ok }
+    let mailbox = plan.services.as_ref().and_then(|s| s.mailbox.as_ref());
+    let mailbox = mailbox.and_then(|m| m.read().map(|read| MailboxStatus::new(m.host(), read)));
+    Setup { findings, ok, mailbox }
 }
 
 /// The requirement no machine can check that apply to this set-up and that

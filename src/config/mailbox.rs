@@ -1,5 +1,6 @@
 //! `mailbox:` in `nhsmail-lint.yaml`: the sending mailbox, read over IMAP (or POP) with
-//! implicit TLS, for its quota.
+//! implicit TLS, for its quota; and the quota to hold it to when the server does not say
+//! (`quota:`, a size or an NHSmail service level).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::setting::{AtLeast, Auth, Secret, Setting, auth_matches_secret, duration_setting, secret_source, setting};
+use crate::units;
 use crate::yaml::YamlSource;
 
 /// How the mailbox is read: `imap` or `pop`.
@@ -59,12 +61,50 @@ pub struct MailboxSpec {
     /// An extra trusted root certificate (PEM).
     #[schemars(with = "Option<String>")]
     ca_file: Option<Spanned<String>>,
-    /// A duration for each step (`10s`).
+    /// A duration for each step (`10s`), and for counting the mailbox's usage as a whole.
     #[schemars(with = "Option<String>")]
     timeout: Option<Spanned<String>>,
     /// Warn when usage is over this share of the quota.
     #[schemars(with = "Option<u8>")]
     quota_warning_percent: Option<Spanned<u8>>,
+    /// The limit where the server has no QUOTA extension (Exchange Online): a size (`4GiB`)
+    /// or the NHSmail service level `standard` (4 GiB), `enhanced` or `shared` (50 GiB).
+    #[schemars(with = "Option<String>")]
+    quota: Option<Spanned<String>>,
+}
+
+/// The mailbox's limit as `mailbox.quota` gives it: the bytes, and the words it was
+/// written in (shown in findings, so that the user recognises their setting).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaLimit {
+    pub bytes: u64,
+    pub written: String,
+}
+
+/// NHSmail's service levels and their quotas (NHSmail support, "Managing Mailbox
+/// Quota"). Exchange counts a GB as 2^30 bytes, so these are GiB.
+const SERVICE_LEVELS: &[(&str, u64)] = &[("standard", 4 << 30), ("enhanced", 50 << 30), ("shared", 50 << 30)];
+
+impl QuotaLimit {
+    /// `standard`, `enhanced`, `shared`, or a size in the config's units (`4GiB`; `4GB`
+    /// is 4 x 10^9 bytes, as everywhere in the file).
+    fn parse(text: &str) -> Result<QuotaLimit, String> {
+        let written = text.trim().to_owned();
+        let level = SERVICE_LEVELS.iter().find(|(name, _)| name.eq_ignore_ascii_case(&written));
+        let bytes = match level {
+            Some((_, bytes)) => *bytes,
+            None => units::parse_size(&written).map_err(|e| {
+                format!(
+                    "{e}: `quota` is a size (`4GiB`) or an NHSmail service level (standard = 4 GiB, enhanced = \
+                     50 GiB, shared = 50 GiB for shared and resource mailboxes)"
+                )
+            })?,
+        };
+        if bytes == 0 {
+            return Err("a quota of nothing: give the mailbox's size limit (`4GiB`) or its service level".into());
+        }
+        Ok(QuotaLimit { bytes, written })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +119,8 @@ pub struct MailboxSettings {
     pub ca_file: Option<PathBuf>,
     pub timeout: Duration,
     pub warning_percent: u8,
+    /// `quota:`: held against the summed usage when the server does not give its quota.
+    pub quota: Option<QuotaLimit>,
 }
 
 impl MailboxSettings {
@@ -106,6 +148,11 @@ impl MailboxSettings {
             Some(p) => p.value,
             None => 90,
         };
+        let quota = spec
+            .quota
+            .as_ref()
+            .map(|q| QuotaLimit::parse(&q.value).map_err(|why| source.error_at(q, why)))
+            .transpose()?;
         let auth = spec.auth.as_ref().map_or(Auth::Plain, |a| a.value);
         auth_matches_secret(source, auth, [&spec.password_env, &spec.password_file, &spec.token_command])?;
         Ok(MailboxSettings {
@@ -119,6 +166,7 @@ impl MailboxSettings {
             ca_file: spec.ca_file.as_ref().map(|f| PathBuf::from(f.value.trim())),
             timeout: duration_setting(source, &spec.timeout, Duration::from_secs(30), AtLeast::OneSecond)?,
             warning_percent,
+            quota,
             protocol,
             host,
         })
@@ -154,5 +202,23 @@ mod tests {
         assert!(mailbox("host: h\nusername: a@nhs.net\ntoken_command: get-token\n").is_err());
         let m = mailbox("host: h\nusername: a@nhs.net\nauth: xoauth2\ntoken_command: get-token\n").expect("valid");
         assert_eq!(m.auth, Auth::Xoauth2);
+    }
+
+    #[test]
+    fn the_quota_is_a_size_or_a_service_level() {
+        let quota = |q: &str| mailbox(&format!("host: h\nusername: a@nhs.net\nquota: {q}\n")).map(|m| m.quota);
+        let limit = |bytes: u64, written: &str| Some(QuotaLimit { bytes, written: written.into() });
+        assert_eq!(quota("standard").expect("level"), limit(4 * 1024 * 1024 * 1024, "standard"));
+        assert_eq!(quota("Enhanced").expect("level").map(|q| q.bytes), Some(50 << 30));
+        assert_eq!(quota("shared").expect("level").map(|q| q.bytes), Some(50 << 30));
+        assert_eq!(quota("4GiB").expect("size"), limit(4 << 30, "4GiB"));
+        assert_eq!(quota("4GB").expect("size"), limit(4_000_000_000, "4GB"));
+        assert_eq!(quota("1KB").expect("size"), limit(1000, "1KB"));
+        assert_eq!(mailbox("host: h\nusername: a@nhs.net\n").expect("valid").quota, None);
+        for bad in ["premium", "0", "4 parsecs", "''"] {
+            let error = quota(bad).expect_err(bad);
+            let text = format!("{error:?}");
+            assert!(text.contains("quota") || text.contains("nothing"), "{bad}: {text}");
+        }
     }
 }

@@ -270,8 +270,10 @@ pub const FUNCTIONS: &[Function] = &[
     },
     Function {
         name: "over_quota",
-        summary: "(online) the sending mailbox (`mailbox:`) is at or over its IMAP quota (a lesser, warning \
-                  finding above `warning_percent`; info when the server has no QUOTA extension)",
+        summary: "(online) the sending mailbox (`mailbox:`) is at or over its IMAP quota, or where the server \
+                  has no QUOTA extension its summed usage is at or over `mailbox.quota` (a lesser, warning finding \
+                  above `warning_percent` or when the count could not finish; info with the usage when no limit \
+                  is known)",
         options: mailbox_quota::OPTIONS,
         service: Some(Service::Mailbox),
         build: Build::Options(mailbox_quota::detector),

@@ -1,14 +1,17 @@
 //! The sending mailbox's quota, read over IMAP with implicit TLS: log in, ask
-//! CAPABILITY, then `GETQUOTAROOT INBOX` (RFC 9208). Over quota, NHSmail sends nothing,
-//! so the pre-flight reads it before a send.
+//! CAPABILITY, then `GETQUOTAROOT INBOX` (RFC 9208), or, where the server has no QUOTA
+//! extension (Exchange Online), the usage summed folder by folder (`mailbox_usage`)
+//! to hold against `mailbox.quota`. Over quota, NHSmail sends nothing, so the
+//! pre-flight reads it before a send.
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use imap::types::QuotaResourceName;
 
+use super::mailbox_usage::{self, Usage};
 use super::secret;
-use crate::config::mailbox::MailboxSettings;
+use crate::config::mailbox::{MailboxSettings, QuotaLimit};
 use crate::config::setting::Auth;
 
 /// One quota resource: STORAGE is in units of 1024 octets, MESSAGE counts messages.
@@ -24,20 +27,23 @@ pub struct Resource {
 pub enum Quota {
     /// The resources of every quota root INBOX belongs to (none: no limit applies).
     Resources(Vec<Resource>),
-    /// The server does not offer the QUOTA extension.
-    Unsupported,
+    /// The server does not offer the QUOTA extension: the usage summed, and the limit
+    /// `mailbox.quota` gives, if it gives one.
+    Summed { usage: Usage, limit: Option<QuotaLimit> },
 }
 
 /// The sending mailbox as the online rules ask it: its quota is read once a run,
 /// however many rules ask.
 pub struct MailboxClient {
     settings: MailboxSettings,
+    /// A progress bar on stderr while the usage is summed (a terminal only).
+    progress: bool,
     quota: std::sync::OnceLock<Result<Quota, MailboxError>>,
 }
 
 impl MailboxClient {
-    pub fn new(settings: MailboxSettings) -> Self {
-        MailboxClient { settings, quota: std::sync::OnceLock::new() }
+    pub fn new(settings: MailboxSettings, progress: bool) -> Self {
+        MailboxClient { settings, progress, quota: std::sync::OnceLock::new() }
     }
 
     pub fn host(&self) -> &str {
@@ -45,7 +51,12 @@ impl MailboxClient {
     }
 
     pub fn quota(&self) -> Result<Quota, MailboxError> {
-        self.quota.get_or_init(|| read_quota(&self.settings)).clone()
+        self.quota.get_or_init(|| read_quota(&self.settings, self.progress)).clone()
+    }
+
+    /// What the quota read found, if a rule asked for it this run (never asks itself).
+    pub fn read(&self) -> Option<&Result<Quota, MailboxError>> {
+        self.quota.get()
     }
 }
 
@@ -67,10 +78,12 @@ pub enum MailboxError {
     Refused { server: String, user: String, reason: String },
     #[error("{server}: {reason}")]
     Protocol { server: String, reason: String },
+    #[error("{server}: {source}")]
+    Folders { server: String, source: mailbox_usage::ListError },
 }
 
 /// The quota, or why it could not be read.
-fn read_quota(mailbox: &MailboxSettings) -> Result<Quota, MailboxError> {
+fn read_quota(mailbox: &MailboxSettings, progress: bool) -> Result<Quota, MailboxError> {
     let server = format!("{}:{}", mailbox.host.value, mailbox.port.value);
     let secret = match &mailbox.secret {
         Some(source) => secret::fetch(&source.value)?,
@@ -82,6 +95,8 @@ fn read_quota(mailbox: &MailboxSettings) -> Result<Quota, MailboxError> {
         .map_err(|e| MailboxError::HostName { host: mailbox.host.value.clone(), reason: e.to_string() })?;
     let protocol = |reason: String| MailboxError::Protocol { server: server.clone(), reason };
     let connection = rustls::ClientConnection::new(tls, name).map_err(|e| protocol(format!("TLS: {e}")))?;
+    // A second handle on the socket, for the summing's deadline (the session owns the stream).
+    let socket = tcp.try_clone().map_err(|e| protocol(format!("cannot share the connection: {e}")))?;
     let mut client = imap::Client::new(rustls::StreamOwned::new(connection, tcp));
     // The TLS handshake happens on this first read, so certificate errors surface here.
     client.read_greeting().map_err(|e| protocol(describe(&e)))?;
@@ -100,9 +115,14 @@ fn read_quota(mailbox: &MailboxSettings) -> Result<Quota, MailboxError> {
     })?;
     let capabilities = session.capabilities().map_err(|e| protocol(describe(&e)))?;
     if !capabilities.has_str("QUOTA") {
-        // A polite goodbye; the answer is already known.
-        let _ = session.logout();
-        return Ok(Quota::Unsupported);
+        let usage = mailbox_usage::sum(&mut session, &socket, mailbox.timeout, progress)
+            .map_err(|source| MailboxError::Folders { server: server.clone(), source })?;
+        // A polite goodbye, unless the count stopped early (a reply may still be on its way):
+        // the answer is already known.
+        if usage.complete() {
+            let _ = session.logout();
+        }
+        return Ok(Quota::Summed { usage, limit: mailbox.quota.clone() });
     }
     let answer = session.get_quota_root("INBOX").map_err(|e| protocol(describe(&e)))?;
     let resources = answer
@@ -165,7 +185,7 @@ fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, Mailbo
     Err(failed(last))
 }
 
-fn describe(error: &imap::Error) -> String {
+pub(super) fn describe(error: &imap::Error) -> String {
     match error {
         imap::Error::Io(e)
             if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut =>
@@ -199,7 +219,7 @@ mod tests {
         std::fs::write(&password, "x").expect("write");
         let yaml =
             format!("host: 127.0.0.1\nport: {port}\nusername: a@nhs.net\npassword_file: {}\n", password.display());
-        let failure = read_quota(&mailbox(&yaml)).expect_err("nothing listens").to_string();
+        let failure = read_quota(&mailbox(&yaml), false).expect_err("nothing listens").to_string();
         assert!(failure.contains("cannot connect"), "{failure}");
     }
 }

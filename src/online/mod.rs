@@ -6,6 +6,8 @@
 pub mod dns;
 pub mod imap;
 pub mod ldap;
+pub mod mailbox_status;
+pub mod mailbox_usage;
 pub mod secret;
 pub mod smtp;
 pub mod tls;
@@ -33,11 +35,12 @@ pub struct Services {
 }
 
 impl Services {
-    pub fn new(config: &Config) -> Result<Services, SetupError> {
+    /// With `progress`, long questions (the mailbox's usage summed) show a bar on stderr.
+    pub fn new(config: &Config, progress: bool) -> Result<Services, SetupError> {
         Ok(Services {
             dns: Dns::new(&config.dns)?,
             directory: config.directory.clone().map(Directory::new).transpose()?,
-            mailbox: config.mailbox.clone().map(MailboxClient::new),
+            mailbox: config.mailbox.clone().map(|m| MailboxClient::new(m, progress)),
         })
     }
 }

@@ -14,6 +14,7 @@ use super::provenance::Provenance;
 use super::{CorpusFindings, Ending, ReportPlan, Reporter};
 use crate::cli::Format;
 use crate::diagnostic::{FileFindings, Located, Severity};
+use crate::online::mailbox_status::MailboxStatus;
 use crate::rules::RuleSet;
 use crate::send::Outcome;
 
@@ -41,12 +42,13 @@ pub struct Documents<'a> {
     /// The scanned files, at their scan index.
     files: Vec<Document>,
     send: Option<Sends>,
+    mailbox: Option<MailboxStatus>,
 }
 
 impl<'a> Documents<'a> {
     pub fn new(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
         let (format, fail_on) = (plan.format, plan.fail_on);
-        Documents { out, format, fail_on, rules, config: None, files: Vec::new(), send: None }
+        Documents { out, format, fail_on, rules, config: None, files: Vec::new(), send: None, mailbox: None }
     }
 }
 
@@ -62,6 +64,11 @@ impl Reporter for Documents<'_> {
 
     fn file(&mut self, _index: usize, findings: FileFindings) -> io::Result<()> {
         self.files.push(entry(findings));
+        Ok(())
+    }
+
+    fn mailbox(&mut self, status: &MailboxStatus) -> io::Result<()> {
+        self.mailbox = Some(status.clone());
         Ok(())
     }
 
@@ -92,6 +99,9 @@ impl Reporter for Documents<'_> {
                     json!({ "files": files, "summary": end.summary, "notes": end.notes, "run": end.run });
                 if let Some(send) = self.send.take() {
                     document["send"] = serde_json::to_value(send)?;
+                }
+                if let Some(mailbox) = self.mailbox.take() {
+                    document["mailbox"] = serde_json::to_value(mailbox)?;
                 }
                 serde_json::to_writer(&mut self.out, &document)?;
             }

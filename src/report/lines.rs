@@ -12,6 +12,7 @@ use super::human::sanitise;
 use super::{CorpusFindings, Ending, ReportPlan, Reporter, Statistics, summary_line};
 use crate::cli::Format;
 use crate::diagnostic::{FileFindings, Located, Severity};
+use crate::online::mailbox_status::MailboxStatus;
 use crate::rules::RuleSet;
 use crate::rules::engine::Fact;
 use crate::send::Outcome;
@@ -63,6 +64,13 @@ impl Reporter for Lines<'_> {
             for fact in facts {
                 writeln!(self.out, "{}", fact_line(self.rules, &path.display().to_string(), fact))?;
             }
+        }
+        Ok(())
+    }
+
+    fn mailbox(&mut self, status: &MailboxStatus) -> io::Result<()> {
+        if self.format == Format::Jsonl {
+            writeln!(self.out, "{}", json!({ "mailbox": status }))?;
         }
         Ok(())
     }

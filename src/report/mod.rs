@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use crate::cli::Format;
 use crate::diagnostic::{FileFindings, Located, Severity};
+use crate::online::mailbox_status::MailboxStatus;
 use crate::rules::RuleSet;
 use crate::send::Outcome;
 
@@ -155,6 +156,11 @@ pub trait Reporter {
     /// A shard's corpus-rule facts for the file just reported, for `merge` to judge
     /// across every part (only `jsonl` writes them).
     fn facts(&mut self, _path: &std::path::Path, _facts: &[crate::rules::engine::Fact]) -> io::Result<()> {
+        Ok(())
+    }
+    /// The mailbox's numbers, when the pre-flight read them (`json` and `jsonl` carry
+    /// them for monitoring; the other formats have the finding).
+    fn mailbox(&mut self, _status: &MailboxStatus) -> io::Result<()> {
         Ok(())
     }
     /// What `--send` did with each message.

@@ -2,7 +2,9 @@
 //! a loopback port with implicit TLS (a certificate from a throwaway CA), one user with
 //! a password, and the quota plugin whose usage the test sets. It can also take
 //! XOAUTH2 tokens: JWTs it validates itself against a key the test holds (Dovecot's
-//! local validation), as Exchange Online takes OAuth tokens. Stopped when dropped.
+//! local validation), as Exchange Online takes OAuth tokens. Tests put messages of
+//! known sizes into folders (nested ones too, `/` between levels as Exchange shows them)
+//! and read back what a run left: each folder's `\Recent` count. Stopped when dropped.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -97,7 +99,8 @@ impl TestImap {
              passdb {{\n  driver = passwd-file\n  mechanisms = plain login\n  \
              args = scheme=PLAIN username_format=%u {root}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = uid={user} gid={user} home={home}\n}}\n\
-             mail_location = maildir:~/Maildir\n{plugins}\
+             mail_location = maildir:~/Maildir:LAYOUT=fs\nmailbox_list_index = no\n\
+             namespace inbox {{\n  inbox = yes\n  separator = /\n}}\n{plugins}\
              service imap-login {{\n  chroot =\n  inet_listener imap {{\n    port = 0\n  }}\n  \
              inet_listener imaps {{\n    port = {port}\n    ssl = yes\n  }}\n}}\n\
              service anvil {{\n  chroot =\n}}\n{submission}",
@@ -123,6 +126,63 @@ impl TestImap {
             wait_for_port(port, &mut child, &root.join("dovecot.log"));
         }
         Some(TestImap { port, submission_port, ca_file: certificates.ca, maildir, child, _dir: dir })
+    }
+
+    /// Puts `messages` into `folder` (`INBOX`, or a path such as `Archive/2026/Results`,
+    /// whose parents then exist only as names: `\Noselect`), as a mail delivery would:
+    /// new, so `\Recent` until someone SELECTs the folder. Written with CRLF line ends,
+    /// each message's IMAP size (RFC822.SIZE) is its length.
+    pub fn put(&self, folder: &str, messages: &[Vec<u8>]) {
+        let dir = self.folder(folder);
+        for sub in ["cur", "new", "tmp"] {
+            std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+        }
+        for (n, message) in messages.iter().enumerate() {
+            std::fs::write(dir.join("new").join(format!("1764460800.M{n}P1.test")), message).expect("message");
+        }
+        give_to(&mail_user().0, &dir);
+    }
+
+    /// Where Dovecot keeps `folder`: a directory a level (its `fs` layout), so that a
+    /// folder's parents are plain directories, which it lists as `\Noselect`.
+    fn folder(&self, folder: &str) -> PathBuf {
+        if folder == "INBOX" { self.maildir.clone() } else { self.maildir.join(folder) }
+    }
+
+    /// A folder's `\Recent` count, asked with STATUS (which, unlike SELECT, leaves it).
+    pub fn recent(&self, folder: &str) -> u32 {
+        let tls = nhsmail_lint::online::tls::client_config(Some(&self.ca_file)).expect("tls");
+        let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+        let tcp = std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        let tls = rustls::StreamOwned::new(rustls::ClientConnection::new(tls, name).expect("tls"), tcp);
+        let mut client = imap::Client::new(tls);
+        client.read_greeting().expect("greeting");
+        let mut session = client.login(USER, PASSWORD).map_err(|(e, _)| e).expect("login");
+        let status = session.status(folder, "(RECENT)").expect("status");
+        let _ = session.logout();
+        status.recent
+    }
+
+    /// Holds `folder`'s maildir lock as another Dovecot process would while it delivers:
+    /// opening the folder waits for it (Dovecot's own timeout is minutes), so a count
+    /// that reaches this folder cannot finish. (LIST does not wait: the server keeps no
+    /// mailbox list index, which would open every folder to list it.)
+    pub fn lock(&self, folder: &str) {
+        let dir = self.folder(folder);
+        // Dovecot takes a lock whose process is gone for stale at once: name a live one
+        // (this test's), on this host.
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname");
+        let lock = dir.join("dovecot-uidlist.lock");
+        std::fs::write(&lock, format!("{}:{}", std::process::id(), host.trim())).expect("lock");
+        give_to(&mail_user().0, &lock);
+    }
+
+    /// Makes `folder` unreadable to Dovecot: it still lists it, and refuses to open it.
+    pub fn break_folder(&self, folder: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        // Its `cur` still there (so a folder to list), but not to be read.
+        let cur = self.folder(folder).join("cur");
+        std::fs::set_permissions(&cur, std::fs::Permissions::from_mode(0o000)).expect("chmod");
     }
 
     /// Sets the mailbox's usage and limit, in bytes, as Dovecot's maildir quota keeps them.

@@ -1,7 +1,9 @@
 //! `mailbox-quota` and `pop-configured` against a real Dovecot (IMAP over TLS with the
-//! quota plugin) on loopback: under quota, nearly full, over quota, a server without
-//! the QUOTA extension, a wrong password, an untrusted certificate, and `--send`
-//! refusing to send from a mailbox over quota.
+//! quota plugin) on loopback: under quota, nearly full, over quota, a wrong password, an
+//! untrusted certificate, and `--send` refusing to send from a mailbox over quota; and
+//! against Dovecot without the plugin (as Exchange Online offers no QUOTA): the usage
+//! summed over its folders, read-only, against `mailbox.quota`, and a count that cannot
+//! finish in time reported as such.
 
 use serde_json::Value;
 
@@ -55,6 +57,13 @@ fn under_the_warning_share_passes() {
     let run = preflight(&with_ca(&imap), ENV);
     assert_eq!(findings(&run), []);
     assert_eq!(run.code, 0);
+    // The server's quota decides; `mailbox.quota` is for servers that give none.
+    let run = preflight(&with_ca(&imap).replace("  ca_file", "  quota: 1KB\n  ca_file"), ENV);
+    assert_eq!(findings(&run), []);
+    let numbers = mailbox_numbers(&run);
+    assert_eq!((numbers["measured"].as_str(), numbers["limit_from"].as_str()), (Some("quota"), Some("server")));
+    assert_eq!((numbers["used_bytes"].as_u64(), numbers["limit_bytes"].as_u64()), (Some(50 * MB), Some(100 * MB)));
+    assert_eq!(numbers["percent"].as_f64(), Some(50.0));
 }
 
 #[test]
@@ -82,15 +91,138 @@ fn over_quota_is_an_error() {
     assert_eq!(run.code, 1);
 }
 
+/// A message of about `size` bytes with CRLF line ends, so that its IMAP size is its length.
+fn message(n: usize, size: usize) -> Vec<u8> {
+    let mut text = format!("From: {USER}\r\nSubject: message {n}\r\n\r\n").into_bytes();
+    while text.len() < size {
+        text.extend_from_slice(b"Results attached as agreed.\r\n");
+    }
+    text
+}
+
+/// INBOX with more messages than one FETCH asks for, Sent, and a nested folder whose
+/// parents hold nothing (`Archive` and `Archive/2026`, which Dovecot lists as
+/// `\Noselect`: opening them would fail and leave the count short); the bytes put there.
+fn fill(imap: &TestImap) -> u64 {
+    let inbox: Vec<Vec<u8>> = (0..1005).map(|n| message(n, 100 + n % 7)).collect();
+    let sent: Vec<Vec<u8>> = (0..3).map(|n| message(n, 20_000 + 1000 * n)).collect();
+    let results: Vec<Vec<u8>> = (0..4).map(|n| message(n, 5_000 * (n + 1))).collect();
+    for (folder, messages) in [("INBOX", &inbox), ("Sent", &sent), ("Archive/2026/Results", &results)] {
+        imap.put(folder, messages);
+    }
+    [inbox, sent, results].iter().flatten().map(|m| m.len() as u64).sum()
+}
+
+/// The report's `mailbox` object.
+fn mailbox_numbers(run: &Run) -> Value {
+    run.json()["mailbox"].clone()
+}
+
 #[test]
-fn a_server_without_quota_is_an_info_finding() {
+fn without_quota_the_folders_are_summed_read_only() {
     let Some(imap) = TestImap::start(false) else { return };
+    let put = fill(&imap);
     let run = preflight(&with_ca(&imap), ENV);
     let found = findings(&run);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!((found[0].0.as_str(), found[0].1.as_str()), ("mailbox-quota", "info"));
-    assert!(found[0].3.contains("does not offer the IMAP QUOTA extension"), "{}", found[0].3);
+    assert_eq!((found[0].0.as_str(), found[0].1.as_str(), found[0].2), ("mailbox-quota", "info", 4));
+    // Under a megabyte, shown in KB.
+    let shown = format!("{:.1} KB", put as f64 / 1024.0);
+    assert!(
+        found[0].3.starts_with(&format!("the mailbox uses {shown} (summed over 3 of 3 folders (1012 messages)")),
+        "{}",
+        found[0].3
+    );
+    assert!(found[0].3.contains("set `mailbox.quota`"), "says how to set it: {}", found[0].3);
     assert_eq!(run.code, 0);
+    let numbers = mailbox_numbers(&run);
+    assert_eq!(numbers["used_bytes"], put, "{numbers}");
+    assert_eq!(numbers["measured"], "summed");
+    assert_eq!((numbers["folders"].as_u64(), numbers["folders_counted"].as_u64()), (Some(3), Some(3)));
+    assert_eq!((numbers["messages"].as_u64(), numbers["complete"].as_bool()), (Some(1012), Some(true)));
+    assert_eq!((&numbers["limit_bytes"], &numbers["percent"]), (&Value::Null, &Value::Null));
+    // EXAMINE, never SELECT: the messages are still \Recent for whoever opens them next.
+    assert_eq!([imap.recent("INBOX"), imap.recent("Sent"), imap.recent("Archive/2026/Results")], [1005, 3, 4]);
+}
+
+#[test]
+fn the_sum_is_held_against_mailbox_quota() {
+    let Some(imap) = TestImap::start(false) else { return };
+    let put = fill(&imap);
+    let config = |quota: &str| with_ca(&imap).replace("  ca_file", &format!("  quota: {quota}\n  ca_file"));
+    // The standard service level: 4 GiB, far from full.
+    let run = preflight(&config("standard"), ENV);
+    assert_eq!(findings(&run), []);
+    assert_eq!(run.code, 0);
+    let numbers = mailbox_numbers(&run);
+    assert_eq!((numbers["used_bytes"].as_u64(), numbers["limit_bytes"].as_u64()), (Some(put), Some(4 << 30)));
+    assert_eq!(numbers["limit_from"], "standard");
+    let percent = (put * 1000 / (4 << 30)) as f64 / 10.0;
+    assert_eq!(numbers["percent"].as_f64(), Some(percent));
+    // A limit below what is there: the rule's error, with both sizes.
+    let run = preflight(&config("1KB"), ENV);
+    let found = findings(&run);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1.as_str()), ("mailbox-quota", "error"));
+    assert!(
+        found[0].3.starts_with("the mailbox is over quota:") && found[0].3.contains("`mailbox.quota: 1KB`"),
+        "{}",
+        found[0].3
+    );
+    assert_eq!(run.code, 1);
+    assert_eq!(mailbox_numbers(&run)["limit_bytes"], 1000);
+    // jsonl carries the numbers on a line of their own.
+    let dir = temp_files(&[("nhsmail-lint.yaml", config("1KB").as_bytes())]);
+    let lines = run_with_env(dir.path(), &["preflight", "--format", "jsonl"], ENV);
+    let mailbox: Vec<Value> = lines
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("json"))
+        .filter_map(|l| l.get("mailbox").cloned())
+        .collect();
+    assert_eq!(mailbox.len(), 1, "{}", lines.stdout);
+    assert_eq!(mailbox[0]["used_bytes"], put);
+}
+
+#[test]
+fn a_slow_count_shows_progress_on_a_terminal_and_says_what_it_counted() {
+    let Some(imap) = TestImap::start(false) else { return };
+    let inbox: Vec<Vec<u8>> = (0..5).map(|n| message(n, 3_000 + n)).collect();
+    imap.put("INBOX", &inbox);
+    imap.put("Sent", &[message(0, 50_000)]);
+    // Sent is being written to (its lock held): opening it waits past the timeout.
+    imap.lock("Sent");
+    let config = with_ca(&imap).replace("timeout: 10s", "timeout: 2s");
+    let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes())]);
+    let run = crate::common::run_within_env(dir.path(), &["preflight", "--format", "json"], ENV, 60);
+    let found = findings(&run);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1.as_str()), ("mailbox-quota", "warning"), "never a pass: {found:?}");
+    let counted: u64 = inbox.iter().map(|m| m.len() as u64).sum();
+    let at_least = format!(
+        "the mailbox could not be counted to the end: at least {:.1} KB (summed over 1 of 2 folders (5 messages)",
+        counted as f64 / 1024.0
+    );
+    assert!(found[0].3.starts_with(&at_least), "{}", found[0].3);
+    assert!(found[0].3.contains("could not finish within 2s"), "{}", found[0].3);
+    let numbers = mailbox_numbers(&run);
+    assert_eq!((numbers["used_bytes"].as_u64(), numbers["complete"].as_bool()), (Some(counted), Some(false)));
+    assert_eq!((numbers["folders_counted"].as_u64(), numbers["folders"].as_u64()), (Some(1), Some(2)));
+    assert!(run.stderr.is_empty(), "no progress bar when stderr is not a terminal: {}", run.stderr);
+    // Under a pseudo-terminal (util-linux `script`), the wait on Sent shows the bar.
+    let transcript = dir.path().join("transcript");
+    let inner = format!("{} preflight --format json --output report.json", env!("CARGO_BIN_EXE_nhsmail-lint"));
+    let status = std::process::Command::new("timeout")
+        .args(["60", "script", "-qec", &inner, &transcript.display().to_string()])
+        .current_dir(dir.path())
+        .envs(ENV.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("script (util-linux) runs");
+    assert_eq!(status.code(), Some(0), "a warning: exit 0");
+    let seen = String::from_utf8_lossy(&std::fs::read(&transcript).expect("transcript")).into_owned();
+    assert!(seen.contains("counting the mailbox: 5/5 messages, 2 of 2 folders: Sent"), "the bar: {seen:?}");
 }
 
 #[test]
@@ -107,6 +239,13 @@ fn a_wrong_password_is_reported_without_leaking_it() {
     // No password at all is named as such.
     let run = preflight(&with_ca(&imap), &[]);
     assert!(findings(&run)[0].3.contains("TEST_IMAP_PASSWORD is not set"), "{}", run.stdout);
+    // The report's numbers say that nothing was measured, and why.
+    let numbers = mailbox_numbers(&run);
+    assert_eq!(
+        (&numbers["measured"], &numbers["used_bytes"], &numbers["complete"]),
+        (&Value::Null, &Value::Null, &Value::Bool(false))
+    );
+    assert!(numbers["error"].as_str().is_some_and(|e| e.contains("TEST_IMAP_PASSWORD is not set")), "{numbers}");
 }
 
 #[test]
@@ -200,4 +339,24 @@ fn send_refuses_to_send_from_a_mailbox_over_quota() {
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("the mailbox is over quota"), "{}", run.stdout);
     assert!(smtp.received().is_empty(), "nothing is sent from a mailbox over quota");
+}
+
+#[test]
+fn a_folder_that_will_not_open_is_named_and_the_rest_counted() {
+    let Some(imap) = TestImap::start(false) else { return };
+    let inbox: Vec<Vec<u8>> = (0..3).map(|n| message(n, 2_000 * (n + 1))).collect();
+    let drafts = [message(0, 9_000)];
+    imap.put("INBOX", &inbox);
+    imap.put("Broken", &[message(0, 70_000)]);
+    imap.put("Drafts", &drafts);
+    imap.break_folder("Broken");
+    let run = preflight(&with_ca(&imap).replace("  ca_file", "  quota: 1MiB\n  ca_file"), ENV);
+    let found = findings(&run);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1.as_str()), ("mailbox-quota", "warning"), "never a pass: {found:?}");
+    assert!(found[0].3.contains("summed over 2 of 3 folders (4 messages)"), "{}", found[0].3);
+    assert!(found[0].3.contains("could not count `Broken`: NO"), "{}", found[0].3);
+    let counted: u64 = inbox.iter().chain(&drafts).map(|m| m.len() as u64).sum();
+    let numbers = mailbox_numbers(&run);
+    assert_eq!((numbers["used_bytes"].as_u64(), numbers["complete"].as_bool()), (Some(counted), Some(false)));
 }

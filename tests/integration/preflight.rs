@@ -196,6 +196,8 @@ fn set_up_config_errors_point_at_the_line() {
         ("transport:\n  mode: relay\n  host: h\ndns:\n  nameservers: [dns.example]\n", "not an IP address"),
         ("mailbox:\n  host: h\n  username: a@nhs.net\n  quota_warning_percent: 120\n", "nhsmail-lint.yaml:4:26"),
         ("mailbox:\n  host: h\n  username: a@nhs.net\n  password: hunter2\n", "unknown field `password`"),
+        ("mailbox:\n  host: h\n  username: a@nhs.net\n  quota: premium\n", "nhsmail-lint.yaml:4:10"),
+        ("mailbox:\n  host: h\n  username: a@nhs.net\n  quota: 0GB\n", "a quota of nothing"),
         ("directory:\n  host: h\n  base_dn: o=nhs\n  concurrency: 0\n", "nhsmail-lint.yaml:4:16"),
         ("directory:\n  host: h\n", "missing field `base_dn`"),
     ] {

@@ -1,0 +1,222 @@
+//! The mailbox's usage where the server has no QUOTA extension (Exchange Online, so
+//! NHSmail): every selectable folder opened read-only with EXAMINE (never SELECT, which
+//! would clear `\Recent` and could change what the owner sees), its messages'
+//! `RFC822.SIZE` fetched in batches and summed. The count is bounded by the mailbox's
+//! timeout as a whole, and one that stops early says what it had counted, as a lower
+//! bound, never as the usage.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use imap_proto::NameAttribute;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Messages asked for in one FETCH: small enough to look at the clock often and to keep
+/// each answer small, large enough that a mailbox of 100,000 messages is 100 round trips.
+const BATCH: u32 = 1000;
+
+/// What the count found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Usage {
+    /// The sum of the counted messages' sizes.
+    pub bytes: u64,
+    pub messages: u64,
+    /// Folders whose every message was counted.
+    pub folders_counted: usize,
+    /// Selectable folders the server listed.
+    pub folders: usize,
+    /// Why the count is not the whole mailbox (empty: it is): a folder that could not be
+    /// opened, or the time running out. `bytes` is then only a lower bound.
+    pub shortfalls: Vec<String>,
+}
+
+impl Usage {
+    pub fn complete(&self) -> bool {
+        self.shortfalls.is_empty()
+    }
+}
+
+/// Why the folders could not even be listed: nothing was counted.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("cannot list the mailbox's folders: {0}")]
+pub struct ListError(pub String);
+
+/// Sums the sizes of the messages in every selectable folder, within `budget` from now.
+/// `socket` is the session's TCP connection (a clone of its handle): each reply is
+/// waited for only as long as the budget has left. With `progress`, a bar on stderr.
+pub fn sum<T: Read + Write>(
+    session: &mut imap::Session<T>,
+    socket: &TcpStream,
+    budget: Duration,
+    progress: bool,
+) -> Result<Usage, ListError> {
+    // A timeout of centuries is allowed in the config; it must not overflow the clock.
+    let start = Instant::now();
+    let deadline = start.checked_add(budget).unwrap_or_else(|| start + Duration::from_secs(365 * 24 * 3600));
+    let clock = Clock { socket, deadline, budget };
+    let folders = {
+        clock.arm().map_err(ListError)?;
+        let names = session.list(Some(""), Some("*")).map_err(|e| ListError(clock.describe(&e)))?;
+        selectable(names.iter().map(|n| (n.name(), n.attributes())))
+    };
+    let bar = progress.then(|| progress_bar(folders.len()));
+    let mut usage = Usage { bytes: 0, messages: 0, folders_counted: 0, folders: folders.len(), shortfalls: Vec::new() };
+    for folder in &folders {
+        if let Some(bar) = &bar {
+            bar.set_message(format!("{} of {} folders: {folder}", usage.folders_counted + 1, usage.folders));
+        }
+        match count_folder(session, &clock, folder, bar.as_ref()) {
+            Ok((bytes, messages)) => {
+                usage.bytes += bytes;
+                usage.messages += messages;
+                usage.folders_counted += 1;
+            }
+            Err(Stop::Folder { counted: (bytes, messages), why }) => {
+                // Its counted messages stay in the lower bound; the folder does not count as done.
+                usage.bytes += bytes;
+                usage.messages += messages;
+                usage.shortfalls.push(format!("could not count `{folder}`: {why}"));
+            }
+            Err(Stop::Connection { counted: (bytes, messages), why }) => {
+                usage.bytes += bytes;
+                usage.messages += messages;
+                usage.shortfalls.push(why);
+                break;
+            }
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(usage)
+}
+
+/// The folders worth opening, INBOX first and then by name (so that a count cut short
+/// always covers the same ones): `\Noselect` parents and `\NonExistent` names hold no
+/// messages of their own.
+fn selectable<'a>(names: impl Iterator<Item = (&'a str, &'a [NameAttribute<'a>])>) -> Vec<String> {
+    let mut folders: Vec<String> = names
+        .filter(|(_, attributes)| {
+            !attributes.iter().any(|a| match a {
+                NameAttribute::NoSelect => true,
+                NameAttribute::Extension(name) => name.eq_ignore_ascii_case("\\NonExistent"),
+                _ => false,
+            })
+        })
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    folders.sort_by(|a, b| (!a.eq_ignore_ascii_case("INBOX"), a).cmp(&(!b.eq_ignore_ascii_case("INBOX"), b)));
+    folders.dedup();
+    folders
+}
+
+/// How counting a folder ended early: the folder alone (the server said NO or BAD),
+/// or the whole count (the time ran out, the connection failed). Both keep what was
+/// counted before.
+enum Stop {
+    Folder { counted: (u64, u64), why: String },
+    Connection { counted: (u64, u64), why: String },
+}
+
+/// (bytes, messages) of one folder, EXAMINEd and fetched `BATCH` messages at a time.
+fn count_folder<T: Read + Write>(
+    session: &mut imap::Session<T>,
+    clock: &Clock<'_>,
+    folder: &str,
+    bar: Option<&ProgressBar>,
+) -> Result<(u64, u64), Stop> {
+    let mut counted = (0u64, 0u64);
+    let stop = |counted: (u64, u64), error: imap::Error| match error {
+        imap::Error::No(_) | imap::Error::Bad(_) => Stop::Folder { counted, why: clock.describe(&error) },
+        error => Stop::Connection { counted, why: clock.describe(&error) },
+    };
+    clock.arm().map_err(|why| Stop::Connection { counted, why })?;
+    let exists = session.examine(folder).map_err(|e| stop(counted, e))?.exists;
+    if let Some(bar) = bar {
+        bar.inc_length(u64::from(exists));
+    }
+    let mut first = 1;
+    while first <= exists {
+        let last = exists.min(first.saturating_add(BATCH - 1));
+        clock.arm().map_err(|why| Stop::Connection { counted, why })?;
+        let fetches = session.fetch(format!("{first}:{last}"), "RFC822.SIZE").map_err(|e| stop(counted, e))?;
+        let sizes: Vec<u64> = fetches.iter().filter_map(|f| f.size).map(u64::from).collect();
+        counted.0 += sizes.iter().sum::<u64>();
+        counted.1 += sizes.len() as u64;
+        if let Some(bar) = bar {
+            bar.inc(u64::from(last - first + 1));
+        }
+        first = last + 1;
+    }
+    Ok(counted)
+}
+
+/// The count's deadline, kept by setting the socket's timeouts to what is left of it
+/// before each command: a server that slows down mid-count cannot hold the run past it.
+struct Clock<'a> {
+    socket: &'a TcpStream,
+    deadline: Instant,
+    budget: Duration,
+}
+
+impl Clock<'_> {
+    fn out_of_time(&self) -> String {
+        format!("could not finish within {}s (`mailbox.timeout`)", self.budget.as_secs())
+    }
+
+    /// Ready for one more command, or the reason there is no time for it.
+    fn arm(&self) -> Result<(), String> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(self.out_of_time());
+        }
+        self.socket
+            .set_read_timeout(Some(left))
+            .and_then(|()| self.socket.set_write_timeout(Some(left)))
+            .map_err(|e| format!("cannot set the connection's timeout: {e}"))
+    }
+
+    /// A reply that did not come in time is the budget running out, not a silent server.
+    fn describe(&self, error: &imap::Error) -> String {
+        match error {
+            imap::Error::Io(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                self.out_of_time()
+            }
+            e => super::imap::describe(e),
+        }
+    }
+}
+
+fn progress_bar(folders: usize) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{spinner} counting the mailbox: {pos}/{len} messages, {msg} ({elapsed})")
+        .expect("valid template");
+    bar.set_style(style);
+    bar.set_message(format!("{folders} folders"));
+    // Drawn while a slow server keeps a folder waiting, not only as answers arrive.
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parents_without_messages_are_skipped_and_inbox_comes_first() {
+        let none: &[NameAttribute<'_>] = &[];
+        let parent = [NameAttribute::NoSelect];
+        let gone = [NameAttribute::Extension("\\NonExistent".into())];
+        let children = [NameAttribute::Extension("\\HasChildren".into())];
+        let names = [
+            ("Sent", none),
+            ("Archive", &parent[..]),
+            ("Archive/2026", &gone[..]),
+            ("Archive/2026/Results", none),
+            ("Drafts", &children[..]),
+            ("INBOX", none),
+        ];
+        assert_eq!(selectable(names.into_iter()), ["INBOX", "Archive/2026/Results", "Drafts", "Sent"]);
+    }
+}
