@@ -334,7 +334,9 @@ impl CheckPlan {
         let Loaded { config, rules, .. } = loaded;
         let services = match selecting.online {
             Online::Off => None,
-            Online::Messages | Online::Setup => Some(Arc::new(Services::new(&config, report.progress).map_err(UsageError::from)?)),
+            Online::Messages | Online::Setup => {
+                Some(Arc::new(Services::new(&config, report.progress).map_err(UsageError::from)?))
+            }
         };
         let jobs = match run.jobs {
             Some(0) => return Err(UsageError::NoJobs.into()),
