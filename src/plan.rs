@@ -15,6 +15,7 @@ use crate::config::{self, Config};
 use crate::diagnostic::Severity;
 use crate::inputs::{Inputs, Selection};
 use crate::online::Services;
+use crate::online::smtp_probe::Request;
 use crate::preflight::PreflightPlan;
 use crate::report::ReportPlan;
 use crate::rules::spec::{Coverage, Scope};
@@ -47,6 +48,9 @@ pub enum UsageError {
     #[error("--account `{0}` is not a valid email address")]
     #[diagnostic(code(usage))]
     Account(String),
+    #[error("--rcpt `{0}` is not a valid email address")]
+    #[diagnostic(code(usage))]
+    Rcpt(String),
     #[error("--send needs a `transport:` in the configuration")]
     #[diagnostic(code(usage), help("add `transport:` to nhsmail-lint.yaml (docs/sending.md)"))]
     NoTransport,
@@ -135,6 +139,8 @@ enum Online {
 struct Selecting {
     template: bool,
     online: Online,
+    /// What the SMTP probe does beyond connecting (`--login`, `--rcpt`; `--send` logs in).
+    probe: Request,
     /// List the open attestations (`preflight` only: `check` and `--send` leave them out).
     attestations: bool,
 }
@@ -205,7 +211,12 @@ impl CheckPlan {
             loaded,
             args.run,
             args.paths,
-            Selecting { template: args.template, online, attestations: false },
+            Selecting {
+                template: args.template,
+                online,
+                probe: Request { login: send.is_some(), rcpt: None },
+                attestations: false,
+            },
             send,
         )
     }
@@ -216,11 +227,17 @@ impl CheckPlan {
         if !loaded.config.has_setup() {
             return Err(UsageError::NoSetup.into());
         }
+        if let Some(rcpt) = &args.rcpt
+            && rcpt.parse::<lettre::Address>().is_err()
+        {
+            return Err(UsageError::Rcpt(rcpt.clone()).into());
+        }
+        let probe = Request { login: args.login, rcpt: args.rcpt };
         CheckPlan::new(
             loaded,
             args.run,
             args.paths,
-            Selecting { template: false, online: Online::Setup, attestations: true },
+            Selecting { template: false, online: Online::Setup, probe, attestations: true },
             None,
         )
     }
@@ -240,7 +257,9 @@ impl CheckPlan {
         let Loaded { config, rules } = loaded;
         let services = match selecting.online {
             Online::Off => None,
-            Online::Messages | Online::Setup => Some(Arc::new(Services::new(&config).map_err(UsageError::from)?)),
+            Online::Messages | Online::Setup => {
+                Some(Arc::new(Services::new(&config, selecting.probe.clone()).map_err(UsageError::from)?))
+            }
         };
         let jobs = match run.jobs {
             Some(0) => return Err(UsageError::NoJobs.into()),
@@ -316,7 +335,8 @@ impl MergePlan {
     pub fn new(args: MergeArgs) -> Result<MergePlan, Report> {
         let loaded = load(&args.run.sources, args.run.account.as_deref())?;
         let report = report_plan(&args.run, false)?;
-        let selecting = Selecting { template: false, online: Online::Off, attestations: false };
+        let selecting =
+            Selecting { template: false, online: Online::Off, probe: Request::default(), attestations: false };
         let notes = selecting.notes(&loaded.rules, loaded.config.has_setup());
         Ok(MergePlan { rules: Arc::new(loaded.rules), parts: args.parts, report, notes })
     }

@@ -207,6 +207,14 @@ impl<'a> Run<'a> {
             Ok(p) => p,
             Err(why) => return blocked(why.to_string()),
         };
+        // The probe read the server's SIZE: a larger message would only be refused.
+        let limit = self.plan.services.as_ref().and_then(|s| s.smtp.as_ref()).and_then(|p| p.probed().size);
+        if let Some(limit) = limit.filter(|&limit| prepared.body.len() as u64 > limit) {
+            let size = prepared.body.len();
+            return blocked(format!(
+                "the message is {size} bytes, over the {limit} bytes the SMTP server takes (SIZE)"
+            ));
+        }
         let outcome = |verdict, detail: String| Outcome::of(&candidate.path, verdict, detail, Some(&prepared));
         match self.send(&candidate.path, &prepared) {
             Ok((verdict, detail)) => (outcome(verdict, detail), None),

@@ -100,7 +100,7 @@ fn a_wrong_password_is_reported_without_leaking_it() {
     let dir = temp_files(&[("nhsmail-lint.yaml", with_ca(&imap).as_bytes())]);
     let run = run_with_env(dir.path(), &["preflight"], &[("TEST_IMAP_PASSWORD", wrong)]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("could not check mailbox-quota"), "{}", run.stdout);
+    assert!(run.stdout.contains("mailbox-login") && run.stdout.contains("the mailbox login failed"), "{}", run.stdout);
     assert!(run.stdout.contains(&format!("refused the login of {USER}")), "{}", run.stdout);
     assert!(run.stdout.contains("AUTHENTICATIONFAILED"), "{}", run.stdout);
     assert!(!run.stdout.contains(wrong) && !run.stderr.contains(wrong));
@@ -133,7 +133,8 @@ fn xoauth2_signs_in_with_a_token_from_token_command() {
     let forged = token(USER, b"some other key");
     let run = preflight(&config(&forged), &[]);
     let found = findings(&run);
-    assert!(found[0].3.starts_with("could not check mailbox-quota:"), "{}", found[0].3);
+    assert_eq!(found.len(), 1, "the probe's finding, not the quota's too: {found:?}");
+    assert_eq!(found[0].0, "mailbox-login");
     assert!(found[0].3.contains(&format!("refused the login of {USER}")), "{}", found[0].3);
     assert!(!run.stdout.contains(&forged) && !run.stderr.contains(&forged));
 }
@@ -144,8 +145,8 @@ fn an_untrusted_certificate_is_refused() {
     imap.set_usage(100 * MB, 100 * MB);
     let run = preflight(&mailbox_config(&imap, ""), ENV);
     let found = findings(&run);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].3.starts_with("could not check mailbox-quota:"), "{}", found[0].3);
+    assert_eq!(found.len(), 1, "the probe's finding, not the quota's too: {found:?}");
+    assert_eq!(found[0].0, "mailbox-tls");
     assert!(found[0].3.contains("certificate"), "{}", found[0].3);
     assert_eq!(run.code, 1);
 }
@@ -163,7 +164,7 @@ fn a_silent_server_is_reported_without_hanging() {
     let run = crate::common::run_within_env(dir.path(), &["preflight", "--format", "json"], ENV, 60);
     let found = findings(&run);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].3.contains("no answer within the timeout"), "{}", found[0].3);
+    assert_eq!(found[0].3, "could not check mailbox-tls: no answer from localhost during the TLS handshake within 2s");
     assert_eq!(run.code, 1);
 }
 
@@ -175,9 +176,12 @@ fn pop_is_an_info_finding_and_skips_the_quota() {
     let found = findings(&run);
     let message = "the mailbox is configured for POP; IMAP over TLS (port 993) is recommended";
     let port = "POP on port 1; NHSmail serves POP over SSL (implicit TLS) on port 995";
+    // Nothing listens on port 1: the probe says so.
+    let refused = "cannot connect to the mailbox: 127.0.0.1:1 refused the connection (nothing listens on port 1)";
     assert_eq!(
         found,
         [
+            ("mailbox-connect".into(), "error".into(), 2, refused.into()),
             ("pop-port".into(), "error".into(), 3, port.into()),
             ("pop-configured".into(), "info".into(), 4, message.into())
         ]

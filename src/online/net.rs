@@ -1,0 +1,74 @@
+//! Opening a TCP connection for the probes and the mailbox: every address of the host
+//! tried in turn within the timeout, and reads and writes bounded by it too, so a server
+//! that stops answering cannot hang the run. Errors say which address and what
+//! happened (refused, timed out, no route).
+
+use std::io::ErrorKind;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+/// Why no connection could be opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectError {
+    #[error("cannot resolve {host}: {reason}")]
+    Resolve { host: String, reason: String },
+    #[error("{host} has no address")]
+    NoAddress { host: String },
+    #[error("{address} refused the connection (nothing listens on port {port})")]
+    Refused { address: SocketAddr, port: u16 },
+    #[error("no answer from {address} within {seconds}s (a firewall may drop the connection)")]
+    TimedOut { address: SocketAddr, seconds: u64 },
+    #[error("no route to {address}")]
+    NoRoute { address: SocketAddr },
+    #[error("cannot connect to {address}: {reason}")]
+    Other { address: SocketAddr, reason: String },
+}
+
+/// A connection to the first address of `host` that answers within `timeout`.
+pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, ConnectError> {
+    let addresses: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| ConnectError::Resolve { host: host.to_owned(), reason: e.to_string() })?
+        .collect();
+    let mut last = ConnectError::NoAddress { host: host.to_owned() };
+    for address in addresses {
+        match TcpStream::connect_timeout(&address, timeout) {
+            Ok(stream) => {
+                let bounded =
+                    stream.set_read_timeout(Some(timeout)).and_then(|()| stream.set_write_timeout(Some(timeout)));
+                return bounded.map(|()| stream).map_err(|e| ConnectError::Other { address, reason: e.to_string() });
+            }
+            Err(e) => {
+                last = match e.kind() {
+                    ErrorKind::ConnectionRefused => ConnectError::Refused { address, port },
+                    ErrorKind::TimedOut | ErrorKind::WouldBlock => {
+                        ConnectError::TimedOut { address, seconds: timeout.as_secs().max(1) }
+                    }
+                    ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => ConnectError::NoRoute { address },
+                    _ => ConnectError::Other { address, reason: e.to_string() },
+                }
+            }
+        }
+    }
+    Err(last)
+}
+
+/// Whether an I/O error is a read or write that ran out of time.
+pub fn timed_out(e: &std::io::Error) -> bool {
+    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closed_port_is_refused_and_named() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        drop(listener);
+        let error = connect("127.0.0.1", port, Duration::from_secs(2)).expect_err("closed");
+        assert_eq!(error, ConnectError::Refused { address: SocketAddr::from(([127, 0, 0, 1], port)), port });
+        assert!(error.to_string().starts_with(&format!("127.0.0.1:{port} refused the connection")), "{error}");
+    }
+}

@@ -1,0 +1,318 @@
+//! The probes of the live service against real servers on loopback: mailin-embedded
+//! (STARTTLS, AUTH PLAIN/LOGIN) with good, foreign, expired, soon-expiring and
+//! wrongly-named certificates; Dovecot's submission service (XOAUTH2), IMAP and POP; a
+//! scripted server for what those cannot show (silence, no STARTTLS, a small SIZE, a
+//! relay refusing MAIL FROM or RCPT TO); and a closed port. Each gives its own
+//! finding at its config line, and none hangs (every run is under `timeout`).
+
+use serde_json::Value;
+
+use crate::common::{Certificates, Leaf, Run, free_port, run_within_env, temp_files};
+use crate::imap_server::{self, TestImap};
+use crate::smtp_script::{Script, ScriptedSmtp};
+use crate::smtp_server::{PASSWORD, TestSmtp};
+
+const ACCOUNT: &str = "pathology.results@nhs.net";
+
+/// The probes' rules: the findings these tests are about.
+pub const PROBE_RULES: &[&str] = &[
+    "smtp-connect",
+    "smtp-greeting",
+    "smtp-tls",
+    "smtp-certificate-expiry",
+    "smtp-auth-mechanism",
+    "smtp-size",
+    "smtp-login",
+    "smtp-sender",
+    "smtp-recipient",
+    "mailbox-connect",
+    "mailbox-tls",
+    "mailbox-certificate-expiry",
+    "mailbox-capabilities",
+    "mailbox-login",
+];
+
+/// A submission transport to `localhost:port` with a 2 s timeout, the password from
+/// TEST_SMTP_PASSWORD, trusting `ca_file`; `extra` adds settings.
+fn submission(port: u16, ca_file: &std::path::Path, extra: &str) -> String {
+    format!(
+        "account: {ACCOUNT}\ntransport:\n  mode: submission\n  host: localhost\n  port: {port}\n  username: {ACCOUNT}\n  \
+         password_env: TEST_SMTP_PASSWORD\n  ca_file: {}\n  timeout: 2s\n{extra}",
+        ca_file.display()
+    )
+}
+
+/// A relay transport to `localhost:port`, plain text (the scripted server has no TLS).
+fn relay(port: u16) -> String {
+    format!(
+        "account: {ACCOUNT}\ntransport:\n  mode: relay\n  host: localhost\n  port: {port}\n  tls: none\n  timeout: 2s\n"
+    )
+}
+
+/// Runs `preflight ARGS` with `config`, under a 30 s `timeout` so that a hang fails.
+fn preflight(config: &str, args: &[&str], password: &str) -> Run {
+    let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes())]);
+    let mut all = vec!["preflight", "--format", "json"];
+    all.extend_from_slice(args);
+    let run = run_within_env(dir.path(), &all, &[("TEST_SMTP_PASSWORD", password)], 30);
+    assert_ne!(run.code, 124, "the probe hung:\n{}{}", run.stdout, run.stderr);
+    assert!(run.code < 2, "{}{}", run.stdout, run.stderr);
+    run
+}
+
+/// (rule, line, severity, message) of the probes' findings.
+fn probe_findings(run: &Run) -> Vec<(String, u64, String, String)> {
+    let report: Value = run.json();
+    let files = report["files"].as_array().expect("files");
+    let diagnostics = files.iter().flat_map(|f| f["diagnostics"].as_array().expect("list").clone());
+    diagnostics
+        .filter(|d| PROBE_RULES.contains(&d["rule"].as_str().expect("rule")))
+        .map(|d| {
+            let s = |k: &str| d[k].as_str().expect(k).to_owned();
+            (s("rule"), d["line"].as_u64().expect("line"), s("severity"), s("message"))
+        })
+        .collect()
+}
+
+/// The one probe finding of `run`, which must be `rule`'s at `line`.
+fn only(run: &Run, rule: &str, line: u64) -> (String, String) {
+    let found = probe_findings(run);
+    assert_eq!(found.len(), 1, "{found:#?}\n{}", run.stderr);
+    let (r, l, severity, message) = found.into_iter().next().expect("one");
+    assert_eq!((r.as_str(), l), (rule, line), "{message}");
+    (severity, message)
+}
+
+#[test]
+fn a_good_submission_server_passes_every_step_including_the_login() {
+    let smtp = TestSmtp::start(true);
+    let config = submission(smtp.port, &smtp.ca_file, "");
+    let run = preflight(&config, &["--login"], PASSWORD);
+    assert_eq!(probe_findings(&run), [], "{}", run.stdout);
+    assert!(smtp.received().is_empty(), "the probe sends nothing");
+    assert_eq!(smtp.greetings(), 2, "EHLO before and after STARTTLS, one connection");
+}
+
+#[test]
+fn a_refused_login_names_the_reply_and_never_the_password() {
+    let smtp = TestSmtp::start(true);
+    let config = submission(smtp.port, &smtp.ca_file, "");
+    let without_login = preflight(&config, &[], "wrong-password-7c1e");
+    assert_eq!(probe_findings(&without_login), [], "no --login: the password is not tried");
+    let run = preflight(&config, &["--login"], "wrong-password-7c1e");
+    assert_eq!(run.code, 1);
+    let (severity, message) = only(&run, "smtp-login", 6);
+    assert_eq!(severity, "error");
+    assert!(
+        message.starts_with("the SMTP login failed: localhost refused the login of pathology.results@nhs.net: `535"),
+        "{message}"
+    );
+    for output in [&run.stdout, &run.stderr] {
+        assert!(!output.contains("wrong-password-7c1e"), "{output}");
+    }
+}
+
+#[test]
+fn a_closed_port_is_a_connection_finding_naming_the_address() {
+    let port = free_port();
+    let run = preflight(&relay(port), &[], "");
+    let (severity, message) = only(&run, "smtp-connect", 4);
+    assert_eq!(severity, "error");
+    assert!(message.contains(&format!("127.0.0.1:{port} refused the connection")), "{message}");
+}
+
+#[test]
+fn a_server_that_never_speaks_could_not_be_checked_and_does_not_hang() {
+    let silent = ScriptedSmtp::start(Script { banner: None, ..Script::default() });
+    let run = preflight(&relay(silent.port), &[], "");
+    let (severity, message) = only(&run, "smtp-greeting", 4);
+    assert_eq!(severity, "error", "it blocks --send like the rule it could not check");
+    assert_eq!(
+        message,
+        "could not check smtp-greeting: localhost stopped answering: no reply to the connection within 2s"
+    );
+}
+
+#[test]
+fn starttls_must_be_offered() {
+    let plain = ScriptedSmtp::start(Script::default());
+    let config = relay(plain.port).replace("  tls: none\n", "  tls: starttls\n");
+    let run = preflight(&config, &[], "");
+    let (_, message) = only(&run, "smtp-tls", 6);
+    assert!(message.contains("localhost does not offer STARTTLS"), "{message}");
+    assert!(!plain.commands().iter().any(|c| c == "STARTTLS"), "not asked for when not offered");
+}
+
+#[test]
+fn certificates_from_another_ca_expired_or_for_another_name_are_told_apart() {
+    let other = tempfile::tempdir().expect("dir");
+    let another_ca = Certificates::write_leaf(other.path(), &Leaf { ca: "another test CA", ..Leaf::default() }).ca;
+    let smtp = TestSmtp::start(true);
+    let run = preflight(&submission(smtp.port, &another_ca, ""), &[], PASSWORD);
+    let (_, message) = only(&run, "smtp-tls", 3);
+    assert!(message.contains("the certificate of localhost is not from a trusted CA (unknown issuer)"), "{message}");
+
+    let expired = Leaf { valid: Some(((2024, 1, 31), (2023, 1, 1))), ..Leaf::default() };
+    let smtp = TestSmtp::with_certificate(true, &expired);
+    let run = preflight(&submission(smtp.port, &smtp.ca_file, ""), &[], PASSWORD);
+    let (_, message) = only(&run, "smtp-tls", 3);
+    assert!(message.contains("the certificate of localhost expired on 2024-01-31"), "{message}");
+
+    let elsewhere = Leaf { names: &["mail.example.org"], ..Leaf::default() };
+    let smtp = TestSmtp::with_certificate(true, &elsewhere);
+    let run = preflight(&submission(smtp.port, &smtp.ca_file, ""), &[], PASSWORD);
+    let (_, message) = only(&run, "smtp-tls", 3);
+    assert!(
+        message.contains("the certificate is not for localhost (wrong name): it names mail.example.org"),
+        "{message}"
+    );
+}
+
+/// `days` from now, as (year, month, day) in UTC, and as `2026-12-05`.
+fn in_days(days: i64) -> ((i32, u8, u8), String) {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64;
+    let t = mail_parser::DateTime::from_timestamp(now + days * 86_400);
+    ((i32::from(t.year), t.month, t.day), format!("{:04}-{:02}-{:02}", t.year, t.month, t.day))
+}
+
+#[test]
+fn a_certificate_ending_within_14_days_is_a_warning_with_its_date() {
+    let (soon, date) = in_days(5);
+    let smtp = TestSmtp::with_certificate(true, &Leaf { valid: Some((soon, in_days(-30).0)), ..Leaf::default() });
+    let run = preflight(&submission(smtp.port, &smtp.ca_file, ""), &["--login"], PASSWORD);
+    let (severity, message) = only(&run, "smtp-certificate-expiry", 4);
+    assert_eq!(severity, "warning");
+    assert!(message.starts_with(&format!("the certificate of localhost expires on {date} (in ")), "{message}");
+    // Three weeks away is no finding.
+    let (later, _) = in_days(21);
+    let smtp = TestSmtp::with_certificate(true, &Leaf { valid: Some((later, in_days(-30).0)), ..Leaf::default() });
+    let run = preflight(&submission(smtp.port, &smtp.ca_file, ""), &["--login"], PASSWORD);
+    assert_eq!(probe_findings(&run), []);
+}
+
+#[test]
+fn the_configured_auth_mechanism_must_be_offered_after_tls() {
+    let smtp = TestSmtp::start(true);
+    let dir = tempfile::tempdir().expect("dir");
+    let token = dir.path().join("token");
+    std::fs::write(&token, "a token").expect("token");
+    let config = submission(smtp.port, &smtp.ca_file, "  auth: xoauth2\n")
+        .replace("  password_env: TEST_SMTP_PASSWORD\n", &format!("  token_command: cat {}\n", token.display()));
+    let run = preflight(&config, &["--login"], "");
+    let (_, message) = only(&run, "smtp-auth-mechanism", 10);
+    assert!(
+        message.ends_with("localhost offers AUTH PLAIN LOGIN after TLS, not XOAUTH2 (`transport.auth`)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn xoauth2_against_dovecot_submission_logs_in_and_a_forged_token_is_refused() {
+    let smtp = TestSmtp::start(false);
+    let key = b"signing key for probe tokens";
+    let Some(dovecot) = TestImap::with_submission(key, smtp.port) else { return };
+    let dir = tempfile::tempdir().expect("dir");
+    let token_file = dir.path().join("token");
+    let config = submission(dovecot.submission_port.expect("submission"), &dovecot.ca_file, "  auth: xoauth2\n")
+        .replace("  password_env: TEST_SMTP_PASSWORD\n", &format!("  token_command: cat {}\n", token_file.display()));
+    std::fs::write(&token_file, imap_server::token(ACCOUNT, key)).expect("token");
+    let run = preflight(&config, &["--login"], "");
+    assert_eq!(probe_findings(&run), [], "{}", run.stdout);
+    let forged = imap_server::token(ACCOUNT, b"not the signing key");
+    std::fs::write(&token_file, &forged).expect("token");
+    let run = preflight(&config, &["--login"], "");
+    let (_, message) = only(&run, "smtp-login", 6);
+    assert!(message.contains("refused the login of pathology.results@nhs.net: `535"), "{message}");
+    assert!(!run.stdout.contains(&forged) && !run.stderr.contains(&forged));
+    assert!(smtp.received().is_empty());
+}
+
+#[test]
+fn a_size_limit_below_35_mb_is_reported_and_35_mb_passes() {
+    let small = ScriptedSmtp::start(Script { extensions: vec!["SIZE 10485760"], ..Script::default() });
+    let run = preflight(&relay(small.port), &[], "");
+    let (_, message) = only(&run, "smtp-size", 4);
+    assert!(
+        message.starts_with("the server takes messages of at most 10485760 bytes (10.0 MB, its SIZE)"),
+        "{message}"
+    );
+    let enough = ScriptedSmtp::start(Script { extensions: vec!["SIZE 36700160"], ..Script::default() });
+    assert_eq!(probe_findings(&preflight(&relay(enough.port), &[], "")), []);
+}
+
+#[test]
+fn the_relay_is_asked_mail_from_and_a_5xx_is_reported_with_its_reply() {
+    let refusing = ScriptedSmtp::start(Script {
+        mail_reply: "550 5.7.1 Client host rejected: not registered",
+        ..Script::default()
+    });
+    let run = preflight(&relay(refusing.port), &[], "");
+    let (_, message) = only(&run, "smtp-sender", 1);
+    assert_eq!(
+        message,
+        "the SMTP server refuses the sender: localhost refused `MAIL FROM:<pathology.results@nhs.net>`: `550 5.7.1 \
+         Client host rejected: not registered`"
+    );
+    let accepting = ScriptedSmtp::start(Script::default());
+    assert_eq!(probe_findings(&preflight(&relay(accepting.port), &[], "")), []);
+    let commands = accepting.commands();
+    assert!(
+        commands.contains(&format!("MAIL FROM:<{ACCOUNT}>")) && commands.contains(&"RSET".to_owned()),
+        "{commands:?}"
+    );
+    assert!(!commands.iter().any(|c| c.starts_with("RCPT") || c == "DATA"), "nothing is sent: {commands:?}");
+}
+
+#[test]
+fn rcpt_asks_whether_a_recipient_is_taken_then_resets() {
+    let refusing = ScriptedSmtp::start(Script { rcpt_reply: "550 5.1.1 User unknown", ..Script::default() });
+    let run = preflight(&relay(refusing.port), &["--rcpt", "nobody@example.nhs.uk"], "");
+    let (_, message) = only(&run, "smtp-recipient", 4);
+    assert!(message.ends_with("refused `RCPT TO:<nobody@example.nhs.uk>`: `550 5.1.1 User unknown`"), "{message}");
+    let accepting = ScriptedSmtp::start(Script::default());
+    let run = preflight(&relay(accepting.port), &["--rcpt", "asha.patel@nhs.net"], "");
+    assert_eq!(probe_findings(&run), []);
+    let commands = accepting.commands();
+    let tail: Vec<&str> = commands.iter().skip(1).map(String::as_str).collect();
+    assert_eq!(tail, [&format!("MAIL FROM:<{ACCOUNT}>"), "RCPT TO:<asha.patel@nhs.net>", "RSET", "QUIT"]);
+}
+
+/// A mailbox block for `protocol` on `port` of Dovecot, trusting `ca_file`.
+fn mailbox(protocol: &str, port: u16, ca_file: &std::path::Path) -> String {
+    format!(
+        "account: {ACCOUNT}\nmailbox:\n  host: localhost\n  port: {port}\n  protocol: {protocol}\n  username: {}\n  \
+         password_env: TEST_SMTP_PASSWORD\n  ca_file: {}\n  timeout: 12s\n",
+        imap_server::USER,
+        ca_file.display()
+    )
+}
+
+#[test]
+fn the_mailbox_probe_logs_in_over_imap_and_pop_and_names_what_fails() {
+    let Some(dovecot) = TestImap::start(true) else { return };
+    let protocols = [("imap", dovecot.port), ("pop", dovecot.pop_port)];
+    let other = tempfile::tempdir().expect("dir");
+    let another_ca = Certificates::write_leaf(other.path(), &Leaf { ca: "another test CA", ..Leaf::default() }).ca;
+    for (protocol, port) in protocols {
+        let run = preflight(&mailbox(protocol, port, &dovecot.ca_file), &[], imap_server::PASSWORD);
+        assert_eq!(probe_findings(&run), [], "{protocol}: {}", run.stdout);
+        let run = preflight(&mailbox(protocol, port, &another_ca), &[], imap_server::PASSWORD);
+        let (_, message) = only(&run, "mailbox-tls", 3);
+        assert!(message.contains("is not from a trusted CA"), "{protocol}: {message}");
+    }
+    let run = preflight(&mailbox("imap", free_port(), &dovecot.ca_file), &[], imap_server::PASSWORD);
+    let (_, message) = only(&run, "mailbox-connect", 3);
+    assert!(message.contains("refused the connection"), "{message}");
+    // Last: after a refused login Dovecot answers the next ones from this address late
+    // (its auth penalty), which the 12 s timeout allows for.
+    for (protocol, port) in protocols {
+        let run = preflight(&mailbox(protocol, port, &dovecot.ca_file), &[], "not the imap password");
+        let (severity, message) = only(&run, "mailbox-login", 6);
+        assert_eq!(severity, "error");
+        assert!(
+            message.starts_with("the mailbox login failed: localhost refused the login of"),
+            "{protocol}: {message}"
+        );
+        assert!(!run.stdout.contains("not the imap password"));
+    }
+}
