@@ -92,12 +92,15 @@ fn probe(t: &Transport, account: Option<&str>, request: &Request, probed: &mut P
         t.ehlo_name.clone().unwrap_or_else(|| lettre::transport::smtp::extension::ClientId::default().to_string());
     let mut extensions = session.ehlo(&hello).map_err(|o| found.stop(Step::Greeting, o))?;
     found.pass(Step::Greeting);
-    if t.tls.value == Tls::Starttls {
-        if !extensions.iter().any(|e| e.eq_ignore_ascii_case("STARTTLS")) {
-            let why =
-                format!("{host} does not offer STARTTLS in its EHLO reply, so the connection cannot be encrypted");
+    let offered = extensions.iter().any(|e| e.eq_ignore_ascii_case("STARTTLS"));
+    if t.tls.value == Tls::Starttls && !offered {
+        let why = format!("{host} does not offer STARTTLS in its EHLO reply, so the connection cannot be encrypted");
+        if t.mode.value == Mode::Submission {
             return Err(found.stop(Step::Tls, Outcome::Failed(why)));
         }
+        // The relay's TLS is opportunistic (as `--send` uses it): mail still goes, in clear.
+        found.steps.push((Step::Tls, Outcome::Warning(format!("{why}; the relay will be used without TLS"))));
+    } else if t.tls.value == Tls::Starttls {
         let reply = session.command("STARTTLS").map_err(|o| found.stop(Step::Tls, o))?;
         if reply.code != 220 {
             return Err(found.stop(Step::Tls, Outcome::Failed(format!("{host} answered STARTTLS with `{reply}`"))));

@@ -8,6 +8,7 @@
 use serde_json::Value;
 
 use crate::common::{Certificates, Leaf, Run, free_port, run_within_env, temp_files};
+use crate::dns_server::{Rec, TestDns};
 use crate::imap_server::{self, TestImap};
 use crate::smtp_script::{Script, ScriptedSmtp};
 use crate::smtp_server::{PASSWORD, TestSmtp};
@@ -113,6 +114,25 @@ fn a_refused_login_names_the_reply_and_never_the_password() {
 }
 
 #[test]
+fn rcpt_in_submission_logs_in_first_and_sends_nothing() {
+    let smtp = TestSmtp::start(true);
+    let config = submission(smtp.port, &smtp.ca_file, "");
+    let run = preflight(&config, &["--rcpt", "asha.patel@nhs.net"], PASSWORD);
+    assert_eq!(probe_findings(&run), []);
+    smtp.reply_to_rcpt(&[550]);
+    let run = preflight(&config, &["--rcpt", "nobody@nhs.net"], PASSWORD);
+    let (_, message) = only(&run, "smtp-recipient", 4);
+    assert!(
+        message.ends_with("`RCPT TO:<nobody@nhs.net>`: `550 Requested action not taken: mailbox unavailable`"),
+        "{message}"
+    );
+    // Without the password the login fails first, and RCPT is never asked.
+    let run = preflight(&config, &["--rcpt", "nobody@nhs.net"], "wrong");
+    only(&run, "smtp-login", 6);
+    assert!(smtp.received().is_empty());
+}
+
+#[test]
 fn a_closed_port_is_a_connection_finding_naming_the_address() {
     let port = free_port();
     let run = preflight(&relay(port), &[], "");
@@ -134,13 +154,52 @@ fn a_server_that_never_speaks_could_not_be_checked_and_does_not_hang() {
 }
 
 #[test]
-fn starttls_must_be_offered() {
+fn the_relay_without_starttls_is_a_warning_and_submission_without_it_an_error() {
     let plain = ScriptedSmtp::start(Script::default());
     let config = relay(plain.port).replace("  tls: none\n", "  tls: starttls\n");
     let run = preflight(&config, &[], "");
-    let (_, message) = only(&run, "smtp-tls", 6);
+    let (severity, message) = only(&run, "smtp-tls", 6);
+    assert_eq!(severity, "warning", "the relay's TLS is opportunistic, as --send uses it");
+    assert!(message.contains("does not offer STARTTLS") && message.ends_with("the relay will be used without TLS"));
+    let dir = tempfile::tempdir().expect("dir");
+    let config = submission(plain.port, &Certificates::write(dir.path()).ca, "");
+    let run = preflight(&config, &["--login"], PASSWORD);
+    let (severity, message) = only(&run, "smtp-tls", 3);
+    assert_eq!(severity, "error");
     assert!(message.contains("localhost does not offer STARTTLS"), "{message}");
-    assert!(!plain.commands().iter().any(|c| c == "STARTTLS"), "not asked for when not offered");
+    assert!(!plain.commands().iter().any(|c| c == "STARTTLS" || c.starts_with("AUTH")), "{:?}", plain.commands());
+}
+
+#[test]
+fn send_holds_back_a_message_larger_than_the_servers_size() {
+    let small = ScriptedSmtp::start(Script { extensions: vec!["SIZE 2000"], ..Script::default() });
+    let dns = TestDns::start(&[Rec::Mx("example.nhs.uk", "mx.example.nhs.uk")]);
+    // A relay whose owner knows its limit is small: the pre-flight's finding is disabled,
+    // and --send still holds back what the server would refuse.
+    let config = format!(
+        "{}dns:\n  nameservers: [\"{}\"]\n  timeout: 1s\nrules:\n  disable: [smtp-size, relay-dns-registration]\n",
+        relay(small.port),
+        dns.addr
+    );
+    let padding: String = (0..4).map(|i| format!("X-Padding-{i}: {}\r\n", "x".repeat(500))).collect();
+    let (fits, too_big) = (crate::send::message(1, ""), crate::send::message(2, &padding));
+    assert!(fits.len() < 2000 && too_big.len() > 2000);
+    let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes()), ("out/a.eml", &fits), ("out/b.eml", &too_big)]);
+    let run = run_within_env(dir.path(), &["check", "--send", "--format", "json", "out"], &[], 60);
+    let report = run.json();
+    let verdicts: Vec<(&str, &str)> = report["send"]["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| (m["verdict"].as_str().expect("verdict"), m["detail"].as_str().expect("detail")))
+        .collect();
+    assert_eq!(verdicts[0].0, "sent", "{verdicts:?}");
+    assert_eq!(verdicts[1].0, "blocked");
+    let detail = verdicts[1].1;
+    let size: usize =
+        detail.strip_prefix("the message is ").and_then(|d| d.split(' ').next()?.parse().ok()).expect(detail);
+    assert!(size > 2000 && detail.ends_with(" bytes, over the 2000 bytes the SMTP server takes (SIZE)"), "{detail}");
+    assert_eq!(small.commands().iter().filter(|c| *c == "DATA").count(), 1, "only the one that fits went");
 }
 
 #[test]

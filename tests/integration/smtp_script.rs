@@ -68,8 +68,8 @@ fn serve(stream: std::net::TcpStream, script: &Script, seen: &Mutex<Vec<String>>
     if !say(banner.to_owned()) {
         return;
     }
-    for line in BufReader::new(stream).lines() {
-        let Ok(line) = line else { return };
+    let mut lines = BufReader::new(stream).lines();
+    while let Some(Ok(line)) = lines.next() {
         seen.lock().expect("lock").push(line.clone());
         let verb = line.split([' ', ':']).next().unwrap_or("").to_ascii_uppercase();
         let ok = match verb.as_str() {
@@ -82,6 +82,12 @@ fn serve(stream: std::net::TcpStream, script: &Script, seen: &Mutex<Vec<String>>
             "MAIL" => say(script.mail_reply.to_owned()),
             "RCPT" => say(script.rcpt_reply.to_owned()),
             "RSET" | "NOOP" => say("250 2.0.0 Ok".to_owned()),
+            "DATA" => {
+                // The message itself is not kept: the tests count DATA commands.
+                let taken = say("354 End data with <CR><LF>.<CR><LF>".to_owned())
+                    && lines.by_ref().map_while(Result::ok).any(|l| l == ".");
+                taken && say("250 2.0.0 Queued".to_owned())
+            }
             "QUIT" => {
                 say("221 2.0.0 Bye".to_owned());
                 return;
