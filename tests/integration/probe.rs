@@ -154,6 +154,24 @@ fn a_server_that_never_speaks_could_not_be_checked_and_does_not_hang() {
 }
 
 #[test]
+fn implicit_tls_handshakes_first_and_a_silent_server_there_could_not_be_checked() {
+    let dir = tempfile::tempdir().expect("dir");
+    let certificates = Certificates::write(dir.path());
+    let tls = Some(crate::smtp_script::tls_config(&certificates));
+    let server = ScriptedSmtp::start(Script { implicit_tls: tls, ..Script::default() });
+    let implicit = |port: u16| {
+        relay(port).replace("  tls: none\n", &format!("  tls: implicit\n  ca_file: {}\n", certificates.ca.display()))
+    };
+    let run = preflight(&implicit(server.port), &[], "");
+    assert_eq!(probe_findings(&run), [], "{}", run.stdout);
+    assert!(server.commands().contains(&format!("MAIL FROM:<{ACCOUNT}>")), "spoken over TLS: {:?}", server.commands());
+    let silent = ScriptedSmtp::start(Script { banner: None, ..Script::default() });
+    let run = preflight(&implicit(silent.port), &[], "");
+    let (_, message) = only(&run, "smtp-tls", 6);
+    assert_eq!(message, "could not check smtp-tls: no answer from localhost during the TLS handshake within 2s");
+}
+
+#[test]
 fn the_relay_without_starttls_is_a_warning_and_submission_without_it_an_error() {
     let plain = ScriptedSmtp::start(Script::default());
     let config = relay(plain.port).replace("  tls: none\n", "  tls: starttls\n");
