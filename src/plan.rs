@@ -214,7 +214,8 @@ impl CheckPlan {
             Selecting {
                 template: args.template,
                 online,
-                probe: Request { login: send.is_some(), rcpt: None },
+                // A dry run needs no secret, so it does not log in.
+                probe: Request { login: send.as_ref().is_some_and(|s| !s.dry_run), rcpt: None },
                 attestations: false,
             },
             send,

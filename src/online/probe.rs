@@ -26,6 +26,7 @@ pub enum Outcome {
 /// The steps a probe reached, in order (it stops at the first that fails).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Findings<S> {
+    /// Each step as it was made, in order.
     pub steps: Vec<(S, Outcome)>,
 }
 
@@ -39,8 +40,9 @@ impl<S> Default for Findings<S> {
 pub struct Stopped;
 
 impl<S: Copy + PartialEq> Findings<S> {
+    /// How `step` went: its last outcome (the SMTP greeting is made again after STARTTLS).
     pub fn step(&self, step: S) -> Option<&Outcome> {
-        self.steps.iter().find(|(s, _)| *s == step).map(|(_, o)| o)
+        self.steps.iter().rev().find(|(s, _)| *s == step).map(|(_, o)| o)
     }
 
     /// Whether every step reached passed (or only warned).
@@ -173,4 +175,29 @@ pub fn mask(text: &str, secrets: &[&str]) -> String {
         text = text.replace(secret, "(hidden)");
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_made_again_is_judged_by_its_last_outcome() {
+        let mut findings = Findings::default();
+        findings.pass("greeting");
+        findings.pass("tls");
+        let _stopped = findings.stop("greeting", Outcome::Failed("EHLO refused after STARTTLS".into()));
+        assert_eq!(findings.step("greeting"), Some(&Outcome::Failed("EHLO refused after STARTTLS".into())));
+        assert_eq!(findings.step("tls"), Some(&Outcome::Passed));
+        assert_eq!(findings.step("login"), None);
+        assert!(!findings.ok());
+    }
+
+    #[test]
+    fn echoed_secrets_are_masked() {
+        assert_eq!(
+            mask("535 bad hunter2 (aHVudGVyMg==)", &["hunter2", "aHVudGVyMg==", ""]),
+            "535 bad (hidden) ((hidden))"
+        );
+    }
 }

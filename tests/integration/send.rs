@@ -315,6 +315,10 @@ fn dry_run_sends_nothing() {
     assert_eq!(verdict, "would-send");
     assert!(detail.contains("to asha.patel@nhs.net via submission localhost"), "{detail}");
     assert!(smtp.received().is_empty());
+    // A dry run needs no secret: the probe does not log in.
+    let args = ["check", "--send", "--dry-run", "--format", "json", "out"];
+    let result = run_with_env(setup.dir.path(), &args, &[("TEST_SMTP_PASSWORD", "not the password")]);
+    assert_eq!(verdicts(&result)[0].1, "would-send", "{}", result.stdout);
 }
 
 #[test]
