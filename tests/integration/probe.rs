@@ -133,6 +133,14 @@ fn rcpt_in_submission_logs_in_first_and_sends_nothing() {
 }
 
 #[test]
+fn rcpt_must_be_an_address() {
+    let dir = temp_files(&[("nhsmail-lint.yaml", relay(free_port()).as_bytes())]);
+    let run = run_within_env(dir.path(), &["preflight", "--rcpt", "not an address"], &[], 30);
+    assert_eq!(run.code, 2, "a usage error: {}", run.stderr);
+    assert!(run.stderr.contains("--rcpt `not an address` is not a valid email address"), "{}", run.stderr);
+}
+
+#[test]
 fn a_closed_port_is_a_connection_finding_naming_the_address() {
     let port = free_port();
     let run = preflight(&relay(port), &[], "");
