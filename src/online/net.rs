@@ -1,6 +1,6 @@
-//! Opening a TCP connection for the probes and the mailbox: every address of the host
-//! tried in turn within the timeout, and reads and writes bounded by it too, so a server
-//! that stops answering cannot hang the run. Errors say which address and what
+//! Opening a TCP connection for the probes: the name looked up, every address of the
+//! host tried in turn, each within the timeout, and reads and writes bounded by it too,
+//! so a resolver or server that stops answering cannot hang the run. Errors say which address and what
 //! happened (refused, timed out, no route).
 
 use std::io::ErrorKind;
@@ -26,10 +26,7 @@ pub enum ConnectError {
 
 /// A connection to the first address of `host` that answers within `timeout`.
 pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, ConnectError> {
-    let addresses: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| ConnectError::Resolve { host: host.to_owned(), reason: e.to_string() })?
-        .collect();
+    let addresses = resolve(host, port, timeout)?;
     let mut last = ConnectError::NoAddress { host: host.to_owned() };
     for address in addresses {
         match TcpStream::connect_timeout(&address, timeout) {
@@ -53,6 +50,25 @@ pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, Co
     Err(last)
 }
 
+/// The addresses of `host`, asked of the system's resolver on a thread of its own, since
+/// the C library's lookup takes no timeout: a resolver that does not answer within
+/// `timeout` is a finding, not a hang (the lookup is left to finish on its own).
+fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAddr>, ConnectError> {
+    let failed = |reason: String| ConnectError::Resolve { host: host.to_owned(), reason };
+    let (answer, answered) = std::sync::mpsc::channel();
+    let name = host.to_owned();
+    std::thread::Builder::new()
+        .name("resolve".into())
+        .spawn(move || {
+            let _ = answer.send((name.as_str(), port).to_socket_addrs().map(Iterator::collect::<Vec<_>>));
+        })
+        .map_err(|e| failed(format!("cannot start the lookup: {e}")))?;
+    match answered.recv_timeout(timeout) {
+        Ok(found) => found.map_err(|e| failed(e.to_string())),
+        Err(_) => Err(failed(format!("no answer from the resolver within {}s", timeout.as_secs().max(1)))),
+    }
+}
+
 /// Whether an I/O error is a read or write that ran out of time.
 pub fn timed_out(e: &std::io::Error) -> bool {
     matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
@@ -70,5 +86,12 @@ mod tests {
         let error = connect("127.0.0.1", port, Duration::from_secs(2)).expect_err("closed");
         assert_eq!(error, ConnectError::Refused { address: SocketAddr::from(([127, 0, 0, 1], port)), port });
         assert!(error.to_string().starts_with(&format!("127.0.0.1:{port} refused the connection")), "{error}");
+    }
+
+    #[test]
+    fn a_name_that_does_not_resolve_is_named() {
+        let error = connect("no-such-host.invalid", 25, Duration::from_secs(5)).expect_err("RFC 2606: never resolves");
+        assert!(matches!(&error, ConnectError::Resolve { host, .. } if host == "no-such-host.invalid"), "{error}");
+        assert!(error.to_string().starts_with("cannot resolve no-such-host.invalid: "), "{error}");
     }
 }
