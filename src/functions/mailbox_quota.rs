@@ -50,9 +50,6 @@ impl Detector for OverQuota {
                 );
                 vec![Finding { severity: Some(Severity::Info), ..Finding::whole(value, detail) }]
             }
-            // One mistake, one finding: the probe of the mailbox already says why it
-            // could not be read (the connection, TLS, the login).
-            Err(_) if services.and_then(|s| s.mailbox_probe.as_ref()).is_some_and(|p| !p.findings().ok()) => Vec::new(),
             Err(why) => vec![Finding::inconclusive(value, why.to_string())],
         }
     }
