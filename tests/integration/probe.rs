@@ -401,3 +401,60 @@ fn the_mailbox_probe_logs_in_over_imap_and_pop_and_names_what_fails() {
         assert!(!run.stdout.contains("not the imap password"));
     }
 }
+
+/// An IMAP server on implicit TLS that greets, answers CAPABILITY with `capabilities`
+/// and says goodbye: for what Dovecot will not show (a server refusing password logins,
+/// a certificate about to end).
+fn scripted_imap(certificates: &Certificates, capabilities: &'static str) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let config = crate::smtp_script::tls_config(certificates);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            let connection = rustls::ServerConnection::new(config.clone()).expect("tls");
+            let mut stream = BufReader::new(rustls::StreamOwned::new(connection, tcp));
+            let say = |stream: &mut BufReader<_>, text: String| {
+                let writer: &mut rustls::StreamOwned<_, _> = stream.get_mut();
+                writer.write_all(text.as_bytes()).and_then(|()| writer.flush()).is_ok()
+            };
+            if !say(&mut stream, "* OK IMAP ready\r\n".into()) {
+                continue;
+            }
+            let mut line = String::new();
+            while stream.read_line(&mut line).is_ok_and(|n| n > 0) {
+                let tag = line.split(' ').next().unwrap_or("*").to_owned();
+                let reply = match line.to_ascii_uppercase().contains("CAPABILITY") {
+                    true => format!("* CAPABILITY {capabilities}\r\n{tag} OK done\r\n"),
+                    false => format!("* BYE\r\n{tag} OK bye\r\n"),
+                };
+                line.clear();
+                if !say(&mut stream, reply) {
+                    break;
+                }
+            }
+        }
+    });
+    port
+}
+
+#[test]
+fn a_mailbox_that_takes_no_password_and_a_certificate_near_its_end_are_both_said() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (soon, date) = in_days(3);
+    let certificates =
+        Certificates::write_leaf(dir.path(), &Leaf { valid: Some((soon, in_days(-30).0)), ..Leaf::default() });
+    let port = scripted_imap(&certificates, "IMAP4rev1 AUTH=XOAUTH2 LOGINDISABLED");
+    let run = preflight(&mailbox("imap", port, &certificates.ca), &[], "a password");
+    let found = probe_findings(&run);
+    let rules: Vec<(&str, &str)> = found.iter().map(|(r, _, s, _)| (r.as_str(), s.as_str())).collect();
+    assert_eq!(rules, [("mailbox-capabilities", "error"), ("mailbox-certificate-expiry", "warning")], "{found:#?}");
+    assert!(found[1].3.starts_with(&format!("the certificate of localhost expires on {date} (in ")), "{}", found[1].3);
+    assert!(
+        found[0]
+            .3
+            .ends_with("localhost says LOGINDISABLED: it takes no password login (IMAP LOGIN); use `auth: xoauth2`"),
+        "{}",
+        found[0].3
+    );
+}
