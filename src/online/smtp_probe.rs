@@ -1,10 +1,12 @@
 //! The SMTP probe: what swaks does by hand, once a run, against `transport.host:port`
 //! within `transport.timeout`. Connect; banner and EHLO; STARTTLS (or the implicit
 //! handshake) with the certificate verified and its end date read; the configured AUTH
-//! mechanism advertised; SIZE; with `--login` (and before every `--send`) the login
-//! itself, then QUIT without MAIL; in relay mode `MAIL FROM:<account>` and, with
-//! `--rcpt`, `RCPT TO`, each undone with RSET. It stops at the first step that fails;
-//! the rules read one step each (`functions/smtp_probe.rs`).
+//! mechanism advertised; SIZE; with `--login` (and before every `--send` but a dry run)
+//! the login itself, then QUIT without MAIL; in relay mode `MAIL FROM:<account>` and,
+//! with `--rcpt`, `RCPT TO`, each undone with RSET. It stops at the first step that
+//! fails (a warning, such as a certificate near its end, does not stop it, nor does a
+//! small SIZE, which only large messages would meet); the rules read one step each
+//! (`functions/smtp_probe.rs`).
 //!
 //! Written over rustls rather than lettre's connection: lettre keeps the EHLO reply's
 //! SIZE and the server's certificate to itself, and folds connect, banner and EHLO into
@@ -47,7 +49,7 @@ pub struct Probed {
 /// What the command line asks of the probe beyond the connection.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
-    /// Log in (`preflight --login`; always before `--send`).
+    /// Log in (`preflight --login`; before `--send`, but for a dry run).
     pub login: bool,
     /// `--rcpt`: ask the server whether it takes this recipient.
     pub rcpt: Option<String>,
