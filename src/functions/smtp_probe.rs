@@ -55,8 +55,8 @@ pub fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_j
 
 impl Detector for SmtpStep {
     fn find(&self, value: &str, services: Option<&Services>) -> Vec<Finding> {
-        let Some(probe) = services.and_then(|s| s.smtp.as_ref()) else { return Vec::new() };
-        let probed = probe.probed();
+        let Some((probe, services)) = services.and_then(|s| Some((s.smtp.as_ref()?, s))) else { return Vec::new() };
+        let probed = probe.probed(&services.dns);
         match (probed.findings.step(self.step), self.step, probed.size) {
             (Some(Outcome::Passed), Step::Size, Some(limit)) if limit < self.at_least => {
                 vec![Finding::whole(value, size_detail(limit, self.at_least))]

@@ -68,16 +68,25 @@ impl SmtpProbe {
         SmtpProbe { transport, account, request, probed: OnceLock::new() }
     }
 
-    pub fn probed(&self) -> &Probed {
+    /// What the probe found; `dns` gives the relay's EHLO name as `--send` gives it.
+    pub fn probed(&self, dns: &super::dns::Dns) -> &Probed {
         self.probed.get_or_init(|| {
             let mut probed = Probed::default();
-            let _stopped = probe(&self.transport, self.account.as_deref(), &self.request, &mut probed);
+            let hello = super::smtp::hello_name(&self.transport, Some(dns))
+                .unwrap_or_else(|| lettre::transport::smtp::extension::ClientId::default().to_string());
+            let _stopped = probe(&self.transport, self.account.as_deref(), &self.request, &hello, &mut probed);
             probed
         })
     }
 }
 
-fn probe(t: &Transport, account: Option<&str>, request: &Request, probed: &mut Probed) -> Result<(), Stopped> {
+fn probe(
+    t: &Transport,
+    account: Option<&str>,
+    request: &Request,
+    hello: &str,
+    probed: &mut Probed,
+) -> Result<(), Stopped> {
     let found = &mut probed.findings;
     let host = t.host.value.as_str();
     let (lines, config) =
@@ -90,9 +99,7 @@ fn probe(t: &Transport, account: Option<&str>, request: &Request, probed: &mut P
     if banner.code != 220 {
         return Err(found.stop(Step::Greeting, Outcome::Failed(format!("{host} greeted with `{banner}`, not 220"))));
     }
-    let hello =
-        t.ehlo_name.clone().unwrap_or_else(|| lettre::transport::smtp::extension::ClientId::default().to_string());
-    let mut extensions = session.ehlo(&hello).map_err(|o| found.stop(Step::Greeting, o))?;
+    let mut extensions = session.ehlo(hello).map_err(|o| found.stop(Step::Greeting, o))?;
     found.pass(Step::Greeting);
     let offered = extensions.iter().any(|e| e.eq_ignore_ascii_case("STARTTLS"));
     if t.tls.value == Tls::Starttls && !offered {
@@ -108,7 +115,7 @@ fn probe(t: &Transport, account: Option<&str>, request: &Request, probed: &mut P
             return Err(found.stop(Step::Tls, Outcome::Failed(format!("{host} answered STARTTLS with `{reply}`"))));
         }
         found.secure(&mut session.0, config, Step::Tls, Step::Certificate)?;
-        extensions = session.ehlo(&hello).map_err(|o| found.stop(Step::Greeting, o))?;
+        extensions = session.ehlo(hello).map_err(|o| found.stop(Step::Greeting, o))?;
     }
     if t.mode.value == Mode::Submission {
         let wanted = mechanism(t.auth.value);
