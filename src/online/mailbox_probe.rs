@@ -50,7 +50,7 @@ impl MailboxProbe {
 fn probe(m: &MailboxSettings, found: &mut Findings<Step>) -> Result<(), Stopped> {
     let host = m.host.value.as_str();
     let (mut lines, config) =
-        found.connect((host, m.port.value, m.timeout), m.ca_file.as_deref(), (Step::Connect, Step::Tls))?;
+        found.connect((host, m.port.value, m.timeout), (None, m.ca_file.as_deref()), (Step::Connect, Step::Tls))?;
     found.secure(&mut lines, config, Step::Tls, Step::Certificate)?;
     let mut session: Box<dyn Dialect> = match m.protocol.value {
         Protocol::Imap => Box::new(Imap { lines, tag: 0 }),

@@ -4,7 +4,7 @@
 //! happened (refused, timed out, no route).
 
 use std::io::ErrorKind;
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 /// Why no connection could be opened.
@@ -24,12 +24,15 @@ pub enum ConnectError {
     Other { address: SocketAddr, reason: String },
 }
 
-/// A connection to the first address of `host` that answers within `timeout`.
-pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, ConnectError> {
+/// A connection to the first address of `host` that answers within `timeout`, from
+/// `source` when given (the relay knows a sender by its address: `transport.source_ip`),
+/// trying only the addresses of its family.
+pub fn connect(host: &str, port: u16, timeout: Duration, source: Option<IpAddr>) -> Result<TcpStream, ConnectError> {
     let addresses = resolve(host, port, timeout)?;
     let mut last = ConnectError::NoAddress { host: host.to_owned() };
-    for address in addresses {
-        match TcpStream::connect_timeout(&address, timeout) {
+    let reachable = addresses.into_iter().filter(|a| source.is_none_or(|s| s.is_ipv4() == a.is_ipv4()));
+    for address in reachable {
+        match open(address, timeout, source) {
             Ok(stream) => {
                 let bounded =
                     stream.set_read_timeout(Some(timeout)).and_then(|()| stream.set_write_timeout(Some(timeout)));
@@ -48,6 +51,14 @@ pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, Co
         }
     }
     Err(last)
+}
+
+fn open(address: SocketAddr, timeout: Duration, source: Option<IpAddr>) -> std::io::Result<TcpStream> {
+    let Some(source) = source else { return TcpStream::connect_timeout(&address, timeout) };
+    let socket = socket2::Socket::new(socket2::Domain::for_address(address), socket2::Type::STREAM, None)?;
+    socket.bind(&SocketAddr::new(source, 0).into())?;
+    socket.connect_timeout(&address.into(), timeout)?;
+    Ok(socket.into())
 }
 
 /// The addresses of `host`, asked of the system's resolver on a thread of its own, since
@@ -83,14 +94,15 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         drop(listener);
-        let error = connect("127.0.0.1", port, Duration::from_secs(2)).expect_err("closed");
+        let error = connect("127.0.0.1", port, Duration::from_secs(2), None).expect_err("closed");
         assert_eq!(error, ConnectError::Refused { address: SocketAddr::from(([127, 0, 0, 1], port)), port });
         assert!(error.to_string().starts_with(&format!("127.0.0.1:{port} refused the connection")), "{error}");
     }
 
     #[test]
     fn a_name_that_does_not_resolve_is_named() {
-        let error = connect("no-such-host.invalid", 25, Duration::from_secs(5)).expect_err("RFC 2606: never resolves");
+        let error =
+            connect("no-such-host.invalid", 25, Duration::from_secs(5), None).expect_err("RFC 2606: never resolves");
         assert!(matches!(&error, ConnectError::Resolve { host, .. } if host == "no-such-host.invalid"), "{error}");
         assert!(error.to_string().starts_with("cannot resolve no-such-host.invalid: "), "{error}");
     }

@@ -59,15 +59,16 @@ impl<S: Copy + PartialEq> Findings<S> {
         Stopped
     }
 
-    /// The TCP connection to `host:port` as step `connect`, and the TLS settings (the
+    /// The TCP connection to `host:port` (from `source`) as step `connect`, and the TLS settings (the
     /// roots and `ca_file`) that step `tls` will use.
     pub fn connect<'a>(
         &mut self,
         (host, port, timeout): (&'a str, u16, Duration),
-        ca_file: Option<&Path>,
+        (source, ca_file): (Option<std::net::IpAddr>, Option<&Path>),
         (connect, tls): (S, S),
     ) -> Result<(Lines<'a>, Arc<rustls::ClientConfig>), Stopped> {
-        let tcp = net::connect(host, port, timeout).map_err(|e| self.stop(connect, Outcome::Failed(e.to_string())))?;
+        let tcp = net::connect(host, port, timeout, source)
+            .map_err(|e| self.stop(connect, Outcome::Failed(e.to_string())))?;
         self.pass(connect);
         let config = tls::client_config(ca_file).map_err(|e| self.stop(tls, Outcome::Failed(e.to_string())))?;
         Ok((Lines::new(tcp, host, timeout), config))

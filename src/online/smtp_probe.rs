@@ -89,8 +89,11 @@ fn probe(
 ) -> Result<(), Stopped> {
     let found = &mut probed.findings;
     let host = t.host.value.as_str();
-    let (lines, config) =
-        found.connect((host, t.port.value, t.timeout), t.ca_file.as_deref(), (Step::Connect, Step::Tls))?;
+    let (lines, config) = found.connect(
+        (host, t.port.value, t.timeout),
+        (t.source_ip.as_ref().map(|ip| ip.value), t.ca_file.as_deref()),
+        (Step::Connect, Step::Tls),
+    )?;
     let mut session = Session(lines);
     if t.tls.value == Tls::Implicit {
         found.secure(&mut session.0, config.clone(), Step::Tls, Step::Certificate)?;

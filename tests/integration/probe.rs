@@ -349,6 +349,16 @@ fn the_relay_is_asked_mail_from_and_a_5xx_is_reported_with_its_reply() {
 }
 
 #[test]
+fn the_relay_is_probed_from_source_ip_as_it_is_sent_to() {
+    let relay_server = ScriptedSmtp::start(Script::default());
+    let config = relay(relay_server.port).replace("  tls: none\n", "  tls: none\n  source_ip: 127.0.0.2\n")
+        + "rules:\n  disable: [relay-dns-registration]\n";
+    let run = preflight(&config, &[], "");
+    assert_eq!(probe_findings(&run), [], "{}", run.stdout);
+    assert_eq!(relay_server.peers(), ["127.0.0.2".parse::<std::net::IpAddr>().expect("ip")]);
+}
+
+#[test]
 fn rcpt_asks_whether_a_recipient_is_taken_then_resets() {
     let refusing = ScriptedSmtp::start(Script { rcpt_reply: "550 5.1.1 User unknown", ..Script::default() });
     let run = preflight(&relay(refusing.port), &["--rcpt", "nobody@example.nhs.uk"], "");

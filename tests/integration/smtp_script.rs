@@ -6,7 +6,7 @@
 //! cleared its transaction (RSET). Serves until the test process ends.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{IpAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
 use crate::common::Certificates;
@@ -54,6 +54,7 @@ pub fn tls_config(certificates: &Certificates) -> Arc<rustls::ServerConfig> {
 pub struct ScriptedSmtp {
     pub port: u16,
     commands: Arc<Mutex<Vec<String>>>,
+    peers: Arc<Mutex<Vec<IpAddr>>>,
 }
 
 impl ScriptedSmtp {
@@ -61,14 +62,23 @@ impl ScriptedSmtp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let commands: Arc<Mutex<Vec<String>>> = Arc::default();
-        let seen = commands.clone();
+        let peers: Arc<Mutex<Vec<IpAddr>>> = Arc::default();
+        let (seen, callers) = (commands.clone(), peers.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
+                if let Ok(peer) = stream.peer_addr() {
+                    callers.lock().expect("lock").push(peer.ip());
+                }
                 let (script, seen) = (script.clone(), seen.clone());
                 std::thread::spawn(move || serve(stream, &script, &seen));
             }
         });
-        ScriptedSmtp { port, commands }
+        ScriptedSmtp { port, commands, peers }
+    }
+
+    /// The address each connection came from.
+    pub fn peers(&self) -> Vec<IpAddr> {
+        self.peers.lock().expect("lock").clone()
     }
 
     /// Every command received, over all connections.
