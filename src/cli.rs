@@ -145,6 +145,14 @@ pub struct PreflightArgs {
     /// Messages to check as well (optional): files and directories, as for `check`.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Also log in to the SMTP server with the configured secret (then QUIT without
+    /// sending), as every `check --send` does before it sends.
+    #[arg(long)]
+    pub login: bool,
+    /// Also ask the SMTP server whether it takes mail for ADDRESS (MAIL FROM the account,
+    /// RCPT TO ADDRESS, then RSET: nothing is sent). In submission mode it logs in first.
+    #[arg(long, value_name = "ADDRESS")]
+    pub rcpt: Option<String>,
     #[command(flatten)]
     pub run: RunArgs,
 }

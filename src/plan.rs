@@ -17,6 +17,7 @@ use crate::config::{self, Config};
 use crate::diagnostic::Severity;
 use crate::inputs::{Inputs, Selection};
 use crate::online::Services;
+use crate::online::smtp_probe::Request;
 use crate::preflight::PreflightPlan;
 use crate::report::ReportPlan;
 use crate::report::coverage::{self, Exceptions, Row, RunCoverage, Status};
@@ -67,6 +68,9 @@ pub enum UsageError {
     #[error("--account `{0}` is not a valid email address")]
     #[diagnostic(code(usage))]
     Account(String),
+    #[error("--rcpt `{0}` is not a valid email address")]
+    #[diagnostic(code(usage))]
+    Rcpt(String),
     #[error("--send needs a `transport:` in the configuration")]
     #[diagnostic(code(usage), help("add `transport:` to nhsmail-lint.yaml (docs/sending.md)"))]
     NoTransport,
@@ -167,6 +171,8 @@ enum Online {
 struct Selecting {
     template: bool,
     online: Online,
+    /// What the SMTP probe does beyond connecting (`--login`, `--rcpt`; `--send` logs in).
+    probe: Request,
     /// List the open attestations (`preflight` only: `check` and `--send` leave them out).
     attestations: bool,
 }
@@ -295,7 +301,13 @@ impl CheckPlan {
             loaded,
             args.run,
             args.paths,
-            Selecting { template: args.template, online, attestations: false },
+            Selecting {
+                template: args.template,
+                online,
+                // A dry run needs no secret, so it does not log in.
+                probe: Request { login: send.as_ref().is_some_and(|s| !s.dry_run), rcpt: None },
+                attestations: false,
+            },
             send,
         )
     }
@@ -306,12 +318,18 @@ impl CheckPlan {
         if !loaded.config.has_setup() {
             return Err(UsageError::NoSetup.into());
         }
+        if let Some(rcpt) = &args.rcpt
+            && rcpt.parse::<lettre::Address>().is_err()
+        {
+            return Err(UsageError::Rcpt(rcpt.clone()).into());
+        }
+        let probe = Request { login: args.login, rcpt: args.rcpt };
         CheckPlan::new(
             "preflight",
             loaded,
             args.run,
             args.paths,
-            Selecting { template: false, online: Online::Setup, attestations: true },
+            Selecting { template: false, online: Online::Setup, probe, attestations: true },
             None,
         )
     }
@@ -334,9 +352,9 @@ impl CheckPlan {
         let Loaded { config, rules, .. } = loaded;
         let services = match selecting.online {
             Online::Off => None,
-            Online::Messages | Online::Setup => {
-                Some(Arc::new(Services::new(&config, report.progress).map_err(UsageError::from)?))
-            }
+            Online::Messages | Online::Setup => Some(Arc::new(
+                Services::new(&config, report.progress, selecting.probe.clone()).map_err(UsageError::from)?,
+            )),
         };
         let jobs = match run.jobs {
             Some(0) => return Err(UsageError::NoJobs.into()),
@@ -442,7 +460,8 @@ impl TestPlan {
                 return Err(UsageError::NoSuchPath(path.display().to_string()).into());
             }
         }
-        let selecting = Selecting { template: args.template, online: Online::Off, attestations: false };
+        let selecting =
+            Selecting { template: args.template, online: Online::Off, probe: Request::default(), attestations: false };
         let active = selecting.active(&loaded.rules, &[Scope::Message, Scope::Corpus]);
         let under_test: Vec<String> = if args.sources.rule_packs.is_empty() {
             vec![rules::BUILTIN_PACK_NAME.to_owned()]
@@ -499,7 +518,8 @@ pub struct MergePlan {
 impl MergePlan {
     pub fn new(args: MergeArgs) -> Result<MergePlan, Report> {
         let loaded = load(&args.run.sources, args.run.account.as_deref())?;
-        let selecting = Selecting { template: false, online: Online::Off, attestations: false };
+        let selecting =
+            Selecting { template: false, online: Online::Off, probe: Request::default(), attestations: false };
         let inputs = args.parts.iter().map(|p| p.display().to_string()).collect();
         let report = report_plan(&args.run, false, (&loaded, &selecting), ("merge", inputs))?;
         let notes = selecting.notes(&loaded.rules, loaded.config.has_setup());

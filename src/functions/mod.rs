@@ -13,12 +13,14 @@ mod date;
 mod directory_entry;
 mod display_name;
 mod ip_literal;
+mod mailbox_probe;
 mod mailbox_quota;
 mod nhs_number;
 mod non_delivery;
 mod placeholder;
 mod relay_registration;
 mod routable_domain;
+mod smtp_probe;
 
 use std::fmt;
 use std::ops::Range;
@@ -72,6 +74,10 @@ pub enum Service {
     Dns,
     Mailbox,
     Directory,
+    /// The transport's SMTP server (the probe).
+    Smtp,
+    /// The mailbox's connection and login (the probe; the quota is `Mailbox`).
+    MailboxLogin,
 }
 
 impl Service {
@@ -80,7 +86,9 @@ impl Service {
     pub fn unavailable(self, config: &Config) -> Option<String> {
         let not_configured = |block: &str| format!("`{block}` is not configured (add `{block}:` to nhsmail-lint.yaml)");
         match self {
-            Service::Dns => None,
+            // The probes' rules read `transport.*` and `mailbox.*`, which are absent when
+            // the block is: nothing to note.
+            Service::Dns | Service::Smtp | Service::MailboxLogin => None,
             Service::Mailbox if config.mailbox.is_none() => Some(not_configured("mailbox")),
             Service::Directory if config.directory.is_none() => Some(not_configured("directory")),
             Service::Mailbox | Service::Directory => None,
@@ -98,6 +106,15 @@ impl Service {
                 "This says nothing about the quota: the mailbox could not be read. Check `mailbox:` in \
                  nhsmail-lint.yaml (host, port, username, where the password comes from, ca_file) and that the \
                  server answers IMAP over TLS, then run the pre-flight again."
+            }
+            Service::Smtp => {
+                "This says nothing about the set-up: the SMTP server stopped answering (or deferred). Check \
+                 `transport:` in nhsmail-lint.yaml (host, port, timeout), that this machine reaches the server (HSCN \
+                 for NHSmail), then run the pre-flight again."
+            }
+            Service::MailboxLogin => {
+                "This says nothing about the mailbox's set-up: its server stopped answering. Check `mailbox:` in \
+                 nhsmail-lint.yaml (host, port, timeout) and that this machine reaches it, then run the pre-flight again."
             }
             Service::Directory => {
                 "This says nothing about the address: the directory could not be asked. Check `directory:` in \
@@ -279,6 +296,23 @@ pub const FUNCTIONS: &[Function] = &[
         build: Build::Options(mailbox_quota::detector),
     },
     Function {
+        name: "smtp_probe",
+        summary: "(online) the step of the SMTP probe named by `step` failed against the transport's server (connect, \
+                  greeting, tls, certificate within 14 days of its end, auth, size below `at_least`, login, sender, \
+                  recipient); said when the server stops answering",
+        options: smtp_probe::OPTIONS,
+        service: Some(Service::Smtp),
+        build: Build::Options(smtp_probe::detector),
+    },
+    Function {
+        name: "mailbox_probe",
+        summary: "(online) the step of the mailbox probe named by `step` failed (connect, tls, certificate within 14 \
+                  days of its end, capabilities, login)",
+        options: mailbox_probe::OPTIONS,
+        service: Some(Service::MailboxLogin),
+        build: Build::Options(mailbox_probe::detector),
+    },
+    Function {
         name: "unknown_recipient",
         summary: "(online) the address is at a directory domain (`directory.domains`) and the NHSmail \
                   directory has no entry for it",
@@ -331,11 +365,21 @@ mod tests {
             "a list of words or phrases" => serde_json::json!(["NHS"]),
             "a number of characters" => serde_json::json!(300),
             "a list of regular expressions" => serde_json::json!(["^noreply@"]),
+            "a size (`35MiB`)" => serde_json::json!("35MiB"),
+            kind if kind.starts_with("connect, ") => serde_json::json!("login"),
             other => panic!("no sample for option kind `{other}`"),
         };
         for function in FUNCTIONS {
             for option in function.options {
-                let options = serde_json::json!({ option.name: samples(option.kind) });
+                // The probes' functions need the step they report; `size` takes `at_least`.
+                let mut options = match function.name {
+                    "smtp_probe" | "mailbox_probe" => serde_json::json!({"step": "login"}),
+                    _ => serde_json::json!({}),
+                };
+                if option.name == "at_least" {
+                    options["step"] = serde_json::json!("size");
+                }
+                options[option.name] = samples(option.kind);
                 assert!(function.detector(Some(options)).is_ok(), "{}.{}", function.name, option.name);
             }
         }

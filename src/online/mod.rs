@@ -1,21 +1,28 @@
 //! The clients for what the online checks and `--send` talk to: DNS (hickory), the
 //! NHSmail directory over LDAPS (ldap3), the sending mailbox over IMAP (imap), SMTP
-//! submission and relay (lettre); the TLS settings and secrets they share. `Services`
-//! holds the ones the online rules ask, set up once a run.
+//! submission and relay (lettre); the probes of the SMTP server and the mailbox (swaks'
+//! steps, as findings); the TCP, TLS settings and secrets they share. `Services` holds
+//! the ones the online rules ask, set up once a run.
 
 pub mod dns;
 pub mod imap;
 pub mod ldap;
+pub mod mailbox_probe;
 pub mod mailbox_status;
 pub mod mailbox_usage;
+pub mod net;
+pub mod probe;
 pub mod secret;
 pub mod smtp;
+pub mod smtp_probe;
 pub mod tls;
 
 use crate::config::Config;
 use dns::Dns;
 use imap::MailboxClient;
 use ldap::Directory;
+use mailbox_probe::MailboxProbe;
+use smtp_probe::SmtpProbe;
 
 /// A client that cannot be set up at all (before any question is asked).
 #[derive(Debug, thiserror::Error)]
@@ -32,15 +39,22 @@ pub struct Services {
     pub dns: Dns,
     pub directory: Option<Directory>,
     pub mailbox: Option<MailboxClient>,
+    /// The transport's SMTP server, probed when a rule first asks.
+    pub smtp: Option<SmtpProbe>,
+    /// The mailbox's connection and login, probed when a rule first asks.
+    pub mailbox_probe: Option<MailboxProbe>,
 }
 
 impl Services {
-    /// With `progress`, long questions (the mailbox's usage summed) show a bar on stderr.
-    pub fn new(config: &Config, progress: bool) -> Result<Services, SetupError> {
+    /// With `progress`, long questions (the mailbox's usage summed) show a bar on stderr;
+    /// `request` is what the command line asks of the SMTP probe (`--login`, `--rcpt`).
+    pub fn new(config: &Config, progress: bool, request: smtp_probe::Request) -> Result<Services, SetupError> {
         Ok(Services {
             dns: Dns::new(&config.dns)?,
             directory: config.directory.clone().map(Directory::new).transpose()?,
             mailbox: config.mailbox.clone().map(|m| MailboxClient::new(m, progress)),
+            smtp: config.transport.clone().map(|t| SmtpProbe::new(t, config.account.clone(), request)),
+            mailbox_probe: config.mailbox.clone().map(MailboxProbe::new),
         })
     }
 }

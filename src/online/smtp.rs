@@ -227,6 +227,22 @@ fn envelope(from: &str, to: &[String]) -> Result<(Address, Vec<Address>), Envelo
     Ok((parse(from)?, to.iter().map(|a| parse(a)).collect::<Result<_, _>>()?))
 }
 
+/// The name EHLO gives when `ehlo_name` does not say: for the relay, the sending IP's
+/// registered (PTR) name when DNS has one; else `None`, the machine's own name. The
+/// probe and `--send` greet alike.
+pub fn hello_name(transport: &Transport, dns: Option<&super::dns::Dns>) -> Option<String> {
+    if let Some(name) = &transport.ehlo_name {
+        return Some(name.clone());
+    }
+    if transport.mode.value != Mode::Relay {
+        return None;
+    }
+    match dns?.ptr(transport.source_ip.as_ref()?.value) {
+        super::dns::Answer::Found(names) => names.into_iter().next(),
+        _ => None,
+    }
+}
+
 /// The pause the throttle needs between two sends.
 pub fn spacing(rate_per_minute: u32) -> Duration {
     Duration::from_secs(60) / rate_per_minute.max(1)

@@ -1,13 +1,18 @@
-//! TLS client settings for the mailbox (IMAP) and directory (LDAPS) checks: the
-//! system's trusted roots plus an optional `ca_file`, and certificates always verified.
-//! (SMTP goes through lettre, which builds its own from the same inputs.)
+//! TLS client settings for the mailbox (IMAP, POP), directory (LDAPS) and the probes:
+//! the system's trusted roots plus an optional `ca_file`, and certificates always
+//! verified. The probes' handshake and what they say about the server's certificate
+//! (whose CA, which name, when it expires) live here too, shared by the SMTP and the
+//! mailbox probe. (`--send` goes through lettre, which builds its own from the same
+//! inputs.)
 
+use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
-use rustls::ClientConfig;
-use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{CertificateError, ClientConfig, ClientConnection, StreamOwned};
 
 /// A `ca_file` that cannot be trusted, or TLS that cannot be set up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,9 +56,127 @@ pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, TlsErr
     Ok(Arc::new(config))
 }
 
+/// A finished TLS session over TCP.
+pub type TlsStream = StreamOwned<ClientConnection, TcpStream>;
+
+/// A certificate this close to its end is reported (a warning with its date).
+pub const EXPIRY_WARNING: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// Why a TLS session with the server could not be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HandshakeError {
+    /// The certificate or the handshake was refused: a finding about the server.
+    #[error("{0}")]
+    Refused(String),
+    /// The server stopped answering during the handshake.
+    #[error("no answer from {host} during the TLS handshake within {seconds}s")]
+    NoAnswer { host: String, seconds: u64 },
+}
+
+/// Runs the TLS handshake with `host` over `tcp` (whose read timeout bounds it), the
+/// certificate verified against `config`'s roots and for `host`.
+pub fn handshake(config: Arc<ClientConfig>, host: &str, tcp: TcpStream) -> Result<TlsStream, HandshakeError> {
+    let refused = HandshakeError::Refused;
+    let name = ServerName::try_from(host.to_owned())
+        .map_err(|e| refused(format!("`{host}` cannot be checked against a certificate: {e}")))?;
+    let connection = ClientConnection::new(config, name).map_err(|e| refused(format!("cannot start TLS: {e}")))?;
+    let mut stream = StreamOwned::new(connection, tcp);
+    while stream.conn.is_handshaking() {
+        if let Err(e) = stream.conn.complete_io(&mut stream.sock) {
+            let seconds = stream.sock.read_timeout().ok().flatten().map_or(0, |t| t.as_secs().max(1));
+            return Err(match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+                Some(tls) => refused(describe(tls, host)),
+                None if super::net::timed_out(&e) => HandshakeError::NoAnswer { host: host.to_owned(), seconds },
+                None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    refused(format!("{host} closed the connection during the TLS handshake"))
+                }
+                None => refused(format!("TLS handshake with {host} failed: {e}")),
+            });
+        }
+    }
+    Ok(stream)
+}
+
+/// What a refused handshake means, in words: which of the usual three (a CA not
+/// trusted, an expired certificate, another host's certificate) or rustls' own.
+fn describe(error: &rustls::Error, host: &str) -> String {
+    let certificate = match error {
+        rustls::Error::InvalidCertificate(c) => c,
+        other => return format!("TLS handshake with {host} failed: {other}"),
+    };
+    match certificate {
+        CertificateError::UnknownIssuer => format!(
+            "the certificate of {host} is not from a trusted CA (unknown issuer): neither the system's roots nor \
+             `ca_file` vouch for it"
+        ),
+        CertificateError::BadSignature => format!(
+            "the certificate of {host} is not signed by the trusted CA it names (another CA with the same name?)"
+        ),
+        CertificateError::ExpiredContext { not_after, .. } => {
+            format!("the certificate of {host} expired on {}", date(not_after.as_secs() as i64))
+        }
+        CertificateError::Expired => format!("the certificate of {host} has expired"),
+        CertificateError::NotValidForNameContext { presented, .. } => {
+            // rustls gives each name as it prints it (`DnsName("mail.example.org")`).
+            let bare = |n: &String| n.split('"').nth(1).unwrap_or(n).to_owned();
+            let names: Vec<String> = presented.iter().map(bare).collect();
+            format!("the certificate is not for {host} (wrong name): it names {}", names.join(", "))
+        }
+        CertificateError::NotValidForName => format!("the certificate is not for {host} (wrong name)"),
+        CertificateError::NotValidYetContext { not_before, .. } => {
+            format!("the certificate of {host} is not valid until {}", date(not_before.as_secs() as i64))
+        }
+        other => format!("the certificate of {host} cannot be trusted: {other:?}"),
+    }
+}
+
+/// The warning for the server's certificate when it ends within `EXPIRY_WARNING`.
+pub fn expiring(connection: &ClientConnection, host: &str) -> Option<String> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    expiry_warning(host, not_after(connection)?, now)
+}
+
+/// When the server's own certificate ends, in seconds since 1970 (`None` when it
+/// cannot be read, which the handshake would already have refused).
+fn not_after(connection: &ClientConnection) -> Option<i64> {
+    let leaf = connection.peer_certificates()?.first()?;
+    let (_, parsed) = x509_parser::parse_x509_certificate(leaf.as_ref()).ok()?;
+    Some(parsed.validity().not_after.timestamp())
+}
+
+/// The warning for a certificate ending within `EXPIRY_WARNING` of `now`, with its date.
+fn expiry_warning(host: &str, not_after: i64, now: i64) -> Option<String> {
+    let left = not_after - now;
+    (left < EXPIRY_WARNING.as_secs() as i64).then(|| {
+        let days = left / 86_400;
+        format!(
+            "the certificate of {host} expires on {} (in {days} day{}): renew it before then or the connection will \
+             be refused",
+            date(not_after),
+            if days == 1 { "" } else { "s" }
+        )
+    })
+}
+
+/// `2026-12-05`, in UTC.
+fn date(seconds: i64) -> String {
+    let t = mail_parser::DateTime::from_timestamp(seconds);
+    format!("{:04}-{:02}-{:02}", t.year, t.month, t.day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_certificate_ending_within_14_days_is_a_warning_with_its_date() {
+        let now = 1_796_000_000; // 2026-11-30
+        let day = 86_400;
+        let warning = expiry_warning("smtp.example", now + 5 * day + 60, now).expect("5 days");
+        assert!(warning.starts_with("the certificate of smtp.example expires on 2026-12-05 (in 5 days)"), "{warning}");
+        assert_eq!(expiry_warning("smtp.example", now + 15 * day, now), None);
+        assert!(expiry_warning("smtp.example", now + 14 * day - 1, now).is_some(), "the 14th day still warns");
+    }
 
     #[test]
     fn a_ca_file_with_no_certificate_is_named() {

@@ -189,7 +189,10 @@ impl<'a> Run<'a> {
         };
         let sender = match plan.dry_run {
             true => None,
-            false => Some(Sender::new(transport, credential, relay_ehlo_name(plan))?),
+            false => {
+                let hello = smtp::hello_name(transport, plan.services.as_deref().map(|s| &s.dns));
+                Some(Sender::new(transport, credential, hello)?)
+            }
         };
         Ok(Run { plan, journal, sender, next: HashMap::new(), last_send: None })
     }
@@ -207,6 +210,15 @@ impl<'a> Run<'a> {
             Ok(p) => p,
             Err(why) => return blocked(why.to_string()),
         };
+        // The probe read the server's SIZE: a larger message would only be refused.
+        let services = self.plan.services.as_deref();
+        let limit = services.and_then(|s| s.smtp.as_ref()?.probed(&s.dns).size);
+        if let Some(limit) = limit.filter(|&limit| prepared.body.len() as u64 > limit) {
+            let size = prepared.body.len();
+            return blocked(format!(
+                "the message is {size} bytes, over the {limit} bytes the SMTP server takes (SIZE)"
+            ));
+        }
         let outcome = |verdict, detail: String| Outcome::of(&candidate.path, verdict, detail, Some(&prepared));
         match self.send(&candidate.path, &prepared) {
             Ok((verdict, detail)) => (outcome(verdict, detail), None),
@@ -405,19 +417,6 @@ fn spaced_keys(plan: &SendPlan, view: &MessageView<'_>) -> Vec<(String, i64)> {
     }
     let ordered: BTreeSet<(String, i64)> = keys.into_iter().collect();
     ordered.into_iter().collect()
-}
-
-/// For the relay, EHLO gives the sending IP's registered name, when pre-flight can find it.
-fn relay_ehlo_name(plan: &SendPlan) -> Option<String> {
-    let transport = &plan.transport;
-    if transport.mode.value != Mode::Relay || transport.ehlo_name.is_some() {
-        return None;
-    }
-    let ip = transport.source_ip.as_ref()?.value;
-    match plan.services.as_ref()?.dns.ptr(ip) {
-        crate::online::dns::Answer::Found(names) => names.into_iter().next(),
-        _ => None,
-    }
 }
 
 pub fn time(seconds: i64) -> String {

@@ -158,15 +158,43 @@ pub struct Certificates {
     pub key: PathBuf,
 }
 
+/// A day, as (year, month, day).
+pub type Day = (i32, u8, u8);
+
+/// What the server's certificate says, for the tests of certificates that fail.
+pub struct Leaf<'a> {
+    /// The CA's name: another name is another CA to a client (the same name with another
+    /// key is a bad signature).
+    pub ca: &'a str,
+    pub names: &'a [&'a str],
+    /// The last day it is valid (UTC), and the first: by default rcgen's long validity.
+    pub valid: Option<(Day, Day)>,
+}
+
+impl Default for Leaf<'_> {
+    fn default() -> Self {
+        Leaf { ca: "nhsmail-lint test CA", names: &["localhost", "127.0.0.1"], valid: None }
+    }
+}
+
 impl Certificates {
     pub fn write(dir: &Path) -> Certificates {
-        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+        Certificates::write_leaf(dir, &Leaf::default())
+    }
+
+    pub fn write_leaf(dir: &Path, leaf: &Leaf<'_>) -> Certificates {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, date_time_ymd};
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(DnType::CommonName, "nhsmail-lint test CA");
+        ca_params.distinguished_name.push(DnType::CommonName, leaf.ca);
         let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("ca key")).expect("ca");
         let key = KeyPair::generate().expect("key");
-        let params = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).expect("params");
+        let names: Vec<String> = leaf.names.iter().map(|n| (*n).to_owned()).collect();
+        let mut params = CertificateParams::new(names).expect("params");
+        if let Some(((ay, am, ad), (by, bm, bd))) = leaf.valid {
+            params.not_after = date_time_ymd(ay, am, ad);
+            params.not_before = date_time_ymd(by, bm, bd);
+        }
         let cert = params.signed_by(&key, &ca).expect("cert");
         let paths = Certificates { ca: dir.join("ca.pem"), cert: dir.join("cert.pem"), key: dir.join("key.pem") };
         for (path, pem) in [(&paths.ca, ca.pem()), (&paths.cert, cert.pem()), (&paths.key, key.serialize_pem())] {

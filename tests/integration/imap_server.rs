@@ -2,9 +2,11 @@
 //! a loopback port with implicit TLS (a certificate from a throwaway CA), one user with
 //! a password, and the quota plugin whose usage the test sets. It can also take
 //! XOAUTH2 tokens: JWTs it validates itself against a key the test holds (Dovecot's
-//! local validation), as Exchange Online takes OAuth tokens. Tests put messages of
-//! known sizes into folders (nested ones too, `/` between levels as Exchange shows them)
-//! and read back what a run left: each folder's `\Recent` count. Stopped when dropped.
+//! local validation), as Exchange Online takes OAuth tokens. A refused login is
+//! answered at once (no failure delay; Dovecot still slows the next logins from the
+//! same address down a little). Tests put messages of known sizes into folders (nested
+//! ones too, `/` between levels as Exchange shows them) and read back what a run left:
+//! each folder's `\Recent` count. Stopped when dropped.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -16,6 +18,8 @@ pub const PASSWORD: &str = "imap password 42";
 
 pub struct TestImap {
     pub port: u16,
+    /// POP3 over implicit TLS (995's protocol), for the mailbox probe.
+    pub pop_port: u16,
     /// With `with_submission`: Dovecot's SMTP submission server (STARTTLS, AUTH).
     pub submission_port: Option<u16>,
     pub ca_file: PathBuf,
@@ -82,6 +86,11 @@ impl TestImap {
             }
             None => String::new(),
         };
+        let pop_port = free_port();
+        let pop = format!(
+            "protocols = $protocols pop3\nservice pop3-login {{\n  chroot =\n  inet_listener pop3 {{\n    port = 0\n  }}\n  \
+             inet_listener pop3s {{\n    port = {pop_port}\n    ssl = yes\n  }}\n}}\n"
+        );
         let submission_port = relay_port.map(|_| free_port());
         let submission = match (relay_port, submission_port) {
             (Some(relay), Some(port)) => format!(
@@ -96,6 +105,7 @@ impl TestImap {
             "{users}first_valid_uid = 1\nbase_dir = {root}/run\nstate_dir = {root}/state\nlog_path = {root}/dovecot.log\n\
              protocols = imap\nlisten = 127.0.0.1\nssl = required\nssl_cert = <{cert}\nssl_key = <{key}\n\
              auth_mechanisms = plain login xoauth2\n{oauth}\
+             auth_failure_delay = 0\n\
              passdb {{\n  driver = passwd-file\n  mechanisms = plain login\n  \
              args = scheme=PLAIN username_format=%u {root}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = uid={user} gid={user} home={home}\n}}\n\
@@ -103,7 +113,7 @@ impl TestImap {
              namespace inbox {{\n  inbox = yes\n  separator = /\n}}\n{plugins}\
              service imap-login {{\n  chroot =\n  inet_listener imap {{\n    port = 0\n  }}\n  \
              inet_listener imaps {{\n    port = {port}\n    ssl = yes\n  }}\n}}\n\
-             service anvil {{\n  chroot =\n}}\n{submission}",
+             service anvil {{\n  chroot =\n}}\n{pop}{submission}",
             root = root.display(),
             cert = certificates.cert.display(),
             key = certificates.key.display(),
@@ -122,10 +132,10 @@ impl TestImap {
             .stderr(Stdio::null())
             .spawn()
             .expect("start dovecot");
-        for port in std::iter::once(port).chain(submission_port) {
+        for port in [port, pop_port].into_iter().chain(submission_port) {
             wait_for_port(port, &mut child, &root.join("dovecot.log"));
         }
-        Some(TestImap { port, submission_port, ca_file: certificates.ca, maildir, child, _dir: dir })
+        Some(TestImap { port, pop_port, submission_port, ca_file: certificates.ca, maildir, child, _dir: dir })
     }
 
     /// Puts `messages` into `folder` (`INBOX`, or a path such as `Archive/2026/Results`,

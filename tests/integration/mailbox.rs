@@ -232,7 +232,7 @@ fn a_wrong_password_is_reported_without_leaking_it() {
     let dir = temp_files(&[("nhsmail-lint.yaml", with_ca(&imap).as_bytes())]);
     let run = run_with_env(dir.path(), &["preflight"], &[("TEST_IMAP_PASSWORD", wrong)]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("could not check mailbox-quota"), "{}", run.stdout);
+    assert!(run.stdout.contains("mailbox-login") && run.stdout.contains("the mailbox login failed"), "{}", run.stdout);
     assert!(run.stdout.contains(&format!("refused the login of {USER}")), "{}", run.stdout);
     assert!(run.stdout.contains("AUTHENTICATIONFAILED"), "{}", run.stdout);
     assert!(!run.stdout.contains(wrong) && !run.stderr.contains(wrong));
@@ -272,8 +272,11 @@ fn xoauth2_signs_in_with_a_token_from_token_command() {
     let forged = token(USER, b"some other key");
     let run = preflight(&config(&forged), &[]);
     let found = findings(&run);
-    assert!(found[0].3.starts_with("could not check mailbox-quota:"), "{}", found[0].3);
+    // The probe's login step says what is wrong; the quota could not be read.
+    let rules: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(rules, ["mailbox-login", "mailbox-quota"], "{found:?}");
     assert!(found[0].3.contains(&format!("refused the login of {USER}")), "{}", found[0].3);
+    assert!(found[1].3.starts_with("could not check mailbox-quota:"), "{}", found[1].3);
     assert!(!run.stdout.contains(&forged) && !run.stderr.contains(&forged));
 }
 
@@ -283,9 +286,11 @@ fn an_untrusted_certificate_is_refused() {
     imap.set_usage(100 * MB, 100 * MB);
     let run = preflight(&mailbox_config(&imap, ""), ENV);
     let found = findings(&run);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].3.starts_with("could not check mailbox-quota:"), "{}", found[0].3);
-    assert!(found[0].3.contains("certificate"), "{}", found[0].3);
+    let rules: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(rules, ["mailbox-tls", "mailbox-quota"], "{found:?}");
+    assert!(found[0].3.contains("not from a trusted CA"), "{}", found[0].3);
+    assert!(found[1].3.starts_with("could not check mailbox-quota:"), "{}", found[1].3);
+    assert!(found[1].3.contains("certificate"), "{}", found[1].3);
     assert_eq!(run.code, 1);
 }
 
@@ -301,8 +306,10 @@ fn a_silent_server_is_reported_without_hanging() {
     let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes())]);
     let run = crate::common::run_within_env(dir.path(), &["preflight", "--format", "json"], ENV, 60);
     let found = findings(&run);
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].3.contains("no answer within the timeout"), "{}", found[0].3);
+    let messages: Vec<&str> = found.iter().map(|f| f.3.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{found:?}");
+    assert_eq!(messages[0], "could not check mailbox-tls: no answer from localhost during the TLS handshake within 2s");
+    assert!(messages[1].contains("no answer within the timeout"), "{}", messages[1]);
     assert_eq!(run.code, 1);
 }
 
@@ -314,9 +321,12 @@ fn pop_is_an_info_finding_and_skips_the_quota() {
     let found = findings(&run);
     let message = "the mailbox is configured for POP; IMAP over TLS (port 993) is recommended";
     let port = "POP on port 1; NHSmail serves POP over SSL (implicit TLS) on port 995";
+    // Nothing listens on port 1: the probe says so.
+    let refused = "cannot connect to the mailbox: 127.0.0.1:1 refused the connection (nothing listens on port 1)";
     assert_eq!(
         found,
         [
+            ("mailbox-connect".into(), "error".into(), 2, refused.into()),
             ("pop-port".into(), "error".into(), 3, port.into()),
             ("pop-configured".into(), "info".into(), 4, message.into())
         ]

@@ -1,5 +1,5 @@
-//! The Debian packages the mailbox, XOAUTH2 and directory tests run (Dovecot's IMAP and
-//! submission servers, OpenLDAP's slapd), and the browser the HTML report is opened in
+//! The Debian packages the mailbox, XOAUTH2 and directory tests run (Dovecot's IMAP, POP
+//! and submission servers, OpenLDAP's slapd), and the browser the HTML report is opened in
 //! (Chromium): installed by the tests themselves when missing, once per test run, so that
 //! `cargo test` does all set-up on a fresh machine. Needs apt-get and root (or sudo
 //! without a password); where they cannot be installed, the tests that need them are
@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 const NEEDED: &[(&str, &str)] = &[
     ("/usr/sbin/dovecot", "dovecot-imapd"),
     ("/usr/lib/dovecot/submission", "dovecot-submissiond"),
+    ("/usr/lib/dovecot/pop3", "dovecot-pop3d"),
     ("/usr/sbin/slapd", "slapd"),
     ("/usr/sbin/slapadd", "slapd"),
 ];

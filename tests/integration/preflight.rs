@@ -18,8 +18,22 @@ const SUBMISSION: &str = "account: pathology.results@nhs.net\ntransport:\n  mode
 
 /// Runs `args` in a directory holding `config` as nhsmail-lint.yaml (and a good message).
 fn with_config(config: &str, args: &[&str]) -> Run {
+    let config = without_probes(config);
     let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes()), ("good.eml", GOOD)]);
     run_in(dir.path(), args)
+}
+
+/// `config` with the probes of the live servers disabled. These tests are about the
+/// offline rules, DNS and attestations; the hosts they name (send.nhs.net, relay.nhs.uk)
+/// cannot be reached from a test (tests/integration/probe.rs tests the probes against
+/// real servers).
+fn without_probes(config: &str) -> String {
+    let probes = crate::probe::PROBE_RULES.join(", ");
+    match (config.split_once("  disable: ["), config.split_once("\nrules:\n")) {
+        (Some((before, after)), _) => format!("{before}  disable: [{probes}, {after}"),
+        (None, Some((before, after))) => format!("{before}\nrules:\n  disable: [{probes}]\n{after}"),
+        (None, None) => format!("{config}rules:\n  disable: [{probes}]\n"),
+    }
 }
 
 /// (rule, line, message) of the config file's diagnostics in a JSON report.
@@ -491,7 +505,7 @@ fn reply_domains_without_mail_routing_are_reported_once_each() {
         Rec::A("a-only.example.nhs.uk", "192.0.2.26"),
         Rec::Mx("nullmx.example.nhs.uk", "."),
     ]);
-    let config = format!("{SUBMISSION}dns:\n  nameservers: [\"{}\"]\n  timeout: 1s\n", dns.addr);
+    let config = without_probes(&format!("{SUBMISSION}dns:\n  nameservers: [\"{}\"]\n  timeout: 1s\n", dns.addr));
     let dir = temp_files(&[
         ("nhsmail-lint.yaml", config.as_bytes()),
         ("a.eml", &reply_to("mx.example.nhs.uk")),

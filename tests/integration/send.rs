@@ -69,6 +69,19 @@ fn send(dir: &Path, extra_args: &[&str]) -> Run {
     run_with_env(dir, &args, ENV)
 }
 
+/// The message of `rule`'s finding on the configuration (the probe's, before the batch).
+fn config_finding(run: &Run, rule: &str) -> String {
+    let report = run.json();
+    let files = report["files"].as_array().expect("files");
+    let diagnostics = files
+        .iter()
+        .filter(|f| f["path"] == "nhsmail-lint.yaml")
+        .flat_map(|f| f["diagnostics"].as_array().expect("list"));
+    let found =
+        diagnostics.filter(|d| d["rule"] == rule).map(|d| d["message"].as_str().expect("text").to_owned()).next();
+    found.unwrap_or_else(|| panic!("no {rule} finding: {}", run.stdout))
+}
+
 /// (path, verdict, detail) for each message `--send` handled.
 fn verdicts(run: &Run) -> Vec<(String, String, String)> {
     let report = run.json();
@@ -113,12 +126,18 @@ fn auth_login_works_and_a_wrong_password_fails_without_leaking_it() {
         &[("TEST_SMTP_PASSWORD", "wrong-password-9f3b")],
     );
     assert_eq!(result.code, 1);
+    // The probe's login, before the batch, is refused: the set-up has an error, so the
+    // batch is held back before anything is journalled.
+    let login = config_finding(&result, "smtp-login");
+    assert!(login.contains("refused the login of pathology.results@nhs.net: `535"), "{login}");
     let (_, verdict, detail) = &verdicts(&result)[0];
-    assert_eq!(verdict, "failed");
-    assert!(detail.contains("authentication failed"), "{detail}");
+    assert_eq!(verdict, "blocked");
+    assert!(detail.contains("the sending set-up has errors"), "{detail}");
     assert!(!result.stdout.contains("wrong-password-9f3b") && !result.stderr.contains("wrong-password-9f3b"));
     let journal = std::fs::read(setup.dir.path().join(".nhsmail-lint/journal.sqlite")).expect("journal");
     assert!(!String::from_utf8_lossy(&journal).contains("wrong-password-9f3b"), "the journal holds no secret");
+    let entries = run_with_env(setup.dir.path(), &["journal", "--format", "json"], &[]);
+    assert_eq!(entries.stdout.trim(), "[]", "nothing journalled as attempted");
     assert_eq!(smtp.received().len(), 1, "nothing more arrived");
 }
 
@@ -158,9 +177,9 @@ fn xoauth2_submission_authenticates_with_a_token() {
     std::fs::write(&token_file, &forged).expect("token");
     let result = send(dir.path(), &[]);
     assert_eq!(result.code, 1);
-    let failed: Vec<_> = verdicts(&result).into_iter().filter(|v| v.1 == "failed").collect();
-    assert_eq!(failed.len(), 1, "{}", result.stdout);
-    assert!(failed[0].2.contains("authentication failed"), "{}", failed[0].2);
+    let login = config_finding(&result, "smtp-login");
+    assert!(login.contains("refused the login of pathology.results@nhs.net"), "{login}");
+    assert!(verdicts(&result).iter().all(|v| v.1 == "blocked"), "{}", result.stdout);
     assert!(!result.stdout.contains(&forged) && !result.stderr.contains(&forged));
     assert_eq!(smtp.received().len(), 1, "nothing more arrived");
 }
@@ -175,9 +194,10 @@ fn an_untrusted_certificate_is_refused() {
     std::fs::write(&config_path, without_ca).unwrap();
     let result = send(setup.dir.path(), &[]);
     assert_eq!(result.code, 1);
+    let tls = config_finding(&result, "smtp-tls");
+    assert!(tls.contains("the certificate of localhost is not from a trusted CA"), "{tls}");
     let (_, verdict, detail) = &verdicts(&result)[0];
-    assert_eq!(verdict, "failed", "{detail}");
-    assert!(detail.to_lowercase().contains("tls") || detail.contains("certificate"), "{detail}");
+    assert_eq!(verdict, "blocked", "{detail}");
     assert!(smtp.received().is_empty());
 }
 
@@ -295,6 +315,10 @@ fn dry_run_sends_nothing() {
     assert_eq!(verdict, "would-send");
     assert!(detail.contains("to asha.patel@nhs.net via submission localhost"), "{detail}");
     assert!(smtp.received().is_empty());
+    // A dry run needs no secret: the probe does not log in.
+    let args = ["check", "--send", "--dry-run", "--format", "json", "out"];
+    let result = run_with_env(setup.dir.path(), &args, &[("TEST_SMTP_PASSWORD", "not the password")]);
+    assert_eq!(verdicts(&result)[0].1, "would-send", "{}", result.stdout);
 }
 
 #[test]
@@ -302,7 +326,9 @@ fn a_rerun_sends_nothing_twice() {
     let smtp = TestSmtp::start(true);
     let setup = workspace(&smtp, false, "", &[("out/a.eml", &message(11, "")), ("out/b.eml", &message(12, ""))]);
     assert_eq!(send(setup.dir.path(), &[]).code, 0);
-    assert_eq!(smtp.greetings(), 2, "one connection for both messages: EHLO before and after STARTTLS");
+    // EHLO before and after STARTTLS twice: the probe's connection (it logs in, then QUITs),
+    // then one connection for both messages.
+    assert_eq!(smtp.greetings(), 4);
     let again = send(setup.dir.path(), &[]);
     assert_eq!(again.code, 0);
     assert!(verdicts(&again).iter().all(|(_, v, _)| v == "already-sent"), "{:?}", verdicts(&again));

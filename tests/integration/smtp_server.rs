@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use mailin_embedded::{AuthMechanism, Handler, Response, Server, SslConfig, response};
 
-use crate::common::Certificates;
+use crate::common::{Certificates, Leaf};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -115,10 +115,15 @@ pub struct TestSmtp {
 impl TestSmtp {
     /// With `auth`, the server offers AUTH PLAIN and LOGIN (submission); without, it is a relay.
     pub fn start(auth: bool) -> TestSmtp {
+        TestSmtp::with_certificate(auth, &Leaf::default())
+    }
+
+    /// As `start`, presenting a certificate for `leaf` (signed by the CA in `ca_file`).
+    pub fn with_certificate(auth: bool, leaf: &Leaf<'_>) -> TestSmtp {
         // mailin builds its TLS config with rustls' process-wide provider.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().expect("dir");
-        let certificates = Certificates::write(dir.path());
+        let certificates = Certificates::write_leaf(dir.path(), leaf);
         let shared: Arc<Mutex<Shared>> = Arc::default();
         let session = Session { shared: shared.clone(), from: String::new(), to: Vec::new(), data: Vec::new() };
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

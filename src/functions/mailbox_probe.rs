@@ -1,0 +1,34 @@
+//! `mailbox_probe` (online): one step of the probe of the sending mailbox
+//! (`online/mailbox_probe.rs`: connect, TLS, certificate, capabilities, login), named
+//! by the `step` option, as a finding at the config value the rule reads; graded as
+//! `smtp_probe` grades its steps.
+
+use serde::Deserialize;
+
+use super::smtp_probe::finding;
+use super::{Detector, Finding, FunctionOption, typed};
+use crate::online::Services;
+use crate::online::mailbox_probe::Step;
+
+pub const OPTIONS: &[FunctionOption] = &[FunctionOption {
+    name: "step",
+    kind: "connect, tls, certificate, capabilities or login",
+    summary: "the step of the probe this rule reports",
+}];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MailboxStep {
+    step: Step,
+}
+
+pub fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
+    Ok(Box::new(typed::<MailboxStep>(options)?))
+}
+
+impl Detector for MailboxStep {
+    fn find(&self, value: &str, services: Option<&Services>) -> Vec<Finding> {
+        let Some(probe) = services.and_then(|s| s.mailbox_probe.as_ref()) else { return Vec::new() };
+        probe.findings().step(self.step).and_then(|outcome| finding(value, outcome)).into_iter().collect()
+    }
+}

@@ -1,0 +1,256 @@
+//! The mailbox probe, as the SMTP probe does it: connect to `mailbox.host:port`, the
+//! implicit TLS handshake (IMAP 993, POP 995) with the certificate verified and its end
+//! date read, the greeting and capabilities (the configured login offered), then the
+//! login itself (IMAP LOGIN or POP USER/PASS for `plain`/`login`, SASL XOAUTH2 with the
+//! token for `xoauth2`), and a polite LOGOUT/QUIT. Once a run, stopping at the first
+//! step that fails; the rules read one step each (`functions/mailbox_probe.rs`).
+
+use std::sync::OnceLock;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::Deserialize;
+
+use super::probe::{Findings, Lines, Outcome, Stopped, mask};
+use super::secret;
+use crate::config::mailbox::{MailboxSettings, Protocol};
+use crate::config::setting::Auth;
+
+/// The probe's steps, each read by a rule of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Step {
+    Connect,
+    Tls,
+    Certificate,
+    Capabilities,
+    Login,
+}
+
+/// The mailbox, probed once a run however many rules ask.
+pub struct MailboxProbe {
+    settings: MailboxSettings,
+    findings: OnceLock<Findings<Step>>,
+}
+
+impl MailboxProbe {
+    pub fn new(settings: MailboxSettings) -> MailboxProbe {
+        MailboxProbe { settings, findings: OnceLock::new() }
+    }
+
+    pub fn findings(&self) -> &Findings<Step> {
+        self.findings.get_or_init(|| {
+            let mut findings = Findings::default();
+            let _stopped = probe(&self.settings, &mut findings);
+            findings
+        })
+    }
+}
+
+fn probe(m: &MailboxSettings, found: &mut Findings<Step>) -> Result<(), Stopped> {
+    let host = m.host.value.as_str();
+    let (mut lines, config) =
+        found.connect((host, m.port.value, m.timeout), (None, m.ca_file.as_deref()), (Step::Connect, Step::Tls))?;
+    found.secure(&mut lines, config, Step::Tls, Step::Certificate)?;
+    let mut session: Box<dyn Dialect> = match m.protocol.value {
+        Protocol::Imap => Box::new(Imap { lines, tag: 0 }),
+        Protocol::Pop => Box::new(Pop { lines }),
+    };
+    session.capabilities(m.auth).map_err(|o| found.stop(Step::Capabilities, o))?;
+    found.pass(Step::Capabilities);
+    let Some(source) = &m.secret else {
+        // mailbox-secret-missing says so; there is nothing to log in with.
+        return Ok(());
+    };
+    let login = secret::fetch(&source.value)
+        .map_err(|e| Outcome::Failed(format!("cannot log in: {e}")))
+        .and_then(|secret| session.login(&m.username.value, m.auth, secret.expose()));
+    login.map_err(|o| found.stop(Step::Login, o))?;
+    found.pass(Step::Login);
+    session.logout();
+    Ok(())
+}
+
+/// What differs between IMAP and POP.
+trait Dialect {
+    /// The greeting and capabilities: the configured way to log in must be offered.
+    fn capabilities(&mut self, auth: Auth) -> Result<(), Outcome>;
+    fn login(&mut self, user: &str, auth: Auth, secret: &str) -> Result<(), Outcome>;
+    fn logout(&mut self);
+}
+
+/// SASL XOAUTH2's initial response (as Exchange Online takes it).
+fn xoauth2(user: &str, token: &str) -> String {
+    BASE64.encode(format!("user={user}\x01auth=Bearer {token}\x01\x01"))
+}
+
+/// A login's answer: accepted, or refused with what the server said, secrets masked.
+fn judge(accepted: bool, said: &str, host: &str, user: &str, secret: &str) -> Result<(), Outcome> {
+    if accepted {
+        return Ok(());
+    }
+    let said = mask(said, &[secret, &xoauth2(user, secret)]);
+    Err(Outcome::Failed(format!("{host} refused the login of {user}: `{said}`")))
+}
+
+struct Imap<'a> {
+    lines: Lines<'a>,
+    tag: u32,
+}
+
+impl Imap<'_> {
+    /// Sends a tagged command (`what` names it in errors) and reads to its tagged reply:
+    /// the untagged lines before it, and the tagged line without its tag.
+    fn command(&mut self, line: &str, what: &str) -> Result<(Vec<String>, String), Outcome> {
+        self.tag += 1;
+        let tag = format!("a{}", self.tag);
+        self.lines.send(&format!("{tag} {line}"), what)?;
+        self.until(&tag, what)
+    }
+
+    fn until(&mut self, tag: &str, what: &str) -> Result<(Vec<String>, String), Outcome> {
+        let mut untagged = Vec::new();
+        loop {
+            let line = self.lines.line(what)?;
+            match line.strip_prefix(tag).and_then(|rest| rest.strip_prefix(' ')) {
+                Some(status) => return Ok((untagged, status.to_owned())),
+                None => untagged.push(line),
+            }
+        }
+    }
+}
+
+impl Dialect for Imap<'_> {
+    fn capabilities(&mut self, auth: Auth) -> Result<(), Outcome> {
+        let host = self.lines.host;
+        let greeting = self.lines.line("the connection")?;
+        if !greeting.starts_with("* OK") {
+            return Err(Outcome::Failed(format!("{host} greeted with `{greeting}`, not `* OK`")));
+        }
+        let (untagged, status) = self.command("CAPABILITY", "CAPABILITY")?;
+        if !status.starts_with("OK") {
+            return Err(Outcome::Failed(format!("{host} answered CAPABILITY with `{status}`")));
+        }
+        let capabilities: Vec<String> = untagged
+            .iter()
+            .filter_map(|l| l.strip_prefix("* CAPABILITY "))
+            .flat_map(str::split_whitespace)
+            .map(str::to_ascii_uppercase)
+            .collect();
+        let offered = |c: &str| capabilities.iter().any(|have| have == c);
+        match auth {
+            Auth::Xoauth2 if !offered("AUTH=XOAUTH2") => Err(Outcome::Failed(format!(
+                "{host} does not offer AUTH=XOAUTH2 (its capabilities: {}), which `mailbox.auth: xoauth2` needs",
+                capabilities.join(" ")
+            ))),
+            Auth::Plain | Auth::Login if offered("LOGINDISABLED") => Err(Outcome::Failed(format!(
+                "{host} says LOGINDISABLED: it takes no password login (IMAP LOGIN); use `auth: xoauth2`"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn login(&mut self, user: &str, auth: Auth, secret: &str) -> Result<(), Outcome> {
+        let quoted = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+        let status = match auth {
+            Auth::Plain | Auth::Login => {
+                self.command(&format!("LOGIN {} {}", quoted(user), quoted(secret)), "LOGIN")?.1
+            }
+            Auth::Xoauth2 => {
+                self.tag += 1;
+                let tag = format!("a{}", self.tag);
+                self.lines.send(&format!("{tag} AUTHENTICATE XOAUTH2"), "AUTHENTICATE")?;
+                let mut status = None;
+                let mut answer = Some(xoauth2(user, secret));
+                while status.is_none() {
+                    let line = self.lines.line("AUTHENTICATE")?;
+                    if line.starts_with('+') {
+                        // The challenge, then (after a failure's JSON) an empty answer.
+                        self.lines.send(&answer.take().unwrap_or_default(), "AUTHENTICATE")?;
+                    } else if let Some(rest) = line.strip_prefix(&tag).and_then(|r| r.strip_prefix(' ')) {
+                        status = Some(rest.to_owned());
+                    }
+                }
+                status.unwrap_or_default()
+            }
+        };
+        judge(status.starts_with("OK"), &status, self.lines.host, user, secret)
+    }
+
+    fn logout(&mut self) {
+        let _ = self.command("LOGOUT", "LOGOUT");
+    }
+}
+
+struct Pop<'a> {
+    lines: Lines<'a>,
+}
+
+impl Pop<'_> {
+    fn command(&mut self, line: &str, what: &str) -> Result<String, Outcome> {
+        self.lines.send(line, what)?;
+        self.lines.line(what)
+    }
+}
+
+impl Dialect for Pop<'_> {
+    fn capabilities(&mut self, auth: Auth) -> Result<(), Outcome> {
+        let host = self.lines.host;
+        let greeting = self.lines.line("the connection")?;
+        if !greeting.starts_with("+OK") {
+            return Err(Outcome::Failed(format!("{host} greeted with `{greeting}`, not `+OK`")));
+        }
+        if !self.command("CAPA", "CAPA")?.starts_with("+OK") {
+            // CAPA is optional (RFC 2449): nothing is known, so nothing is reported.
+            return Ok(());
+        }
+        let mut capabilities = Vec::new();
+        loop {
+            let line = self.lines.line("CAPA")?;
+            if line == "." {
+                break;
+            }
+            capabilities.push(line.to_ascii_uppercase());
+        }
+        let sasl =
+            |m: &str| capabilities.iter().any(|c| c.starts_with("SASL ") && c.split_whitespace().any(|w| w == m));
+        match auth {
+            Auth::Xoauth2 if !sasl("XOAUTH2") => Err(Outcome::Failed(format!(
+                "{host} does not offer SASL XOAUTH2 (its capabilities: {}), which `mailbox.auth: xoauth2` needs",
+                capabilities.join("; ")
+            ))),
+            Auth::Plain | Auth::Login if !capabilities.iter().any(|c| c == "USER") => Err(Outcome::Failed(format!(
+                "{host} does not offer USER/PASS (its capabilities: {}): it takes no password login; use `auth: xoauth2`",
+                capabilities.join("; ")
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn login(&mut self, user: &str, auth: Auth, secret: &str) -> Result<(), Outcome> {
+        let reply = match auth {
+            Auth::Plain | Auth::Login => {
+                let reply = self.command(&format!("USER {user}"), "USER")?;
+                if reply.starts_with("+OK") {
+                    self.lines.send(&format!("PASS {secret}"), "PASS")?;
+                    self.lines.line("PASS")?
+                } else {
+                    reply
+                }
+            }
+            Auth::Xoauth2 => {
+                let mut reply = self.command("AUTH XOAUTH2", "AUTH")?;
+                let mut answer = Some(xoauth2(user, secret));
+                while reply.starts_with('+') && !reply.starts_with("+OK") {
+                    reply = self.command(&answer.take().unwrap_or_default(), "AUTH")?;
+                }
+                reply
+            }
+        };
+        judge(reply.starts_with("+OK"), &reply, self.lines.host, user, secret)
+    }
+
+    fn logout(&mut self) {
+        let _ = self.command("QUIT", "QUIT");
+    }
+}
