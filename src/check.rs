@@ -59,6 +59,7 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
         if let Some(mailbox) = &setup.mailbox {
             reporter.mailbox(mailbox)?;
         }
+        reporter.not_made(&setup.not_made)?;
     }
     let mut baselines = Baselines::new(plan.scan.baseline.as_ref(), plan.record_baseline.is_some());
     let mut corpus = Corpus::default();

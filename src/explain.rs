@@ -16,7 +16,7 @@ const ENGINE_DIAGNOSTICS: &[(&str, &str)] = &[
          that vanished mid-scan). It is reported on that path and the scan goes on.",
     ),
     (
-        "attestation-open",
+        crate::preflight::ATTESTATION_OPEN,
         "attestation-open (info): `preflight` lists each requirement that no machine can check (coverage \
          `attest` in `nhsmail-lint requirements`), that applies to this set-up, and that `attestations:` in \
          nhsmail-lint.yaml does not record yet. Record what was done, e.g. `attestations: {A1: \"application \

@@ -13,6 +13,9 @@ use crate::online::mailbox_status::MailboxStatus;
 use crate::rules::spec::Coverage;
 use crate::rules::{RuleSet, engine};
 
+/// The rule id of the findings that list requirements still waiting for an attestation.
+pub const ATTESTATION_OPEN: &str = "attestation-open";
+
 pub struct PreflightPlan {
     pub rules: Arc<RuleSet>,
     /// Indices into `rules` of the config rules that run.
@@ -32,10 +35,13 @@ pub struct Setup {
     pub ok: bool,
     /// The mailbox's numbers, when a rule read its quota.
     pub mailbox: Option<MailboxStatus>,
+    /// The rules whose check was not made (a probe's step not reached or not asked for).
+    pub not_made: Vec<Arc<str>>,
 }
 
 pub fn run(plan: &PreflightPlan, render: Option<&Renderer<'_>>) -> Setup {
-    let mut diagnostics = engine::evaluate_config(&plan.rules, &plan.active, &plan.config, plan.services.as_deref());
+    let engine::SetupVerdict { mut diagnostics, not_made } =
+        engine::evaluate_config(&plan.rules, &plan.active, &plan.config, plan.services.as_deref());
     if plan.attestations {
         diagnostics.extend(open_attestations(&plan.rules, &plan.config));
         diagnostics.sort_by_key(|d| d.span.start);
@@ -50,7 +56,7 @@ pub fn run(plan: &PreflightPlan, render: Option<&Renderer<'_>>) -> Setup {
     });
     let mailbox = plan.services.as_ref().and_then(|s| s.mailbox.as_ref());
     let mailbox = mailbox.and_then(|m| m.read().map(|read| MailboxStatus::new(m.host(), read)));
-    Setup { findings, ok, mailbox }
+    Setup { findings, ok, mailbox, not_made }
 }
 
 /// The requirement no machine can check that apply to this set-up and that
@@ -67,7 +73,7 @@ fn open_attestations(rules: &RuleSet, config: &Config) -> Vec<Diagnostic> {
         .iter()
         .filter(|r| r.applies && r.coverage.contains(&Coverage::Attest) && !config.attestations.contains_key(&*r.id));
     open.map(|r| Diagnostic {
-        rule: "attestation-open".into(),
+        rule: ATTESTATION_OPEN.into(),
         requirement: vec![r.id.clone()].into(),
         severity: Severity::Info,
         message: format!("requirement {} is not attested yet: {}", r.id, r.sentence),

@@ -29,6 +29,10 @@ pub fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_j
 impl Detector for MailboxStep {
     fn find(&self, value: &str, services: Option<&Services>) -> Vec<Finding> {
         let Some(probe) = services.and_then(|s| s.mailbox_probe.as_ref()) else { return Vec::new() };
-        probe.findings().step(self.step).and_then(|outcome| finding(value, outcome)).into_iter().collect()
+        match probe.findings().step(self.step) {
+            Some(outcome) => finding(value, outcome).into_iter().collect(),
+            // Not reached: an earlier step failed.
+            None => vec![Finding::not_made()],
+        }
     }
 }

@@ -44,11 +44,15 @@ pub struct Finding {
     /// A lesser finding than the rule's own (a mailbox nearly full, not over quota):
     /// reported at this severity when it is below the rule's.
     pub severity: Option<Severity>,
+    /// Nothing to report, and nothing judged either (a step of a probe not reached, or not
+    /// asked for): no diagnostic, but the rule's silence is not a pass, which the reports'
+    /// compliance matrix must know.
+    pub not_made: bool,
 }
 
 impl Finding {
     pub fn at(range: Range<usize>) -> Self {
-        Finding { range, fix: None, detail: None, inconclusive: false, severity: None }
+        Finding { range, fix: None, detail: None, inconclusive: false, severity: None, not_made: false }
     }
 
     /// The whole value, with a detail.
@@ -59,6 +63,11 @@ impl Finding {
     /// The whole value: no answer could be had, for the reason given.
     pub fn inconclusive(value: &str, why: String) -> Self {
         Finding { inconclusive: true, ..Finding::whole(value, why) }
+    }
+
+    /// The check was not made this run: no finding, and no pass.
+    pub fn not_made() -> Self {
+        Finding { not_made: true, ..Finding::at(0..0) }
     }
 }
 

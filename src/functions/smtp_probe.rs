@@ -62,7 +62,8 @@ impl Detector for SmtpStep {
                 vec![Finding::whole(value, size_detail(limit, self.at_least))]
             }
             (Some(outcome), _, _) => finding(value, outcome).into_iter().collect(),
-            (None, _, _) => Vec::new(),
+            // Not reached (an earlier step failed) or not asked for (`--login`, `--rcpt`).
+            (None, _, _) => vec![Finding::not_made()],
         }
     }
 }

@@ -169,8 +169,13 @@ pub struct Tally {
     /// failing them (so a corpus finding on the same message is not counted twice).
     corpus_requirements: HashSet<Arc<str>>,
     failed_in_scan: HashSet<(usize, Arc<str>)>,
-    /// The set-up's findings (config rules), by requirement.
+    /// The set-up's findings (config rules), by requirement: errors and warnings.
     pub setup: HashMap<Arc<str>, usize>,
+    /// The set-up's checks that were not made, by requirement: info findings (a quota with
+    /// no limit known) and rules that said nothing because their check was not made (a
+    /// probe's step not reached or not asked for). They make a row "not checked", never
+    /// "compliant".
+    pub setup_unsure: HashMap<Arc<str>, usize>,
     pub setup_findings: Vec<Example>,
 }
 
@@ -255,8 +260,16 @@ impl Tally {
     fn setup(&mut self, findings: FileFindings) {
         let path = findings.path.display().to_string();
         for d in &findings.diagnostics {
-            for requirement in d.diagnostic.requirement.iter() {
-                *self.setup.entry(requirement.clone()).or_insert(0) += 1;
+            // An open attestation is the row's own status, not a check of the set-up.
+            let counts = match d.diagnostic.severity {
+                _ if *d.diagnostic.rule == *crate::preflight::ATTESTATION_OPEN => None,
+                Severity::Info => Some(&mut self.setup_unsure),
+                Severity::Warning | Severity::Error => Some(&mut self.setup),
+            };
+            if let Some(counts) = counts {
+                for requirement in d.diagnostic.requirement.iter() {
+                    *counts.entry(requirement.clone()).or_insert(0) += 1;
+                }
             }
             self.setup_findings.push(example(&path, d, None));
         }
@@ -295,6 +308,15 @@ impl<'a> Aggregating<'a> {
 impl Reporter for Aggregating<'_> {
     fn config(&mut self, findings: FileFindings) -> io::Result<()> {
         self.tally.setup(findings);
+        Ok(())
+    }
+
+    fn not_made(&mut self, rules: &[Arc<str>]) -> io::Result<()> {
+        for rule in rules.iter().filter_map(|id| self.rules.get(id)) {
+            for requirement in rule.requirement.iter() {
+                *self.tally.setup_unsure.entry(requirement.clone()).or_insert(0) += 1;
+            }
+        }
         Ok(())
     }
 
@@ -492,9 +514,16 @@ fn matrix_row(row: &super::coverage::Row, tally: &Tally, messages: usize) -> Mat
                 notes.push(format!("by {}", message_rules.join(", ")));
             }
             if !setup_rules.is_empty() {
-                match tally.setup.get(row.id.as_str()).copied().unwrap_or(0) {
-                    0 => notes.push(format!("set-up compliant ({})", setup_rules.join(", "))),
-                    n => {
+                let count = |counts: &HashMap<Arc<str>, usize>| counts.get(row.id.as_str()).copied().unwrap_or(0);
+                match (count(&tally.setup), count(&tally.setup_unsure)) {
+                    (0, 0) => notes.push(format!("set-up compliant ({})", setup_rules.join(", "))),
+                    (0, n) => {
+                        if out.state == "checked" {
+                            (out.state, out.label) = ("not-checked", "not checked in this run");
+                        }
+                        notes.push(format!("set-up: {n} check(s) not made ({})", setup_rules.join(", ")));
+                    }
+                    (n, _) => {
                         (out.state, out.label) = ("failing", "failing");
                         notes.push(format!("set-up: {n} finding(s) ({})", setup_rules.join(", ")));
                     }

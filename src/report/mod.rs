@@ -152,6 +152,11 @@ pub struct CorpusFindings {
 pub trait Reporter {
     /// The config rules' findings, before any message.
     fn config(&mut self, findings: FileFindings) -> io::Result<()>;
+    /// The config rules whose check was not made this run: silent, yet not passed (only the
+    /// reports' compliance matrix says so).
+    fn not_made(&mut self, _rules: &[Arc<str>]) -> io::Result<()> {
+        Ok(())
+    }
     fn file(&mut self, index: usize, findings: FileFindings) -> io::Result<()>;
     /// A shard's corpus-rule facts for the file just reported, for `merge` to judge
     /// across every part (only `jsonl` writes them).

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
+use std::sync::Arc;
 
 use mail_parser::DateTime;
 
@@ -43,11 +44,13 @@ struct Violation {
     /// Set when a function could not tell: what to say in place of the rule's help.
     inconclusive: Option<&'static str>,
     severity: Option<Severity>,
+    /// The check was not made (`Finding::not_made`): no diagnostic.
+    not_made: bool,
 }
 
 impl Violation {
     fn of(span: Range<usize>, value: String) -> Self {
-        Violation { span, value, fix: None, detail: None, inconclusive: None, severity: None }
+        Violation { span, value, fix: None, detail: None, inconclusive: None, severity: None, not_made: false }
     }
 }
 
@@ -84,7 +87,9 @@ pub fn evaluate(rules: &RuleSet, active: &[usize], view: &MessageView<'_>, servi
 /// One message rule's findings (its preconditions hold).
 fn check_message(rule: &Rule, index: usize, view: &MessageView<'_>, services: Option<&Services>, out: &mut Evaluation) {
     match &rule.check {
-        Check::Require(conditions) => require(rule, conditions, Source::Message(view), services, &mut out.diagnostics),
+        Check::Require(conditions) => {
+            require(rule, conditions, Source::Message(view), services, &mut out.diagnostics, &mut false)
+        }
         Check::Interval(interval) => {
             let Some(instant) = view.date() else { return };
             let mut keys = HashSet::new();
@@ -113,6 +118,15 @@ fn internal_error(rule: &Rule, panic: &str) -> Diagnostic {
     }
 }
 
+/// What the config rules found: their diagnostics, and the rules whose check was not made
+/// this run (a probe's step not reached or not asked for), which found nothing and
+/// passed nothing.
+#[derive(Debug, Default)]
+pub struct SetupVerdict {
+    pub diagnostics: Vec<Diagnostic>,
+    pub not_made: Vec<Arc<str>>,
+}
+
 /// Runs the config rules at `active` once a run, over the configuration (the set-up
 /// checks ask `services`); spans are into the config file.
 pub fn evaluate_config(
@@ -120,17 +134,21 @@ pub fn evaluate_config(
     active: &[usize],
     config: &Config,
     services: Option<&Services>,
-) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+) -> SetupVerdict {
+    let mut out = SetupVerdict::default();
     for rule in active.iter().map(|&i| &rules.rules[i]) {
         let source = Source::Config(config);
         if let Check::Require(conditions) = &rule.check
             && applies(rule, source, services)
         {
-            require(rule, conditions, source, services, &mut out);
+            let mut not_made = false;
+            require(rule, conditions, source, services, &mut out.diagnostics, &mut not_made);
+            if not_made {
+                out.not_made.push(rule.id.clone());
+            }
         }
     }
-    out.sort_by(|a, b| (a.span.start, &a.rule).cmp(&(b.span.start, &b.rule)));
+    out.diagnostics.sort_by(|a, b| (a.span.start, &a.rule).cmp(&(b.span.start, &b.rule)));
     out
 }
 
@@ -144,6 +162,7 @@ fn require(
     source: Source<'_, '_>,
     services: Option<&Services>,
     out: &mut Vec<Diagnostic>,
+    not_made: &mut bool,
 ) {
     // One mistake, one finding: a value that broke a requirement is not judged again by
     // a later requirement of the rule on the same field (`pathology.results` is not a
@@ -152,6 +171,10 @@ fn require(
     for condition in conditions {
         let message = condition.message.as_deref().unwrap_or(&rule.message);
         violations(condition, source, services, &mut |v| {
+            if v.not_made {
+                *not_made = true;
+                return;
+            }
             let key = (condition.field_name.as_str(), v.span.clone());
             if reported.contains(&key) {
                 return;
@@ -276,7 +299,7 @@ fn violations(
             Op::Present => {}
             Op::NotContains(call) => {
                 for finding in call.detector.find(&v.text, services) {
-                    let Finding { range, fix, detail, inconclusive, severity } = finding;
+                    let Finding { range, fix, detail, inconclusive, severity, not_made } = finding;
                     sink(Violation {
                         span: v.sub_span(source.view(), range.clone()),
                         value: v.text[range].to_owned(),
@@ -284,6 +307,7 @@ fn violations(
                         detail,
                         inconclusive: call.function.service.filter(|_| inconclusive).map(|s| s.inconclusive_help()),
                         severity,
+                        not_made,
                     });
                 }
             }
@@ -359,7 +383,7 @@ mod tests {
         let config = Config::load(YamlSource::new("c.yaml", yaml)).expect("config");
         let rules = super::super::compile(&[YamlSource::new("t.yaml", pack)], &config).expect("compiles");
         assert!(!rules.rules[1].applies, "judged when the pack compiles");
-        let found = evaluate_config(&rules, &[0, 1], &config, None);
+        let found = evaluate_config(&rules, &[0, 1], &config, None).diagnostics;
         let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(messages, ["not the account", "not an address"], "the host, and the username once");
     }

@@ -388,9 +388,11 @@ fn init_writes_a_starter_that_loads_and_never_overwrites() {
         assert!(text.contains(key), "{key}");
     }
     // It loads as the default config, and its set-up passes the pre-flight (warnings and
-    // open attestations are reported, no error).
+    // open attestations are reported, no error). Its host, send.nhs.net, is reached from
+    // HSCN only: the probes of the live service are left out (probe.rs tests them).
     let rules = run_in(dir.path(), &["rules"]);
     assert_eq!(rules.code, 0, "{}", rules.stderr);
+    std::fs::write(&path, crate::preflight::without_probes(&text)).expect("probes left out");
     let preflight = run_in(dir.path(), &["preflight", "--format", "json"]);
     assert_eq!(preflight.code, 0, "{}{}", preflight.stdout, preflight.stderr);
     let fired = rules_fired(&preflight.json());

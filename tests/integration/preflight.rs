@@ -27,7 +27,7 @@ fn with_config(config: &str, args: &[&str]) -> Run {
 /// offline rules, DNS and attestations; the hosts they name (send.nhs.net, relay.nhs.uk)
 /// cannot be reached from a test (tests/integration/probe.rs tests the probes against
 /// real servers).
-fn without_probes(config: &str) -> String {
+pub fn without_probes(config: &str) -> String {
     let probes = crate::probe::PROBE_RULES.join(", ");
     match (config.split_once("  disable: ["), config.split_once("\nrules:\n")) {
         (Some((before, after)), _) => format!("{before}  disable: [{probes}, {after}"),

@@ -468,3 +468,36 @@ fn a_mailbox_that_takes_no_password_and_a_certificate_near_its_end_are_both_said
         found[0].3
     );
 }
+
+/// The status cell of requirement `id` in a Markdown report's compliance matrix.
+fn matrix_status(markdown: &str, id: &str) -> String {
+    let row =
+        markdown.lines().find(|l| l.starts_with(&format!("| {id} |"))).unwrap_or_else(|| panic!("{id}: {markdown}"));
+    row.rsplit('|').nth(1).expect("status").trim().to_owned()
+}
+
+#[test]
+fn a_step_the_probe_did_not_make_is_never_compliant_in_the_matrix() {
+    let smtp = TestSmtp::start(true);
+    let config = submission(smtp.port, &smtp.ca_file, "");
+    let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes())]);
+    let report = |args: &[&str], password: &str| {
+        let mut all = vec!["preflight", "--format", "markdown"];
+        all.extend_from_slice(args);
+        let run = run_within_env(dir.path(), &all, &[("TEST_SMTP_PASSWORD", password)], 30);
+        assert!(run.code < 2, "{}{}", run.stdout, run.stderr);
+        run.stdout
+    };
+    // No --rcpt: RCPT TO was not asked, so L3 (refused recipients found first) is not
+    // checked, although no rule said anything about it.
+    let plain = report(&[], PASSWORD);
+    let l3 = matrix_status(&plain, "L3");
+    assert!(l3.starts_with("not checked in this run") && l3.contains("smtp-recipient"), "{l3}");
+    // Asked and accepted: compliant.
+    let asked = report(&["--rcpt", "asha.patel@nhs.net"], PASSWORD);
+    assert!(matrix_status(&asked, "L3").starts_with("compliant"), "{}", matrix_status(&asked, "L3"));
+    // A failed login stops the probe before RCPT: not checked again, never compliant.
+    let refused = report(&["--rcpt", "asha.patel@nhs.net"], "wrong");
+    assert!(matrix_status(&refused, "L3").starts_with("not checked in this run"), "{refused}");
+    assert!(matrix_status(&refused, "C2").starts_with("failing"), "the login's own requirement fails");
+}
