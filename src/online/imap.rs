@@ -4,9 +4,6 @@
 //! to hold against `mailbox.quota`. Over quota, NHSmail sends nothing, so the
 //! pre-flight reads it before a send.
 
-use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
-
 use imap::types::QuotaResourceName;
 
 use super::mailbox_usage::{self, Usage};
@@ -70,8 +67,8 @@ pub enum MailboxError {
     NoSecret,
     #[error(transparent)]
     Tls(#[from] super::tls::TlsError),
-    #[error("{0}")]
-    Connect(String),
+    #[error(transparent)]
+    Connect(#[from] super::net::ConnectError),
     #[error("`{host}` is not a host name: {reason}")]
     HostName { host: String, reason: String },
     #[error("{server} refused the login of {user}: {reason}")]
@@ -90,7 +87,9 @@ fn read_quota(mailbox: &MailboxSettings, progress: bool) -> Result<Quota, Mailbo
         None => return Err(MailboxError::NoSecret),
     };
     let tls = super::tls::client_config(mailbox.ca_file.as_deref())?;
-    let tcp = connect(&mailbox.host.value, mailbox.port.value, mailbox.timeout)?;
+    // The probe's connect: the name looked up within the timeout too, and the failure
+    // naming the address and how it failed.
+    let tcp = super::net::connect(&mailbox.host.value, mailbox.port.value, mailbox.timeout, None)?;
     let name = rustls::pki_types::ServerName::try_from(mailbox.host.value.clone())
         .map_err(|e| MailboxError::HostName { host: mailbox.host.value.clone(), reason: e.to_string() })?;
     let protocol = |reason: String| MailboxError::Protocol { server: server.clone(), reason };
@@ -163,28 +162,6 @@ impl imap::Authenticator for Xoauth2<'_> {
     }
 }
 
-/// A TCP connection to the first address of `host` that answers within `timeout`;
-/// reads and writes time out too, so a silent server cannot hang the run.
-fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, MailboxError> {
-    let failed = MailboxError::Connect;
-    let addresses: Vec<_> =
-        (host, port).to_socket_addrs().map_err(|e| failed(format!("cannot resolve {host}: {e}")))?.collect();
-    let mut last = format!("{host} has no address");
-    for address in addresses {
-        match TcpStream::connect_timeout(&address, timeout) {
-            Ok(stream) => {
-                stream
-                    .set_read_timeout(Some(timeout))
-                    .and_then(|()| stream.set_write_timeout(Some(timeout)))
-                    .map_err(|e| failed(format!("cannot set timeouts on the connection to {address}: {e}")))?;
-                return Ok(stream);
-            }
-            Err(e) => last = format!("cannot connect to {address}: {e}"),
-        }
-    }
-    Err(failed(last))
-}
-
 pub(super) fn describe(error: &imap::Error) -> String {
     match error {
         imap::Error::Io(e)
@@ -219,7 +196,11 @@ mod tests {
         std::fs::write(&password, "x").expect("write");
         let yaml =
             format!("host: 127.0.0.1\nport: {port}\nusername: a@nhs.net\npassword_file: {}\n", password.display());
-        let failure = read_quota(&mailbox(&yaml), false).expect_err("nothing listens").to_string();
-        assert!(failure.contains("cannot connect"), "{failure}");
+        let failure = read_quota(&mailbox(&yaml), false).expect_err("nothing listens");
+        assert!(
+            matches!(failure, MailboxError::Connect(crate::online::net::ConnectError::Refused { port: p, .. }) if p == port),
+            "{failure}"
+        );
+        assert!(failure.to_string().starts_with(&format!("127.0.0.1:{port} refused the connection")), "{failure}");
     }
 }

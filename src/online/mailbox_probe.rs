@@ -84,6 +84,11 @@ fn xoauth2(user: &str, token: &str) -> String {
     BASE64.encode(format!("user={user}\x01auth=Bearer {token}\x01\x01"))
 }
 
+/// A server that challenges again after the token and the empty answer.
+fn kept_asking(host: &str) -> Outcome {
+    Outcome::Failed(format!("{host} kept asking (`+`) after every answer of AUTHENTICATE XOAUTH2"))
+}
+
 /// A login's answer: accepted, or refused with what the server said, secrets masked.
 fn judge(accepted: bool, said: &str, host: &str, user: &str, secret: &str) -> Result<(), Outcome> {
     if accepted {
@@ -161,12 +166,14 @@ impl Dialect for Imap<'_> {
                 let tag = format!("a{}", self.tag);
                 self.lines.send(&format!("{tag} AUTHENTICATE XOAUTH2"), "AUTHENTICATE")?;
                 let mut status = None;
-                let mut answer = Some(xoauth2(user, secret));
+                let mut answers = [xoauth2(user, secret), String::new()].into_iter();
                 while status.is_none() {
                     let line = self.lines.line("AUTHENTICATE")?;
                     if line.starts_with('+') {
-                        // The challenge, then (after a failure's JSON) an empty answer.
-                        self.lines.send(&answer.take().unwrap_or_default(), "AUTHENTICATE")?;
+                        // The challenge, then (after a failure's JSON) an empty answer; no
+                        // more, or a server that keeps asking would keep the probe going.
+                        let answer = answers.next().ok_or_else(|| kept_asking(self.lines.host))?;
+                        self.lines.send(&answer, "AUTHENTICATE")?;
                     } else if let Some(rest) = line.strip_prefix(&tag).and_then(|r| r.strip_prefix(' ')) {
                         status = Some(rest.to_owned());
                     }
@@ -240,9 +247,10 @@ impl Dialect for Pop<'_> {
             }
             Auth::Xoauth2 => {
                 let mut reply = self.command("AUTH XOAUTH2", "AUTH")?;
-                let mut answer = Some(xoauth2(user, secret));
+                let mut answers = [xoauth2(user, secret), String::new()].into_iter();
                 while reply.starts_with('+') && !reply.starts_with("+OK") {
-                    reply = self.command(&answer.take().unwrap_or_default(), "AUTH")?;
+                    let answer = answers.next().ok_or_else(|| kept_asking(self.lines.host))?;
+                    reply = self.command(&answer, "AUTH")?;
                 }
                 reply
             }

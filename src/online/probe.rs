@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{net, tls};
 
@@ -84,6 +84,8 @@ impl<S: Copy + PartialEq> Findings<S> {
         certificate: S,
     ) -> Result<(), Stopped> {
         let Some(Stream::Plain(tcp)) = lines.stream.take() else { unreachable!("TLS is set up once, on TCP") };
+        // Each read of the handshake gets the whole timeout, not what the last reply left.
+        let _ = tcp.set_read_timeout(Some(lines.timeout));
         let stream = tls::handshake(config, lines.host, tcp).map_err(|e| {
             let outcome = match e {
                 tls::HandshakeError::Refused(why) => Outcome::Failed(why),
@@ -97,6 +99,7 @@ impl<S: Copy + PartialEq> Findings<S> {
             None => self.pass(certificate),
         }
         lines.stream = Some(Stream::Tls(Box::new(stream)));
+        lines.deadline = deadline(lines.timeout);
         Ok(())
     }
 }
@@ -116,6 +119,20 @@ impl Stream {
             Stream::Tls(s) => s.as_mut(),
         }
     }
+
+    fn socket(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => &s.sock,
+        }
+    }
+}
+
+/// `timeout` from now (a timeout of centuries, which the config allows, must not
+/// overflow the clock).
+fn deadline(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout).unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600))
 }
 
 /// A line protocol's conversation: lines out, lines in.
@@ -124,18 +141,22 @@ pub struct Lines<'a> {
     stream: Option<Stream>,
     buffer: Vec<u8>,
     pub host: &'a str,
-    seconds: u64,
+    timeout: Duration,
+    /// When the reply being read must be whole: the timeout bounds each reply as a
+    /// whole, so a server that trickles bytes or floods lines cannot hold the run.
+    deadline: Instant,
 }
 
 impl<'a> Lines<'a> {
     fn new(tcp: TcpStream, host: &'a str, timeout: Duration) -> Lines<'a> {
-        Lines { stream: Some(Stream::Plain(tcp)), buffer: Vec::new(), host, seconds: timeout.as_secs().max(1) }
+        Lines { stream: Some(Stream::Plain(tcp)), buffer: Vec::new(), host, timeout, deadline: deadline(timeout) }
     }
 
     /// Sends `line`; `what` names it in errors (never a secret).
     pub fn send(&mut self, line: &str, what: &str) -> Result<(), Outcome> {
         let stream = self.stream.as_mut().expect("connected").io();
         let written = stream.write_all(format!("{line}\r\n").as_bytes()).and_then(|()| stream.flush());
+        self.deadline = deadline(self.timeout);
         written.map_err(|e| self.lost(&e, what))
     }
 
@@ -149,9 +170,16 @@ impl<'a> Lines<'a> {
             if self.buffer.len() > 64 * 1024 {
                 return Err(Outcome::Failed(format!("{} sent a line of over 64 KiB", self.host)));
             }
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(self.no_reply(after));
+            }
             let mut chunk = [0u8; 4096];
-            let stream = self.stream.as_mut().expect("connected").io();
-            match stream.read(&mut chunk) {
+            let stream = self.stream.as_mut().expect("connected");
+            if let Err(e) = stream.socket().set_read_timeout(Some(left)) {
+                return Err(self.lost(&e, after));
+            }
+            match stream.io().read(&mut chunk) {
                 Ok(0) => return Err(Outcome::Failed(format!("{} closed the connection after {after}", self.host))),
                 Ok(n) => self.buffer.extend_from_slice(&chunk[..n]),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -160,9 +188,14 @@ impl<'a> Lines<'a> {
         }
     }
 
+    fn no_reply(&self, after: &str) -> Outcome {
+        let seconds = self.timeout.as_secs().max(1);
+        Outcome::NoAnswer(format!("{} stopped answering: no reply to {after} within {seconds}s", self.host))
+    }
+
     fn lost(&self, e: &std::io::Error, after: &str) -> Outcome {
         if net::timed_out(e) {
-            Outcome::NoAnswer(format!("{} stopped answering: no reply to {after} within {}s", self.host, self.seconds))
+            self.no_reply(after)
         } else {
             Outcome::Failed(format!("the connection to {} failed after {after}: {e}", self.host))
         }

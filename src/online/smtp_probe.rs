@@ -241,7 +241,19 @@ impl Session<'_> {
         let mask = |reply: &Reply| mask(&reply.to_string(), &hidden);
         let mut answers_left = answers.iter();
         let mut reply = self.command_hidden(answers_left.next().expect("one at least"))?;
+        // Each answer once, then one empty line; a server that challenges beyond that
+        // would keep the probe going for ever.
+        let mut challenges = 0;
         while reply.code == 334 {
+            challenges += 1;
+            if challenges > answers.len() {
+                let why = format!(
+                    "{} kept asking (`334`) after every answer of AUTH {}",
+                    self.0.host,
+                    mechanism(t.auth.value)
+                );
+                return Err(Outcome::Failed(why));
+            }
             // A challenge: the next answer, or (XOAUTH2's error) an empty line, after
             // which the server ends the exchange with its refusal.
             let next = answers_left.next().map_or("", String::as_str);

@@ -162,6 +162,32 @@ fn a_server_that_never_speaks_could_not_be_checked_and_does_not_hang() {
 }
 
 #[test]
+fn a_reply_that_never_ends_could_not_be_checked_and_does_not_hang() {
+    // A line every 300 ms: each read is within the 2 s timeout, the reply never whole.
+    let endless = ScriptedSmtp::start(Script { endless_ehlo: true, ..Script::default() });
+    let run = preflight(&relay(endless.port), &[], "");
+    let (severity, message) = only(&run, "smtp-greeting", 4);
+    assert_eq!(severity, "error");
+    assert_eq!(message, "could not check smtp-greeting: localhost stopped answering: no reply to EHLO within 2s");
+}
+
+#[test]
+fn a_server_that_challenges_the_login_for_ever_is_refused_and_does_not_hang() {
+    let endless =
+        ScriptedSmtp::start(Script { extensions: vec!["AUTH PLAIN LOGIN"], endless_auth: true, ..Script::default() });
+    let dir = tempfile::tempdir().expect("dir");
+    let config = submission(endless.port, &Certificates::write(dir.path()).ca, "  tls: none\n  auth: login\n");
+    let run = preflight(&config, &["--login"], "hunter2-secret");
+    let (severity, message) = only(&run, "smtp-login", 6);
+    assert_eq!(severity, "error");
+    assert_eq!(message, "the SMTP login failed: localhost kept asking (`334`) after every answer of AUTH LOGIN");
+    // AUTH LOGIN, the user, the password, one empty line: then the probe gives up.
+    let auth: Vec<String> = endless.commands().into_iter().skip_while(|c| c != "AUTH LOGIN").collect();
+    assert_eq!(auth.len(), 4, "{auth:?}");
+    assert!(!run.stdout.contains("hunter2-secret"));
+}
+
+#[test]
 fn implicit_tls_handshakes_first_and_a_silent_server_there_could_not_be_checked() {
     let dir = tempfile::tempdir().expect("dir");
     let certificates = Certificates::write(dir.path());

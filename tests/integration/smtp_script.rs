@@ -1,7 +1,9 @@
 //! An SMTP server on 127.0.0.1 (plain text, or implicit TLS) that answers as a test tells it, for the
 //! probe's cases the real servers cannot be made to show: a server that accepts the
 //! connection and never speaks, one whose EHLO reply lacks STARTTLS or advertises a
-//! small SIZE, and a relay that refuses MAIL FROM or RCPT TO. It keeps every command
+//! small SIZE, a relay that refuses MAIL FROM or RCPT TO, and two that would keep a
+//! client for ever: one whose EHLO reply never ends (a line every 300 ms) and one that
+//! answers every AUTH line with another challenge. It keeps every command
 //! it was sent, so a test can show that nothing was sent (no DATA) and that the probe
 //! cleared its transaction (RSET). Serves until the test process ends.
 
@@ -21,6 +23,10 @@ pub struct Script {
     pub rcpt_reply: &'static str,
     /// TLS from the first byte (`tls: implicit`), with a certificate for localhost.
     pub implicit_tls: Option<Arc<rustls::ServerConfig>>,
+    /// The EHLO reply goes on for ever, one continuation line every 300 ms.
+    pub endless_ehlo: bool,
+    /// AUTH, and every line after it, is answered `334` (another challenge).
+    pub endless_auth: bool,
 }
 
 impl Default for Script {
@@ -31,6 +37,8 @@ impl Default for Script {
             mail_reply: "250 2.1.0 Ok",
             rcpt_reply: "250 2.1.5 Ok",
             implicit_tls: None,
+            endless_ehlo: false,
+            endless_auth: false,
         }
     }
 }
@@ -116,11 +124,23 @@ fn converse<S: Read + Write>(mut stream: BufReader<S>, banner: &str, script: &Sc
         line.clear();
         stream.read_line(line).is_ok_and(|n| n > 0)
     };
+    let mut authenticating = false;
     while read(&mut stream, &mut line) {
         let line = line.trim_end().to_owned();
         seen.lock().expect("lock").push(line.clone());
         let verb = line.split([' ', ':']).next().unwrap_or("").to_ascii_uppercase();
+        authenticating |= script.endless_auth && verb == "AUTH";
         let ok = match verb.as_str() {
+            _ if authenticating => say(&mut stream, "334 ".to_owned()),
+            // Until the client gives up and closes the connection.
+            "EHLO" if script.endless_ehlo => {
+                let pause = std::time::Duration::from_millis(300);
+                std::iter::repeat_with(|| {
+                    std::thread::sleep(pause);
+                    say(&mut stream, "250-X-MORE".to_owned())
+                })
+                .all(|written| written)
+            }
             "EHLO" => {
                 let mut lines = vec!["localhost".to_owned()];
                 lines.extend(script.extensions.iter().map(|e| (*e).to_owned()));
