@@ -147,6 +147,12 @@ fn count_folder<T: Read + Write>(
         if let Some(bar) = bar {
             bar.inc(u64::from(last - first + 1));
         }
+        let asked = u64::from(last - first + 1);
+        if (sizes.len() as u64) < asked {
+            // A message left out is a message not counted: the sum is a lower bound.
+            let why = format!("the server gave the size of {} of messages {first}:{last}", sizes.len());
+            return Err(Stop::Folder { counted, why });
+        }
         first = last + 1;
     }
     Ok(counted)
@@ -202,6 +208,42 @@ fn progress_bar(folders: usize) -> ProgressBar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server whose every reply is written in advance (the client's tags are `a1`,
+    /// `a2`, ... in order); what the client sends is dropped.
+    struct Canned(std::io::Cursor<Vec<u8>>);
+
+    impl Read for Canned {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            self.0.read(buffer)
+        }
+    }
+
+    impl Write for Canned {
+        fn write(&mut self, buffer: &[u8]) -> std::io::Result<usize> {
+            Ok(buffer.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_fetch_that_leaves_messages_out_is_a_lower_bound_never_the_usage() {
+        let replies = "a1 OK logged in\r\n\
+                       * LIST () \"/\" INBOX\r\na2 OK\r\n\
+                       * 3 EXISTS\r\na3 OK [READ-ONLY] EXAMINE done\r\n\
+                       * 1 FETCH (RFC822.SIZE 100)\r\n* 2 FETCH (RFC822.SIZE 200)\r\na4 OK\r\n";
+        let client = imap::Client::new(Canned(std::io::Cursor::new(replies.as_bytes().to_vec())));
+        let mut session = client.login("u", "p").map_err(|(e, _)| e).expect("login");
+        // The clock sets its timeouts on a real socket.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let socket = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        let usage = sum(&mut session, &socket, Duration::from_secs(5), false).expect("listed");
+        assert_eq!((usage.bytes, usage.messages, usage.folders_counted, usage.folders), (300, 2, 0, 1));
+        assert!(!usage.complete());
+        assert_eq!(usage.shortfalls, ["could not count `INBOX`: the server gave the size of 2 of messages 1:3"]);
+    }
 
     #[test]
     fn parents_without_messages_are_skipped_and_inbox_comes_first() {
