@@ -8,7 +8,7 @@
 use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -73,20 +73,31 @@ pub enum HandshakeError {
     NoAnswer { host: String, seconds: u64 },
 }
 
-/// Runs the TLS handshake with `host` over `tcp` (whose read timeout bounds it), the
-/// certificate verified against `config`'s roots and for `host`.
+/// Runs the TLS handshake with `host` over `tcp` (whose read timeout bounds it as a
+/// whole: a server that trickles its records cannot hold the run), the certificate
+/// verified against `config`'s roots and for `host`.
 pub fn handshake(config: Arc<ClientConfig>, host: &str, tcp: TcpStream) -> Result<TlsStream, HandshakeError> {
     let refused = HandshakeError::Refused;
     let name = ServerName::try_from(host.to_owned())
         .map_err(|e| refused(format!("`{host}` cannot be checked against a certificate: {e}")))?;
     let connection = ClientConnection::new(config, name).map_err(|e| refused(format!("cannot start TLS: {e}")))?;
+    let timeout = tcp.read_timeout().ok().flatten();
+    let seconds = timeout.map_or(0, |t| t.as_secs().max(1));
+    let no_answer = || HandshakeError::NoAnswer { host: host.to_owned(), seconds };
+    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
     let mut stream = StreamOwned::new(connection, tcp);
     while stream.conn.is_handshaking() {
-        if let Err(e) = stream.conn.complete_io(&mut stream.sock) {
-            let seconds = stream.sock.read_timeout().ok().flatten().map_or(0, |t| t.as_secs().max(1));
+        if let Some(deadline) = deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(no_answer());
+            }
+            stream.sock.set_read_timeout(Some(left)).map_err(|e| refused(format!("cannot time the handshake: {e}")))?;
+        }
+        if let Err(e) = exchange(&mut stream.conn, &mut stream.sock) {
             return Err(match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
                 Some(tls) => refused(describe(tls, host)),
-                None if super::net::timed_out(&e) => HandshakeError::NoAnswer { host: host.to_owned(), seconds },
+                None if super::net::timed_out(&e) => no_answer(),
                 None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                     refused(format!("{host} closed the connection during the TLS handshake"))
                 }
@@ -95,6 +106,26 @@ pub fn handshake(config: Arc<ClientConfig>, host: &str, tcp: TcpStream) -> Resul
         }
     }
     Ok(stream)
+}
+
+/// One round of the handshake: what is due written, one read, what it brought
+/// processed. (rustls' `complete_io` reads until the handshake is done, so the deadline
+/// could not be looked at between reads.)
+fn exchange(connection: &mut ClientConnection, tcp: &mut TcpStream) -> std::io::Result<()> {
+    while connection.wants_write() {
+        connection.write_tls(tcp)?;
+    }
+    if connection.is_handshaking() && connection.wants_read() {
+        if connection.read_tls(tcp)? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        if let Err(e) = connection.process_new_packets() {
+            // The alert saying why, for the server's log.
+            let _ = connection.write_tls(tcp);
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e));
+        }
+    }
+    Ok(())
 }
 
 /// What a refused handshake means, in words: which of the usual three (a CA not
