@@ -94,7 +94,9 @@ pub fn sum<T: Read + Write>(
 
 /// The folders worth opening, INBOX first and then by name (so that a count cut short
 /// always covers the same ones): `\Noselect` parents and `\NonExistent` names hold no
-/// messages of their own.
+/// messages of their own. INBOX is always there (RFC 9051): a list without it is a
+/// server's mistake, not an empty mailbox, so it is opened all the same (and a count
+/// that cannot open it says so).
 fn selectable<'a>(names: impl Iterator<Item = (&'a str, &'a [NameAttribute<'a>])>) -> Vec<String> {
     let mut folders: Vec<String> = names
         .filter(|(_, attributes)| {
@@ -106,6 +108,9 @@ fn selectable<'a>(names: impl Iterator<Item = (&'a str, &'a [NameAttribute<'a>])
         })
         .map(|(name, _)| name.to_owned())
         .collect();
+    if !folders.iter().any(|f| f.eq_ignore_ascii_case("INBOX")) {
+        folders.push("INBOX".to_owned());
+    }
     folders.sort_by(|a, b| (!a.eq_ignore_ascii_case("INBOX"), a).cmp(&(!b.eq_ignore_ascii_case("INBOX"), b)));
     folders.dedup();
     folders
@@ -228,21 +233,35 @@ mod tests {
         }
     }
 
+    /// The count against a server that answers `replies` (after the login's `a1 OK`).
+    fn count(replies: &str) -> Usage {
+        let client = imap::Client::new(Canned(std::io::Cursor::new(replies.as_bytes().to_vec())));
+        let mut session = client.login("u", "p").map_err(|(e, _)| e).expect("login");
+        // The clock sets its timeouts on a real socket.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let socket = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        sum(&mut session, &socket, Duration::from_secs(5), false).expect("listed")
+    }
+
     #[test]
     fn a_fetch_that_leaves_messages_out_is_a_lower_bound_never_the_usage() {
         let replies = "a1 OK logged in\r\n\
                        * LIST () \"/\" INBOX\r\na2 OK\r\n\
                        * 3 EXISTS\r\na3 OK [READ-ONLY] EXAMINE done\r\n\
                        * 1 FETCH (RFC822.SIZE 100)\r\n* 2 FETCH (RFC822.SIZE 200)\r\na4 OK\r\n";
-        let client = imap::Client::new(Canned(std::io::Cursor::new(replies.as_bytes().to_vec())));
-        let mut session = client.login("u", "p").map_err(|(e, _)| e).expect("login");
-        // The clock sets its timeouts on a real socket.
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let socket = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
-        let usage = sum(&mut session, &socket, Duration::from_secs(5), false).expect("listed");
+        let usage = count(replies);
         assert_eq!((usage.bytes, usage.messages, usage.folders_counted, usage.folders), (300, 2, 0, 1));
         assert!(!usage.complete());
         assert_eq!(usage.shortfalls, ["could not count `INBOX`: the server gave the size of 2 of messages 1:3"]);
+    }
+
+    #[test]
+    fn a_list_without_inbox_is_never_an_empty_mailbox() {
+        let replies = "a1 OK logged in\r\na2 OK nothing listed\r\na3 NO [NONEXISTENT] Mailbox doesn't exist\r\n";
+        let usage = count(replies);
+        assert_eq!((usage.bytes, usage.folders_counted, usage.folders), (0, 0, 1));
+        assert!(!usage.complete(), "{usage:?}");
+        assert!(usage.shortfalls[0].starts_with("could not count `INBOX`: NO"), "{usage:?}");
     }
 
     #[test]
