@@ -69,8 +69,8 @@ pub enum MailboxError {
     Tls(#[from] super::tls::TlsError),
     #[error(transparent)]
     Connect(#[from] super::net::ConnectError),
-    #[error("`{host}` is not a host name: {reason}")]
-    HostName { host: String, reason: String },
+    #[error(transparent)]
+    Handshake(#[from] super::tls::HandshakeError),
     #[error("{server} refused the login of {user}: {reason}")]
     Refused { server: String, user: String, reason: String },
     #[error("{server}: {reason}")]
@@ -90,14 +90,13 @@ fn read_quota(mailbox: &MailboxSettings, progress: bool) -> Result<Quota, Mailbo
     // The probe's connect: the name looked up within the timeout too, and the failure
     // naming the address and how it failed.
     let tcp = super::net::connect(&mailbox.host.value, mailbox.port.value, mailbox.timeout, None)?;
-    let name = rustls::pki_types::ServerName::try_from(mailbox.host.value.clone())
-        .map_err(|e| MailboxError::HostName { host: mailbox.host.value.clone(), reason: e.to_string() })?;
     let protocol = |reason: String| MailboxError::Protocol { server: server.clone(), reason };
-    let connection = rustls::ClientConnection::new(tls, name).map_err(|e| protocol(format!("TLS: {e}")))?;
     // A second handle on the socket, for the summing's deadline (the session owns the stream).
     let socket = tcp.try_clone().map_err(|e| protocol(format!("cannot share the connection: {e}")))?;
-    let mut client = imap::Client::new(rustls::StreamOwned::new(connection, tcp));
-    // The TLS handshake happens on this first read, so certificate errors surface here.
+    // The probe's handshake, bounded as a whole by the timeout (left to the first read,
+    // rustls would read until it is done, however slowly the server sends).
+    let stream = super::tls::handshake(tls, &mailbox.host.value, tcp)?;
+    let mut client = imap::Client::new(stream);
     client.read_greeting().map_err(|e| protocol(describe(&e)))?;
     let user = &mailbox.username.value;
     let signed_in = match mailbox.auth {

@@ -137,7 +137,11 @@ fn count_folder<T: Read + Write>(
         error => Stop::Connection { counted, why: clock.describe(&error) },
     };
     clock.arm().map_err(|why| Stop::Connection { counted, why })?;
-    let exists = session.examine(folder).map_err(|e| stop(counted, e))?.exists;
+    let answer = examine(session, folder).map_err(|e| stop(counted, e))?;
+    let exists = messages_in(&answer).ok_or_else(|| Stop::Folder {
+        counted,
+        why: "the answer to EXAMINE gave no number of messages (EXISTS)".to_owned(),
+    })?;
     if let Some(bar) = bar {
         bar.inc_length(u64::from(exists));
     }
@@ -161,6 +165,24 @@ fn count_folder<T: Read + Write>(
         first = last + 1;
     }
     Ok(counted)
+}
+
+/// EXAMINE by hand, its untagged answer as sent: the imap crate's own parser of the
+/// answer panics on an untagged `* NO` or `* BYE` in it, which servers may send.
+fn examine<T: Read + Write>(session: &mut imap::Session<T>, folder: &str) -> imap::error::Result<Vec<u8>> {
+    let quoted = format!("\"{}\"", folder.replace('\\', "\\\\").replace('"', "\\\""));
+    session.run_command_and_read_response(format!("EXAMINE {quoted}"))
+}
+
+/// The folder's number of messages, from the last `* N EXISTS` of EXAMINE's answer
+/// (`None`: there is none, so the folder cannot be taken for empty).
+fn messages_in(answer: &[u8]) -> Option<u32> {
+    let lines = answer.split(|&b| b == b'\n').filter_map(|line| std::str::from_utf8(line).ok());
+    let mut counts = lines.filter_map(|line| {
+        let (count, what) = line.trim_end().strip_prefix("* ")?.split_once(' ')?;
+        what.eq_ignore_ascii_case("EXISTS").then(|| count.parse().ok()).flatten()
+    });
+    counts.next_back()
 }
 
 /// The count's deadline, kept by setting the socket's timeouts to what is left of it
@@ -235,7 +257,8 @@ mod tests {
 
     /// The count against a server that answers `replies` (after the login's `a1 OK`).
     fn count(replies: &str) -> Usage {
-        let client = imap::Client::new(Canned(std::io::Cursor::new(replies.as_bytes().to_vec())));
+        let replies = format!("a1 OK logged in\r\n{replies}");
+        let client = imap::Client::new(Canned(std::io::Cursor::new(replies.into_bytes())));
         let mut session = client.login("u", "p").map_err(|(e, _)| e).expect("login");
         // The clock sets its timeouts on a real socket.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -245,8 +268,7 @@ mod tests {
 
     #[test]
     fn a_fetch_that_leaves_messages_out_is_a_lower_bound_never_the_usage() {
-        let replies = "a1 OK logged in\r\n\
-                       * LIST () \"/\" INBOX\r\na2 OK\r\n\
+        let replies = "* LIST () \"/\" INBOX\r\na2 OK\r\n\
                        * 3 EXISTS\r\na3 OK [READ-ONLY] EXAMINE done\r\n\
                        * 1 FETCH (RFC822.SIZE 100)\r\n* 2 FETCH (RFC822.SIZE 200)\r\na4 OK\r\n";
         let usage = count(replies);
@@ -256,8 +278,20 @@ mod tests {
     }
 
     #[test]
+    fn examine_is_read_for_its_exists_and_an_answer_without_it_is_no_count() {
+        assert_eq!(messages_in(b"* FLAGS (\\Seen)\r\n* 12 EXISTS\r\n* 0 RECENT\r\n* NO [ALERT] soon\r\n"), Some(12));
+        assert_eq!(messages_in(b"* BYE going away\r\n"), None);
+        let usage = count("* LIST () \"/\" INBOX\r\na2 OK\r\n* BYE going away\r\na3 OK [READ-ONLY] done\r\n");
+        assert_eq!((usage.folders_counted, usage.folders), (0, 1));
+        assert_eq!(
+            usage.shortfalls,
+            ["could not count `INBOX`: the answer to EXAMINE gave no number of messages (EXISTS)"]
+        );
+    }
+
+    #[test]
     fn a_list_without_inbox_is_never_an_empty_mailbox() {
-        let replies = "a1 OK logged in\r\na2 OK nothing listed\r\na3 NO [NONEXISTENT] Mailbox doesn't exist\r\n";
+        let replies = "a2 OK nothing listed\r\na3 NO [NONEXISTENT] Mailbox doesn't exist\r\n";
         let usage = count(replies);
         assert_eq!((usage.bytes, usage.folders_counted, usage.folders), (0, 0, 1));
         assert!(!usage.complete(), "{usage:?}");

@@ -309,7 +309,35 @@ fn a_silent_server_is_reported_without_hanging() {
     let messages: Vec<&str> = found.iter().map(|f| f.3.as_str()).collect();
     assert_eq!(messages.len(), 2, "{found:?}");
     assert_eq!(messages[0], "could not check mailbox-tls: no answer from localhost during the TLS handshake within 2s");
-    assert!(messages[1].contains("no answer within the timeout"), "{}", messages[1]);
+    assert_eq!(
+        messages[1],
+        "could not check mailbox-quota: no answer from localhost during the TLS handshake within 2s"
+    );
+    assert_eq!(run.code, 1);
+}
+
+#[test]
+fn a_handshake_that_trickles_is_reported_without_hanging() {
+    // A byte every 300 ms: every read is within the 2 s timeout, the handshake never done.
+    let port = crate::smtp_script::trickling_handshake();
+    let config = format!(
+        "mailbox:\n  host: localhost\n  port: {port}\n  username: {USER}\n  password_env: TEST_IMAP_PASSWORD\n  \
+         timeout: 2s\n{TEST_PORT}"
+    );
+    let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes())]);
+    let run = crate::common::run_within_env(dir.path(), &["preflight", "--format", "json"], ENV, 60);
+    let found = findings(&run);
+    let said: Vec<(&str, &str)> = found.iter().map(|f| (f.0.as_str(), f.3.as_str())).collect();
+    let no_answer = "no answer from localhost during the TLS handshake within 2s";
+    assert_eq!(
+        said,
+        [
+            ("mailbox-tls", format!("could not check mailbox-tls: {no_answer}").as_str()),
+            ("mailbox-quota", format!("could not check mailbox-quota: {no_answer}").as_str())
+        ],
+        "{}",
+        run.stderr
+    );
     assert_eq!(run.code, 1);
 }
 

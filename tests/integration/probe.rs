@@ -207,20 +207,7 @@ fn implicit_tls_handshakes_first_and_a_silent_server_there_could_not_be_checked(
 
 #[test]
 fn a_handshake_that_trickles_could_not_be_checked_and_does_not_hang() {
-    // The start of a 16 KiB handshake record, then a byte every 300 ms: each read is
-    // within the 2 s timeout, the record never whole.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    std::thread::spawn(move || {
-        for mut tcp in listener.incoming().flatten() {
-            use std::io::Write;
-            let mut written = tcp.write_all(&[0x16, 0x03, 0x03, 0x3f, 0xff]);
-            while written.is_ok() {
-                std::thread::sleep(std::time::Duration::from_millis(300));
-                written = tcp.write_all(&[0]);
-            }
-        }
-    });
+    let port = crate::smtp_script::trickling_handshake();
     let dir = tempfile::tempdir().expect("dir");
     let ca = Certificates::write(dir.path()).ca;
     let config = relay(port).replace("  tls: none\n", &format!("  tls: implicit\n  ca_file: {}\n", ca.display()));

@@ -172,3 +172,24 @@ fn converse<S: Read + Write>(mut stream: BufReader<S>, banner: &str, script: &Sc
         }
     }
 }
+
+/// A port whose server, once connected, sends the start of a 16 KiB TLS handshake record
+/// and then a byte every 300 ms: each read is within any timeout of a second or more,
+/// the record never whole. Serves until the test process ends.
+pub fn trickling_handshake() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut tcp = tcp;
+                let mut written = tcp.write_all(&[0x16, 0x03, 0x03, 0x3f, 0xff]);
+                while written.is_ok() {
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    written = tcp.write_all(&[0]);
+                }
+            });
+        }
+    });
+    port
+}
