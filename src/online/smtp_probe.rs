@@ -150,7 +150,14 @@ fn probe(
         session.login(t).map_err(|o| found.stop(Step::Login, o))?;
         found.pass(Step::Login);
     }
-    if let Some(account) = account.filter(|_| !submission || request.rcpt.is_some()) {
+    // The sender asked about: the account, else (submission) the login's name.
+    let sender = account.or_else(|| t.username.as_ref().map(|u| u.value.as_str()));
+    if sender.is_none() && request.rcpt.is_some() {
+        // --rcpt asked a question; no answer is not a pass.
+        let why = "there is no `account` to give as MAIL FROM, so RCPT TO cannot be asked: set `account`";
+        return Err(found.stop(Step::Recipient, Outcome::Failed(why.to_owned())));
+    }
+    if let Some(account) = sender.filter(|_| !submission || request.rcpt.is_some()) {
         session.transaction(Step::Sender, &format!("MAIL FROM:<{account}>"), found)?;
         if let Some(rcpt) = &request.rcpt {
             session.transaction(Step::Recipient, &format!("RCPT TO:<{rcpt}>"), found)?;

@@ -407,6 +407,13 @@ fn rcpt_asks_whether_a_recipient_is_taken_then_resets() {
     let commands = accepting.commands();
     let tail: Vec<&str> = commands.iter().skip(1).map(String::as_str).collect();
     assert_eq!(tail, [&format!("MAIL FROM:<{ACCOUNT}>"), "RCPT TO:<asha.patel@nhs.net>", "RSET", "QUIT"]);
+    // With no account there is no MAIL FROM to give: the question is said to be unasked,
+    // never passed.
+    let anonymous = relay(accepting.port).replace(&format!("account: {ACCOUNT}\n"), "");
+    let run = preflight(&anonymous, &["--rcpt", "asha.patel@nhs.net"], "");
+    let (severity, message) = only(&run, "smtp-recipient", 3);
+    assert_eq!(severity, "error");
+    assert!(message.ends_with("there is no `account` to give as MAIL FROM, so RCPT TO cannot be asked: set `account`"));
 }
 
 /// A mailbox block for `protocol` on `port` of Dovecot, trusting `ca_file`.
