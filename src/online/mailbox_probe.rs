@@ -84,6 +84,13 @@ fn xoauth2(user: &str, token: &str) -> String {
     BASE64.encode(format!("user={user}\x01auth=Bearer {token}\x01\x01"))
 }
 
+/// The most lines one answer may have (held in memory until it ends: a flood must not be).
+const MAX_REPLY_LINES: usize = 1000;
+
+fn flood(host: &str, what: &str) -> Outcome {
+    Outcome::Failed(format!("{host} sent an answer to {what} of over {MAX_REPLY_LINES} lines"))
+}
+
 /// A server that challenges again after the token and the empty answer.
 fn kept_asking(host: &str) -> Outcome {
     Outcome::Failed(format!("{host} kept asking (`+`) after every answer of AUTHENTICATE XOAUTH2"))
@@ -120,6 +127,9 @@ impl Imap<'_> {
             match line.strip_prefix(tag).and_then(|rest| rest.strip_prefix(' ')) {
                 Some(status) => return Ok((untagged, status.to_owned())),
                 None => untagged.push(line),
+            }
+            if untagged.len() >= MAX_REPLY_LINES {
+                return Err(flood(self.lines.host, what));
             }
         }
     }
@@ -218,6 +228,9 @@ impl Dialect for Pop<'_> {
                 break;
             }
             capabilities.push(line.to_ascii_uppercase());
+            if capabilities.len() >= MAX_REPLY_LINES {
+                return Err(flood(host, "CAPA"));
+            }
         }
         let sasl =
             |m: &str| capabilities.iter().any(|c| c.starts_with("SASL ") && c.split_whitespace().any(|w| w == m));

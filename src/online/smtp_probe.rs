@@ -177,6 +177,9 @@ fn mechanism(auth: Auth) -> &'static str {
     }
 }
 
+/// The most lines one reply may have (an EHLO reply has a dozen or two).
+const MAX_REPLY_LINES: usize = 1000;
+
 /// One server reply: its code and its lines' text.
 struct Reply {
     code: u16,
@@ -222,6 +225,11 @@ impl Session<'_> {
             lines.push(line.get(4..).unwrap_or("").trim_end().to_owned());
             if line.as_bytes().get(3) != Some(&b'-') {
                 return Ok(Reply { code, lines });
+            }
+            if lines.len() >= MAX_REPLY_LINES {
+                // Held in memory until the reply ends: a flood must not be.
+                let why = format!("{} sent a reply to {after} of over {MAX_REPLY_LINES} lines", self.0.host);
+                return Err(Outcome::Failed(why));
             }
         }
     }

@@ -164,11 +164,17 @@ fn a_server_that_never_speaks_could_not_be_checked_and_does_not_hang() {
 #[test]
 fn a_reply_that_never_ends_could_not_be_checked_and_does_not_hang() {
     // A line every 300 ms: each read is within the 2 s timeout, the reply never whole.
-    let endless = ScriptedSmtp::start(Script { endless_ehlo: true, ..Script::default() });
+    let pause = std::time::Duration::from_millis(300);
+    let endless = ScriptedSmtp::start(Script { endless_ehlo: Some(pause), ..Script::default() });
     let run = preflight(&relay(endless.port), &[], "");
     let (severity, message) = only(&run, "smtp-greeting", 4);
     assert_eq!(severity, "error");
     assert_eq!(message, "could not check smtp-greeting: localhost stopped answering: no reply to EHLO within 2s");
+    // A flood of lines is cut short long before it could fill the memory.
+    let flood = ScriptedSmtp::start(Script { endless_ehlo: Some(std::time::Duration::ZERO), ..Script::default() });
+    let run = preflight(&relay(flood.port), &[], "");
+    let (_, message) = only(&run, "smtp-greeting", 4);
+    assert!(message.ends_with("localhost sent a reply to EHLO of over 1000 lines"), "{message}");
 }
 
 #[test]

@@ -2,8 +2,8 @@
 //! probe's cases the real servers cannot be made to show: a server that accepts the
 //! connection and never speaks, one whose EHLO reply lacks STARTTLS or advertises a
 //! small SIZE, a relay that refuses MAIL FROM or RCPT TO, and two that would keep a
-//! client for ever: one whose EHLO reply never ends (a line every 300 ms) and one that
-//! answers every AUTH line with another challenge. It keeps every command
+//! client for ever: one whose EHLO reply never ends (a line every so often, or a flood)
+//! and one that answers every AUTH line with another challenge. It keeps every command
 //! it was sent, so a test can show that nothing was sent (no DATA) and that the probe
 //! cleared its transaction (RSET). Serves until the test process ends.
 
@@ -23,8 +23,8 @@ pub struct Script {
     pub rcpt_reply: &'static str,
     /// TLS from the first byte (`tls: implicit`), with a certificate for localhost.
     pub implicit_tls: Option<Arc<rustls::ServerConfig>>,
-    /// The EHLO reply goes on for ever, one continuation line every 300 ms.
-    pub endless_ehlo: bool,
+    /// The EHLO reply goes on for ever, a continuation line after each such pause.
+    pub endless_ehlo: Option<std::time::Duration>,
     /// AUTH, and every line after it, is answered `334` (another challenge).
     pub endless_auth: bool,
 }
@@ -37,7 +37,7 @@ impl Default for Script {
             mail_reply: "250 2.1.0 Ok",
             rcpt_reply: "250 2.1.5 Ok",
             implicit_tls: None,
-            endless_ehlo: false,
+            endless_ehlo: None,
             endless_auth: false,
         }
     }
@@ -133,8 +133,8 @@ fn converse<S: Read + Write>(mut stream: BufReader<S>, banner: &str, script: &Sc
         let ok = match verb.as_str() {
             _ if authenticating => say(&mut stream, "334 ".to_owned()),
             // Until the client gives up and closes the connection.
-            "EHLO" if script.endless_ehlo => {
-                let pause = std::time::Duration::from_millis(300);
+            "EHLO" if script.endless_ehlo.is_some() => {
+                let pause = script.endless_ehlo.unwrap_or_default();
                 std::iter::repeat_with(|| {
                     std::thread::sleep(pause);
                     say(&mut stream, "250-X-MORE".to_owned())
