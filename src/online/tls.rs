@@ -105,6 +105,8 @@ pub fn handshake(config: Arc<ClientConfig>, host: &str, tcp: TcpStream) -> Resul
             });
         }
     }
+    // The socket as it was given: what comes next has its own timeout, not what is left.
+    stream.sock.set_read_timeout(timeout).map_err(|e| refused(format!("cannot time the connection: {e}")))?;
     Ok(stream)
 }
 
