@@ -147,6 +147,12 @@ fn probe(
     found.pass(Step::Size);
     let submission = t.mode.value == Mode::Submission;
     if submission && (request.login || request.rcpt.is_some()) {
+        if t.tls.value == Tls::None {
+            // A secret never crosses the network in clear, not even to test it.
+            let why = "not tried: the login would send the password in clear (`transport.tls: none`); \
+                       submission needs `tls: starttls` (port 587)";
+            return Err(found.stop(Step::Login, Outcome::Failed(why.to_owned())));
+        }
         session.login(t).map_err(|o| found.stop(Step::Login, o))?;
         found.pass(Step::Login);
     }

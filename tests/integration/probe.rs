@@ -179,10 +179,15 @@ fn a_reply_that_never_ends_could_not_be_checked_and_does_not_hang() {
 
 #[test]
 fn a_server_that_challenges_the_login_for_ever_is_refused_and_does_not_hang() {
-    let endless =
-        ScriptedSmtp::start(Script { extensions: vec!["AUTH PLAIN LOGIN"], endless_auth: true, ..Script::default() });
     let dir = tempfile::tempdir().expect("dir");
-    let config = submission(endless.port, &Certificates::write(dir.path()).ca, "  tls: none\n  auth: login\n");
+    let certificates = Certificates::write(dir.path());
+    let endless = ScriptedSmtp::start(Script {
+        extensions: vec!["AUTH PLAIN LOGIN"],
+        endless_auth: true,
+        implicit_tls: Some(crate::smtp_script::tls_config(&certificates)),
+        ..Script::default()
+    });
+    let config = submission(endless.port, &certificates.ca, "  tls: implicit\n  auth: login\n");
     let run = preflight(&config, &["--login"], "hunter2-secret");
     let (severity, message) = only(&run, "smtp-login", 6);
     assert_eq!(severity, "error");
@@ -550,4 +555,16 @@ fn a_step_the_probe_did_not_make_is_never_compliant_in_the_matrix() {
     let refused = report(&["--rcpt", "asha.patel@nhs.net"], "wrong");
     assert!(matrix_status(&refused, "L3").starts_with("not checked in this run"), "{refused}");
     assert!(matrix_status(&refused, "C2").starts_with("failing"), "the login's own requirement fails");
+}
+
+#[test]
+fn the_login_is_never_tried_over_an_unencrypted_connection() {
+    let server = ScriptedSmtp::start(Script { extensions: vec!["AUTH PLAIN LOGIN"], ..Script::default() });
+    let dir = tempfile::tempdir().expect("dir");
+    let config = submission(server.port, &Certificates::write(dir.path()).ca, "  tls: none\n");
+    let run = preflight(&config, &["--login"], "hunter2-secret");
+    let found = probe_findings(&run);
+    let login = found.iter().find(|f| f.0 == "smtp-login").expect("the login's finding");
+    assert!(login.3.contains("would send the password in clear"), "{}", login.3);
+    assert!(!server.commands().iter().any(|c| c.starts_with("AUTH")), "{:?}", server.commands());
 }
