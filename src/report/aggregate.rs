@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use super::coverage::{RunCoverage, Status};
+use super::coverage::{Exceptions, RunCoverage, Status};
 use super::{CorpusFindings, Ending, ReportPlan, Reporter, summary_line};
 use crate::cli::Format;
 use crate::diagnostic::{Excerpt, FileFindings, Located, Severity};
@@ -406,8 +406,9 @@ impl<'a> View<'a> {
         end: &'a Ending,
     ) -> View<'a> {
         let messages = end.summary.files;
-        let matrix: Vec<MatrixRow> = coverage.rows.iter().map(|row| matrix_row(row, tally, messages)).collect();
-        let matrix_summary = matrix_summary(&matrix);
+        let matrix: Vec<MatrixRow> =
+            coverage.rows.iter().map(|row| matrix_row(row, tally, messages, &coverage.exceptions)).collect();
+        let matrix_summary = matrix_summary(&matrix, end);
         let mut by_count: Vec<(&Arc<str>, &RuleTally)> = tally.by_rule.iter().collect();
         by_count.sort_by(|a, b| b.1.findings().cmp(&a.1.findings()).then(a.0.cmp(b.0)));
         let rule_views = by_count
@@ -452,8 +453,9 @@ impl<'a> View<'a> {
     }
 }
 
-/// `33 requirements: 9 compliant, 9 failing, 7 to attest, 6 not checked in this run, 3 not applicable.`
-fn matrix_summary(rows: &[MatrixRow]) -> String {
+/// `33 requirements: 9 compliant, 9 failing, 7 to attest, 6 not checked in this run, 3 not applicable.`,
+/// and the findings the baseline and `ignore:` kept out of the counts.
+fn matrix_summary(rows: &[MatrixRow], end: &Ending) -> String {
     let mut counts: Vec<(&str, usize)> = Vec::new();
     for row in rows {
         match counts.iter_mut().find(|(label, _)| *label == row.label) {
@@ -461,11 +463,26 @@ fn matrix_summary(rows: &[MatrixRow]) -> String {
             None => counts.push((row.label, 1)),
         }
     }
-    let order = ["compliant", "failing", "attested", "to attest", "not checked in this run", "not applicable"];
+    let order =
+        [COMPLIANT, COMPLIANT_EXCEPT, "failing", "attested", "to attest", "not checked in this run", "not applicable"];
     counts.sort_by_key(|(label, _)| order.iter().position(|o| o == label));
     let parts: Vec<String> = counts.iter().map(|(label, n)| format!("{n} {label}")).collect();
-    format!("{} requirement(s): {}.", rows.len(), parts.join(", "))
+    let mut text = format!("{} requirement(s): {}.", rows.len(), parts.join(", "));
+    // Accepted findings are not counted as failing: say so where the counts are read.
+    let hidden = [(end.baseline_known, "the baseline knew"), (end.ignored, "`ignore:` left out")];
+    let hidden: Vec<String> =
+        hidden.iter().filter(|(n, _)| *n > 0).map(|(n, by)| format!("{n} finding(s) {by}")).collect();
+    if !hidden.is_empty() {
+        text.push_str(&format!(" Not counted as failing: {} (see Accepted exceptions).", hidden.join(" and ")));
+    }
+    text
 }
+
+/// A row every message of which its rules checked, and none failed.
+const COMPLIANT: &str = "compliant";
+/// A row none of whose checked messages failed, where `ignore:` switched one of its
+/// rules off on some paths: those messages were not checked for it.
+const COMPLIANT_EXCEPT: &str = "compliant where checked";
 
 /// A shard's `"run"` object in words: where, when, what it read.
 fn shard_text(run: &serde_json::Value) -> String {
@@ -485,13 +502,13 @@ fn shard_text(run: &serde_json::Value) -> String {
     )
 }
 
-fn matrix_row(row: &super::coverage::Row, tally: &Tally, messages: usize) -> MatrixRow {
+fn matrix_row(row: &super::coverage::Row, tally: &Tally, messages: usize, exceptions: &Exceptions) -> MatrixRow {
     let mut out = MatrixRow {
         id: row.id.clone(),
         verb: row.verb.as_str(),
         sentence: row.sentence.clone(),
         state: "checked",
-        label: "compliant",
+        label: COMPLIANT,
         checked: None,
         failing: None,
         percent: None,
@@ -512,6 +529,19 @@ fn matrix_row(row: &super::coverage::Row, tally: &Tally, messages: usize) -> Mat
                     (out.state, out.label) = ("failing", "failing");
                 }
                 notes.push(format!("by {}", message_rules.join(", ")));
+                let ignored: Vec<String> = exceptions
+                    .ignores
+                    .iter()
+                    .flat_map(|(glob, rules)| {
+                        rules.iter().filter(|r| message_rules.contains(r)).map(move |r| format!("{r} on `{glob}`"))
+                    })
+                    .collect();
+                if !ignored.is_empty() {
+                    if out.state == "checked" {
+                        out.label = COMPLIANT_EXCEPT;
+                    }
+                    notes.push(format!("not checked where `ignore:` switches off {}", ignored.join(", ")));
+                }
             }
             if !setup_rules.is_empty() {
                 let count = |counts: &HashMap<Arc<str>, usize>| counts.get(row.id.as_str()).copied().unwrap_or(0);
@@ -564,6 +594,24 @@ mod tests {
         let counts: Vec<u64> = many.top().iter().map(|(_, n)| *n).collect();
         assert_eq!(counts, [6, 6, 6, 6, 6, 6, 6, 5, 5, 5], "{:?}", many.top());
         assert_eq!(many.not_counted, 1, "a late finding on a file outside the ten is said, not hidden");
+    }
+
+    #[test]
+    fn a_row_whose_rule_is_ignored_on_some_paths_is_not_called_compliant_everywhere() {
+        let row = super::super::coverage::Row {
+            id: "R1".into(),
+            verb: crate::rules::spec::Verb::Must,
+            sentence: "Subjects carry the prefix.".into(),
+            status: Status::Checked { message_rules: vec!["subject-prefix".into()], setup_rules: Vec::new() },
+        };
+        let tally = Tally::default();
+        let plain = matrix_row(&row, &tally, 10, &Exceptions::default());
+        assert_eq!((plain.state, plain.label), ("checked", COMPLIANT));
+        let exceptions =
+            Exceptions { ignores: vec![("archive/**".into(), vec!["subject-prefix".into()])], ..Exceptions::default() };
+        let row = matrix_row(&row, &tally, 10, &exceptions);
+        assert_eq!(row.label, COMPLIANT_EXCEPT);
+        assert!(row.note.contains("subject-prefix on `archive/**`"), "{}", row.note);
     }
 
     #[test]
