@@ -191,6 +191,10 @@ fn check_runs_the_offline_config_rules_too() {
     let human = with_config(&old_host, &["check", "good.eml"]).stdout;
     assert!(human.contains("nhsmail-lint.yaml:4:9"), "{human}");
     assert!(human.contains("smtp.nhs.net is being retired"), "{human}");
+    // A run whose only findings are the set-up's lists them in the Markdown summary too.
+    let markdown = with_config(&old_host, &["check", "--format", "markdown", "good.eml"]).stdout;
+    assert!(markdown.contains("### First findings"), "{markdown}");
+    assert!(markdown.contains("- nhsmail-lint.yaml:4 "), "{markdown}");
 }
 
 #[test]
