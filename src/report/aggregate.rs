@@ -36,8 +36,16 @@ pub struct TopCounts {
     pub approximate: bool,
 }
 
+/// Characters of a top-ten key kept: a header can be megabytes long, and a chart
+/// shows some fifty characters of it.
+const KEY_CHARS: usize = 200;
+
 impl TopCounts {
     fn add(&mut self, key: &str, n: u64) {
+        let key = match key.char_indices().nth(KEY_CHARS) {
+            Some((end, _)) => &key[..end],
+            None => key,
+        };
         if let Some((count, _)) = self.counts.get_mut(key) {
             *count += n;
             return;
@@ -166,9 +174,10 @@ pub struct Tally {
     pub templates: TopCounts,
     pub first: Vec<Example>,
     /// Requirements a corpus rule checks, and the messages the scan already counted as
-    /// failing them (so a corpus finding on the same message is not counted twice).
+    /// failing them (so a corpus finding on the same message is not counted twice): one
+    /// bit a message, as a set of millions of indices would not stay small.
     corpus_requirements: HashSet<Arc<str>>,
-    failed_in_scan: HashSet<(usize, Arc<str>)>,
+    failed_in_scan: HashMap<Arc<str>, Vec<u64>>,
     /// The set-up's findings (config rules), by requirement: errors and warnings.
     pub setup: HashMap<Arc<str>, usize>,
     /// The set-up's checks that were not made, by requirement: info findings (a quota with
@@ -247,11 +256,19 @@ impl Tally {
         }
         for requirement in requirements {
             let counted = self.corpus_requirements.contains(&requirement);
-            if counted && corpus && self.failed_in_scan.contains(&(index, requirement.clone())) {
-                continue;
+            let (word, bit) = (index / 64, 1u64 << (index % 64));
+            if counted && corpus {
+                let bits = self.failed_in_scan.get(&requirement);
+                if bits.and_then(|b| b.get(word)).is_some_and(|w| w & bit != 0) {
+                    continue;
+                }
             }
             if counted && !corpus {
-                self.failed_in_scan.insert((index, requirement.clone()));
+                let bits = self.failed_in_scan.entry(requirement.clone()).or_default();
+                if bits.len() <= word {
+                    bits.resize(word + 1, 0);
+                }
+                bits[word] |= bit;
             }
             *self.failing.entry(requirement).or_insert(0) += 1;
         }
@@ -615,6 +632,36 @@ mod tests {
     }
 
     #[test]
+    fn a_message_failing_a_requirement_in_the_scan_and_across_messages_counts_once() {
+        let requirement: Arc<str> = "R9".into();
+        let findings = |path: &str| FileFindings {
+            path: path.into(),
+            diagnostics: vec![Located {
+                diagnostic: crate::diagnostic::Diagnostic {
+                    rule: "r".into(),
+                    requirement: vec![requirement.clone()].into(),
+                    severity: Severity::Error,
+                    message: "m".into(),
+                    help: None,
+                    label: None,
+                    span: 0..0,
+                },
+                line: 1,
+                column: 1,
+            }],
+            rendered: None,
+            detail: None,
+        };
+        let mut tally = Tally { corpus_requirements: [requirement.clone()].into(), ..Tally::default() };
+        tally.message(70, findings("a.eml"), false);
+        tally.message(70, findings("a.eml"), true);
+        assert_eq!(tally.failing[&requirement], 1, "the same message, once");
+        tally.message(6, findings("b.eml"), true);
+        tally.message(200, findings("c.eml"), true);
+        assert_eq!(tally.failing[&requirement], 3, "other messages, failing only across messages, count");
+    }
+
+    #[test]
     fn top_counts_never_overstate() {
         let mut exact = TopCounts::default();
         (0..100).for_each(|i| exact.add(&format!("k{}", i % 10), 1 + (i % 10) as u64));
@@ -633,5 +680,9 @@ mod tests {
         assert_eq!(top[0].0, "heavy");
         assert!(top[0].1 <= 5000, "a lower bound of its 5000");
         assert!(top.iter().skip(1).all(|(_, n)| *n <= 3), "no thin key shown above its 3: {top:?}");
+        // A header of a megabyte is kept as its first characters.
+        let mut long = TopCounts::default();
+        long.add(&"é".repeat(1 << 20), 1);
+        assert_eq!(long.top(1)[0].0.chars().count(), KEY_CHARS);
     }
 }

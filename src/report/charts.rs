@@ -245,7 +245,12 @@ pub fn bars(rows: &[(String, u64, RGBColor)], legend: &[(&str, RGBColor)], keep_
     }
 }
 
-/// Findings per rule, coloured by the worst severity each reported.
+/// Bars of the per-rule chart at most: a pack of hundreds of rules would draw a chart
+/// taller than any screen; the rest share one bar.
+const RULE_BARS: usize = 25;
+
+/// Findings per rule, coloured by the worst severity each reported (the rules beyond
+/// `RULE_BARS - 1` together in one grey bar).
 pub fn per_rule(tally: &Tally) -> Chart {
     let mut rows: Vec<(String, u64, RGBColor)> = tally
         .by_rule
@@ -253,6 +258,11 @@ pub fn per_rule(tally: &Tally) -> Chart {
         .map(|(rule, t)| (rule.to_string(), t.findings() as u64, severity_colour(t.severity())))
         .collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    if rows.len() > RULE_BARS {
+        let rest = rows.split_off(RULE_BARS - 1);
+        let findings = rest.iter().map(|r| r.1).sum();
+        rows.push((format!("{} other rules", rest.len()), findings, PALETTE[PALETTE.len() - 1]));
+    }
     let legend = [Severity::Error, Severity::Warning, Severity::Info].map(|s| (s.as_str(), severity_colour(s)));
     bars(&rows, &legend, false)
 }
@@ -261,4 +271,24 @@ pub fn per_rule(tally: &Tally) -> Chart {
 pub fn top_ten(top: &[(String, u64)], keep_end: bool) -> Chart {
     let rows: Vec<(String, u64, RGBColor)> = top.iter().map(|(k, n)| (k.clone(), *n, PALETTE[0])).collect();
     bars(&rows, &[], keep_end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::aggregate::RuleTally;
+
+    #[test]
+    fn a_pack_of_many_rules_draws_a_chart_of_readable_height() {
+        let mut tally = Tally::default();
+        for n in 0..40 {
+            tally.by_rule.insert(format!("rule-{n:02}").into(), RuleTally { errors: 100 - n, ..RuleTally::default() });
+        }
+        let Chart::Svg(svg) = per_rule(&tally) else { panic!("a chart") };
+        assert!(svg.contains("rule-00") && svg.contains("rule-23"), "the rules with most findings are named");
+        assert!(!svg.contains("rule-24"), "the rest are not drawn one a bar");
+        assert!(svg.contains("16 other rules"), "they are counted together");
+        let height = 70 + 30 * RULE_BARS as u32;
+        assert!(svg.contains(&format!("height=\"{height}\"")), "{}", &svg[..200]);
+    }
 }
