@@ -17,6 +17,9 @@ struct Page<'a> {
     per_rule: Chart,
     /// The top-ten charts: title, chart, and a note on what its counts leave out.
     tops: Vec<(&'static str, Chart, Option<String>)>,
+    /// `--send`'s verdicts listed one a row, at most `AFFECTED` (the counts cover all).
+    sends_listed: &'a [crate::send::Outcome],
+    sends_more: usize,
 }
 
 impl Page<'_> {
@@ -91,5 +94,16 @@ pub fn render(view: &View<'_>, tally: &Tally) -> askama::Result<String> {
             approximate(&tally.templates),
         ),
     ];
-    Page { v: view, weekly, weekly_note, per_rule: charts::per_rule(tally), tops }.render()
+    let sends = view.sends.unwrap_or_default();
+    let sends_listed = &sends[..sends.len().min(super::aggregate::AFFECTED)];
+    Page {
+        v: view,
+        weekly,
+        weekly_note,
+        per_rule: charts::per_rule(tally),
+        tops,
+        sends_listed,
+        sends_more: sends.len() - sends_listed.len(),
+    }
+    .render()
 }
