@@ -186,6 +186,8 @@ pub struct Tally {
     /// "compliant".
     pub setup_unsure: HashMap<Arc<str>, usize>,
     pub setup_findings: Vec<Example>,
+    /// Messages no rule reading a header ran on (not messages at all, or not read).
+    pub unchecked: usize,
 }
 
 impl Tally {
@@ -197,6 +199,9 @@ impl Tally {
 
     /// One message's findings; `corpus` for those a corpus rule found after the scan.
     fn message(&mut self, index: usize, findings: FileFindings, corpus: bool) {
+        if findings.detail.as_ref().is_some_and(|d| d.unchecked) {
+            self.unchecked += 1;
+        }
         if findings.diagnostics.is_empty() {
             return;
         }
@@ -423,8 +428,21 @@ impl<'a> View<'a> {
         end: &'a Ending,
     ) -> View<'a> {
         let messages = end.summary.files;
-        let matrix: Vec<MatrixRow> =
-            coverage.rows.iter().map(|row| matrix_row(row, tally, messages, &coverage.exceptions)).collect();
+        // A row whose rules all read headers did not check the files that are not messages.
+        let reads_headers = |id: &str| rules.get(id).is_some_and(|r| r.needs_headers);
+        let matrix: Vec<MatrixRow> = coverage
+            .rows
+            .iter()
+            .map(|row| {
+                let unchecked = match &row.status {
+                    Status::Checked { message_rules, .. } if message_rules.iter().all(|r| reads_headers(r)) => {
+                        tally.unchecked
+                    }
+                    _ => 0,
+                };
+                matrix_row(row, tally, messages, unchecked, &coverage.exceptions)
+            })
+            .collect();
         let matrix_summary = matrix_summary(&matrix, end);
         let mut by_count: Vec<(&Arc<str>, &RuleTally)> = tally.by_rule.iter().collect();
         by_count.sort_by(|a, b| b.1.findings().cmp(&a.1.findings()).then(a.0.cmp(b.0)));
@@ -519,7 +537,14 @@ fn shard_text(run: &serde_json::Value) -> String {
     )
 }
 
-fn matrix_row(row: &super::coverage::Row, tally: &Tally, messages: usize, exceptions: &Exceptions) -> MatrixRow {
+/// `unchecked`: messages its rules could not read (not messages at all), left out of `messages`.
+fn matrix_row(
+    row: &super::coverage::Row,
+    tally: &Tally,
+    messages: usize,
+    unchecked: usize,
+    exceptions: &Exceptions,
+) -> MatrixRow {
     let mut out = MatrixRow {
         id: row.id.clone(),
         verb: row.verb.as_str(),
@@ -536,6 +561,7 @@ fn matrix_row(row: &super::coverage::Row, tally: &Tally, messages: usize, except
             let mut notes = Vec::new();
             if !message_rules.is_empty() {
                 let failing = tally.failing.get(row.id.as_str()).copied().unwrap_or(0);
+                let messages = messages.saturating_sub(unchecked);
                 out.checked = Some(messages);
                 out.failing = Some(failing);
                 if messages > 0 {
@@ -546,6 +572,9 @@ fn matrix_row(row: &super::coverage::Row, tally: &Tally, messages: usize, except
                     (out.state, out.label) = ("failing", "failing");
                 }
                 notes.push(format!("by {}", message_rules.join(", ")));
+                if unchecked > 0 {
+                    notes.push(format!("{unchecked} file(s) not checked: not messages, or not read"));
+                }
                 let ignored: Vec<String> = exceptions
                     .ignores
                     .iter()
@@ -622,11 +651,11 @@ mod tests {
             status: Status::Checked { message_rules: vec!["subject-prefix".into()], setup_rules: Vec::new() },
         };
         let tally = Tally::default();
-        let plain = matrix_row(&row, &tally, 10, &Exceptions::default());
+        let plain = matrix_row(&row, &tally, 10, 0, &Exceptions::default());
         assert_eq!((plain.state, plain.label), ("checked", COMPLIANT));
         let exceptions =
             Exceptions { ignores: vec![("archive/**".into(), vec!["subject-prefix".into()])], ..Exceptions::default() };
-        let row = matrix_row(&row, &tally, 10, &exceptions);
+        let row = matrix_row(&row, &tally, 10, 0, &exceptions);
         assert_eq!(row.label, COMPLIANT_EXCEPT);
         assert!(row.note.contains("subject-prefix on `archive/**`"), "{}", row.note);
     }
