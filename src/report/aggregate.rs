@@ -570,6 +570,10 @@ fn matrix_row(
                 }
                 if failing > 0 {
                     (out.state, out.label) = ("failing", "failing");
+                } else if messages == 0 {
+                    // Rules that had nothing to read checked nothing.
+                    (out.state, out.label) = ("not-checked", "not checked in this run");
+                    notes.push("no message to check".into());
                 }
                 notes.push(format!("by {}", message_rules.join(", ")));
                 if unchecked > 0 {
@@ -655,9 +659,15 @@ mod tests {
         assert_eq!((plain.state, plain.label), ("checked", COMPLIANT));
         let exceptions =
             Exceptions { ignores: vec![("archive/**".into(), vec!["subject-prefix".into()])], ..Exceptions::default() };
-        let row = matrix_row(&row, &tally, 10, 0, &exceptions);
-        assert_eq!(row.label, COMPLIANT_EXCEPT);
-        assert!(row.note.contains("subject-prefix on `archive/**`"), "{}", row.note);
+        let ignored = matrix_row(&row, &tally, 10, 0, &exceptions);
+        assert_eq!(ignored.label, COMPLIANT_EXCEPT);
+        assert!(ignored.note.contains("subject-prefix on `archive/**`"), "{}", ignored.note);
+        // No message to read (an empty folder, or none but files that are not messages).
+        for (messages, unchecked) in [(0, 0), (3, 3)] {
+            let none = matrix_row(&row, &tally, messages, unchecked, &Exceptions::default());
+            assert_eq!((none.state, none.label), ("not-checked", "not checked in this run"), "{messages}");
+            assert!(none.note.contains("no message to check"), "{}", none.note);
+        }
     }
 
     #[test]
