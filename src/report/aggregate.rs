@@ -23,6 +23,14 @@ pub const AFFECTED: usize = 1000;
 pub const FIRST: usize = 30;
 /// Keys each top-ten count tracks: exact while there are no more distinct keys.
 pub const TRACKED: usize = 200;
+/// Weeks the weekly chart can show: the latest, three years.
+pub const WEEKS: i64 = 156;
+
+/// The Monday (days since the epoch) of the week holding `time` (seconds since the epoch).
+fn week_of(time: i64) -> i64 {
+    let days = time.div_euclid(86_400);
+    days - (days + 3).rem_euclid(7)
+}
 
 /// The Space-Saving count (Metwally et al.): the most frequent keys of a stream in
 /// fixed memory. Each key keeps the count it may have been credited with on entering
@@ -165,10 +173,17 @@ pub struct Tally {
     pub by_rule: BTreeMap<Arc<str>, RuleTally>,
     /// Messages failing each requirement.
     pub failing: HashMap<Arc<str>, usize>,
-    /// Findings by the week (Monday, days since the epoch) of their message's Date, by rule.
+    /// Findings by the week (Monday, days since the epoch) of their message's Date, by
+    /// rule: the latest `WEEKS` weeks only (older ones fold into `earlier`), so a scan
+    /// of messages dated across centuries keeps a few weeks in memory.
     pub weeks: BTreeMap<i64, BTreeMap<Arc<str>, usize>>,
-    /// Findings not in `weeks`: their message has no usable Date, or a corpus rule found them.
+    /// Findings in weeks before those kept.
+    pub earlier: usize,
+    /// Findings not in `weeks`: their message has no usable Date (none, or one more than
+    /// a week after the run), or a corpus rule found them.
     pub undated: usize,
+    /// The week after which a Date is taken as false (a week past the run's start).
+    pub latest_week: i64,
     pub paths: TopFiles,
     pub senders: TopCounts,
     pub templates: TopCounts,
@@ -194,7 +209,8 @@ impl Tally {
     fn new(rules: &RuleSet) -> Tally {
         let corpus = rules.rules.iter().filter(|r| r.scope == Scope::Corpus);
         let corpus_requirements = corpus.flat_map(|r| r.requirement.iter().cloned()).collect();
-        Tally { corpus_requirements, ..Tally::default() }
+        let latest_week = week_of(crate::send::journal::now() + 7 * 86_400);
+        Tally { corpus_requirements, latest_week, ..Tally::default() }
     }
 
     /// One message's findings; `corpus` for those a corpus rule found after the scan.
@@ -210,10 +226,7 @@ impl Tally {
         let mut excerpts = detail.excerpts.into_iter();
         let mut rules_seen: HashSet<Arc<str>> = HashSet::new();
         let mut requirements: HashSet<Arc<str>> = HashSet::new();
-        let week = detail.date.filter(|_| !corpus).map(|t| {
-            let days = t.div_euclid(86_400);
-            days - (days + 3).rem_euclid(7)
-        });
+        let week = detail.date.filter(|_| !corpus).map(week_of).filter(|w| *w <= self.latest_week);
         let n = findings.diagnostics.len() as u64;
         // An mbox's messages count towards the mbox.
         let file = super::file_of(&path);
@@ -235,7 +248,7 @@ impl Tally {
             let excerpt = excerpts.next().filter(shows);
             let rule = d.diagnostic.rule.clone();
             match week {
-                Some(week) => *self.weeks.entry(week).or_default().entry(rule.clone()).or_insert(0) += 1,
+                Some(week) => self.dated(week, rule.clone()),
                 None => self.undated += 1,
             }
             requirements.extend(d.diagnostic.requirement.iter().cloned());
@@ -276,6 +289,23 @@ impl Tally {
                 bits[word] |= bit;
             }
             *self.failing.entry(requirement).or_insert(0) += 1;
+        }
+    }
+
+    /// A finding in `week`: counted there, or in `earlier` when older than the weeks kept.
+    fn dated(&mut self, week: i64, rule: Arc<str>) {
+        let last = self.weeks.keys().next_back().map_or(week, |&last| last.max(week));
+        let start = last - (WEEKS - 1) * 7;
+        if week < start {
+            self.earlier += 1;
+            return;
+        }
+        *self.weeks.entry(week).or_default().entry(rule).or_insert(0) += 1;
+        while let Some(oldest) = self.weeks.first_entry() {
+            if *oldest.key() >= start {
+                break;
+            }
+            self.earlier += oldest.remove().values().sum::<usize>();
         }
     }
 
@@ -670,27 +700,29 @@ mod tests {
         }
     }
 
+    /// A message with one error of rule `r`, and its Date.
+    fn one_finding(path: &str, requirement: Vec<Arc<str>>, date: Option<i64>) -> FileFindings {
+        let diagnostic = crate::diagnostic::Diagnostic {
+            rule: "r".into(),
+            requirement: requirement.into(),
+            severity: Severity::Error,
+            message: "m".into(),
+            help: None,
+            label: None,
+            span: 0..0,
+        };
+        FileFindings {
+            path: path.into(),
+            diagnostics: vec![Located { diagnostic, line: 1, column: 1 }],
+            rendered: None,
+            detail: Some(Box::new(crate::diagnostic::Detail { date, ..crate::diagnostic::Detail::default() })),
+        }
+    }
+
     #[test]
     fn a_message_failing_a_requirement_in_the_scan_and_across_messages_counts_once() {
         let requirement: Arc<str> = "R9".into();
-        let findings = |path: &str| FileFindings {
-            path: path.into(),
-            diagnostics: vec![Located {
-                diagnostic: crate::diagnostic::Diagnostic {
-                    rule: "r".into(),
-                    requirement: vec![requirement.clone()].into(),
-                    severity: Severity::Error,
-                    message: "m".into(),
-                    help: None,
-                    label: None,
-                    span: 0..0,
-                },
-                line: 1,
-                column: 1,
-            }],
-            rendered: None,
-            detail: None,
-        };
+        let findings = |path: &str| one_finding(path, vec![requirement.clone()], None);
         let mut tally = Tally { corpus_requirements: [requirement.clone()].into(), ..Tally::default() };
         tally.message(70, findings("a.eml"), false);
         tally.message(70, findings("a.eml"), true);
@@ -698,6 +730,26 @@ mod tests {
         tally.message(6, findings("b.eml"), true);
         tally.message(200, findings("c.eml"), true);
         assert_eq!(tally.failing[&requirement], 3, "other messages, failing only across messages, count");
+    }
+
+    #[test]
+    fn the_weeks_kept_are_the_latest_and_false_dates_are_undated() {
+        let mut tally = Tally { latest_week: week_of(100_000 * 86_400), ..Tally::default() };
+        let rule: Arc<str> = "r".into();
+        // Messages dated across some 270 years, one finding a day.
+        for day in 0..100_000 {
+            tally.dated(week_of(day * 86_400), rule.clone());
+        }
+        assert!(tally.weeks.len() as i64 <= WEEKS, "{} weeks kept", tally.weeks.len());
+        let kept: usize = tally.weeks.values().flat_map(|r| r.values()).sum();
+        assert_eq!(kept + tally.earlier, 100_000, "every finding is counted once");
+        assert_eq!(*tally.weeks.keys().next_back().expect("weeks"), week_of(99_999 * 86_400));
+        // A Date past the run's week is not a date to chart.
+        let mut tally = Tally::new(&RuleSet::default());
+        let dated = |days: i64| one_finding("a.eml", Vec::new(), Some(crate::send::journal::now() + days * 86_400));
+        tally.message(0, dated(-30), false);
+        tally.message(1, dated(3650), false);
+        assert_eq!((tally.weeks.len(), tally.undated), (1, 1), "the message dated ten years ahead is undated");
     }
 
     #[test]

@@ -27,7 +27,7 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(0x76, 0x86, 0x92),
 ];
 /// Weeks shown at most: the latest, with a note of the findings before them.
-const MAX_WEEKS: i64 = 156;
+const MAX_WEEKS: i64 = super::aggregate::WEEKS;
 const MIN_WEEKS: i64 = 8;
 const AXIS: RGBColor = RGBColor(0x42, 0x52, 0x63);
 
@@ -96,7 +96,7 @@ pub fn weekly(tally: &Tally) -> (Chart, Option<String>) {
     };
     // At least `MIN_WEEKS` weeks, so one week's bar is not the whole width.
     let start = first.max(last - (MAX_WEEKS - 1) * 7).min(last - (MIN_WEEKS - 1) * 7);
-    let earlier: usize = tally.weeks.range(..start).flat_map(|(_, r)| r.values()).sum();
+    let earlier: usize = tally.earlier + tally.weeks.range(..start).flat_map(|(_, r)| r.values()).sum::<usize>();
     let mut totals: BTreeMap<&Arc<str>, usize> = BTreeMap::new();
     for rules in tally.weeks.range(start..).map(|(_, r)| r) {
         for (rule, n) in rules {
