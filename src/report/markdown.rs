@@ -90,15 +90,24 @@ fn truncate_bytes(text: &str, max: usize) -> &str {
 
 /// Text made inert in Markdown (and in the HTML GitHub allows in it): HTML's special
 /// characters as entities, Markdown's punctuation backslash-escaped, line breaks and
-/// control characters as spaces (a table cell stays one cell), cut at `CELL` characters.
+/// control characters as spaces (a table cell stays one cell), web addresses kept from
+/// becoming links, cut at `CELL` characters.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Markdown;
 
 impl askama::filters::Escaper for Markdown {
     fn write_escaped_str<W: Write>(&self, mut dest: W, string: &str) -> fmt::Result {
-        for (i, c) in string.chars().enumerate() {
+        for (i, (at, c)) in string.char_indices().enumerate() {
             if i == CELL {
                 return dest.write_char('…');
+            }
+            // GitHub turns `https://...` and `www.` in plain text into links: a zero-width
+            // space keeps a message's address text, never a link to follow.
+            let rest = &string[at..];
+            let word_start = !string[..at].ends_with(char::is_alphanumeric);
+            let www = word_start && rest.get(..4).is_some_and(|w| w.eq_ignore_ascii_case("www."));
+            if www || (c == ':' && rest.starts_with("://")) {
+                dest.write_str("&#8203;")?;
             }
             match c {
                 '<' => dest.write_str("&lt;")?,
@@ -222,6 +231,14 @@ mod tests {
         assert!(cut.contains("- a finding\n\n*The summary was cut here"), "cut at a line's end");
         let short = "- one\n<sub>p</sub>\n".to_owned();
         assert_eq!(within_budget(short.clone()), short);
+    }
+
+    #[test]
+    fn addresses_in_messages_are_not_made_links() {
+        assert_eq!(escaped("see https://evil.example/x"), "see https&#8203;://evil.example/x");
+        assert_eq!(escaped("WWW.evil.example"), "&#8203;WWW.evil.example");
+        assert_eq!(escaped("a www.b.c"), "a &#8203;www.b.c");
+        assert_eq!(escaped("awww.b"), "awww.b", "not a word's start");
     }
 
     #[test]
