@@ -279,3 +279,17 @@ Message-ID: <a@nhs.net>\r\n\r\nResults are ready.\r\n";
     assert!(row("M5").contains("1 file\\(s\\) not checked"), "{}", row("M5"));
     assert!(row("R1").starts_with("| R1 | must | 2 | 1 | 50.0% |"), "{}", row("R1"));
 }
+
+/// A shell's glob can pass thousands of paths: the page names the first hundred and
+/// counts the rest (the JSON `"run"` keeps them all).
+#[test]
+fn the_provenance_names_the_first_hundred_inputs() {
+    let names: Vec<String> = (0..150).map(|n| format!("m{n:03}.eml")).collect();
+    let files: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), b"Subject: s\n\nx\n".as_slice())).collect();
+    let dir = temp_files(&files);
+    let mut args = vec!["check", "--format", "html"];
+    args.extend(names.iter().map(String::as_str));
+    let html = crate::common::run_in(dir.path(), &args).stdout;
+    assert!(html.contains("<code>m099.eml</code> and 50 more</td>"), "the first hundred, then a count");
+    assert!(!html.contains("<code>m100.eml</code>,"), "no more than a hundred named");
+}
