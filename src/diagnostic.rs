@@ -64,6 +64,9 @@ pub struct Detail {
     /// The Subject with its digits folded (`Appointment on # December`): what the
     /// messages of one template share.
     pub template: Option<String>,
+    /// No rule that reads a header ran on it: not a message at all, or not read. The
+    /// reports' matrix does not count it as checked for those rules' requirements.
+    pub unchecked: bool,
 }
 
 /// The lines around a diagnostic, as the terminal shows them: each line split into the

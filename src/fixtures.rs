@@ -317,10 +317,29 @@ pub fn expectations(path: &Path) -> Result<Vec<Expectation>, String> {
         return parse(&text).map_err(|e| format!("{}: {e}", sidecar.display()));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
-    let text = String::from_utf8_lossy(&bytes);
-    let declared: Vec<&str> =
-        text.lines().take_while(|l| !l.trim().is_empty()).filter_map(|l| l.strip_prefix("X-Lint-Expect:")).collect();
-    parse(&declared.join(","))
+    parse(&declared(&String::from_utf8_lossy(&bytes)).join(","))
+}
+
+/// The `X-Lint-Expect` fields of a message's header: the name in any case, as header
+/// names are, and a field folded over lines read whole (a declaration half-read would
+/// let a rule that stopped firing pass).
+fn declared(text: &str) -> Vec<String> {
+    const NAME: &str = "x-lint-expect:";
+    let mut fields: Vec<String> = Vec::new();
+    let mut in_field = false;
+    for line in text.lines().take_while(|l| !l.trim().is_empty()) {
+        if line.starts_with([' ', '\t']) {
+            if in_field && let Some(field) = fields.last_mut() {
+                field.push_str(line);
+            }
+            continue;
+        }
+        in_field = line.get(..NAME.len()).is_some_and(|name| name.eq_ignore_ascii_case(NAME));
+        if in_field {
+            fields.push(line[NAME.len()..].to_owned());
+        }
+    }
+    fields
 }
 
 /// `rule@line, rule@line` (commas or new lines between), sorted.
@@ -361,6 +380,14 @@ mod tests {
         assert_eq!(parse(" ").unwrap(), []);
         assert!(parse("subject-prefix").unwrap_err().contains("not rule@line"));
         assert!(parse("subject-prefix@four").unwrap_err().contains("not a number"));
+    }
+
+    #[test]
+    fn the_header_is_read_in_any_case_and_folded() {
+        let text = "x-lint-expect: a@1,\r\n b@2\r\nSubject: s\r\n\tX-Lint-Expect: not@3\r\nX-LINT-EXPECT: c@4\r\n\r\n\
+                    X-Lint-Expect: body@9\r\n";
+        let declared = declared(text).join(",");
+        assert_eq!(parse(&declared).unwrap(), [("a".into(), 1), ("b".into(), 2), ("c".into(), 4)]);
     }
 
     #[test]

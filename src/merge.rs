@@ -41,6 +41,8 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
     let mut files: Vec<Part> = Vec::new();
     let mut shards: Vec<Value> = Vec::new();
     let mut facts: Vec<(String, Fact)> = Vec::new();
+    // Findings the shards' baselines and `ignore:` left out, added up.
+    let (mut baseline_known, mut ignored) = (0, 0);
     let rule_index: HashMap<&str, usize> = plan.rules.rules.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
     for part in &plan.parts {
         let unreadable = |source| MergeError::Unreadable { path: part.display().to_string(), source };
@@ -57,6 +59,9 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
             })?;
             if let Some(run) = value.get("summary").and(value.get("run")) {
                 shards.push(run.clone());
+                let count = |key: &str| value["accepted"][key].as_u64().unwrap_or(0) as usize;
+                baseline_known += count("baseline_known");
+                ignored += count("ignored");
             } else if let Some(fact) = value.get("fact") {
                 if let Some(parsed) = parse_fact(fact, &rule_index) {
                     facts.push(parsed);
@@ -97,8 +102,7 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
     let count = |key: &str| shards.iter().filter_map(|s| s[key].as_u64()).sum::<u64>();
     (run.files, run.bytes) = (count("files") as usize, count("bytes"));
     run.shards = shards;
-    let end =
-        Ending { summary, notes: plan.notes.clone(), run, baseline_known: 0, ignored: 0, exit_code: i32::from(failed) };
+    let end = Ending { summary, notes: plan.notes.clone(), run, baseline_known, ignored, exit_code: i32::from(failed) };
     reporter.finish(corpus, &end)?;
     Ok(failed)
 }

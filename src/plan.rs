@@ -563,7 +563,9 @@ fn report_plan(
         provenance: Sources {
             command,
             packs: loaded.packs.clone(),
-            config: loaded.config.source.as_ref().map(|s| (s.name.clone(), s.text.clone())),
+            // Hashed as shown (secrets masked): a hash of an inline password would let a
+            // reader of the report test guesses of it.
+            config: loaded.config.source.as_ref().map(|s| (s.name.clone(), s.shown())),
             inputs,
         },
         coverage: matches!(run.format, Format::Html | Format::Markdown)

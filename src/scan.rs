@@ -257,8 +257,10 @@ fn check_item(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Che
         (diagnostics, known) = baseline.filter(fingerprint, diagnostics);
     }
     let rendered = render.filter(|_| !diagnostics.is_empty()).map(|r| r(&path, view.raw(), &diagnostics, shift));
-    // Only a message with findings is shown or charted.
-    let detail = (plan.detail && !diagnostics.is_empty()).then(|| Box::new(detail(&view, &diagnostics, shift)));
+    // Only a message with findings is shown or charted; one that is not a message is
+    // counted as not checked.
+    let shown = !diagnostics.is_empty() || view.headers().is_none();
+    let detail = (plan.detail && shown).then(|| Box::new(detail(&view, &diagnostics, shift)));
     let mut facts = evaluation.facts;
     diagnostics.iter_mut().for_each(|d| d.line += shift);
     facts.iter_mut().for_each(|f| f.line += shift);
@@ -272,7 +274,7 @@ fn detail(view: &MessageView<'_>, diagnostics: &[Located], shift: usize) -> Deta
     let excerpts = diagnostics.iter().map(|d| Excerpt::of(view.raw(), &d.diagnostic.span, shift)).collect();
     let from = view.mailboxes("From").first().map(|m| m.address.clone()).filter(|a| !a.is_empty());
     let template = view.subject().map(|(subject, _)| template_of(&subject));
-    Detail { excerpts, date: view.date(), from, template }
+    Detail { excerpts, date: view.date(), from, template, unchecked: view.headers().is_none() }
 }
 
 /// A Subject with each run of digits folded into `#`, control characters dropped and
@@ -315,6 +317,8 @@ fn scanner_finding(render: Option<&Renderer<'_>>, path: PathBuf, rule: &str, mes
     };
     let diagnostics = vec![Located::new(diagnostic, b"")];
     let rendered = render.map(|r| r(&path, b"", &diagnostics, 0));
-    let findings = FileFindings { path, diagnostics, rendered, detail: None };
+    // No rule ran on it: the reports' matrix must not count it as checked.
+    let detail = Some(Box::new(Detail { unchecked: true, ..Detail::default() }));
+    let findings = FileFindings { path, diagnostics, rendered, detail };
     Checked { findings, facts: Vec::new(), fingerprint: None, known: 0, size: 0, ignored: 0 }
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use super::coverage::{RunCoverage, Status};
+use super::coverage::{Exceptions, RunCoverage, Status};
 use super::{CorpusFindings, Ending, ReportPlan, Reporter, summary_line};
 use crate::cli::Format;
 use crate::diagnostic::{Excerpt, FileFindings, Located, Severity};
@@ -23,6 +23,14 @@ pub const AFFECTED: usize = 1000;
 pub const FIRST: usize = 30;
 /// Keys each top-ten count tracks: exact while there are no more distinct keys.
 pub const TRACKED: usize = 200;
+/// Weeks the weekly chart can show: the latest, three years.
+pub const WEEKS: i64 = 156;
+
+/// The Monday (days since the epoch) of the week holding `time` (seconds since the epoch).
+fn week_of(time: i64) -> i64 {
+    let days = time.div_euclid(86_400);
+    days - (days + 3).rem_euclid(7)
+}
 
 /// The Space-Saving count (Metwally et al.): the most frequent keys of a stream in
 /// fixed memory. Each key keeps the count it may have been credited with on entering
@@ -36,8 +44,16 @@ pub struct TopCounts {
     pub approximate: bool,
 }
 
+/// Characters of a top-ten key kept: a header can be megabytes long, and a chart
+/// shows some fifty characters of it.
+const KEY_CHARS: usize = 200;
+
 impl TopCounts {
     fn add(&mut self, key: &str, n: u64) {
+        let key = match key.char_indices().nth(KEY_CHARS) {
+            Some((end, _)) => &key[..end],
+            None => key,
+        };
         if let Some((count, _)) = self.counts.get_mut(key) {
             *count += n;
             return;
@@ -157,18 +173,26 @@ pub struct Tally {
     pub by_rule: BTreeMap<Arc<str>, RuleTally>,
     /// Messages failing each requirement.
     pub failing: HashMap<Arc<str>, usize>,
-    /// Findings by the week (Monday, days since the epoch) of their message's Date, by rule.
+    /// Findings by the week (Monday, days since the epoch) of their message's Date, by
+    /// rule: the latest `WEEKS` weeks only (older ones fold into `earlier`), so a scan
+    /// of messages dated across centuries keeps a few weeks in memory.
     pub weeks: BTreeMap<i64, BTreeMap<Arc<str>, usize>>,
-    /// Findings not in `weeks`: their message has no usable Date, or a corpus rule found them.
+    /// Findings in weeks before those kept.
+    pub earlier: usize,
+    /// Findings not in `weeks`: their message has no usable Date (none, or one more than
+    /// a week after the run), or a corpus rule found them.
     pub undated: usize,
+    /// The week after which a Date is taken as false (a week past the run's start).
+    pub latest_week: i64,
     pub paths: TopFiles,
     pub senders: TopCounts,
     pub templates: TopCounts,
     pub first: Vec<Example>,
     /// Requirements a corpus rule checks, and the messages the scan already counted as
-    /// failing them (so a corpus finding on the same message is not counted twice).
+    /// failing them (so a corpus finding on the same message is not counted twice): one
+    /// bit a message, as a set of millions of indices would not stay small.
     corpus_requirements: HashSet<Arc<str>>,
-    failed_in_scan: HashSet<(usize, Arc<str>)>,
+    failed_in_scan: HashMap<Arc<str>, Vec<u64>>,
     /// The set-up's findings (config rules), by requirement: errors and warnings.
     pub setup: HashMap<Arc<str>, usize>,
     /// The set-up's checks that were not made, by requirement: info findings (a quota with
@@ -177,17 +201,23 @@ pub struct Tally {
     /// "compliant".
     pub setup_unsure: HashMap<Arc<str>, usize>,
     pub setup_findings: Vec<Example>,
+    /// Messages no rule reading a header ran on (not messages at all, or not read).
+    pub unchecked: usize,
 }
 
 impl Tally {
     fn new(rules: &RuleSet) -> Tally {
         let corpus = rules.rules.iter().filter(|r| r.scope == Scope::Corpus);
         let corpus_requirements = corpus.flat_map(|r| r.requirement.iter().cloned()).collect();
-        Tally { corpus_requirements, ..Tally::default() }
+        let latest_week = week_of(crate::send::journal::now() + 7 * 86_400);
+        Tally { corpus_requirements, latest_week, ..Tally::default() }
     }
 
     /// One message's findings; `corpus` for those a corpus rule found after the scan.
     fn message(&mut self, index: usize, findings: FileFindings, corpus: bool) {
+        if findings.detail.as_ref().is_some_and(|d| d.unchecked) {
+            self.unchecked += 1;
+        }
         if findings.diagnostics.is_empty() {
             return;
         }
@@ -196,10 +226,7 @@ impl Tally {
         let mut excerpts = detail.excerpts.into_iter();
         let mut rules_seen: HashSet<Arc<str>> = HashSet::new();
         let mut requirements: HashSet<Arc<str>> = HashSet::new();
-        let week = detail.date.filter(|_| !corpus).map(|t| {
-            let days = t.div_euclid(86_400);
-            days - (days + 3).rem_euclid(7)
-        });
+        let week = detail.date.filter(|_| !corpus).map(week_of).filter(|w| *w <= self.latest_week);
         let n = findings.diagnostics.len() as u64;
         // An mbox's messages count towards the mbox.
         let file = super::file_of(&path);
@@ -221,7 +248,7 @@ impl Tally {
             let excerpt = excerpts.next().filter(shows);
             let rule = d.diagnostic.rule.clone();
             match week {
-                Some(week) => *self.weeks.entry(week).or_default().entry(rule.clone()).or_insert(0) += 1,
+                Some(week) => self.dated(week, rule.clone()),
                 None => self.undated += 1,
             }
             requirements.extend(d.diagnostic.requirement.iter().cloned());
@@ -247,13 +274,38 @@ impl Tally {
         }
         for requirement in requirements {
             let counted = self.corpus_requirements.contains(&requirement);
-            if counted && corpus && self.failed_in_scan.contains(&(index, requirement.clone())) {
-                continue;
+            let (word, bit) = (index / 64, 1u64 << (index % 64));
+            if counted && corpus {
+                let bits = self.failed_in_scan.get(&requirement);
+                if bits.and_then(|b| b.get(word)).is_some_and(|w| w & bit != 0) {
+                    continue;
+                }
             }
             if counted && !corpus {
-                self.failed_in_scan.insert((index, requirement.clone()));
+                let bits = self.failed_in_scan.entry(requirement.clone()).or_default();
+                if bits.len() <= word {
+                    bits.resize(word + 1, 0);
+                }
+                bits[word] |= bit;
             }
             *self.failing.entry(requirement).or_insert(0) += 1;
+        }
+    }
+
+    /// A finding in `week`: counted there, or in `earlier` when older than the weeks kept.
+    fn dated(&mut self, week: i64, rule: Arc<str>) {
+        let last = self.weeks.keys().next_back().map_or(week, |&last| last.max(week));
+        let start = last - (WEEKS - 1) * 7;
+        if week < start {
+            self.earlier += 1;
+            return;
+        }
+        *self.weeks.entry(week).or_default().entry(rule).or_insert(0) += 1;
+        while let Some(oldest) = self.weeks.first_entry() {
+            if *oldest.key() >= start {
+                break;
+            }
+            self.earlier += oldest.remove().values().sum::<usize>();
         }
     }
 
@@ -406,8 +458,22 @@ impl<'a> View<'a> {
         end: &'a Ending,
     ) -> View<'a> {
         let messages = end.summary.files;
-        let matrix: Vec<MatrixRow> = coverage.rows.iter().map(|row| matrix_row(row, tally, messages)).collect();
-        let matrix_summary = matrix_summary(&matrix);
+        // A row whose rules all read headers did not check the files that are not messages.
+        let reads_headers = |id: &str| rules.get(id).is_some_and(|r| r.needs_headers);
+        let matrix: Vec<MatrixRow> = coverage
+            .rows
+            .iter()
+            .map(|row| {
+                let unchecked = match &row.status {
+                    Status::Checked { message_rules, .. } if message_rules.iter().all(|r| reads_headers(r)) => {
+                        tally.unchecked
+                    }
+                    _ => 0,
+                };
+                matrix_row(row, tally, messages, unchecked, &coverage.exceptions)
+            })
+            .collect();
+        let matrix_summary = matrix_summary(&matrix, end);
         let mut by_count: Vec<(&Arc<str>, &RuleTally)> = tally.by_rule.iter().collect();
         by_count.sort_by(|a, b| b.1.findings().cmp(&a.1.findings()).then(a.0.cmp(b.0)));
         let rule_views = by_count
@@ -452,8 +518,9 @@ impl<'a> View<'a> {
     }
 }
 
-/// `33 requirements: 9 compliant, 9 failing, 7 to attest, 6 not checked in this run, 3 not applicable.`
-fn matrix_summary(rows: &[MatrixRow]) -> String {
+/// `33 requirements: 9 compliant, 9 failing, 7 to attest, 6 not checked in this run, 3 not applicable.`,
+/// and the findings the baseline and `ignore:` kept out of the counts.
+fn matrix_summary(rows: &[MatrixRow], end: &Ending) -> String {
     let mut counts: Vec<(&str, usize)> = Vec::new();
     for row in rows {
         match counts.iter_mut().find(|(label, _)| *label == row.label) {
@@ -461,11 +528,26 @@ fn matrix_summary(rows: &[MatrixRow]) -> String {
             None => counts.push((row.label, 1)),
         }
     }
-    let order = ["compliant", "failing", "attested", "to attest", "not checked in this run", "not applicable"];
+    let order =
+        [COMPLIANT, COMPLIANT_EXCEPT, "failing", "attested", "to attest", "not checked in this run", "not applicable"];
     counts.sort_by_key(|(label, _)| order.iter().position(|o| o == label));
     let parts: Vec<String> = counts.iter().map(|(label, n)| format!("{n} {label}")).collect();
-    format!("{} requirement(s): {}.", rows.len(), parts.join(", "))
+    let mut text = format!("{} requirement(s): {}.", rows.len(), parts.join(", "));
+    // Accepted findings are not counted as failing: say so where the counts are read.
+    let hidden = [(end.baseline_known, "the baseline knew"), (end.ignored, "`ignore:` left out")];
+    let hidden: Vec<String> =
+        hidden.iter().filter(|(n, _)| *n > 0).map(|(n, by)| format!("{n} finding(s) {by}")).collect();
+    if !hidden.is_empty() {
+        text.push_str(&format!(" Not counted as failing: {} (see Accepted exceptions).", hidden.join(" and ")));
+    }
+    text
 }
+
+/// A row every message of which its rules checked, and none failed.
+const COMPLIANT: &str = "compliant";
+/// A row none of whose checked messages failed, where `ignore:` switched one of its
+/// rules off on some paths: those messages were not checked for it.
+const COMPLIANT_EXCEPT: &str = "compliant where checked";
 
 /// A shard's `"run"` object in words: where, when, what it read.
 fn shard_text(run: &serde_json::Value) -> String {
@@ -485,13 +567,20 @@ fn shard_text(run: &serde_json::Value) -> String {
     )
 }
 
-fn matrix_row(row: &super::coverage::Row, tally: &Tally, messages: usize) -> MatrixRow {
+/// `unchecked`: messages its rules could not read (not messages at all), left out of `messages`.
+fn matrix_row(
+    row: &super::coverage::Row,
+    tally: &Tally,
+    messages: usize,
+    unchecked: usize,
+    exceptions: &Exceptions,
+) -> MatrixRow {
     let mut out = MatrixRow {
         id: row.id.clone(),
         verb: row.verb.as_str(),
         sentence: row.sentence.clone(),
         state: "checked",
-        label: "compliant",
+        label: COMPLIANT,
         checked: None,
         failing: None,
         percent: None,
@@ -502,6 +591,7 @@ fn matrix_row(row: &super::coverage::Row, tally: &Tally, messages: usize) -> Mat
             let mut notes = Vec::new();
             if !message_rules.is_empty() {
                 let failing = tally.failing.get(row.id.as_str()).copied().unwrap_or(0);
+                let messages = messages.saturating_sub(unchecked);
                 out.checked = Some(messages);
                 out.failing = Some(failing);
                 if messages > 0 {
@@ -510,8 +600,28 @@ fn matrix_row(row: &super::coverage::Row, tally: &Tally, messages: usize) -> Mat
                 }
                 if failing > 0 {
                     (out.state, out.label) = ("failing", "failing");
+                } else if messages == 0 {
+                    // Rules that had nothing to read checked nothing.
+                    (out.state, out.label) = ("not-checked", "not checked in this run");
+                    notes.push("no message to check".into());
                 }
                 notes.push(format!("by {}", message_rules.join(", ")));
+                if unchecked > 0 {
+                    notes.push(format!("{unchecked} file(s) not checked: not messages, or not read"));
+                }
+                let ignored: Vec<String> = exceptions
+                    .ignores
+                    .iter()
+                    .flat_map(|(glob, rules)| {
+                        rules.iter().filter(|r| message_rules.contains(r)).map(move |r| format!("{r} on `{glob}`"))
+                    })
+                    .collect();
+                if !ignored.is_empty() {
+                    if out.state == "checked" {
+                        out.label = COMPLIANT_EXCEPT;
+                    }
+                    notes.push(format!("not checked where `ignore:` switches off {}", ignored.join(", ")));
+                }
             }
             if !setup_rules.is_empty() {
                 let count = |counts: &HashMap<Arc<str>, usize>| counts.get(row.id.as_str()).copied().unwrap_or(0);
@@ -567,6 +677,82 @@ mod tests {
     }
 
     #[test]
+    fn a_row_whose_rule_is_ignored_on_some_paths_is_not_called_compliant_everywhere() {
+        let row = super::super::coverage::Row {
+            id: "R1".into(),
+            verb: crate::rules::spec::Verb::Must,
+            sentence: "Subjects carry the prefix.".into(),
+            status: Status::Checked { message_rules: vec!["subject-prefix".into()], setup_rules: Vec::new() },
+        };
+        let tally = Tally::default();
+        let plain = matrix_row(&row, &tally, 10, 0, &Exceptions::default());
+        assert_eq!((plain.state, plain.label), ("checked", COMPLIANT));
+        let exceptions =
+            Exceptions { ignores: vec![("archive/**".into(), vec!["subject-prefix".into()])], ..Exceptions::default() };
+        let ignored = matrix_row(&row, &tally, 10, 0, &exceptions);
+        assert_eq!(ignored.label, COMPLIANT_EXCEPT);
+        assert!(ignored.note.contains("subject-prefix on `archive/**`"), "{}", ignored.note);
+        // No message to read (an empty folder, or none but files that are not messages).
+        for (messages, unchecked) in [(0, 0), (3, 3)] {
+            let none = matrix_row(&row, &tally, messages, unchecked, &Exceptions::default());
+            assert_eq!((none.state, none.label), ("not-checked", "not checked in this run"), "{messages}");
+            assert!(none.note.contains("no message to check"), "{}", none.note);
+        }
+    }
+
+    /// A message with one error of rule `r`, and its Date.
+    fn one_finding(path: &str, requirement: Vec<Arc<str>>, date: Option<i64>) -> FileFindings {
+        let diagnostic = crate::diagnostic::Diagnostic {
+            rule: "r".into(),
+            requirement: requirement.into(),
+            severity: Severity::Error,
+            message: "m".into(),
+            help: None,
+            label: None,
+            span: 0..0,
+        };
+        FileFindings {
+            path: path.into(),
+            diagnostics: vec![Located { diagnostic, line: 1, column: 1 }],
+            rendered: None,
+            detail: Some(Box::new(crate::diagnostic::Detail { date, ..crate::diagnostic::Detail::default() })),
+        }
+    }
+
+    #[test]
+    fn a_message_failing_a_requirement_in_the_scan_and_across_messages_counts_once() {
+        let requirement: Arc<str> = "R9".into();
+        let findings = |path: &str| one_finding(path, vec![requirement.clone()], None);
+        let mut tally = Tally { corpus_requirements: [requirement.clone()].into(), ..Tally::default() };
+        tally.message(70, findings("a.eml"), false);
+        tally.message(70, findings("a.eml"), true);
+        assert_eq!(tally.failing[&requirement], 1, "the same message, once");
+        tally.message(6, findings("b.eml"), true);
+        tally.message(200, findings("c.eml"), true);
+        assert_eq!(tally.failing[&requirement], 3, "other messages, failing only across messages, count");
+    }
+
+    #[test]
+    fn the_weeks_kept_are_the_latest_and_false_dates_are_undated() {
+        let mut tally = Tally { latest_week: week_of(100_000 * 86_400), ..Tally::default() };
+        let rule: Arc<str> = "r".into();
+        // Messages dated across some 270 years, one finding a day.
+        for day in 0..100_000 {
+            tally.dated(week_of(day * 86_400), rule.clone());
+        }
+        assert!(tally.weeks.len() as i64 <= WEEKS, "{} weeks kept", tally.weeks.len());
+        let kept: usize = tally.weeks.values().flat_map(|r| r.values()).sum();
+        assert_eq!(kept + tally.earlier, 100_000, "every finding is counted once");
+        assert_eq!(*tally.weeks.keys().next_back().expect("weeks"), week_of(99_999 * 86_400));
+        // A Date past the run's week is not a date to chart.
+        let mut tally = Tally::new(&RuleSet::default());
+        let dated = |days: i64| one_finding("a.eml", Vec::new(), Some(crate::send::journal::now() + days * 86_400));
+        tally.message(0, dated(-30), false);
+        tally.message(1, dated(3650), false);
+        assert_eq!((tally.weeks.len(), tally.undated), (1, 1), "the message dated ten years ahead is undated");
+    }
+
+    #[test]
     fn top_counts_never_overstate() {
         let mut exact = TopCounts::default();
         (0..100).for_each(|i| exact.add(&format!("k{}", i % 10), 1 + (i % 10) as u64));
@@ -585,5 +771,9 @@ mod tests {
         assert_eq!(top[0].0, "heavy");
         assert!(top[0].1 <= 5000, "a lower bound of its 5000");
         assert!(top.iter().skip(1).all(|(_, n)| *n <= 3), "no thin key shown above its 3: {top:?}");
+        // A header of a megabyte is kept as its first characters.
+        let mut long = TopCounts::default();
+        long.add(&"é".repeat(1 << 20), 1);
+        assert_eq!(long.top(1)[0].0.chars().count(), KEY_CHARS);
     }
 }

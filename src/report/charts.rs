@@ -27,7 +27,7 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(0x76, 0x86, 0x92),
 ];
 /// Weeks shown at most: the latest, with a note of the findings before them.
-const MAX_WEEKS: i64 = 156;
+const MAX_WEEKS: i64 = super::aggregate::WEEKS;
 const MIN_WEEKS: i64 = 8;
 const AXIS: RGBColor = RGBColor(0x42, 0x52, 0x63);
 
@@ -96,7 +96,7 @@ pub fn weekly(tally: &Tally) -> (Chart, Option<String>) {
     };
     // At least `MIN_WEEKS` weeks, so one week's bar is not the whole width.
     let start = first.max(last - (MAX_WEEKS - 1) * 7).min(last - (MIN_WEEKS - 1) * 7);
-    let earlier: usize = tally.weeks.range(..start).flat_map(|(_, r)| r.values()).sum();
+    let earlier: usize = tally.earlier + tally.weeks.range(..start).flat_map(|(_, r)| r.values()).sum::<usize>();
     let mut totals: BTreeMap<&Arc<str>, usize> = BTreeMap::new();
     for rules in tally.weeks.range(start..).map(|(_, r)| r) {
         for (rule, n) in rules {
@@ -245,7 +245,12 @@ pub fn bars(rows: &[(String, u64, RGBColor)], legend: &[(&str, RGBColor)], keep_
     }
 }
 
-/// Findings per rule, coloured by the worst severity each reported.
+/// Bars of the per-rule chart at most: a pack of hundreds of rules would draw a chart
+/// taller than any screen; the rest share one bar.
+const RULE_BARS: usize = 25;
+
+/// Findings per rule, coloured by the worst severity each reported (the rules beyond
+/// `RULE_BARS - 1` together in one grey bar).
 pub fn per_rule(tally: &Tally) -> Chart {
     let mut rows: Vec<(String, u64, RGBColor)> = tally
         .by_rule
@@ -253,6 +258,11 @@ pub fn per_rule(tally: &Tally) -> Chart {
         .map(|(rule, t)| (rule.to_string(), t.findings() as u64, severity_colour(t.severity())))
         .collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    if rows.len() > RULE_BARS {
+        let rest = rows.split_off(RULE_BARS - 1);
+        let findings = rest.iter().map(|r| r.1).sum();
+        rows.push((format!("{} other rules", rest.len()), findings, PALETTE[PALETTE.len() - 1]));
+    }
     let legend = [Severity::Error, Severity::Warning, Severity::Info].map(|s| (s.as_str(), severity_colour(s)));
     bars(&rows, &legend, false)
 }
@@ -261,4 +271,24 @@ pub fn per_rule(tally: &Tally) -> Chart {
 pub fn top_ten(top: &[(String, u64)], keep_end: bool) -> Chart {
     let rows: Vec<(String, u64, RGBColor)> = top.iter().map(|(k, n)| (k.clone(), *n, PALETTE[0])).collect();
     bars(&rows, &[], keep_end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::aggregate::RuleTally;
+
+    #[test]
+    fn a_pack_of_many_rules_draws_a_chart_of_readable_height() {
+        let mut tally = Tally::default();
+        for n in 0..40 {
+            tally.by_rule.insert(format!("rule-{n:02}").into(), RuleTally { errors: 100 - n, ..RuleTally::default() });
+        }
+        let Chart::Svg(svg) = per_rule(&tally) else { panic!("a chart") };
+        assert!(svg.contains("rule-00") && svg.contains("rule-23"), "the rules with most findings are named");
+        assert!(!svg.contains("rule-24"), "the rest are not drawn one a bar");
+        assert!(svg.contains("16 other rules"), "they are counted together");
+        let height = 70 + 30 * RULE_BARS as u32;
+        assert!(svg.contains(&format!("height=\"{height}\"")), "{}", &svg[..200]);
+    }
 }

@@ -17,7 +17,16 @@ struct Page<'a> {
     per_rule: Chart,
     /// The top-ten charts: title, chart, and a note on what its counts leave out.
     tops: Vec<(&'static str, Chart, Option<String>)>,
+    /// `--send`'s verdicts listed one a row, at most `AFFECTED` (the counts cover all).
+    sends_listed: &'a [crate::send::Outcome],
+    sends_more: usize,
+    /// The command's inputs, the first `INPUTS` (a shell's glob can pass thousands).
+    inputs_listed: &'a [String],
+    inputs_more: usize,
 }
+
+/// Inputs named in the provenance at most; the JSON formats' `"run"` has them all.
+const INPUTS: usize = 100;
 
 impl Page<'_> {
     /// A count with thousands separated: `12,345`.
@@ -91,5 +100,19 @@ pub fn render(view: &View<'_>, tally: &Tally) -> askama::Result<String> {
             approximate(&tally.templates),
         ),
     ];
-    Page { v: view, weekly, weekly_note, per_rule: charts::per_rule(tally), tops }.render()
+    let sends = view.sends.unwrap_or_default();
+    let sends_listed = &sends[..sends.len().min(super::aggregate::AFFECTED)];
+    let inputs = &view.end.run.inputs;
+    Page {
+        v: view,
+        weekly,
+        weekly_note,
+        per_rule: charts::per_rule(tally),
+        tops,
+        sends_listed,
+        sends_more: sends.len() - sends_listed.len(),
+        inputs_listed: &inputs[..inputs.len().min(INPUTS)],
+        inputs_more: inputs.len().saturating_sub(INPUTS),
+    }
+    .render()
 }

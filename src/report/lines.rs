@@ -88,7 +88,13 @@ impl Reporter for Lines<'_> {
             self.write_file(&file.findings.path.display().to_string(), &file.findings.diagnostics, true)?;
         }
         match self.format {
-            Format::Jsonl => writeln!(self.out, "{}", json!({ "summary": summary, "notes": notes, "run": end.run }))?,
+            Format::Jsonl => {
+                // What the baseline and `ignore:` left out: a merged report shows it as the
+                // shards' accepted exceptions.
+                let accepted = json!({ "baseline_known": end.baseline_known, "ignored": end.ignored });
+                let closing = json!({ "summary": summary, "notes": notes, "run": end.run, "accepted": accepted });
+                writeln!(self.out, "{closing}")?
+            }
             // Workflow commands only: GitHub shows plain lines in the log as they are.
             _ => {
                 if let Some(statistics) = &self.statistics {

@@ -8,12 +8,20 @@ use std::fmt::{self, Write};
 
 use askama::Template;
 
-use super::aggregate::{MatrixRow, RuleView, View};
+use super::aggregate::{Example, FIRST, MatrixRow, RuleView, View};
+use super::provenance::Hashed;
 
 /// Requirements and rules listed at most (a pack may define many).
 const ROWS: usize = 100;
 /// Characters of one value shown at most.
 const CELL: usize = 300;
+/// Rule packs named in the provenance line at most (`--rules` takes any number).
+const PACKS: usize = 10;
+/// Bytes the summary may take: under GitHub's 1 MiB step-summary limit with room for
+/// what a job appends. The caps above keep a summary far below it; this bound holds
+/// whatever a pack's ids, notes and messages hold (an escaped character takes up to
+/// six bytes).
+pub const BUDGET: usize = 1_000_000;
 
 #[derive(Template)]
 #[template(path = "summary.md")]
@@ -23,35 +31,83 @@ struct Summary<'a> {
     matrix_more: usize,
     rules: &'a [RuleView<'a>],
     rules_more: usize,
+    setup: &'a [Example],
+    /// Findings not listed: those after the first, set-up findings beyond the cap.
+    findings_more: usize,
     notes: &'a [String],
+    packs: &'a [Hashed],
+    packs_more: usize,
 }
 
 pub fn render(view: &View<'_>) -> askama::Result<String> {
     let matrix = &view.matrix[..view.matrix.len().min(ROWS)];
     let rules = &view.rules[..view.rules.len().min(15)];
     let notes = &view.end.notes[..view.end.notes.len().min(ROWS)];
-    Summary {
+    let setup = &view.setup_findings[..view.setup_findings.len().min(FIRST)];
+    let packs = &view.end.run.packs[..view.end.run.packs.len().min(PACKS)];
+    let text = Summary {
         v: view,
         matrix,
         matrix_more: view.matrix.len() - matrix.len(),
         rules,
         rules_more: view.rules.len() - rules.len(),
+        setup,
+        findings_more: view.more_findings + (view.setup_findings.len() - setup.len()),
         notes,
+        packs,
+        packs_more: view.end.run.packs.len() - packs.len(),
     }
-    .render()
+    .render()?;
+    Ok(within_budget(text))
+}
+
+/// The summary cut, at a line's end, to `BUDGET` bytes, keeping its last line (the
+/// provenance) and saying that it was cut.
+fn within_budget(text: String) -> String {
+    if text.len() <= BUDGET {
+        return text;
+    }
+    const CUT: &str =
+        "\n\n*The summary was cut here to stay under GitHub's 1 MiB limit; the HTML or JSON report has it all.*\n\n";
+    let body = text.trim_end_matches('\n');
+    let (body, last) = body.rsplit_once('\n').unwrap_or(("", body));
+    let mut end = BUDGET.saturating_sub(last.len() + CUT.len() + 1).min(body.len());
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    let end = body[..end].rfind('\n').unwrap_or(0);
+    format!("{}{CUT}{}\n", &body[..end], truncate_bytes(last, BUDGET / 2))
+}
+
+/// At most `max` bytes of `text`, cut at a character's boundary.
+fn truncate_bytes(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// Text made inert in Markdown (and in the HTML GitHub allows in it): HTML's special
 /// characters as entities, Markdown's punctuation backslash-escaped, line breaks and
-/// control characters as spaces (a table cell stays one cell), cut at `CELL` characters.
+/// control characters as spaces (a table cell stays one cell), web addresses kept from
+/// becoming links, cut at `CELL` characters.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Markdown;
 
 impl askama::filters::Escaper for Markdown {
     fn write_escaped_str<W: Write>(&self, mut dest: W, string: &str) -> fmt::Result {
-        for (i, c) in string.chars().enumerate() {
+        for (i, (at, c)) in string.char_indices().enumerate() {
             if i == CELL {
                 return dest.write_char('…');
+            }
+            // GitHub turns `https://...` and `www.` in plain text into links: a zero-width
+            // space keeps a message's address text, never a link to follow.
+            let rest = &string[at..];
+            let word_start = !string[..at].ends_with(char::is_alphanumeric);
+            let www = word_start && rest.get(..4).is_some_and(|w| w.eq_ignore_ascii_case("www."));
+            if www || (c == ':' && rest.starts_with("://")) {
+                dest.write_str("&#8203;")?;
             }
             match c {
                 '<' => dest.write_str("&lt;")?,
@@ -86,6 +142,103 @@ mod tests {
         assert_eq!(escaped("<script>x</script>"), "&lt;script&gt;x&lt;/script&gt;");
         assert_eq!(escaped("\"><img onerror=alert(1)>"), "&quot;&gt;&lt;img onerror=alert\\(1\\)&gt;");
         assert_eq!(escaped("[a](javascript:x) | *b*\n# c"), "\\[a\\]\\(javascript:x\\) \\| \\*b\\* \\# c");
+    }
+
+    /// A run whose every value is as long and as costly to escape as it can be: a pack
+    /// with hundreds of requirements and set-up rules, many packs, hostile messages.
+    #[test]
+    fn the_summary_fits_the_step_summary_limit_whatever_the_pack_and_messages_hold() {
+        use super::super::aggregate::Example;
+        use super::super::coverage::RunCoverage;
+        use super::super::provenance::{Hashed, Provenance};
+        use super::super::{Ending, Summary};
+        use crate::diagnostic::Severity;
+
+        let hostile = "&\"<|".repeat(200);
+        let example = |n: usize| Example {
+            path: format!("{hostile}{n}.eml"),
+            line: n,
+            column: 1,
+            severity: Severity::Error,
+            rule: hostile.as_str().into(),
+            message: hostile.clone(),
+            excerpt: None,
+        };
+        let run = Provenance {
+            tool: "nhsmail-lint",
+            version: "0",
+            command: "check",
+            packs: (0..5000).map(|n| Hashed { name: format!("{hostile}{n}"), sha256: "0".repeat(64) }).collect(),
+            config: None,
+            inputs: Vec::new(),
+            started: String::new(),
+            finished: String::new(),
+            host: hostile.clone(),
+            files: 1,
+            messages: 1,
+            bytes: 1,
+            shards: Vec::new(),
+        };
+        let end = Ending {
+            summary: Summary::default(),
+            notes: vec![hostile.clone(); 5000],
+            run,
+            baseline_known: 0,
+            ignored: 0,
+            exit_code: 1,
+        };
+        let row = |n: usize| MatrixRow {
+            id: format!("{hostile}{n}"),
+            verb: "MUST",
+            sentence: hostile.clone(),
+            state: "failing",
+            label: "failing",
+            checked: Some(n),
+            failing: Some(n),
+            percent: Some("0.0%".into()),
+            note: hostile.clone(),
+        };
+        let coverage = RunCoverage::default();
+        let first: Vec<Example> = (0..FIRST).map(example).collect();
+        let setup: Vec<Example> = (0..5000).map(example).collect();
+        let view = View {
+            end: &end,
+            headline: hostile.clone(),
+            matrix: (0..5000).map(row).collect(),
+            rules: Vec::new(),
+            coverage: &coverage,
+            sends: None,
+            send_counts: Vec::new(),
+            first: &first,
+            setup_findings: &setup,
+            more_findings: 0,
+            shards: Vec::new(),
+            matrix_summary: hostile.clone(),
+        };
+        let text = render(&view).expect("renders");
+        assert!(text.len() <= BUDGET, "{} bytes", text.len());
+        assert!(text.contains("- and 4970 more finding(s)"), "the set-up findings not listed are counted");
+        assert!(text.contains(" and 4990 more · config"), "the packs not named are counted");
+        assert!(text.trim_end().ends_with("</sub>"), "the provenance line stays last");
+    }
+
+    #[test]
+    fn a_summary_over_budget_is_cut_at_a_line_and_keeps_its_provenance() {
+        let body = "- a finding\n".repeat(BUDGET / 8);
+        let cut = within_budget(format!("{body}<sub>provenance</sub>\n"));
+        assert!(cut.len() <= BUDGET, "{} bytes", cut.len());
+        assert!(cut.ends_with("<sub>provenance</sub>\n"));
+        assert!(cut.contains("- a finding\n\n*The summary was cut here"), "cut at a line's end");
+        let short = "- one\n<sub>p</sub>\n".to_owned();
+        assert_eq!(within_budget(short.clone()), short);
+    }
+
+    #[test]
+    fn addresses_in_messages_are_not_made_links() {
+        assert_eq!(escaped("see https://evil.example/x"), "see https&#8203;://evil.example/x");
+        assert_eq!(escaped("WWW.evil.example"), "&#8203;WWW.evil.example");
+        assert_eq!(escaped("a www.b.c"), "a &#8203;www.b.c");
+        assert_eq!(escaped("awww.b"), "awww.b", "not a word's start");
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub struct Sources {
     pub command: &'static str,
     /// Each rule pack: its name (a path, or `builtin:nhsmail`) and its text.
     pub packs: Vec<(String, Arc<str>)>,
-    /// The config file: its path and its text.
+    /// The config file: its path and its text as shown (inline secrets masked).
     pub config: Option<(String, Arc<str>)>,
     /// The paths given on the command line (for `merge`, the parts).
     pub inputs: Vec<String>,

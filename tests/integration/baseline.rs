@@ -62,3 +62,28 @@ fn per_path_ignores_in_the_config() {
     assert_eq!(result.code, 2);
     assert!(result.stderr.contains("no rule has the id `no-such-rule`"), "{}", result.stderr);
 }
+
+#[test]
+fn a_merged_report_shows_what_the_shards_baselines_hid_and_the_matrix_says_it() {
+    let dir =
+        temp_files(&[("archive/a.eml", &noreply("Message-ID: <a@nhs.net>\n")), ("archive/b.eml", &noreply("\n"))]);
+    let write = run_in(dir.path(), &["check", ACCOUNT, "--write-baseline", "baseline.json", "archive"]);
+    assert_eq!(write.code, 1, "{}", write.stderr);
+    for k in 1..=2 {
+        let (shard, part) = (format!("{k}/2"), format!("part{k}.jsonl"));
+        let args = ["check", ACCOUNT, "--baseline", "baseline.json", "--format", "jsonl", "--shard", &shard];
+        let result = run_in(dir.path(), &[&args[..], &["--output", &part, "archive"]].concat());
+        assert_eq!(result.code, 0, "{}", result.stderr);
+    }
+    let merge = ["merge", ACCOUNT, "part1.jsonl", "part2.jsonl"];
+    let html = run_in(dir.path(), &[&merge[..], &["--format", "html"]].concat());
+    assert_eq!(html.code, 0, "{}", html.stderr);
+    // Both no-reply findings, and b.eml's missing Message-ID: hidden, yet said.
+    assert!(html.stdout.contains("the shards' baselines: 3 known finding(s) not reported"), "{}", html.stdout);
+    let markdown = run_in(dir.path(), &[&merge[..], &["--format", "markdown"]].concat());
+    assert!(
+        markdown.stdout.contains("Not counted as failing: 3 finding\\(s\\) the baseline knew"),
+        "the matrix's counts say what they leave out: {}",
+        markdown.stdout
+    );
+}

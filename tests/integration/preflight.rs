@@ -177,6 +177,17 @@ fn inline_secrets_are_reported_and_never_printed() {
     let result = with_config(token, &["check", "--format", "json", "good.eml"]);
     assert!(!result.stdout.contains("eyJhbGciOi"), "{}", result.stdout);
     assert!(result.stdout.contains("smtp-inline-secret"));
+    // The reports' provenance names the config by the SHA-256 of its text with the secret
+    // masked: a hash of the file itself would let anyone holding the rest of the file
+    // test guesses of the password offline.
+    let sha = |secret: &str| {
+        let config = SUBMISSION.replace("token_command: get-nhsmail-token", &format!("password: {secret}"));
+        let report = with_config(&config, &["check", "--format", "json", "good.eml"]).json();
+        report["run"]["config"]["sha256"].as_str().expect("the config's hash").to_owned()
+    };
+    assert_eq!(sha("Summer2026!xyz"), sha("Winter2026!abc"), "the hash does not depend on the secret");
+    let other = with_config(SUBMISSION, &["check", "--format", "json", "good.eml"]).json();
+    assert_ne!(other["run"]["config"]["sha256"].as_str(), Some(sha("Summer2026!xyz").as_str()));
 }
 
 #[test]
@@ -191,6 +202,10 @@ fn check_runs_the_offline_config_rules_too() {
     let human = with_config(&old_host, &["check", "good.eml"]).stdout;
     assert!(human.contains("nhsmail-lint.yaml:4:9"), "{human}");
     assert!(human.contains("smtp.nhs.net is being retired"), "{human}");
+    // A run whose only findings are the set-up's lists them in the Markdown summary too.
+    let markdown = with_config(&old_host, &["check", "--format", "markdown", "good.eml"]).stdout;
+    assert!(markdown.contains("### First findings"), "{markdown}");
+    assert!(markdown.contains("- nhsmail-lint.yaml:4 "), "{markdown}");
 }
 
 #[test]

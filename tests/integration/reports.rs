@@ -101,6 +101,11 @@ fn html_report_in_a_real_browser() {
         files.iter().filter(fails).count().to_string()
     };
     let messages = files.len().to_string();
+    // Files that are not messages: checked by R1's unparseable-message, by no header rule.
+    let not_messages =
+        |f: &&Value| f["diagnostics"].as_array().expect("list").iter().any(|d| d["rule"] == "unparseable-message");
+    let read_as_messages = (files.len() - files.iter().filter(not_messages).count()).to_string();
+    assert_ne!(read_as_messages, messages, "the corpus holds files that are not messages");
 
     let profile = dir.path().join("profile");
     let dom = String::from_utf8(chromium(browser, &profile, &page, &["--dump-dom"]).stdout).expect("utf-8");
@@ -112,7 +117,8 @@ fn html_report_in_a_real_browser() {
     // Each failing requirement: messages checked, how many fail (as the JSON says), the share.
     for id in ["M4", "M5", "P1", "R1", "L1"] {
         let cells = matrix_cells(&dom, id);
-        assert_eq!(cells[2], messages, "{id} checked: {cells:?}");
+        let checked = if id == "R1" { &messages } else { &read_as_messages };
+        assert_eq!(&cells[2], checked, "{id} checked: {cells:?}");
         assert_eq!(cells[3], failing(id), "{id} failing: {cells:?}");
         assert!(cells[4].ends_with('%') && cells[4] != "100.0%", "{id}: {cells:?}");
     }
@@ -252,4 +258,38 @@ fn accepted_exceptions_and_sending_are_shown() {
     assert!(known > 0);
     let html = crate::common::run_in(dir, &["check", "--baseline", "base.json", "--format", "html", "out"]).stdout;
     assert!(html.contains(&format!("<code>base.json</code>: {known} known finding(s) not reported")), "{html}");
+}
+
+/// A file that is not a message is checked by the rules that read no header
+/// (unparseable-message) and by none of the others: the matrix counts it for the first
+/// and never calls the others compliant on it.
+#[test]
+fn a_file_that_is_not_a_message_is_not_counted_as_checked_by_header_rules() {
+    let good = b"From: \"Results, Pathology\" <pathology.results@nhs.net>\r\nTo: a@nhs.net\r\n\
+Reply-To: pathology.enquiries@nhs.net\r\nSubject: Results\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n\
+Message-ID: <a@nhs.net>\r\n\r\nResults are ready.\r\n";
+    let dir = temp_files(&[("a.eml", good), ("b.eml", b"just prose, not a message\n")]);
+    let args = ["check", "--account", "pathology.results@nhs.net", "--format", "markdown", "."];
+    let markdown = crate::common::run_in(dir.path(), &args).stdout;
+    let row = |id: &str| {
+        let start = format!("| {id} |");
+        markdown.lines().find(|l| l.starts_with(&start)).unwrap_or_else(|| panic!("no {id} row: {markdown}")).to_owned()
+    };
+    assert!(row("M5").starts_with("| M5 | must | 1 | 0 | 100.0% |"), "{}", row("M5"));
+    assert!(row("M5").contains("1 file\\(s\\) not checked"), "{}", row("M5"));
+    assert!(row("R1").starts_with("| R1 | must | 2 | 1 | 50.0% |"), "{}", row("R1"));
+}
+
+/// A shell's glob can pass thousands of paths: the page names the first hundred and
+/// counts the rest (the JSON `"run"` keeps them all).
+#[test]
+fn the_provenance_names_the_first_hundred_inputs() {
+    let names: Vec<String> = (0..150).map(|n| format!("m{n:03}.eml")).collect();
+    let files: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), b"Subject: s\n\nx\n".as_slice())).collect();
+    let dir = temp_files(&files);
+    let mut args = vec!["check", "--format", "html"];
+    args.extend(names.iter().map(String::as_str));
+    let html = crate::common::run_in(dir.path(), &args).stdout;
+    assert!(html.contains("<code>m099.eml</code> and 50 more</td>"), "the first hundred, then a count");
+    assert!(!html.contains("<code>m100.eml</code>,"), "no more than a hundred named");
 }

@@ -322,6 +322,20 @@ fn dry_run_sends_nothing() {
 }
 
 #[test]
+fn the_html_report_counts_every_verdict_and_lists_the_first_thousand() {
+    let smtp = TestSmtp::start(true);
+    let messages: Vec<(String, Vec<u8>)> = (0..1001).map(|n| (format!("out/{n:04}.eml"), message(n, ""))).collect();
+    let files: Vec<(&str, &[u8])> = messages.iter().map(|(p, m)| (p.as_str(), m.as_slice())).collect();
+    let setup = workspace(&smtp, false, "", &files);
+    let args = ["check", "--send", "--dry-run", "--format", "html", "out"];
+    let result = run_with_env(setup.dir.path(), &args, ENV);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert!(result.stdout.contains(">1001 would-send</span>"), "the counts cover every message");
+    assert_eq!(result.stdout.matches("<td>would-send</td>").count(), 1000, "a row for each of the first 1,000");
+    assert!(result.stdout.contains("and 1 more, not listed"), "the rest are counted");
+}
+
+#[test]
 fn a_rerun_sends_nothing_twice() {
     let smtp = TestSmtp::start(true);
     let setup = workspace(&smtp, false, "", &[("out/a.eml", &message(11, "")), ("out/b.eml", &message(12, ""))]);

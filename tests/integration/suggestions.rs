@@ -35,6 +35,14 @@ fn rule_pack_names_get_the_closest_known_one() {
         pack_help("{field: subject, equals: '${config.acount}'}")
             .starts_with("help: did you mean `${config.account}`?")
     );
+    assert!(
+        pack_help("{field: body.text, contains: {function: nhs_numbr}}")
+            .starts_with("help: did you mean `nhs_number`?")
+    );
+    assert!(
+        pack_help("{field: body.text, contains: {function: nhs_number, options: {withn: 3}}}")
+            .starts_with("help: did you mean `within`?")
+    );
     let severity = b"rules:\n  - id: r\n    severity: eror\n    summary: s\n    message: m\n";
     assert_eq!(help_of(&[("p.yaml", severity)], &["rules", "--rules", "p.yaml"]), "help: did you mean `error`?");
 }
