@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use mail_parser::{ContentType, HeaderName, HeaderValue, MessageParser};
+use mail_parser::{ContentType, Header, HeaderName, HeaderValue, MessageParser};
 
 use super::bytes;
 
@@ -22,7 +22,7 @@ pub enum PartKind {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
     /// Header block and body together: what a decoder needs.
     pub whole: Range<usize>,
@@ -47,42 +47,68 @@ impl Part {
     }
 }
 
-struct PartHeaders<'m> {
+/// What a part's header block says of its structure, as mail-parser reads the block.
+#[derive(Debug, Default, Clone)]
+pub struct PartHeaders<'m> {
     content_type: Option<ContentType<'m>>,
     disposition: Option<ContentType<'m>>,
     base64: bool,
 }
 
-fn part_headers(raw: &[u8]) -> PartHeaders<'_> {
-    let mut out = PartHeaders { content_type: None, disposition: None, base64: false };
-    let Some(message) = MessageParser::new().parse_headers(raw) else {
-        return out;
-    };
-    let Some(part) = message.parts.into_iter().next() else {
-        return out;
-    };
-    for header in part.headers {
-        match (header.name, header.value) {
-            (HeaderName::ContentType, HeaderValue::ContentType(ct)) => out.content_type = Some(ct),
-            (HeaderName::ContentDisposition, HeaderValue::ContentType(cd)) => out.disposition = Some(cd),
-            (HeaderName::ContentTransferEncoding, HeaderValue::Text(t)) => {
-                out.base64 = t.trim().eq_ignore_ascii_case("base64")
+impl<'m> PartHeaders<'m> {
+    /// From mail-parser's fields of one header block, in order (a later field of a name
+    /// overrides an earlier one).
+    pub fn from_fields(fields: impl IntoIterator<Item = Header<'m>>) -> Self {
+        let mut out = PartHeaders::default();
+        for header in fields {
+            match (header.name, header.value) {
+                (HeaderName::ContentType, HeaderValue::ContentType(ct)) => out.content_type = Some(ct),
+                (HeaderName::ContentDisposition, HeaderValue::ContentType(cd)) => out.disposition = Some(cd),
+                (HeaderName::ContentTransferEncoding, HeaderValue::Text(t)) => {
+                    out.base64 = t.trim().eq_ignore_ascii_case("base64")
+                }
+                _ => {}
             }
-            _ => {}
         }
+        out
     }
-    out
+
+    /// Whether a field of this name counts (the others are left out before cloning).
+    pub fn reads(name: &HeaderName<'_>) -> bool {
+        matches!(name, HeaderName::ContentType | HeaderName::ContentDisposition | HeaderName::ContentTransferEncoding)
+    }
 }
 
-/// The leaf parts of the message whose header block is `raw[..body_start]`.
-pub fn leaf_parts(raw: &[u8], body_start: usize, end: usize) -> Vec<Part> {
+fn part_headers(raw: &[u8]) -> PartHeaders<'_> {
+    let Some(message) = MessageParser::new().parse_headers(raw) else {
+        return PartHeaders::default();
+    };
+    let Some(part) = message.parts.into_iter().next() else {
+        return PartHeaders::default();
+    };
+    PartHeaders::from_fields(part.headers)
+}
+
+/// The leaf parts of the message whose header block is `raw[..body_start]`; `top` is
+/// mail-parser's reading of that block when the caller has it already (the message's
+/// headers were parsed up front), so the block is not parsed twice.
+pub fn leaf_parts(raw: &[u8], body_start: usize, end: usize, top: Option<&PartHeaders<'_>>) -> Vec<Part> {
     let mut parts = Vec::new();
-    walk(raw, 0..end, body_start, 0, &mut parts);
+    match top {
+        Some(headers) => walk(raw, 0..end, body_start, headers, 0, &mut parts),
+        None => walk(raw, 0..end, body_start, &part_headers(&raw[..body_start]), 0, &mut parts),
+    }
     parts
 }
 
-fn walk(raw: &[u8], whole: Range<usize>, body_start: usize, depth: usize, out: &mut Vec<Part>) {
-    let headers = part_headers(&raw[whole.start..body_start]);
+fn walk(
+    raw: &[u8],
+    whole: Range<usize>,
+    body_start: usize,
+    headers: &PartHeaders<'_>,
+    depth: usize,
+    out: &mut Vec<Part>,
+) {
     let body = body_start..whole.end;
     let ctype = headers.content_type.as_ref();
     let main = ctype.map_or("text", |c| c.ctype());
@@ -93,7 +119,7 @@ fn walk(raw: &[u8], whole: Range<usize>, body_start: usize, depth: usize, out: &
     {
         for child in split_multipart(raw, body, boundary.as_bytes()) {
             let child_body = bytes::body_start(&raw[child.clone()]).map_or(child.end, |b| child.start + b);
-            walk(raw, child, child_body, depth + 1, out);
+            walk(raw, child.clone(), child_body, &part_headers(&raw[child.start..child_body]), depth + 1, out);
         }
         return;
     }
@@ -161,7 +187,7 @@ mod tests {
 
     fn parts(raw: &[u8]) -> Vec<Part> {
         let b = bytes::body_start(raw).unwrap();
-        leaf_parts(raw, b, raw.len())
+        leaf_parts(raw, b, raw.len(), None)
     }
 
     const MIXED: &[u8] = b"Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n\
@@ -205,5 +231,87 @@ QUJDRA==\r\n--XX--\r\nepilogue\r\n";
         raw.extend_from_slice(b"\nleaf\n");
         let p = parts(&raw);
         assert_eq!(p.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::mail::{MessageView, parse_buffer};
+
+    /// The parts the view finds (the top header block as parsed up front) are the parts
+    /// the walk finds reading that block itself.
+    fn same_parts_either_way(raw: &[u8]) -> Result<(), TestCaseError> {
+        let (buffer, size) = parse_buffer(raw.to_vec());
+        let view = MessageView::new(&buffer, size);
+        if view.headers().is_none() {
+            return Ok(());
+        }
+        let start = view.byte_order_mark().map_or(0, |b| b.end);
+        let body_start = bytes::body_start(&view.raw()[start..]).map_or(size, |p| start + p);
+        let reread = leaf_parts(view.raw(), body_start, size, None);
+        prop_assert_eq!(view.leaf_parts(), reread.as_slice(), "{}", String::from_utf8_lossy(raw));
+        Ok(())
+    }
+
+    const LINES: &[&str] = &[
+        "From: a@nhs.net",
+        "Subject: x",
+        "Date: Thu, 20 Jun 2002 05:53:48 UT",
+        "Content-Type: multipart/mixed; boundary=b",
+        "Content-Type: multipart/alternative;\n boundary=\"b\"",
+        "Content-Type: text/html; charset=utf-8",
+        "Content-Type: application/pdf; name=r.pdf",
+        "Content-Type : text/plain",
+        "Content-Transfer-Encoding: base64",
+        "Content-Disposition: attachment; filename=\"a.exe\"",
+        "To: \"unclosed <b@nhs.net>",
+        "not a field",
+        " folded",
+    ];
+
+    #[test]
+    fn where_the_readings_differ_the_walk_reads_the_block_itself() {
+        for raw in [
+            // mail-parser's Date reads past the empty line, and finds a field in the body.
+            &b"Date: Thu, 20 Jun 2002 05:53:48 UT\n\nContent-Type: image/png\n\nx\n"[..],
+            // No empty line: the block alone loses its last field's value.
+            b"From: a@nhs.net\nContent-Type: application/pdf; name=a.pdf",
+            // A byte-order mark: the block alone starts with it.
+            b"\xEF\xBB\xBFContent-Type: application/pdf; name=a.pdf\n\nx\n",
+        ] {
+            same_parts_either_way(raw).unwrap();
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_walk_finds_the_same_parts_with_the_headers_parsed_up_front(
+            bom in any::<bool>(),
+            lines in proptest::collection::vec(proptest::sample::select(LINES), 1..8),
+            crlf in any::<bool>(),
+            blank in any::<bool>(),
+            body in proptest::sample::select(&[
+                "",
+                "text\n",
+                "--b\nContent-Type: text/plain\n\nhi\n--b\nContent-Type: image/png\n\nxx\n--b--\n",
+                "--b\n\nunclosed",
+                "Content-Type: image/png\n\nlooks like a header block\n",
+            ][..]),
+        ) {
+            let nl = if crlf { "\r\n" } else { "\n" };
+            let mut raw = String::from(if bom { "\u{feff}" } else { "" });
+            for line in lines {
+                raw.push_str(&line.replace('\n', nl));
+                raw.push_str(nl);
+            }
+            if blank {
+                raw.push_str(nl);
+            }
+            raw.push_str(&body.replace('\n', nl));
+            same_parts_either_way(raw.as_bytes())?;
+        }
     }
 }

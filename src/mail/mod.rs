@@ -189,7 +189,7 @@ impl<'m> MessageView<'m> {
             if self.headers.is_none() {
                 return Vec::new();
             }
-            mime::leaf_parts(self.raw, self.body_start, self.size)
+            mime::leaf_parts(self.raw, self.body_start, self.size, self.headers.as_ref().and_then(Headers::mime))
         })
     }
 
