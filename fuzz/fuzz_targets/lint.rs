@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use nhsmail_lint::cli::Format;
 use nhsmail_lint::config::Config;
 use nhsmail_lint::diagnostic::{FileFindings, Located, Severity};
-use nhsmail_lint::mail::{MessageView, bytes, headers, parse_buffer};
+use nhsmail_lint::mail::{MessageView, bytes, headers, mime, parse_buffer};
 use nhsmail_lint::report::{self, ReportPlan, Summary};
 use nhsmail_lint::rules::engine;
 use nhsmail_lint::rules::{BUILTIN_PACK, BUILTIN_PACK_NAME, RuleSet, compile};
@@ -33,6 +33,7 @@ fuzz_target!(|data: &[u8]| {
     let (buffer, size) = parse_buffer(data.to_vec());
     let view = MessageView::new(&buffer, size);
     check_header_reader(&view);
+    check_mime_walk(&view);
     let evaluation = engine::evaluate(&RULES, &ACTIVE, &view, None);
     let diagnostics: Vec<Located> = evaluation.diagnostics.into_iter().map(|d| Located::new(d, view.raw())).collect();
     let path = std::path::Path::new("fuzz.eml");
@@ -85,4 +86,16 @@ fn check_header_reader(view: &MessageView<'_>) {
         let want: Vec<_> = block.fields.iter().map(|f| (f.field.clone(), f.value.clone())).collect();
         assert_eq!(spans, want);
     }
+}
+
+/// The MIME walk: the parts the view finds (the top header block as parsed up front)
+/// are the parts found reading that block again.
+fn check_mime_walk(view: &MessageView<'_>) {
+    if view.headers().is_none() {
+        return;
+    }
+    let start = view.byte_order_mark().map_or(0, |b| b.end);
+    let size = view.size();
+    let body_start = bytes::body_start(&view.raw()[start..]).map_or(size, |p| start + p);
+    assert_eq!(view.leaf_parts(), mime::leaf_parts(view.raw(), body_start, size, None).as_slice());
 }

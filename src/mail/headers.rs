@@ -163,8 +163,12 @@ impl<'m> Headers<'m> {
         // The MIME walk would read the block alone (`raw[..block.end]`, byte-order mark
         // included): mail-parser's reading of the whole message is the same when there is
         // no mark and no field it read runs past the block (as a Date ending `UT` does).
-        let mime = (start == 0 && decoded.iter().all(|h| h.offset_end as usize <= block.end))
-            .then(|| PartHeaders::from_fields(decoded.iter().filter(|h| PartHeaders::reads(&h.name)).cloned()));
+        let mime = (start == 0 && decoded.iter().all(|h| h.offset_end as usize <= block.end)).then(|| {
+            let empty_line = super::mime::empty_line_at(&raw[..block.end]);
+            let clean = decoded.iter().all(|h| empty_line.is_some_and(|at| h.offset_end as usize <= at));
+            let fields = decoded.iter().filter(|h| PartHeaders::reads(&h.name)).cloned();
+            PartHeaders::from_fields(fields, empty_line.filter(|_| clean))
+        });
         let mut decoded = decoded.into_iter().peekable();
         let mut fields = Vec::with_capacity(block.fields.len());
         for f in block.fields {

@@ -5,6 +5,7 @@
 
 use std::ops::Range;
 
+use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::{ContentType, Header, HeaderName, HeaderValue, MessageParser};
 
 use super::bytes;
@@ -29,6 +30,9 @@ pub struct Part {
     pub body: Range<usize>,
     pub kind: PartKind,
     base64: bool,
+    /// mail-parser would decode the body as its bytes read as UTF-8, so they can be read
+    /// so without it (see `PartHeaders::plain`).
+    pub plain: bool,
 }
 
 impl Part {
@@ -53,14 +57,36 @@ pub struct PartHeaders<'m> {
     content_type: Option<ContentType<'m>>,
     disposition: Option<ContentType<'m>>,
     base64: bool,
+    /// As mail-parser decides from the last Content-Type and Content-Transfer-Encoding
+    /// fields: no transfer encoding, and no charset it converts from (none, UTF-8 or
+    /// one it does not know), so it reads a text body as `String::from_utf8_lossy`.
+    /// Only meaningful with `clean_end`.
+    encoded: bool,
+    /// Every field mail-parser read ends before the empty line, so its body starts
+    /// where ours does.
+    clean_end: bool,
 }
 
 impl<'m> PartHeaders<'m> {
     /// From mail-parser's fields of one header block, in order (a later field of a name
-    /// overrides an earlier one).
-    pub fn from_fields(fields: impl IntoIterator<Item = Header<'m>>) -> Self {
-        let mut out = PartHeaders::default();
+    /// overrides an earlier one); `block_end`, where the empty line ending the block
+    /// starts, when there is one.
+    pub fn from_fields(fields: impl IntoIterator<Item = Header<'m>>, block_end: Option<usize>) -> Self {
+        let mut out = PartHeaders { clean_end: block_end.is_some(), ..PartHeaders::default() };
+        let (mut converted, mut transfer_encoded) = (false, false);
         for header in fields {
+            out.clean_end &= block_end.is_some_and(|end| header.offset_end as usize <= end);
+            match &header.name {
+                HeaderName::ContentType => {
+                    converted = matches!(&header.value, HeaderValue::ContentType(ct)
+                        if ct.attribute("charset").and_then(|c| charset_decoder(c.as_bytes())).is_some());
+                }
+                HeaderName::ContentTransferEncoding => {
+                    transfer_encoded = matches!(&header.value, HeaderValue::Text(t)
+                        if t.eq_ignore_ascii_case("base64") || t.eq_ignore_ascii_case("quoted-printable"));
+                }
+                _ => {}
+            }
             match (header.name, header.value) {
                 (HeaderName::ContentType, HeaderValue::ContentType(ct)) => out.content_type = Some(ct),
                 (HeaderName::ContentDisposition, HeaderValue::ContentType(cd)) => out.disposition = Some(cd),
@@ -70,7 +96,14 @@ impl<'m> PartHeaders<'m> {
                 _ => {}
             }
         }
+        out.encoded = converted || transfer_encoded;
         out
+    }
+
+    /// Whether mail-parser, given this part alone, would decode its text body as the body's
+    /// bytes read as UTF-8 (lossily).
+    fn plain(&self) -> bool {
+        self.clean_end && !self.encoded
     }
 
     /// Whether a field of this name counts (the others are left out before cloning).
@@ -86,7 +119,18 @@ fn part_headers(raw: &[u8]) -> PartHeaders<'_> {
     let Some(part) = message.parts.into_iter().next() else {
         return PartHeaders::default();
     };
-    PartHeaders::from_fields(part.headers)
+    PartHeaders::from_fields(part.headers, empty_line_at(raw))
+}
+
+/// Where the empty line that ends the header block `block` starts, when it ends with one.
+pub fn empty_line_at(block: &[u8]) -> Option<usize> {
+    if block.ends_with(b"\n\r\n") {
+        Some(block.len() - 2)
+    } else if block.ends_with(b"\n\n") {
+        Some(block.len() - 1)
+    } else {
+        None
+    }
 }
 
 /// The leaf parts of the message whose header block is `raw[..body_start]`; `top` is
@@ -134,7 +178,7 @@ fn walk(
         .map(str::to_owned);
     let is_attachment = headers.disposition.as_ref().is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
     let kind = if is_text && !is_attachment && name.is_none() { PartKind::Text } else { PartKind::Attachment { name } };
-    out.push(Part { whole, body, kind, base64: headers.base64 });
+    out.push(Part { whole, body, kind, base64: headers.base64, plain: headers.plain() });
 }
 
 /// The byte ranges of the parts between `--boundary` delimiter lines. The line break
@@ -253,6 +297,20 @@ mod properties {
         let body_start = bytes::body_start(&view.raw()[start..]).map_or(size, |p| start + p);
         let reread = leaf_parts(view.raw(), body_start, size, None);
         prop_assert_eq!(view.leaf_parts(), reread.as_slice(), "{}", String::from_utf8_lossy(raw));
+        // Each text body is what mail-parser gives reading its part alone.
+        let by_mail_parser: Vec<String> = view
+            .leaf_parts()
+            .iter()
+            .filter(|p| p.kind == PartKind::Text)
+            .filter_map(|p| {
+                match MessageParser::new().parse(&view.raw()[p.whole.clone()])?.parts.into_iter().next()?.body {
+                    mail_parser::PartType::Text(t) | mail_parser::PartType::Html(t) => Some(t.into_owned()),
+                    _ => None,
+                }
+            })
+            .collect();
+        let texts: Vec<&str> = view.text_bodies().iter().map(|t| t.text.as_str()).collect();
+        prop_assert_eq!(texts, by_mail_parser, "{}", String::from_utf8_lossy(raw));
         Ok(())
     }
 
@@ -263,6 +321,11 @@ mod properties {
         "Content-Type: multipart/mixed; boundary=b",
         "Content-Type: multipart/alternative;\n boundary=\"b\"",
         "Content-Type: text/html; charset=utf-8",
+        "Content-Type: text/plain; charset=iso-8859-1",
+        "Content-Type: TEXT/Plain; charset=\"UTF-8\"",
+        "Content-Type: text/plain; charset=utf-7",
+        "Content-Transfer-Encoding: quoted-printable",
+        "Content-Transfer-Encoding: 8bit",
         "Content-Type: application/pdf; name=r.pdf",
         "Content-Type : text/plain",
         "Content-Transfer-Encoding: base64",
@@ -281,6 +344,12 @@ mod properties {
             b"From: a@nhs.net\nContent-Type: application/pdf; name=a.pdf",
             // A byte-order mark: the block alone starts with it.
             b"\xEF\xBB\xBFContent-Type: application/pdf; name=a.pdf\n\nx\n",
+            // Latin-2 bytes: mail-parser converts them.
+            b"Content-Type: text/plain; charset=iso-8859-2\n\nb\xF3r\n",
+            // A part's Date reads past its empty line: its body starts elsewhere.
+            b"Content-Type: multipart/mixed; boundary=b\n\n--b\nDate: 1 Jan 2000 00:00 UT\n\nX: y\n\nz\n--b--\n",
+            // Not UTF-8, no charset: read lossily either way.
+            b"Subject: x\n\n\xFF\xFEabc\n",
         ] {
             same_parts_either_way(raw).unwrap();
         }
@@ -299,6 +368,8 @@ mod properties {
                 "--b\nContent-Type: text/plain\n\nhi\n--b\nContent-Type: image/png\n\nxx\n--b--\n",
                 "--b\n\nunclosed",
                 "Content-Type: image/png\n\nlooks like a header block\n",
+                "caf\u{e9} =C3=A9 +AOk- aGk=\n",
+                "--b\nContent-Type: text/plain; charset=iso-8859-2\nContent-Transfer-Encoding: 8bit\n\nb\u{f3}r\n--b\nDate: 1 Jan 2000 00:00 UT\n\nX: y\n\nz\n--b--\n",
             ][..]),
         ) {
             let nl = if crlf { "\r\n" } else { "\n" };

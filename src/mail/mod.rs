@@ -201,6 +201,12 @@ impl<'m> MessageView<'m> {
                 .iter()
                 .filter(|p| p.kind == PartKind::Text)
                 .filter_map(|p| {
+                    if p.plain {
+                        // What mail-parser would give, without reading the part again.
+                        let text = String::from_utf8_lossy(&self.raw[p.body.clone()]).into_owned();
+                        let exact = text.as_bytes() == &self.raw[p.body.clone()];
+                        return Some(TextBody { text, span: p.body.clone(), exact });
+                    }
                     let message = MessageParser::new().parse(&self.raw[p.whole.clone()])?;
                     let text = match message.parts.into_iter().next()?.body {
                         PartType::Text(t) | PartType::Html(t) => t.into_owned(),
