@@ -13,20 +13,29 @@
 import base64, os, random, sys
 
 
+CLINICS = ["Phlebotomy", "Cardiology", "Diabetes", "Orthopaedics", "Dermatology", "Audiology"]
+FIRST = ["Asha", "Sam", "Niamh", "Tom", "Priya", "Owen", "Grace", "Kwame"]
+LAST = ["Patel", "Jones", "O'Brien", "Smith", "Khan", "Evans", "Taylor", "Mensah"]
+
+
+def letter(rng, root, i, folders, opening, most):
+    """Message i's folder (made), patient, clinic and text: `opening` the clinic's name,
+    repeated 2 to `most` times."""
+    folder = os.path.join(root, f"{2026 - i % 3}-{1 + i % 12:02d}", f"d{i % folders:02d}")
+    os.makedirs(folder, exist_ok=True)
+    name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    clinic = rng.choice(CLINICS)
+    text = (f"Dear {name},\r\n\r\n{opening} {clinic} appointment on "
+            f"Tuesday {1 + i % 28} December at {8 + i % 9}:{i % 6}0.\r\n"
+            "If you cannot attend, reply to this email or call 0113 000 0000.\r\n\r\n"
+            "Pathology Results Service\r\n") * rng.randint(2, most)
+    return folder, name, clinic, text
+
+
 def small(root, count):
     rng = random.Random(20261123)
-    clinics = ["Phlebotomy", "Cardiology", "Diabetes", "Orthopaedics", "Dermatology", "Audiology"]
-    first = ["Asha", "Sam", "Niamh", "Tom", "Priya", "Owen", "Grace", "Kwame"]
-    last = ["Patel", "Jones", "O'Brien", "Smith", "Khan", "Evans", "Taylor", "Mensah"]
     for i in range(count):
-        folder = os.path.join(root, f"{2026 - i % 3}-{1 + i % 12:02d}", f"d{i % 50:02d}")
-        os.makedirs(folder, exist_ok=True)
-        name = f"{rng.choice(first)} {rng.choice(last)}"
-        clinic = rng.choice(clinics)
-        text = (f"Dear {name},\r\n\r\nThis is a reminder of your {clinic} appointment on "
-                f"Tuesday {1 + i % 28} December at {8 + i % 9}:{i % 6}0.\r\n"
-                "If you cannot attend, reply to this email or call 0113 000 0000.\r\n\r\n"
-                "Pathology Results Service\r\n") * rng.randint(2, 8)
+        folder, name, clinic, text = letter(rng, root, i, 50, "This is a reminder of your", 8)
         headers = (f'From: "Results, Pathology" <pathology.results@nhs.net>\r\n'
                    f'To: "{name}" <patient{i}@nhs.net>\r\nReply-To: pathology.enquiries@nhs.net\r\n'
                    f"Subject: {clinic} appointment reminder\r\nDate: Mon, 23 Nov 2026 09:{i % 60:02d}:00 +0000\r\n"
@@ -67,9 +76,6 @@ def attachments(root, count):
         return head + pool * (lines // POOL_LINES) + pool[:(lines % POOL_LINES) * LINE]
 
     PDF, PNG, JPEG = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0\0\x10JFIF\0"
-    clinics = ["Phlebotomy", "Cardiology", "Diabetes", "Orthopaedics", "Dermatology", "Audiology"]
-    first = ["Asha", "Sam", "Niamh", "Tom", "Priya", "Owen", "Grace", "Kwame"]
-    last = ["Patel", "Jones", "O'Brien", "Smith", "Khan", "Evans", "Taylor", "Mensah"]
     giants = {count // 4: 10, count // 2: 20, 3 * count // 4: 30}  # MB of base64, a few messages
 
     def leaf(ctype, body, encoding=None, extra=""):
@@ -86,14 +92,7 @@ def attachments(root, count):
         return leaf(f'{ctype}; name="{name}"', blob(size, magic), "base64", disp)
 
     for i in range(count):
-        folder = os.path.join(root, f"{2026 - i % 3}-{1 + i % 12:02d}", f"d{i % 30:02d}")
-        os.makedirs(folder, exist_ok=True)
-        name = f"{rng.choice(first)} {rng.choice(last)}"
-        clinic = rng.choice(clinics)
-        text = (f"Dear {name},\r\n\r\nPlease find attached the letter about your {clinic} appointment on "
-                f"Tuesday {1 + i % 28} December at {8 + i % 9}:{i % 6}0.\r\n"
-                "If you cannot attend, reply to this email or call 0113 000 0000.\r\n\r\n"
-                "Pathology Results Service\r\n") * rng.randint(2, 6)
+        folder, name, clinic, text = letter(rng, root, i, 30, "Please find attached the letter about your", 6)
         html = "<html><body><p>" + text.replace("\r\n\r\n", "</p>\r\n<p>") + "</p></body></html>\r\n"
         if i % 4 == 1:  # some text parts encoded, as mail clients do
             plain = leaf("text/plain; charset=utf-8", text.replace("0113", "0113=20"), "quoted-printable")

@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use nhsmail_lint::cli::Format;
 use nhsmail_lint::config::Config;
 use nhsmail_lint::diagnostic::{FileFindings, Located, Severity};
-use nhsmail_lint::mail::{MessageView, bytes, headers, mime, parse_buffer};
+use nhsmail_lint::mail::{MessageView, bytes, headers, parse_buffer};
 use nhsmail_lint::report::{self, ReportPlan, Summary};
 use nhsmail_lint::rules::engine;
 use nhsmail_lint::rules::{BUILTIN_PACK, BUILTIN_PACK_NAME, RuleSet, compile};
@@ -88,14 +88,12 @@ fn check_header_reader(view: &MessageView<'_>) {
     }
 }
 
-/// The MIME walk: the parts the view finds (the top header block as parsed up front)
-/// are the parts found reading that block again.
+/// The MIME walk and text reading: the parts and texts the view finds (the top header
+/// block as parsed up front, text read without mail-parser where it would read it as it
+/// is) are those of the slow reading.
 fn check_mime_walk(view: &MessageView<'_>) {
-    if view.headers().is_none() {
-        return;
-    }
-    let start = view.byte_order_mark().map_or(0, |b| b.end);
-    let size = view.size();
-    let body_start = bytes::body_start(&view.raw()[start..]).map_or(size, |p| start + p);
-    assert_eq!(view.leaf_parts(), mime::leaf_parts(view.raw(), body_start, size, None).as_slice());
+    let (parts, texts) = view.reference_reading();
+    assert_eq!(view.leaf_parts(), parts.as_slice());
+    let fast: Vec<&str> = view.text_bodies().iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(fast, texts);
 }

@@ -219,6 +219,27 @@ impl<'m> MessageView<'m> {
         })
     }
 
+    /// The slow readings the fast ones above must equal (the tests and the fuzz target
+    /// compare them): the leaf parts found reading the top header block again, and each
+    /// text part's body as mail-parser gives it reading the part alone.
+    pub fn reference_reading(&self) -> (Vec<Part>, Vec<String>) {
+        if self.headers.is_none() {
+            return (Vec::new(), Vec::new());
+        }
+        let parts = mime::leaf_parts(self.raw, self.body_start, self.size, None);
+        let texts = parts
+            .iter()
+            .filter(|p| p.kind == PartKind::Text)
+            .filter_map(|p| {
+                match MessageParser::new().parse(&self.raw[p.whole.clone()])?.parts.into_iter().next()?.body {
+                    PartType::Text(t) | PartType::Html(t) => Some(t.into_owned()),
+                    _ => None,
+                }
+            })
+            .collect();
+        (parts, texts)
+    }
+
     /// Where `needle` (text decoded from `region`) stands in the raw bytes: the first
     /// occurrence inside `region`, else the region's first line, so a label never
     /// covers a whole body.
