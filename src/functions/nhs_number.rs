@@ -164,7 +164,8 @@ pub fn find(text: &str) -> Vec<Finding> {
             out.push(Finding::at(i..end));
             i = end;
         } else {
-            i += 1;
+            // The rest of this run of digits follows a digit: none starts a number.
+            i += b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
         }
     }
     out

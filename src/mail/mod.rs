@@ -202,9 +202,14 @@ impl<'m> MessageView<'m> {
                 .filter(|p| p.kind == PartKind::Text)
                 .filter_map(|p| {
                     if p.plain {
-                        // What mail-parser would give, without reading the part again.
-                        let text = String::from_utf8_lossy(&self.raw[p.body.clone()]).into_owned();
-                        let exact = text.as_bytes() == &self.raw[p.body.clone()];
+                        // What mail-parser would give (`String::from_utf8_lossy`), without
+                        // reading the part again; valid UTF-8, the usual case, is checked by
+                        // `str::from_utf8`, several times faster than the lossy reading.
+                        let body = &self.raw[p.body.clone()];
+                        let (text, exact) = match std::str::from_utf8(body) {
+                            Ok(text) => (text.to_owned(), true),
+                            Err(_) => (String::from_utf8_lossy(body).into_owned(), false),
+                        };
                         return Some(TextBody { text, span: p.body.clone(), exact });
                     }
                     let message = MessageParser::new().parse(&self.raw[p.whole.clone()])?;
