@@ -8,7 +8,8 @@ use nhsmail_lint::cli::Format;
 use nhsmail_lint::config::Config;
 use nhsmail_lint::diagnostic::{FileFindings, Located, Severity};
 use nhsmail_lint::mail::{MessageView, bytes, headers, parse_buffer};
-use nhsmail_lint::report::{self, ReportPlan, Summary};
+use nhsmail_lint::report::provenance::{Provenance, Sources};
+use nhsmail_lint::report::{self, Ending, ReportPlan, Summary};
 use nhsmail_lint::rules::engine;
 use nhsmail_lint::rules::{BUILTIN_PACK, BUILTIN_PACK_NAME, RuleSet, compile};
 use nhsmail_lint::yaml::YamlSource;
@@ -47,16 +48,22 @@ fuzz_target!(|data: &[u8]| {
             facts: true,
             color: false,
             progress: false,
+            provenance: Sources::default(),
+            coverage: None,
         };
         let mut reporter = report::reporter(&plan, &RULES, Box::new(std::io::sink()));
         let findings = FileFindings {
             path: path.to_path_buf(),
             diagnostics: diagnostics.clone(),
             rendered: Some(rendered.clone()),
+            detail: None,
         };
         reporter.file(0, findings).expect("a sink takes anything");
         reporter.facts(path, &evaluation.facts).expect("a sink takes anything");
-        reporter.finish(Vec::new(), &Summary::default(), &[]).expect("a sink takes anything");
+        let summary = Summary::default();
+        let run = Provenance::new(&plan.provenance, 0, &summary);
+        let end = Ending { summary, notes: Vec::new(), run, baseline_known: 0, ignored: 0, exit_code: 0 };
+        reporter.finish(Vec::new(), &end).expect("a sink takes anything");
     }
 });
 
