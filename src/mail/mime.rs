@@ -62,20 +62,18 @@ pub struct PartHeaders<'m> {
     /// one it does not know), so it reads a text body as `String::from_utf8_lossy`.
     /// Only meaningful with `clean_end`.
     encoded: bool,
-    /// Every field mail-parser read ends before the empty line, so its body starts
-    /// where ours does.
+    /// mail-parser's reading of the block ends at our empty line (see [`body_from`]), so
+    /// its body starts where ours does.
     clean_end: bool,
 }
 
 impl<'m> PartHeaders<'m> {
     /// From mail-parser's fields of one header block, in order (a later field of a name
-    /// overrides an earlier one); `block_end`, where the empty line ending the block
-    /// starts, when there is one.
-    pub fn from_fields(fields: impl IntoIterator<Item = Header<'m>>, block_end: Option<usize>) -> Self {
-        let mut out = PartHeaders { clean_end: block_end.is_some(), ..PartHeaders::default() };
+    /// overrides an earlier one); `clean_end` as [`body_from`] says.
+    pub fn from_fields(fields: impl IntoIterator<Item = Header<'m>>, clean_end: bool) -> Self {
+        let mut out = PartHeaders { clean_end, ..PartHeaders::default() };
         let (mut converted, mut transfer_encoded) = (false, false);
         for header in fields {
-            out.clean_end &= block_end.is_some_and(|end| header.offset_end as usize <= end);
             match &header.name {
                 HeaderName::ContentType => {
                     converted = matches!(&header.value, HeaderValue::ContentType(ct)
@@ -119,18 +117,23 @@ fn part_headers(raw: &[u8]) -> PartHeaders<'_> {
     let Some(part) = message.parts.into_iter().next() else {
         return PartHeaders::default();
     };
-    PartHeaders::from_fields(part.headers, empty_line_at(raw))
+    let clean_end = body_from(&part.headers, raw);
+    PartHeaders::from_fields(part.headers, clean_end)
 }
 
-/// Where the empty line that ends the header block `block` starts, when it ends with one.
-pub fn empty_line_at(block: &[u8]) -> Option<usize> {
-    if block.ends_with(b"\n\r\n") {
-        Some(block.len() - 2)
+/// Whether mail-parser's reading of the header block `block` (its `fields`) ends at the
+/// empty line that ends the block, so that its body starts where ours does: the last
+/// field ends right there. (It may end a block earlier, at a line of white space after
+/// lines that are no fields, or read past it, as a Date ending `UT` does.)
+pub fn body_from(fields: &[Header<'_>], block: &[u8]) -> bool {
+    let empty_line = if block.ends_with(b"\n\r\n") {
+        block.len() - 2
     } else if block.ends_with(b"\n\n") {
-        Some(block.len() - 1)
+        block.len() - 1
     } else {
-        None
-    }
+        return false;
+    };
+    fields.last().is_some_and(|h| h.offset_end as usize == empty_line)
 }
 
 /// The leaf parts of the message whose header block is `raw[..body_start]`; `top` is
@@ -332,6 +335,10 @@ mod properties {
             b"Content-Type: text/plain; charset=iso-8859-2\n\nb\xF3r\n",
             // A part's Date reads past its empty line: its body starts elsewhere.
             b"Content-Type: multipart/mixed; boundary=b\n\n--b\nDate: 1 Jan 2000 00:00 UT\n\nX: y\n\nz\n--b--\n",
+            // mail-parser ends the block at a line of white space, before our empty line
+            // (found by the fuzz target).
+            b"From: a@nhs.net\nAAAA\n    \n\t\t\t\n\nbody\n",
+            b"Content-Type: multipart/mixed; boundary=b\n\n--b\nX: y\nAAAA\n \t\n\nz\n--b--\n",
             // Not UTF-8, no charset: read lossily either way.
             b"Subject: x\n\n\xFF\xFEabc\n",
         ] {
