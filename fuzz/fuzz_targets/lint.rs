@@ -8,7 +8,8 @@ use nhsmail_lint::cli::Format;
 use nhsmail_lint::config::Config;
 use nhsmail_lint::diagnostic::{FileFindings, Located, Severity};
 use nhsmail_lint::mail::{MessageView, bytes, headers, parse_buffer};
-use nhsmail_lint::report::{self, ReportPlan, Summary};
+use nhsmail_lint::report::provenance::{Provenance, Sources};
+use nhsmail_lint::report::{self, Ending, ReportPlan, Summary};
 use nhsmail_lint::rules::engine;
 use nhsmail_lint::rules::{BUILTIN_PACK, BUILTIN_PACK_NAME, RuleSet, compile};
 use nhsmail_lint::yaml::YamlSource;
@@ -33,6 +34,7 @@ fuzz_target!(|data: &[u8]| {
     let (buffer, size) = parse_buffer(data.to_vec());
     let view = MessageView::new(&buffer, size);
     check_header_reader(&view);
+    check_mime_walk(&view);
     let evaluation = engine::evaluate(&RULES, &ACTIVE, &view, None);
     let diagnostics: Vec<Located> = evaluation.diagnostics.into_iter().map(|d| Located::new(d, view.raw())).collect();
     let path = std::path::Path::new("fuzz.eml");
@@ -46,16 +48,22 @@ fuzz_target!(|data: &[u8]| {
             facts: true,
             color: false,
             progress: false,
+            provenance: Sources::default(),
+            coverage: None,
         };
         let mut reporter = report::reporter(&plan, &RULES, Box::new(std::io::sink()));
         let findings = FileFindings {
             path: path.to_path_buf(),
             diagnostics: diagnostics.clone(),
             rendered: Some(rendered.clone()),
+            detail: None,
         };
         reporter.file(0, findings).expect("a sink takes anything");
         reporter.facts(path, &evaluation.facts).expect("a sink takes anything");
-        reporter.finish(Vec::new(), &Summary::default(), &[]).expect("a sink takes anything");
+        let summary = Summary::default();
+        let run = Provenance::new(&plan.provenance, 0, &summary);
+        let end = Ending { summary, notes: Vec::new(), run, baseline_known: 0, ignored: 0, exit_code: 0 };
+        reporter.finish(Vec::new(), &end).expect("a sink takes anything");
     }
 });
 
@@ -85,4 +93,14 @@ fn check_header_reader(view: &MessageView<'_>) {
         let want: Vec<_> = block.fields.iter().map(|f| (f.field.clone(), f.value.clone())).collect();
         assert_eq!(spans, want);
     }
+}
+
+/// The MIME walk and text reading: the parts and texts the view finds (the top header
+/// block as parsed up front, text read without mail-parser where it would read it as it
+/// is) are those of the slow reading.
+fn check_mime_walk(view: &MessageView<'_>) {
+    let (parts, texts) = view.reference_reading();
+    assert_eq!(view.leaf_parts(), parts.as_slice());
+    let fast: Vec<&str> = view.text_bodies().iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(fast, texts);
 }

@@ -46,6 +46,43 @@ pub fn lines(raw: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
     })
 }
 
+/// The physical lines longer than `limit` octets, exactly as `lines(raw)` filtered by
+/// length would give them, without visiting every line: when a window of `limit + 1`
+/// bytes from a line's start holds a line break, every line up to the window's last
+/// break is short, so the scan jumps from a window's last break to the next window. On
+/// base64 attachments (76-octet lines) it reads a few bytes at the end of each window
+/// instead of finding every line break.
+pub fn long_lines(raw: &[u8], limit: u64) -> impl Iterator<Item = Range<usize>> + '_ {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        while start < raw.len() {
+            let window_end = start.saturating_add(limit).saturating_add(1).min(raw.len());
+            if let Some(p) = memchr::memrchr(b'\n', &raw[start..window_end]) {
+                start += p + 1;
+                continue;
+            }
+            // No break within the window: the line reaches past it (or is the last).
+            let line_start = start;
+            let end = match memchr::memchr(b'\n', &raw[window_end..]) {
+                Some(p) => {
+                    let nl = window_end + p;
+                    start = nl + 1;
+                    if raw[nl - 1] == b'\r' { nl - 1 } else { nl }
+                }
+                None => {
+                    start = raw.len();
+                    raw.len()
+                }
+            };
+            if end - line_start > limit {
+                return Some(line_start..end);
+            }
+        }
+        None
+    })
+}
+
 /// A UTF-8 view of `bytes` with exactly the same length: invalid bytes become `?`,
 /// so byte offsets in the view are byte offsets in the input. When `flatten` is set,
 /// CR and LF become spaces too (an unfolded header value of the same length).
@@ -119,6 +156,17 @@ mod tests {
     }
 
     #[test]
+    fn long_lines_are_the_lines_over_the_limit() {
+        let raw = b"abc\r\nabcd\nab\r\nabcde";
+        let got: Vec<_> = long_lines(raw, 3).map(|r| &raw[r]).collect();
+        assert_eq!(got, vec![&b"abcd"[..], b"abcde"]);
+        assert_eq!(long_lines(raw, 5).count(), 0);
+        assert_eq!(long_lines(b"abcd\r", 4).count(), 1, "a last line keeps its CR, as `lines` gives it");
+        assert_eq!(long_lines(b"", 0).count(), 0);
+        assert_eq!(long_lines(b"x", u64::MAX).count(), 0);
+    }
+
+    #[test]
     fn same_len_text_keeps_offsets() {
         let v = same_len_text(b"a\xff\xfeb\r\n c", true);
         assert_eq!(v, "a??b   c");
@@ -130,5 +178,23 @@ mod tests {
         let raw = "x\né: ab".as_bytes();
         assert_eq!(line_col(raw, raw.len() - 2), (2, 4));
         assert_eq!(line_col(b"a\xffb", 2), (1, 3));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn long_lines_agree_with_every_line_judged(
+            raw in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'\r'), Just(b'\n')], 0..200),
+            limit in 0u64..12,
+        ) {
+            let want: Vec<_> = lines(&raw).filter(|l| l.len() as u64 > limit).collect();
+            prop_assert_eq!(long_lines(&raw, limit).collect::<Vec<_>>(), want);
+        }
     }
 }

@@ -10,6 +10,7 @@ use std::ops::Range;
 use mail_parser::{Header, HeaderValue, MessageParser};
 
 use super::bytes;
+use super::mime::PartHeaders;
 
 /// One field as the header block spells it, without decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +138,9 @@ impl HeaderField<'_> {
 pub struct Headers<'m> {
     fields: Vec<HeaderField<'m>>,
     malformed: Vec<Range<usize>>,
+    /// mail-parser's reading of the block's MIME fields, kept for the MIME walk when it is
+    /// what the walk would read (see [`Headers::mime`]).
+    mime: Option<PartHeaders<'m>>,
 }
 
 impl<'m> Headers<'m> {
@@ -156,6 +160,14 @@ impl<'m> Headers<'m> {
             .and_then(|m| m.parts.into_iter().next())
             .map(|p| p.headers)
             .unwrap_or_default();
+        // The MIME walk would read the block alone (`raw[..block.end]`, byte-order mark
+        // included): mail-parser's reading of the whole message is the same when there is
+        // no mark and no field it read runs past the block (as a Date ending `UT` does).
+        let mime = (start == 0 && decoded.iter().all(|h| h.offset_end as usize <= block.end)).then(|| {
+            let clean_end = super::mime::body_from(&decoded, &raw[..block.end]);
+            let fields = decoded.iter().filter(|h| PartHeaders::reads(&h.name)).cloned();
+            PartHeaders::from_fields(fields, clean_end)
+        });
         let mut decoded = decoded.into_iter().peekable();
         let mut fields = Vec::with_capacity(block.fields.len());
         for f in block.fields {
@@ -177,7 +189,13 @@ impl<'m> Headers<'m> {
                 name,
             });
         }
-        Some(Headers { fields, malformed: block.malformed })
+        Some(Headers { fields, malformed: block.malformed, mime })
+    }
+
+    /// mail-parser's reading of the MIME fields (Content-Type, Content-Disposition,
+    /// Content-Transfer-Encoding), when it is what reading the header block alone gives.
+    pub fn mime(&self) -> Option<&PartHeaders<'m>> {
+        self.mime.as_ref()
     }
 
     /// Every field whose raw name is exactly `name` (ASCII case-insensitive), in order.

@@ -278,10 +278,10 @@ fn violations(
     services: Option<&Services>,
     sink: &mut dyn FnMut(Violation),
 ) {
-    // Every line of every attachment is a value of `line.length`: find the long ones with
-    // one scan of the bytes instead of judging each line.
+    // Every line of every attachment is a value of `line.length`: find the long ones
+    // without visiting each line (`bytes::long_lines`).
     if let (Field::LineLength, Op::Max(limit), Source::Message(view)) = (&condition.field, &condition.op, source) {
-        for line in bytes::lines(view.raw()).filter(|l| l.len() as u64 > *limit) {
+        for line in bytes::long_lines(view.raw(), *limit) {
             sink(Violation::of(line.clone(), line.len().to_string()));
         }
         return;

@@ -97,3 +97,56 @@ fn every_public_message_gets_an_answer_online() {
         .collect();
     assert!(could_not.is_empty(), "every address got an answer: {could_not:?}");
 }
+
+/// Every finding on the public corpus, by message, rule and place, as a snapshot: a
+/// change to how messages are read (the MIME walk, text decoding, the line scan, made
+/// faster) must leave every finding as it was, and a rule change shows here as a diff
+/// to review (`INSTA_UPDATE=always cargo test snapshots`).
+#[test]
+fn public_findings_match_their_snapshots() {
+    let Some(files) = public_messages() else { return };
+    let corpus = crate::common::public_corpus().expect("the corpus is there");
+    let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let mut args = vec!["check", "--format", "json"];
+    args.extend(paths.iter().map(String::as_str));
+    let result = run(&args);
+    let report = result.json();
+    let prefix = format!("{}/", corpus.display());
+    let mut listed = String::new();
+    let mut with_findings = 0;
+    for file in report["files"].as_array().expect("files") {
+        let diagnostics = file["diagnostics"].as_array().expect("diagnostics");
+        if diagnostics.is_empty() {
+            continue;
+        }
+        with_findings += 1;
+        let path = file["path"].as_str().expect("path");
+        let found: Vec<String> = diagnostics
+            .iter()
+            .map(|d| format!("{}@{}:{}", d["rule"].as_str().expect("rule"), d["line"], d["column"]))
+            .collect();
+        listed.push_str(&format!("{}: {}\n", path.strip_prefix(&prefix).unwrap_or(path), found.join(" ")));
+    }
+    let shown = format!("{} messages, {with_findings} with findings\n{listed}", report["summary"]["files"]);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_description("nhsmail-lint check --format json (each public message): rule@line:column");
+    settings.bind(|| insta::assert_snapshot!("public-corpus-findings", shown));
+}
+
+/// The fast reading of every public message (the top header block parsed once, text
+/// read without mail-parser where it would read it as it is) finds the parts and texts
+/// of the slow one: content types, names, ranges and decoded text.
+#[test]
+fn public_messages_read_the_same_fast_and_slow() {
+    let Some(files) = public_messages() else { return };
+    for path in files {
+        let (buffer, size) = nhsmail_lint::mail::parse_buffer(std::fs::read(&path).expect("read"));
+        let view = nhsmail_lint::mail::MessageView::new(&buffer, size);
+        let (parts, texts) = view.reference_reading();
+        assert_eq!(view.leaf_parts(), parts.as_slice(), "{}", path.display());
+        let fast: Vec<&str> = view.text_bodies().iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(fast, texts, "{}", path.display());
+    }
+}
