@@ -124,7 +124,8 @@ fn probe(
         let wanted = mechanism(t.auth.value);
         let offered: Vec<&str> = extensions
             .iter()
-            .filter_map(|e| e.split_once(' ').filter(|(k, _)| k.eq_ignore_ascii_case("AUTH")).map(|(_, m)| m))
+            // `AUTH PLAIN LOGIN`, or the older `AUTH=PLAIN LOGIN` some servers still send.
+            .filter_map(|e| e.split_once([' ', '=']).filter(|(k, _)| k.eq_ignore_ascii_case("AUTH")).map(|(_, m)| m))
             .flat_map(str::split_whitespace)
             .collect();
         if !offered.iter().any(|m| m.eq_ignore_ascii_case(wanted)) {

@@ -568,3 +568,20 @@ fn the_login_is_never_tried_over_an_unencrypted_connection() {
     assert!(login.3.contains("would send the password in clear"), "{}", login.3);
     assert!(!server.commands().iter().any(|c| c.starts_with("AUTH")), "{:?}", server.commands());
 }
+
+#[test]
+fn the_older_auth_equals_advertisement_counts_as_offered() {
+    let dir = tempfile::tempdir().expect("dir");
+    let certificates = Certificates::write(dir.path());
+    let tls = Some(crate::smtp_script::tls_config(&certificates));
+    let config = |port: u16| submission(port, &certificates.ca, "  tls: implicit\n");
+    let old_style = ScriptedSmtp::start(Script {
+        extensions: vec!["AUTH=LOGIN PLAIN"],
+        implicit_tls: tls.clone(),
+        ..Script::default()
+    });
+    assert_eq!(probe_findings(&preflight(&config(old_style.port), &[], PASSWORD)), []);
+    let other = ScriptedSmtp::start(Script { extensions: vec!["AUTH=LOGIN"], implicit_tls: tls, ..Script::default() });
+    let (_, message) = only(&preflight(&config(other.port), &[], PASSWORD), "smtp-auth-mechanism", 3);
+    assert!(message.contains("offers AUTH LOGIN after TLS, not PLAIN"), "{message}");
+}
