@@ -402,10 +402,7 @@ pub struct MatrixRow {
     pub id: String,
     pub verb: &'static str,
     pub sentence: String,
-    /// `checked`, `failing`, `attested`, `open`, `not-checked` or `not-applicable`: the row's class.
-    pub state: &'static str,
-    /// The state in words.
-    pub label: &'static str,
+    pub verdict: Verdict,
     pub checked: Option<usize>,
     pub failing: Option<usize>,
     /// Percent compliant, one decimal.
@@ -521,17 +518,11 @@ impl<'a> View<'a> {
 /// `33 requirements: 9 compliant, 9 failing, 7 to attest, 6 not checked in this run, 3 not applicable.`,
 /// and the findings the baseline and `ignore:` kept out of the counts.
 fn matrix_summary(rows: &[MatrixRow], end: &Ending) -> String {
-    let mut counts: Vec<(&str, usize)> = Vec::new();
+    let mut counts: BTreeMap<Verdict, usize> = BTreeMap::new();
     for row in rows {
-        match counts.iter_mut().find(|(label, _)| *label == row.label) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((row.label, 1)),
-        }
+        *counts.entry(row.verdict).or_insert(0) += 1;
     }
-    let order =
-        [COMPLIANT, COMPLIANT_EXCEPT, "failing", "attested", "to attest", "not checked in this run", "not applicable"];
-    counts.sort_by_key(|(label, _)| order.iter().position(|o| o == label));
-    let parts: Vec<String> = counts.iter().map(|(label, n)| format!("{n} {label}")).collect();
+    let parts: Vec<String> = counts.iter().map(|(verdict, n)| format!("{n} {}", verdict.label())).collect();
     let mut text = format!("{} requirement(s): {}.", rows.len(), parts.join(", "));
     // Accepted findings are not counted as failing: say so where the counts are read.
     let hidden = [(end.baseline_known, "the baseline knew"), (end.ignored, "`ignore:` left out")];
@@ -543,11 +534,46 @@ fn matrix_summary(rows: &[MatrixRow], end: &Ending) -> String {
     text
 }
 
-/// A row every message of which its rules checked, and none failed.
-const COMPLIANT: &str = "compliant";
-/// A row none of whose checked messages failed, where `ignore:` switched one of its
-/// rules off on some paths: those messages were not checked for it.
-const COMPLIANT_EXCEPT: &str = "compliant where checked";
+/// What a matrix row says of its requirement, in the order the summary counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    /// Every message its rules checked passed, and the set-up checks made passed.
+    Compliant,
+    /// As `Compliant`, but `ignore:` switched one of its rules off on some paths: those
+    /// messages were not checked for it.
+    CompliantWhereChecked,
+    Failing,
+    Attested,
+    Open,
+    NotChecked,
+    NotApplicable,
+}
+
+impl Verdict {
+    /// The row's class in the HTML page.
+    pub fn class(self) -> &'static str {
+        match self {
+            Verdict::Compliant | Verdict::CompliantWhereChecked => "checked",
+            Verdict::Failing => "failing",
+            Verdict::Attested => "attested",
+            Verdict::Open => "open",
+            Verdict::NotChecked => "not-checked",
+            Verdict::NotApplicable => "not-applicable",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Compliant => "compliant",
+            Verdict::CompliantWhereChecked => "compliant where checked",
+            Verdict::Failing => "failing",
+            Verdict::Attested => "attested",
+            Verdict::Open => "to attest",
+            Verdict::NotChecked => "not checked in this run",
+            Verdict::NotApplicable => "not applicable",
+        }
+    }
+}
 
 /// A shard's `"run"` object in words: where, when, what it read.
 fn shard_text(run: &serde_json::Value) -> String {
@@ -579,8 +605,7 @@ fn matrix_row(
         id: row.id.clone(),
         verb: row.verb.as_str(),
         sentence: row.sentence.clone(),
-        state: "checked",
-        label: COMPLIANT,
+        verdict: Verdict::Compliant,
         checked: None,
         failing: None,
         percent: None,
@@ -599,10 +624,10 @@ fn matrix_row(
                     out.percent = Some(format!("{:.1}%", (percent * 10.0).floor() / 10.0));
                 }
                 if failing > 0 {
-                    (out.state, out.label) = ("failing", "failing");
+                    out.verdict = Verdict::Failing;
                 } else if messages == 0 {
                     // Rules that had nothing to read checked nothing.
-                    (out.state, out.label) = ("not-checked", "not checked in this run");
+                    out.verdict = Verdict::NotChecked;
                     notes.push("no message to check".into());
                 }
                 notes.push(format!("by {}", message_rules.join(", ")));
@@ -617,8 +642,8 @@ fn matrix_row(
                     })
                     .collect();
                 if !ignored.is_empty() {
-                    if out.state == "checked" {
-                        out.label = COMPLIANT_EXCEPT;
+                    if out.verdict == Verdict::Compliant {
+                        out.verdict = Verdict::CompliantWhereChecked;
                     }
                     notes.push(format!("not checked where `ignore:` switches off {}", ignored.join(", ")));
                 }
@@ -628,29 +653,23 @@ fn matrix_row(
                 match (count(&tally.setup), count(&tally.setup_unsure)) {
                     (0, 0) => notes.push(format!("set-up compliant ({})", setup_rules.join(", "))),
                     (0, n) => {
-                        if out.state == "checked" {
-                            (out.state, out.label) = ("not-checked", "not checked in this run");
+                        if matches!(out.verdict, Verdict::Compliant | Verdict::CompliantWhereChecked) {
+                            out.verdict = Verdict::NotChecked;
                         }
                         notes.push(format!("set-up: {n} check(s) not made ({})", setup_rules.join(", ")));
                     }
                     (n, _) => {
-                        (out.state, out.label) = ("failing", "failing");
+                        out.verdict = Verdict::Failing;
                         notes.push(format!("set-up: {n} finding(s) ({})", setup_rules.join(", ")));
                     }
                 }
             }
             out.note = notes.join("; ");
         }
-        Status::Attested(text) => (out.state, out.label, out.note) = ("attested", "attested", text.clone()),
-        Status::Open => {
-            (out.state, out.label, out.note) = ("open", "to attest", "nothing recorded under `attestations:`".into())
-        }
-        Status::NotApplicable => {
-            (out.state, out.label, out.note) = ("not-applicable", "not applicable", "concerns another set-up".into())
-        }
-        Status::NotChecked(why) => {
-            (out.state, out.label, out.note) = ("not-checked", "not checked in this run", why.clone())
-        }
+        Status::Attested(text) => (out.verdict, out.note) = (Verdict::Attested, text.clone()),
+        Status::Open => (out.verdict, out.note) = (Verdict::Open, "nothing recorded under `attestations:`".into()),
+        Status::NotApplicable => (out.verdict, out.note) = (Verdict::NotApplicable, "concerns another set-up".into()),
+        Status::NotChecked(why) => (out.verdict, out.note) = (Verdict::NotChecked, why.clone()),
     }
     out
 }
@@ -686,16 +705,20 @@ mod tests {
         };
         let tally = Tally::default();
         let plain = matrix_row(&row, &tally, 10, 0, &Exceptions::default());
-        assert_eq!((plain.state, plain.label), ("checked", COMPLIANT));
+        assert_eq!((plain.verdict.class(), plain.verdict.label()), ("checked", "compliant"));
         let exceptions =
             Exceptions { ignores: vec![("archive/**".into(), vec!["subject-prefix".into()])], ..Exceptions::default() };
         let ignored = matrix_row(&row, &tally, 10, 0, &exceptions);
-        assert_eq!(ignored.label, COMPLIANT_EXCEPT);
+        assert_eq!(ignored.verdict.label(), "compliant where checked");
         assert!(ignored.note.contains("subject-prefix on `archive/**`"), "{}", ignored.note);
         // No message to read (an empty folder, or none but files that are not messages).
         for (messages, unchecked) in [(0, 0), (3, 3)] {
             let none = matrix_row(&row, &tally, messages, unchecked, &Exceptions::default());
-            assert_eq!((none.state, none.label), ("not-checked", "not checked in this run"), "{messages}");
+            assert_eq!(
+                (none.verdict.class(), none.verdict.label()),
+                ("not-checked", "not checked in this run"),
+                "{messages}"
+            );
             assert!(none.note.contains("no message to check"), "{}", none.note);
         }
     }
