@@ -12,8 +12,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use crate::baseline::{self, Baseline};
 use crate::config::Ignores;
 use crate::diagnostic::{Detail, Diagnostic, Excerpt, FileFindings, Located, Renderer, Severity};
-use crate::inputs::{self, Found, Inputs, Item, Source};
-use crate::mail::{self, MessageView};
+use crate::inputs::{self, Contents, Found, Inputs, Item, Source};
+use crate::mail::MessageView;
 use crate::online::Services;
 use crate::rules::RuleSet;
 use crate::rules::engine::{self, Fact};
@@ -235,10 +235,10 @@ fn check_item(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Che
             Ok(bytes) => (bytes, 1),
             Err(e) => return unreadable(render, path, e.to_string()),
         },
-        Source::Bytes { bytes, first_line } => (bytes, first_line),
+        Source::Bytes { bytes, first_line } => (Contents::Read(bytes), first_line),
         Source::Failed(why) => return unreadable(render, path, why),
     };
-    let (buffer, size) = mail::parse_buffer(bytes);
+    let (buffer, size) = bytes.for_parsing();
     let view = MessageView::new(&buffer, size);
     let evaluation = engine::evaluate(&plan.rules, &plan.active, &view, plan.services.as_deref());
     // An mbox message's lines are the mbox's lines.

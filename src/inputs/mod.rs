@@ -4,6 +4,7 @@
 //! walked sorted, skipping hidden and VCS folders unless asked, with `--include` and
 //! `--exclude` globs and `--shard K/N` applied; symlink loops are reported, not followed.
 
+mod mapped;
 mod mbox;
 mod read;
 mod reread;
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-pub use read::{messages, read};
+pub use read::{Contents, messages, read};
 pub use reread::Rereader;
 pub use walk::{Found, files, sizes};
 

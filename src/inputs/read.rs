@@ -2,12 +2,14 @@
 //! limit), standard input, and the messages an mbox holds.
 
 use std::io::Read;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
+use super::mapped::{self, Mapped};
 use super::mbox::{Mbox, is_separator};
 use super::walk::Found;
 use super::{Item, MAX_DECOMPRESSED, Source};
-use crate::mail::bytes::BOM;
+use crate::mail::{self, bytes::BOM};
 
 /// The messages a found file holds, read as they are needed: one, or an mbox's each.
 pub fn messages(found: Found) -> Box<dyn Iterator<Item = Item> + Send> {
@@ -64,11 +66,56 @@ fn expand(path: PathBuf, explicit: bool) -> Box<dyn Iterator<Item = Item> + Send
     }
 }
 
+/// A message's bytes: read into memory, or mapped from a large file.
+pub enum Contents {
+    Read(Vec<u8>),
+    Mapped(Mapped),
+}
+
+impl Deref for Contents {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Contents::Read(bytes) => bytes,
+            Contents::Mapped(mapped) => mapped,
+        }
+    }
+}
+
+impl Contents {
+    /// The bytes ready for parsing and the message's own length (`mail::parse_buffer`).
+    pub fn for_parsing(self) -> (Contents, usize) {
+        match self {
+            Contents::Read(bytes) => {
+                let (bytes, size) = mail::parse_buffer(bytes);
+                (Contents::Read(bytes), size)
+            }
+            // `read` maps only what needs no line break added.
+            Contents::Mapped(mapped) => {
+                let size = mapped.len();
+                (Contents::Mapped(mapped), size)
+            }
+        }
+    }
+}
+
 /// The file's bytes, decompressed when it ends `.gz`.
-pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+pub fn read(path: &Path) -> std::io::Result<Contents> {
     if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) {
-        // One allocation of the file's size and one read, the common case by far.
-        return std::fs::read(path);
+        let mut file = std::fs::File::open(path)?;
+        let size = file.metadata()?.len();
+        if size >= mapped::MAP_FROM {
+            match mapped::map(file) {
+                Ok(mapped) if !mail::needs_line_break(&mapped) => return Ok(Contents::Mapped(mapped)),
+                Ok(_) => file = std::fs::File::open(path)?,
+                Err(unmapped) => file = unmapped,
+            }
+        }
+        // One allocation (room for the line break `parse_buffer` may add) and one read.
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+        file.read_to_end(&mut bytes)?;
+        return Ok(Contents::Read(bytes));
     }
     let mut bytes = Vec::new();
     let mut reader = open(path)?.take(MAX_DECOMPRESSED + 1);
@@ -76,7 +123,7 @@ pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
     if bytes.len() as u64 > MAX_DECOMPRESSED {
         return Err(std::io::Error::other("larger than 1 GiB once decompressed"));
     }
-    Ok(bytes)
+    Ok(Contents::Read(bytes))
 }
 
 pub(super) fn open(path: &Path) -> std::io::Result<Box<dyn Read + Send>> {

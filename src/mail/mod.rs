@@ -319,10 +319,15 @@ fn looks_like_message(raw: &[u8]) -> bool {
 /// returned size is the message's own length, which every span stays within.
 pub fn parse_buffer(mut bytes: Vec<u8>) -> (Vec<u8>, usize) {
     let size = bytes.len();
-    if !bytes.ends_with(b"\n") && bytes::body_start(&bytes).is_none() {
+    if needs_line_break(&bytes) {
         bytes.push(b'\n');
     }
     (bytes, size)
+}
+
+/// Whether `parse_buffer` would append a `\n` to these bytes.
+pub fn needs_line_break(bytes: &[u8]) -> bool {
+    !bytes.ends_with(b"\n") && bytes::body_start(bytes).is_none()
 }
 
 #[cfg(test)]

@@ -250,3 +250,48 @@ fn public_mbox_files_hold_the_messages_python_finds() {
     }
     assert!(mboxes >= 6, "the public mbox files are read as mboxes ({mboxes})");
 }
+
+/// A large file is mapped rather than copied when nothing else has it open for writing;
+/// mapped, read (a writer holds it open) or decompressed, it gets the same findings, at
+/// the same places, to its last byte.
+#[test]
+fn a_large_message_is_checked_the_same_mapped_or_read() {
+    let base64_line = "QUJD".repeat(19);
+    let attachment: String = std::iter::repeat_n(format!("{base64_line}\n"), 6_000).collect();
+    let large = format!(
+        "{}--b\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\n{attachment}--b--\n{}\n",
+        message("noreply@nhs.net")
+            .replace("Subject:", "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\nSubject:")
+            .replace("Results are ready.\n", "--b\nContent-Type: text/plain\n\nResults are ready.\n"),
+        "x".repeat(1_200),
+    );
+    assert!(large.len() > 400_000, "larger than what is read rather than mapped");
+    let dir = temp_files(&[("large.eml", large.as_bytes()), ("large.eml.gz", &gzip(large.as_bytes()))]);
+    let diagnostics = |path: &str| {
+        let report = run_in(dir.path(), &["check", ACCOUNT, "--format", "json", path]).json();
+        let found: Vec<(String, u64, u64, String)> = report["files"][0]["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .map(|d| {
+                let text = |k: &str| d[k].as_str().expect(k).to_owned();
+                (
+                    text("rule"),
+                    d["line"].as_u64().expect("line"),
+                    d["column"].as_u64().expect("column"),
+                    text("message"),
+                )
+            })
+            .collect();
+        found
+    };
+    let mapped = diagnostics("large.eml");
+    let rules: Vec<&str> = mapped.iter().map(|(rule, ..)| rule.as_str()).collect();
+    assert!(rules.contains(&"no-reply-address") && rules.contains(&"line-too-long"), "{mapped:?}");
+    let last = mapped.iter().find(|(rule, ..)| rule == "line-too-long").expect("the long last line");
+    assert_eq!(last.1, large.lines().count() as u64, "found on the message's last line");
+    assert_eq!(diagnostics("large.eml.gz"), mapped);
+    let writer = std::fs::OpenOptions::new().append(true).open(dir.path().join("large.eml")).expect("open for writing");
+    assert_eq!(diagnostics("large.eml"), mapped, "read, not mapped, while a writer has it open");
+    drop(writer);
+}
