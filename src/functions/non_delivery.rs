@@ -4,7 +4,7 @@
 //! trust extends the list without Rust. One finding for the whole value, however many
 //! patterns match it.
 
-use regex::RegexSet;
+use regex_automata::meta::Regex;
 use serde::Deserialize;
 
 use super::{Detector, Finding, FunctionOption, typed};
@@ -33,14 +33,20 @@ struct Options {
     extra: Vec<String>,
 }
 
+/// Any of the patterns, as one regular expression.
 #[derive(Debug)]
-struct NonDelivery(RegexSet);
+struct NonDelivery(Regex);
 
 pub fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
     let options = typed::<Options>(options)?;
-    let all = options.patterns.iter().chain(&options.extra).map(|p| format!("(?i:{p})"));
-    let set = RegexSet::new(all).map_err(|e| serde::de::Error::custom(format!("a pattern is not a regex: {e}")))?;
-    Ok(Box::new(NonDelivery(set)))
+    let all: Vec<String> = options.patterns.iter().chain(&options.extra).map(|p| format!("(?i:{p})")).collect();
+    // Without a prefilter: it is matched against one address a message, and building
+    // one for these case-insensitive alternatives took a fifth of start-up.
+    let any = Regex::builder()
+        .configure(Regex::config().auto_prefilter(false))
+        .build_many(&all)
+        .map_err(|e| serde::de::Error::custom(format!("a pattern is not a regex: {e}")))?;
+    Ok(Box::new(NonDelivery(any)))
 }
 
 impl Detector for NonDelivery {
