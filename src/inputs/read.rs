@@ -100,20 +100,26 @@ impl Contents {
     }
 }
 
-/// The file's bytes, decompressed when it ends `.gz`.
-pub fn read(path: &Path) -> std::io::Result<Contents> {
+/// The file's bytes, decompressed when it ends `.gz`; a large file is mapped when
+/// `map_large` is set and that is safe (`mapped`).
+pub fn read(path: &Path, map_large: bool) -> std::io::Result<Contents> {
     if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) {
         let mut file = std::fs::File::open(path)?;
         let size = file.metadata()?.len();
-        if size >= mapped::MAP_FROM {
+        if map_large && size >= mapped::MAP_FROM {
             match mapped::map(file) {
-                Ok(mapped) if !mail::needs_line_break(&mapped) => return Ok(Contents::Mapped(mapped)),
-                Ok(_) => file = std::fs::File::open(path)?,
+                // Rare (a header block with no line break at its end): the copy takes it.
+                Ok(mapped) if mail::needs_line_break(&mapped) => return Ok(Contents::Read(mapped.to_vec())),
+                Ok(mapped) => return Ok(Contents::Mapped(mapped)),
                 Err(unmapped) => file = unmapped,
             }
         }
-        // One allocation (room for the line break `parse_buffer` may add) and one read.
-        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+        // One allocation (room for the line break `parse_buffer` may add) and one read; a
+        // file too large for memory is an error on that file, not the end of the scan.
+        let mut bytes = Vec::new();
+        let room = usize::try_from(size).ok().and_then(|n| n.checked_add(1));
+        room.and_then(|n| bytes.try_reserve_exact(n).ok())
+            .ok_or_else(|| std::io::Error::other(format!("{size} bytes do not fit in memory")))?;
         file.read_to_end(&mut bytes)?;
         return Ok(Contents::Read(bytes));
     }
@@ -144,6 +150,53 @@ fn stdin_item() -> Item {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A message of `MAP_FROM` bytes and more: headers, then a body of short lines.
+    fn large(ending: &[u8]) -> Vec<u8> {
+        let mut bytes = b"Subject: a\n\n".to_vec();
+        while (bytes.len() as u64) < mapped::MAP_FROM {
+            bytes.extend_from_slice(b"QUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJD\n");
+        }
+        bytes.extend_from_slice(ending);
+        bytes
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_large_file_is_mapped_unless_told_not_to_or_being_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("large.eml");
+        let bytes = large(b"the end\n");
+        std::fs::write(&path, &bytes).unwrap();
+        let read_as = |map_large| match read(&path, map_large).unwrap() {
+            Contents::Mapped(m) => ("mapped", m.to_vec()),
+            Contents::Read(v) => ("read", v),
+        };
+        assert_eq!(read_as(true), ("mapped", bytes.clone()));
+        assert_eq!(read_as(false), ("read", bytes.clone()), "a scan asking online services reads");
+        let writer = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        assert_eq!(read_as(true), ("read", bytes.clone()), "a file open for writing is read");
+        drop(writer);
+        let small = dir.path().join("small.eml");
+        std::fs::write(&small, b"Subject: a\n\nb\n").unwrap();
+        assert!(matches!(read(&small, true).unwrap(), Contents::Read(_)));
+    }
+
+    #[test]
+    fn a_large_header_block_without_a_final_line_break_gets_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("headers.eml");
+        let mut bytes = Vec::new();
+        while (bytes.len() as u64) < mapped::MAP_FROM {
+            bytes.extend_from_slice(b"X-Padding: 0123456789012345678901234567890123456789\n");
+        }
+        bytes.extend_from_slice(b"Subject: last");
+        std::fs::write(&path, &bytes).unwrap();
+        let (contents, size) = read(&path, true).unwrap().for_parsing();
+        assert_eq!(size, bytes.len());
+        assert_eq!(&contents[..size], &bytes[..]);
+        assert_eq!(&contents[size..], b"\n", "mail-parser drops a last header without one");
+    }
 
     #[test]
     fn an_mbox_is_recognised_by_its_separators() {
