@@ -108,18 +108,17 @@ pub fn read(path: &Path, map_large: bool) -> std::io::Result<Contents> {
         let size = file.metadata()?.len();
         if map_large && size >= mapped::MAP_FROM {
             match mapped::map(file) {
-                // Rare (a header block with no line break at its end): the copy takes it.
-                Ok(mapped) if mail::needs_line_break(&mapped) => return Ok(Contents::Read(mapped.to_vec())),
+                // Rare (a header block with no line break at its end): a copy takes it.
+                Ok(mapped) if mail::needs_line_break(&mapped) => {
+                    let mut bytes = buffer(mapped.len() as u64)?;
+                    bytes.extend_from_slice(&mapped);
+                    return Ok(Contents::Read(bytes));
+                }
                 Ok(mapped) => return Ok(Contents::Mapped(mapped)),
                 Err(unmapped) => file = unmapped,
             }
         }
-        // One allocation (room for the line break `parse_buffer` may add) and one read; a
-        // file too large for memory is an error on that file, not the end of the scan.
-        let mut bytes = Vec::new();
-        let room = usize::try_from(size).ok().and_then(|n| n.checked_add(1));
-        room.and_then(|n| bytes.try_reserve_exact(n).ok())
-            .ok_or_else(|| std::io::Error::other(format!("{size} bytes do not fit in memory")))?;
+        let mut bytes = buffer(size)?;
         file.read_to_end(&mut bytes)?;
         return Ok(Contents::Read(bytes));
     }
@@ -130,6 +129,16 @@ pub fn read(path: &Path, map_large: bool) -> std::io::Result<Contents> {
         return Err(std::io::Error::other("larger than 1 GiB once decompressed"));
     }
     Ok(Contents::Read(bytes))
+}
+
+/// An empty buffer with room for `size` bytes and the line break `parse_buffer` may add:
+/// a file too large for memory is an error on that file, not the end of the scan.
+fn buffer(size: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let room = usize::try_from(size).ok().and_then(|n| n.checked_add(1));
+    room.and_then(|n| bytes.try_reserve_exact(n).ok())
+        .ok_or_else(|| std::io::Error::other(format!("{size} bytes do not fit in memory")))?;
+    Ok(bytes)
 }
 
 pub(super) fn open(path: &Path) -> std::io::Result<Box<dyn Read + Send>> {
@@ -152,6 +161,7 @@ mod tests {
     use super::*;
 
     /// A message of `MAP_FROM` bytes and more: headers, then a body of short lines.
+    #[cfg(target_os = "linux")]
     fn large(ending: &[u8]) -> Vec<u8> {
         let mut bytes = b"Subject: a\n\n".to_vec();
         while (bytes.len() as u64) < mapped::MAP_FROM {
@@ -164,7 +174,8 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_large_file_is_mapped_unless_told_not_to_or_being_written() {
-        let dir = tempfile::tempdir().unwrap();
+        let test = "a_large_file_is_mapped_unless_told_not_to_or_being_written";
+        let Some((dir, _)) = mapped::local_test_dir(test) else { return };
         let path = dir.path().join("large.eml");
         let bytes = large(b"the end\n");
         std::fs::write(&path, &bytes).unwrap();
