@@ -317,6 +317,18 @@ fn imap_pop_and_ldap_ports_are_the_published_ones() {
 }
 
 #[test]
+fn a_retiring_mailbox_host_is_reported_like_a_retiring_smtp_host() {
+    assert_eq!(
+        offline_rules_at(&MAILBOX.replace("imap.example.nhs.uk", "imap.nhs.net")),
+        [("deprecated-host".into(), 3)]
+    );
+    let pop = MAILBOX.replace("imap.example.nhs.uk", "pop.nhs.net").replace("  port: 993\n", "  protocol: pop\n");
+    assert_eq!(offline_rules_at(&pop), [("deprecated-host".into(), 3), ("pop-configured".into(), 4)]);
+    // A close call: a trust's own host whose name starts the same way.
+    assert_eq!(offline_rules_at(&MAILBOX.replace("imap.example.nhs.uk", "imap.nhs.net.example.nhs.uk")), []);
+}
+
+#[test]
 fn the_mailbox_needs_a_secret_source() {
     let none = MAILBOX.replace("  auth: xoauth2\n  token_command: get-token\n", "");
     assert_eq!(offline_rules_at(&none), [("mailbox-secret-missing".into(), 3)], "at the host line");
