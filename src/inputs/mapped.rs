@@ -24,6 +24,7 @@ use std::ops::Deref;
 pub const MAP_FROM: u64 = 256 * 1024;
 
 /// A file's bytes, mapped, with the file (and its lease) held until they are dropped.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code, reason = "only Linux maps"))]
 pub struct Mapped {
     // Dropped before `_file`: the mapping goes, then the lease with the file.
     map: memmap2::Mmap,
@@ -39,6 +40,7 @@ impl Deref for Mapped {
 }
 
 /// Maps `file` under a read lease, or hands it back to be read.
+#[cfg(target_os = "linux")]
 pub fn map(file: File) -> Result<Mapped, File> {
     if !on_local_disk(&file) || !lease(&file) {
         return Err(file);
@@ -120,19 +122,10 @@ fn lease(file: &File) -> bool {
     unsafe { libc::fcntl(fd, F_SETSIG, libc::SIGURG) == 0 && libc::fcntl(fd, libc::F_SETLEASE, libc::F_RDLCK) == 0 }
 }
 
+/// Elsewhere files are read: leases, `mincore` and `MADV_POPULATE_READ` are Linux's.
 #[cfg(not(target_os = "linux"))]
-fn on_local_disk(_: &File) -> bool {
-    false
-}
-
-#[cfg(not(target_os = "linux"))]
-fn lease(_: &File) -> bool {
-    false
-}
-
-#[cfg(not(target_os = "linux"))]
-fn populate(_: &memmap2::Mmap, _: &File) -> bool {
-    false
+pub fn map(file: File) -> Result<Mapped, File> {
+    Err(file)
 }
 
 /// A temporary folder on a file system this module maps from, and that file system's
