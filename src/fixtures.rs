@@ -256,7 +256,6 @@ fn diagnostics(plan: &TestPlan, files: &[PathBuf]) -> Result<Vec<Vec<Expectation
         jobs: plan.jobs,
         services: None,
         detail: false,
-        map_large_files: true,
     };
     let at: HashMap<&Path, usize> = files.iter().enumerate().map(|(n, f)| (f.as_path(), n)).collect();
     let mut found = vec![Vec::new(); files.len()];

@@ -394,7 +394,6 @@ impl CheckPlan {
             fingerprints: baseline.is_some() || run.write_baseline.is_some(),
             baseline,
             jobs,
-            map_large_files: services.is_none(),
             services: services.clone(),
             detail: report.wants_detail(),
         };

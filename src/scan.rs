@@ -33,9 +33,6 @@ pub struct ScanPlan {
     pub services: Option<Arc<Services>>,
     /// Whether each message's `Detail` is wanted (the HTML and Markdown reports).
     pub detail: bool,
-    /// Whether large files may be mapped rather than read (`inputs::read`): not while
-    /// online rules may hold a message for seconds.
-    pub map_large_files: bool,
 }
 
 /// What checking one message produced, by the stage that uses it.
@@ -234,7 +231,9 @@ fn isolated(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Check
 fn check_item(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Checked {
     let path = item.label;
     let (bytes, first_line) = match item.source {
-        Source::File(file) => match inputs::read(&file, plan.map_large_files) {
+        // A large file is mapped only when no online rule may hold the message for seconds
+        // (`inputs::read`).
+        Source::File(file) => match inputs::read(&file, plan.services.is_none()) {
             Ok(bytes) => (bytes, 1),
             Err(e) => return unreadable(render, path, e.to_string()),
         },

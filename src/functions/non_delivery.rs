@@ -73,5 +73,7 @@ mod tests {
         assert!(detector.find("results@nhs.net", None).is_empty());
         let error = super::detector(serde_json::json!({"extra": ["(a"]})).expect_err("not a regex").to_string();
         assert!(error.contains("(?i:(a)") && error.contains("unclosed group"), "{error}");
+        let huge = super::detector(serde_json::json!({"patterns": ["\\w{1000}{1000}"]})).expect_err("too large");
+        assert!(huge.to_string().contains("more than the limit"), "{huge}");
     }
 }

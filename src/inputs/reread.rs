@@ -19,6 +19,7 @@ impl Rereader {
     /// or an item no longer there as it was.
     pub fn read(&mut self, label: &Path) -> Option<(Contents, usize)> {
         if label.is_file() {
+            // Mapped if large: nothing asks an online service while it is held.
             return read(label, true).ok().map(|contents| (contents, 1));
         }
         let (file, n) = label.to_str()?.rsplit_once(":#")?;

@@ -251,9 +251,10 @@ fn public_mbox_files_hold_the_messages_python_finds() {
     assert!(mboxes >= 6, "the public mbox files are read as mboxes ({mboxes})");
 }
 
-/// A large file is mapped rather than copied when nothing else has it open for writing;
-/// mapped, read (a writer holds it open) or decompressed, it gets the same findings, at
-/// the same places, to its last byte.
+/// A large file is mapped rather than copied where that is safe (on a local file system,
+/// nothing else writing it: `src/inputs/mapped.rs`, whose unit tests show which way a file
+/// is read); mapped, read (a writer holds it open) or decompressed, it gets the same
+/// findings, at the same places, to its last byte.
 #[test]
 fn a_large_message_is_checked_the_same_mapped_or_read() {
     let base64_line = "QUJD".repeat(19);
