@@ -289,6 +289,21 @@ fn the_relay_is_anonymous() {
     assert_eq!(rules_at(anonymous), []);
 }
 
+#[test]
+fn the_relay_takes_starttls_on_port_25() {
+    let relay = "account: pathology.results@nhs.net\ntransport:\n  mode: relay\n  host: relay.nhs.uk\n  port: 25\n  \
+                 tls: starttls\n";
+    assert_eq!(offline_rules_at(relay), [], "the relay as published");
+    let ssl = relay.replace("port: 25", "port: 465").replace("tls: starttls", "tls: implicit");
+    assert_eq!(offline_rules_at(&ssl), [("relay-tls-mode".into(), 5), ("relay-tls-mode".into(), 6)]);
+    let plain = relay.replace("tls: starttls", "tls: none");
+    assert_eq!(offline_rules_at(&plain), [("relay-tls-mode".into(), 6)], "no TLS at all");
+    let ssl_port_only = relay.replace("port: 25", "port: 465");
+    assert_eq!(offline_rules_at(&ssl_port_only), [("relay-tls-mode".into(), 5)], "465 is implicit TLS");
+    // A close call: another port with STARTTLS (a relay's address is configurable).
+    assert_eq!(offline_rules_at(&relay.replace("port: 25", "port: 2525")), []);
+}
+
 const MAILBOX: &str = "account: pathology.results@nhs.net\nmailbox:\n  host: imap.example.nhs.uk\n  port: 993\n  \
                        username: pathology.results@nhs.net\n  auth: xoauth2\n  token_command: get-token\n\
                        directory:\n  host: ldap.example.nhs.uk\n  port: 636\n  base_dn: o=nhs\n";
@@ -324,6 +339,13 @@ fn a_retiring_mailbox_host_is_reported_like_a_retiring_smtp_host() {
     );
     let pop = MAILBOX.replace("imap.example.nhs.uk", "pop.nhs.net").replace("  port: 993\n", "  protocol: pop\n");
     assert_eq!(offline_rules_at(&pop), [("deprecated-host".into(), 3), ("pop-configured".into(), 4)]);
+    // A DNS name in any case, and with the root's trailing dot, is the same host.
+    for host in ["IMAP.NHS.NET", "imap.nhs.net.", "Pop.Nhs.Net"] {
+        let config = MAILBOX.replace("imap.example.nhs.uk", host);
+        assert_eq!(offline_rules_at(&config), [("deprecated-host".into(), 3)], "{host}");
+    }
+    let upper = SUBMISSION.replace("host: send.nhs.net", "host: SMTP.NHS.NET.");
+    assert_eq!(offline_rules_at(&upper), [("deprecated-host".into(), 4)]);
     // A close call: a trust's own host whose name starts the same way.
     assert_eq!(offline_rules_at(&MAILBOX.replace("imap.example.nhs.uk", "imap.nhs.net.example.nhs.uk")), []);
 }

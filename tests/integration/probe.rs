@@ -249,9 +249,10 @@ fn send_holds_back_a_message_larger_than_the_servers_size() {
     let small = ScriptedSmtp::start(Script { extensions: vec!["SIZE 2000"], ..Script::default() });
     let dns = TestDns::start(&[Rec::Mx("example.nhs.uk", "mx.example.nhs.uk")]);
     // A relay whose owner knows its limit is small: the pre-flight's finding is disabled,
-    // and --send still holds back what the server would refuse.
+    // and --send still holds back what the server would refuse. (The scripted server
+    // speaks plain SMTP, which relay-tls-mode would refuse.)
     let config = format!(
-        "{}dns:\n  nameservers: [\"{}\"]\n  timeout: 1s\nrules:\n  disable: [smtp-size, relay-dns-registration]\n",
+        "{}dns:\n  nameservers: [\"{}\"]\n  timeout: 1s\nrules:\n  disable: [smtp-size, relay-dns-registration, relay-tls-mode]\n",
         relay(small.port),
         dns.addr
     );
