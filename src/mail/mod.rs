@@ -166,13 +166,23 @@ impl<'m> MessageView<'m> {
         out
     }
 
-    /// The decoded Subject, with the span of its raw value.
+    /// The first Subject, decoded, with the span of its raw value.
     pub fn subject(&self) -> Option<(Cow<'_, str>, Range<usize>)> {
-        let field = self.headers.as_ref()?.first("Subject")?;
+        self.headers.as_ref()?.first("Subject").map(|field| self.decoded(field))
+    }
+
+    /// Every Subject field, decoded, in order: a message should have one, but a reader
+    /// may show any of them, so each is judged.
+    pub fn subjects(&self) -> Vec<(Cow<'_, str>, Range<usize>)> {
+        self.headers.as_ref().map_or_else(Vec::new, |h| h.all("Subject").map(|field| self.decoded(field)).collect())
+    }
+
+    /// A field's value as text (decoded where mail-parser decodes it), with its raw span.
+    fn decoded<'s>(&'s self, field: &'s headers::HeaderField<'_>) -> (Cow<'s, str>, Range<usize>) {
         let (raw_text, span) = headers::raw_value(self.raw, field);
         match &field.value {
-            HeaderValue::Text(t) => Some((Cow::Borrowed(t.as_ref()), span)),
-            _ => Some((raw_text, span)),
+            HeaderValue::Text(t) => (Cow::Borrowed(t.as_ref()), span),
+            _ => (raw_text, span),
         }
     }
 

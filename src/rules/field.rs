@@ -70,7 +70,7 @@ const RECIPIENTS: &[&str] = &["To", "Cc", "Bcc"];
 
 /// Every selector name with a one-line description, for `docs/rules.md` and errors.
 pub const CATALOGUE: &[(&str, &str)] = &[
-    ("subject", "the decoded Subject"),
+    ("subject", "each decoded Subject (a message should have one; every one is judged)"),
     ("from.address", "each From address (a name with no address beside an address is not one)"),
     ("from.name", "each From display name, RFC 2047 decoded"),
     ("from.count", "how many mailboxes From names (a name with no address beside an address is not one)"),
@@ -197,7 +197,7 @@ impl Field {
         match self {
             Field::Config(_) => {}
             Field::Subject => {
-                if let Some((text, span)) = view.subject() {
+                for (text, span) in view.subjects() {
                     let exact = text.as_bytes() == &view.raw()[span.clone()];
                     f(Value::text(text, span, exact));
                 }
