@@ -168,13 +168,13 @@ impl<'m> MessageView<'m> {
 
     /// The first Subject, decoded, with the span of its raw value.
     pub fn subject(&self) -> Option<(Cow<'_, str>, Range<usize>)> {
-        self.headers.as_ref()?.first("Subject").map(|field| self.decoded(field))
+        self.subjects().next()
     }
 
     /// Every Subject field, decoded, in order: a message should have one, but a reader
     /// may show any of them, so each is judged.
-    pub fn subjects(&self) -> Vec<(Cow<'_, str>, Range<usize>)> {
-        self.headers.as_ref().map_or_else(Vec::new, |h| h.all("Subject").map(|field| self.decoded(field)).collect())
+    pub fn subjects(&self) -> impl Iterator<Item = (Cow<'_, str>, Range<usize>)> + '_ {
+        self.headers.iter().flat_map(|h| h.all("Subject")).map(|field| self.decoded(field))
     }
 
     /// A field's value as text (decoded where mail-parser decodes it), with its raw span.
