@@ -166,7 +166,7 @@ impl<'m> Headers<'m> {
         let mime = (start == 0 && decoded.iter().all(|h| h.offset_end as usize <= block.end)).then(|| {
             let clean_end = super::mime::body_from(&decoded, &raw[..block.end]);
             let fields = decoded.iter().filter(|h| PartHeaders::reads(&h.name)).cloned();
-            PartHeaders::from_fields(fields, clean_end)
+            PartHeaders::from_fields(fields, clean_end, raw)
         });
         let mut decoded = decoded.into_iter().peekable();
         let mut fields = Vec::with_capacity(block.fields.len());

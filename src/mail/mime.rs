@@ -1,7 +1,9 @@
 //! The MIME structure of a message, found without decoding it: leaf parts with their
-//! byte ranges, whether each is body text or an attachment, attachment names, and
-//! attachment sizes counted from the encoded bytes. Only text parts are ever decoded
-//! (in `MessageView`), so a message full of attachments costs little more than a read.
+//! byte ranges, whether each is body text or an attachment, every name an attachment
+//! carries, how a part holding text is read (any `text/*`, inline or attached), the
+//! forwarded messages (`message/rfc822`) walked as parts of this one, and attachment
+//! sizes counted from the encoded bytes. Only text is ever decoded (in `MessageView`),
+//! so a message full of attachments costs little more than a read.
 
 use std::ops::Range;
 
@@ -9,18 +11,54 @@ use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::{ContentType, Header, HeaderName, HeaderValue, MessageParser};
 
 use super::bytes;
+use super::text::Transfer;
 
-/// Deeper nesting than this is treated as one opaque part, so hostile input cannot
-/// recurse without bound.
-const MAX_DEPTH: usize = 64;
+/// Multiparts and forwarded messages nested deeper than this are not walked, so hostile
+/// input cannot recurse without bound; the message says so (`Structure::too_deep`).
+pub const MAX_DEPTH: usize = 32;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PartKind {
     /// `text/plain` or `text/html` shown as the message body.
     Text,
     Attachment {
-        name: Option<String>,
+        /// Every file name the part's fields give it (they need not agree), in order.
+        names: Vec<String>,
     },
+}
+
+/// How a part's content reads as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFormat {
+    /// Plain text; `flowed` (RFC 3676) joins soft line breaks, `delsp` with their space.
+    Plain {
+        flowed: bool,
+        delsp: bool,
+    },
+    Html,
+    /// `text/calendar`: the properties an invitation shows.
+    Calendar,
+    /// `text/vcard` and `text/directory`: every property.
+    Directory,
+}
+
+/// What the text view needs to read a part holding text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextReading {
+    pub format: TextFormat,
+    pub transfer: Transfer,
+    pub charset: Option<String>,
+}
+
+/// A message's leaf parts and what the walk could not read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Structure {
+    pub parts: Vec<Part>,
+    /// The header block of each forwarded message (`message/rfc822`) walked.
+    pub forwarded: Vec<Range<usize>>,
+    /// The first part nested beyond [`MAX_DEPTH`] (its header block) and its depth: what
+    /// lies inside it was not read.
+    pub too_deep: Option<(usize, Range<usize>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +71,10 @@ pub struct Part {
     /// mail-parser would decode the body as its bytes read as UTF-8, so they can be read
     /// so without it (see `PartHeaders::plain`).
     pub plain: bool,
+    /// How its content reads as text; `None` for binary content.
+    pub text: Option<TextReading>,
+    /// It belongs to a forwarded message: its size is counted in that message's.
+    pub forwarded: bool,
 }
 
 impl Part {
@@ -56,6 +98,10 @@ impl Part {
 pub struct PartHeaders<'m> {
     content_type: Option<ContentType<'m>>,
     disposition: Option<ContentType<'m>>,
+    /// The file names of every Content-Type and Content-Disposition field (`name`,
+    /// `filename`, `filename*`, repeated ones too), in order, each once.
+    names: Vec<String>,
+    transfer: Option<Transfer>,
     base64: bool,
     /// As mail-parser decides from the last Content-Type and Content-Transfer-Encoding
     /// fields: no transfer encoding, and no charset it converts from (none, UTF-8 or
@@ -70,7 +116,8 @@ pub struct PartHeaders<'m> {
 impl<'m> PartHeaders<'m> {
     /// From mail-parser's fields of one header block, in order (a later field of a name
     /// overrides an earlier one); `clean_end` as [`body_from`] says.
-    pub fn from_fields(fields: impl IntoIterator<Item = Header<'m>>, clean_end: bool) -> Self {
+    /// `block` is the header block the fields' offsets count from.
+    pub fn from_fields(fields: impl IntoIterator<Item = Header<'m>>, clean_end: bool, block: &[u8]) -> Self {
         let mut out = PartHeaders { clean_end, ..PartHeaders::default() };
         let (mut converted, mut transfer_encoded) = (false, false);
         for header in fields {
@@ -85,11 +132,28 @@ impl<'m> PartHeaders<'m> {
                 }
                 _ => {}
             }
+            if let HeaderValue::ContentType(ct) = &header.value {
+                let written = block.get(header.offset_start as usize..header.offset_end as usize).unwrap_or_default();
+                let joined = joined_encoded_words(written);
+                let named =
+                    ct.attributes().unwrap_or_default().iter().filter(|a| a.name == "filename" || a.name == "name");
+                for name in named {
+                    let squeezed: String = name.value.split_whitespace().collect();
+                    let name = joined
+                        .iter()
+                        .find(|j| j.split_whitespace().collect::<String>() == squeezed)
+                        .map_or_else(|| name.value.to_string(), String::clone);
+                    if !out.names.contains(&name) {
+                        out.names.push(name);
+                    }
+                }
+            }
             match (header.name, header.value) {
                 (HeaderName::ContentType, HeaderValue::ContentType(ct)) => out.content_type = Some(ct),
                 (HeaderName::ContentDisposition, HeaderValue::ContentType(cd)) => out.disposition = Some(cd),
                 (HeaderName::ContentTransferEncoding, HeaderValue::Text(t)) => {
-                    out.base64 = t.trim().eq_ignore_ascii_case("base64")
+                    out.base64 = t.trim().eq_ignore_ascii_case("base64");
+                    out.transfer = Some(Transfer::from_header(&t));
                 }
                 _ => {}
             }
@@ -118,7 +182,7 @@ fn part_headers(raw: &[u8]) -> PartHeaders<'_> {
         return PartHeaders::default();
     };
     let clean_end = body_from(&part.headers, raw);
-    PartHeaders::from_fields(part.headers, clean_end)
+    PartHeaders::from_fields(part.headers, clean_end, raw)
 }
 
 /// Whether mail-parser's reading of the header block `block` (its `fields`) ends at the
@@ -139,49 +203,118 @@ pub fn body_from(fields: &[Header<'_>], block: &[u8]) -> bool {
 /// The leaf parts of the message whose header block is `raw[..body_start]`; `top` is
 /// mail-parser's reading of that block when the caller has it already (the message's
 /// headers were parsed up front), so the block is not parsed twice.
-pub fn leaf_parts(raw: &[u8], body_start: usize, end: usize, top: Option<&PartHeaders<'_>>) -> Vec<Part> {
-    let mut parts = Vec::new();
+pub fn leaf_parts(raw: &[u8], body_start: usize, end: usize, top: Option<&PartHeaders<'_>>) -> Structure {
+    let mut out = Structure::default();
+    let at = Place { depth: 0, forwarded: false };
     match top {
-        Some(headers) => walk(raw, 0..end, body_start, headers, 0, &mut parts),
-        None => walk(raw, 0..end, body_start, &part_headers(&raw[..body_start]), 0, &mut parts),
+        Some(headers) => walk(raw, 0..end, body_start, headers, at, &mut out),
+        None => walk(raw, 0..end, body_start, &part_headers(&raw[..body_start]), at, &mut out),
     }
-    parts
+    out
 }
 
-fn walk(
-    raw: &[u8],
-    whole: Range<usize>,
-    body_start: usize,
-    headers: &PartHeaders<'_>,
+/// How deep a part stands, and whether inside a forwarded message.
+#[derive(Clone, Copy)]
+struct Place {
     depth: usize,
-    out: &mut Vec<Part>,
-) {
+    forwarded: bool,
+}
+
+fn walk(raw: &[u8], whole: Range<usize>, body_start: usize, headers: &PartHeaders<'_>, at: Place, out: &mut Structure) {
     let body = body_start..whole.end;
     let ctype = headers.content_type.as_ref();
     let main = ctype.map_or("text", |c| c.ctype());
+    let sub = ctype.and_then(|c| c.subtype()).unwrap_or("plain");
     let boundary = ctype.and_then(|c| c.attribute("boundary"));
-    if main.eq_ignore_ascii_case("multipart")
-        && depth < MAX_DEPTH
-        && let Some(boundary) = boundary
-    {
+    let multipart = main.eq_ignore_ascii_case("multipart") && boundary.is_some();
+    // A forwarded message sent as it is (7bit, 8bit or binary, as RFC 2046 5.2.1 asks) is
+    // walked in place; an encoded one stays an opaque attachment.
+    let message = main.eq_ignore_ascii_case("message")
+        && (sub.eq_ignore_ascii_case("rfc822") || sub.eq_ignore_ascii_case("global"))
+        && headers.transfer.is_none_or(|t| t == Transfer::Identity);
+    let deeper = Place { depth: at.depth + 1, ..at };
+    if (multipart || message) && at.depth >= MAX_DEPTH {
+        out.too_deep.get_or_insert((at.depth + 1, whole.start..body_start));
+    } else if let (true, Some(boundary)) = (multipart, boundary) {
         for child in split_multipart(raw, body, boundary.as_bytes()) {
             let child_body = bytes::body_start(&raw[child.clone()]).map_or(child.end, |b| child.start + b);
-            walk(raw, child.clone(), child_body, &part_headers(&raw[child.start..child_body]), depth + 1, out);
+            walk(raw, child.clone(), child_body, &part_headers(&raw[child.start..child_body]), deeper, out);
         }
         return;
     }
-    let sub = ctype.and_then(|c| c.subtype()).unwrap_or("plain");
-    let is_text =
-        main.eq_ignore_ascii_case("text") && (sub.eq_ignore_ascii_case("plain") || sub.eq_ignore_ascii_case("html"));
-    let name = headers
-        .disposition
-        .as_ref()
-        .and_then(|d| d.attribute("filename"))
-        .or_else(|| ctype.and_then(|c| c.attribute("name")))
-        .map(str::to_owned);
+    let is_text = main.eq_ignore_ascii_case("text");
+    let is_body_text = is_text && (sub.eq_ignore_ascii_case("plain") || sub.eq_ignore_ascii_case("html"));
+    let names = headers.names.clone();
     let is_attachment = headers.disposition.as_ref().is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
-    let kind = if is_text && !is_attachment && name.is_none() { PartKind::Text } else { PartKind::Attachment { name } };
-    out.push(Part { whole, body, kind, base64: headers.base64, plain: headers.plain() });
+    let kind = if is_body_text && !is_attachment && names.is_empty() {
+        PartKind::Text
+    } else {
+        PartKind::Attachment { names }
+    };
+    let format = if is_text && sub.eq_ignore_ascii_case("html") {
+        Some(TextFormat::Html)
+    } else if sub.eq_ignore_ascii_case("calendar") && is_text || sub.eq_ignore_ascii_case("ics") {
+        Some(TextFormat::Calendar)
+    } else if is_text && ["vcard", "x-vcard", "directory"].iter().any(|v| sub.eq_ignore_ascii_case(v)) {
+        Some(TextFormat::Directory)
+    } else if is_text {
+        let flowed = ctype.and_then(|c| c.attribute("format")).is_some_and(|f| f.eq_ignore_ascii_case("flowed"));
+        let delsp = ctype.and_then(|c| c.attribute("delsp")).is_some_and(|d| d.eq_ignore_ascii_case("yes"));
+        Some(TextFormat::Plain { flowed, delsp })
+    } else {
+        None
+    };
+    let text = format.filter(|_| !multipart && !message).map(|format| TextReading {
+        format,
+        transfer: headers.transfer.unwrap_or(Transfer::Identity),
+        charset: ctype.and_then(|c| c.attribute("charset")).map(str::to_owned),
+    });
+    out.parts.push(Part {
+        whole,
+        body: body.clone(),
+        kind,
+        base64: headers.base64,
+        plain: headers.plain(),
+        text,
+        forwarded: at.forwarded,
+    });
+    if message && at.depth < MAX_DEPTH {
+        let inner_body = bytes::body_start(&raw[body.clone()]).map_or(body.end, |b| body.start + b);
+        if inner_body > body.start {
+            out.forwarded.push(body.start..inner_body);
+            let inner = Place { depth: at.depth + 1, forwarded: true };
+            walk(raw, body.clone(), inner_body, &part_headers(&raw[body.start..inner_body]), inner, out);
+        }
+    }
+}
+
+/// The quoted parameter values of a field's raw value that hold adjacent RFC 2047
+/// encoded-words, decoded as RFC 2047 6.2 reads them: the white space between two
+/// encoded-words is no part of the text (mail-parser keeps it inside a parameter, so
+/// `"=?utf-8?Q?a=5F943?= =?utf-8?Q?=5F476?="` would read `a_943 _476`).
+fn joined_encoded_words(written: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = written;
+    while let Some(open) = memchr::memchr(b'"', rest) {
+        let Some(len) = memchr::memchr(b'"', &rest[open + 1..]) else { break };
+        let quoted = &rest[open + 1..open + 1 + len];
+        rest = &rest[open + len + 2..];
+        let adjacent = quoted.windows(2).enumerate().any(|(i, w)| {
+            w == b"?="
+                && quoted[i + 2..].iter().skip_while(|c| c.is_ascii_whitespace()).take(2).eq(b"=?".iter())
+                && quoted.get(i + 2).is_some_and(u8::is_ascii_whitespace)
+        });
+        if !adjacent {
+            continue;
+        }
+        let mut one = b"Subject: ".to_vec();
+        one.extend(quoted.iter().map(|c| if matches!(c, b'\r' | b'\n') { b' ' } else { *c }));
+        one.extend_from_slice(b"\n\n");
+        if let Some(text) = MessageParser::new().parse_headers(&one).and_then(|m| m.subject().map(str::to_owned)) {
+            out.push(text);
+        }
+    }
+    out
 }
 
 /// The byte ranges of the parts between `--boundary` delimiter lines. The line break
@@ -234,7 +367,7 @@ mod tests {
 
     fn parts(raw: &[u8]) -> Vec<Part> {
         let b = bytes::body_start(raw).unwrap();
-        leaf_parts(raw, b, raw.len(), None)
+        leaf_parts(raw, b, raw.len(), None).parts
     }
 
     const MIXED: &[u8] = b"Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n\
@@ -248,7 +381,7 @@ QUJDRA==\r\n--XX--\r\nepilogue\r\n";
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].kind, PartKind::Text);
         assert_eq!(&MIXED[p[0].body.clone()], b"Hello");
-        assert_eq!(p[1].kind, PartKind::Attachment { name: Some("r.pdf".into()) });
+        assert_eq!(p[1].kind, PartKind::Attachment { names: vec!["r.pdf".into()] });
         assert_eq!(p[1].decoded_size(MIXED), 4);
     }
 
@@ -265,7 +398,7 @@ QUJDRA==\r\n--XX--\r\nepilogue\r\n";
         let raw = b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\ntext\n--b\nContent-Disposition: attachment; filename=a.exe\n\nMZ";
         let p = parts(raw);
         assert_eq!(p.len(), 2);
-        assert_eq!(p[1].kind, PartKind::Attachment { name: Some("a.exe".into()) });
+        assert_eq!(p[1].kind, PartKind::Attachment { names: vec!["a.exe".into()] });
         assert_eq!(p[1].decoded_size(raw), 2);
     }
 
@@ -276,8 +409,53 @@ QUJDRA==\r\n--XX--\r\nepilogue\r\n";
             raw.extend_from_slice(format!("Content-Type: multipart/mixed; boundary=b{i}\n\n--b{i}\n").as_bytes());
         }
         raw.extend_from_slice(b"\nleaf\n");
-        let p = parts(&raw);
-        assert_eq!(p.len(), 1);
+        let structure = leaf_parts(&raw, bytes::body_start(&raw).unwrap(), raw.len(), None);
+        assert_eq!(structure.parts.len(), 1);
+        let (depth, at) = structure.too_deep.expect("reported");
+        assert_eq!(depth, MAX_DEPTH + 1);
+        assert!(raw[at].starts_with(format!("Content-Type: multipart/mixed; boundary=b{MAX_DEPTH}").as_bytes()));
+    }
+
+    #[test]
+    fn every_name_a_part_carries() {
+        let raw = b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: application/pdf; name=\"by-type.pdf\"\nContent-Disposition: attachment; filename=\"plain.pdf\";\n filename*=utf-8''encoded%20name.pdf; filename=\"again.pdf\"\nContent-Disposition: attachment; filename=second.pdf\n\nx\n--b--\n";
+        let p = parts(raw);
+        let PartKind::Attachment { names } = &p[0].kind else { panic!("{p:?}") };
+        for name in ["by-type.pdf", "plain.pdf", "encoded name.pdf", "again.pdf", "second.pdf"] {
+            assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
+        }
+    }
+
+    #[test]
+    fn adjacent_encoded_words_in_a_name_are_joined() {
+        for raw in [
+            &b"Content-Type: application/pdf; name=\"=?utf-8?Q?results=5F943?= =?utf-8?Q?=5F476=5F5919.pdf?=\"\n\nx\n"[..],
+            b"Content-Type: application/pdf;\n name=\"=?utf-8?Q?results=5F943?=\n =?utf-8?Q?=5F476=5F5919.pdf?=\"\n\nx\n",
+        ] {
+            let p = parts(raw);
+            assert_eq!(p[0].kind, PartKind::Attachment { names: vec!["results_943_476_5919.pdf".into()] });
+        }
+    }
+
+    #[test]
+    fn forwarded_messages_are_walked_and_text_attachments_read() {
+        let raw = b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nSee below\n--b\nContent-Type: message/rfc822\n\nSubject: inner\nContent-Type: multipart/mixed; boundary=c\n\n--c\nContent-Type: text/html\n\n<p>x</p>\n--c\nContent-Type: text/csv; name=list.csv\nContent-Disposition: attachment\n\na,b\n--c--\n--b\nContent-Type: text/calendar; method=REQUEST\n\nBEGIN:VCALENDAR\n--b--\n";
+        let s = leaf_parts(raw, bytes::body_start(raw).unwrap(), raw.len(), None);
+        let kinds: Vec<_> = s.parts.iter().map(|p| (p.text.as_ref().map(|t| t.format), p.forwarded)).collect();
+        let plain = Some(TextFormat::Plain { flowed: false, delsp: false });
+        assert_eq!(
+            kinds,
+            [
+                (plain, false),
+                (None, false),
+                (Some(TextFormat::Html), true),
+                (plain, true),
+                (Some(TextFormat::Calendar), false)
+            ]
+        );
+        assert_eq!(s.forwarded.len(), 1);
+        assert!(raw[s.forwarded[0].clone()].starts_with(b"Subject: inner"));
+        assert_eq!(s.parts[3].kind, PartKind::Attachment { names: vec!["list.csv".into()] });
     }
 }
 

@@ -6,6 +6,7 @@ pub mod address;
 pub mod bytes;
 pub mod headers;
 pub mod mime;
+pub mod text;
 pub mod wire;
 
 use std::borrow::Cow;
@@ -16,7 +17,8 @@ use std::rc::Rc;
 use mail_parser::{Address, HeaderValue, MessageParser, PartType};
 
 pub use headers::Headers;
-pub use mime::{Part, PartKind};
+pub use mime::{Part, PartKind, Structure};
+pub use text::{SpanMap, TextPiece};
 
 /// One address of an address-list header, with where it stands in the raw bytes.
 #[derive(Debug, Clone)]
@@ -43,8 +45,9 @@ pub struct MessageView<'m> {
     size: usize,
     headers: Option<Headers<'m>>,
     body_start: usize,
-    parts: OnceCell<Vec<Part>>,
+    structure: OnceCell<Structure>,
     texts: OnceCell<Vec<TextBody>>,
+    rendered: OnceCell<Vec<TextPiece>>,
     /// Mailboxes by header name: several rules read From, To and Reply-To.
     mailboxes: RefCell<Vec<(String, Rc<[Mailbox]>)>>,
 }
@@ -61,8 +64,9 @@ impl<'m> MessageView<'m> {
             size,
             headers,
             body_start,
-            parts: OnceCell::new(),
+            structure: OnceCell::new(),
             texts: OnceCell::new(),
+            rendered: OnceCell::new(),
             mailboxes: RefCell::new(Vec::new()),
         }
     }
@@ -194,12 +198,44 @@ impl<'m> MessageView<'m> {
         }
     }
 
-    pub fn leaf_parts(&self) -> &[Part] {
-        self.parts.get_or_init(|| {
+    /// The MIME structure: leaf parts (those of forwarded messages included), the
+    /// forwarded messages' header blocks, and what lies too deep to read.
+    pub fn structure(&self) -> &Structure {
+        self.structure.get_or_init(|| {
             if self.headers.is_none() {
-                return Vec::new();
+                return Structure::default();
             }
             mime::leaf_parts(self.raw, self.body_start, self.size, self.headers.as_ref().and_then(Headers::mime))
+        })
+    }
+
+    pub fn leaf_parts(&self) -> &[Part] {
+        &self.structure().parts
+    }
+
+    /// What a recipient reads, piece by piece: every part holding text (any `text/*`,
+    /// inline or attached, forwarded messages' included) as shown, and each forwarded
+    /// message's Subject. Built on first use: only rules that read the body pay for it.
+    pub fn text_view(&self) -> &[TextPiece] {
+        self.rendered.get_or_init(|| {
+            let structure = self.structure();
+            let subjects = structure.forwarded.iter().flat_map(|block| {
+                let inner = Headers::parse(&self.raw[..block.end], block.end, block.start);
+                let subjects: Vec<TextPiece> = inner
+                    .iter()
+                    .flat_map(|h| h.all("Subject"))
+                    .map(|field| {
+                        let (text, span) = self.decoded(field);
+                        let exact = text.as_bytes() == &self.raw[span.clone()];
+                        TextPiece::whole(text.into_owned(), span, exact)
+                    })
+                    .collect();
+                subjects
+            });
+            let parts = structure.parts.iter().filter_map(|p| text::render(self.raw, p));
+            let mut pieces: Vec<TextPiece> = parts.chain(subjects).collect();
+            pieces.sort_by_key(|p| p.span.start);
+            pieces
         })
     }
 
@@ -241,7 +277,7 @@ impl<'m> MessageView<'m> {
         if self.headers.is_none() {
             return (Vec::new(), Vec::new());
         }
-        let parts = mime::leaf_parts(self.raw, self.body_start, self.size, None);
+        let parts = mime::leaf_parts(self.raw, self.body_start, self.size, None).parts;
         let texts = parts
             .iter()
             .filter(|p| p.kind == PartKind::Text)

@@ -197,6 +197,11 @@ fn require(
             }
             // A function may grade a finding below its rule, never above it.
             d.severity = d.severity.min(v.severity.unwrap_or(d.severity));
+            // Two readings of the same bytes (`body.text` and `body.raw`) that find the
+            // same thing make one finding.
+            if out.iter().any(|o| o.rule == d.rule && o.span == d.span && o.message == d.message) {
+                return;
+            }
             out.push(d);
         });
     }

@@ -46,6 +46,7 @@ pub enum Field {
     Header(String),
     Date,
     BodyText,
+    BodyRaw,
     AttachmentNames,
     AttachmentSizes,
     MessageSize,
@@ -56,6 +57,8 @@ pub enum Field {
     /// Each header-block line that is neither a field nor a continuation.
     MalformedHeaderLines,
     ByteOrderMark,
+    /// The depth of a part nested too deep to read.
+    Nesting,
     Config(ConfigField),
 }
 
@@ -88,8 +91,18 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("reply_to.domain", "the domain of each Reply-To address"),
     ("header.<Name>", "each raw value of that header, folds flattened, trimmed"),
     ("date", "the raw Date value"),
-    ("body.text", "each decoded text/plain and text/html part"),
-    ("attachments.name", "each attachment's file name"),
+    (
+        "body.text",
+        "what the recipient reads: each part holding text (any text/*, inline or attached, and those of forwarded message/rfc822 parts) decoded and shown as a reader shows it (HTML rendered, flowed and calendar lines joined), and each forwarded message's Subject",
+    ),
+    (
+        "body.raw",
+        "each text/plain and text/html body part decoded, markup and all (the reading before body.text rendered it)",
+    ),
+    (
+        "attachments.name",
+        "every file name of each attachment (Content-Disposition filename and filename*, Content-Type name, repeated ones), forwarded messages' attachments included",
+    ),
     ("attachments.size", "each attachment's decoded size in bytes, from its encoded length"),
     ("message.size", "the size in bytes of the message as sent: Bcc dropped, line breaks CR LF, ending in CR LF"),
     ("message.headers", "the header block (present unless the file is not a message)"),
@@ -103,6 +116,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "each header-block line that is neither a field nor a continuation, or holds only white space",
     ),
     ("message.byte_order_mark", "a UTF-8 byte-order mark at the start of the file"),
+    (
+        "message.nesting",
+        "the depth of the first part (multipart or forwarded message) nested too deep to be read, at its header block; absent when every part was read",
+    ),
 ];
 
 impl Field {
@@ -132,6 +149,7 @@ impl Field {
             "reply_to.domain" => Field::Domains(REPLY_TO),
             "date" => Field::Date,
             "body.text" => Field::BodyText,
+            "body.raw" => Field::BodyRaw,
             "attachments.name" => Field::AttachmentNames,
             "attachments.size" => Field::AttachmentSizes,
             "message.size" => Field::MessageSize,
@@ -140,6 +158,7 @@ impl Field {
             "headers.obsolete" => Field::ObsoleteHeaders,
             "headers.malformed" => Field::MalformedHeaderLines,
             "message.byte_order_mark" => Field::ByteOrderMark,
+            "message.nesting" => Field::Nesting,
             _ => return None,
         })
     }
@@ -148,7 +167,7 @@ impl Field {
         match self {
             Field::Config(field) => field.kind(),
             Field::Addresses(_) | Field::ReplyAddress | Field::Domains(_) => Kind::Address,
-            Field::Count { .. } | Field::LineLength => Kind::Number,
+            Field::Count { .. } | Field::LineLength | Field::Nesting => Kind::Number,
             Field::MessageSize | Field::AttachmentSizes => Kind::Size,
             Field::MessageHeaders => Kind::Presence,
             _ => Kind::Text,
@@ -263,27 +282,47 @@ impl Field {
             }
             Field::Date => Field::Header("Date".into()).for_each(source, f),
             Field::BodyText => {
+                for piece in view.text_view() {
+                    f(Value::mapped(&piece.text, piece.span.clone(), &piece.map));
+                }
+            }
+            Field::BodyRaw => {
                 for body in view.text_bodies() {
                     f(Value::text(Cow::Borrowed(&body.text), body.span.clone(), body.exact));
                 }
             }
             Field::AttachmentNames | Field::AttachmentSizes => {
                 for part in view.leaf_parts() {
-                    let PartKind::Attachment { name } = &part.kind else {
+                    let PartKind::Attachment { names } = &part.kind else {
                         continue;
                     };
                     let headers = part.whole.start..part.body.start;
-                    let mut span = view.locate(headers.clone(), name.as_deref().unwrap_or(""));
-                    if view.raw().get(span.clone()) != name.as_deref().map(str::as_bytes) {
+                    let span_of = |name: &str| {
+                        let span = view.locate(headers.clone(), name);
+                        if view.raw().get(span.clone()) == Some(name.as_bytes()) {
+                            return (span, true);
+                        }
                         // An encoded name (RFC 2231 or 2047): point at where it is written.
-                        span = encoded_name_span(view.raw(), headers).unwrap_or(span);
-                    }
+                        (encoded_name_span(view.raw(), headers.clone()).unwrap_or(span), false)
+                    };
                     if *self == Field::AttachmentSizes {
-                        f(Value::number(part.decoded_size(view.raw()), span));
-                    } else if let Some(name) = name {
-                        let exact = view.raw().get(span.clone()) == Some(name.as_bytes());
+                        // A forwarded message's attachments are counted in its own size.
+                        if !part.forwarded {
+                            let span = span_of(names.first().map_or("", String::as_str)).0;
+                            f(Value::number(part.decoded_size(view.raw()), span));
+                        }
+                        continue;
+                    }
+                    for name in names {
+                        let (span, exact) = span_of(name);
                         f(Value::text(Cow::Borrowed(name), span, exact));
                     }
+                }
+            }
+            Field::Nesting => {
+                if let Some((depth, at)) = &view.structure().too_deep {
+                    let first_line = view.locate(at.clone(), "");
+                    f(Value::number(*depth as u64, first_line));
                 }
             }
             Field::MessageSize => f(Value::number(crate::mail::wire::wire_size(view) as u64, 0..0)),

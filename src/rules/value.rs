@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use crate::mail::MessageView;
+use crate::mail::{MessageView, SpanMap};
 
 /// What a field's values are, which decides the operators that make sense on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,15 +29,22 @@ pub struct Value<'a> {
     /// `text` is byte-for-byte what stands at `span`, so offsets into it are offsets
     /// into the message.
     pub exact: bool,
+    /// Where each piece of `text` came from, when it was decoded or rendered.
+    pub map: Option<&'a SpanMap>,
 }
 
 impl<'a> Value<'a> {
     pub fn text(text: Cow<'a, str>, span: Range<usize>, exact: bool) -> Self {
-        Value { text, number: None, span, exact }
+        Value { text, number: None, span, exact, map: None }
+    }
+
+    /// Text read through decoding or rendering, `map` saying where each piece stands.
+    pub fn mapped(text: &'a str, span: Range<usize>, map: &'a SpanMap) -> Self {
+        Value { text: Cow::Borrowed(text), number: None, span, exact: false, map: Some(map) }
     }
 
     pub fn number(n: u64, span: Range<usize>) -> Self {
-        Value { text: Cow::Borrowed(""), number: Some(n), span, exact: false }
+        Value { text: Cow::Borrowed(""), number: Some(n), span, exact: false, map: None }
     }
 
     /// How the value reads in a message.
@@ -52,6 +59,9 @@ impl<'a> Value<'a> {
     pub fn sub_span(&self, view: Option<&MessageView<'_>>, range: Range<usize>) -> Range<usize> {
         if range.start == 0 && range.end == self.text.len() {
             return self.span.clone();
+        }
+        if let Some(span) = self.map.and_then(|m| m.span(range.clone())) {
+            return span;
         }
         match view {
             _ if self.exact => self.span.start + range.start..self.span.start + range.end,
