@@ -17,6 +17,7 @@ mod mailbox_probe;
 mod mailbox_quota;
 mod nhs_number;
 mod non_delivery;
+mod patient_data;
 mod placeholder;
 mod relay_registration;
 mod routable_domain;
@@ -234,6 +235,16 @@ pub const FUNCTIONS: &[Function] = &[
         options: nhs_number::OPTIONS,
         service: None,
         build: Build::Options(nhs_number::detector),
+    },
+    Function {
+        name: "patient_data",
+        summary: "patient data other than an NHS number: a date of birth after its keyword (DOB, D.O.B., date of \
+                  birth, born), a hospital number after its keyword (MRN, hospital number, hosp no), a template \
+                  placeholder named for patient data (`placeholders`), or one where such a keyword puts its value; \
+                  `{{detail}}` says which",
+        options: patient_data::OPTIONS,
+        service: None,
+        build: Build::Options(patient_data::detector),
     },
     Function {
         name: "placeholder",
