@@ -103,4 +103,11 @@ fn check_mime_walk(view: &MessageView<'_>) {
     assert_eq!(view.leaf_parts(), parts.as_slice());
     let fast: Vec<&str> = view.text_bodies().iter().map(|t| t.text.as_str()).collect();
     assert_eq!(fast, texts);
+    // The text view: every piece of rendered text maps inside the bytes it was read from.
+    for piece in view.text_view() {
+        for (at, c) in piece.text.char_indices() {
+            let span = piece.map.span(at..at + c.len_utf8()).expect("every character is mapped");
+            assert!(piece.span.start <= span.start && span.end <= piece.span.end, "{span:?} in {:?}", piece.span);
+        }
+    }
 }

@@ -18,7 +18,7 @@ mod mailbox_quota;
 mod nhs_number;
 mod non_delivery;
 mod patient_data;
-mod placeholder;
+pub(crate) mod placeholder;
 mod relay_registration;
 mod routable_domain;
 mod smtp_probe;

@@ -167,7 +167,10 @@ fn require(
     // One mistake, one finding: a value that broke a requirement is not judged again by
     // a later requirement of the rule on the same field (`pathology.results` is not a
     // full address; that it is not the account too goes without saying).
-    let mut reported: Vec<(&str, Range<usize>)> = Vec::new();
+    let mut reported: HashSet<(&str, Range<usize>)> = HashSet::new();
+    // Two readings of the same bytes (`body.text` and `body.raw`) that find the same
+    // thing make one finding; a set, so a message with many findings costs no more.
+    let mut made: HashSet<(Range<usize>, String)> = HashSet::new();
     for condition in conditions {
         let message = condition.message.as_deref().unwrap_or(&rule.message);
         violations(condition, source, services, &mut |v| {
@@ -176,10 +179,9 @@ fn require(
                 return;
             }
             let key = (condition.field_name.as_str(), v.span.clone());
-            if reported.contains(&key) {
+            if !reported.insert(key) {
                 return;
             }
-            reported.push(key);
             let vars = |name: &str| match name {
                 "value" => Some(v.value.clone()),
                 "expected" => Some(condition.expected.clone()),
@@ -197,9 +199,7 @@ fn require(
             }
             // A function may grade a finding below its rule, never above it.
             d.severity = d.severity.min(v.severity.unwrap_or(d.severity));
-            // Two readings of the same bytes (`body.text` and `body.raw`) that find the
-            // same thing make one finding.
-            if out.iter().any(|o| o.rule == d.rule && o.span == d.span && o.message == d.message) {
+            if !made.insert((d.span.clone(), d.message.clone())) {
                 return;
             }
             out.push(d);

@@ -230,8 +230,14 @@ impl Field {
             Field::ReplyAddress => {
                 // Replies go to From when Reply-To is absent or names no usable address
                 // (`Reply-To:`, `Reply-To: <>`, a name alone): then From is judged.
+                // A template's placeholder (`Reply-To: {{ department.reply_to }}`) will be an
+                // address once rendered: replies go there, not to From.
                 let reply_to = view.mailboxes("Reply-To");
-                let usable = reply_to.iter().any(|m| is_valid_address(&m.address));
+                let usable = reply_to.iter().any(|m| {
+                    is_valid_address(&m.address)
+                        || !crate::functions::placeholder::find(&String::from_utf8_lossy(&view.raw()[m.span.clone()]))
+                            .is_empty()
+                });
                 let boxes = if usable { reply_to } else { view.mailboxes("From") };
                 boxes.iter().for_each(|m| f(address(view, m)));
             }

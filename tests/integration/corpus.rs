@@ -118,3 +118,21 @@ fn the_clean_corpus_is_clean_with_its_config() {
     assert_eq!(result.code, 0, "{}", result.stdout);
     assert!(result.stdout.contains(&format!("Checked {count} files: no problems found.")), "{}", result.stdout);
 }
+
+/// A template whose Reply-To is a placeholder sends replies wherever it renders to, not to
+/// From: a non-delivery From is then no `no-reply-address`, while the same From with a
+/// Reply-To of plain text (no placeholder, no address) still is.
+#[test]
+fn a_reply_to_placeholder_is_where_replies_go() {
+    let head = "From: no-reply@nhs.net\nTo: {{ patient.email }}\nSubject: Appointment\n";
+    let placeholder = format!("{head}Reply-To: {{{{ department.reply_to }}}}\n\nDear {{{{ name }}}}\n");
+    let plain = format!("{head}Reply-To: Pathology Enquiries\n\nDear {{{{ name }}}}\n");
+    let dir =
+        crate::common::temp_files(&[("placeholder.eml", placeholder.as_bytes()), ("plain.eml", plain.as_bytes())]);
+    let fired = |name: &str| {
+        let result = crate::common::run_in(dir.path(), &["check", "--template", "--format", "json", name]);
+        crate::common::rules_fired(&result.json())
+    };
+    assert!(!fired("placeholder.eml").iter().any(|r| r == "no-reply-address"), "{:?}", fired("placeholder.eml"));
+    assert!(fired("plain.eml").iter().any(|r| r == "no-reply-address"), "{:?}", fired("plain.eml"));
+}

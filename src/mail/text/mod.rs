@@ -46,3 +46,75 @@ pub fn render(raw: &[u8], part: &Part) -> Option<TextPiece> {
     };
     Some(TextPiece { text, map, span: part.body.clone() })
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use crate::mail::{MessageView, parse_buffer};
+
+    const PIECES: &[&str] = &[
+        "NHS ",
+        "943",
+        " 476 ",
+        "5919",
+        "&nbsp;",
+        "&#160;",
+        "&amp",
+        "<b>",
+        "</b>",
+        "<p>",
+        "</p>",
+        "<br>",
+        "<!-- c -->",
+        "<a href=\"x?n=9434765919\">",
+        "<script>s</script>",
+        "=\n",
+        "=3D",
+        "=C3=A9",
+        "\n",
+        " \n",
+        "\u{e9}",
+        "\\,",
+        "\\n",
+        "<",
+        ">",
+        "\"",
+        "\r\n ",
+    ];
+
+    proptest! {
+        /// Whatever the bytes, every character of every piece of the text view maps inside
+        /// the bytes it was read from, and where a map says the text is the bytes, it is.
+        #[test]
+        fn the_text_view_maps_inside_its_part(
+            body in proptest::collection::vec(proptest::sample::select(PIECES), 0..24),
+            content_type in proptest::sample::select(&[
+                "text/html", "text/plain; format=flowed; delsp=yes", "text/calendar", "text/vcard", "text/csv",
+                "text/plain; charset=iso-8859-1",
+            ][..]),
+            transfer in proptest::sample::select(&["7bit", "quoted-printable", "base64"][..]),
+        ) {
+            let body: String = body.concat();
+            let encoded = if transfer == "base64" {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD.encode(body.as_bytes())
+            } else {
+                body
+            };
+            let raw = format!("Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: {content_type}\nContent-Transfer-Encoding: {transfer}\n\n{encoded}\n--b--\n");
+            let (buffer, size) = parse_buffer(raw.into_bytes());
+            let view = MessageView::new(&buffer, size);
+            for piece in view.text_view() {
+                for (at, c) in piece.text.char_indices() {
+                    let range = at..at + c.len_utf8();
+                    let span = piece.map.span(range.clone()).expect("mapped");
+                    prop_assert!(piece.span.start <= span.start && span.end <= piece.span.end, "{:?} of {:?}", span, piece.span);
+                    if piece.map.is_exact(range.clone()) {
+                        prop_assert_eq!(&buffer[span], piece.text[range].as_bytes());
+                    }
+                }
+            }
+        }
+    }
+}
