@@ -229,9 +229,10 @@ impl Detector for Asks {
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "nhs_number",
-        summary: "a 10-digit NHS number with a valid modulus 11 check digit, in an issued range (plain, 3-3-4 \
-                  with spaces or dashes); given `keywords`, only with one near it and not written as a phone \
-                  number",
+        summary: "a 10-digit NHS number with a valid modulus 11 check digit, in an issued range (plain, or 3-3-4 \
+                  with white space or the same one of - – . _ / between the groups); given `keywords`, only with \
+                  one near it and not written as a phone number; given `timestamp_keywords`, a ten-digit Unix \
+                  timestamp only with one of those near it",
         options: nhs_number::OPTIONS,
         service: None,
         build: Build::Options(nhs_number::detector),
