@@ -10,6 +10,7 @@ mod dns_server;
 mod docs;
 mod formats;
 mod generated;
+mod generated_mail;
 mod hostile;
 mod imap_server;
 mod inputs;
