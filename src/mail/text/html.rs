@@ -5,14 +5,15 @@
 //! kept: they are still in the message. The attributes a reader is shown or a client
 //! follows (`alt`, `title`, `href`, `src`) are read too, each on a line of its own.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::ops::Range;
-use std::rc::Rc;
 
 use lol_html::html_content::TextType;
-use lol_html::{HtmlRewriter, Settings, doc_comments, doc_text, element, end_tag};
+use lol_html::{ElementContentHandlers, HtmlRewriter, Selector, Settings, doc_comments, doc_text};
 
 use super::map::{Emitter, SpanMap};
+use crate::mail::bytes;
 
 /// Elements that start and end a block of text on screen.
 const BLOCKS: &[&str] = &[
@@ -56,83 +57,88 @@ const BREAKS: &[&str] = &["br", "hr"];
 
 const ATTRIBUTES: &[&str] = &["alt", "title", "href", "src"];
 
+/// Every element: the handler picks `BLOCKS`, `BREAKS` and `ATTRIBUTES` itself. (A list of
+/// those instead made lol_html build a larger matcher for every part and read every tag's
+/// attributes to match it: twice the cost.)
+const SELECTED: &str = "*";
+
+thread_local! {
+    /// `SELECTED`, parsed once a thread rather than for every part.
+    static SELECTOR: Selector = SELECTED.parse().expect("a valid selector");
+}
+
 /// The rendered text of `input` (the decoded HTML, mapped by `map`).
 pub fn render(input: &str, map: &SpanMap) -> (String, SpanMap) {
-    let out = Rc::new(RefCell::new(Emitter::new(map, input.len())));
-    let node = RefCell::new(None::<Range<usize>>);
-    // End-tag handlers must own what they hold, and the emitter borrows `map`: a block's
-    // end leaves its line break here, written before whatever comes next.
-    let ended: Rc<RefCell<Option<Range<usize>>>> = Rc::default();
-    let flush = |out: &mut Emitter<'_>, ended: &RefCell<Option<Range<usize>>>| {
-        if let Some(at) = ended.borrow_mut().take() {
-            out.line_break(at);
-        }
-    };
+    SELECTOR.with(|selector| render_with(input, map, selector))
+}
+
+fn render_with(input: &str, map: &SpanMap, selector: &Selector) -> (String, SpanMap) {
+    let state = RefCell::new(State { out: Emitter::new(map, input.len()), node: None, markup_from: 0 });
     let parsed = {
-        let text_out = out.clone();
-        let element_out = out.clone();
-        let comment_out = out.clone();
-        let (text_ended, element_ended, comment_ended) = (ended.clone(), ended.clone(), ended.clone());
         let mut rewriter = HtmlRewriter::new(
             Settings {
-                element_content_handlers: vec![element!("*", move |el| {
-                    let at = el.source_location().bytes();
-                    let name = el.tag_name();
-                    let mut out = element_out.borrow_mut();
-                    flush(&mut out, &element_ended);
-                    let block = BLOCKS.contains(&name.as_str());
-                    if block || BREAKS.contains(&name.as_str()) {
-                        out.line_break(at.clone());
-                    }
-                    for attr in el.attributes() {
-                        if ATTRIBUTES.contains(&attr.name().as_str())
-                            && let Some(value) = attr.value_source_location()
-                        {
-                            out.line_break(at.clone());
-                            decode_entities(&mut out, input, value.bytes());
+                element_content_handlers: vec![(
+                    Cow::Borrowed(selector),
+                    ElementContentHandlers::default().element(|el: &mut lol_html::html_content::Element<'_, '_>| {
+                        let at = el.source_location().bytes();
+                        // The name and attributes as written: lol_html's own (`tag_name`,
+                        // `Attribute::name`) are a new string each, for every element.
+                        let tag = &input.as_bytes()[at.clone()];
+                        let name = tag_name(tag);
+                        let out = &mut state.borrow_mut().out;
+                        if is_one_of(name, BLOCKS) || is_one_of(name, BREAKS) {
                             out.line_break(at.clone());
                         }
-                    }
-                    if block && el.can_have_content() {
-                        let ended = element_ended.clone();
-                        el.on_end_tag(end_tag!(move |end| {
-                            *ended.borrow_mut() = Some(end.source_location().bytes());
-                            Ok(())
-                        }))?;
-                    }
-                    Ok(())
-                })],
+                        if ATTRIBUTES.iter().any(|a| bytes::find_ignore_case(tag, a.as_bytes()).is_some()) {
+                            for attr in el.attributes() {
+                                let named = attr.name_source_location().is_some_and(|n| {
+                                    is_one_of(input.as_bytes().get(n.bytes()).unwrap_or_default(), ATTRIBUTES)
+                                });
+                                if let (true, Some(value)) = (named, attr.value_source_location()) {
+                                    out.line_break(at.clone());
+                                    decode_entities(out, input, value.bytes());
+                                    out.line_break(at.clone());
+                                }
+                            }
+                        }
+                        Ok(())
+                    }),
+                )],
                 document_content_handlers: vec![
-                    doc_text!(move |chunk| {
+                    doc_text!(|chunk| {
                         let at = chunk.source_location().bytes();
-                        let mut node = node.borrow_mut();
-                        let whole = match node.take() {
+                        let state = &mut *state.borrow_mut();
+                        let whole = match state.node.take() {
                             Some(open) => open.start..at.end.max(open.end),
                             None => at,
                         };
                         if !chunk.last_in_text_node() {
-                            *node = Some(whole);
+                            state.node = Some(whole);
                             return Ok(());
                         }
-                        let mut out = text_out.borrow_mut();
-                        flush(&mut out, &text_ended);
+                        state.end_blocks(input, whole.start);
+                        let out = &mut state.out;
                         match chunk.text_type() {
                             TextType::ScriptData | TextType::RawText => {}
-                            TextType::Data | TextType::RCData => decode_entities(&mut out, input, whole),
-                            TextType::PlainText | TextType::CDataSection => out.copy(&input[whole.clone()], whole),
+                            TextType::Data | TextType::RCData => decode_entities(out, input, whole.clone()),
+                            TextType::PlainText | TextType::CDataSection => {
+                                out.copy(&input[whole.clone()], whole.clone())
+                            }
                         }
+                        state.markup_from = whole.end;
                         Ok(())
                     }),
-                    doc_comments!(move |comment| {
+                    doc_comments!(|comment| {
                         let at = comment.source_location().bytes();
                         let inner = at.start + 4..at.end.saturating_sub(3).max(at.start + 4);
-                        let mut out = comment_out.borrow_mut();
-                        flush(&mut out, &comment_ended);
+                        let state = &mut *state.borrow_mut();
+                        state.end_blocks(input, at.start);
                         if input.get(at.clone()).is_some_and(|c| c.starts_with("<!--")) && inner.end <= input.len() {
-                            out.line_break(at.clone());
-                            out.copy(&input[inner.clone()], inner);
-                            out.line_break(at);
+                            state.out.line_break(at.clone());
+                            state.out.copy(&input[inner.clone()], inner);
+                            state.out.line_break(at.clone());
                         }
+                        state.markup_from = at.end;
                         Ok(())
                     }),
                 ],
@@ -143,7 +149,7 @@ pub fn render(input: &str, map: &SpanMap) -> (String, SpanMap) {
         );
         rewriter.write(input.as_bytes()).and_then(|()| rewriter.end()).is_ok()
     };
-    let out = Rc::try_unwrap(out).ok().expect("the rewriter is gone").into_inner();
+    let out = state.into_inner().out;
     if parsed {
         return out.finish();
     }
@@ -152,6 +158,41 @@ pub fn render(input: &str, map: &SpanMap) -> (String, SpanMap) {
     let mut whole = Emitter::new(map, input.len());
     whole.copy(input, 0..input.len());
     whole.finish()
+}
+
+/// What the handlers share: the text so far, the text node being read (lol_html may give
+/// it in chunks), and where the markup since the last text starts.
+struct State<'a> {
+    out: Emitter<'a>,
+    node: Option<Range<usize>>,
+    markup_from: usize,
+}
+
+impl State<'_> {
+    /// A line break for each block the markup before `to` ends (`</p>`, `</td>`): read from
+    /// the source between two texts, instead of a handler lol_html would box for every
+    /// block's end tag.
+    fn end_blocks(&mut self, input: &str, to: usize) {
+        let markup = input.as_bytes().get(self.markup_from..to).unwrap_or_default();
+        let mut i = 0;
+        while let Some(p) = memchr::memmem::find(&markup[i..], b"</") {
+            let at = i + p;
+            if is_one_of(tag_name(&markup[at..]), BLOCKS) {
+                self.out.line_break(self.markup_from + at..self.markup_from + at + 2);
+            }
+            i = at + 2;
+        }
+    }
+}
+
+/// The name a tag's bytes (`<td ...>`, `</p>`) give it.
+fn tag_name(tag: &[u8]) -> &[u8] {
+    let name = tag.strip_prefix(b"</").or_else(|| tag.strip_prefix(b"<")).unwrap_or_default();
+    &name[..name.iter().take_while(|c| c.is_ascii_alphanumeric()).count()]
+}
+
+fn is_one_of(name: &[u8], names: &[&str]) -> bool {
+    names.iter().any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
 }
 
 /// `input[range]` with its character references decoded, each mapped to its own bytes.
