@@ -75,9 +75,13 @@ impl SpanMap {
     /// exact), so a copy keeps every run's precision.
     fn pieces(&self, range: Range<usize>) -> impl Iterator<Item = (Range<usize>, Range<usize>, bool)> + '_ {
         let from = self.segments.partition_point(|s| s.text <= range.start).saturating_sub(1);
-        let segments = &self.segments[from.min(self.segments.len())..];
+        // Only the segments that start before the range ends: a copy costs what it covers,
+        // so a stage stays linear however many copies it makes.
+        let to = self.segments.partition_point(|s| s.text < range.end).max(from);
+        let segments = &self.segments[from.min(self.segments.len())..to.min(self.segments.len())];
+        let next = move |i: usize| self.segments.get(from + i + 1).map_or(usize::MAX, |n| n.text);
         segments.iter().enumerate().filter_map(move |(i, s)| {
-            let end = segments.get(i + 1).map_or(usize::MAX, |n| n.text);
+            let end = next(i);
             let text = s.text.max(range.start)..end.min(range.end);
             if text.start >= text.end {
                 return None;
