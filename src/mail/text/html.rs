@@ -83,7 +83,7 @@ fn render_with(input: &str, map: &SpanMap, selector: &Selector) -> (String, Span
                         let at = el.source_location().bytes();
                         // The name and attributes as written: lol_html's own (`tag_name`,
                         // `Attribute::name`) are a new string each, for every element.
-                        let tag = &input.as_bytes()[at.clone()];
+                        let tag = input.as_bytes().get(at.clone()).unwrap_or_default();
                         let name = tag_name(tag);
                         let out = &mut state.borrow_mut().out;
                         if is_one_of(name, BLOCKS) || is_one_of(name, BREAKS) {
@@ -122,7 +122,9 @@ fn render_with(input: &str, map: &SpanMap, selector: &Selector) -> (String, Span
                             TextType::ScriptData | TextType::RawText => {}
                             TextType::Data | TextType::RCData => decode_entities(out, input, whole.clone()),
                             TextType::PlainText | TextType::CDataSection => {
-                                out.copy(&input[whole.clone()], whole.clone())
+                                if let Some(text) = input.get(whole.clone()) {
+                                    out.copy(text, whole.clone())
+                                }
                             }
                         }
                         state.markup_from = whole.end;
@@ -130,12 +132,15 @@ fn render_with(input: &str, map: &SpanMap, selector: &Selector) -> (String, Span
                     }),
                     doc_comments!(|comment| {
                         let at = comment.source_location().bytes();
-                        let inner = at.start + 4..at.end.saturating_sub(3).max(at.start + 4);
                         let state = &mut *state.borrow_mut();
                         state.end_blocks(input, at.start);
-                        if input.get(at.clone()).is_some_and(|c| c.starts_with("<!--")) && inner.end <= input.len() {
+                        // `<!-- ... -->`, or left open to the end (then no `-->` to drop).
+                        let written = input.get(at.clone()).unwrap_or_default();
+                        let inner = written.strip_prefix("<!--").map(|c| c.strip_suffix("-->").unwrap_or(c));
+                        if let Some(inner) = inner {
+                            let from = at.start + 4..at.start + 4 + inner.len();
                             state.out.line_break(at.clone());
-                            state.out.copy(&input[inner.clone()], inner);
+                            state.out.copy(inner, from);
                             state.out.line_break(at.clone());
                         }
                         state.markup_from = at.end;
@@ -286,7 +291,16 @@ mod tests {
 
     #[test]
     fn broken_markup_is_still_read() {
-        for html in ["<p>unclosed <b>943 476 5919", "<<<>>> 943 476 5919 </div></div>", "<a href='x", "</p>"] {
+        for html in [
+            "<p>unclosed <b>943 476 5919",
+            "<<<>>> 943 476 5919 </div></div>",
+            "<a href='x",
+            "</p>",
+            "<!-- caf\u{e9}",
+            "<!-- 943 476 5919 \u{e9}\u{e9}",
+            "<![CDATA[\u{e9}",
+            "<svg><![CDATA[943 476 5919 \u{e9}]]></svg>",
+        ] {
             let text = rendered(html);
             if html.contains("943") {
                 assert!(text.contains("943 476 5919"), "{html:?} gave {text:?}");
