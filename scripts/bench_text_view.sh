@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The text view's cost in each input shape a sender produces, at n and 4n: one message whose
-# one large part is HTML (tags and entities; also quoted-printable), quoted-printable text (soft line breaks), base64
+# one large part is HTML (tags and entities; also quoted-printable, and tags left open), quoted-printable text (soft line breaks), base64
 # text, format=flowed text, a calendar with folded lines, or a forwarded message nested in
 # forwarded messages, checked with the whole pack. Counted in instructions (valgrind's
 # callgrind: the same on a busy machine), less a run over a message with no such part, so the
@@ -30,6 +30,7 @@ def shapes(size):
     text = fill("Your results are ready, see 0113 206 5719 &c. ", size)
     html = fill("<tr><td class=\"c\">Result&nbsp;<b>4</b>3&amp;1</td><td><a href=\"/r?x=1\">view</a></td></tr>\r\n", size)
     qp = fill("Your results are re=\r\nady, caf=C3=A9 and 0113 206 5719.\r\n", size)
+    unclosed = "<b>" * (size // 7) + "</i>" * (size // 7)
     html_qp = fill("<tr><td class=3D\"c\">Result&nbsp;<b>4</b>3&amp;1</td><td>caf=C3=A9</td></tr>=\r\n", size)
     flowed = fill("Your results are ready, and this line \r\nflows on to the next. \r\n", size)
     calendar = "BEGIN:VEVENT\r\nDESCRIPTION:" + fill("Clinic notes\\, room 4\r\n ", size) + "\r\nEND:VEVENT\r\n"
@@ -40,6 +41,7 @@ def shapes(size):
         forwarded = f"Content-Type: message/rfc822\r\n\r\nSubject: level {i}\r\n{forwarded}"
     return {
         "html": "Content-Type: text/html; charset=utf-8\r\n\r\n" + html,
+        "html-unclosed": "Content-Type: text/html; charset=utf-8\r\n\r\n" + unclosed,
         "html-qp": "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + html_qp,
         "quoted-printable": "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + qp,
         "base64": "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64,
@@ -53,13 +55,15 @@ for label, size in (("n", n), ("4n", 4 * n)):
 open(f"{work}/none.eml", "w", newline="").write(head + "Content-Type: text/plain\r\n\r\nfin\r\n")
 PY
 
+# The instructions of one check (its exit code is 1 when it finds something: not a failure).
 count() {
-  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" check --format json "$1" 2>&1 >/dev/null \
-    | awk '/Collected/ { print $4 }'
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" check --format json "$1" \
+    > /dev/null 2> "$work/callgrind.log" || true
+  awk '/Collected/ { print $4 }' "$work/callgrind.log"
 }
 base=$(count "$work/none.eml")
 printf '%-17s %14s %14s %6s\n' shape "n (instr.)" "4n (instr.)" ratio
-for shape in html html-qp quoted-printable base64 flowed calendar forwarded; do
+for shape in html html-unclosed html-qp quoted-printable base64 flowed calendar forwarded; do
   one=$(( $(count "$work/$shape-n.eml") - base ))
   four=$(( $(count "$work/$shape-4n.eml") - base ))
   awk -v s="$shape" -v a="$one" -v b="$four" 'BEGIN { printf "%-17s %14d %14d %6.2f\n", s, a, b, b / a }'

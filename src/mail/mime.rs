@@ -5,6 +5,7 @@
 //! sizes counted from the encoded bytes. Only text is ever decoded (in `MessageView`),
 //! so a message full of attachments costs little more than a read.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use mail_parser::decoders::charsets::map::charset_decoder;
@@ -119,6 +120,7 @@ impl<'m> PartHeaders<'m> {
     /// `block` is the header block the fields' offsets count from.
     pub fn from_fields(fields: impl IntoIterator<Item = Header<'m>>, clean_end: bool, block: &[u8]) -> Self {
         let mut out = PartHeaders { clean_end, ..PartHeaders::default() };
+        let mut seen = HashSet::new();
         let (mut converted, mut transfer_encoded) = (false, false);
         for header in fields {
             match &header.name {
@@ -134,16 +136,20 @@ impl<'m> PartHeaders<'m> {
             }
             if let HeaderValue::ContentType(ct) = &header.value {
                 let written = block.get(header.offset_start as usize..header.offset_end as usize).unwrap_or_default();
-                let joined = joined_encoded_words(written);
+                // Each joined value by its text without white space, which is how
+                // mail-parser's reading of it (a space kept between the words) is known.
+                let joined: HashMap<String, String> =
+                    joined_encoded_words(written).into_iter().map(|j| (j.split_whitespace().collect(), j)).collect();
                 let named =
                     ct.attributes().unwrap_or_default().iter().filter(|a| a.name == "filename" || a.name == "name");
                 for name in named {
-                    let squeezed: String = name.value.split_whitespace().collect();
-                    let name = joined
-                        .iter()
-                        .find(|j| j.split_whitespace().collect::<String>() == squeezed)
-                        .map_or_else(|| name.value.to_string(), String::clone);
-                    if !out.names.contains(&name) {
+                    let name = match joined.is_empty() {
+                        true => name.value.to_string(),
+                        false => joined
+                            .get(&name.value.split_whitespace().collect::<String>())
+                            .map_or_else(|| name.value.to_string(), String::clone),
+                    };
+                    if seen.insert(name.clone()) {
                         out.names.push(name);
                     }
                 }

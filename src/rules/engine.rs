@@ -167,7 +167,7 @@ fn require(
     // One mistake, one finding: a value that broke a requirement is not judged again by
     // a later requirement of the rule on the same field (`pathology.results` is not a
     // full address; that it is not the account too goes without saying).
-    let mut reported: HashSet<(&str, Range<usize>)> = HashSet::new();
+    let mut reported: HashSet<(&str, Range<usize>, String)> = HashSet::new();
     // Two readings of the same bytes (`body.text` and `body.raw`) that find the same
     // thing make one finding; a set, so a message with many findings costs no more.
     let mut made: HashSet<(Range<usize>, String)> = HashSet::new();
@@ -178,7 +178,8 @@ fn require(
                 *not_made = true;
                 return;
             }
-            let key = (condition.field_name.as_str(), v.span.clone());
+            // The value too: two numbers in one base64 line share the line's span.
+            let key = (condition.field_name.as_str(), v.span.clone(), v.value.clone());
             if !reported.insert(key) {
                 return;
             }

@@ -303,13 +303,19 @@ impl Field {
                         continue;
                     };
                     let headers = part.whole.start..part.body.start;
-                    let span_of = |name: &str| {
-                        let span = view.locate(headers.clone(), name);
+                    // Names are found in order, each after the one before, and the encoded
+                    // form's place once a part: a header of many names costs its length.
+                    let mut cursor = headers.start;
+                    let mut encoded = None;
+                    let mut span_of = |name: &str| {
+                        let span = view.locate(cursor..headers.end, name);
                         if view.raw().get(span.clone()) == Some(name.as_bytes()) {
+                            cursor = span.end;
                             return (span, true);
                         }
                         // An encoded name (RFC 2231 or 2047): point at where it is written.
-                        (encoded_name_span(view.raw(), headers.clone()).unwrap_or(span), false)
+                        let at = encoded.get_or_insert_with(|| encoded_name_span(view.raw(), headers.clone()));
+                        (at.clone().unwrap_or(span), false)
                     };
                     if *self == Field::AttachmentSizes {
                         // A forwarded message's attachments are counted in its own size.

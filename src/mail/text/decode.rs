@@ -45,13 +45,20 @@ pub fn decode(raw: &[u8], body: Range<usize>, transfer: Transfer, charset: Optio
         }
     };
     let converter = charset.and_then(|c| charset_decoder(c.as_bytes()));
-    if (bytes.is_ascii() || converter.is_none())
+    let ascii_compatible = charset.is_none_or(ascii_compatible);
+    if ((bytes.is_ascii() && ascii_compatible) || converter.is_none())
         && let Ok(text) = std::str::from_utf8(&bytes)
     {
         return (text.to_owned(), map);
     }
-    // Converted (or mended) a line at a time: each line maps as a whole.
     let mut out = Emitter::new(&map, bytes.len());
+    if let (false, Some(convert)) = (ascii_compatible, converter) {
+        // UTF-16 holds ASCII text as other bytes, and a 0x0A byte may be half a character:
+        // converted whole, and mapped as a whole.
+        out.replace(&convert(&bytes), 0..bytes.len());
+        return out.finish();
+    }
+    // Converted (or mended) a line at a time: each line maps as a whole.
     let mut start = 0;
     for line in bytes.split_inclusive(|b| *b == b'\n') {
         let text = match converter {
@@ -62,6 +69,13 @@ pub fn decode(raw: &[u8], body: Range<usize>, transfer: Transfer, charset: Optio
         start += line.len();
     }
     out.finish()
+}
+
+/// Whether the charset writes ASCII as ASCII, one byte a character, and has no state a
+/// line break could cut: not UTF-16 or UTF-32 (UCS-2, "unicode"), UTF-7, ISO-2022-* or HZ.
+fn ascii_compatible(charset: &str) -> bool {
+    let c = charset.to_ascii_lowercase();
+    !["16", "32", "ucs", "unicode", "utf-7", "utf7", "utf_7", "2022", "hz"].iter().any(|x| c.contains(x))
 }
 
 fn quoted_printable(raw: &[u8], body: Range<usize>) -> (Vec<u8>, SpanMap) {
@@ -185,6 +199,16 @@ mod tests {
         let (text, at) = text_and_raw(raw, Transfer::Base64, None, "943");
         assert_eq!(text, "NHS number\n943 476 5919\n");
         assert_eq!(at, "OTQzIDQ3NiA1OTE5Cg==");
+    }
+
+    #[test]
+    fn utf_16_is_converted_whole() {
+        let text: Vec<u8> = "NHS 943 476 5919\nnext line".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        for charset in ["utf-16le", "UTF-16LE"] {
+            let (decoded, map) = decode(&text, 0..text.len(), Transfer::Identity, Some(charset));
+            assert_eq!(decoded, "NHS 943 476 5919\nnext line");
+            assert_eq!(map.span(4..16), Some(0..text.len()));
+        }
     }
 
     #[test]

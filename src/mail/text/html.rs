@@ -1,16 +1,23 @@
-//! HTML as its reader gets it, with lol_html (a streaming parser that gives every token's
-//! source range): text with entities decoded and the tags between characters gone
-//! (`943<span>476</span>5919` reads `9434765919`), a line break for each block element
-//! and `<br>`, `<script>` and `<style>` left out. Text hidden by CSS and comments are
-//! kept: they are still in the message. The attributes a reader is shown or a client
-//! follows (`alt`, `title`, `href`, `src`) are read too, each on a line of its own.
+//! HTML as its reader gets it. lol_html (a streaming parser that gives every token's
+//! source range) says what is text, what is markup and what kind of text it is; the tags
+//! between two texts are read from the source. What is read: text with entities decoded and
+//! the tags between characters gone (`943<span>476</span>5919` reads `9434765919`), a line
+//! break for each block element and `<br>`; not `<script>` or `<style>`, whose content no
+//! reader is shown (`<noscript>`, `<xmp>` and the other raw-text elements are read). Text
+//! hidden by CSS and comments are kept: they are still in the message. The attributes a
+//! reader is shown or a client follows (`alt`, `title`, `href`, `src`; links with their
+//! `%XX` escapes read) are read too, each on a line of its own at the next line break, so
+//! that they never split the text they stand in.
+//!
+//! No element handler is registered: with one, lol_html keeps a stack of open elements
+//! and searches it at every end tag, which costs the square of the input when tags are
+//! left open (`<b>` 100,000 times, then `</i>` as often).
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::ops::Range;
 
 use lol_html::html_content::TextType;
-use lol_html::{ElementContentHandlers, HtmlRewriter, Selector, Settings, doc_comments, doc_text};
+use lol_html::{HtmlRewriter, Settings, doc_comments, doc_text};
 
 use super::map::{Emitter, SpanMap};
 use crate::mail::bytes;
@@ -57,53 +64,21 @@ const BREAKS: &[&str] = &["br", "hr"];
 
 const ATTRIBUTES: &[&str] = &["alt", "title", "href", "src"];
 
-/// Every element: the handler picks `BLOCKS`, `BREAKS` and `ATTRIBUTES` itself. (A list of
-/// those instead made lol_html build a larger matcher for every part and read every tag's
-/// attributes to match it: twice the cost.)
-const SELECTED: &str = "*";
-
-thread_local! {
-    /// `SELECTED`, parsed once a thread rather than for every part.
-    static SELECTOR: Selector = SELECTED.parse().expect("a valid selector");
-}
+/// Attributes whose value is a link: `%XX` escapes are read as the characters they stand for.
+const LINKS: &[&str] = &["href", "src"];
 
 /// The rendered text of `input` (the decoded HTML, mapped by `map`).
 pub fn render(input: &str, map: &SpanMap) -> (String, SpanMap) {
-    SELECTOR.with(|selector| render_with(input, map, selector))
-}
-
-fn render_with(input: &str, map: &SpanMap, selector: &Selector) -> (String, SpanMap) {
-    let state = RefCell::new(State { out: Emitter::new(map, input.len()), node: None, markup_from: 0 });
+    let state = RefCell::new(State {
+        out: Emitter::new(map, input.len()),
+        node: None,
+        markup_from: 0,
+        last_tag: 0..0,
+        attributes: Vec::new(),
+    });
     let parsed = {
         let mut rewriter = HtmlRewriter::new(
             Settings {
-                element_content_handlers: vec![(
-                    Cow::Borrowed(selector),
-                    ElementContentHandlers::default().element(|el: &mut lol_html::html_content::Element<'_, '_>| {
-                        let at = el.source_location().bytes();
-                        // The name and attributes as written: lol_html's own (`tag_name`,
-                        // `Attribute::name`) are a new string each, for every element.
-                        let tag = input.as_bytes().get(at.clone()).unwrap_or_default();
-                        let name = tag_name(tag);
-                        let out = &mut state.borrow_mut().out;
-                        if is_one_of(name, BLOCKS) || is_one_of(name, BREAKS) {
-                            out.line_break(at.clone());
-                        }
-                        if ATTRIBUTES.iter().any(|a| bytes::find_ignore_case(tag, a.as_bytes()).is_some()) {
-                            for attr in el.attributes() {
-                                let named = attr.name_source_location().is_some_and(|n| {
-                                    is_one_of(input.as_bytes().get(n.bytes()).unwrap_or_default(), ATTRIBUTES)
-                                });
-                                if let (true, Some(value)) = (named, attr.value_source_location()) {
-                                    out.line_break(at.clone());
-                                    decode_entities(out, input, value.bytes());
-                                    out.line_break(at.clone());
-                                }
-                            }
-                        }
-                        Ok(())
-                    }),
-                )],
                 document_content_handlers: vec![
                     doc_text!(|chunk| {
                         let at = chunk.source_location().bytes();
@@ -116,16 +91,18 @@ fn render_with(input: &str, map: &SpanMap, selector: &Selector) -> (String, Span
                             state.node = Some(whole);
                             return Ok(());
                         }
-                        state.end_blocks(input, whole.start);
-                        let out = &mut state.out;
-                        match chunk.text_type() {
-                            TextType::ScriptData | TextType::RawText => {}
-                            TextType::Data | TextType::RCData => decode_entities(out, input, whole.clone()),
-                            TextType::PlainText | TextType::CDataSection => {
-                                if let Some(text) = input.get(whole.clone()) {
-                                    out.copy(text, whole.clone())
-                                }
+                        state.markup(input, whole.start);
+                        let hidden = match chunk.text_type() {
+                            TextType::ScriptData => true,
+                            TextType::RawText => {
+                                tag_name(input.as_bytes().get(state.last_tag.clone()).unwrap_or_default())
+                                    .eq_ignore_ascii_case(b"style")
                             }
+                            _ => false,
+                        };
+                        if !hidden {
+                            let references = chunk.text_type().allows_html_entities();
+                            decode(&mut state.out, input, whole.clone(), references, false);
                         }
                         state.markup_from = whole.end;
                         Ok(())
@@ -133,17 +110,17 @@ fn render_with(input: &str, map: &SpanMap, selector: &Selector) -> (String, Span
                     doc_comments!(|comment| {
                         let at = comment.source_location().bytes();
                         let state = &mut *state.borrow_mut();
-                        state.end_blocks(input, at.start);
+                        state.markup(input, at.start);
                         // `<!-- ... -->`, or left open to the end (then no `-->` to drop).
                         let written = input.get(at.clone()).unwrap_or_default();
                         let inner = written.strip_prefix("<!--").map(|c| c.strip_suffix("-->").unwrap_or(c));
                         if let Some(inner) = inner {
                             let from = at.start + 4..at.start + 4 + inner.len();
-                            state.out.line_break(at.clone());
+                            state.line_break(input, at.clone());
                             state.out.copy(inner, from);
-                            state.out.line_break(at.clone());
+                            state.line_break(input, at.clone());
                         }
-                        state.markup_from = at.end;
+                        state.markup_from = at.end.max(state.markup_from);
                         Ok(())
                     }),
                 ],
@@ -154,9 +131,11 @@ fn render_with(input: &str, map: &SpanMap, selector: &Selector) -> (String, Span
         );
         rewriter.write(input.as_bytes()).and_then(|()| rewriter.end()).is_ok()
     };
-    let out = state.into_inner().out;
+    let mut state = state.into_inner();
     if parsed {
-        return out.finish();
+        state.markup(input, input.len());
+        state.line_break(input, input.len()..input.len());
+        return state.out.finish();
     }
     // lol_html gave up (it never should on text): read the markup as it stands, so
     // nothing goes unread.
@@ -166,28 +145,78 @@ fn render_with(input: &str, map: &SpanMap, selector: &Selector) -> (String, Span
 }
 
 /// What the handlers share: the text so far, the text node being read (lol_html may give
-/// it in chunks), and where the markup since the last text starts.
+/// it in chunks), where the markup since the last text starts, the last start tag read, and
+/// the attribute values waiting for the next line break.
 struct State<'a> {
     out: Emitter<'a>,
     node: Option<Range<usize>>,
     markup_from: usize,
+    last_tag: Range<usize>,
+    attributes: Vec<(Range<usize>, bool)>,
 }
 
 impl State<'_> {
-    /// A line break for each block the markup before `to` ends (`</p>`, `</td>`): read from
-    /// the source between two texts, instead of a handler lol_html would box for every
-    /// block's end tag.
-    fn end_blocks(&mut self, input: &str, to: usize) {
-        let markup = input.as_bytes().get(self.markup_from..to).unwrap_or_default();
+    /// Reads the tags of the markup from `markup_from` to `to` (lol_html has said it is no
+    /// text and no comment): a line break for each block start or end and `<br>`, and the
+    /// values of the attributes a reader is shown or a client follows.
+    fn markup(&mut self, input: &str, to: usize) {
+        let from = self.markup_from.min(to);
+        let markup = input.as_bytes().get(from..to).unwrap_or_default();
         let mut i = 0;
-        while let Some(p) = memchr::memmem::find(&markup[i..], b"</") {
+        while let Some(p) = memchr::memchr(b'<', &markup[i..]) {
             let at = i + p;
-            if is_one_of(tag_name(&markup[at..]), BLOCKS) {
-                self.out.line_break(self.markup_from + at..self.markup_from + at + 2);
+            let end = tag_end(markup, at);
+            let tag = &markup[at..end];
+            let name = tag_name(tag);
+            if !name.is_empty() {
+                if is_one_of(name, BLOCKS) || (tag[1] != b'/' && is_one_of(name, BREAKS)) {
+                    self.line_break(input, from + at..from + end);
+                }
+                if tag[1] != b'/' {
+                    self.last_tag = from + at..from + end;
+                    // Most tags have none of the attributes: read them only where one is written.
+                    let named = ATTRIBUTES.iter().any(|a| bytes::find_ignore_case(tag, a.as_bytes()).is_some());
+                    for (attribute, value) in attributes(tag).into_iter().filter(|_| named) {
+                        if is_one_of(attribute, ATTRIBUTES) {
+                            let link = is_one_of(attribute, LINKS);
+                            self.attributes.push((from + at + value.start..from + at + value.end, link));
+                        }
+                    }
+                }
             }
-            i = at + 2;
+            i = end.max(at + 1);
         }
     }
+
+    /// A line break, after the attribute values read since the last one.
+    fn line_break(&mut self, input: &str, at: Range<usize>) {
+        self.out.line_break(at.clone());
+        for (value, link) in std::mem::take(&mut self.attributes) {
+            decode(&mut self.out, input, value, true, link);
+            self.out.line_break(at.clone());
+        }
+    }
+}
+
+/// Where the tag starting at `at` ends: past its `>` outside quotes, or the end.
+fn tag_end(markup: &[u8], at: usize) -> usize {
+    let mut i = at + 1;
+    while let Some(p) = memchr::memchr3(b'>', b'"', b'\'', &markup[i..]) {
+        let c = i + p;
+        if markup[c] == b'>' {
+            return c + 1;
+        }
+        // A quote opens a value only after `=` or white space (`<a href="x>y">`).
+        if markup[c - 1] == b'=' || markup[c - 1].is_ascii_whitespace() {
+            match memchr::memchr(markup[c], &markup[c + 1..]) {
+                Some(q) => i = c + 1 + q + 1,
+                None => return markup.len(),
+            }
+        } else {
+            i = c + 1;
+        }
+    }
+    markup.len()
 }
 
 /// The name a tag's bytes (`<td ...>`, `</p>`) give it.
@@ -200,20 +229,80 @@ fn is_one_of(name: &[u8], names: &[&str]) -> bool {
     names.iter().any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
 }
 
-/// `input[range]` with its character references decoded, each mapped to its own bytes.
-fn decode_entities(out: &mut Emitter<'_>, input: &str, range: Range<usize>) {
-    let Some(text) = input.get(range.clone()) else { return };
-    let (mut i, mut run) = (0, 0);
-    while let Some(p) = memchr::memchr(b'&', &text.as_bytes()[i..]) {
-        let at = i + p;
-        let len = reference_len(&text.as_bytes()[at..]);
-        i = at + 1;
-        if len == 0 {
+/// The attributes of a start tag's bytes: each name, and the range of its value (inside
+/// the quotes) within `tag`.
+fn attributes(tag: &[u8]) -> Vec<(&[u8], Range<usize>)> {
+    let mut out = Vec::new();
+    let end = tag.len() - usize::from(tag.ends_with(b">"));
+    let mut i = 1 + tag_name(tag).len();
+    let space = |c: &u8| c.is_ascii_whitespace() || *c == b'/';
+    while i < end {
+        i += tag[i..end].iter().take_while(|c| space(c)).count();
+        let name_len = tag[i..end].iter().take_while(|c| !space(c) && **c != b'=').count();
+        let name = &tag[i..i + name_len];
+        i += name_len;
+        i += tag[i..end].iter().take_while(|c| c.is_ascii_whitespace()).count();
+        if tag.get(i) != Some(&b'=') || i >= end {
+            i += usize::from(name_len == 0);
             continue;
         }
-        let reference = &text[at..at + len];
-        let decoded = htmlize::unescape(reference);
-        if decoded != reference {
+        i += 1;
+        i += tag[i..end].iter().take_while(|c| c.is_ascii_whitespace()).count();
+        let value = match tag.get(i) {
+            Some(q @ (b'"' | b'\'')) if i < end => {
+                let close = tag[i + 1..end].iter().position(|c| c == q).map_or(end, |p| i + 1 + p);
+                let value = i + 1..close;
+                i = close + 1;
+                value
+            }
+            _ => {
+                let len = tag[i..end].iter().take_while(|c| !c.is_ascii_whitespace()).count();
+                let value = i..i + len;
+                i += len;
+                value
+            }
+        };
+        if !name.is_empty() {
+            out.push((name, value));
+        }
+    }
+    out
+}
+
+/// `input[range]` with its character references decoded when `references` (not in raw
+/// text), and, in a link, its `%XX` escapes: each mapped to its own bytes.
+fn decode(out: &mut Emitter<'_>, input: &str, range: Range<usize>, references: bool, link: bool) {
+    let Some(text) = input.get(range.clone()) else { return };
+    let b = text.as_bytes();
+    // In a link's query, `+` is a space (`?nhs=943+476+5919`).
+    let query = if link { memchr::memchr(b'?', b).unwrap_or(b.len()) } else { b.len() };
+    let next = |from: usize| match (references, link) {
+        (_, true) => memchr::memchr3(b'&', b'%', b'+', &b[from..]),
+        (true, false) => memchr::memchr(b'&', &b[from..]),
+        (false, false) => None,
+    };
+    let (mut i, mut run) = (0, 0);
+    while let Some(p) = next(i) {
+        let at = i + p;
+        i = at + 1;
+        if (b[at] == b'+' && at < query) || (b[at] == b'&' && !references) {
+            continue;
+        }
+        let (len, decoded) = if b[at] == b'+' {
+            (1, std::borrow::Cow::Borrowed(" "))
+        } else if b[at] == b'%' {
+            match b.get(at + 1..at + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()) {
+                Some(byte) if byte.is_ascii() => (3, std::borrow::Cow::Owned(char::from(byte).to_string())),
+                _ => continue,
+            }
+        } else {
+            let len = reference_len(&b[at..]);
+            if len == 0 {
+                continue;
+            }
+            (len, htmlize::unescape(&text[at..at + len]))
+        };
+        if decoded != text[at..at + len] {
             out.copy(&text[run..at], range.start + run..range.start + at);
             out.replace(&decoded, range.start + at..range.start + at + len);
             i = at + len;
@@ -224,12 +313,21 @@ fn decode_entities(out: &mut Emitter<'_>, input: &str, range: Range<usize>) {
 }
 
 /// The length of the character reference `&...` starts with (a name or a number, with
-/// its `;` when it has one), 0 when none does.
+/// its `;` when it has one), 0 when none does. Leading zeros of a number count for
+/// nothing (`&#0000000057;` is `9`).
 fn reference_len(b: &[u8]) -> usize {
+    let digits = |from: usize, hex: bool| {
+        let zeros = b[from..].iter().take_while(|c| **c == b'0').count();
+        let significant = b[from + zeros..]
+            .iter()
+            .take(8)
+            .take_while(|c| if hex { c.is_ascii_hexdigit() } else { c.is_ascii_digit() });
+        from + zeros + significant.count()
+    };
     let body = match b.get(1) {
         Some(b'#') => match b.get(2) {
-            Some(b'x' | b'X') => 3 + b[3..].iter().take(8).take_while(|c| c.is_ascii_hexdigit()).count(),
-            _ => 2 + b[2..].iter().take(8).take_while(|c| c.is_ascii_digit()).count(),
+            Some(b'x' | b'X') => digits(3, true),
+            _ => digits(2, false),
         },
         Some(c) if c.is_ascii_alphabetic() => {
             1 + b[1..].iter().take(32).take_while(|c| c.is_ascii_alphanumeric()).count()
@@ -267,6 +365,26 @@ mod tests {
     fn blocks_and_breaks_are_lines_and_scripts_and_styles_are_not_read() {
         let text = rendered("<div>one</div>two<br>three<p>four</p>five<script>var x = 1;</script><style>p{}</style>");
         assert_eq!(text.trim(), "one\ntwo\nthree\nfour\nfive");
+    }
+
+    #[test]
+    fn raw_text_other_than_style_is_read() {
+        let text = rendered("<noscript>Patient 943 476 5919</noscript><xmp>a &amp; b</xmp><style>p { x: 1 }</style>");
+        assert!(text.contains("Patient 943 476 5919"), "{text:?}");
+        assert!(text.contains("a &amp; b"), "raw text keeps its references: {text:?}");
+        assert!(!text.contains("x: 1"), "{text:?}");
+    }
+
+    #[test]
+    fn links_are_read_as_followed_and_attributes_never_split_text() {
+        let text =
+            rendered("<p>943<span title=\"t\">476</span>5919 <a href=\"/r?nhs=943%20476+5919&amp;x=1\">view</a></p>");
+        assert!(text.contains("9434765919 view"), "{text:?}");
+        assert!(text.lines().any(|l| l == "/r?nhs=943 476 5919&x=1"), "{text:?}");
+        let html = "<a href=\"/r?n=943%20476%205919\">r</a>";
+        assert_eq!(source_of(html, "943 476 5919"), "943%20476%205919");
+        // Leading zeros of a numeric reference count for nothing.
+        assert!(rendered("&#0000000057;43").contains("943"));
     }
 
     #[test]

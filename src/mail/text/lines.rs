@@ -19,13 +19,25 @@ fn without_break(line: &str) -> &str {
 }
 
 /// `format=flowed` text with each soft line break (a line ending in a space) joined to
-/// the next line, space-stuffing removed; `delsp` drops the space before the break too.
+/// the next line of the same quote depth (RFC 3676 4.5: `> ` marks a quoted line; the
+/// marks of a line that continues one are not text), space-stuffing removed; `delsp` drops
+/// the space before the break too.
 pub fn flowed(input: &str, map: &SpanMap, delsp: bool) -> (String, SpanMap) {
     let mut out = Emitter::new(map, input.len());
-    for (start, line) in lines(input) {
+    // The quote depth of the line before, when it ended in a soft break.
+    let mut flowing: Option<usize> = None;
+    let depth_of = |line: &str| line.bytes().take_while(|b| *b == b'>').count();
+    let mut all = lines(input).peekable();
+    while let Some((start, line)) = all.next() {
         let content = without_break(line);
-        let stuffed = usize::from(content.starts_with(' '));
-        let soft = content.ends_with(' ') && content != "-- " && content.len() > stuffed;
+        let depth = depth_of(content);
+        let stuffed = depth + usize::from(content[depth..].starts_with(' '));
+        // A continued line starts after its marks; a first line keeps them (they show).
+        let from = if flowing == Some(depth) { stuffed } else { usize::from(depth == 0) * stuffed };
+        let soft = content.ends_with(' ')
+            && &content[depth..] != "-- "
+            && content.len() > stuffed
+            && all.peek().is_some_and(|(_, next)| depth_of(next) == depth);
         let keep = if !soft {
             line.len()
         } else if delsp {
@@ -33,8 +45,9 @@ pub fn flowed(input: &str, map: &SpanMap, delsp: bool) -> (String, SpanMap) {
         } else {
             content.len()
         };
-        let keep = keep.max(stuffed);
-        out.copy(&line[stuffed..keep], start + stuffed..start + keep);
+        let keep = keep.max(from);
+        out.copy(&line[from..keep], start + from..start + keep);
+        flowing = soft.then_some(depth);
     }
     out.finish()
 }
@@ -135,6 +148,11 @@ mod tests {
         assert_eq!(out.0, "ab\n");
         let out = flowed(" From here\n", &SpanMap::identity(0..11), false);
         assert_eq!(out.0, "From here\n");
+        // A quoted paragraph (a reply): joined without the marks of the lines it continues.
+        let input = "> NHS 943 476 \r\n> 5919 is\r\n>> deeper \r\n> shallower\r\n";
+        let out = flowed(input, &SpanMap::identity(0..input.len()), false);
+        assert_eq!(out.0, "> NHS 943 476 5919 is\r\n>> deeper \r\n> shallower\r\n");
+        assert_eq!(source_of(input, &out, "943 476 5919"), "943 476 \r\n> 5919");
     }
 
     #[test]
