@@ -60,6 +60,9 @@ pub struct Structure {
     /// The first part nested beyond [`MAX_DEPTH`] (its header block) and its depth: what
     /// lies inside it was not read.
     pub too_deep: Option<(usize, Range<usize>)>,
+    /// The header block of each forwarded message sent base64 or quoted-printable encoded:
+    /// it is not walked (its parts would stand in another buffer), so not read.
+    pub encoded_forwards: Vec<Range<usize>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,9 +238,12 @@ fn walk(raw: &[u8], whole: Range<usize>, body_start: usize, headers: &PartHeader
     let multipart = main.eq_ignore_ascii_case("multipart") && boundary.is_some();
     // A forwarded message sent as it is (7bit, 8bit or binary, as RFC 2046 5.2.1 asks) is
     // walked in place; an encoded one stays an opaque attachment.
-    let message = main.eq_ignore_ascii_case("message")
-        && (sub.eq_ignore_ascii_case("rfc822") || sub.eq_ignore_ascii_case("global"))
-        && headers.transfer.is_none_or(|t| t == Transfer::Identity);
+    let forward = main.eq_ignore_ascii_case("message")
+        && (sub.eq_ignore_ascii_case("rfc822") || sub.eq_ignore_ascii_case("global"));
+    let message = forward && headers.transfer.is_none_or(|t| t == Transfer::Identity);
+    if forward && !message {
+        out.encoded_forwards.push(whole.start..body_start);
+    }
     let deeper = Place { depth: at.depth + 1, ..at };
     if (multipart || message) && at.depth >= MAX_DEPTH {
         out.too_deep.get_or_insert((at.depth + 1, whole.start..body_start));
@@ -461,6 +467,12 @@ QUJDRA==\r\n--XX--\r\nepilogue\r\n";
         );
         assert_eq!(s.forwarded.len(), 1);
         assert!(raw[s.forwarded[0].clone()].starts_with(b"Subject: inner"));
+        assert!(s.encoded_forwards.is_empty());
+        let encoded = b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogeAoKeQo=\n--b--\n";
+        let unread = leaf_parts(encoded, bytes::body_start(encoded).unwrap(), encoded.len(), None);
+        assert!(unread.forwarded.is_empty());
+        assert_eq!(unread.encoded_forwards.len(), 1);
+        assert!(encoded[unread.encoded_forwards[0].clone()].starts_with(b"Content-Type: message/rfc822"));
         assert_eq!(s.parts[3].kind, PartKind::Attachment { names: vec!["list.csv".into()] });
     }
 }

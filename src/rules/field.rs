@@ -59,6 +59,8 @@ pub enum Field {
     ByteOrderMark,
     /// The depth of a part nested too deep to read.
     Nesting,
+    /// Each forwarded message sent encoded, so not read.
+    EncodedForwards,
     Config(ConfigField),
 }
 
@@ -117,6 +119,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ),
     ("message.byte_order_mark", "a UTF-8 byte-order mark at the start of the file"),
     (
+        "forwarded.encoded",
+        "each forwarded message (message/rfc822, message/global) sent base64 or quoted-printable encoded, which is not read: the first line of its part's header block",
+    ),
+    (
         "message.nesting",
         "the depth of the first part (multipart or forwarded message) nested too deep to be read, at its header block; absent when every part was read",
     ),
@@ -159,6 +165,7 @@ impl Field {
             "headers.malformed" => Field::MalformedHeaderLines,
             "message.byte_order_mark" => Field::ByteOrderMark,
             "message.nesting" => Field::Nesting,
+            "forwarded.encoded" => Field::EncodedForwards,
             _ => return None,
         })
     }
@@ -329,6 +336,13 @@ impl Field {
                         let (span, exact) = span_of(name);
                         f(Value::text(Cow::Borrowed(name), span, exact));
                     }
+                }
+            }
+            Field::EncodedForwards => {
+                for at in &view.structure().encoded_forwards {
+                    let first_line = view.locate(at.clone(), "");
+                    let text = bytes::same_len_text(&view.raw()[first_line.clone()], false).into_owned();
+                    f(Value::text(Cow::Owned(text), first_line, true));
                 }
             }
             Field::Nesting => {
