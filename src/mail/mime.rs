@@ -106,7 +106,6 @@ pub struct PartHeaders<'m> {
     /// `filename`, `filename*`, repeated ones too), in order, each once.
     names: Vec<String>,
     transfer: Option<Transfer>,
-    base64: bool,
     /// As mail-parser decides from the last Content-Type and Content-Transfer-Encoding
     /// fields: no transfer encoding, and no charset it converts from (none, UTF-8 or
     /// one it does not know), so it reads a text body as `String::from_utf8_lossy`.
@@ -161,7 +160,6 @@ impl<'m> PartHeaders<'m> {
                 (HeaderName::ContentType, HeaderValue::ContentType(ct)) => out.content_type = Some(ct),
                 (HeaderName::ContentDisposition, HeaderValue::ContentType(cd)) => out.disposition = Some(cd),
                 (HeaderName::ContentTransferEncoding, HeaderValue::Text(t)) => {
-                    out.base64 = t.trim().eq_ignore_ascii_case("base64");
                     out.transfer = Some(Transfer::from_header(&t));
                 }
                 _ => {}
@@ -285,7 +283,7 @@ fn walk(raw: &[u8], whole: Range<usize>, body_start: usize, headers: &PartHeader
         whole,
         body: body.clone(),
         kind,
-        base64: headers.base64,
+        base64: headers.transfer == Some(Transfer::Base64),
         plain: headers.plain(),
         text,
         forwarded: at.forwarded,
