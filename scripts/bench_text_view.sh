@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The text view's cost in each input shape a sender produces, at n and 4n: one message whose
-# one large part is HTML (tags and entities; also quoted-printable, and tags left open), quoted-printable text (soft line breaks), base64
-# text, format=flowed text, a calendar with folded lines, or a forwarded message nested in
-# forwarded messages, checked with the whole pack. Counted in instructions (valgrind's
+# The cost of each input shape a sender produces, at n and 4n: one message whose one large
+# part is HTML (tags and entities; also quoted-printable, and tags left open),
+# quoted-printable text (soft line breaks), base64 text, format=flowed text, a calendar with
+# folded lines, or a forwarded message nested in forwarded messages; and one message with
+# many recipients, many header fields, many parts, nested multiparts or one long line;
+# each checked with the whole pack. Counted in instructions (valgrind's
 # callgrind: the same on a busy machine), less a run over a message with no such part, so the
 # ratio at 4n is the view's own: about 4 is linear.
 #
@@ -48,10 +50,22 @@ def shapes(size):
         "flowed": "Content-Type: text/plain; charset=utf-8; format=flowed\r\n\r\n" + flowed,
         "calendar": "Content-Type: text/calendar; charset=utf-8\r\n\r\n" + calendar,
         "forwarded": forwarded,
+        "recipients": "Content-Type: text/plain\r\n\r\nfin\r\n",
+        "header-fields": "".join(f"X-Trace-{i}: value {i}\r\n" for i in range(size // 100))
+        + "Content-Type: text/plain\r\n\r\nfin\r\n",
+        "parts": "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+        + "".join(f"--b\r\nContent-Type: text/plain; name=\"n{i}.txt\"\r\n\r\nnote {i}\r\n" for i in range(size // 500))
+        + "--b--\r\n",
+        "nested-multiparts": "Content-Type: multipart/mixed; boundary=\"m0\"\r\n\r\n"
+        + "".join(f"--m{i}\r\nContent-Type: multipart/mixed; boundary=\"m{i + 1}\"\r\n\r\n" for i in range(levels))
+        + f"--m{levels}\r\nContent-Type: text/plain\r\n\r\nleaf\r\n--m{levels}--\r\n"
+        + "".join(f"--m{i}--\r\n" for i in reversed(range(levels))),
+        "long-line": "Content-Type: text/plain\r\n\r\n" + fill("word 0113 2065719 ", size) + "\r\n",
     }
 for label, size in (("n", n), ("4n", 4 * n)):
     for shape, body in shapes(size).items():
-        open(f"{work}/{shape}-{label}.eml", "w", newline="").write(head + body)
+        to = ",\r\n ".join(f"p{i}@nhs.net" for i in range(size // 100)) if shape == "recipients" else "a.patient@example.org"
+        open(f"{work}/{shape}-{label}.eml", "w", newline="").write(head.replace("a.patient@example.org", to) + body)
 open(f"{work}/none.eml", "w", newline="").write(head + "Content-Type: text/plain\r\n\r\nfin\r\n")
 PY
 
@@ -63,9 +77,11 @@ count() {
 }
 base=$(count "$work/none.eml")
 printf '%-17s %14s %14s %6s\n' shape "n (instr.)" "4n (instr.)" ratio
-for shape in html html-unclosed html-qp quoted-printable base64 flowed calendar forwarded; do
+for shape in html html-unclosed html-qp quoted-printable base64 flowed calendar forwarded \
+  recipients header-fields parts nested-multiparts long-line; do
   one=$(( $(count "$work/$shape-n.eml") - base ))
   four=$(( $(count "$work/$shape-4n.eml") - base ))
   awk -v s="$shape" -v a="$one" -v b="$four" 'BEGIN { printf "%-17s %14d %14d %6.2f\n", s, a, b, b / a }'
 done
-echo "(n = $n bytes a part; forwarded: n/10000 levels, capped at 32 by nesting-too-deep)"
+echo "(n = $n bytes a part; forwarded and nested multiparts: n/10000 levels, capped at 32 by nesting-too-deep;"
+echo " recipients and header fields: n/100; parts: n/500)"
