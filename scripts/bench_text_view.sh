@@ -3,7 +3,8 @@
 # part is HTML (tags and entities; also quoted-printable, and tags left open),
 # quoted-printable text (soft line breaks), base64 text, format=flowed text, a calendar with
 # folded lines, or a forwarded message nested in forwarded messages; and one message with
-# many recipients, many header fields, many parts, nested multiparts or one long line;
+# many recipients, many header fields, many parts, nested multiparts, one long line or
+# lines of dashes that start like the multipart's delimiter;
 # each checked with the whole pack. Counted in instructions (valgrind's
 # callgrind: the same on a busy machine), less a run over a message with no such part, so the
 # ratio at 4n is the view's own: about 4 is linear.
@@ -61,6 +62,10 @@ def shapes(size):
         + f"--m{levels}\r\nContent-Type: text/plain\r\n\r\nleaf\r\n--m{levels}--\r\n"
         + "".join(f"--m{i}--\r\n" for i in reversed(range(levels))),
         "long-line": "Content-Type: text/plain\r\n\r\n" + fill("word 0113 2065719 ", size) + "\r\n",
+        # Lines that start like the delimiter and are not it: each is compared with it.
+        "dash-lines": "Content-Type: multipart/mixed; boundary=\"----=_Part_1_2.3\"\r\n\r\n"
+        + "------=_Part_1_2.3\r\nContent-Type: text/plain\r\n\r\n"
+        + fill("------=_Part_1_2.\r\n-- \r\n", size) + "\r\n------=_Part_1_2.3--\r\n",
     }
 for label, size in (("n", n), ("4n", 4 * n)):
     for shape, body in shapes(size).items():
@@ -78,7 +83,7 @@ count() {
 base=$(count "$work/none.eml")
 printf '%-17s %14s %14s %6s\n' shape "n (instr.)" "4n (instr.)" ratio
 for shape in html html-unclosed html-qp quoted-printable base64 flowed calendar forwarded \
-  recipients header-fields parts nested-multiparts long-line; do
+  recipients header-fields parts nested-multiparts long-line dash-lines; do
   one=$(( $(count "$work/$shape-n.eml") - base ))
   four=$(( $(count "$work/$shape-4n.eml") - base ))
   awk -v s="$shape" -v a="$one" -v b="$four" 'BEGIN { printf "%-17s %14d %14d %6.2f\n", s, a, b, b / a }'

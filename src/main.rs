@@ -9,6 +9,9 @@ use nhsmail_lint::cli::{Cli, Command, ListFormat, RulesFormat, SchemaKind};
 use nhsmail_lint::plan::{self, CheckPlan, MergePlan, TestPlan};
 use nhsmail_lint::{check, explain, fixtures, init, isolate, matrix, merge, report, schema, send, suggest};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {

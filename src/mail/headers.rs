@@ -164,9 +164,8 @@ impl<'m> Headers<'m> {
         // included): mail-parser's reading of the whole message is the same when there is
         // no mark and no field it read runs past the block (as a Date ending `UT` does).
         let mime = (start == 0 && decoded.iter().all(|h| h.offset_end as usize <= block.end)).then(|| {
-            let clean_end = super::mime::body_from(&decoded, &raw[..block.end]);
             let fields = decoded.iter().filter(|h| PartHeaders::reads(&h.name)).cloned();
-            PartHeaders::from_fields(fields, clean_end, raw)
+            PartHeaders::from_fields(fields, raw)
         });
         let mut decoded = decoded.into_iter().peekable();
         let mut fields = Vec::with_capacity(block.fields.len());

@@ -14,7 +14,7 @@ use std::cell::{OnceCell, RefCell};
 use std::ops::Range;
 use std::rc::Rc;
 
-use mail_parser::{Address, HeaderValue, MessageParser, PartType};
+use mail_parser::{Address, HeaderValue};
 
 pub use headers::Headers;
 pub use mime::{Part, PartKind, Structure};
@@ -31,22 +31,13 @@ pub struct Mailbox {
     pub field_span: Range<usize>,
 }
 
-/// A decoded `text/plain` or `text/html` part.
-#[derive(Debug)]
-pub struct TextBody {
-    pub text: String,
-    pub span: Range<usize>,
-    /// The decoded text is byte-for-byte the raw body (no transfer or charset decoding).
-    pub exact: bool,
-}
-
 pub struct MessageView<'m> {
     raw: &'m [u8],
     size: usize,
     headers: Option<Headers<'m>>,
     body_start: usize,
     structure: OnceCell<Structure>,
-    texts: OnceCell<Vec<TextBody>>,
+    decoded: OnceCell<Vec<TextPiece>>,
     rendered: OnceCell<Vec<TextPiece>>,
     /// Mailboxes by header name: several rules read From, To and Reply-To.
     mailboxes: RefCell<Vec<(String, Rc<[Mailbox]>)>>,
@@ -65,7 +56,7 @@ impl<'m> MessageView<'m> {
             headers,
             body_start,
             structure: OnceCell::new(),
-            texts: OnceCell::new(),
+            decoded: OnceCell::new(),
             rendered: OnceCell::new(),
             mailboxes: RefCell::new(Vec::new()),
         }
@@ -232,63 +223,27 @@ impl<'m> MessageView<'m> {
                     .collect();
                 subjects
             });
-            let parts = structure.parts.iter().filter_map(|p| text::render(self.raw, p));
+            let texts = structure.parts.iter().filter(|p| p.text.is_some()).zip(self.decoded_texts());
+            let parts = texts.filter_map(|(part, decoded)| text::render(part, decoded));
             let mut pieces: Vec<TextPiece> = parts.chain(subjects).collect();
             pieces.sort_by_key(|p| p.span.start);
             pieces
         })
     }
 
-    /// The decoded text parts. Decodes each one part in isolation, so attachments
-    /// beside them are never touched.
-    pub fn text_bodies(&self) -> &[TextBody] {
-        self.texts.get_or_init(|| {
-            self.leaf_parts()
-                .iter()
-                .filter(|p| p.kind == PartKind::Text)
-                .filter_map(|p| {
-                    if p.plain {
-                        // What mail-parser would give (`String::from_utf8_lossy`), without
-                        // reading the part again; valid UTF-8, the usual case, is checked by
-                        // `str::from_utf8`, several times faster than the lossy reading.
-                        let body = &self.raw[p.body.clone()];
-                        let (text, exact) = match std::str::from_utf8(body) {
-                            Ok(text) => (text.to_owned(), true),
-                            Err(_) => (String::from_utf8_lossy(body).into_owned(), false),
-                        };
-                        return Some(TextBody { text, span: p.body.clone(), exact });
-                    }
-                    let message = MessageParser::new().parse(&self.raw[p.whole.clone()])?;
-                    let text = match message.parts.into_iter().next()?.body {
-                        PartType::Text(t) | PartType::Html(t) => t.into_owned(),
-                        _ => return None,
-                    };
-                    let exact = text.as_bytes() == &self.raw[p.body.clone()];
-                    Some(TextBody { text, span: p.body.clone(), exact })
-                })
-                .collect()
-        })
+    /// Each part holding text after its transfer and charset decoding, unrendered (the
+    /// reading of `body.raw`): what `text_view` renders, decoded once for both.
+    pub fn decoded_texts(&self) -> &[TextPiece] {
+        self.decoded.get_or_init(|| self.leaf_parts().iter().filter_map(|p| text::decode(self.raw, p)).collect())
     }
 
-    /// The slow readings the fast ones above must equal (the tests and the fuzz target
-    /// compare them): the leaf parts found reading the top header block again, and each
-    /// text part's body as mail-parser gives it reading the part alone.
-    pub fn reference_reading(&self) -> (Vec<Part>, Vec<String>) {
+    /// The slow reading the fast one must equal (the tests and the fuzz target compare
+    /// them): the leaf parts found reading the top header block again.
+    pub fn reference_parts(&self) -> Vec<Part> {
         if self.headers.is_none() {
-            return (Vec::new(), Vec::new());
+            return Vec::new();
         }
-        let parts = mime::leaf_parts(self.raw, self.body_start, self.size, None).parts;
-        let texts = parts
-            .iter()
-            .filter(|p| p.kind == PartKind::Text)
-            .filter_map(|p| {
-                match MessageParser::new().parse(&self.raw[p.whole.clone()])?.parts.into_iter().next()?.body {
-                    PartType::Text(t) | PartType::Html(t) => Some(t.into_owned()),
-                    _ => None,
-                }
-            })
-            .collect();
-        (parts, texts)
+        mime::leaf_parts(self.raw, self.body_start, self.size, None).parts
     }
 
     /// Where `needle` (text decoded from `region`) stands in the raw bytes: the first
@@ -443,10 +398,11 @@ mod tests {
     fn decodes_only_text_parts() {
         let raw = b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\naMOpbGxv\n--b\nContent-Type: application/octet-stream\n\nxx\n--b--\n";
         let v = MessageView::new(raw, raw.len());
-        let t = v.text_bodies();
+        let t = v.decoded_texts();
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].text, "héllo");
-        assert!(!t[0].exact);
+        // Decoded from base64: the text maps to its encoded line, not byte for byte.
+        assert!(!t[0].map.is_exact(0..1));
     }
 }
 

@@ -193,6 +193,10 @@ impl<'a> Compiler<'a> {
                 && !unless.iter().filter(|c| on_config(c)).any(|c| holds(c, source, None));
             when.retain(|c| !on_config(c));
             unless.retain(|c| !on_config(c));
+            // All of `when` must hold and none of `unless`, so their order is the
+            // cost's alone: the cheap fields first.
+            when.sort_by_key(|c| c.field.cost());
+            unless.sort_by_key(|c| c.field.cost());
         } else {
             // So are a config rule's, except those that ask a service: a rule that does
             // not apply to this set-up (the mailbox's rules, with no `mailbox:`) is left

@@ -294,7 +294,7 @@ fn violations(
     }
     // A message whose wire size cannot exceed the limit needs no counting.
     if let (Field::MessageSize, Op::Max(limit), Source::Message(view)) = (&condition.field, &condition.op, source)
-        && crate::mail::wire::size_bound(view) as u64 <= *limit
+        && crate::mail::wire::within(view, *limit)
     {
         return;
     }

@@ -99,7 +99,7 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ),
     (
         "body.raw",
-        "each text/plain and text/html body part decoded, markup and all (the reading before body.text rendered it)",
+        "each part body.text reads, after its transfer and charset decoding but not rendered: markup and all, wrapped lines as sent",
     ),
     (
         "attachments.name",
@@ -193,6 +193,22 @@ impl Field {
     /// Whether the field reads the configuration rather than a message.
     pub fn is_config(&self) -> bool {
         matches!(self, Field::Config(_))
+    }
+
+    /// What reading the field costs a message, cheapest first: the header block is read
+    /// already; the MIME structure and the physical lines cost a pass over the body; the
+    /// text, decoding and rendering every text part. A rule's preconditions are judged in
+    /// this order, so a rule whose recipients or headers rule it out renders nothing.
+    pub fn cost(&self) -> u8 {
+        match self {
+            Field::BodyText | Field::BodyRaw => 2,
+            Field::AttachmentNames
+            | Field::AttachmentSizes
+            | Field::LineLength
+            | Field::Nesting
+            | Field::EncodedForwards => 1,
+            _ => 0,
+        }
     }
 
     /// Every field name, for errors and documentation.
@@ -300,8 +316,8 @@ impl Field {
                 }
             }
             Field::BodyRaw => {
-                for body in view.text_bodies() {
-                    f(Value::text(Cow::Borrowed(&body.text), body.span.clone(), body.exact));
+                for piece in view.decoded_texts() {
+                    f(Value::mapped(&piece.text, piece.span.clone(), &piece.map));
                 }
             }
             Field::AttachmentNames | Field::AttachmentSizes => {

@@ -33,18 +33,24 @@ impl TextPiece {
     }
 }
 
-/// The text of `part` as its reader sees it; `None` when it holds no text.
-pub fn render(raw: &[u8], part: &Part) -> Option<TextPiece> {
+/// The text of `part` after its transfer and charset decoding (the reading of
+/// `body.raw`); `None` when it holds no text.
+pub fn decode(raw: &[u8], part: &Part) -> Option<TextPiece> {
     let reading = part.text.as_ref()?;
-    let (decoded, map) = decode::decode(raw, part.body.clone(), reading.transfer, reading.charset.as_deref());
-    let (text, map) = match reading.format {
-        TextFormat::Plain { flowed: false, .. } => (decoded, map),
-        TextFormat::Plain { flowed: true, delsp } => lines::flowed(&decoded, &map, delsp),
-        TextFormat::Html => html::render(&decoded, &map),
-        TextFormat::Calendar => lines::content_lines(&decoded, &map, true),
-        TextFormat::Directory => lines::content_lines(&decoded, &map, false),
-    };
+    let (text, map) = decode::decode(raw, part.body.clone(), reading.transfer, reading.charset.as_deref());
     Some(TextPiece { text, map, span: part.body.clone() })
+}
+
+/// The text of `part` as its reader sees it, from its decoding (`decode`'s piece).
+pub fn render(part: &Part, decoded: &TextPiece) -> Option<TextPiece> {
+    let (text, map) = match part.text.as_ref()?.format {
+        TextFormat::Plain { flowed: false, .. } => (decoded.text.clone(), decoded.map.clone()),
+        TextFormat::Plain { flowed: true, delsp } => lines::flowed(&decoded.text, &decoded.map, delsp),
+        TextFormat::Html => html::render(&decoded.text, &decoded.map),
+        TextFormat::Calendar => lines::content_lines(&decoded.text, &decoded.map, true),
+        TextFormat::Directory => lines::content_lines(&decoded.text, &decoded.map, false),
+    };
+    Some(TextPiece { text, map, span: decoded.span.clone() })
 }
 
 #[cfg(test)]
