@@ -123,7 +123,7 @@ fn document(rules: &RuleSet, rule: &Rule) -> String {
         let _ = write!(out, "\nRequirement\n");
         for id in rule.requirement.iter() {
             if let Some(r) = rules.requirement(id) {
-                let _ = writeln!(out, "    {id} ({}): {}", r.verb.as_str(), r.sentence);
+                let _ = writeln!(out, "    {id} ({}): {}", r.verb.as_str(), r.reads());
             }
         }
     }

@@ -43,7 +43,11 @@ struct SetupCell<'a> {
 struct Row<'a> {
     id: &'a str,
     verb: Verb,
+    /// Word for word, as its source has it.
     sentence: &'a str,
+    /// As a reader reads it, where the word-for-word sentence does not read as one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    readable: Option<&'a str>,
     /// As the pack declares it, with what the rules naming it add.
     coverage: Vec<Coverage>,
     source: &'a str,
@@ -93,6 +97,7 @@ fn row<'a>(rules: &'a RuleSet, requirement: &'a Requirement, setup: Option<&'a C
         id: &requirement.id,
         verb: requirement.verb,
         sentence: &requirement.sentence,
+        readable: requirement.readable.as_deref(),
         coverage,
         source: &requirement.source,
         pack: &requirement.pack,
@@ -143,7 +148,10 @@ pub fn human(rules: &RuleSet, setup: Option<&Config>) -> String {
     let mut out = String::new();
     for row in rows(rules, setup) {
         let _ = writeln!(out, "{}  {}  [{}]", row.id, row.verb.as_str(), coverage_text(&row));
-        let _ = writeln!(out, "    {}", row.sentence);
+        let _ = writeln!(out, "    {}", row.readable.unwrap_or(row.sentence));
+        if row.readable.is_some() {
+            let _ = writeln!(out, "    word for word: {}", row.sentence);
+        }
         let _ = writeln!(out, "    source: {}", row.source);
         if !row.rules.is_empty() {
             let cells: Vec<String> = row.rules.iter().map(|c| rule_text(c, false)).collect();
@@ -179,7 +187,10 @@ pub fn markdown(rules: &RuleSet, setup: Option<&Config>) -> String {
             "| {} | {} | {} | {} | {} |",
             row.id,
             row.verb.as_str(),
-            cell(row.sentence),
+            cell(&match row.readable {
+                Some(readable) => format!("{readable} (word for word: “{}”)", row.sentence),
+                None => row.sentence.to_owned(),
+            }),
             coverage_text(&row),
             cell(&rules)
         );

@@ -235,7 +235,7 @@ impl Selecting {
                         .collect();
                     Status::NotChecked(if why.is_empty() { "no rule checks it".into() } else { why.join("; ") })
                 };
-                Row { id: q.id.to_string(), verb: q.verb, sentence: q.sentence.clone(), status }
+                Row { id: q.id.to_string(), verb: q.verb, sentence: q.reads().to_owned(), status }
             })
             .collect();
         let exceptions = Exceptions {
@@ -249,7 +249,9 @@ impl Selecting {
 
     /// The indices of the rules of these scopes that run.
     fn active(&self, rules: &RuleSet, scopes: &[Scope]) -> Vec<usize> {
-        let runs = |r: &Rule| scopes.contains(&r.scope) && self.wanted(r) && r.unavailable.is_none();
+        let runs = |r: &Rule| {
+            scopes.contains(&r.scope) && self.wanted(r) && r.unavailable.is_none() && r.nothing_to_check.is_none()
+        };
         rules.rules.iter().enumerate().filter(|(_, r)| runs(r)).map(|(i, _)| i).collect()
     }
 

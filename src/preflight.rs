@@ -76,7 +76,7 @@ fn open_attestations(rules: &RuleSet, config: &Config) -> Vec<Diagnostic> {
         rule: ATTESTATION_OPEN.into(),
         requirement: vec![r.id.clone()].into(),
         severity: Severity::Info,
-        message: format!("requirement {} is not attested yet: {}", r.id, r.sentence),
+        message: format!("requirement {} is not attested yet: {}", r.id, r.reads()),
         help: Some(format!(
             "No machine can check this. When it is done, record it in nhsmail-lint.yaml: \
              `attestations: {{{}: \"what was done, reference, date\"}}`",

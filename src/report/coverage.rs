@@ -16,7 +16,7 @@ pub fn not_run(rule: &Rule, has_setup: bool) -> Option<String> {
     if !rule.applies {
         return Some("does not apply to this set-up".into());
     }
-    if let Some(why) = &rule.unavailable {
+    if let Some(why) = rule.unavailable.as_ref().or(rule.nothing_to_check.as_ref()) {
         return Some(why.clone());
     }
     if rule.scope == Scope::Config && !has_setup {

@@ -67,6 +67,7 @@ pub fn compile(packs: &[YamlSource], config: &Config) -> Result<RuleSet, Report>
                 id: r.id.value.as_str().into(),
                 verb: r.verb,
                 sentence: r.sentence.trim().to_owned(),
+                readable: r.readable.as_deref().map(|s| s.trim().to_owned()),
                 coverage,
                 source: r.source.trim().to_owned(),
                 pack: pack.name.clone(),
@@ -229,7 +230,35 @@ impl<'a> Compiler<'a> {
             Check::Require(conditions) => conditions.iter().map(|c| &c.field).collect(),
             Check::Interval(interval) => vec![&interval.group_by],
         };
-        let needs_headers = when.iter().chain(&unless).map(|c| &c.field).chain(check_fields).any(Field::needs_headers);
+        let needs_headers =
+            when.iter().chain(&unless).map(|c| &c.field).chain(check_fields.iter().copied()).any(Field::needs_headers);
+        // A set-up rule that reads only parts of nhsmail-lint.yaml this configuration does
+        // not have checks nothing (the mailbox's probes with no `mailbox:`): it does not
+        // run (and is not noted as skipped: nothing was asked of it), and the matrix does not
+        // call its requirement checked.
+        let mut nothing_to_check = None;
+        if spec.scope == Scope::Config {
+            let blocks: Vec<(&str, bool)> = when
+                .iter()
+                .chain(&unless)
+                .map(|c| &c.field)
+                .chain(check_fields)
+                .filter_map(|f| match f {
+                    Field::Config(field) => Some(field.block(self.config)),
+                    _ => None,
+                })
+                .collect();
+            if !blocks.is_empty() && blocks.iter().all(|(_, configured)| !configured) {
+                let mut names: Vec<String> = Vec::new();
+                for (name, _) in blocks {
+                    let name = format!("`{name}:`");
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                nothing_to_check = Some(format!("nothing in this set-up for it to check (no {})", names.join(" or ")));
+            }
+        }
         Ok(Rule {
             id: spec.id.value.into(),
             aliases: spec.aliases.into_iter().map(|a| a.value).collect(),
@@ -245,6 +274,7 @@ impl<'a> Compiler<'a> {
             scope: spec.scope,
             online: spec.online,
             unavailable: self.unavailable,
+            nothing_to_check,
             applies,
             enabled: true,
             when,

@@ -101,6 +101,10 @@ pub struct Rule {
     /// Why the rule cannot run with this configuration (it interpolates an unset value,
     /// or its service is not configured).
     pub unavailable: Option<String>,
+    /// Why a set-up rule has nothing to check in this configuration (it reads only parts of
+    /// nhsmail-lint.yaml that are not there): it does not run, and is not noted as skipped,
+    /// but the matrix must not count its requirement checked.
+    pub nothing_to_check: Option<String>,
     /// False when a precondition on the configuration rules it out (a relay rule when
     /// the transport is submission): judged once, when the pack compiles.
     pub applies: bool,
@@ -128,6 +132,8 @@ pub struct Requirement {
     pub verb: Verb,
     /// The sentence it comes from, word for word.
     pub sentence: String,
+    /// The sentence as a reader reads it, where the word-for-word one does not read as one.
+    pub readable: Option<String>,
     /// As declared, sorted; a declared `offline` or `online` is backed by such a rule.
     pub coverage: Vec<Coverage>,
     pub source: String,
@@ -137,6 +143,14 @@ pub struct Requirement {
     pub applies: bool,
     /// Its `when`, in words (`transport.mode is relay`).
     pub when: Vec<String>,
+}
+
+impl Requirement {
+    /// What the requirement says, as a reader reads it: the readable sentence, else the
+    /// word-for-word one.
+    pub fn reads(&self) -> &str {
+        self.readable.as_deref().unwrap_or(&self.sentence)
+    }
 }
 
 #[derive(Debug, Default)]

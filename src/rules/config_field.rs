@@ -111,6 +111,22 @@ impl ConfigField {
         }
     }
 
+    /// The part of nhsmail-lint.yaml the field is read from (`transport`, `mailbox`, ...),
+    /// and whether `config` has it.
+    pub fn block(self, config: &Config) -> (&'static str, bool) {
+        match self {
+            ConfigField::Account => ("account", config.account.is_some()),
+            ConfigField::DistributionLists => ("distribution_lists", !config.distribution_lists.is_empty()),
+            ConfigField::MailboxHost
+            | ConfigField::MailboxPort
+            | ConfigField::MailboxProtocol
+            | ConfigField::MailboxUsername
+            | ConfigField::MailboxSecret => ("mailbox", config.mailbox.is_some()),
+            ConfigField::DirectoryHost | ConfigField::DirectoryPort => ("directory", config.directory.is_some()),
+            _ => ("transport", config.transport.is_some()),
+        }
+    }
+
     pub fn for_each(self, config: &Config, f: &mut dyn FnMut(Value<'_>)) {
         let address = |a: &str, span: Option<&std::ops::Range<usize>>| {
             Value::text(Cow::Owned(a.to_owned()), span.cloned().unwrap_or(0..0), true)

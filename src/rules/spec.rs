@@ -37,6 +37,11 @@ pub struct RequirementSpec {
     pub verb: Verb,
     /// The sentence it comes from, word for word.
     pub sentence: String,
+    /// The sentence as a reader should read it, where the word-for-word one does not read
+    /// as one (a row of a table, an example the page lost): shown first, the word-for-word
+    /// sentence beside it for traceability.
+    #[serde(default)]
+    pub readable: Option<String>,
     /// One kind of coverage or a list of them; never empty.
     #[schemars(with = "OneOrMany<Coverage>")]
     pub coverage: Spanned<OneOrMany<Coverage>>,

@@ -279,10 +279,10 @@ fn unreadable_entries_are_reported_and_the_scan_goes_on() {
 #[test]
 fn explain_names_the_requirement_and_why_a_severity_departs() {
     let text = run(&["explain", "no-reply-address"]).stdout;
-    assert!(text.contains("Requirement\n    M4 (must): The reply to email address must be valid."), "{text}");
+    assert!(text.contains("Requirement\n    M4 (must): The reply-to address must be valid, and must not be"), "{text}");
     assert!(!text.contains("Severity\n"), "error is what `must` gives: {text}");
     let text = run(&["explain", "smtp-port"]).stdout;
-    assert!(text.contains("C9 (must): SMTP  Sending  587  TLS  Yes"), "{text}");
+    assert!(text.contains("C9 (must): Sending by SMTP must use port 587 with TLS, and must authenticate."), "{text}");
     assert!(text.contains("Severity\n    warning, where the requirement's verb gives error: smtp-tls-mode"), "{text}");
     let listed = run(&["rules", "--format", "json"]).json();
     let row = listed.as_array().expect("rules").iter().find(|r| r["id"] == "smtp-tls-mode").expect("row").clone();
@@ -295,8 +295,14 @@ fn explain_names_the_requirement_and_why_a_severity_departs() {
 fn the_requirements_matrix_says_what_a_set_up_leaves_unchecked() {
     let plain = run(&["requirements"]);
     assert_eq!(plain.code, 0, "{}", plain.stderr);
+    // A sentence that does not read as one (the page lost its example) is shown readable,
+    // with the words of the source beside it.
     assert!(
-        plain.stdout.contains("M4  must  [offline, online]\n    The reply to email address must be valid."),
+        plain.stdout.contains(
+            "M4  must  [offline, online]\n    The reply-to address must be valid, and must not be a non-delivery \
+             address (a no-reply address, for example).\n    word for word: The reply to email address must be valid. \
+             Non-delivery addresses, such as, must not be used.\n"
+        ),
         "{}",
         plain.stdout
     );
@@ -336,6 +342,31 @@ rules:\n  disable: [display-name-format]\nattestations:\n  A1: \"application acc
         markdown.starts_with("| id | verb | sentence | coverage | rules (severity) | this set-up |\n"),
         "{markdown}"
     );
+    // Only `transport:`: the mailbox's and the directory's rules have nothing to check, so
+    // their requirements are not called checked (the pre-flight lists them to attest).
+    let nothing = |row: &serde_json::Value, rule: &str| {
+        let cell = row["rules"].as_array().expect("rules").iter().find(|c| c["id"] == rule).expect("rule").clone();
+        cell["not_run"].as_str().unwrap_or_default().to_owned()
+    };
+    assert_eq!(row("C3")["setup"]["status"], "unchecked");
+    assert_eq!(nothing(&row("C3"), "pop-configured"), "nothing in this set-up for it to check (no `mailbox:`)");
+    for id in ["C10", "C11"] {
+        assert_eq!(row(id)["setup"]["status"], "open", "{id}");
+        assert_eq!(nothing(&row(id), "mailbox-connect"), "nothing in this set-up for it to check (no `mailbox:`)");
+    }
+    assert_eq!(row("C12")["setup"]["status"], "open");
+    assert_eq!(nothing(&row("C12"), "ldap-port"), "nothing in this set-up for it to check (no `directory:`)");
+    assert_eq!(row("C9")["setup"]["status"], "checked", "the transport's own rules run");
+    assert_eq!(row("C9")["readable"], "Sending by SMTP must use port 587 with TLS, and must authenticate.");
+    assert_eq!(row("C9")["sentence"], "SMTP  Sending  587  TLS  Yes", "the source's words are kept");
+    // With a POP mailbox, C3's rule has something to check.
+    let pop = temp_files(&[(
+        "nhsmail-lint.yaml",
+        b"mailbox:\n  host: pop.example.nhs.uk\n  protocol: pop\n  username: a@nhs.net\n  password_env: P\n",
+    )]);
+    let matrix = run_in(pop.path(), &["requirements", "--format", "json"]).json();
+    let c3 = matrix.as_array().expect("rows").iter().find(|r| r["id"] == "C3").expect("C3").clone();
+    assert_eq!(c3["setup"]["status"], "checked", "{c3}");
 }
 
 #[test]
