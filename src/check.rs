@@ -36,6 +36,15 @@ pub enum RunError {
     #[error("cannot write the baseline {path}: {source}")]
     #[diagnostic(code(baseline))]
     Baseline { path: String, source: io::Error },
+    #[error("the run is incomplete: {count} path(s) could not be read, so what they hold was not checked")]
+    #[diagnostic(
+        code(incomplete),
+        help("the report names each path and why; fix its permissions (or remove it from the inputs) and run again")
+    )]
+    Incomplete { count: usize },
+    #[error("nothing was checked: {why}")]
+    #[diagnostic(code(empty), help("pass --allow-empty when a run with nothing to check is expected"))]
+    NothingChecked { why: String },
 }
 
 /// True when some diagnostic reached `--fail-on`, or a message that should have gone
@@ -66,7 +75,11 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
     let mut candidates = Vec::new();
     let mut failure = Ok(());
     let mut ignored = 0;
-    scan_with_progress(plan, render, |index, mut checked| {
+    let passed = scan_with_progress(plan, render, |index, mut checked| {
+        if let Some(reason) = &checked.unread {
+            let path = checked.findings.path.display().to_string();
+            summary.unread.push(report::Unread { path, reason: reason.clone() });
+        }
         baselines.scanned(&checked);
         ignored += checked.ignored;
         summary.read.message(&checked.findings.path, checked.size);
@@ -91,6 +104,8 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
         }
     })?;
     failure?;
+    summary.not_mail = passed.not_mail_by_extension();
+    let nothing = nothing_checked(plan, &summary, &passed);
     let mut corpus_findings = Vec::new();
     let excerpts = plan.report.wants_detail();
     for judged in corpus.judge(&plan.rules, &mut |f, d| baselines.sift(f, d), render, excerpts) {
@@ -117,7 +132,24 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
     if baselines.known > 0 {
         notes.push(format!("{} finding(s) already in the baseline were not reported", baselines.known));
     }
-    let exit_code = if stopped.is_some() { 2 } else { i32::from(failed) };
+    if plan.verbose && !summary.not_mail.is_empty() {
+        let each: Vec<String> = summary
+            .not_mail
+            .iter()
+            .map(|(extension, n)| match extension.as_str() {
+                "" => format!("{n} with no extension"),
+                extension => format!("{n} .{extension}"),
+            })
+            .collect();
+        notes.push(format!("skipped as not mail: {}", each.join(", ")));
+    }
+    if let Some(why) = &nothing {
+        notes.push(format!("nothing was checked: {why}"));
+    }
+    // An incomplete run (a path not read, nothing to check, sending stopped) exits 2
+    // whatever was found: `--fail-on` weighs findings, never what was not looked at.
+    let incomplete = stopped.is_some() || !summary.unread.is_empty() || nothing.is_some();
+    let exit_code = if incomplete { 2 } else { i32::from(failed) };
     let run = Provenance::new(&plan.report.provenance, started, &summary);
     let end = Ending { summary, notes, run, baseline_known: baselines.known, ignored, exit_code };
     reporter.finish(corpus_findings, &end)?;
@@ -125,7 +157,41 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
         return Err(error.into());
     }
     baselines.record(plan.record_baseline.as_deref())?;
+    if !end.summary.unread.is_empty() {
+        return Err(RunError::Incomplete { count: end.summary.unread.len() });
+    }
+    if let Some(why) = nothing {
+        return Err(RunError::NothingChecked { why });
+    }
     Ok(failed)
+}
+
+/// Why a run given paths read no message, unless that is allowed: what the walk passed
+/// over, or that there was nothing there (`None` when something was read).
+fn nothing_checked(plan: &CheckPlan, summary: &Summary, passed: &inputs::Passed) -> Option<String> {
+    if plan.allow_empty || plan.scan.inputs.paths.is_empty() || summary.files > summary.unread.len() {
+        return None;
+    }
+    if !summary.unread.is_empty() {
+        // Said already, as an incomplete run.
+        return None;
+    }
+    let mut why = Vec::new();
+    let left_out = passed.not_selected_count();
+    if left_out > 0 {
+        why.push(format!("--include / --exclude left out all {left_out} mail file(s)"));
+    }
+    let not_mail = summary.not_mail_count();
+    if not_mail > 0 {
+        why.push(format!("{not_mail} file(s) skipped as not mail (-v lists them by extension)"));
+    }
+    if plan.scan.inputs.selection.shard.is_some() && why.is_empty() {
+        why.push("no file fell in this shard".to_owned());
+    }
+    if why.is_empty() {
+        why.push("no .eml, .mbox or Maildir message under the paths given".to_owned());
+    }
+    Some(why.join("; "))
 }
 
 fn error_rules(diagnostics: &[Located]) -> Vec<String> {
@@ -182,12 +248,12 @@ fn scan_with_progress(
     plan: &CheckPlan,
     render: Option<&Renderer<'_>>,
     mut sink: impl FnMut(usize, Checked),
-) -> Result<(), ScanError> {
+) -> Result<inputs::Passed, ScanError> {
     let progress = plan.report.progress.then(progress_bar);
     let inputs = &plan.scan.inputs;
     let scanned = std::thread::scope(|scope| {
         if let Some(bar) = &progress {
-            scope.spawn(|| inputs::sizes(inputs).for_each(|n| bar.inc_length(n)));
+            scope.spawn(|| inputs::sizes(inputs, &inputs::Passed::default()).for_each(|n| bar.inc_length(n)));
         }
         let mut files = 0u64;
         scan::run(&plan.scan, render, |index, checked| {

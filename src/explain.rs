@@ -13,7 +13,8 @@ const ENGINE_DIAGNOSTICS: &[(&str, &str)] = &[
     (
         "unreadable-file",
         "unreadable-file (error): a file or directory could not be read (permissions, a symlink loop, a file \
-         that vanished mid-scan). It is reported on that path and the scan goes on.",
+         that vanished mid-scan). It is reported on that path with the system's reason, the scan goes on, and \
+         the run is incomplete: exit 2, whatever --fail-on says.",
     ),
     (
         crate::preflight::ATTESTATION_OPEN,

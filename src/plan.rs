@@ -12,6 +12,7 @@ use miette::{Diagnostic, Report};
 use crate::baseline::Baseline;
 use crate::cli::{
     CheckArgs, ColorChoice, FailOn, Format, ListFormat, MergeArgs, PreflightArgs, RuleSourceArgs, RunArgs, TestArgs,
+    WalkArgs,
 };
 use crate::config::{self, Config};
 use crate::diagnostic::Severity;
@@ -278,6 +279,10 @@ pub struct CheckPlan {
     pub notes: Vec<String>,
     /// The config file, named in the summary when its set-up was checked.
     pub setup_source: Option<String>,
+    /// `--allow-empty`: a run given paths that reads no message is not an error.
+    pub allow_empty: bool,
+    /// `--verbose`: the files passed over as not mail are listed by extension.
+    pub verbose: bool,
 }
 
 impl CheckPlan {
@@ -301,7 +306,7 @@ impl CheckPlan {
         CheckPlan::new(
             "check",
             loaded,
-            args.run,
+            (args.run, args.walk),
             args.paths,
             Selecting {
                 template: args.template,
@@ -329,7 +334,7 @@ impl CheckPlan {
         CheckPlan::new(
             "preflight",
             loaded,
-            args.run,
+            (args.run, args.walk),
             args.paths,
             Selecting { template: false, online: Online::Setup, probe, attestations: true },
             None,
@@ -339,7 +344,7 @@ impl CheckPlan {
     fn new(
         command: &'static str,
         loaded: Loaded,
-        run: RunArgs,
+        (run, walk): (RunArgs, WalkArgs),
         paths: Vec<PathBuf>,
         selecting: Selecting,
         send: Option<crate::cli::SendArgs>,
@@ -350,7 +355,7 @@ impl CheckPlan {
             }
         }
         let inputs = paths.iter().map(|p| p.display().to_string()).collect();
-        let report = report_plan(&run, run.shard.is_some(), (&loaded, &selecting), (command, inputs))?;
+        let report = report_plan(&run, walk.shard.is_some(), (&loaded, &selecting), (command, inputs))?;
         let Loaded { config, rules, .. } = loaded;
         let services = match selecting.online {
             Online::Off => None,
@@ -358,16 +363,16 @@ impl CheckPlan {
                 Services::new(&config, report.progress, selecting.probe.clone()).map_err(UsageError::from)?,
             )),
         };
-        let jobs = match run.jobs {
+        let jobs = match walk.jobs {
             Some(0) => return Err(UsageError::NoJobs.into()),
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         let selection = Selection {
-            include: Selection::globs(&run.include).map_err(UsageError::from)?,
-            exclude: Selection::globs(&run.exclude).map_err(UsageError::from)?,
-            hidden: run.hidden,
-            shard: run.shard.as_deref().map(parse_shard).transpose()?,
+            include: Selection::globs(&walk.include).map_err(UsageError::from)?,
+            exclude: Selection::globs(&walk.exclude).map_err(UsageError::from)?,
+            hidden: walk.hidden,
+            shard: walk.shard.as_deref().map(parse_shard).transpose()?,
         };
         let mut paths = paths;
         paths.sort();
@@ -409,7 +414,18 @@ impl CheckPlan {
             config,
             services,
         });
-        Ok(CheckPlan { rules, preflight, scan, send, report, record_baseline: run.write_baseline, notes, setup_source })
+        Ok(CheckPlan {
+            rules,
+            preflight,
+            scan,
+            send,
+            report,
+            record_baseline: run.write_baseline,
+            notes,
+            setup_source,
+            allow_empty: walk.allow_empty,
+            verbose: walk.verbose,
+        })
     }
 }
 

@@ -217,7 +217,7 @@ fn human_output_underlines_the_offending_bytes() {
     );
     assert!(out.contains("no-reply-address"));
     assert!(out.contains("help: Use a monitored mailbox"));
-    assert!(out.contains("Checked 1 file: 1 error, 0 warnings, 0 infos in 1 file."), "{out}");
+    assert!(out.contains("Checked 1 message in 1 file: 1 error, 0 warnings, 0 infos in 1 message."), "{out}");
     assert!(!out.contains('\u{1b}'), "no colour codes when not asked");
 }
 
@@ -265,7 +265,8 @@ fn unreadable_entries_are_reported_and_the_scan_goes_on() {
     std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
     std::os::unix::fs::symlink("..", dir.path().join("sub/loop")).expect("symlink");
     let result = run_in(dir.path(), &["check", ACCOUNT, "--format", "json", "."]);
-    assert_eq!(result.code, 1);
+    assert_eq!(result.code, 2, "a path not read makes the run incomplete: {}", result.stderr);
+    assert!(result.stderr.contains("the run is incomplete: 2 path(s) could not be read"), "{}", result.stderr);
     let findings = crate::common::findings(&result.json());
     let unreadable: Vec<&str> = findings
         .iter()

@@ -30,3 +30,4 @@ mod smtp_script;
 mod smtp_server;
 mod snapshots;
 mod suggestions;
+mod unread;
