@@ -243,13 +243,16 @@ impl<'a> Baselines<'a> {
 }
 
 /// The scan, with a progress bar on stderr (a terminal only) that advances as each
-/// message's result arrives; its total grows as a second walk finds files.
+/// message's result arrives; its total grows as a second walk finds files. It is drawn
+/// only once the run has taken `PROGRESS_AFTER`: a pre-commit run over one template ends
+/// long before, and a bar flashed and cleared is noise.
 fn scan_with_progress(
     plan: &CheckPlan,
     render: Option<&Renderer<'_>>,
     mut sink: impl FnMut(usize, Checked),
 ) -> Result<inputs::Passed, ScanError> {
     let progress = plan.report.progress.then(progress_bar);
+    let started = std::time::Instant::now();
     let inputs = &plan.scan.inputs;
     let scanned = std::thread::scope(|scope| {
         if let Some(bar) = &progress {
@@ -259,6 +262,9 @@ fn scan_with_progress(
         scan::run(&plan.scan, render, |index, checked| {
             if let Some(bar) = &progress {
                 files += 1;
+                if bar.is_hidden() && started.elapsed() >= PROGRESS_AFTER {
+                    bar.set_draw_target(ProgressDrawTarget::stderr());
+                }
                 bar.inc(checked.size);
                 bar.set_message(format!("{files} files"));
                 bar.suspend(|| sink(index, checked));
@@ -273,8 +279,11 @@ fn scan_with_progress(
     scanned
 }
 
+/// How long a run goes before its progress bar is shown.
+const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
+
 fn progress_bar() -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
     let style = ProgressStyle::with_template(
         "{spinner} {msg:>12} {bytes:>10}/{total_bytes:<10} {binary_bytes_per_sec:>12} ETA {eta}",
     )

@@ -439,3 +439,20 @@ fn init_writes_a_starter_that_loads_and_never_overwrites() {
     assert_eq!(elsewhere.code, 0, "{}", elsewhere.stderr);
     assert!(dir.path().join("other.yaml").is_file());
 }
+
+/// On a terminal the progress bar waits until a run has gone on a while: a pre-commit run
+/// over one template never flashes one. (`script` gives the run a pseudo-terminal.)
+#[test]
+fn the_progress_bar_never_flashes_for_one_template() {
+    let dir = temp_files(&[("template.eml", GOOD)]);
+    let command =
+        format!("{} check --account pathology.results@nhs.net template.eml", env!("CARGO_BIN_EXE_nhsmail-lint"));
+    let output = std::process::Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .output()
+        .expect("script gives the run a terminal");
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(shown.contains("Checked 1 message in 1 file: no problems found."), "{shown}");
+    assert!(!shown.contains("ETA") && !shown.contains("\u{1b}[2K"), "no bar drawn and cleared: {shown:?}");
+}
