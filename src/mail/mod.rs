@@ -3,6 +3,7 @@
 //! parts only when a rule asks, and attachments are never decoded.
 
 pub mod address;
+pub mod address_list;
 pub mod bytes;
 pub mod headers;
 pub mod mime;
@@ -14,21 +15,27 @@ use std::cell::{OnceCell, RefCell};
 use std::ops::Range;
 use std::rc::Rc;
 
-use mail_parser::{Address, HeaderValue};
+use mail_parser::{Address, HeaderValue, MessageParser};
 
+use address_list::Written;
 pub use headers::Headers;
 pub use mime::{Part, PartKind, Structure};
 pub use text::{SpanMap, TextPiece};
 
-/// One address of an address-list header, with where it stands in the raw bytes.
+/// One entry of an address-list header, with where it stands in the raw bytes.
 #[derive(Debug, Clone)]
 pub struct Mailbox {
-    /// Empty when the entry has no address at all (a bare phrase).
+    /// The address as written (`address_list::Written::Address`), valid or not; empty
+    /// when the entry has none (a name alone, or `<>`).
     pub address: String,
+    /// The display name (before `<`, or a name alone), RFC 2047 decoded.
     pub name: Option<String>,
+    /// The address's bytes; `<>` for the null address, the entry for a name alone.
     pub span: Range<usize>,
     /// The whole header value it came from.
     pub field_span: Range<usize>,
+    /// The entry is `<>` (with or without a name): it names no mailbox.
+    pub null: bool,
 }
 
 pub struct MessageView<'m> {
@@ -102,60 +109,16 @@ impl<'m> MessageView<'m> {
         let mut out = Vec::new();
         for field in headers.all(name) {
             let span = field.value_span.clone();
-            let mut cursor = span.start;
-            let mut push = |addr: Option<&str>, name: Option<&str>| {
-                let mut address = addr.map(str::trim).unwrap_or("").to_owned();
-                let mut name = name;
-                // A bare quoted local part (`"results team"@nhs.net`) comes out of the
-                // parser as a name and `@nhs.net`: put the quoted local part back.
-                if let (Some(domain), Some(local)) = (address.strip_prefix('@'), name) {
-                    address = format!("{}@{domain}", crate::mail::address::quote_local(local));
-                    name = None;
-                }
-                // An entry with no address is pointed at by its name.
-                let needle = if address.is_empty() { name.unwrap_or("").trim() } else { &address };
-                let window = &self.raw[cursor..span.end];
-                let find_from = |from: usize| {
-                    bytes::find_ignore_case(&window[from.min(window.len())..], needle.as_bytes()).map(|p| from + p)
+            let text = bytes::same_len_text(&self.raw[span.clone()], true);
+            let at = |r: &Range<usize>| span.start + r.start..span.start + r.end;
+            for entry in address_list::entries(&text) {
+                let (address, at_span, null) = match &entry.address {
+                    Written::Address(r) => (text[r.clone()].to_owned(), at(r), false),
+                    Written::Null(r) => (String::new(), at(r), true),
+                    Written::Nothing => (String::new(), at(&entry.whole), false),
                 };
-                // A display name stands only before an address in angle brackets: prefer
-                // the occurrence in brackets (the address may also be written in the
-                // name, `"x@nhs.net" <x@nhs.net>`); with none, a name the parser took
-                // from a comment (`x@nhs.net (Results)`) is no display name.
-                let bracketed = |p: usize| window[..p].trim_ascii_end().last() == Some(&b'<');
-                let mut found = find_from(0);
-                if !address.is_empty() {
-                    let mut candidate = found;
-                    while let Some(p) = candidate.filter(|p| !bracketed(*p)) {
-                        candidate = find_from(p + 1);
-                    }
-                    match candidate {
-                        Some(p) => found = Some(p),
-                        // Written, but never in brackets. (Not found at all, as when
-                        // comments stand inside it, there is no telling: keep the name.)
-                        None if found.is_some() => name = None,
-                        None => {}
-                    }
-                }
-                let at = match found {
-                    Some(p) => {
-                        let at = cursor + p..cursor + p + needle.len();
-                        cursor = at.end;
-                        at
-                    }
-                    None => span.clone(),
-                };
-                out.push(Mailbox { address, name: name.map(str::to_owned), span: at, field_span: span.clone() });
-            };
-            match &field.value {
-                HeaderValue::Address(Address::List(list)) => {
-                    list.iter().for_each(|a| push(a.address.as_deref(), a.name.as_deref()))
-                }
-                HeaderValue::Address(Address::Group(groups)) => groups
-                    .iter()
-                    .flat_map(|g| g.addresses.iter())
-                    .for_each(|a| push(a.address.as_deref(), a.name.as_deref())),
-                _ => {}
+                let name = entry.phrase.as_ref().map(|p| display_name(&self.raw[at(p)]));
+                out.push(Mailbox { address, name, span: at_span, field_span: span.clone(), null });
             }
         }
         out
@@ -296,6 +259,31 @@ impl MessageView<'_> {
             None => what.to_owned(),
         }
     }
+}
+
+/// A display name as a reader shows it: atoms and quoted strings unquoted, RFC 2047
+/// encoded words decoded, a comment after it in parentheses, as mail-parser reads one.
+/// Plain words (most names) are only joined by single spaces.
+fn display_name(phrase: &[u8]) -> String {
+    let plain = phrase.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'\t' | b'.' | b'-' | b'\''));
+    if plain {
+        return String::from_utf8_lossy(phrase).split_ascii_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    // mail-parser reads the name beside a stand-in address, as it reads it in the list.
+    let mut field = Vec::with_capacity(phrase.len() + 16);
+    field.extend_from_slice(b"To: ");
+    field.extend_from_slice(phrase);
+    field.extend_from_slice(b" <x@x>\n\n");
+    let parsed = MessageParser::new().parse_headers(&field);
+    let name =
+        parsed.as_ref().and_then(|m| m.parts.first()).and_then(|p| p.headers.first()).and_then(|h| match &h.value {
+            HeaderValue::Address(Address::List(list)) => list.first().and_then(|a| a.name.clone()),
+            HeaderValue::Address(Address::Group(groups)) => {
+                groups.iter().flat_map(|g| g.addresses.iter()).next().and_then(|a| a.name.clone())
+            }
+            _ => None,
+        });
+    name.map_or_else(|| String::from_utf8_lossy(phrase).trim().to_owned(), |n| n.into_owned())
 }
 
 /// An RFC 5322 message starts with a header field (`name:`); tolerate an mbox-style

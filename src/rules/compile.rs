@@ -13,7 +13,7 @@ use regex::Regex;
 use serde_saphyr::Spanned;
 
 use super::compiled::{Call, Check, Condition, Interval, Op, Requirement, Rule, RuleSet};
-use super::condition::holds;
+use super::condition::{holds, normalise};
 use super::field::{Field, Source};
 use super::spec::{
     ConditionSpec, CorpusSpec, Coverage, FunctionCallSpec, OperatorSpec, OptionValue, PackSpec, RuleSpec, Scalar,
@@ -358,9 +358,7 @@ impl<'a> Compiler<'a> {
         const TEXTUAL: &[Kind] = &[Kind::Text, Kind::Address];
         const NUMERIC: &[Kind] = &[Kind::Number, Kind::Size];
         const COMPARABLE: &[Kind] = &[Kind::Text, Kind::Address, Kind::Number, Kind::Size];
-        let fold = |text: String| {
-            if kind == Kind::Address { text.to_ascii_lowercase() } else { text }
-        };
+        let fold = |text: String| normalise(kind, &text);
         Ok(match operator {
             OperatorSpec::Equals(v) => {
                 self.need_kind(&v, "equals", kind, COMPARABLE)?;
@@ -611,7 +609,7 @@ impl<'a> Compiler<'a> {
             .as_ref()
             .map(|o| self.interpolate_list(o))
             .transpose()?
-            .map(|list| list.into_iter().map(|s| s.to_ascii_lowercase()).collect());
+            .map(|list| list.into_iter().map(|s| Interval::key(group_by.kind(), &s)).collect());
         // With nothing to group, the rule would pass everything in silence: say so instead.
         if only.as_ref().is_some_and(HashSet::is_empty) && self.unavailable.is_none() {
             self.unavailable = spec.only.as_ref().map(|o| match &o.value {

@@ -9,6 +9,7 @@ use regex::Regex;
 
 use super::field::Field;
 use super::spec::{Coverage, DocsSpec, Scope, Verb};
+use super::value::Kind;
 use crate::diagnostic::Severity;
 use crate::functions::{Detector, Function};
 
@@ -70,8 +71,21 @@ impl Condition {
 #[derive(Debug)]
 pub struct Interval {
     pub group_by: Field,
+    /// Keys (`Interval::key`) of the values counted; all when `None`.
     pub only: Option<HashSet<String>>,
     pub min_seconds: i64,
+}
+
+impl Interval {
+    /// What messages are grouped by: a `group_by` value of `kind` in one form, any case
+    /// (an address in its one form, so a copy addressed `"results-team-dl"@nhs.net` is
+    /// the same list).
+    pub fn key(kind: Kind, text: &str) -> String {
+        match kind {
+            Kind::Address => crate::mail::address::canonical(text),
+            _ => text.to_ascii_lowercase(),
+        }
+    }
 }
 
 #[derive(Debug)]

@@ -12,7 +12,7 @@ pub mod spec;
 pub mod value;
 
 pub use compile::compile;
-pub use compiled::{Check, Requirement, Rule, RuleSet};
+pub use compiled::{Check, Interval, Requirement, Rule, RuleSet};
 
 /// The built-in NHSmail pack, compiled into the binary.
 pub const BUILTIN_PACK: &str = include_str!("../../rules/nhsmail.yaml");

@@ -20,12 +20,13 @@ use sha2::{Digest, Sha256};
 
 use crate::config::transport::{Mode, Transport};
 use crate::diagnostic::Severity;
+use crate::mail::address::canonical;
 use crate::mail::{self, MessageView};
 use crate::online::Services;
 use crate::online::secret::{self, SecretError};
 use crate::online::smtp::{self, Delivery, Sender, SmtpSetupError};
 use crate::rules::field::Source;
-use crate::rules::{Check, RuleSet, engine};
+use crate::rules::{Check, Interval, RuleSet, engine};
 use journal::{Journal, JournalError, Planned, State};
 
 /// What `--send` needs: the transport and account, the rules a message is checked
@@ -379,7 +380,7 @@ fn prepare(plan: &SendPlan, path: &Path) -> Result<Prepared, Unsendable> {
         return Err(Unsendable::Changed(errors));
     }
     let from: Vec<String> = view.mailboxes("From").iter().map(|m| m.address.clone()).collect();
-    if from.len() != 1 || !from[0].eq_ignore_ascii_case(account) {
+    if from.len() != 1 || canonical(&from[0]) != canonical(account) {
         return Err(Unsendable::NotTheAccount { from, account: account.clone() });
     }
     let recipients = wire::recipients(&view);
@@ -408,7 +409,7 @@ fn spaced_keys(plan: &SendPlan, view: &MessageView<'_>) -> Vec<(String, i64)> {
     for rule in plan.spacing.iter().map(|&i| &plan.rules.rules[i]) {
         let Check::Interval(interval) = &rule.check else { continue };
         interval.group_by.for_each(Source::Message(view), &mut |v| {
-            let key = v.text.to_ascii_lowercase();
+            let key = Interval::key(interval.group_by.kind(), &v.text);
             if interval.only.as_ref().is_none_or(|only| only.contains(&key)) {
                 let longest = keys.entry(key).or_insert(0);
                 *longest = (*longest).max(interval.min_seconds);

@@ -156,6 +156,37 @@ fn account_from_config_flag_and_the_skip_note() {
 }
 
 #[test]
+fn the_account_is_one_address_however_it_is_written() {
+    // An A-label and its U-label are one domain, and quoting that is not needed changes
+    // nothing (RFC 5322 3.4.1): From and the account compare in one form, both ways.
+    let from = |address: &str| {
+        String::from_utf8(GOOD.to_vec())
+            .expect("utf-8")
+            .replace("<pathology.results@nhs.net>", &format!("<{address}>"))
+            .into_bytes()
+    };
+    let (u_label, a_label, quoted, other) = (
+        from("results@пример.рф"),
+        from("Results@xn--e1afmkfd.xn--p1ai"),
+        from("\"results\"@пример.рф"),
+        from("results@пример.рус"),
+    );
+    let dir = temp_files(&[("a.eml", &a_label), ("o.eml", &other), ("q.eml", &quoted), ("u.eml", &u_label)]);
+    for account in ["results@пример.рф", "results@xn--e1afmkfd.xn--p1ai"] {
+        let args = ["check", "--format", "json", "--account", account, "a.eml", "o.eml", "q.eml", "u.eml"];
+        let report = run_in(dir.path(), &args).json();
+        let fired: Vec<(String, Vec<String>)> = crate::common::findings(&report)
+            .into_iter()
+            .map(|(file, d)| (file, d.into_iter().map(|(rule, _)| rule).collect()))
+            .collect();
+        let expected = [("a.eml", vec![]), ("o.eml", vec!["from-account"]), ("q.eml", vec![]), ("u.eml", vec![])];
+        let expected: Vec<(String, Vec<String>)> =
+            expected.iter().map(|(f, r)| (f.to_string(), r.iter().map(|r| r.to_string()).collect())).collect();
+        assert_eq!(fired, expected, "account {account}");
+    }
+}
+
+#[test]
 fn config_disables_and_regrades_rules() {
     let dir = temp_files(&[
         (

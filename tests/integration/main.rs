@@ -14,6 +14,7 @@ mod generated_mail;
 mod hostile;
 mod imap_server;
 mod inputs;
+mod isemail;
 mod ldap_server;
 mod mailbox;
 mod packages;
