@@ -169,6 +169,19 @@ impl<'a> Compiler<'a> {
             self.placeholders(help)?;
         }
         self.online = spec.online;
+        // Only the set-up stops every send: a message rule's error stops its own message.
+        let blocks_send = match (&spec.blocks_send, spec.scope) {
+            (Some(given), Scope::Config) => given.value,
+            (None, Scope::Config) => true,
+            (Some(given), Scope::Message | Scope::Corpus) => {
+                return Err(self.err(
+                    given,
+                    "`blocks_send` is for config rules (`scope: config`): a message rule's error holds back only \
+                     its own message",
+                ));
+            }
+            (None, Scope::Message | Scope::Corpus) => false,
+        };
         // Config rules read only the config; message rules may read it in `when` and
         // `unless` (constant for the run), but report only on message bytes.
         let preconditions = match spec.scope {
@@ -244,6 +257,7 @@ impl<'a> Compiler<'a> {
             skip_in_templates: spec.skip_in_templates,
             scope: spec.scope,
             online: spec.online,
+            blocks_send,
             unavailable: self.unavailable,
             applies,
             enabled: true,
