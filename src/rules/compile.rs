@@ -133,7 +133,7 @@ fn not_configured(key: &str) -> String {
     let key = key.trim_start_matches("config.");
     format!(
         "`{key}` is not configured (set `{key}:` in nhsmail-lint.yaml{})",
-        if key == "account" { " or pass --account" } else { "" }
+        if key == "account" { ", give the full address as the submission `username`, or pass --account" } else { "" }
     )
 }
 

@@ -63,6 +63,7 @@ mod tests {
                 "smtp-tls",
                 "smtp-tls-mode",
                 "smtp-username",
+                "username-not-account",
             ]
         );
         for rule in rules.rules.iter().filter(|r| r.blocks_send) {
