@@ -304,13 +304,42 @@ fn the_relay_takes_starttls_on_port_25() {
                  tls: starttls\n";
     assert_eq!(offline_rules_at(relay), [], "the relay as published");
     let ssl = relay.replace("port: 25", "port: 465").replace("tls: starttls", "tls: implicit");
-    assert_eq!(offline_rules_at(&ssl), [("relay-tls-mode".into(), 5), ("relay-tls-mode".into(), 6)]);
+    assert_eq!(
+        offline_rules_at(&ssl),
+        [("relay-port".into(), 5), ("relay-tls-mode".into(), 5), ("relay-tls-mode".into(), 6)],
+        "port 465 and implicit TLS, as in submission"
+    );
     let plain = relay.replace("tls: starttls", "tls: none");
     assert_eq!(offline_rules_at(&plain), [("relay-tls-mode".into(), 6)], "no TLS at all");
     let ssl_port_only = relay.replace("port: 25", "port: 465");
-    assert_eq!(offline_rules_at(&ssl_port_only), [("relay-tls-mode".into(), 5)], "465 is implicit TLS");
-    // A close call: another port with STARTTLS (a relay's address is configurable).
-    assert_eq!(offline_rules_at(&relay.replace("port: 25", "port: 2525")), []);
+    assert_eq!(
+        offline_rules_at(&ssl_port_only),
+        [("relay-port".into(), 5), ("relay-tls-mode".into(), 5)],
+        "465 is implicit TLS"
+    );
+}
+
+#[test]
+fn a_relay_off_port_25_is_a_warning_as_submission_off_587_is() {
+    let relay = "account: pathology.results@nhs.net\ntransport:\n  mode: relay\n  host: relay.nhs.uk\n  port: 2525\n";
+    let found = with_config(relay, &["check", "--format", "json", "good.eml"]).json();
+    let diagnostics = found["files"][0]["diagnostics"].as_array().expect("list");
+    let said: Vec<(&str, u64, &str, &str)> = diagnostics
+        .iter()
+        .map(|d| {
+            let s = |k: &str| d[k].as_str().expect(k);
+            (s("rule"), d["line"].as_u64().expect("line"), s("severity"), s("message"))
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [("relay-port", 5, "warning", "the relay on port 2525; the NHSmail relay listens on port 25")],
+        "at the port's line"
+    );
+    assert_eq!(diagnostics[0]["requirement"], serde_json::json!(["C15"]));
+    // The close calls: port 25 written, and left out (25 is the relay's default).
+    assert_eq!(offline_rules_at(&relay.replace("port: 2525", "port: 25")), []);
+    assert_eq!(offline_rules_at(&relay.replace("  port: 2525\n", "")), []);
 }
 
 const MAILBOX: &str = "account: pathology.results@nhs.net\nmailbox:\n  host: imap.example.nhs.uk\n  port: 993\n  \
