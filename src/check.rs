@@ -59,7 +59,7 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
     let mut reporter = report::reporter(&plan.report, &plan.rules, report::output(&plan.report)?);
     let mut summary = Summary { config: plan.setup_source.clone(), ..Summary::default() };
     let setup = plan.preflight.as_ref().map(|p| preflight::run(p, render));
-    let setup_ok = setup.as_ref().is_none_or(|s| s.ok);
+    let blocking = setup.as_ref().map(|s| s.blocking.clone()).unwrap_or_default();
     if let Some(setup) = setup {
         if let Some(findings) = setup.findings {
             summary.setup(&findings.diagnostics);
@@ -120,7 +120,7 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
     let mut notes = plan.notes.clone();
     let mut stopped = None;
     if let Some(send_plan) = &plan.send {
-        let sending = send::run(send_plan, candidates, setup_ok);
+        let sending = send::run(send_plan, candidates, &blocking);
         // Everything that should go went, or the run failed.
         failed |= !sending.outcomes.iter().all(|o| o.verdict.is_done());
         reporter.send(&sending.outcomes)?;

@@ -45,6 +45,9 @@ struct RuleRow<'a> {
     pack: &'a str,
     scope: Scope,
     online: bool,
+    /// A config rule: whether its errors stop every send (absent for other rules).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blocks_send: Option<bool>,
     skip_in_templates: bool,
     enabled: bool,
     /// Why the rule cannot run with this configuration, if it cannot.
@@ -78,6 +81,7 @@ pub fn rules_json(rules: &RuleSet) -> String {
             pack: &r.pack,
             scope: r.scope,
             online: r.online,
+            blocks_send: (r.scope == Scope::Config).then_some(r.blocks_send),
             skip_in_templates: r.skip_in_templates,
             enabled: r.enabled,
             unavailable: r.unavailable.as_deref(),
@@ -136,6 +140,7 @@ fn document(rules: &RuleSet, rule: &Rule) -> String {
         ("How to fix", rule.help.as_deref()),
         ("Source", docs.source.as_deref()),
         ("Severity", severity_note(rules, rule).as_deref()),
+        ("Before --send", sending_note(rule).as_deref()),
     ] {
         if let Some(text) = text {
             let _ = write!(out, "\n{heading}\n");
@@ -145,6 +150,19 @@ fn document(rules: &RuleSet, rule: &Rule) -> String {
         }
     }
     out
+}
+
+/// What a config rule's error does to `--send`, and the pack's reason.
+fn sending_note(rule: &Rule) -> Option<String> {
+    if rule.scope != Scope::Config {
+        return None;
+    }
+    let effect = match rule.blocks_send {
+        true => "an error of this rule stops every send: `--send` sends nothing while it is reported",
+        false => "does not stop sending: `--send` still sends every message it does not concern",
+    };
+    let reason = rule.docs.sending.as_deref().unwrap_or("(the pack gives no reason)");
+    Some(format!("{effect}. {reason}"))
 }
 
 /// The severity the verbs of a rule's requirements give it: the strictest of them.

@@ -75,7 +75,9 @@ pub enum UsageError {
     #[error("--send needs a `transport:` in the configuration")]
     #[diagnostic(code(usage), help("add `transport:` to nhsmail-lint.yaml (docs/sending.md)"))]
     NoTransport,
-    #[error("--send needs `account` in the configuration, or --account")]
+    #[error(
+        "--send needs the sending account: `account` (or a submission `username` that is a full address) in the configuration, or --account"
+    )]
     #[diagnostic(code(usage))]
     NoAccount,
     #[error(
@@ -379,7 +381,8 @@ impl CheckPlan {
         paths.dedup();
         let rules = Arc::new(rules);
         let message_rules = selecting.active(&rules, &[Scope::Message, Scope::Corpus]);
-        let notes = selecting.notes(&rules, config.has_setup());
+        let mut notes = selecting.notes(&rules, config.has_setup());
+        notes.extend(config.account_note());
         let baseline = run.baseline.as_deref().map(Baseline::load).transpose().map_err(UsageError::from)?;
         let send = send.map(|args| SendPlan {
             transport: config.transport.clone().expect("checked: --send has a transport"),

@@ -134,7 +134,7 @@ fn not_configured(key: &str) -> String {
     let key = key.trim_start_matches("config.");
     format!(
         "`{key}` is not configured (set `{key}:` in nhsmail-lint.yaml{})",
-        if key == "account" { " or pass --account" } else { "" }
+        if key == "account" { ", give the full address as the submission `username`, or pass --account" } else { "" }
     )
 }
 
@@ -170,6 +170,19 @@ impl<'a> Compiler<'a> {
             self.placeholders(help)?;
         }
         self.online = spec.online;
+        // Only the set-up stops every send: a message rule's error stops its own message.
+        let blocks_send = match (&spec.blocks_send, spec.scope) {
+            (Some(given), Scope::Config) => given.value,
+            (None, Scope::Config) => true,
+            (Some(given), Scope::Message | Scope::Corpus) => {
+                return Err(self.err(
+                    given,
+                    "`blocks_send` is for config rules (`scope: config`): a message rule's error holds back only \
+                     its own message",
+                ));
+            }
+            (None, Scope::Message | Scope::Corpus) => false,
+        };
         // Config rules read only the config; message rules may read it in `when` and
         // `unless` (constant for the run), but report only on message bytes.
         let preconditions = match spec.scope {
@@ -273,6 +286,7 @@ impl<'a> Compiler<'a> {
             skip_in_templates: spec.skip_in_templates,
             scope: spec.scope,
             online: spec.online,
+            blocks_send,
             unavailable: self.unavailable,
             nothing_to_check,
             applies,

@@ -112,6 +112,9 @@ pub struct Rule {
     pub scope: Scope,
     /// It asks DNS, so runs only in pre-flight.
     pub online: bool,
+    /// A config rule whose errors make every send fail or breach: `--send` sends nothing
+    /// while one is reported. False for every other rule.
+    pub blocks_send: bool,
     /// Why the rule cannot run with this configuration (it interpolates an unset value,
     /// or its service is not configured).
     pub unavailable: Option<String>,

@@ -65,7 +65,11 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("mailbox.secret", "present when the mailbox's secret source is given: the key"),
     ("directory.host", "the directory's LDAP host"),
     ("directory.port", "its port (default 636)"),
-    ("account", "the sending account (from the file; at the top of the file when given by --account)"),
+    (
+        "account",
+        "the sending account: `account`, else the submission (or mailbox) username when it is a full address; at \
+         the top of the file when given by --account",
+    ),
     ("distribution_lists", "each configured distribution list"),
 ];
 

@@ -152,6 +152,11 @@ pub struct RuleSpec {
     /// The rule asks DNS: it runs only in `preflight` (and before `--send`).
     #[serde(default)]
     pub online: bool,
+    /// A config rule: whether an error it reports makes every send fail or breach, so that
+    /// `--send` sends nothing (true, the default), or concerns only some messages or none,
+    /// so that `--send` still sends the rest (false). Only config rules take it.
+    #[schemars(with = "Option<bool>")]
+    pub blocks_send: Option<Spanned<bool>>,
     /// Templates still hold placeholders and lack per-send headers: `check --template`
     /// skips rules that set this.
     #[serde(default)]
@@ -198,6 +203,8 @@ pub struct DocsSpec {
     pub source: Option<String>,
     /// Why the rule's severity is not the one its requirement's verb gives.
     pub severity_reason: Option<String>,
+    /// A config rule: why an error of it does (`blocks_send`) or does not stop every send.
+    pub sending: Option<String>,
 }
 
 /// `field` plus exactly one operator, and optionally a message of its own (rules with

@@ -146,12 +146,13 @@ pub struct Sending {
     pub stopped: Option<SendError>,
 }
 
-pub fn run(plan: &SendPlan, candidates: Vec<Candidate>, setup_ok: bool) -> Sending {
+/// `blocking`: the set-up rules whose errors stop every send (none: send what passed).
+pub fn run(plan: &SendPlan, candidates: Vec<Candidate>, blocking: &[Arc<str>]) -> Sending {
     let mut outcomes = Vec::new();
     let mut candidates = candidates.into_iter();
     let stopped = Run::start(plan).and_then(|mut run| {
         let result = candidates.by_ref().try_for_each(|candidate| {
-            let (outcome, stop) = run.one(candidate, setup_ok);
+            let (outcome, stop) = run.one(candidate, blocking);
             outcomes.push(outcome);
             stop.map_or(Ok(()), Err)
         });
@@ -199,10 +200,13 @@ impl<'a> Run<'a> {
     }
 
     /// One message's verdict, and the journal error that must stop the run, if any.
-    fn one(&mut self, candidate: Candidate, setup_ok: bool) -> (Outcome, Option<SendError>) {
+    fn one(&mut self, candidate: Candidate, blocking: &[Arc<str>]) -> (Outcome, Option<SendError>) {
         let blocked = |detail: String| (Outcome::of(&candidate.path, Verdict::Blocked, detail, None), None);
-        if !setup_ok {
-            return blocked("the sending set-up has errors (see the configuration file)".into());
+        if !blocking.is_empty() {
+            return blocked(format!(
+                "the sending set-up has errors that stop every send ({}; see the configuration file)",
+                blocking.join(", ")
+            ));
         }
         if !candidate.errors.is_empty() {
             return blocked(format!("lint errors: {}", candidate.errors.join(", ")));
@@ -211,7 +215,8 @@ impl<'a> Run<'a> {
             Ok(p) => p,
             Err(why) => return blocked(why.to_string()),
         };
-        // The probe read the server's SIZE: a larger message would only be refused.
+        // The probe read the server's SIZE: a larger message would only be refused, and a
+        // smaller one is not its concern (smtp-size is a warning that stops nothing).
         let services = self.plan.services.as_deref();
         let limit = services.and_then(|s| s.smtp.as_ref()?.probed(&s.dns).size);
         if let Some(limit) = limit.filter(|&limit| prepared.body.len() as u64 > limit) {

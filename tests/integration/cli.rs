@@ -344,7 +344,7 @@ fn the_requirements_matrix_says_what_a_set_up_leaves_unchecked() {
         plain.stdout
     );
     assert!(!plain.stdout.contains("this set-up"), "no config, no set-up column");
-    let config = b"transport:\n  mode: submission\n  host: send.nhs.net\n  username: a@nhs.net\n  password_env: P\n\
+    let config = b"transport:\n  mode: submission\n  host: send.nhs.net\n  username: a\n  password_env: P\n\
 rules:\n  disable: [display-name-format]\nattestations:\n  A1: \"application account created, ticket INC0123456, 2026-10-02\"\n";
     let dir = temp_files(&[("nhsmail-lint.yaml", config)]);
     let matrix = run_in(dir.path(), &["requirements", "--format", "json"]).json();
@@ -353,7 +353,8 @@ rules:\n  disable: [display-name-format]\nattestations:\n  A1: \"application acc
     let m5 = row("M5");
     assert_eq!(m5["setup"]["status"], "checked");
     assert_eq!(m5["rules"][0]["not_run"], "disabled in the config (`rules.disable`)");
-    // No account: from-account cannot run, and A2 has no other rule.
+    // No account, and a username that is no full address to read it from: neither rule of
+    // A2 can run.
     let a2 = row("A2");
     assert_eq!(a2["setup"]["status"], "unchecked", "{a2}");
     assert!(a2["rules"][0]["not_run"].as_str().expect("why").contains("`account` is not configured"), "{a2}");
