@@ -33,7 +33,8 @@ struct RuleCell<'a> {
 /// What one set-up does about a requirement.
 #[derive(Serialize)]
 struct SetupCell<'a> {
-    /// `checked`, `attested`, `open` (to attest), `unchecked`, or `not applicable`.
+    /// `checked`, `partly checked` (its rules run, and the rest is to attest), `attested`,
+    /// `open` (to attest), `unchecked`, or `not applicable`.
     status: &'static str,
     /// What `attestations:` records for it.
     attestation: Option<&'a str>,
@@ -86,6 +87,7 @@ fn row<'a>(rules: &'a RuleSet, requirement: &'a Requirement, setup: Option<&'a C
         let runs = cells.iter().any(|c| c.not_run.is_none());
         let status = match (requirement.applies, runs, attestation) {
             (false, _, _) => "not applicable",
+            (true, true, None) if requirement.coverage.contains(&Coverage::Attest) => "partly checked",
             (true, true, _) => "checked",
             (true, false, Some(_)) => "attested",
             (true, false, None) if requirement.coverage.contains(&Coverage::Attest) => "open",
@@ -139,6 +141,8 @@ fn setup_text(row: &Row<'_>) -> Option<String> {
         let _ = write!(text, "; attested: {attested}");
     } else if setup.status == "open" {
         text.push_str(": record it under `attestations:`");
+    } else if setup.status == "partly checked" {
+        text.push_str(": record the rest under `attestations:`");
     }
     Some(text)
 }

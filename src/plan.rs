@@ -226,7 +226,8 @@ impl Selecting {
                 let status = if !q.applies {
                     Status::NotApplicable
                 } else if !message_rules.is_empty() || !setup_rules.is_empty() {
-                    Status::Checked { message_rules, setup_rules }
+                    let to_attest = q.coverage.contains(&Coverage::Attest) && !config.attestations.contains_key(&*q.id);
+                    Status::Checked { message_rules, setup_rules, to_attest }
                 } else if let Some(attested) = config.attestations.get(&*q.id) {
                     Status::Attested(attested.value.trim().to_owned())
                 } else if q.coverage.contains(&Coverage::Attest) {

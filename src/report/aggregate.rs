@@ -632,7 +632,7 @@ fn matrix_row(
         note: String::new(),
     };
     match &row.status {
-        Status::Checked { message_rules, setup_rules } => {
+        Status::Checked { message_rules, setup_rules, to_attest } => {
             let mut notes = Vec::new();
             if !message_rules.is_empty() {
                 let failing = tally.failing.get(row.id.as_str()).copied().unwrap_or(0);
@@ -695,6 +695,13 @@ fn matrix_row(
                     }
                 }
             }
+            // The rules see part of it; the rest is a person's to attest.
+            if *to_attest {
+                if out.verdict == Verdict::Compliant {
+                    out.verdict = Verdict::CompliantWhereChecked;
+                }
+                notes.push("the rest is to attest: nothing recorded under `attestations:`".into());
+            }
             out.note = notes.join("; ");
         }
         Status::Attested(text) => (out.verdict, out.note) = (Verdict::Attested, text.clone()),
@@ -732,7 +739,11 @@ mod tests {
             id: "R1".into(),
             verb: crate::rules::spec::Verb::Must,
             sentence: "Subjects carry the prefix.".into(),
-            status: Status::Checked { message_rules: vec!["subject-prefix".into()], setup_rules: Vec::new() },
+            status: Status::Checked {
+                message_rules: vec!["subject-prefix".into()],
+                setup_rules: Vec::new(),
+                to_attest: false,
+            },
         };
         let tally = Tally::default();
         let plain = matrix_row(&row, &tally, 10, 0, &Exceptions::default());

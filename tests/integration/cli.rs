@@ -400,6 +400,18 @@ rules:\n  disable: [display-name-format]\nattestations:\n  A1: \"application acc
     let matrix = run_in(pop.path(), &["requirements", "--format", "json"]).json();
     let c3 = matrix.as_array().expect("rows").iter().find(|r| r["id"] == "C3").expect("C3").clone();
     assert_eq!(c3["setup"]["status"], "checked", "{c3}");
+    // A relay's port is checked, its firewall is a person's to attest: partly checked
+    // until the attestation is recorded.
+    let relay = b"transport:\n  mode: relay\n  host: relay.nhs.uk\n";
+    let status = |config: &[u8]| {
+        let dir = temp_files(&[("nhsmail-lint.yaml", config)]);
+        let matrix = run_in(dir.path(), &["requirements", "--format", "json"]).json();
+        let c15 = matrix.as_array().expect("rows").iter().find(|r| r["id"] == "C15").expect("C15").clone();
+        c15["setup"]["status"].as_str().expect("status").to_owned()
+    };
+    assert_eq!(status(relay), "partly checked");
+    let attested = [&relay[..], b"attestations:\n  C15: \"firewall opened to relay.nhs.uk:25, CHG0042\"\n"].concat();
+    assert_eq!(status(&attested), "checked");
 }
 
 #[test]
