@@ -10,7 +10,6 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::json;
 
-use super::provenance::Provenance;
 use super::{CorpusFindings, Ending, ReportPlan, Reporter};
 use crate::cli::Format;
 use crate::diagnostic::{FileFindings, Located, Severity};
@@ -93,10 +92,15 @@ impl Reporter for Documents<'_> {
         let files: Vec<Document> = self.config.take().into_iter().chain(std::mem::take(&mut self.files)).collect();
         match self.format {
             Format::Sarif => serde_json::to_writer(&mut self.out, &sarif(self.rules, &files, end))?,
-            Format::Junit => self.out.write_all(junit(&files, self.fail_on, &end.run).as_bytes())?,
+            Format::Junit => self.out.write_all(junit(&files, self.fail_on, end).as_bytes())?,
             _ => {
-                let mut document =
-                    json!({ "files": files, "summary": end.summary, "notes": end.notes, "run": end.run });
+                let mut document = json!({
+                    "files": files,
+                    "summary": end.summary,
+                    "unread": end.summary.unread,
+                    "notes": end.notes,
+                    "run": end.run,
+                });
                 if let Some(send) = self.send.take() {
                     document["send"] = serde_json::to_value(send)?;
                 }
@@ -238,6 +242,13 @@ fn sarif(rules: &RuleSet, files: &[Document], end: &Ending) -> serde_json::Value
             "invocations": [{
                 "executionSuccessful": end.exit_code != 2,
                 "exitCode": end.exit_code,
+                // Each path not read: the run is incomplete (SARIF 2.1.0 3.20.21).
+                "toolExecutionNotifications": end.summary.unread.iter().map(|u| json!({
+                    "level": "error",
+                    "descriptor": { "id": "unreadable-file" },
+                    "message": { "text": format!("cannot read {}: {}", u.path, u.reason) },
+                    "locations": [{ "physicalLocation": { "artifactLocation": { "uri": uri(&u.path) } } }],
+                })).collect::<Vec<_>>(),
                 "startTimeUtc": end.run.started,
                 "endTimeUtc": end.run.finished,
                 "machine": end.run.host,
@@ -267,16 +278,22 @@ fn xml(text: &str) -> String {
     out
 }
 
-fn junit(files: &[Document], fail_on: Option<Severity>, run: &Provenance) -> String {
-    let fails = |e: &Document| fail_on.is_some_and(|t| e.diagnostics.iter().any(|d| d.diagnostic.severity >= t));
+fn junit(files: &[Document], fail_on: Option<Severity>, end: &Ending) -> String {
+    let run = &end.run;
+    // A path not read is a test that could not run (an error), not one that failed.
+    let unread = |e: &Document| end.summary.unread.iter().find(|u| u.path == e.path);
+    let fails = |e: &Document| {
+        unread(e).is_none() && fail_on.is_some_and(|t| e.diagnostics.iter().any(|d| d.diagnostic.severity >= t))
+    };
     let failures = files.iter().filter(|e| fails(e)).count();
+    let errors = files.iter().filter(|e| unread(e).is_some()).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<testsuites name=\"nhsmail-lint\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">\n",
+        "<testsuites name=\"nhsmail-lint\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\">\n",
         files.len()
     ));
     out.push_str(&format!(
-        "  <testsuite name=\"nhsmail-lint\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" \
+        "  <testsuite name=\"nhsmail-lint\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" \
          timestamp=\"{}\" hostname=\"{}\">\n",
         files.len(),
         xml(&run.started),
@@ -293,7 +310,13 @@ fn junit(files: &[Document], fail_on: Option<Severity>, run: &Provenance) -> Str
         };
         let lines: Vec<String> = e.diagnostics.iter().map(line).collect();
         out.push_str(&format!("    <testcase classname=\"nhsmail-lint\" name=\"{}\"", xml(&e.path)));
-        if fails(e) {
+        if let Some(u) = unread(e) {
+            out.push_str(&format!(
+                ">\n      <error message=\"{}\" type=\"unreadable-file\">{}</error>\n    </testcase>\n",
+                xml(&format!("cannot read: {}", u.reason)),
+                xml(&lines.join("\n"))
+            ));
+        } else if fails(e) {
             let message = format!("{} problem(s)", e.diagnostics.len());
             out.push_str(&format!(
                 ">\n      <failure message=\"{}\" type=\"nhsmail-lint\">{}</failure>\n    </testcase>\n",

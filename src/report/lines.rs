@@ -92,7 +92,13 @@ impl Reporter for Lines<'_> {
                 // What the baseline and `ignore:` left out: a merged report shows it as the
                 // shards' accepted exceptions.
                 let accepted = json!({ "baseline_known": end.baseline_known, "ignored": end.ignored });
-                let closing = json!({ "summary": summary, "notes": notes, "run": end.run, "accepted": accepted });
+                let closing = json!({
+                    "summary": summary,
+                    "unread": summary.unread,
+                    "notes": notes,
+                    "run": end.run,
+                    "accepted": accepted,
+                });
                 writeln!(self.out, "{closing}")?
             }
             // Workflow commands only: GitHub shows plain lines in the log as they are.

@@ -50,7 +50,6 @@ fn a_folder_that_cannot_be_read_is_named_and_the_run_is_incomplete() {
     let args = ["check", "--account", "pathology.results@nhs.net", "--fail-on", "never", "--format", "json"];
     let json = run_unprivileged(dir.path(), &[&args[..], &["-o", "report.json", "archive"]].concat());
     let human = run_unprivileged(dir.path(), &["check", "--account", "pathology.results@nhs.net", "archive"]);
-    mode(&dir.path().join("archive/locked"), 0o755);
     // Exit 2 whatever --fail-on says: what was not read was not judged.
     assert_eq!(json.code, 2, "{}", json.stderr);
     assert!(json.stderr.contains("the run is incomplete: 1 path(s) could not be read"), "{}", json.stderr);
@@ -62,8 +61,29 @@ fn a_folder_that_cannot_be_read_is_named_and_the_run_is_incomplete() {
     let locked = locked.expect("the folder has an entry");
     let message = locked["diagnostics"][0]["message"].as_str().expect("message");
     assert_eq!(message, "cannot read this folder: Permission denied (os error 13)");
+    // The same answer in every format: a JSON list, a SARIF notification, a JUnit error.
+    assert_eq!(written["unread"][0]["path"], "archive/locked", "{written}");
+    assert_eq!(written["unread"][0]["reason"], "Permission denied (os error 13)");
+    let sarif = run_unprivileged(dir.path(), &["check", "--format", "sarif", "archive"]);
+    assert_eq!(sarif.code, 2);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif.stdout).expect("sarif");
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notification = &invocation["toolExecutionNotifications"][0];
+    assert_eq!(notification["level"], "error");
+    assert_eq!(notification["message"]["text"], "cannot read archive/locked: Permission denied (os error 13)");
+    let junit = run_unprivileged(dir.path(), &["check", "--format", "junit", "archive"]);
+    assert!(junit.stdout.contains("errors=\"1\""), "{}", junit.stdout);
+    assert!(
+        junit
+            .stdout
+            .contains("<error message=\"cannot read: Permission denied (os error 13)\" type=\"unreadable-file\">"),
+        "{}",
+        junit.stdout
+    );
     assert_eq!(human.code, 2);
     assert!(!human.stdout.contains("no problems found"), "{}", human.stdout);
+    mode(&dir.path().join("archive/locked"), 0o755);
     assert!(
         human.stdout.contains(
             "Checked 1 message in 1 file (1 path could not be read): 0 errors, 0 warnings, 0 infos in 0 messages; \
