@@ -33,6 +33,12 @@ pub enum MergeError {
     #[error(transparent)]
     #[diagnostic(code(report))]
     Report(#[from] io::Error),
+    #[error("the scan is incomplete: the shards could not read {count} path(s), so what they hold was not checked")]
+    #[diagnostic(
+        code(incomplete),
+        help("the merged report names each path and why; fix its permissions and scan that shard again")
+    )]
+    Incomplete { count: usize },
 }
 
 /// True when some diagnostic reached `--fail-on`.
@@ -43,6 +49,8 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
     let mut facts: Vec<(String, Fact)> = Vec::new();
     // Findings the shards' baselines and `ignore:` left out, added up.
     let (mut baseline_known, mut ignored) = (0, 0);
+    // Paths the shards could not read: the merged verdict is incomplete too.
+    let mut unread: Vec<report::Unread> = Vec::new();
     let rule_index: HashMap<&str, usize> = plan.rules.rules.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
     for part in &plan.parts {
         let unreadable = |source| MergeError::Unreadable { path: part.display().to_string(), source };
@@ -62,6 +70,9 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
                 let count = |key: &str| value["accepted"][key].as_u64().unwrap_or(0) as usize;
                 baseline_known += count("baseline_known");
                 ignored += count("ignored");
+                if let Ok(listed) = serde_json::from_value::<Vec<report::Unread>>(value["unread"].clone()) {
+                    unread.extend(listed);
+                }
             } else if let Some(fact) = value.get("fact") {
                 if let Some(parsed) = parse_fact(fact, &rule_index) {
                     facts.push(parsed);
@@ -79,7 +90,7 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
         facts.into_iter().filter_map(|(path, fact)| index.get(&path).map(|i| (*i, fact))).collect();
 
     let mut reporter = report::reporter(&plan.report, &plan.rules, report::output(&plan.report)?);
-    let mut summary = Summary::default();
+    let mut summary = Summary { unread, ..Summary::default() };
     let name_of = |i: usize| files.get(i).map(|f| f.path.clone()).unwrap_or_default();
     let by_file = engine::evaluate_corpus(&plan.rules, facts, &name_of);
     let color = plan.report.color;
@@ -102,8 +113,13 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
     let count = |key: &str| shards.iter().filter_map(|s| s[key].as_u64()).sum::<u64>();
     (run.files, run.bytes) = (count("files") as usize, count("bytes"));
     run.shards = shards;
-    let end = Ending { summary, notes: plan.notes.clone(), run, baseline_known, ignored, exit_code: i32::from(failed) };
+    summary.read.files = run.files;
+    let exit_code = if summary.unread.is_empty() { i32::from(failed) } else { 2 };
+    let end = Ending { summary, notes: plan.notes.clone(), run, baseline_known, ignored, exit_code };
     reporter.finish(corpus, &end)?;
+    if !end.summary.unread.is_empty() {
+        return Err(MergeError::Incomplete { count: end.summary.unread.len() });
+    }
     Ok(failed)
 }
 

@@ -80,7 +80,7 @@ pub struct Summary {
 }
 
 /// A path that could not be read (a file or a folder), and the operating system's reason.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Unread {
     pub path: String,
     pub reason: String,

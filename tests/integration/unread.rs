@@ -83,7 +83,18 @@ fn a_folder_that_cannot_be_read_is_named_and_the_run_is_incomplete() {
     );
     assert_eq!(human.code, 2);
     assert!(!human.stdout.contains("no problems found"), "{}", human.stdout);
+    // A shard's part records it, and the merged verdict is incomplete too.
+    let part = dir.path().join("part.jsonl");
+    std::fs::File::create(&part).expect("part file");
+    mode(&part, 0o666);
+    let shard =
+        run_unprivileged(dir.path(), &["check", "--shard", "1/1", "--format", "jsonl", "-o", "part.jsonl", "archive"]);
+    assert_eq!(shard.code, 2, "{}", shard.stderr);
     mode(&dir.path().join("archive/locked"), 0o755);
+    let merged = crate::common::run_in(dir.path(), &["merge", "--format", "json", "part.jsonl"]);
+    assert_eq!(merged.code, 2, "{}", merged.stderr);
+    assert!(merged.stderr.contains("the scan is incomplete: the shards could not read 1 path(s)"), "{}", merged.stderr);
+    assert_eq!(merged.json()["unread"][0]["path"], "archive/locked");
     assert!(
         human.stdout.contains(
             "Checked 1 message in 1 file (1 path could not be read): 0 errors, 0 warnings, 0 infos in 0 messages; \
