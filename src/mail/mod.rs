@@ -5,7 +5,9 @@
 pub mod address;
 pub mod bytes;
 pub mod headers;
+pub mod mailbox_list;
 pub mod mime;
+pub mod rfc2047;
 pub mod text;
 pub mod wire;
 
@@ -26,8 +28,11 @@ pub struct Mailbox {
     /// Empty when the entry has no address at all (a bare phrase).
     pub address: String,
     pub name: Option<String>,
+    /// Where the display name is written, when it was read from the raw bytes (a
+    /// `phrase <addr>` mailbox): encoded or split, it still stands there.
+    pub name_span: Option<Range<usize>>,
     pub span: Range<usize>,
-    /// The whole header value it came from.
+    /// The header value it came from, without the white space around it.
     pub field_span: Range<usize>,
 }
 
@@ -79,29 +84,57 @@ impl<'m> MessageView<'m> {
         0..self.body_start
     }
 
+    /// Where the header block ends: the start of the empty line that ends it, else (a
+    /// message of header fields alone) the end of its last field.
+    pub fn header_end(&self) -> usize {
+        let before = &self.raw[..self.body_start];
+        if let Some(rest) = before.strip_suffix(b"\n")
+            && (rest.ends_with(b"\n") || rest.ends_with(b"\n\r") || rest.is_empty() || rest == b"\r")
+        {
+            return rest.strip_suffix(b"\r").unwrap_or(rest).len();
+        }
+        self.headers.as_ref().and_then(|h| h.fields().last()).map_or(self.body_start, |f| f.field.end)
+    }
+
     /// The UTF-8 byte-order mark the file starts with, if any (the message is read
     /// after it).
     pub fn byte_order_mark(&self) -> Option<Range<usize>> {
         self.raw.starts_with(bytes::BOM).then(|| 0..bytes::BOM.len())
     }
 
-    /// Every mailbox of every `name` header, groups flattened, in order.
+    /// Every mailbox of the `name` header (its first, when RFC 5322 allows it once),
+    /// groups flattened, in order.
     pub fn mailboxes(&self, name: &str) -> Rc<[Mailbox]> {
         if let Some((_, found)) = self.mailboxes.borrow().iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
             return found.clone();
         }
-        let found: Rc<[Mailbox]> = self.read_mailboxes(name).into();
+        let found: Rc<[Mailbox]> = match &self.headers {
+            Some(headers) => self.read_mailboxes(headers.read(name)).into(),
+            None => Rc::new([]),
+        };
         self.mailboxes.borrow_mut().push((name.to_owned(), found.clone()));
         found
     }
 
-    fn read_mailboxes(&self, name: &str) -> Vec<Mailbox> {
-        let Some(headers) = &self.headers else {
-            return Vec::new();
-        };
+    /// Every mailbox of every `name` field, a second From included: for what must hold
+    /// whichever rules run (`--send` never sends as another address).
+    pub fn every_mailbox(&self, name: &str) -> Vec<Mailbox> {
+        self.headers.as_ref().map(|h| self.read_mailboxes(h.all(name))).unwrap_or_default()
+    }
+
+    fn read_mailboxes<'a>(&self, fields: impl Iterator<Item = &'a headers::HeaderField<'m>>) -> Vec<Mailbox>
+    where
+        'm: 'a,
+    {
         let mut out = Vec::new();
-        for field in headers.all(name) {
-            let span = field.value_span.clone();
+        for field in fields {
+            let span = headers::raw_value(self.raw, field).1;
+            // The display names as written, where mail-parser's reading differs from a
+            // reader's: a name split at an unquoted comma is one name, and white space
+            // beside an encoded-word is kept (RFC 2047 6.2).
+            let named = mailbox_list::named_mailboxes(&self.raw[span.clone()]);
+            // Both in order: a list of thousands is matched in one pass.
+            let mut named = named.iter().peekable();
             let mut cursor = span.start;
             let mut push = |addr: Option<&str>, name: Option<&str>| {
                 let mut address = addr.map(str::trim).unwrap_or("").to_owned();
@@ -122,21 +155,38 @@ impl<'m> MessageView<'m> {
                 // the occurrence in brackets (the address may also be written in the
                 // name, `"x@nhs.net" <x@nhs.net>`); with none, a name the parser took
                 // from a comment (`x@nhs.net (Results)`) is no display name.
-                let bracketed = |p: usize| window[..p].trim_ascii_end().last() == Some(&b'<');
+                let bracket =
+                    |p: usize| window[..p].trim_ascii_end().len().checked_sub(1).filter(|&b| window[b] == b'<');
                 let mut found = find_from(0);
+                let mut angle = None;
                 if !address.is_empty() {
                     let mut candidate = found;
-                    while let Some(p) = candidate.filter(|p| !bracketed(*p)) {
+                    while let Some(p) = candidate.filter(|p| bracket(*p).is_none()) {
                         candidate = find_from(p + 1);
                     }
                     match candidate {
-                        Some(p) => found = Some(p),
+                        Some(p) => {
+                            found = Some(p);
+                            angle = bracket(p).map(|b| cursor + b);
+                        }
                         // Written, but never in brackets. (Not found at all, as when
                         // comments stand inside it, there is no telling: keep the name.)
                         None if found.is_some() => name = None,
                         None => {}
                     }
                 }
+                let written = angle.and_then(|a| {
+                    while named.next_if(|n| span.start + n.angle < a).is_some() {}
+                    named.next_if(|n| span.start + n.angle == a)
+                });
+                let (name, name_span) = match written {
+                    Some(written) => {
+                        let phrase = span.start + written.phrase.start..span.start + written.phrase.end;
+                        let shown = mailbox_list::display_name(&String::from_utf8_lossy(&self.raw[phrase.clone()]));
+                        (Some(shown).filter(|n| !n.is_empty()), Some(phrase).filter(|p| !p.is_empty()))
+                    }
+                    None => (name.map(str::to_owned), None),
+                };
                 let at = match found {
                     Some(p) => {
                         let at = cursor + p..cursor + p + needle.len();
@@ -145,7 +195,7 @@ impl<'m> MessageView<'m> {
                     }
                     None => span.clone(),
                 };
-                out.push(Mailbox { address, name: name.map(str::to_owned), span: at, field_span: span.clone() });
+                out.push(Mailbox { address, name, name_span, span: at, field_span: span.clone() });
             };
             match &field.value {
                 HeaderValue::Address(Address::List(list)) => {
@@ -377,6 +427,38 @@ mod tests {
         let y = &m[3];
         assert_eq!(raw[y.span.start - 1], b'<');
         assert_eq!(&raw[m[0].span.clone()], b"\"results team\"@nhs.net");
+    }
+
+    #[test]
+    fn display_names_read_as_written_and_as_shown() {
+        let raw = "From: =?utf-8?Q?O=E2=80=99Brien=2C?= \"Niamh\" <n@nhs.net>\nTo: Smith, John\n <j@nhs.net>, Team: a@nhs.net;\nFrom: other@nhs.net\n\n";
+        let v = MessageView::new(raw.as_bytes(), raw.len());
+        let from = v.mailboxes("From");
+        assert_eq!(from.len(), 1, "the first From alone");
+        assert_eq!(from[0].name.as_deref(), Some("O’Brien, Niamh"));
+        assert_eq!(&raw[from[0].name_span.clone().expect("written")], "=?utf-8?Q?O=E2=80=99Brien=2C?= \"Niamh\"");
+        assert_eq!(
+            &raw[from[0].field_span.clone()],
+            &raw[6..raw.find('\n').unwrap()],
+            "the value, not the space before it"
+        );
+        let to = v.mailboxes("To");
+        let names: Vec<_> = to.iter().map(|m| (m.address.as_str(), m.name.as_deref())).collect();
+        // The name split at its comma is read whole by the mailbox it belongs to.
+        assert_eq!(names, [("", Some("Smith")), ("j@nhs.net", Some("Smith, John")), ("a@nhs.net", None)]);
+    }
+
+    #[test]
+    fn the_header_block_ends_at_its_empty_line_or_its_last_field() {
+        for (raw, at) in [
+            (&b"From: a@nhs.net\n\nbody\n"[..], 16),
+            (b"From: a@nhs.net\r\n\r\nbody\r\n", 17),
+            (b"From: a@nhs.net\n", 15),
+            (b"From: a@nhs.net\r\nSubject: x", 27),
+        ] {
+            let (buffer, size) = parse_buffer(raw.to_vec());
+            assert_eq!(MessageView::new(&buffer, size).header_end(), at, "{}", String::from_utf8_lossy(raw));
+        }
     }
 
     #[test]

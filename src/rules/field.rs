@@ -56,6 +56,8 @@ pub enum Field {
     ObsoleteHeaders,
     /// Each header-block line that is neither a field nor a continuation.
     MalformedHeaderLines,
+    /// Each field after the first of a name RFC 5322 allows once.
+    RepeatedHeaders,
     ByteOrderMark,
     /// The depth of a part nested too deep to read.
     Nesting,
@@ -77,7 +79,10 @@ const RECIPIENTS: &[&str] = &["To", "Cc", "Bcc"];
 pub const CATALOGUE: &[(&str, &str)] = &[
     ("subject", "each decoded Subject (a message should have one; every one is judged)"),
     ("from.address", "each From address (a name with no address beside an address is not one)"),
-    ("from.name", "each From display name, RFC 2047 decoded"),
+    (
+        "from.name",
+        "each From display name as a reader shows it, RFC 2047 decoded (a name split at unquoted commas is read whole)",
+    ),
     ("from.count", "how many mailboxes From names (a name with no address beside an address is not one)"),
     ("sender.address", "the Sender address"),
     ("reply_to.address", "each Reply-To entry (empty when an entry has no address)"),
@@ -91,8 +96,11 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("recipients.count", "distinct recipient addresses (case-insensitive)"),
     ("recipients.domain", "the domain of each recipient"),
     ("reply_to.domain", "the domain of each Reply-To address"),
-    ("header.<Name>", "each raw value of that header, folds flattened, trimmed"),
-    ("date", "the raw Date value"),
+    (
+        "header.<Name>",
+        "each raw value of that header, folds flattened, trimmed (only the first of a field RFC 5322 allows once, Subject apart)",
+    ),
+    ("date", "the raw value of the first Date"),
     (
         "body.text",
         "what the recipient reads: each part holding text (any text/*, inline or attached, and those of forwarded message/rfc822 parts) decoded and shown as a reader shows it (HTML rendered, flowed and calendar lines joined), and each forwarded message's Subject",
@@ -117,6 +125,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "headers.malformed",
         "each header-block line that is neither a field nor a continuation, or holds only white space",
     ),
+    (
+        "headers.repeated",
+        "the name of each field after the first of those RFC 5322 allows once (Date, From, Sender, Reply-To, To, Cc, Bcc, Message-ID, In-Reply-To, References, Subject), at the field",
+    ),
     ("message.byte_order_mark", "a UTF-8 byte-order mark at the start of the file"),
     (
         "forwarded.encoded",
@@ -127,6 +139,15 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "the depth of the first part (multipart or forwarded message) nested too deep to be read, at its header block; absent when every part was read",
     ),
 ];
+
+/// What a diagnostic says of a field that has no value at all.
+pub struct Missing {
+    pub span: Range<usize>,
+    /// Said as `{{value}}`.
+    pub value: String,
+    /// Said at the span in place of the rule's label.
+    pub label: Option<String>,
+}
 
 impl Field {
     pub fn parse(name: &str) -> Option<Field> {
@@ -163,6 +184,7 @@ impl Field {
             "line.length" => Field::LineLength,
             "headers.obsolete" => Field::ObsoleteHeaders,
             "headers.malformed" => Field::MalformedHeaderLines,
+            "headers.repeated" => Field::RepeatedHeaders,
             "message.byte_order_mark" => Field::ByteOrderMark,
             "message.nesting" => Field::Nesting,
             "forwarded.encoded" => Field::EncodedForwards,
@@ -216,15 +238,23 @@ impl Field {
         CATALOGUE.iter().chain(config_field::CATALOGUE).map(|(name, _)| *name)
     }
 
-    /// Where to point, and what to say as `{{value}}`, when the field has no value at all.
-    pub fn missing(&self, source: Source<'_, '_>) -> (Range<usize>, String) {
+    /// Where to point, what to say as `{{value}}`, and the label (in place of the rule's),
+    /// when the field has no value at all.
+    pub fn missing(&self, source: Source<'_, '_>) -> Missing {
+        let at = |span: Range<usize>| Missing { span, value: String::new(), label: None };
         match (self, source) {
             (Field::MessageHeaders, Source::Message(view)) => {
                 let first_line = bytes::lines(view.raw()).next().unwrap_or(0..0);
-                (first_line.start..first_line.end.min(200), view.why_not_a_message())
+                Missing { value: view.why_not_a_message(), ..at(first_line.start..first_line.end.min(200)) }
             }
-            (Field::Config(field), Source::Config(config)) => (field.missing(config), String::new()),
-            _ => (0..0, String::new()),
+            // Where the field would be added.
+            (Field::Header(name), Source::Message(view)) => {
+                let end = view.header_end();
+                Missing { label: Some(format!("the header block ends here, with no {name} field")), ..at(end..end) }
+            }
+            (Field::Date, Source::Message(_)) => Field::Header("Date".into()).missing(source),
+            (Field::Config(field), Source::Config(config)) => at(field.missing(config)),
+            _ => at(0..0),
         }
     }
 
@@ -265,10 +295,16 @@ impl Field {
                 boxes.iter().for_each(|m| f(address(view, m)));
             }
             Field::DisplayNames(name) => {
-                for m in view.mailboxes(name).iter() {
+                // The name-only entries split off a display name at its unquoted commas
+                // are part of the name the mailbox after them reads (see `kept`).
+                let boxes = view.mailboxes(name);
+                for m in boxes.iter().filter(|m| kept(name, m, &boxes)) {
                     let name = m.name.as_deref().map(str::trim).unwrap_or("");
-                    let span =
-                        if name.is_empty() { m.field_span.clone() } else { view.locate(m.field_span.clone(), name) };
+                    let span = match &m.name_span {
+                        _ if name.is_empty() => m.field_span.clone(),
+                        Some(written) => written.clone(),
+                        None => view.locate(m.field_span.clone(), name),
+                    };
                     let exact = view.raw().get(span.clone()) == Some(name.as_bytes());
                     f(Value::text(Cow::Owned(name.to_owned()), span, exact));
                 }
@@ -304,7 +340,7 @@ impl Field {
             }
             Field::Header(name) => {
                 let Some(headers) = view.headers() else { return };
-                for field in headers.all(name) {
+                for field in headers.read(name) {
                     let (text, span) = headers::raw_value(view.raw(), field);
                     f(Value::text(text, span, true));
                 }
@@ -402,6 +438,13 @@ impl Field {
                         ..memchr::memchr(b'\n', raw)
                             .map_or(line.end, |p| line.start + p - usize::from(p > 0 && raw[p - 1] == b'\r'));
                     f(Value::text(text, first_line, false));
+                }
+            }
+            Field::RepeatedHeaders => {
+                let Some(headers) = view.headers() else { return };
+                for field in headers.repeated() {
+                    let text = bytes::same_len_text(field.name(), false);
+                    f(Value::text(text, field.field.start..field.field.start + field.name().len(), true));
                 }
             }
             Field::ByteOrderMark => {
