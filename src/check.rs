@@ -36,6 +36,15 @@ pub enum RunError {
     #[error("cannot write the baseline {path}: {source}")]
     #[diagnostic(code(baseline))]
     Baseline { path: String, source: io::Error },
+    #[error("the run is incomplete: {count} path(s) could not be read, so what they hold was not checked")]
+    #[diagnostic(
+        code(incomplete),
+        help("the report names each path and why; fix its permissions (or remove it from the inputs) and run again")
+    )]
+    Incomplete { count: usize },
+    #[error("nothing was checked: {why}")]
+    #[diagnostic(code(empty), help("pass --allow-empty when a run with nothing to check is expected"))]
+    NothingChecked { why: String },
 }
 
 /// True when some diagnostic reached `--fail-on`, or a message that should have gone
@@ -50,7 +59,7 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
     let mut reporter = report::reporter(&plan.report, &plan.rules, report::output(&plan.report)?);
     let mut summary = Summary { config: plan.setup_source.clone(), ..Summary::default() };
     let setup = plan.preflight.as_ref().map(|p| preflight::run(p, render));
-    let setup_ok = setup.as_ref().is_none_or(|s| s.ok);
+    let blocking = setup.as_ref().map(|s| s.blocking.clone()).unwrap_or_default();
     if let Some(setup) = setup {
         if let Some(findings) = setup.findings {
             summary.setup(&findings.diagnostics);
@@ -66,7 +75,11 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
     let mut candidates = Vec::new();
     let mut failure = Ok(());
     let mut ignored = 0;
-    scan_with_progress(plan, render, |index, mut checked| {
+    let passed = scan_with_progress(plan, render, |index, mut checked| {
+        if let Some(reason) = &checked.unread {
+            let path = checked.findings.path.display().to_string();
+            summary.unread.push(report::Unread { path, reason: reason.clone() });
+        }
         baselines.scanned(&checked);
         ignored += checked.ignored;
         summary.read.message(&checked.findings.path, checked.size);
@@ -91,6 +104,8 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
         }
     })?;
     failure?;
+    summary.not_mail = passed.not_mail_by_extension();
+    let nothing = nothing_checked(plan, &summary, &passed);
     let mut corpus_findings = Vec::new();
     let excerpts = plan.report.wants_detail();
     for judged in corpus.judge(&plan.rules, &mut |f, d| baselines.sift(f, d), render, excerpts) {
@@ -105,7 +120,7 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
     let mut notes = plan.notes.clone();
     let mut stopped = None;
     if let Some(send_plan) = &plan.send {
-        let sending = send::run(send_plan, candidates, setup_ok);
+        let sending = send::run(send_plan, candidates, &blocking);
         // Everything that should go went, or the run failed.
         failed |= !sending.outcomes.iter().all(|o| o.verdict.is_done());
         reporter.send(&sending.outcomes)?;
@@ -117,7 +132,24 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
     if baselines.known > 0 {
         notes.push(format!("{} finding(s) already in the baseline were not reported", baselines.known));
     }
-    let exit_code = if stopped.is_some() { 2 } else { i32::from(failed) };
+    if plan.verbose && !summary.not_mail.is_empty() {
+        let each: Vec<String> = summary
+            .not_mail
+            .iter()
+            .map(|(extension, n)| match extension.as_str() {
+                "" => format!("{n} with no extension"),
+                extension => format!("{n} .{extension}"),
+            })
+            .collect();
+        notes.push(format!("skipped as not mail: {}", each.join(", ")));
+    }
+    if let Some(why) = &nothing {
+        notes.push(format!("nothing was checked: {why}"));
+    }
+    // An incomplete run (a path not read, nothing to check, sending stopped) exits 2
+    // whatever was found: `--fail-on` weighs findings, never what was not looked at.
+    let incomplete = stopped.is_some() || !summary.unread.is_empty() || nothing.is_some();
+    let exit_code = if incomplete { 2 } else { i32::from(failed) };
     let run = Provenance::new(&plan.report.provenance, started, &summary);
     let end = Ending { summary, notes, run, baseline_known: baselines.known, ignored, exit_code };
     reporter.finish(corpus_findings, &end)?;
@@ -125,7 +157,41 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
         return Err(error.into());
     }
     baselines.record(plan.record_baseline.as_deref())?;
+    if !end.summary.unread.is_empty() {
+        return Err(RunError::Incomplete { count: end.summary.unread.len() });
+    }
+    if let Some(why) = nothing {
+        return Err(RunError::NothingChecked { why });
+    }
     Ok(failed)
+}
+
+/// Why a run given paths read no message, unless that is allowed: what the walk passed
+/// over, or that there was nothing there (`None` when something was read).
+fn nothing_checked(plan: &CheckPlan, summary: &Summary, passed: &inputs::Passed) -> Option<String> {
+    if plan.allow_empty || plan.scan.inputs.paths.is_empty() || summary.files > summary.unread.len() {
+        return None;
+    }
+    if !summary.unread.is_empty() {
+        // Said already, as an incomplete run.
+        return None;
+    }
+    let mut why = Vec::new();
+    let left_out = passed.not_selected_count();
+    if left_out > 0 {
+        why.push(format!("--include / --exclude left out all {left_out} mail file(s)"));
+    }
+    let not_mail = summary.not_mail_count();
+    if not_mail > 0 {
+        why.push(format!("{not_mail} file(s) skipped as not mail (-v lists them by extension)"));
+    }
+    if plan.scan.inputs.selection.shard.is_some() && why.is_empty() {
+        why.push("no file fell in this shard".to_owned());
+    }
+    if why.is_empty() {
+        why.push("no .eml, .mbox or Maildir message under the paths given".to_owned());
+    }
+    Some(why.join("; "))
 }
 
 fn error_rules(diagnostics: &[Located]) -> Vec<String> {
@@ -177,22 +243,28 @@ impl<'a> Baselines<'a> {
 }
 
 /// The scan, with a progress bar on stderr (a terminal only) that advances as each
-/// message's result arrives; its total grows as a second walk finds files.
+/// message's result arrives; its total grows as a second walk finds files. It is drawn
+/// only once the run has taken `PROGRESS_AFTER`: a pre-commit run over one template ends
+/// long before, and a bar flashed and cleared is noise.
 fn scan_with_progress(
     plan: &CheckPlan,
     render: Option<&Renderer<'_>>,
     mut sink: impl FnMut(usize, Checked),
-) -> Result<(), ScanError> {
+) -> Result<inputs::Passed, ScanError> {
     let progress = plan.report.progress.then(progress_bar);
+    let started = std::time::Instant::now();
     let inputs = &plan.scan.inputs;
     let scanned = std::thread::scope(|scope| {
         if let Some(bar) = &progress {
-            scope.spawn(|| inputs::sizes(inputs).for_each(|n| bar.inc_length(n)));
+            scope.spawn(|| inputs::sizes(inputs, &inputs::Passed::default()).for_each(|n| bar.inc_length(n)));
         }
         let mut files = 0u64;
         scan::run(&plan.scan, render, |index, checked| {
             if let Some(bar) = &progress {
                 files += 1;
+                if bar.is_hidden() && started.elapsed() >= PROGRESS_AFTER {
+                    bar.set_draw_target(ProgressDrawTarget::stderr());
+                }
                 bar.inc(checked.size);
                 bar.set_message(format!("{files} files"));
                 bar.suspend(|| sink(index, checked));
@@ -207,8 +279,11 @@ fn scan_with_progress(
     scanned
 }
 
+/// How long a run goes before its progress bar is shown.
+const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
+
 fn progress_bar() -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
     let style = ProgressStyle::with_template(
         "{spinner} {msg:>12} {bytes:>10}/{total_bytes:<10} {binary_bytes_per_sec:>12} ETA {eta}",
     )

@@ -108,6 +108,8 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub run: RunArgs,
+    #[command(flatten)]
+    pub walk: WalkArgs,
     /// The files are templates: skip rules marked skip_in_templates (placeholders,
     /// Date, Message-ID).
     #[arg(long, conflicts_with = "send")]
@@ -155,6 +157,8 @@ pub struct PreflightArgs {
     pub rcpt: Option<String>,
     #[command(flatten)]
     pub run: RunArgs,
+    #[command(flatten)]
+    pub walk: WalkArgs,
 }
 
 /// What `check` and `preflight` share: where rules come from, and how to report.
@@ -183,6 +187,15 @@ pub struct RunArgs {
     /// Exit 1 when a diagnostic is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// Which files `check` and `preflight` read, and how (`merge` reads its parts only, so it
+/// takes none of these).
+#[derive(Debug, Args)]
+pub struct WalkArgs {
     /// Check only walked files whose path (relative to the folder given) matches GLOB; repeatable.
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,
@@ -200,9 +213,13 @@ pub struct RunArgs {
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
-    /// When to colour human output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    /// Exit 0 when no message is found to check (by default a run that read nothing fails
+    /// with exit 2 and says why: an empty folder, no file matching --include).
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// List the files the walk passed over as not mail, by extension.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -13,7 +13,8 @@ const ENGINE_DIAGNOSTICS: &[(&str, &str)] = &[
     (
         "unreadable-file",
         "unreadable-file (error): a file or directory could not be read (permissions, a symlink loop, a file \
-         that vanished mid-scan). It is reported on that path and the scan goes on.",
+         that vanished mid-scan). It is reported on that path with the system's reason, the scan goes on, and \
+         the run is incomplete: exit 2, whatever --fail-on says.",
     ),
     (
         crate::preflight::ATTESTATION_OPEN,
@@ -44,6 +45,9 @@ struct RuleRow<'a> {
     pack: &'a str,
     scope: Scope,
     online: bool,
+    /// A config rule: whether its errors stop every send (absent for other rules).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blocks_send: Option<bool>,
     skip_in_templates: bool,
     enabled: bool,
     /// Why the rule cannot run with this configuration, if it cannot.
@@ -77,6 +81,7 @@ pub fn rules_json(rules: &RuleSet) -> String {
             pack: &r.pack,
             scope: r.scope,
             online: r.online,
+            blocks_send: (r.scope == Scope::Config).then_some(r.blocks_send),
             skip_in_templates: r.skip_in_templates,
             enabled: r.enabled,
             unavailable: r.unavailable.as_deref(),
@@ -123,7 +128,7 @@ fn document(rules: &RuleSet, rule: &Rule) -> String {
         let _ = write!(out, "\nRequirement\n");
         for id in rule.requirement.iter() {
             if let Some(r) = rules.requirement(id) {
-                let _ = writeln!(out, "    {id} ({}): {}", r.verb.as_str(), r.sentence);
+                let _ = writeln!(out, "    {id} ({}): {}", r.verb.as_str(), r.reads());
             }
         }
     }
@@ -135,6 +140,7 @@ fn document(rules: &RuleSet, rule: &Rule) -> String {
         ("How to fix", rule.help.as_deref()),
         ("Source", docs.source.as_deref()),
         ("Severity", severity_note(rules, rule).as_deref()),
+        ("Before --send", sending_note(rule).as_deref()),
     ] {
         if let Some(text) = text {
             let _ = write!(out, "\n{heading}\n");
@@ -144,6 +150,19 @@ fn document(rules: &RuleSet, rule: &Rule) -> String {
         }
     }
     out
+}
+
+/// What a config rule's error does to `--send`, and the pack's reason.
+fn sending_note(rule: &Rule) -> Option<String> {
+    if rule.scope != Scope::Config {
+        return None;
+    }
+    let effect = match rule.blocks_send {
+        true => "an error of this rule stops every send: `--send` sends nothing while it is reported",
+        false => "does not stop sending: `--send` still sends every message it does not concern",
+    };
+    let reason = rule.docs.sending.as_deref().unwrap_or("(the pack gives no reason)");
+    Some(format!("{effect}. {reason}"))
 }
 
 /// The severity the verbs of a rule's requirements give it: the strictest of them.

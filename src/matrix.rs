@@ -33,7 +33,8 @@ struct RuleCell<'a> {
 /// What one set-up does about a requirement.
 #[derive(Serialize)]
 struct SetupCell<'a> {
-    /// `checked`, `attested`, `open` (to attest), `unchecked`, or `not applicable`.
+    /// `checked`, `partly checked` (its rules run, and the rest is to attest), `attested`,
+    /// `open` (to attest), `unchecked`, or `not applicable`.
     status: &'static str,
     /// What `attestations:` records for it.
     attestation: Option<&'a str>,
@@ -43,7 +44,11 @@ struct SetupCell<'a> {
 struct Row<'a> {
     id: &'a str,
     verb: Verb,
+    /// Word for word, as its source has it.
     sentence: &'a str,
+    /// As a reader reads it, where the word-for-word sentence does not read as one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    readable: Option<&'a str>,
     /// As the pack declares it, with what the rules naming it add.
     coverage: Vec<Coverage>,
     source: &'a str,
@@ -82,6 +87,7 @@ fn row<'a>(rules: &'a RuleSet, requirement: &'a Requirement, setup: Option<&'a C
         let runs = cells.iter().any(|c| c.not_run.is_none());
         let status = match (requirement.applies, runs, attestation) {
             (false, _, _) => "not applicable",
+            (true, true, None) if requirement.coverage.contains(&Coverage::Attest) => "partly checked",
             (true, true, _) => "checked",
             (true, false, Some(_)) => "attested",
             (true, false, None) if requirement.coverage.contains(&Coverage::Attest) => "open",
@@ -93,6 +99,7 @@ fn row<'a>(rules: &'a RuleSet, requirement: &'a Requirement, setup: Option<&'a C
         id: &requirement.id,
         verb: requirement.verb,
         sentence: &requirement.sentence,
+        readable: requirement.readable.as_deref(),
         coverage,
         source: &requirement.source,
         pack: &requirement.pack,
@@ -134,6 +141,8 @@ fn setup_text(row: &Row<'_>) -> Option<String> {
         let _ = write!(text, "; attested: {attested}");
     } else if setup.status == "open" {
         text.push_str(": record it under `attestations:`");
+    } else if setup.status == "partly checked" {
+        text.push_str(": record the rest under `attestations:`");
     }
     Some(text)
 }
@@ -143,7 +152,10 @@ pub fn human(rules: &RuleSet, setup: Option<&Config>) -> String {
     let mut out = String::new();
     for row in rows(rules, setup) {
         let _ = writeln!(out, "{}  {}  [{}]", row.id, row.verb.as_str(), coverage_text(&row));
-        let _ = writeln!(out, "    {}", row.sentence);
+        let _ = writeln!(out, "    {}", row.readable.unwrap_or(row.sentence));
+        if row.readable.is_some() {
+            let _ = writeln!(out, "    word for word: {}", row.sentence);
+        }
         let _ = writeln!(out, "    source: {}", row.source);
         if !row.rules.is_empty() {
             let cells: Vec<String> = row.rules.iter().map(|c| rule_text(c, false)).collect();
@@ -179,7 +191,10 @@ pub fn markdown(rules: &RuleSet, setup: Option<&Config>) -> String {
             "| {} | {} | {} | {} | {} |",
             row.id,
             row.verb.as_str(),
-            cell(row.sentence),
+            cell(&match row.readable {
+                Some(readable) => format!("{readable} (word for word: “{}”)", row.sentence),
+                None => row.sentence.to_owned(),
+            }),
             coverage_text(&row),
             cell(&rules)
         );

@@ -12,6 +12,7 @@ use miette::{Diagnostic, Report};
 use crate::baseline::Baseline;
 use crate::cli::{
     CheckArgs, ColorChoice, FailOn, Format, ListFormat, MergeArgs, PreflightArgs, RuleSourceArgs, RunArgs, TestArgs,
+    WalkArgs,
 };
 use crate::config::{self, Config};
 use crate::diagnostic::Severity;
@@ -74,7 +75,9 @@ pub enum UsageError {
     #[error("--send needs a `transport:` in the configuration")]
     #[diagnostic(code(usage), help("add `transport:` to nhsmail-lint.yaml (docs/sending.md)"))]
     NoTransport,
-    #[error("--send needs `account` in the configuration, or --account")]
+    #[error(
+        "--send needs the sending account: `account` (or a submission `username` that is a full address) in the configuration, or --account"
+    )]
     #[diagnostic(code(usage))]
     NoAccount,
     #[error(
@@ -223,7 +226,8 @@ impl Selecting {
                 let status = if !q.applies {
                     Status::NotApplicable
                 } else if !message_rules.is_empty() || !setup_rules.is_empty() {
-                    Status::Checked { message_rules, setup_rules }
+                    let to_attest = q.coverage.contains(&Coverage::Attest) && !config.attestations.contains_key(&*q.id);
+                    Status::Checked { message_rules, setup_rules, to_attest }
                 } else if let Some(attested) = config.attestations.get(&*q.id) {
                     Status::Attested(attested.value.trim().to_owned())
                 } else if q.coverage.contains(&Coverage::Attest) {
@@ -235,7 +239,7 @@ impl Selecting {
                         .collect();
                     Status::NotChecked(if why.is_empty() { "no rule checks it".into() } else { why.join("; ") })
                 };
-                Row { id: q.id.to_string(), verb: q.verb, sentence: q.sentence.clone(), status }
+                Row { id: q.id.to_string(), verb: q.verb, sentence: q.reads().to_owned(), status }
             })
             .collect();
         let exceptions = Exceptions {
@@ -249,7 +253,9 @@ impl Selecting {
 
     /// The indices of the rules of these scopes that run.
     fn active(&self, rules: &RuleSet, scopes: &[Scope]) -> Vec<usize> {
-        let runs = |r: &Rule| scopes.contains(&r.scope) && self.wanted(r) && r.unavailable.is_none();
+        let runs = |r: &Rule| {
+            scopes.contains(&r.scope) && self.wanted(r) && r.unavailable.is_none() && r.nothing_to_check.is_none()
+        };
         rules.rules.iter().enumerate().filter(|(_, r)| runs(r)).map(|(i, _)| i).collect()
     }
 
@@ -276,6 +282,10 @@ pub struct CheckPlan {
     pub notes: Vec<String>,
     /// The config file, named in the summary when its set-up was checked.
     pub setup_source: Option<String>,
+    /// `--allow-empty`: a run given paths that reads no message is not an error.
+    pub allow_empty: bool,
+    /// `--verbose`: the files passed over as not mail are listed by extension.
+    pub verbose: bool,
 }
 
 impl CheckPlan {
@@ -299,7 +309,7 @@ impl CheckPlan {
         CheckPlan::new(
             "check",
             loaded,
-            args.run,
+            (args.run, args.walk),
             args.paths,
             Selecting {
                 template: args.template,
@@ -327,7 +337,7 @@ impl CheckPlan {
         CheckPlan::new(
             "preflight",
             loaded,
-            args.run,
+            (args.run, args.walk),
             args.paths,
             Selecting { template: false, online: Online::Setup, probe, attestations: true },
             None,
@@ -337,7 +347,7 @@ impl CheckPlan {
     fn new(
         command: &'static str,
         loaded: Loaded,
-        run: RunArgs,
+        (run, walk): (RunArgs, WalkArgs),
         paths: Vec<PathBuf>,
         selecting: Selecting,
         send: Option<crate::cli::SendArgs>,
@@ -348,7 +358,7 @@ impl CheckPlan {
             }
         }
         let inputs = paths.iter().map(|p| p.display().to_string()).collect();
-        let report = report_plan(&run, run.shard.is_some(), (&loaded, &selecting), (command, inputs))?;
+        let report = report_plan(&run, walk.shard.is_some(), (&loaded, &selecting), (command, inputs))?;
         let Loaded { config, rules, .. } = loaded;
         let services = match selecting.online {
             Online::Off => None,
@@ -356,23 +366,24 @@ impl CheckPlan {
                 Services::new(&config, report.progress, selecting.probe.clone()).map_err(UsageError::from)?,
             )),
         };
-        let jobs = match run.jobs {
+        let jobs = match walk.jobs {
             Some(0) => return Err(UsageError::NoJobs.into()),
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         let selection = Selection {
-            include: Selection::globs(&run.include).map_err(UsageError::from)?,
-            exclude: Selection::globs(&run.exclude).map_err(UsageError::from)?,
-            hidden: run.hidden,
-            shard: run.shard.as_deref().map(parse_shard).transpose()?,
+            include: Selection::globs(&walk.include).map_err(UsageError::from)?,
+            exclude: Selection::globs(&walk.exclude).map_err(UsageError::from)?,
+            hidden: walk.hidden,
+            shard: walk.shard.as_deref().map(parse_shard).transpose()?,
         };
         let mut paths = paths;
         paths.sort();
         paths.dedup();
         let rules = Arc::new(rules);
         let message_rules = selecting.active(&rules, &[Scope::Message, Scope::Corpus]);
-        let notes = selecting.notes(&rules, config.has_setup());
+        let mut notes = selecting.notes(&rules, config.has_setup());
+        notes.extend(config.account_note());
         let baseline = run.baseline.as_deref().map(Baseline::load).transpose().map_err(UsageError::from)?;
         let send = send.map(|args| SendPlan {
             transport: config.transport.clone().expect("checked: --send has a transport"),
@@ -407,7 +418,18 @@ impl CheckPlan {
             config,
             services,
         });
-        Ok(CheckPlan { rules, preflight, scan, send, report, record_baseline: run.write_baseline, notes, setup_source })
+        Ok(CheckPlan {
+            rules,
+            preflight,
+            scan,
+            send,
+            report,
+            record_baseline: run.write_baseline,
+            notes,
+            setup_source,
+            allow_empty: walk.allow_empty,
+            verbose: walk.verbose,
+        })
     }
 }
 

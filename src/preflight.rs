@@ -31,8 +31,9 @@ pub struct PreflightPlan {
 pub struct Setup {
     /// Against the config file; `None` when it had nothing to say.
     pub findings: Option<FileFindings>,
-    /// No error: `--send` may send.
-    pub ok: bool,
+    /// The rules whose errors stop every send (`blocks_send`), each once; empty: `--send`
+    /// may send.
+    pub blocking: Vec<Arc<str>>,
     /// The mailbox's numbers, when a rule read its quota.
     pub mailbox: Option<MailboxStatus>,
     /// The rules whose check was not made (a probe's step not reached or not asked for).
@@ -46,7 +47,13 @@ pub fn run(plan: &PreflightPlan, render: Option<&Renderer<'_>>) -> Setup {
         diagnostics.extend(open_attestations(&plan.rules, &plan.config));
         diagnostics.sort_by_key(|d| d.span.start);
     }
-    let ok = !diagnostics.iter().any(|d| d.severity == Severity::Error);
+    let mut blocking: Vec<Arc<str>> = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error && plan.rules.get(&d.rule).is_some_and(|r| r.blocks_send))
+        .map(|d| d.rule.clone())
+        .collect();
+    blocking.sort();
+    blocking.dedup();
     let findings = plan.config.source.as_ref().filter(|_| !diagnostics.is_empty()).map(|source| {
         let shown = source.shown();
         let path = PathBuf::from(&source.name);
@@ -56,7 +63,7 @@ pub fn run(plan: &PreflightPlan, render: Option<&Renderer<'_>>) -> Setup {
     });
     let mailbox = plan.services.as_ref().and_then(|s| s.mailbox.as_ref());
     let mailbox = mailbox.and_then(|m| m.read().map(|read| MailboxStatus::new(m.host(), read)));
-    Setup { findings, ok, mailbox, not_made }
+    Setup { findings, blocking, mailbox, not_made }
 }
 
 /// The requirement no machine can check that apply to this set-up and that
@@ -76,7 +83,7 @@ fn open_attestations(rules: &RuleSet, config: &Config) -> Vec<Diagnostic> {
         rule: ATTESTATION_OPEN.into(),
         requirement: vec![r.id.clone()].into(),
         severity: Severity::Info,
-        message: format!("requirement {} is not attested yet: {}", r.id, r.sentence),
+        message: format!("requirement {} is not attested yet: {}", r.id, r.reads()),
         help: Some(format!(
             "No machine can check this. When it is done, record it in nhsmail-lint.yaml: \
              `attestations: {{{}: \"what was done, reference, date\"}}`",

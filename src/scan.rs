@@ -49,6 +49,8 @@ pub struct Checked {
     pub size: u64,
     /// Findings `ignore:` left out on this path.
     pub ignored: usize,
+    /// The path could not be read, and why: the run is incomplete.
+    pub unread: Option<String>,
 }
 
 /// The worker threads could not be started.
@@ -56,7 +58,8 @@ pub struct Checked {
 #[error("cannot start worker threads: {0}")]
 pub struct ScanError(#[from] rayon::ThreadPoolBuildError);
 
-/// Checks every input, handing each message's result to `sink` in path order.
+/// Checks every input, handing each message's result to `sink` in path order; returns what
+/// the walk passed over.
 ///
 /// A feeder thread walks the inputs (in path order) and hands the files to the pool in
 /// batches, while the workers read, decompress, split mboxes, parse and check them; a
@@ -68,12 +71,13 @@ pub fn run(
     plan: &ScanPlan,
     render: Option<&Renderer<'_>>,
     mut sink: impl FnMut(usize, Checked),
-) -> Result<(), ScanError> {
+) -> Result<inputs::Passed, ScanError> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(plan.jobs).build()?;
+    let passed = inputs::Passed::default();
     let window = Window::new(plan.jobs * WINDOW_PER_JOB);
     let handed_out = AtomicUsize::new(0);
     let (tx, rx) = mpsc::sync_channel::<Vec<Piece>>(plan.jobs * 2);
-    let mut files = inputs::files(&plan.inputs).enumerate();
+    let mut files = inputs::files(&plan.inputs, &passed).enumerate();
     std::thread::scope(|threads| {
         let (pool, window, handed_out) = (&pool, &window, &handed_out);
         threads.spawn(move || {
@@ -112,7 +116,7 @@ pub fn run(
             }
         }
     });
-    Ok(())
+    Ok(passed)
 }
 
 const BATCH: usize = 16;
@@ -267,7 +271,7 @@ fn check_item(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Che
     diagnostics.iter_mut().for_each(|d| d.line += shift);
     facts.iter_mut().for_each(|f| f.line += shift);
     let findings = FileFindings { path, diagnostics, rendered, detail };
-    Checked { findings, facts, fingerprint, known, size: size as u64, ignored }
+    Checked { findings, facts, fingerprint, known, size: size as u64, ignored, unread: None }
 }
 
 /// What the HTML and Markdown reports keep of a message: excerpts, Date, From and the
@@ -300,10 +304,18 @@ fn template_of(subject: &str) -> String {
     }
 }
 
-/// A file that could not be read: one diagnostic, and the scan goes on.
+/// A file or folder that could not be read: one diagnostic, the run marked incomplete
+/// (`Checked::unread`), and the scan goes on.
 fn unreadable(render: Option<&Renderer<'_>>, path: PathBuf, error: String) -> Checked {
-    let help = "Check the file's permissions and that it still exists.";
-    scanner_finding(render, path, "unreadable-file", format!("cannot read this file: {error}"), help)
+    let (what, help) = if path.is_dir() {
+        ("folder", "Check the folder's permissions: no message in it was checked.")
+    } else {
+        ("file", "Check the file's permissions and that it still exists: it was not checked.")
+    };
+    let mut checked =
+        scanner_finding(render, path, "unreadable-file", format!("cannot read this {what}: {error}"), help);
+    checked.unread = Some(error);
+    checked
 }
 
 /// A diagnostic of the scanner itself (no rule pack defines it), with no source to show.
@@ -322,5 +334,5 @@ fn scanner_finding(render: Option<&Renderer<'_>>, path: PathBuf, rule: &str, mes
     // No rule ran on it: the reports' matrix must not count it as checked.
     let detail = Some(Box::new(Detail { unchecked: true, ..Detail::default() }));
     let findings = FileFindings { path, diagnostics, rendered, detail };
-    Checked { findings, facts: Vec::new(), fingerprint: None, known: 0, size: 0, ignored: 0 }
+    Checked { findings, facts: Vec::new(), fingerprint: None, known: 0, size: 0, ignored: 0, unread: None }
 }

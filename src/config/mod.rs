@@ -92,6 +92,9 @@ pub enum ConfigValue<'a> {
 
 pub struct Config {
     pub account: Option<String>,
+    /// The setting the account was read from when no `account` is written: the
+    /// submission or the mailbox username (`derive_account`).
+    pub account_from: Option<&'static str>,
     pub distribution_lists: Vec<String>,
     /// Where the account and each list were written (none for `--account`), for the
     /// set-up rules that look them up in the directory.
@@ -143,6 +146,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             account: None,
+            account_from: None,
             distribution_lists: Vec::new(),
             spans: ListedSpans::default(),
             secure_domains: vec!["nhs.net".into()],
@@ -214,8 +218,9 @@ impl Config {
         let dns = DnsSettings::from_spec(spec.dns, &source)?;
         let mailbox = spec.mailbox.map(|m| MailboxSettings::from_spec(m, &source)).transpose()?;
         let directory = spec.directory.map(|d| DirectorySettings::from_spec(d, &source)).transpose()?;
-        Ok(Config {
+        let mut config = Config {
             account,
+            account_from: None,
             distribution_lists,
             spans,
             secure_domains,
@@ -229,7 +234,34 @@ impl Config {
             severity: spec.rules.severity,
             attestations: spec.attestations,
             source: Some(source),
-        })
+        };
+        config.derive_account();
+        Ok(config)
+    }
+
+    /// With no `account` written, the login that sends names the account: the submission
+    /// username, else the mailbox's, when it is a full address (the relay's username logs
+    /// in nowhere, relay-credentials says so). Pointed at where it was read from.
+    fn derive_account(&mut self) {
+        if self.account.is_some() {
+            return;
+        }
+        let submission = self.transport.as_ref().filter(|t| t.mode.value == transport::Mode::Submission);
+        let submission = submission.and_then(|t| t.username.as_ref()).map(|u| (u, "transport.username"));
+        let mailbox = self.mailbox.as_ref().map(|m| (&m.username, "mailbox.username"));
+        let Some((username, key)) = submission.into_iter().chain(mailbox).find(|(u, _)| is_valid_address(&u.value))
+        else {
+            return;
+        };
+        self.account = Some(username.value.to_ascii_lowercase());
+        self.spans.account = Some(username.span.clone());
+        self.account_from = Some(key);
+    }
+
+    /// Says where the account came from when it was not written as `account`.
+    pub fn account_note(&self) -> Option<String> {
+        let (account, key) = (self.account.as_deref()?, self.account_from?);
+        Some(format!("the sending account is {account}, read from `{key}`: no `account` is configured"))
     }
 
     /// Whether the file describes a sending set-up for the config rules to check.
@@ -244,6 +276,7 @@ impl Config {
             return false;
         }
         self.account = Some(account.to_ascii_lowercase());
+        self.account_from = None;
         self.spans.account = None;
         true
     }

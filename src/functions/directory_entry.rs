@@ -5,6 +5,7 @@
 use serde::Deserialize;
 
 use super::{Detector, Finding, FunctionOption, typed};
+use crate::mail::address::canonical;
 use crate::online::Services;
 use crate::online::ldap::{Directory, DirectoryEntry};
 
@@ -41,7 +42,7 @@ impl Detector for Unlisted {
     /// A directory that cannot be asked is reported once, by `unknown_recipient`.
     fn find(&self, address: &str, services: Option<&Services>) -> Vec<Finding> {
         let Some(directory) = services.and_then(|s| directory_for(s, address)) else { return Vec::new() };
-        let listed = self.lists.iter().any(|l| l.eq_ignore_ascii_case(address));
+        let listed = self.lists.iter().any(|l| canonical(l) == canonical(address));
         match directory.lookup(address) {
             Ok(DirectoryEntry::List) if !listed => vec![Finding::at(0..address.len())],
             _ => Vec::new(),

@@ -2,13 +2,14 @@
 //! meant as part of a display name: `From: Smith, John <j@nhs.net>` is two mailboxes,
 //! `Smith` and `John <j@nhs.net>`. Works on the raw header value, where quoting,
 //! comments and encoded words are still visible; the fix quotes the whole name
-//! (`mail::mailbox_list` reads the list).
+//! (`mail::address_list` splits the list, `mail::mailbox_list` reads the name).
 
 use super::Finding;
+use crate::mail::address_list::entries;
 use crate::mail::mailbox_list::{named_mailboxes, quoted};
 
 pub fn find_unquoted_comma(value: &str) -> Vec<Finding> {
-    named_mailboxes(value.as_bytes())
+    named_mailboxes(value, &entries(value))
         .into_iter()
         .filter_map(|named| {
             let comma = named.split?;

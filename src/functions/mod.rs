@@ -263,7 +263,8 @@ pub const FUNCTIONS: &[Function] = &[
     },
     Function {
         name: "invalid_address",
-        summary: "the whole value, when it is not a valid addr-spec (local@domain.tld)",
+        summary: "the whole value, when it is not a valid addr-spec as written (local@domain.tld; see \
+                  reply-to-invalid for what is valid); `{{detail}}` says why",
         options: &[],
         service: None,
         build: Build::Plain(address::find_invalid),

@@ -1,13 +1,16 @@
 //! `non_delivery_address`: an address that matches one of the rule's regular
 //! expressions (any case): the pack's own list of non-delivery forms (`patterns`) and
 //! those a user adds in nhsmail-lint.yaml (`extra`, `${config.non_delivery}`), so a
-//! trust extends the list without Rust. One finding for the whole value, however many
+//! trust extends the list without Rust. An address with a quoted local part is matched
+//! as written and without its quotes (`"no reply"@nhs.net` as `no reply@nhs.net`), so a
+//! pattern finds the words it names. One finding for the whole value, however many
 //! patterns match it.
 
 use regex_automata::meta::Regex;
 use serde::Deserialize;
 
 use super::{Detector, Finding, FunctionOption, typed};
+use crate::mail::address;
 use crate::online::Services;
 
 pub const OPTIONS: &[FunctionOption] = &[
@@ -56,7 +59,12 @@ pub fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_j
 
 impl Detector for NonDelivery {
     fn find(&self, value: &str, _: Option<&Services>) -> Vec<Finding> {
-        if self.0.is_match(value) { vec![Finding::at(0..value.len())] } else { Vec::new() }
+        let unquoted = address::unquoted(value);
+        if self.0.is_match(value) || unquoted.is_some_and(|u| self.0.is_match(&u)) {
+            vec![Finding::at(0..value.len())]
+        } else {
+            Vec::new()
+        }
     }
 }
 
@@ -71,6 +79,11 @@ mod tests {
         assert_eq!(detector.find("NoReply@nhs.net", None).len(), 1, "two patterns, one finding");
         assert_eq!(detector.find("robot@nhs.net", None).len(), 1);
         assert!(detector.find("results@nhs.net", None).is_empty());
+        // A quoted local part is matched without its quotes too.
+        let spaced = super::detector(serde_json::json!({"patterns": ["^no[ .]reply@"]})).expect("options");
+        assert_eq!(spaced.find("\"no reply\"@nhs.net", None).len(), 1);
+        assert_eq!(spaced.find("\"No.Reply\"@nhs.net", None).len(), 1);
+        assert!(spaced.find("\"no replies\"@nhs.net", None).is_empty());
         let error = super::detector(serde_json::json!({"extra": ["(a"]})).expect_err("not a regex").to_string();
         assert!(error.contains("(?i:(a)") && error.contains("unclosed group"), "{error}");
         let huge = super::detector(serde_json::json!({"patterns": ["\\w{1000}{1000}"]})).expect_err("too large");

@@ -16,7 +16,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 pub use read::{Contents, messages, read};
 pub use reread::Rereader;
-pub use walk::{Found, files, sizes};
+pub use walk::{Found, Passed, files, sizes};
 
 /// Decompressed input larger than this is refused (a gzip bomb would otherwise fill memory).
 const MAX_DECOMPRESSED: u64 = 1 << 30;

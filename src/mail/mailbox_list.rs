@@ -1,127 +1,52 @@
-//! An address list as written (RFC 5322 3.4), read where mail-parser's decoding cannot
-//! tell: its top-level entries (between commas outside quoted strings, comments, angle
-//! brackets, encoded-words and a group's members), the display name each `phrase <addr>`
-//! mailbox was meant to have (a name split at its unquoted commas, `From: Smith, John
-//! <j@nhs.net>`, is one name), that name as a reader shows it, and quoted as a fix
-//! suggests.
+//! The display name each `phrase <addr>` mailbox of an address list was meant to have
+//! (a name split at its unquoted commas, `From: Smith, John <j@nhs.net>`, is one name),
+//! read from the entries `address_list` splits; that name as a reader shows it (the one
+//! RFC 2047 decoder), and quoted as a fix suggests.
 
 use std::ops::Range;
 
+use super::address_list::{Entry, Written};
 use super::rfc2047;
 
-/// A top-level entry of an address list.
-struct Segment {
-    range: Range<usize>,
-    /// Where its first `<` stands, outside quotes and comments.
-    angle: Option<usize>,
-    /// Words alone: no address, no angle brackets, no group.
-    is_bare_phrase: bool,
-    /// It holds a group's `:`.
-    group: bool,
-}
-
-/// A mailbox written `phrase <addr>`, outside a group.
+/// A mailbox written `phrase <addr>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Named {
     /// Its display name as written: from the first of the bare phrases split off it at
     /// unquoted commas (if any) to its `<`, trimmed.
     pub phrase: Range<usize>,
-    /// Its `<`.
-    pub angle: usize,
+    /// The entries (indexes into those read) its name spans: the bare phrases, then it.
+    pub entries: Range<usize>,
     /// The first comma that split its name off, when one did.
     pub split: Option<usize>,
     /// The mailbox as the sender meant it: its name to the end of its entry.
     pub whole: Range<usize>,
 }
 
-/// The `phrase <addr>` mailboxes of a raw address-list value, each with the name it was
-/// meant to have: a run of bare phrases followed by `phrase <addr>` is one mailbox whose
-/// display name was split at its commas.
-pub fn named_mailboxes(value: &[u8]) -> Vec<Named> {
-    let segments = split_top_level(value);
+/// The `phrase <addr>` mailboxes among `entries` (read from `value`), each with the name
+/// it was meant to have: a run of bare phrases followed by `phrase <addr>` is one
+/// mailbox whose display name was split at its commas.
+pub fn named_mailboxes(value: &str, entries: &[Entry]) -> Vec<Named> {
     let mut out = Vec::new();
     let mut run_start = None;
-    for (i, segment) in segments.iter().enumerate() {
-        if segment.is_bare_phrase {
+    for (i, entry) in entries.iter().enumerate() {
+        // A name runs on across one comma alone: not across an empty entry or a group's
+        // `:` or `;`.
+        if i > 0 && value[entries[i - 1].whole.end..entry.whole.start].trim() != "," {
+            run_start = None;
+        }
+        if entry.address == Written::Nothing {
             run_start.get_or_insert(i);
             continue;
         }
         let first = run_start.take().unwrap_or(i);
-        let Some(angle) = segment.angle.filter(|_| !segment.group) else { continue };
-        let start = segments[first].range.start;
-        let lead = value[start..angle].iter().take_while(|c| c.is_ascii_whitespace()).count();
-        let name = value[start + lead..angle].trim_ascii_end().len();
-        out.push(Named {
-            phrase: start + lead..start + lead + name,
-            angle,
-            split: (first < i).then(|| segments[first].range.end),
-            whole: start + lead..segment.range.start + value[segment.range.clone()].trim_ascii_end().len(),
-        });
+        let Some(angle) = entry.angle else { continue };
+        let start = entries[first].whole.start;
+        let name = value[start..angle].trim_end().len();
+        let split =
+            (first < i).then(|| entries[first].whole.end + value[entries[first].whole.end..].find(',').unwrap_or(0));
+        out.push(Named { phrase: start..start + name, entries: first..i + 1, split, whole: start..entry.whole.end });
     }
     out
-}
-
-fn split_top_level(value: &[u8]) -> Vec<Segment> {
-    let b = value;
-    let mut segments = Vec::new();
-    let (mut start, mut i) = (0, 0);
-    let (mut depth_comment, mut in_quote, mut in_angle, mut in_group) = (0usize, false, false, false);
-    let (mut angle, mut has_at, mut has_colon) = (None, false, false);
-    while i < b.len() {
-        let c = b[i];
-        if in_quote {
-            match c {
-                b'\\' => i += 1,
-                b'"' => in_quote = false,
-                _ => {}
-            }
-        } else if depth_comment > 0 {
-            match c {
-                b'\\' => i += 1,
-                b'(' => depth_comment += 1,
-                b')' => depth_comment -= 1,
-                _ => {}
-            }
-        } else if in_angle {
-            if c == b'>' {
-                in_angle = false;
-            }
-            has_at |= c == b'@';
-        } else if c == b'=' && b.get(i + 1) == Some(&b'?') {
-            // An encoded-word: skip to its `?=` so a comma inside it is not syntax.
-            i = memchr::memmem::find(&b[i + 2..], b"?=").map_or(b.len(), |p| i + 2 + p + 2);
-            continue;
-        } else {
-            match c {
-                b'"' => in_quote = true,
-                b'(' => depth_comment = 1,
-                b'<' => {
-                    in_angle = true;
-                    angle.get_or_insert(i);
-                }
-                b'@' => has_at = true,
-                b':' => {
-                    has_colon = true;
-                    in_group = true;
-                }
-                b';' => in_group = false,
-                b',' if !in_group => {
-                    segments.push(segment(value, start..i, angle, has_at, has_colon));
-                    start = i + 1;
-                    (angle, has_at, has_colon) = (None, false, false);
-                }
-                _ => {}
-            }
-        }
-        i += 1;
-    }
-    segments.push(segment(value, start..b.len(), angle, has_at, has_colon));
-    segments
-}
-
-fn segment(value: &[u8], range: Range<usize>, angle: Option<usize>, has_at: bool, group: bool) -> Segment {
-    let empty = value[range.clone()].trim_ascii().is_empty();
-    Segment { is_bare_phrase: !empty && angle.is_none() && !has_at && !group, angle, group, range }
 }
 
 /// One piece of a phrase.
@@ -241,12 +166,14 @@ pub fn quoted(mailbox: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mail::address_list::entries;
+
+    fn named(value: &str) -> Vec<Named> {
+        named_mailboxes(value, &entries(value))
+    }
 
     fn names(value: &str) -> Vec<(String, Option<usize>, &str)> {
-        named_mailboxes(value.as_bytes())
-            .into_iter()
-            .map(|n| (display_name(&value[n.phrase]), n.split, &value[n.whole]))
-            .collect()
+        named(value).into_iter().map(|n| (display_name(&value[n.phrase]), n.split, &value[n.whole])).collect()
     }
 
     #[test]
@@ -269,10 +196,12 @@ mod tests {
             "Team: A <a@nhs.net>, b@nhs.net;",
             "j@nhs.net (Smith, John)",
             "=?utf-8?Q?Smith=2C_John?= <j@nhs.net>",
+            "Smith, , John <j@nhs.net>",
+            "Team: Smith; John <j@nhs.net>",
         ] {
-            assert!(named_mailboxes(v.as_bytes()).iter().all(|n| n.split.is_none()), "{v}");
+            assert!(named(v).iter().all(|n| n.split.is_none()), "{v}");
         }
-        assert!(named_mailboxes(b"Team: A <a@nhs.net>;").is_empty(), "a group's members are mail-parser's");
+        assert_eq!(names("Team: A <a@nhs.net>;"), [("A".to_owned(), None, "A <a@nhs.net>")], "a group's member");
     }
 
     #[test]

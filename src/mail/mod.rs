@@ -3,6 +3,7 @@
 //! parts only when a rule asks, and attachments are never decoded.
 
 pub mod address;
+pub mod address_list;
 pub mod bytes;
 pub mod headers;
 pub mod mailbox_list;
@@ -16,24 +17,30 @@ use std::cell::{OnceCell, RefCell};
 use std::ops::Range;
 use std::rc::Rc;
 
-use mail_parser::{Address, HeaderValue};
+use mail_parser::HeaderValue;
 
+use address_list::Written;
 pub use headers::Headers;
 pub use mime::{Part, PartKind, Structure};
 pub use text::{SpanMap, TextPiece};
 
-/// One address of an address-list header, with where it stands in the raw bytes.
+/// One entry of an address-list header, with where it stands in the raw bytes.
 #[derive(Debug, Clone)]
 pub struct Mailbox {
-    /// Empty when the entry has no address at all (a bare phrase).
+    /// The address as written (`address_list::Written::Address`), valid or not; empty
+    /// when the entry has none (a name alone, or `<>`).
     pub address: String,
+    /// The display name (before `<`, or a name alone), RFC 2047 decoded.
     pub name: Option<String>,
-    /// Where the display name is written, when it was read from the raw bytes (a
-    /// `phrase <addr>` mailbox): encoded or split, it still stands there.
+    /// Where the display name is written (a name split at unquoted commas read whole
+    /// by the mailbox after it): encoded or split, it still stands there.
     pub name_span: Option<Range<usize>>,
+    /// The address's bytes; `<>` for the null address, the entry for a name alone.
     pub span: Range<usize>,
     /// The header value it came from, without the white space around it.
     pub field_span: Range<usize>,
+    /// The entry is `<>` (with or without a name): it names no mailbox.
+    pub null: bool,
 }
 
 pub struct MessageView<'m> {
@@ -128,84 +135,32 @@ impl<'m> MessageView<'m> {
     {
         let mut out = Vec::new();
         for field in fields {
-            let span = headers::raw_value(self.raw, field).1;
-            // The display names as written, where mail-parser's reading differs from a
-            // reader's: a name split at an unquoted comma is one name, and white space
-            // beside an encoded-word is kept (RFC 2047 6.2).
-            let named = mailbox_list::named_mailboxes(&self.raw[span.clone()]);
+            let (text, span) = headers::raw_value(self.raw, field);
+            let at = |r: &Range<usize>| span.start + r.start..span.start + r.end;
+            let entries = address_list::entries(&text);
+            // The display names as written: a name split at an unquoted comma is one
+            // name, read whole by the mailbox it belongs to (the bare phrases split off
+            // it still read their own).
+            let named = mailbox_list::named_mailboxes(&text, &entries);
             // Both in order: a list of thousands is matched in one pass.
             let mut named = named.iter().peekable();
-            let mut cursor = span.start;
-            let mut push = |addr: Option<&str>, name: Option<&str>| {
-                let mut address = addr.map(str::trim).unwrap_or("").to_owned();
-                let mut name = name;
-                // A bare quoted local part (`"results team"@nhs.net`) comes out of the
-                // parser as a name and `@nhs.net`: put the quoted local part back.
-                if let (Some(domain), Some(local)) = (address.strip_prefix('@'), name) {
-                    address = format!("{}@{domain}", crate::mail::address::quote_local(local));
-                    name = None;
-                }
-                // An entry with no address is pointed at by its name.
-                let needle = if address.is_empty() { name.unwrap_or("").trim() } else { &address };
-                let window = &self.raw[cursor..span.end];
-                let find_from = |from: usize| {
-                    bytes::find_ignore_case(&window[from.min(window.len())..], needle.as_bytes()).map(|p| from + p)
+            for (i, entry) in entries.iter().enumerate() {
+                let (address, at_span, null) = match &entry.address {
+                    Written::Address(r) => (text[r.clone()].to_owned(), at(r), false),
+                    Written::Null(r) => (String::new(), at(r), true),
+                    Written::Nothing => (String::new(), at(&entry.whole), false),
                 };
-                // A display name stands only before an address in angle brackets: prefer
-                // the occurrence in brackets (the address may also be written in the
-                // name, `"x@nhs.net" <x@nhs.net>`); with none, a name the parser took
-                // from a comment (`x@nhs.net (Results)`) is no display name.
-                let bracket =
-                    |p: usize| window[..p].trim_ascii_end().len().checked_sub(1).filter(|&b| window[b] == b'<');
-                let mut found = find_from(0);
-                let mut angle = None;
-                if !address.is_empty() {
-                    let mut candidate = found;
-                    while let Some(p) = candidate.filter(|p| bracket(*p).is_none()) {
-                        candidate = find_from(p + 1);
-                    }
-                    match candidate {
-                        Some(p) => {
-                            found = Some(p);
-                            angle = bracket(p).map(|b| cursor + b);
-                        }
-                        // Written, but never in brackets. (Not found at all, as when
-                        // comments stand inside it, there is no telling: keep the name.)
-                        None if found.is_some() => name = None,
-                        None => {}
-                    }
-                }
-                let written = angle.and_then(|a| {
-                    while named.next_if(|n| span.start + n.angle < a).is_some() {}
-                    named.next_if(|n| span.start + n.angle == a)
-                });
-                let (name, name_span) = match written {
-                    Some(written) => {
-                        let phrase = span.start + written.phrase.start..span.start + written.phrase.end;
-                        let shown = mailbox_list::display_name(&String::from_utf8_lossy(&self.raw[phrase.clone()]));
-                        (Some(shown).filter(|n| !n.is_empty()), Some(phrase).filter(|p| !p.is_empty()))
-                    }
-                    None => (name.map(str::to_owned), None),
+                while named.next_if(|n| n.entries.end <= i).is_some() {}
+                let phrase = match named.peek() {
+                    Some(n) if n.entries.end == i + 1 => Some(n.phrase.clone()),
+                    _ => entry.phrase.clone(),
                 };
-                let at = match found {
-                    Some(p) => {
-                        let at = cursor + p..cursor + p + needle.len();
-                        cursor = at.end;
-                        at
-                    }
-                    None => span.clone(),
-                };
-                out.push(Mailbox { address, name, name_span, span: at, field_span: span.clone() });
-            };
-            match &field.value {
-                HeaderValue::Address(Address::List(list)) => {
-                    list.iter().for_each(|a| push(a.address.as_deref(), a.name.as_deref()))
-                }
-                HeaderValue::Address(Address::Group(groups)) => groups
-                    .iter()
-                    .flat_map(|g| g.addresses.iter())
-                    .for_each(|a| push(a.address.as_deref(), a.name.as_deref())),
-                _ => {}
+                let name_span = phrase.filter(|p| !p.is_empty()).map(|p| at(&p));
+                let name = name_span
+                    .as_ref()
+                    .map(|p| mailbox_list::display_name(&String::from_utf8_lossy(&self.raw[p.clone()])))
+                    .filter(|n| !n.is_empty());
+                out.push(Mailbox { address, name, name_span, span: at_span, field_span: span.clone(), null });
             }
         }
         out

@@ -173,6 +173,11 @@ pub struct Tally {
     pub by_rule: BTreeMap<Arc<str>, RuleTally>,
     /// Messages failing each requirement.
     pub failing: HashMap<Arc<str>, usize>,
+    /// Messages that do not follow a recommendation of each requirement (findings of
+    /// rules at `info` severity only): advice, not failing.
+    pub advised: HashMap<Arc<str>, usize>,
+    /// The rules at `info` severity (as configured): their findings are advice.
+    advisory: HashSet<Arc<str>>,
     /// Findings by the week (Monday, days since the epoch) of their message's Date, by
     /// rule: the latest `WEEKS` weeks only (older ones fold into `earlier`), so a scan
     /// of messages dated across centuries keeps a few weeks in memory.
@@ -195,8 +200,11 @@ pub struct Tally {
     failed_in_scan: HashMap<Arc<str>, Vec<u64>>,
     /// The set-up's findings (config rules), by requirement: errors and warnings.
     pub setup: HashMap<Arc<str>, usize>,
-    /// The set-up's checks that were not made, by requirement: info findings (a quota with
-    /// no limit known) and rules that said nothing because their check was not made (a
+    /// The set-up's findings of rules at `info` severity (a recommendation not followed,
+    /// such as POP configured where IMAP is recommended), by requirement.
+    pub setup_advice: HashMap<Arc<str>, usize>,
+    /// The set-up's checks that were not made, by requirement: info findings of rules
+    /// above `info` (a quota with no limit known) and rules that said nothing because their check was not made (a
     /// probe's step not reached or not asked for). They make a row "not checked", never
     /// "compliant".
     pub setup_unsure: HashMap<Arc<str>, usize>,
@@ -210,7 +218,8 @@ impl Tally {
         let corpus = rules.rules.iter().filter(|r| r.scope == Scope::Corpus);
         let corpus_requirements = corpus.flat_map(|r| r.requirement.iter().cloned()).collect();
         let latest_week = week_of(crate::send::journal::now() + 7 * 86_400);
-        Tally { corpus_requirements, latest_week, ..Tally::default() }
+        let advisory = rules.rules.iter().filter(|r| r.severity == Severity::Info).map(|r| r.id.clone()).collect();
+        Tally { corpus_requirements, latest_week, advisory, ..Tally::default() }
     }
 
     /// One message's findings; `corpus` for those a corpus rule found after the scan.
@@ -226,6 +235,7 @@ impl Tally {
         let mut excerpts = detail.excerpts.into_iter();
         let mut rules_seen: HashSet<Arc<str>> = HashSet::new();
         let mut requirements: HashSet<Arc<str>> = HashSet::new();
+        let mut advised: HashSet<Arc<str>> = HashSet::new();
         let week = detail.date.filter(|_| !corpus).map(week_of).filter(|w| *w <= self.latest_week);
         let n = findings.diagnostics.len() as u64;
         // An mbox's messages count towards the mbox.
@@ -251,7 +261,8 @@ impl Tally {
                 Some(week) => self.dated(week, rule.clone()),
                 None => self.undated += 1,
             }
-            requirements.extend(d.diagnostic.requirement.iter().cloned());
+            let broken = if self.advisory.contains(&rule) { &mut advised } else { &mut requirements };
+            broken.extend(d.diagnostic.requirement.iter().cloned());
             let tally = self.by_rule.entry(rule.clone()).or_default();
             match d.diagnostic.severity {
                 Severity::Error => tally.errors += 1,
@@ -271,6 +282,9 @@ impl Tally {
             if self.first.len() < FIRST {
                 self.first.push(example());
             }
+        }
+        for requirement in advised.difference(&requirements) {
+            *self.advised.entry(requirement.clone()).or_insert(0) += 1;
         }
         for requirement in requirements {
             let counted = self.corpus_requirements.contains(&requirement);
@@ -315,6 +329,7 @@ impl Tally {
             // An open attestation is the row's own status, not a check of the set-up.
             let counts = match d.diagnostic.severity {
                 _ if *d.diagnostic.rule == *crate::preflight::ATTESTATION_OPEN => None,
+                Severity::Info if self.advisory.contains(&d.diagnostic.rule) => Some(&mut self.setup_advice),
                 Severity::Info => Some(&mut self.setup_unsure),
                 Severity::Warning | Severity::Error => Some(&mut self.setup),
             };
@@ -542,6 +557,9 @@ pub enum Verdict {
     /// As `Compliant`, but `ignore:` switched one of its rules off on some paths: those
     /// messages were not checked for it.
     CompliantWhereChecked,
+    /// Nothing failing, but a recommendation (a rule at `info`) is not followed: advice,
+    /// not non-compliance.
+    RecommendationNotFollowed,
     Failing,
     Attested,
     Open,
@@ -554,6 +572,7 @@ impl Verdict {
     pub fn class(self) -> &'static str {
         match self {
             Verdict::Compliant | Verdict::CompliantWhereChecked => "checked",
+            Verdict::RecommendationNotFollowed => "advice",
             Verdict::Failing => "failing",
             Verdict::Attested => "attested",
             Verdict::Open => "open",
@@ -566,6 +585,7 @@ impl Verdict {
         match self {
             Verdict::Compliant => "compliant",
             Verdict::CompliantWhereChecked => "compliant where checked",
+            Verdict::RecommendationNotFollowed => "recommendation not followed",
             Verdict::Failing => "failing",
             Verdict::Attested => "attested",
             Verdict::Open => "to attest",
@@ -612,7 +632,7 @@ fn matrix_row(
         note: String::new(),
     };
     match &row.status {
-        Status::Checked { message_rules, setup_rules } => {
+        Status::Checked { message_rules, setup_rules, to_attest } => {
             let mut notes = Vec::new();
             if !message_rules.is_empty() {
                 let failing = tally.failing.get(row.id.as_str()).copied().unwrap_or(0);
@@ -623,8 +643,12 @@ fn matrix_row(
                     let percent = (messages - failing.min(messages)) as f64 * 100.0 / messages as f64;
                     out.percent = Some(format!("{:.1}%", (percent * 10.0).floor() / 10.0));
                 }
+                let advised = tally.advised.get(row.id.as_str()).copied().unwrap_or(0);
                 if failing > 0 {
                     out.verdict = Verdict::Failing;
+                } else if advised > 0 {
+                    out.verdict = Verdict::RecommendationNotFollowed;
+                    notes.push(format!("{advised} message(s) do not follow it"));
                 } else if messages == 0 {
                     // Rules that had nothing to read checked nothing.
                     out.verdict = Verdict::NotChecked;
@@ -651,6 +675,13 @@ fn matrix_row(
             if !setup_rules.is_empty() {
                 let count = |counts: &HashMap<Arc<str>, usize>| counts.get(row.id.as_str()).copied().unwrap_or(0);
                 match (count(&tally.setup), count(&tally.setup_unsure)) {
+                    (0, 0) if count(&tally.setup_advice) > 0 => {
+                        if matches!(out.verdict, Verdict::Compliant | Verdict::CompliantWhereChecked) {
+                            out.verdict = Verdict::RecommendationNotFollowed;
+                        }
+                        let n = count(&tally.setup_advice);
+                        notes.push(format!("set-up: {n} recommendation(s) not followed ({})", setup_rules.join(", ")));
+                    }
                     (0, 0) => notes.push(format!("set-up compliant ({})", setup_rules.join(", "))),
                     (0, n) => {
                         if matches!(out.verdict, Verdict::Compliant | Verdict::CompliantWhereChecked) {
@@ -663,6 +694,13 @@ fn matrix_row(
                         notes.push(format!("set-up: {n} finding(s) ({})", setup_rules.join(", ")));
                     }
                 }
+            }
+            // The rules see part of it; the rest is a person's to attest.
+            if *to_attest {
+                if out.verdict == Verdict::Compliant {
+                    out.verdict = Verdict::CompliantWhereChecked;
+                }
+                notes.push("the rest is to attest: nothing recorded under `attestations:`".into());
             }
             out.note = notes.join("; ");
         }
@@ -701,7 +739,11 @@ mod tests {
             id: "R1".into(),
             verb: crate::rules::spec::Verb::Must,
             sentence: "Subjects carry the prefix.".into(),
-            status: Status::Checked { message_rules: vec!["subject-prefix".into()], setup_rules: Vec::new() },
+            status: Status::Checked {
+                message_rules: vec!["subject-prefix".into()],
+                setup_rules: Vec::new(),
+                to_attest: false,
+            },
         };
         let tally = Tally::default();
         let plain = matrix_row(&row, &tally, 10, 0, &Exceptions::default());

@@ -16,7 +16,7 @@ pub fn not_run(rule: &Rule, has_setup: bool) -> Option<String> {
     if !rule.applies {
         return Some("does not apply to this set-up".into());
     }
-    if let Some(why) = &rule.unavailable {
+    if let Some(why) = rule.unavailable.as_ref().or(rule.nothing_to_check.as_ref()) {
         return Some(why.clone());
     }
     if rule.scope == Scope::Config && !has_setup {
@@ -30,7 +30,9 @@ pub fn not_run(rule: &Rule, has_setup: bool) -> Option<String> {
 pub enum Status {
     /// Rules of this run check it: the message and corpus rules, and whether set-up
     /// rules do too.
-    Checked { message_rules: Vec<String>, setup_rules: Vec<String> },
+    /// `to_attest`: a person must also attest what the rules cannot see (the firewall
+    /// beside the relay's port), and the configuration records nothing yet.
+    Checked { message_rules: Vec<String>, setup_rules: Vec<String>, to_attest: bool },
     /// No rule of this run checks it; the configuration records a person's attestation.
     Attested(String),
     /// A person must attest it, and the configuration records nothing yet.

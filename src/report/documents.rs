@@ -186,8 +186,11 @@ fn sarif(rules: &RuleSet, files: &[Document], end: &Ending) -> serde_json::Value
         .map(|q| {
             json!({
                 "id": &*q.id,
-                "shortDescription": { "text": q.sentence },
-                "fullDescription": { "text": format!("{} ({}). Source: {}", q.sentence, q.verb.as_str(), q.source) },
+                "shortDescription": { "text": q.reads() },
+                "fullDescription": { "text": match &q.readable {
+                    Some(readable) => format!("{readable} ({}). Word for word: {} Source: {}", q.verb.as_str(), q.sentence, q.source),
+                    None => format!("{} ({}). Source: {}", q.sentence, q.verb.as_str(), q.source),
+                } },
                 "properties": {
                     "verb": q.verb.as_str(),
                     "coverage": q.coverage.iter().map(|c| c.as_str()).collect::<Vec<_>>(),

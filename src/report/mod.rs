@@ -71,6 +71,26 @@ pub struct Summary {
     /// Files read (an mbox counts once, however many messages it holds), and their bytes.
     #[serde(skip)]
     pub read: Read,
+    /// Paths that could not be read, and why: the run is incomplete.
+    #[serde(skip)]
+    pub unread: Vec<Unread>,
+    /// Files the walk passed over as not mail, by extension (`""` for none).
+    #[serde(skip)]
+    pub not_mail: std::collections::BTreeMap<String, usize>,
+}
+
+/// A path that could not be read (a file or a folder), and the operating system's reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unread {
+    pub path: String,
+    pub reason: String,
+}
+
+impl Summary {
+    /// Files passed over as not mail.
+    pub fn not_mail_count(&self) -> usize {
+        self.not_mail.values().sum()
+    }
 }
 
 /// The file a message label names: `box.mbox` for `box.mbox:#3`, an mbox's third message.
@@ -235,20 +255,48 @@ impl Statistics {
 /// The closing line of the text formats.
 pub fn summary_line(summary: &Summary) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let checked = match &summary.config {
-        Some(config) => format!("the sending set-up in {config} and {}", plural(summary.files, "file")),
-        None => plural(summary.files, "file"),
+    let unread = summary.unread.len();
+    // Messages and the files that hold them (an mbox holds many); a path not read is
+    // neither, and its `unreadable-file` error is counted apart.
+    let read = summary.files.saturating_sub(unread);
+    let files = summary.read.files.saturating_sub(unread);
+    let mut what = Vec::new();
+    if let Some(config) = &summary.config {
+        what.push(format!("the sending set-up in {config}"));
+    }
+    if read > 0 || summary.config.is_none() {
+        what.push(format!("{} in {}", plural(read, "message"), plural(files, "file")));
+    }
+    let mut passed_over = Vec::new();
+    if summary.not_mail_count() > 0 {
+        passed_over.push(format!("{} skipped as not mail", plural(summary.not_mail_count(), "file")));
+    }
+    if unread > 0 {
+        passed_over.push(format!("{} could not be read", plural(unread, "path")));
+    }
+    let passed_over = match passed_over.is_empty() {
+        true => String::new(),
+        false => format!(" ({})", passed_over.join(", ")),
     };
-    if summary.worst().is_none() {
-        format!("Checked {checked}: no problems found.")
+    let errors = summary.errors.saturating_sub(unread);
+    let with_findings = summary.files_with_findings.saturating_sub(unread);
+    let counts = format!(
+        "{}, {}, {} in {}",
+        plural(errors, "error"),
+        plural(summary.warnings, "warning"),
+        plural(summary.infos, "info"),
+        plural(with_findings, "message")
+    );
+    let checked = what.join(" and ");
+    // "No problems found" only where something was read and nothing went unread.
+    if unread > 0 {
+        format!("Checked {checked}{passed_over}: {counts}; the run is incomplete.")
+    } else if read == 0 && summary.config.is_none() {
+        format!("Checked {checked}{passed_over}: nothing was checked.")
+    } else if summary.worst().is_none() {
+        format!("Checked {checked}{passed_over}: no problems found.")
     } else {
-        format!(
-            "Checked {checked}: {}, {}, {} in {}.",
-            plural(summary.errors, "error"),
-            plural(summary.warnings, "warning"),
-            plural(summary.infos, "info"),
-            plural(summary.files_with_findings, "file"),
-        )
+        format!("Checked {checked}{passed_over}: {counts}.")
     }
 }
 

@@ -13,7 +13,7 @@ use regex::Regex;
 use serde_saphyr::Spanned;
 
 use super::compiled::{Call, Check, Condition, Interval, Op, Requirement, Rule, RuleSet};
-use super::condition::holds;
+use super::condition::{holds, normalise};
 use super::field::{Field, Source};
 use super::spec::{
     ConditionSpec, CorpusSpec, Coverage, FunctionCallSpec, OperatorSpec, OptionValue, PackSpec, RuleSpec, Scalar,
@@ -67,6 +67,7 @@ pub fn compile(packs: &[YamlSource], config: &Config) -> Result<RuleSet, Report>
                 id: r.id.value.as_str().into(),
                 verb: r.verb,
                 sentence: r.sentence.trim().to_owned(),
+                readable: r.readable.as_deref().map(|s| s.trim().to_owned()),
                 coverage,
                 source: r.source.trim().to_owned(),
                 pack: pack.name.clone(),
@@ -133,7 +134,7 @@ fn not_configured(key: &str) -> String {
     let key = key.trim_start_matches("config.");
     format!(
         "`{key}` is not configured (set `{key}:` in nhsmail-lint.yaml{})",
-        if key == "account" { " or pass --account" } else { "" }
+        if key == "account" { ", give the full address as the submission `username`, or pass --account" } else { "" }
     )
 }
 
@@ -169,6 +170,19 @@ impl<'a> Compiler<'a> {
             self.placeholders(help)?;
         }
         self.online = spec.online;
+        // Only the set-up stops every send: a message rule's error stops its own message.
+        let blocks_send = match (&spec.blocks_send, spec.scope) {
+            (Some(given), Scope::Config) => given.value,
+            (None, Scope::Config) => true,
+            (Some(given), Scope::Message | Scope::Corpus) => {
+                return Err(self.err(
+                    given,
+                    "`blocks_send` is for config rules (`scope: config`): a message rule's error holds back only \
+                     its own message",
+                ));
+            }
+            (None, Scope::Message | Scope::Corpus) => false,
+        };
         // Config rules read only the config; message rules may read it in `when` and
         // `unless` (constant for the run), but report only on message bytes.
         let preconditions = match spec.scope {
@@ -229,7 +243,35 @@ impl<'a> Compiler<'a> {
             Check::Require(conditions) => conditions.iter().map(|c| &c.field).collect(),
             Check::Interval(interval) => vec![&interval.group_by],
         };
-        let needs_headers = when.iter().chain(&unless).map(|c| &c.field).chain(check_fields).any(Field::needs_headers);
+        let needs_headers =
+            when.iter().chain(&unless).map(|c| &c.field).chain(check_fields.iter().copied()).any(Field::needs_headers);
+        // A set-up rule that reads only parts of nhsmail-lint.yaml this configuration does
+        // not have checks nothing (the mailbox's probes with no `mailbox:`): it does not
+        // run (and is not noted as skipped: nothing was asked of it), and the matrix does not
+        // call its requirement checked.
+        let mut nothing_to_check = None;
+        if spec.scope == Scope::Config {
+            let blocks: Vec<(&str, bool)> = when
+                .iter()
+                .chain(&unless)
+                .map(|c| &c.field)
+                .chain(check_fields)
+                .filter_map(|f| match f {
+                    Field::Config(field) => Some(field.block(self.config)),
+                    _ => None,
+                })
+                .collect();
+            if !blocks.is_empty() && blocks.iter().all(|(_, configured)| !configured) {
+                let mut names: Vec<String> = Vec::new();
+                for (name, _) in blocks {
+                    let name = format!("`{name}:`");
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                nothing_to_check = Some(format!("nothing in this set-up for it to check (no {})", names.join(" or ")));
+            }
+        }
         Ok(Rule {
             id: spec.id.value.into(),
             aliases: spec.aliases.into_iter().map(|a| a.value).collect(),
@@ -244,7 +286,9 @@ impl<'a> Compiler<'a> {
             skip_in_templates: spec.skip_in_templates,
             scope: spec.scope,
             online: spec.online,
+            blocks_send,
             unavailable: self.unavailable,
+            nothing_to_check,
             applies,
             enabled: true,
             when,
@@ -328,9 +372,7 @@ impl<'a> Compiler<'a> {
         const TEXTUAL: &[Kind] = &[Kind::Text, Kind::Address];
         const NUMERIC: &[Kind] = &[Kind::Number, Kind::Size];
         const COMPARABLE: &[Kind] = &[Kind::Text, Kind::Address, Kind::Number, Kind::Size];
-        let fold = |text: String| {
-            if kind == Kind::Address { text.to_ascii_lowercase() } else { text }
-        };
+        let fold = |text: String| normalise(kind, &text);
         Ok(match operator {
             OperatorSpec::Equals(v) => {
                 self.need_kind(&v, "equals", kind, COMPARABLE)?;
@@ -581,7 +623,7 @@ impl<'a> Compiler<'a> {
             .as_ref()
             .map(|o| self.interpolate_list(o))
             .transpose()?
-            .map(|list| list.into_iter().map(|s| s.to_ascii_lowercase()).collect());
+            .map(|list| list.into_iter().map(|s| Interval::key(group_by.kind(), &s)).collect());
         // With nothing to group, the rule would pass everything in silence: say so instead.
         if only.as_ref().is_some_and(HashSet::is_empty) && self.unavailable.is_none() {
             self.unavailable = spec.only.as_ref().map(|o| match &o.value {

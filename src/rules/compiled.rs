@@ -9,6 +9,7 @@ use regex::Regex;
 
 use super::field::Field;
 use super::spec::{Coverage, DocsSpec, Scope, Verb};
+use super::value::Kind;
 use crate::diagnostic::Severity;
 use crate::functions::{Detector, Function};
 
@@ -70,8 +71,21 @@ impl Condition {
 #[derive(Debug)]
 pub struct Interval {
     pub group_by: Field,
+    /// Keys (`Interval::key`) of the values counted; all when `None`.
     pub only: Option<HashSet<String>>,
     pub min_seconds: i64,
+}
+
+impl Interval {
+    /// What messages are grouped by: a `group_by` value of `kind` in one form, any case
+    /// (an address in its one form, so a copy addressed `"results-team-dl"@nhs.net` is
+    /// the same list).
+    pub fn key(kind: Kind, text: &str) -> String {
+        match kind {
+            Kind::Address => crate::mail::address::canonical(text),
+            _ => text.to_ascii_lowercase(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -98,9 +112,16 @@ pub struct Rule {
     pub scope: Scope,
     /// It asks DNS, so runs only in pre-flight.
     pub online: bool,
+    /// A config rule whose errors make every send fail or breach: `--send` sends nothing
+    /// while one is reported. False for every other rule.
+    pub blocks_send: bool,
     /// Why the rule cannot run with this configuration (it interpolates an unset value,
     /// or its service is not configured).
     pub unavailable: Option<String>,
+    /// Why a set-up rule has nothing to check in this configuration (it reads only parts of
+    /// nhsmail-lint.yaml that are not there): it does not run, and is not noted as skipped,
+    /// but the matrix must not count its requirement checked.
+    pub nothing_to_check: Option<String>,
     /// False when a precondition on the configuration rules it out (a relay rule when
     /// the transport is submission): judged once, when the pack compiles.
     pub applies: bool,
@@ -128,6 +149,8 @@ pub struct Requirement {
     pub verb: Verb,
     /// The sentence it comes from, word for word.
     pub sentence: String,
+    /// The sentence as a reader reads it, where the word-for-word one does not read as one.
+    pub readable: Option<String>,
     /// As declared, sorted; a declared `offline` or `online` is backed by such a rule.
     pub coverage: Vec<Coverage>,
     pub source: String,
@@ -137,6 +160,14 @@ pub struct Requirement {
     pub applies: bool,
     /// Its `when`, in words (`transport.mode is relay`).
     pub when: Vec<String>,
+}
+
+impl Requirement {
+    /// What the requirement says, as a reader reads it: the readable sentence, else the
+    /// word-for-word one.
+    pub fn reads(&self) -> &str {
+        self.readable.as_deref().unwrap_or(&self.sentence)
+    }
 }
 
 #[derive(Debug, Default)]

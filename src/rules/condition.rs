@@ -5,14 +5,18 @@
 use super::compiled::{Condition, Op};
 use super::field::Source;
 use super::value::{Kind, Value};
+use crate::mail::address::canonical;
 use crate::online::Services;
 
+/// `b` is already normalised (the compiler normalises what a condition compares with).
 fn equal(kind: Kind, a: &str, b: &str) -> bool {
-    if kind == Kind::Address { a.eq_ignore_ascii_case(b) } else { a == b }
+    if kind == Kind::Address { canonical(a) == b } else { a == b }
 }
 
+/// The form values of `kind` are compared in: addresses and domains in their one form
+/// (`mail::address::canonical`: case, quoting that is not needed, IDNA).
 pub fn normalise(kind: Kind, text: &str) -> String {
-    if kind == Kind::Address { text.to_ascii_lowercase() } else { text.to_owned() }
+    if kind == Kind::Address { canonical(text) } else { text.to_owned() }
 }
 
 /// Whether one value passes the condition's operator.

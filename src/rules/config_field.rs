@@ -65,7 +65,11 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("mailbox.secret", "present when the mailbox's secret source is given: the key"),
     ("directory.host", "the directory's LDAP host"),
     ("directory.port", "its port (default 636)"),
-    ("account", "the sending account (from the file; at the top of the file when given by --account)"),
+    (
+        "account",
+        "the sending account: `account`, else the submission (or mailbox) username when it is a full address; at \
+         the top of the file when given by --account",
+    ),
     ("distribution_lists", "each configured distribution list"),
 ];
 
@@ -108,6 +112,22 @@ impl ConfigField {
                 Kind::Presence
             }
             _ => Kind::Text,
+        }
+    }
+
+    /// The part of nhsmail-lint.yaml the field is read from (`transport`, `mailbox`, ...),
+    /// and whether `config` has it.
+    pub fn block(self, config: &Config) -> (&'static str, bool) {
+        match self {
+            ConfigField::Account => ("account", config.account.is_some()),
+            ConfigField::DistributionLists => ("distribution_lists", !config.distribution_lists.is_empty()),
+            ConfigField::MailboxHost
+            | ConfigField::MailboxPort
+            | ConfigField::MailboxProtocol
+            | ConfigField::MailboxUsername
+            | ConfigField::MailboxSecret => ("mailbox", config.mailbox.is_some()),
+            ConfigField::DirectoryHost | ConfigField::DirectoryPort => ("directory", config.directory.is_some()),
+            _ => ("transport", config.transport.is_some()),
         }
     }
 

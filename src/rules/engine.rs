@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use mail_parser::DateTime;
 
-use super::compiled::{Check, Condition, Op, Rule, RuleSet};
+use super::compiled::{Check, Condition, Interval, Op, Rule, RuleSet};
 use super::condition::{holds, passes};
 use super::field::{Field, Source};
 use crate::config::Config;
@@ -105,7 +105,7 @@ fn check_message(rule: &Rule, index: usize, view: &MessageView<'_>, services: Op
             let Some(instant) = view.date() else { return };
             let mut keys = HashSet::new();
             interval.group_by.for_each(Source::Message(view), &mut |v| {
-                let key = v.text.to_ascii_lowercase();
+                let key = Interval::key(interval.group_by.kind(), &v.text);
                 if interval.only.as_ref().is_none_or(|only| only.contains(&key)) && keys.insert(key.clone()) {
                     let (line, column) = crate::mail::bytes::line_col(view.raw(), v.span.start);
                     out.facts.push(Fact { rule: index, key, instant, span: v.span, line, column });

@@ -10,7 +10,7 @@ use std::ops::Range;
 use super::config_field::{self, ConfigField};
 use super::value::{Kind, Value};
 use crate::config::Config;
-use crate::mail::address::is_valid_address;
+use crate::mail::address::{canonical, is_valid_address};
 use crate::mail::{Mailbox, MessageView, PartKind, bytes, headers};
 
 /// Where a condition reads its values: one message, or the configuration (config
@@ -78,14 +78,17 @@ const RECIPIENTS: &[&str] = &["To", "Cc", "Bcc"];
 /// Every selector name with a one-line description, for `docs/rules.md` and errors.
 pub const CATALOGUE: &[(&str, &str)] = &[
     ("subject", "each decoded Subject (a message should have one; every one is judged)"),
-    ("from.address", "each From address (a name with no address beside an address is not one)"),
+    ("from.address", "each From address as written (an entry with no address, a name alone or `<>`, is not one)"),
     (
         "from.name",
         "each From display name as a reader shows it, RFC 2047 decoded (a name split at unquoted commas is read whole)",
     ),
-    ("from.count", "how many mailboxes From names (a name with no address beside an address is not one)"),
+    ("from.count", "how many mailboxes From names (an entry with no address is not one)"),
     ("sender.address", "the Sender address"),
-    ("reply_to.address", "each Reply-To entry (empty when an entry has no address)"),
+    (
+        "reply_to.address",
+        "each Reply-To entry's address as written, comments and white space around it left out (`<>` and broken entries included; an entry with no address reads as its text)",
+    ),
     (
         "reply_address",
         "where replies go: the Reply-To addresses, else (no Reply-To, or none of its entries a valid address) the From addresses",
@@ -93,7 +96,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("to.address / cc.address / bcc.address", "each address of that header"),
     ("to_cc.address", "each To and Cc address"),
     ("recipients", "each To, Cc and Bcc address, group members included"),
-    ("recipients.count", "distinct recipient addresses (case-insensitive)"),
+    (
+        "recipients.count",
+        "distinct recipient addresses (compared in one form: case, needless quoting and IDNA forms do not count)",
+    ),
     ("recipients.domain", "the domain of each recipient"),
     ("reply_to.domain", "the domain of each Reply-To address"),
     (
@@ -295,10 +301,12 @@ impl Field {
                 boxes.iter().for_each(|m| f(address(view, m)));
             }
             Field::DisplayNames(name) => {
-                // The name-only entries split off a display name at its unquoted commas
-                // are part of the name the mailbox after them reads (see `kept`).
+                // `<>` names no mailbox: From it is no sender (missing-from), with no name
+                // to judge. The bare phrases split off a display name at its unquoted
+                // commas are part of the name the mailbox after them reads.
                 let boxes = view.mailboxes(name);
-                for m in boxes.iter().filter(|m| kept(name, m, &boxes)) {
+                let split_off = split_off(&boxes);
+                for (m, _) in boxes.iter().zip(split_off).filter(|(m, split)| !m.null && !split) {
                     let name = m.name.as_deref().map(str::trim).unwrap_or("");
                     let span = match &m.name_span {
                         _ if name.is_empty() => m.field_span.clone(),
@@ -324,7 +332,7 @@ impl Field {
                     return;
                 };
                 let count = if *distinct {
-                    boxes.iter().map(|m| m.address.to_ascii_lowercase()).collect::<HashSet<_>>().len()
+                    boxes.iter().map(|m| canonical(&m.address)).collect::<HashSet<_>>().len()
                 } else {
                     boxes.len()
                 };
@@ -480,15 +488,42 @@ fn encoded_name_span(raw: &[u8], headers: Range<usize>) -> Option<Range<usize>> 
 }
 
 /// Whether an entry of header `name` (among `boxes`, its entries) is one of its
-/// addresses. In From and Sender, a name with no address beside entries with one is not
-/// a mailbox: it is the first half of a display name split at an unquoted comma
-/// (`From: Smith, John <j@nhs.net>`, reported by display-name-unquoted-comma), so the
-/// address after it is still judged alone. A name alone (`From: me`) stays, to be
-/// judged as it is; elsewhere such an entry is kept (an invalid Reply-To, a recipient).
+/// addresses. In From, an entry with no address is none: a name alone
+/// (`From: Pathology Results`), `<>` named or not (`From: "Results, Pathology" <>`), or
+/// the first half of a display name split at an unquoted comma (`From: Smith, John
+/// <j@nhs.net>`, reported by display-name-unquoted-comma, whose address is still judged
+/// alone); with none left, the message has no From address (missing-from). Sender is
+/// optional, so one naming no address at all is judged as its text (`Sender: robot`),
+/// the split name's first half still left out. Elsewhere every entry is kept (an invalid
+/// Reply-To, a recipient).
 fn kept(name: &str, m: &Mailbox, boxes: &[Mailbox]) -> bool {
-    !m.address.is_empty()
-        || !(name.eq_ignore_ascii_case("From") || name.eq_ignore_ascii_case("Sender"))
-        || boxes.iter().all(|b| b.address.is_empty())
+    if !m.address.is_empty() {
+        return true;
+    }
+    if name.eq_ignore_ascii_case("From") {
+        return false;
+    }
+    !name.eq_ignore_ascii_case("Sender") || boxes.iter().all(|b| b.address.is_empty())
+}
+
+/// Which of `boxes` are a bare phrase split off the display name of the mailbox after
+/// it at an unquoted comma (`Smith` of `Smith, John <j@nhs.net>`): that mailbox's name,
+/// read whole, starts at or before it.
+fn split_off(boxes: &[Mailbox]) -> Vec<bool> {
+    let mut name_start = None;
+    let mut out: Vec<bool> = boxes
+        .iter()
+        .rev()
+        .map(|m| {
+            if m.address.is_empty() && !m.null {
+                return name_start.is_some_and(|s| s <= m.span.start);
+            }
+            name_start = m.name_span.as_ref().map(|s| s.start);
+            false
+        })
+        .collect();
+    out.reverse();
+    out
 }
 
 fn address<'a>(view: &MessageView<'a>, m: &Mailbox) -> Value<'a> {

@@ -12,7 +12,7 @@ pub mod spec;
 pub mod value;
 
 pub use compile::compile;
-pub use compiled::{Check, Requirement, Rule, RuleSet};
+pub use compiled::{Check, Interval, Requirement, Rule, RuleSet};
 
 /// The built-in NHSmail pack, compiled into the binary.
 pub const BUILTIN_PACK: &str = include_str!("../../rules/nhsmail.yaml");
@@ -33,7 +33,44 @@ mod tests {
             let d = &rule.docs;
             let documented = [&d.what, &d.why, &d.example, &d.source].iter().all(|s| s.is_some());
             assert!(documented && rule.help.is_some(), "{} lacks docs or help", rule.id);
+            // A set-up rule says whether its errors stop every send, and why; no other does.
+            let config = rule.scope == spec::Scope::Config;
+            assert_eq!(d.sending.is_some(), config, "{}: docs.sending on {:?} rules only", rule.id, rule.scope);
         }
+    }
+
+    /// Only a set-up error that makes every send fail or breach stops `--send`: the rest
+    /// stop nothing (a warning never does) or hold back only the messages they concern.
+    #[test]
+    fn the_set_up_rules_that_stop_every_send_are_the_ones_that_say_so() {
+        let pack = YamlSource::new(BUILTIN_PACK_NAME, BUILTIN_PACK);
+        let rules = compile(&[pack], &Config::default()).unwrap_or_else(|e| panic!("{e:?}"));
+        let config = rules.rules.iter().filter(|r| r.scope == spec::Scope::Config);
+        let mut blocking: Vec<&str> = config.filter(|r| r.blocks_send).map(|r| &*r.id).collect();
+        blocking.sort_unstable();
+        assert_eq!(
+            blocking,
+            [
+                "mailbox-quota",
+                "relay-dns-registration",
+                "relay-tls-mode",
+                "smtp-auth-mechanism",
+                "smtp-connect",
+                "smtp-greeting",
+                "smtp-login",
+                "smtp-secret-missing",
+                "smtp-sender",
+                "smtp-tls",
+                "smtp-tls-mode",
+                "smtp-username",
+                "username-not-account",
+            ]
+        );
+        for rule in rules.rules.iter().filter(|r| r.blocks_send) {
+            assert_eq!(rule.severity, crate::diagnostic::Severity::Error, "{}: a blocker is an error", rule.id);
+        }
+        let size = rules.get("smtp-size").expect("smtp-size");
+        assert_eq!((size.severity, size.blocks_send), (crate::diagnostic::Severity::Warning, false));
     }
 
     /// The compliance matrix of the built-in pack: every rule traces to a requirement,
@@ -77,6 +114,20 @@ mod tests {
             derived.dedup();
             assert_eq!(derived, requirement.coverage, "{}: declared coverage against its rules", requirement.id);
         }
+    }
+
+    /// A trust's set-up rule stops every send unless it says otherwise; no other rule does.
+    #[test]
+    fn a_config_rule_stops_every_send_unless_it_says_otherwise() {
+        let pack = "rules:
+  - {id: stops, severity: error, summary: s, message: m, scope: config, require: [{field: transport.host, equals: x}]}
+  - {id: concerns-some, severity: error, summary: s, message: m, scope: config, blocks_send: false,
+     require: [{field: transport.host, equals: x}]}
+  - {id: a-message-rule, severity: error, summary: s, message: m, require: [{field: subject, present: true}]}
+";
+        let rules = compile(&[YamlSource::new("t.yaml", pack)], &Config::default()).unwrap_or_else(|e| panic!("{e:?}"));
+        let blocks: Vec<bool> = rules.rules.iter().map(|r| r.blocks_send).collect();
+        assert_eq!(blocks, [true, false, false]);
     }
 
     /// A requirement from the guidance quotes it word for word (whitespace aside).

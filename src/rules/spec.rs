@@ -37,6 +37,11 @@ pub struct RequirementSpec {
     pub verb: Verb,
     /// The sentence it comes from, word for word.
     pub sentence: String,
+    /// The sentence as a reader should read it, where the word-for-word one does not read
+    /// as one (a row of a table, an example the page lost): shown first, the word-for-word
+    /// sentence beside it for traceability.
+    #[serde(default)]
+    pub readable: Option<String>,
     /// One kind of coverage or a list of them; never empty.
     #[schemars(with = "OneOrMany<Coverage>")]
     pub coverage: Spanned<OneOrMany<Coverage>>,
@@ -147,6 +152,11 @@ pub struct RuleSpec {
     /// The rule asks DNS: it runs only in `preflight` (and before `--send`).
     #[serde(default)]
     pub online: bool,
+    /// A config rule: whether an error it reports makes every send fail or breach, so that
+    /// `--send` sends nothing (true, the default), or concerns only some messages or none,
+    /// so that `--send` still sends the rest (false). Only config rules take it.
+    #[schemars(with = "Option<bool>")]
+    pub blocks_send: Option<Spanned<bool>>,
     /// Templates still hold placeholders and lack per-send headers: `check --template`
     /// skips rules that set this.
     #[serde(default)]
@@ -193,6 +203,8 @@ pub struct DocsSpec {
     pub source: Option<String>,
     /// Why the rule's severity is not the one its requirement's verb gives.
     pub severity_reason: Option<String>,
+    /// A config rule: why an error of it does (`blocks_send`) or does not stop every send.
+    pub sending: Option<String>,
 }
 
 /// `field` plus exactly one operator, and optionally a message of its own (rules with

@@ -20,12 +20,13 @@ use sha2::{Digest, Sha256};
 
 use crate::config::transport::{Mode, Transport};
 use crate::diagnostic::Severity;
+use crate::mail::address::canonical;
 use crate::mail::{self, MessageView};
 use crate::online::Services;
 use crate::online::secret::{self, SecretError};
 use crate::online::smtp::{self, Delivery, Sender, SmtpSetupError};
 use crate::rules::field::Source;
-use crate::rules::{Check, RuleSet, engine};
+use crate::rules::{Check, Interval, RuleSet, engine};
 use journal::{Journal, JournalError, Planned, State};
 
 /// What `--send` needs: the transport and account, the rules a message is checked
@@ -145,12 +146,13 @@ pub struct Sending {
     pub stopped: Option<SendError>,
 }
 
-pub fn run(plan: &SendPlan, candidates: Vec<Candidate>, setup_ok: bool) -> Sending {
+/// `blocking`: the set-up rules whose errors stop every send (none: send what passed).
+pub fn run(plan: &SendPlan, candidates: Vec<Candidate>, blocking: &[Arc<str>]) -> Sending {
     let mut outcomes = Vec::new();
     let mut candidates = candidates.into_iter();
     let stopped = Run::start(plan).and_then(|mut run| {
         let result = candidates.by_ref().try_for_each(|candidate| {
-            let (outcome, stop) = run.one(candidate, setup_ok);
+            let (outcome, stop) = run.one(candidate, blocking);
             outcomes.push(outcome);
             stop.map_or(Ok(()), Err)
         });
@@ -198,10 +200,13 @@ impl<'a> Run<'a> {
     }
 
     /// One message's verdict, and the journal error that must stop the run, if any.
-    fn one(&mut self, candidate: Candidate, setup_ok: bool) -> (Outcome, Option<SendError>) {
+    fn one(&mut self, candidate: Candidate, blocking: &[Arc<str>]) -> (Outcome, Option<SendError>) {
         let blocked = |detail: String| (Outcome::of(&candidate.path, Verdict::Blocked, detail, None), None);
-        if !setup_ok {
-            return blocked("the sending set-up has errors (see the configuration file)".into());
+        if !blocking.is_empty() {
+            return blocked(format!(
+                "the sending set-up has errors that stop every send ({}; see the configuration file)",
+                blocking.join(", ")
+            ));
         }
         if !candidate.errors.is_empty() {
             return blocked(format!("lint errors: {}", candidate.errors.join(", ")));
@@ -210,7 +215,8 @@ impl<'a> Run<'a> {
             Ok(p) => p,
             Err(why) => return blocked(why.to_string()),
         };
-        // The probe read the server's SIZE: a larger message would only be refused.
+        // The probe read the server's SIZE: a larger message would only be refused, and a
+        // smaller one is not its concern (smtp-size is a warning that stops nothing).
         let services = self.plan.services.as_deref();
         let limit = services.and_then(|s| s.smtp.as_ref()?.probed(&s.dns).size);
         if let Some(limit) = limit.filter(|&limit| prepared.body.len() as u64 > limit) {
@@ -379,7 +385,7 @@ fn prepare(plan: &SendPlan, path: &Path) -> Result<Prepared, Unsendable> {
         return Err(Unsendable::Changed(errors));
     }
     let from: Vec<String> = view.every_mailbox("From").into_iter().map(|m| m.address).collect();
-    if from.len() != 1 || !from[0].eq_ignore_ascii_case(account) {
+    if from.len() != 1 || canonical(&from[0]) != canonical(account) {
         return Err(Unsendable::NotTheAccount { from, account: account.clone() });
     }
     let recipients = wire::recipients(&view);
@@ -408,7 +414,7 @@ fn spaced_keys(plan: &SendPlan, view: &MessageView<'_>) -> Vec<(String, i64)> {
     for rule in plan.spacing.iter().map(|&i| &plan.rules.rules[i]) {
         let Check::Interval(interval) = &rule.check else { continue };
         interval.group_by.for_each(Source::Message(view), &mut |v| {
-            let key = v.text.to_ascii_lowercase();
+            let key = Interval::key(interval.group_by.kind(), &v.text);
             if interval.only.as_ref().is_none_or(|only| only.contains(&key)) {
                 let longest = keys.entry(key).or_insert(0);
                 *longest = (*longest).max(interval.min_seconds);

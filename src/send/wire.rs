@@ -2,16 +2,17 @@
 //! envelope they go in.
 
 use crate::mail::MessageView;
+use crate::mail::address::canonical;
 pub use crate::mail::wire::wire_bytes;
 
-/// Every To, Cc and Bcc address, each once (case-insensitively), in order.
+/// Every To, Cc and Bcc address, each once (compared in their one form), in order.
 pub fn recipients(view: &MessageView<'_>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     ["To", "Cc", "Bcc"]
         .iter()
         .flat_map(|h| view.mailboxes(h).to_vec())
         .map(|m| m.address)
-        .filter(|a| !a.is_empty() && seen.insert(a.to_ascii_lowercase()))
+        .filter(|a| !a.is_empty() && seen.insert(canonical(a)))
         .collect()
 }
 

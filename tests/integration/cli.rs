@@ -156,6 +156,37 @@ fn account_from_config_flag_and_the_skip_note() {
 }
 
 #[test]
+fn the_account_is_one_address_however_it_is_written() {
+    // An A-label and its U-label are one domain, and quoting that is not needed changes
+    // nothing (RFC 5322 3.4.1): From and the account compare in one form, both ways.
+    let from = |address: &str| {
+        String::from_utf8(GOOD.to_vec())
+            .expect("utf-8")
+            .replace("<pathology.results@nhs.net>", &format!("<{address}>"))
+            .into_bytes()
+    };
+    let (u_label, a_label, quoted, other) = (
+        from("results@пример.рф"),
+        from("Results@xn--e1afmkfd.xn--p1ai"),
+        from("\"results\"@пример.рф"),
+        from("results@пример.рус"),
+    );
+    let dir = temp_files(&[("a.eml", &a_label), ("o.eml", &other), ("q.eml", &quoted), ("u.eml", &u_label)]);
+    for account in ["results@пример.рф", "results@xn--e1afmkfd.xn--p1ai"] {
+        let args = ["check", "--format", "json", "--account", account, "a.eml", "o.eml", "q.eml", "u.eml"];
+        let report = run_in(dir.path(), &args).json();
+        let fired: Vec<(String, Vec<String>)> = crate::common::findings(&report)
+            .into_iter()
+            .map(|(file, d)| (file, d.into_iter().map(|(rule, _)| rule).collect()))
+            .collect();
+        let expected = [("a.eml", vec![]), ("o.eml", vec!["from-account"]), ("q.eml", vec![]), ("u.eml", vec![])];
+        let expected: Vec<(String, Vec<String>)> =
+            expected.iter().map(|(f, r)| (f.to_string(), r.iter().map(|r| r.to_string()).collect())).collect();
+        assert_eq!(fired, expected, "account {account}");
+    }
+}
+
+#[test]
 fn config_disables_and_regrades_rules() {
     let dir = temp_files(&[
         (
@@ -217,7 +248,7 @@ fn human_output_underlines_the_offending_bytes() {
     );
     assert!(out.contains("no-reply-address"));
     assert!(out.contains("help: Use a monitored mailbox"));
-    assert!(out.contains("Checked 1 file: 1 error, 0 warnings, 0 infos in 1 file."), "{out}");
+    assert!(out.contains("Checked 1 message in 1 file: 1 error, 0 warnings, 0 infos in 1 message."), "{out}");
     assert!(!out.contains('\u{1b}'), "no colour codes when not asked");
 }
 
@@ -265,7 +296,8 @@ fn unreadable_entries_are_reported_and_the_scan_goes_on() {
     std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
     std::os::unix::fs::symlink("..", dir.path().join("sub/loop")).expect("symlink");
     let result = run_in(dir.path(), &["check", ACCOUNT, "--format", "json", "."]);
-    assert_eq!(result.code, 1);
+    assert_eq!(result.code, 2, "a path not read makes the run incomplete: {}", result.stderr);
+    assert!(result.stderr.contains("the run is incomplete: 2 path(s) could not be read"), "{}", result.stderr);
     let findings = crate::common::findings(&result.json());
     let unreadable: Vec<&str> = findings
         .iter()
@@ -279,10 +311,10 @@ fn unreadable_entries_are_reported_and_the_scan_goes_on() {
 #[test]
 fn explain_names_the_requirement_and_why_a_severity_departs() {
     let text = run(&["explain", "no-reply-address"]).stdout;
-    assert!(text.contains("Requirement\n    M4 (must): The reply to email address must be valid."), "{text}");
+    assert!(text.contains("Requirement\n    M4 (must): The reply-to address must be valid, and must not be"), "{text}");
     assert!(!text.contains("Severity\n"), "error is what `must` gives: {text}");
     let text = run(&["explain", "smtp-port"]).stdout;
-    assert!(text.contains("C9 (must): SMTP  Sending  587  TLS  Yes"), "{text}");
+    assert!(text.contains("C9 (must): Sending by SMTP must use port 587 with TLS, and must authenticate."), "{text}");
     assert!(text.contains("Severity\n    warning, where the requirement's verb gives error: smtp-tls-mode"), "{text}");
     let listed = run(&["rules", "--format", "json"]).json();
     let row = listed.as_array().expect("rules").iter().find(|r| r["id"] == "smtp-tls-mode").expect("row").clone();
@@ -295,8 +327,14 @@ fn explain_names_the_requirement_and_why_a_severity_departs() {
 fn the_requirements_matrix_says_what_a_set_up_leaves_unchecked() {
     let plain = run(&["requirements"]);
     assert_eq!(plain.code, 0, "{}", plain.stderr);
+    // A sentence that does not read as one (the page lost its example) is shown readable,
+    // with the words of the source beside it.
     assert!(
-        plain.stdout.contains("M4  must  [offline, online]\n    The reply to email address must be valid."),
+        plain.stdout.contains(
+            "M4  must  [offline, online]\n    The reply-to address must be valid, and must not be a non-delivery \
+             address (a no-reply address, for example).\n    word for word: The reply to email address must be valid. \
+             Non-delivery addresses, such as, must not be used.\n"
+        ),
         "{}",
         plain.stdout
     );
@@ -306,7 +344,7 @@ fn the_requirements_matrix_says_what_a_set_up_leaves_unchecked() {
         plain.stdout
     );
     assert!(!plain.stdout.contains("this set-up"), "no config, no set-up column");
-    let config = b"transport:\n  mode: submission\n  host: send.nhs.net\n  username: a@nhs.net\n  password_env: P\n\
+    let config = b"transport:\n  mode: submission\n  host: send.nhs.net\n  username: a\n  password_env: P\n\
 rules:\n  disable: [display-name-format]\nattestations:\n  A1: \"application account created, ticket INC0123456, 2026-10-02\"\n";
     let dir = temp_files(&[("nhsmail-lint.yaml", config)]);
     let matrix = run_in(dir.path(), &["requirements", "--format", "json"]).json();
@@ -315,7 +353,8 @@ rules:\n  disable: [display-name-format]\nattestations:\n  A1: \"application acc
     let m5 = row("M5");
     assert_eq!(m5["setup"]["status"], "checked");
     assert_eq!(m5["rules"][0]["not_run"], "disabled in the config (`rules.disable`)");
-    // No account: from-account cannot run, and A2 has no other rule.
+    // No account, and a username that is no full address to read it from: neither rule of
+    // A2 can run.
     let a2 = row("A2");
     assert_eq!(a2["setup"]["status"], "unchecked", "{a2}");
     assert!(a2["rules"][0]["not_run"].as_str().expect("why").contains("`account` is not configured"), "{a2}");
@@ -336,6 +375,43 @@ rules:\n  disable: [display-name-format]\nattestations:\n  A1: \"application acc
         markdown.starts_with("| id | verb | sentence | coverage | rules (severity) | this set-up |\n"),
         "{markdown}"
     );
+    // Only `transport:`: the mailbox's and the directory's rules have nothing to check, so
+    // their requirements are not called checked (the pre-flight lists them to attest).
+    let nothing = |row: &serde_json::Value, rule: &str| {
+        let cell = row["rules"].as_array().expect("rules").iter().find(|c| c["id"] == rule).expect("rule").clone();
+        cell["not_run"].as_str().unwrap_or_default().to_owned()
+    };
+    assert_eq!(row("C3")["setup"]["status"], "unchecked");
+    assert_eq!(nothing(&row("C3"), "pop-configured"), "nothing in this set-up for it to check (no `mailbox:`)");
+    for id in ["C10", "C11"] {
+        assert_eq!(row(id)["setup"]["status"], "open", "{id}");
+        assert_eq!(nothing(&row(id), "mailbox-connect"), "nothing in this set-up for it to check (no `mailbox:`)");
+    }
+    assert_eq!(row("C12")["setup"]["status"], "open");
+    assert_eq!(nothing(&row("C12"), "ldap-port"), "nothing in this set-up for it to check (no `directory:`)");
+    assert_eq!(row("C9")["setup"]["status"], "checked", "the transport's own rules run");
+    assert_eq!(row("C9")["readable"], "Sending by SMTP must use port 587 with TLS, and must authenticate.");
+    assert_eq!(row("C9")["sentence"], "SMTP  Sending  587  TLS  Yes", "the source's words are kept");
+    // With a POP mailbox, C3's rule has something to check.
+    let pop = temp_files(&[(
+        "nhsmail-lint.yaml",
+        b"mailbox:\n  host: pop.example.nhs.uk\n  protocol: pop\n  username: a@nhs.net\n  password_env: P\n",
+    )]);
+    let matrix = run_in(pop.path(), &["requirements", "--format", "json"]).json();
+    let c3 = matrix.as_array().expect("rows").iter().find(|r| r["id"] == "C3").expect("C3").clone();
+    assert_eq!(c3["setup"]["status"], "checked", "{c3}");
+    // A relay's port is checked, its firewall is a person's to attest: partly checked
+    // until the attestation is recorded.
+    let relay = b"transport:\n  mode: relay\n  host: relay.nhs.uk\n";
+    let status = |config: &[u8]| {
+        let dir = temp_files(&[("nhsmail-lint.yaml", config)]);
+        let matrix = run_in(dir.path(), &["requirements", "--format", "json"]).json();
+        let c15 = matrix.as_array().expect("rows").iter().find(|r| r["id"] == "C15").expect("C15").clone();
+        c15["setup"]["status"].as_str().expect("status").to_owned()
+    };
+    assert_eq!(status(relay), "partly checked");
+    let attested = [&relay[..], b"attestations:\n  C15: \"firewall opened to relay.nhs.uk:25, CHG0042\"\n"].concat();
+    assert_eq!(status(&attested), "checked");
 }
 
 #[test]
@@ -406,4 +482,21 @@ fn init_writes_a_starter_that_loads_and_never_overwrites() {
     let elsewhere = run_in(dir.path(), &["init", "--output", "other.yaml"]);
     assert_eq!(elsewhere.code, 0, "{}", elsewhere.stderr);
     assert!(dir.path().join("other.yaml").is_file());
+}
+
+/// On a terminal the progress bar waits until a run has gone on a while: a pre-commit run
+/// over one template never flashes one. (`script` gives the run a pseudo-terminal.)
+#[test]
+fn the_progress_bar_never_flashes_for_one_template() {
+    let dir = temp_files(&[("template.eml", GOOD)]);
+    let command =
+        format!("{} check --account pathology.results@nhs.net template.eml", env!("CARGO_BIN_EXE_nhsmail-lint"));
+    let output = std::process::Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .output()
+        .expect("script gives the run a terminal");
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(shown.contains("Checked 1 message in 1 file: no problems found."), "{shown}");
+    assert!(!shown.contains("ETA") && !shown.contains("\u{1b}[2K"), "no bar drawn and cleared: {shown:?}");
 }

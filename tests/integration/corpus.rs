@@ -116,7 +116,11 @@ fn the_clean_corpus_is_clean_with_its_config() {
     let count = eml_count("corpus/clean");
     let result = run(&["check", "--config", CONFIG, "corpus/clean"]);
     assert_eq!(result.code, 0, "{}", result.stdout);
-    assert!(result.stdout.contains(&format!("Checked {count} files: no problems found.")), "{}", result.stdout);
+    assert!(
+        result.stdout.contains(&format!("Checked {count} messages in {count} files: no problems found.")),
+        "{}",
+        result.stdout
+    );
 }
 
 /// A template whose Reply-To is a placeholder sends replies wherever it renders to, not to

@@ -104,8 +104,11 @@ fn sarif_is_valid_against_the_schema_and_carries_rule_help() {
         taxon["shortDescription"]["text"]
             .as_str()
             .expect("text")
-            .starts_with("The reply to email address must be valid.")
+            .starts_with("The reply-to address must be valid, and must not be a non-delivery address")
     );
+    // The source's own words are kept beside the readable sentence.
+    let full = taxon["fullDescription"]["text"].as_str().expect("text");
+    assert!(full.contains("Word for word: The reply to email address must be valid. Non-delivery"), "{full}");
     let smtp_tls = rules.iter().find(|r| r["id"] == "smtp-tls-mode").expect("rule");
     let ids: Vec<&Value> =
         smtp_tls["relationships"].as_array().expect("two").iter().map(|r| &r["target"]["id"]).collect();

@@ -70,7 +70,11 @@ fn a_correct_submission_set_up_passes() {
     let attested = format!("{SUBMISSION}{ATTESTED}");
     let result = with_config(&attested, &["preflight"]);
     assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
-    assert!(result.stdout.contains("Checked the sending set-up in nhsmail-lint.yaml and 0 files: no problems found."));
+    assert!(
+        result.stdout.contains("Checked the sending set-up in nhsmail-lint.yaml: no problems found."),
+        "{}",
+        result.stdout
+    );
     let result = with_config(&attested, &["preflight", "good.eml"]);
     assert_eq!(result.code, 0, "{}", result.stdout);
 }
@@ -148,7 +152,16 @@ fn each_submission_rule_points_at_its_line() {
     assert_eq!((found[0].0.as_str(), found[0].1), ("smtp-username", 7));
     assert!(found[0].2.contains("not a full email address"), "{found:?}");
     let other_user = SUBMISSION.replace("username: pathology.results@nhs.net", "username: other@nhs.net");
-    assert_eq!(rules_at(&other_user), [("smtp-username".into(), 7)]);
+    let found = findings_at(&other_user);
+    assert_eq!(found.len(), 1, "one mistake, one finding: {found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1), ("username-not-account", 7));
+    assert_eq!(
+        found[0].2,
+        "the SMTP username other@nhs.net is not the sending account pathology.results@nhs.net: Exchange refuses \
+         to send as another address (550 5.7.60)"
+    );
+    let case = SUBMISSION.replace("username: pathology.results@nhs.net", "username: Pathology.Results@NHS.net");
+    assert_eq!(rules_at(&case), [], "addresses compare case-insensitively");
     let old_host = SUBMISSION.replace("host: send.nhs.net", "host: smtp.nhs.net");
     assert_eq!(rules_at(&old_host), [("deprecated-host".into(), 4)]);
 }
@@ -295,13 +308,42 @@ fn the_relay_takes_starttls_on_port_25() {
                  tls: starttls\n";
     assert_eq!(offline_rules_at(relay), [], "the relay as published");
     let ssl = relay.replace("port: 25", "port: 465").replace("tls: starttls", "tls: implicit");
-    assert_eq!(offline_rules_at(&ssl), [("relay-tls-mode".into(), 5), ("relay-tls-mode".into(), 6)]);
+    assert_eq!(
+        offline_rules_at(&ssl),
+        [("relay-port".into(), 5), ("relay-tls-mode".into(), 5), ("relay-tls-mode".into(), 6)],
+        "port 465 and implicit TLS, as in submission"
+    );
     let plain = relay.replace("tls: starttls", "tls: none");
     assert_eq!(offline_rules_at(&plain), [("relay-tls-mode".into(), 6)], "no TLS at all");
     let ssl_port_only = relay.replace("port: 25", "port: 465");
-    assert_eq!(offline_rules_at(&ssl_port_only), [("relay-tls-mode".into(), 5)], "465 is implicit TLS");
-    // A close call: another port with STARTTLS (a relay's address is configurable).
-    assert_eq!(offline_rules_at(&relay.replace("port: 25", "port: 2525")), []);
+    assert_eq!(
+        offline_rules_at(&ssl_port_only),
+        [("relay-port".into(), 5), ("relay-tls-mode".into(), 5)],
+        "465 is implicit TLS"
+    );
+}
+
+#[test]
+fn a_relay_off_port_25_is_a_warning_as_submission_off_587_is() {
+    let relay = "account: pathology.results@nhs.net\ntransport:\n  mode: relay\n  host: relay.nhs.uk\n  port: 2525\n";
+    let found = with_config(relay, &["check", "--format", "json", "good.eml"]).json();
+    let diagnostics = found["files"][0]["diagnostics"].as_array().expect("list");
+    let said: Vec<(&str, u64, &str, &str)> = diagnostics
+        .iter()
+        .map(|d| {
+            let s = |k: &str| d[k].as_str().expect(k);
+            (s("rule"), d["line"].as_u64().expect("line"), s("severity"), s("message"))
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [("relay-port", 5, "warning", "the relay on port 2525; the NHSmail relay listens on port 25")],
+        "at the port's line"
+    );
+    assert_eq!(diagnostics[0]["requirement"], serde_json::json!(["C15"]));
+    // The close calls: port 25 written, and left out (25 is the relay's default).
+    assert_eq!(offline_rules_at(&relay.replace("port: 2525", "port: 25")), []);
+    assert_eq!(offline_rules_at(&relay.replace("  port: 2525\n", "")), []);
 }
 
 const MAILBOX: &str = "account: pathology.results@nhs.net\nmailbox:\n  host: imap.example.nhs.uk\n  port: 993\n  \
@@ -370,6 +412,72 @@ fn the_mailbox_username_is_the_full_account_address() {
     assert_eq!(offline_rules_at(&other), [("mailbox-username".into(), 5)]);
     let case = MAILBOX.replace("  username: pathology.results@nhs.net", "  username: Pathology.Results@NHS.net");
     assert_eq!(offline_rules_at(&case), [], "addresses compare case-insensitively");
+}
+
+/// (rule, path) of every finding of a JSON report, and its notes.
+fn rules_and_notes(run: &Run) -> (Vec<(String, String)>, Vec<String>) {
+    let report = run.json();
+    let found = report["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .flat_map(|f| {
+            let path = f["path"].as_str().expect("path").to_owned();
+            let rules = f["diagnostics"].as_array().expect("list").iter().filter(crate::common::not_attestation);
+            rules.map(move |d| (d["rule"].as_str().expect("rule").to_owned(), path.clone())).collect::<Vec<_>>()
+        })
+        .collect();
+    let notes = report["notes"].as_array().expect("notes").iter().map(|n| n.as_str().expect("note").to_owned());
+    (found, notes.collect())
+}
+
+#[test]
+fn without_account_the_username_that_sends_is_the_account() {
+    let other = String::from_utf8_lossy(GOOD).replace("<pathology.results@nhs.net>", "<someone.else@gmail.com>");
+    let check = |config: &str| {
+        let config = without_probes(config);
+        let files = [("nhsmail-lint.yaml", config.as_bytes()), ("good.eml", GOOD), ("other.eml", other.as_bytes())];
+        let dir = temp_files(&files);
+        rules_and_notes(&run_in(dir.path(), &["check", "--format", "json", "good.eml", "other.eml"]))
+    };
+    let judged = |via: &str| {
+        (
+            vec![("from-account".to_owned(), "other.eml".to_owned())],
+            format!("the sending account is pathology.results@nhs.net, read from `{via}`: no `account` is configured"),
+        )
+    };
+    // The submission username, in any case: From is judged against it, and a note says so.
+    let submission = SUBMISSION.replace("account: pathology.results@nhs.net\n", "");
+    let upper = submission.replace("username: pathology.results@nhs.net", "username: Pathology.Results@nhs.net");
+    for config in [&submission, &upper] {
+        let (found, notes) = check(config);
+        let (expected, note) = judged("transport.username");
+        assert_eq!(found, expected, "{config}");
+        assert!(notes.contains(&note), "{notes:?}");
+    }
+    // Else the mailbox's username.
+    let mailbox = MAILBOX.replace("account: pathology.results@nhs.net\n", "");
+    let (found, notes) = check(&mailbox);
+    let (expected, note) = judged("mailbox.username");
+    assert_eq!(found, expected);
+    assert!(notes.contains(&note), "{notes:?}");
+    // Not a relay's username, which logs in nowhere (relay-credentials), nor a username that
+    // is not a full address: from-account is skipped, and says so.
+    let relay = "transport:\n  mode: relay\n  host: relay.nhs.uk\n  username: pathology.results@nhs.net\n";
+    let short = submission.replace("username: pathology.results@nhs.net", "username: pathology.results");
+    for (config, setup_rule) in [(relay, "relay-credentials"), (&short, "smtp-username")] {
+        let (found, notes) = check(config);
+        assert_eq!(found, [(setup_rule.to_owned(), "nhsmail-lint.yaml".to_owned())], "{config}");
+        assert!(notes.iter().any(|n| n.starts_with("from-account skipped: `account` is not configured")), "{notes:?}");
+        assert!(!notes.iter().any(|n| n.starts_with("the sending account is")), "{notes:?}");
+    }
+    // `account` and the username both given and different: the account is used (the good
+    // message passes), and the set-up says they differ.
+    let both = SUBMISSION.replace("username: pathology.results@nhs.net", "username: pathology.team@nhs.net");
+    let (found, notes) = check(&both);
+    let expected = [("username-not-account", "nhsmail-lint.yaml"), ("from-account", "other.eml")];
+    assert_eq!(found, expected.map(|(r, p)| (r.to_owned(), p.to_owned())));
+    assert!(!notes.iter().any(|n| n.starts_with("the sending account is")), "{notes:?}");
 }
 
 fn relay(source_ip: Option<&str>, nameserver: std::net::SocketAddr) -> String {

@@ -245,36 +245,70 @@ fn the_relay_without_starttls_is_a_warning_and_submission_without_it_an_error() 
 }
 
 #[test]
-fn send_holds_back_a_message_larger_than_the_servers_size() {
-    let small = ScriptedSmtp::start(Script { extensions: vec!["SIZE 2000"], ..Script::default() });
+fn a_size_below_35_mb_holds_back_only_the_messages_over_it() {
+    // A relay on loopback with STARTTLS, advertising SIZE 32 MiB (a common default of test
+    // servers): a warning of the set-up, which stops no send. --send sends the message
+    // that fits and holds back, saying why, the one over the SIZE (under NHSmail's 35 MiB).
+    const SIZE: usize = 32 * 1024 * 1024;
+    let dir = tempfile::tempdir().expect("dir");
+    let certificates = Certificates::write(dir.path());
+    let server = ScriptedSmtp::start(Script {
+        extensions: vec!["SIZE 33554432"],
+        starttls: Some(crate::smtp_script::tls_config(&certificates)),
+        ..Script::default()
+    });
     let dns = TestDns::start(&[Rec::Mx("example.nhs.uk", "mx.example.nhs.uk")]);
-    // A relay whose owner knows its limit is small: the pre-flight's finding is disabled,
-    // and --send still holds back what the server would refuse. (The scripted server
-    // speaks plain SMTP, which relay-tls-mode would refuse.)
     let config = format!(
-        "{}dns:\n  nameservers: [\"{}\"]\n  timeout: 1s\nrules:\n  disable: [smtp-size, relay-dns-registration, relay-tls-mode]\n",
-        relay(small.port),
+        "{}  ca_file: {}\ndns:\n  nameservers: [\"{}\"]\n  timeout: 1s\n",
+        relay(server.port).replace("  tls: none\n", "  tls: starttls\n"),
+        certificates.ca.display(),
         dns.addr
     );
-    let padding: String = (0..4).map(|i| format!("X-Padding-{i}: {}\r\n", "x".repeat(500))).collect();
-    let (fits, too_big) = (crate::send::message(1, ""), crate::send::message(2, &padding));
-    assert!(fits.len() < 2000 && too_big.len() > 2000);
-    let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes()), ("out/a.eml", &fits), ("out/b.eml", &too_big)]);
-    let run = run_within_env(dir.path(), &["check", "--send", "--format", "json", "out"], &[], 60);
+    let fits = crate::send::message(1, "");
+    let mut over = String::from_utf8(crate::send::message(2, "")).expect("text");
+    let line = format!("{}\r\n", "Q".repeat(76));
+    while over.len() <= SIZE + 1024 * 1024 {
+        over.push_str(&line);
+    }
+    let files = [("nhsmail-lint.yaml", config.as_bytes()), ("out/a.eml", &fits), ("out/b.eml", over.as_bytes())];
+    let work = temp_files(&files);
+    let run = run_within_env(work.path(), &["check", "--send", "--format", "json", "out"], &[], 120);
+    assert_eq!(run.code, 1, "one message was not sent: {}", run.stderr);
     let report = run.json();
+    let setup: Vec<(&str, &str, &str)> = report["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter(|f| f["path"] == "nhsmail-lint.yaml")
+        .flat_map(|f| f["diagnostics"].as_array().expect("list"))
+        .map(|d| {
+            let s = |k: &str| d[k].as_str().expect(k);
+            (s("rule"), s("severity"), s("message"))
+        })
+        .collect();
+    // Two warnings, and no error: the loopback port is not the relay's 25 (relay-port).
+    let rules: Vec<(&str, &str)> = setup.iter().map(|(rule, severity, _)| (*rule, *severity)).collect();
+    assert_eq!(rules, [("smtp-size", "warning"), ("relay-port", "warning")], "{setup:?}");
+    assert!(setup[0].2.starts_with("the server takes messages of at most 33554432 bytes"), "{}", setup[0].2);
     let verdicts: Vec<(&str, &str)> = report["send"]["messages"]
         .as_array()
         .expect("messages")
         .iter()
         .map(|m| (m["verdict"].as_str().expect("verdict"), m["detail"].as_str().expect("detail")))
         .collect();
-    assert_eq!(verdicts[0].0, "sent", "{verdicts:?}");
-    assert_eq!(verdicts[1].0, "blocked");
+    assert_eq!(verdicts.len(), 2, "{verdicts:?}");
+    assert_eq!(verdicts[0].0, "sent", "the small message is not held back by the SIZE: {verdicts:?}");
+    assert_eq!(verdicts[1].0, "blocked", "{verdicts:?}");
     let detail = verdicts[1].1;
     let size: usize =
         detail.strip_prefix("the message is ").and_then(|d| d.split(' ').next()?.parse().ok()).expect(detail);
-    assert!(size > 2000 && detail.ends_with(" bytes, over the 2000 bytes the SMTP server takes (SIZE)"), "{detail}");
-    assert_eq!(small.commands().iter().filter(|c| *c == "DATA").count(), 1, "only the one that fits went");
+    assert!(
+        size > SIZE && detail.ends_with(" bytes, over the 33554432 bytes the SMTP server takes (SIZE)"),
+        "{detail}"
+    );
+    let commands = server.commands();
+    assert!(commands.iter().any(|c| c == "STARTTLS"), "over TLS: {commands:?}");
+    assert_eq!(commands.iter().filter(|c| *c == "DATA").count(), 1, "only the one that fits went");
 }
 
 #[test]
@@ -365,7 +399,8 @@ fn xoauth2_against_dovecot_submission_logs_in_and_a_forged_token_is_refused() {
 fn a_size_limit_below_35_mb_is_reported_and_35_mb_passes() {
     let small = ScriptedSmtp::start(Script { extensions: vec!["SIZE 10485760"], ..Script::default() });
     let run = preflight(&relay(small.port), &[], "");
-    let (_, message) = only(&run, "smtp-size", 4);
+    let (severity, message) = only(&run, "smtp-size", 4);
+    assert_eq!(severity, "warning", "it concerns only the messages over the SIZE");
     assert!(
         message.starts_with("the server takes messages of at most 10485760 bytes (10.0 MB, its SIZE)"),
         "{message}"

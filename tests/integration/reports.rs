@@ -293,3 +293,26 @@ fn the_provenance_names_the_first_hundred_inputs() {
     assert!(html.contains("<code>m099.eml</code> and 50 more</td>"), "the first hundred, then a count");
     assert!(!html.contains("<code>m100.eml</code>,"), "no more than a hundred named");
 }
+
+/// A recommendation not followed (an `info` rule's finding) is neither failing nor unchecked:
+/// the matrix says so in its own words, in Markdown and in the HTML page's row class.
+#[test]
+fn a_recommendation_not_followed_is_advice_not_failing() {
+    let config = b"mailbox:\n  host: pop.example.nhs.uk\n  protocol: pop\n  username: a@nhs.net\n  password_env: P\n";
+    let imap = b"mailbox:\n  host: imap.example.nhs.uk\n  username: a@nhs.net\n  password_env: P\n";
+    let status = |config: &[u8], format: &str| {
+        let dir = temp_files(&[("nhsmail-lint.yaml", config)]);
+        let clean = root().join("corpus/clean");
+        let run = crate::common::run_in(dir.path(), &["check", "--format", format, &clean.display().to_string()]);
+        assert!(run.code < 2, "{}", run.stderr);
+        run.stdout
+    };
+    let markdown = status(config, "markdown");
+    let row = markdown.lines().find(|l| l.starts_with("| C3 |")).expect("C3 row");
+    assert!(row.contains("| recommendation not followed: set-up: 1 recommendation\\(s\\) not followed"), "{row}");
+    let html = status(config, "html");
+    assert!(html.contains("<tr class=\"s-advice\"><td><b>C3</b></td>"), "the row has its own class");
+    let followed = status(imap, "markdown");
+    let row = followed.lines().find(|l| l.starts_with("| C3 |")).expect("C3 row");
+    assert!(row.contains(r"| compliant: set-up compliant \(pop-configured\)"), "{row}");
+}

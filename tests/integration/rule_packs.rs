@@ -157,6 +157,11 @@ fn rule_file_errors_point_at_the_spot() {
             "unknown field `funktion`",
             "a mistyped key of a call",
         ),
+        (
+            "blocks_send: false\n    require:\n      - field: subject\n        present: true\n",
+            "`blocks_send` is for config rules",
+            "blocks_send on a message rule",
+        ),
     ];
     for (body, needle, what) in cases {
         let pack = if body.starts_with("rules") { body.to_string() } else { format!("{RULE_HEAD}    {body}") };

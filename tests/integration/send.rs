@@ -132,7 +132,7 @@ fn auth_login_works_and_a_wrong_password_fails_without_leaking_it() {
     assert!(login.contains("refused the login of pathology.results@nhs.net: `535"), "{login}");
     let (_, verdict, detail) = &verdicts(&result)[0];
     assert_eq!(verdict, "blocked");
-    assert!(detail.contains("the sending set-up has errors"), "{detail}");
+    assert!(detail.contains("the sending set-up has errors that stop every send (smtp-login;"), "{detail}");
     assert!(!result.stdout.contains("wrong-password-9f3b") && !result.stderr.contains("wrong-password-9f3b"));
     let journal = std::fs::read(setup.dir.path().join(".nhsmail-lint/journal.sqlite")).expect("journal");
     assert!(!String::from_utf8_lossy(&journal).contains("wrong-password-9f3b"), "the journal holds no secret");
@@ -207,6 +207,21 @@ fn relay_mode_sends_without_auth() {
     let setup = workspace(&smtp, true, "", &[("out/a.eml", &message(5, ""))]);
     let result = send(setup.dir.path(), &[]);
     assert_eq!(result.code, 0, "{}{}", result.stdout, result.stderr);
+    assert_eq!(smtp.received().len(), 1);
+}
+
+#[test]
+fn a_set_up_error_that_concerns_no_send_stops_nothing() {
+    // Credentials in a relay transport are an error (the relay is anonymous), but
+    // nhsmail-lint never logs in to the relay: each message still goes, as the relay takes it.
+    let smtp = TestSmtp::start(false);
+    let extra = "  username: pathology.results@nhs.net\n";
+    let setup = workspace(&smtp, true, extra, &[("out/a.eml", &message(14, ""))]);
+    let result = send(setup.dir.path(), &[]);
+    assert_eq!(result.code, 1, "the set-up's error still fails the run: {}", result.stderr);
+    let credentials = config_finding(&result, "relay-credentials");
+    assert!(credentials.starts_with("`username` has no place in relay mode"), "{credentials}");
+    assert_eq!(verdicts(&result)[0].1, "sent", "{}", result.stdout);
     assert_eq!(smtp.received().len(), 1);
 }
 

@@ -1,7 +1,7 @@
-//! An SMTP server on 127.0.0.1 (plain text, or implicit TLS) that answers as a test tells it, for the
-//! probe's cases the real servers cannot be made to show: a server that accepts the
+//! An SMTP server on 127.0.0.1 (plain text, STARTTLS or implicit TLS) that answers as a test tells it,
+//! for the probe's cases the real servers cannot be made to show: a server that accepts the
 //! connection and never speaks, one whose EHLO reply lacks STARTTLS or advertises a
-//! small SIZE, a relay that refuses MAIL FROM or RCPT TO, and two that would keep a
+//! SIZE below NHSmail's, a relay that refuses MAIL FROM or RCPT TO, and two that would keep a
 //! client for ever: one whose EHLO reply never ends (a line every so often, or a flood)
 //! and one that answers every AUTH line with another challenge. It keeps every command
 //! it was sent, so a test can show that nothing was sent (no DATA) and that the probe
@@ -23,6 +23,8 @@ pub struct Script {
     pub rcpt_reply: &'static str,
     /// TLS from the first byte (`tls: implicit`), with a certificate for localhost.
     pub implicit_tls: Option<Arc<rustls::ServerConfig>>,
+    /// STARTTLS offered in the EHLO reply (`tls: starttls`), with a certificate for localhost.
+    pub starttls: Option<Arc<rustls::ServerConfig>>,
     /// The EHLO reply goes on for ever, a continuation line after each such pause.
     pub endless_ehlo: Option<std::time::Duration>,
     /// AUTH, and every line after it, is answered `334` (another challenge).
@@ -37,6 +39,7 @@ impl Default for Script {
             mail_reply: "250 2.1.0 Ok",
             rcpt_reply: "250 2.1.5 Ok",
             implicit_tls: None,
+            starttls: None,
             endless_ehlo: None,
             endless_auth: false,
         }
@@ -102,23 +105,43 @@ fn serve(stream: TcpStream, script: &Script, seen: &Mutex<Vec<String>>) {
         let _ = std::io::copy(&mut { stream }, &mut std::io::sink());
         return;
     };
+    let tls = |config: &Arc<rustls::ServerConfig>, stream| {
+        rustls::ServerConnection::new(config.clone()).ok().map(|c| rustls::StreamOwned::new(c, stream))
+    };
     match &script.implicit_tls {
-        None => converse(BufReader::new(stream), banner, script, seen),
+        None => {
+            let upgrade = converse(BufReader::new(stream), Some(banner), script, seen);
+            // After `220` to STARTTLS the conversation starts again over TLS, without a banner.
+            if let Some(stream) = upgrade.zip(script.starttls.as_ref()).and_then(|(s, config)| tls(config, s)) {
+                converse(BufReader::new(stream), None, script, seen);
+            }
+        }
         Some(config) => {
-            let Ok(connection) = rustls::ServerConnection::new(config.clone()) else { return };
-            converse(BufReader::new(rustls::StreamOwned::new(connection, stream)), banner, script, seen);
+            if let Some(stream) = tls(config, stream) {
+                converse(BufReader::new(stream), Some(banner), script, seen);
+            }
         }
     }
 }
 
-fn converse<S: Read + Write>(mut stream: BufReader<S>, banner: &str, script: &Script, seen: &Mutex<Vec<String>>) {
+/// Answers commands until the client leaves; returns the stream when the client asked for
+/// STARTTLS (offered only while `banner` is given, so before TLS).
+fn converse<S: Read + Write>(
+    mut stream: BufReader<S>,
+    banner: Option<&str>,
+    script: &Script,
+    seen: &Mutex<Vec<String>>,
+) -> Option<S> {
     let say = |stream: &mut BufReader<S>, line: String| {
         let writer = stream.get_mut();
         writer.write_all(format!("{line}\r\n").as_bytes()).and_then(|()| writer.flush()).is_ok()
     };
-    if !say(&mut stream, banner.to_owned()) {
-        return;
+    if let Some(banner) = banner
+        && !say(&mut stream, banner.to_owned())
+    {
+        return None;
     }
+    let starttls = script.starttls.is_some() && banner.is_some();
     let mut line = String::new();
     let read = |stream: &mut BufReader<S>, line: &mut String| {
         line.clear();
@@ -143,6 +166,7 @@ fn converse<S: Read + Write>(mut stream: BufReader<S>, banner: &str, script: &Sc
             }
             "EHLO" => {
                 let mut lines = vec!["localhost".to_owned()];
+                lines.extend(starttls.then(|| "STARTTLS".to_owned()));
                 lines.extend(script.extensions.iter().map(|e| (*e).to_owned()));
                 let last = lines.len() - 1;
                 lines
@@ -161,16 +185,20 @@ fn converse<S: Read + Write>(mut stream: BufReader<S>, banner: &str, script: &Sc
                         .any(|end| end);
                 taken && say(&mut stream, "250 2.0.0 Queued".to_owned())
             }
+            "STARTTLS" if starttls => {
+                return say(&mut stream, "220 2.0.0 Ready to start TLS".to_owned()).then(|| stream.into_inner());
+            }
             "QUIT" => {
                 say(&mut stream, "221 2.0.0 Bye".to_owned());
-                return;
+                return None;
             }
             _ => say(&mut stream, "502 5.5.2 Command not recognized".to_owned()),
         };
         if !ok {
-            return;
+            return None;
         }
     }
+    None
 }
 
 /// A port whose server, once connected, sends the start of a 16 KiB TLS handshake record
