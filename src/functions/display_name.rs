@@ -1,116 +1,21 @@
 //! `unquoted_comma`: a comma that RFC 5322 reads as a list separator but the sender
 //! meant as part of a display name: `From: Smith, John <j@nhs.net>` is two mailboxes,
 //! `Smith` and `John <j@nhs.net>`. Works on the raw header value, where quoting,
-//! comments and encoded words are still visible; the fix quotes the whole name.
+//! comments and encoded words are still visible; the fix quotes the whole name
+//! (`mail::address_list` splits the list, `mail::mailbox_list` reads the name).
 
 use super::Finding;
-
-/// A top-level piece of an address list: between commas, outside quotes, comments,
-/// angle brackets and encoded words.
-struct Segment {
-    range: std::ops::Range<usize>,
-    has_angle_addr: bool,
-    is_bare_phrase: bool,
-}
+use crate::mail::address_list::entries;
+use crate::mail::mailbox_list::{named_mailboxes, quoted};
 
 pub fn find_unquoted_comma(value: &str) -> Vec<Finding> {
-    let segments = split_top_level(value);
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < segments.len() {
-        // A run of bare phrases followed by `phrase <addr>` is one mailbox whose
-        // display name was split at its commas.
-        let run_start = i;
-        while i < segments.len() && segments[i].is_bare_phrase {
-            i += 1;
-        }
-        if i > run_start && i < segments.len() && segments[i].has_angle_addr {
-            let first_comma = segments[run_start].range.end;
-            let whole = segments[run_start].range.start..segments[i].range.end;
-            out.push(Finding { fix: Some(quoted(&value[whole])), ..Finding::at(first_comma..first_comma + 1) });
-        }
-        i += 1;
-    }
-    out
-}
-
-/// `Smith, John <j@nhs.net>` -> `"Smith, John" <j@nhs.net>`.
-pub fn quoted(mailbox: &str) -> String {
-    let (phrase, addr) = match mailbox.rfind('<') {
-        Some(p) => (&mailbox[..p], &mailbox[p..]),
-        None => (mailbox, ""),
-    };
-    let name: String = phrase.trim().chars().filter(|c| *c != '"').collect();
-    let name = name.replace('\\', "\\\\");
-    format!("\"{name}\" {}", addr.trim()).trim_end().to_owned()
-}
-
-fn split_top_level(value: &str) -> Vec<Segment> {
-    let b = value.as_bytes();
-    let mut segments = Vec::new();
-    let (mut start, mut i) = (0, 0);
-    let (mut depth_comment, mut in_quote, mut in_angle, mut in_group) = (0usize, false, false, false);
-    let (mut has_angle, mut has_at, mut has_colon) = (false, false, false);
-    while i < b.len() {
-        let c = b[i];
-        if in_quote {
-            match c {
-                b'\\' => i += 1,
-                b'"' => in_quote = false,
-                _ => {}
-            }
-        } else if depth_comment > 0 {
-            match c {
-                b'\\' => i += 1,
-                b'(' => depth_comment += 1,
-                b')' => depth_comment -= 1,
-                _ => {}
-            }
-        } else if in_angle {
-            if c == b'>' {
-                in_angle = false;
-            }
-            has_at |= c == b'@';
-        } else if c == b'=' && b.get(i + 1) == Some(&b'?') {
-            // An encoded word: skip to its `?=` so a comma inside it is not syntax.
-            let end = value[i + 2..].find("?=").map_or(b.len(), |p| i + 2 + p + 2);
-            i = end;
-            continue;
-        } else {
-            match c {
-                b'"' => in_quote = true,
-                b'(' => depth_comment = 1,
-                b'<' => {
-                    in_angle = true;
-                    has_angle = true;
-                }
-                b'@' => has_at = true,
-                b':' => {
-                    has_colon = true;
-                    in_group = true;
-                }
-                b';' => in_group = false,
-                b',' if !in_group => {
-                    segments.push(segment(value, start..i, has_angle, has_at, has_colon));
-                    start = i + 1;
-                    (has_angle, has_at, has_colon) = (false, false, false);
-                }
-                _ => {}
-            }
-        }
-        i += 1;
-    }
-    segments.push(segment(value, start..b.len(), has_angle, has_at, has_colon));
-    segments
-}
-
-fn segment(value: &str, range: std::ops::Range<usize>, has_angle: bool, has_at: bool, has_colon: bool) -> Segment {
-    let text = value[range.clone()].trim();
-    Segment {
-        is_bare_phrase: !text.is_empty() && !has_angle && !has_at && !has_colon,
-        has_angle_addr: has_angle,
-        range,
-    }
+    named_mailboxes(value, &entries(value))
+        .into_iter()
+        .filter_map(|named| {
+            let comma = named.split?;
+            Some(Finding { fix: Some(quoted(&value[named.whole])), ..Finding::at(comma..comma + 1) })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -124,6 +29,13 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].range, 5..6);
         assert_eq!(f[0].fix.as_deref(), Some("\"Smith, John\" <john.smith@nhs.net>"));
+    }
+
+    #[test]
+    fn a_folded_name_is_unfolded_in_the_fix() {
+        // As `header.From` reads it: the fold's line break flattened to spaces.
+        let f = find_unquoted_comma("Smith,   John <j@nhs.net>");
+        assert_eq!(f[0].fix.as_deref(), Some("\"Smith, John\" <j@nhs.net>"));
     }
 
     #[test]
@@ -182,8 +94,9 @@ mod properties {
             let parsed = view.mailboxes("From");
             prop_assert_eq!(parsed.len(), 1, "{}", raw);
             prop_assert_eq!(&parsed[0].address, &format!("{local}@nhs.net"));
-            let expected = format!("{last}, {first}");
-            prop_assert_eq!(parsed[0].name.as_deref().map(str::trim), Some(expected.trim()));
+            // Each run of white space between the words reads as one space (RFC 5322 3.2.2).
+            let expected = format!("{last}, {first}").split_whitespace().collect::<Vec<_>>().join(" ");
+            prop_assert_eq!(parsed[0].name.as_deref(), Some(expected.as_str()));
         }
     }
 }

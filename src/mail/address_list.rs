@@ -16,6 +16,8 @@ pub struct Entry {
     /// Its display name as written (before `<`), or the whole entry when it is a name
     /// alone.
     pub phrase: Option<Range<usize>>,
+    /// Where its top-level `<` stands, if any.
+    pub angle: Option<usize>,
     pub address: Written,
 }
 
@@ -139,7 +141,7 @@ fn push(value: &str, end: usize, scan: &mut Scan, unclosed: bool, out: &mut Vec<
         (_, Some(open)) => Some(trim(value, whole.start..open)).filter(|p| !p.is_empty()),
         _ => None,
     };
-    out.push(Entry { whole, phrase, address });
+    out.push(Entry { whole, phrase, angle: scan.angle, address });
 }
 
 fn trim(value: &str, range: Range<usize>) -> Range<usize> {

@@ -206,6 +206,27 @@ impl<'m> Headers<'m> {
         self.fields.iter().find(|f| f.is(name))
     }
 
+    /// The fields of `name` the rules read: only the first of a field RFC 5322 allows
+    /// once (duplicate-header-field reports the others; readers disagree on which they
+    /// show, mail-parser the last, Python's email the first), except Subject, every one
+    /// of which is read: a patient detail in any Subject a reader may show is a leak.
+    pub fn read<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a HeaderField<'m>> + 'a {
+        let once = is_once(name) && !name.eq_ignore_ascii_case("Subject");
+        self.all(name).take(if once { 1 } else { usize::MAX })
+    }
+
+    /// Each field after the first of a name RFC 5322 allows once, in order.
+    pub fn repeated(&self) -> impl Iterator<Item = &HeaderField<'m>> + '_ {
+        self.fields
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| {
+                ONCE.iter().any(|name| f.is(name))
+                    && self.fields[..*i].iter().any(|e| e.name.eq_ignore_ascii_case(f.name))
+            })
+            .map(|(_, f)| f)
+    }
+
     /// Every field, in order.
     pub fn fields(&self) -> &[HeaderField<'m>] {
         &self.fields
@@ -216,6 +237,14 @@ impl<'m> Headers<'m> {
     pub fn malformed(&self) -> &[Range<usize>] {
         &self.malformed
     }
+}
+
+/// The fields RFC 5322 section 3.6 allows at most once in a message.
+pub const ONCE: &[&str] =
+    &["Date", "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Message-ID", "In-Reply-To", "References", "Subject"];
+
+fn is_once(name: &str) -> bool {
+    ONCE.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
 fn same_name(h: &Header<'_>, name: &[u8]) -> bool {
@@ -236,7 +265,8 @@ fn decode_alone(name: &[u8], value: &[u8]) -> HeaderValue<'static> {
         .map_or(HeaderValue::Empty, |h| h.value.into_owned())
 }
 /// The raw value of a field as text of the same byte length (folds flattened to
-/// spaces), trimmed, with the span of what remains.
+/// spaces), trimmed, with the span of what remains: what a label on the whole value
+/// underlines (not the space after the colon).
 pub fn raw_value<'m>(raw: &'m [u8], field: &HeaderField<'_>) -> (std::borrow::Cow<'m, str>, Range<usize>) {
     let span = field.value_span.clone();
     let text = bytes::same_len_text(&raw[span.clone()], true);
@@ -302,6 +332,18 @@ mod tests {
     }
 
     #[test]
+    fn a_field_allowed_once_is_read_at_its_first_occurrence_and_every_subject() {
+        let raw = b"From: a@nhs.net\nSubject: one\nfrom : b@nhs.net\nReceived: x\nReceived: y\nSUBJECT: two\nFROM: c@nhs.net\n\n";
+        let h = parse(raw);
+        let values = |name: &str| h.read(name).map(|f| raw_value(raw, f).0.into_owned()).collect::<Vec<_>>();
+        assert_eq!(values("From"), ["a@nhs.net"]);
+        assert_eq!(values("Subject"), ["one", "two"]);
+        assert_eq!(values("Received"), ["x", "y"]);
+        let repeated: Vec<_> = h.repeated().map(|f| &raw[f.field.clone()]).collect();
+        assert_eq!(repeated, [&b"from : b@nhs.net"[..], b"SUBJECT: two", b"FROM: c@nhs.net"]);
+    }
+
+    #[test]
     fn value_span_excludes_line_break_and_covers_folds() {
         let raw = b"Subject: one\r\n two\r\nX: y\r\n\r\n";
         let h = parse(raw);
@@ -310,6 +352,10 @@ mod tests {
         let (text, span) = raw_value(raw, s);
         assert_eq!(text, "one   two");
         assert_eq!(&raw[span], b"one\r\n two");
+        // A value folded from its first line: the label starts at its first word.
+        let raw = b"To:\r\n  a@nhs.net \r\n\r\n";
+        let to = parse(raw).first("To").map(|f| raw_value(raw, f).1).expect("To");
+        assert_eq!(&raw[to], b"a@nhs.net");
     }
 }
 

@@ -10,8 +10,8 @@ use std::ops::Range;
 
 use mail_parser::{ContentType, Header, HeaderName, HeaderValue, MessageParser};
 
-use super::bytes;
 use super::text::Transfer;
+use super::{bytes, rfc2047};
 
 /// Multiparts and forwarded messages nested deeper than this are not walked, so hostile
 /// input cannot recurse without bound; the message says so (`Structure::too_deep`).
@@ -266,14 +266,11 @@ fn joined_encoded_words(written: &[u8]) -> Vec<String> {
                 && quoted[i + 2..].iter().skip_while(|c| c.is_ascii_whitespace()).take(2).eq(b"=?".iter())
                 && quoted.get(i + 2).is_some_and(u8::is_ascii_whitespace)
         });
-        if !adjacent {
-            continue;
-        }
-        let mut one = b"Subject: ".to_vec();
-        one.extend(quoted.iter().map(|c| if matches!(c, b'\r' | b'\n') { b' ' } else { *c }));
-        one.extend_from_slice(b"\n\n");
-        if let Some(text) = MessageParser::new().parse_headers(&one).and_then(|m| m.subject().map(str::to_owned)) {
-            out.push(text);
+        if adjacent {
+            // A fold's line break is no part of the value (RFC 5322 3.2.4).
+            let unfolded: String =
+                String::from_utf8_lossy(quoted).chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+            out.push(rfc2047::decode(&unfolded).into_owned());
         }
     }
     out

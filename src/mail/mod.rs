@@ -6,7 +6,9 @@ pub mod address;
 pub mod address_list;
 pub mod bytes;
 pub mod headers;
+pub mod mailbox_list;
 pub mod mime;
+pub mod rfc2047;
 pub mod text;
 pub mod wire;
 
@@ -15,7 +17,7 @@ use std::cell::{OnceCell, RefCell};
 use std::ops::Range;
 use std::rc::Rc;
 
-use mail_parser::{Address, HeaderValue, MessageParser};
+use mail_parser::HeaderValue;
 
 use address_list::Written;
 pub use headers::Headers;
@@ -30,9 +32,12 @@ pub struct Mailbox {
     pub address: String,
     /// The display name (before `<`, or a name alone), RFC 2047 decoded.
     pub name: Option<String>,
+    /// Where the display name is written (a name split at unquoted commas read whole
+    /// by the mailbox after it): encoded or split, it still stands there.
+    pub name_span: Option<Range<usize>>,
     /// The address's bytes; `<>` for the null address, the entry for a name alone.
     pub span: Range<usize>,
-    /// The whole header value it came from.
+    /// The header value it came from, without the white space around it.
     pub field_span: Range<usize>,
     /// The entry is `<>` (with or without a name): it names no mailbox.
     pub null: bool,
@@ -86,39 +91,76 @@ impl<'m> MessageView<'m> {
         0..self.body_start
     }
 
+    /// Where the header block ends: the start of the empty line that ends it, else (a
+    /// message of header fields alone) the end of its last field.
+    pub fn header_end(&self) -> usize {
+        let before = &self.raw[..self.body_start];
+        if let Some(rest) = before.strip_suffix(b"\n")
+            && (rest.ends_with(b"\n") || rest.ends_with(b"\n\r") || rest.is_empty() || rest == b"\r")
+        {
+            return rest.strip_suffix(b"\r").unwrap_or(rest).len();
+        }
+        self.headers.as_ref().and_then(|h| h.fields().last()).map_or(self.body_start, |f| f.field.end)
+    }
+
     /// The UTF-8 byte-order mark the file starts with, if any (the message is read
     /// after it).
     pub fn byte_order_mark(&self) -> Option<Range<usize>> {
         self.raw.starts_with(bytes::BOM).then(|| 0..bytes::BOM.len())
     }
 
-    /// Every mailbox of every `name` header, groups flattened, in order.
+    /// Every mailbox of the `name` header (its first, when RFC 5322 allows it once),
+    /// groups flattened, in order.
     pub fn mailboxes(&self, name: &str) -> Rc<[Mailbox]> {
         if let Some((_, found)) = self.mailboxes.borrow().iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
             return found.clone();
         }
-        let found: Rc<[Mailbox]> = self.read_mailboxes(name).into();
+        let found: Rc<[Mailbox]> = match &self.headers {
+            Some(headers) => self.read_mailboxes(headers.read(name)).into(),
+            None => Rc::new([]),
+        };
         self.mailboxes.borrow_mut().push((name.to_owned(), found.clone()));
         found
     }
 
-    fn read_mailboxes(&self, name: &str) -> Vec<Mailbox> {
-        let Some(headers) = &self.headers else {
-            return Vec::new();
-        };
+    /// Every mailbox of every `name` field, a second From included: for what must hold
+    /// whichever rules run (`--send` never sends as another address).
+    pub fn every_mailbox(&self, name: &str) -> Vec<Mailbox> {
+        self.headers.as_ref().map(|h| self.read_mailboxes(h.all(name))).unwrap_or_default()
+    }
+
+    fn read_mailboxes<'a>(&self, fields: impl Iterator<Item = &'a headers::HeaderField<'m>>) -> Vec<Mailbox>
+    where
+        'm: 'a,
+    {
         let mut out = Vec::new();
-        for field in headers.all(name) {
-            let span = field.value_span.clone();
-            let text = bytes::same_len_text(&self.raw[span.clone()], true);
+        for field in fields {
+            let (text, span) = headers::raw_value(self.raw, field);
             let at = |r: &Range<usize>| span.start + r.start..span.start + r.end;
-            for entry in address_list::entries(&text) {
+            let entries = address_list::entries(&text);
+            // The display names as written: a name split at an unquoted comma is one
+            // name, read whole by the mailbox it belongs to (the bare phrases split off
+            // it still read their own).
+            let named = mailbox_list::named_mailboxes(&text, &entries);
+            // Both in order: a list of thousands is matched in one pass.
+            let mut named = named.iter().peekable();
+            for (i, entry) in entries.iter().enumerate() {
                 let (address, at_span, null) = match &entry.address {
                     Written::Address(r) => (text[r.clone()].to_owned(), at(r), false),
                     Written::Null(r) => (String::new(), at(r), true),
                     Written::Nothing => (String::new(), at(&entry.whole), false),
                 };
-                let name = entry.phrase.as_ref().map(|p| display_name(&self.raw[at(p)]));
-                out.push(Mailbox { address, name, span: at_span, field_span: span.clone(), null });
+                while named.next_if(|n| n.entries.end <= i).is_some() {}
+                let phrase = match named.peek() {
+                    Some(n) if n.entries.end == i + 1 => Some(n.phrase.clone()),
+                    _ => entry.phrase.clone(),
+                };
+                let name_span = phrase.filter(|p| !p.is_empty()).map(|p| at(&p));
+                let name = name_span
+                    .as_ref()
+                    .map(|p| mailbox_list::display_name(&String::from_utf8_lossy(&self.raw[p.clone()])))
+                    .filter(|n| !n.is_empty());
+                out.push(Mailbox { address, name, name_span, span: at_span, field_span: span.clone(), null });
             }
         }
         out
@@ -261,31 +303,6 @@ impl MessageView<'_> {
     }
 }
 
-/// A display name as a reader shows it: atoms and quoted strings unquoted, RFC 2047
-/// encoded words decoded, a comment after it in parentheses, as mail-parser reads one.
-/// Plain words (most names) are only joined by single spaces.
-fn display_name(phrase: &[u8]) -> String {
-    let plain = phrase.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'\t' | b'.' | b'-' | b'\''));
-    if plain {
-        return String::from_utf8_lossy(phrase).split_ascii_whitespace().collect::<Vec<_>>().join(" ");
-    }
-    // mail-parser reads the name beside a stand-in address, as it reads it in the list.
-    let mut field = Vec::with_capacity(phrase.len() + 16);
-    field.extend_from_slice(b"To: ");
-    field.extend_from_slice(phrase);
-    field.extend_from_slice(b" <x@x>\n\n");
-    let parsed = MessageParser::new().parse_headers(&field);
-    let name =
-        parsed.as_ref().and_then(|m| m.parts.first()).and_then(|p| p.headers.first()).and_then(|h| match &h.value {
-            HeaderValue::Address(Address::List(list)) => list.first().and_then(|a| a.name.clone()),
-            HeaderValue::Address(Address::Group(groups)) => {
-                groups.iter().flat_map(|g| g.addresses.iter()).next().and_then(|a| a.name.clone())
-            }
-            _ => None,
-        });
-    name.map_or_else(|| String::from_utf8_lossy(phrase).trim().to_owned(), |n| n.into_owned())
-}
-
 /// An RFC 5322 message starts with a header field (`name:`); tolerate an mbox-style
 /// `From ` envelope line before it. Anything else (empty, binary, prose) is not one.
 fn looks_like_message(raw: &[u8]) -> bool {
@@ -365,6 +382,38 @@ mod tests {
         let y = &m[3];
         assert_eq!(raw[y.span.start - 1], b'<');
         assert_eq!(&raw[m[0].span.clone()], b"\"results team\"@nhs.net");
+    }
+
+    #[test]
+    fn display_names_read_as_written_and_as_shown() {
+        let raw = "From: =?utf-8?Q?O=E2=80=99Brien=2C?= \"Niamh\" <n@nhs.net>\nTo: Smith, John\n <j@nhs.net>, Team: a@nhs.net;\nFrom: other@nhs.net\n\n";
+        let v = MessageView::new(raw.as_bytes(), raw.len());
+        let from = v.mailboxes("From");
+        assert_eq!(from.len(), 1, "the first From alone");
+        assert_eq!(from[0].name.as_deref(), Some("O’Brien, Niamh"));
+        assert_eq!(&raw[from[0].name_span.clone().expect("written")], "=?utf-8?Q?O=E2=80=99Brien=2C?= \"Niamh\"");
+        assert_eq!(
+            &raw[from[0].field_span.clone()],
+            &raw[6..raw.find('\n').unwrap()],
+            "the value, not the space before it"
+        );
+        let to = v.mailboxes("To");
+        let names: Vec<_> = to.iter().map(|m| (m.address.as_str(), m.name.as_deref())).collect();
+        // The name split at its comma is read whole by the mailbox it belongs to.
+        assert_eq!(names, [("", Some("Smith")), ("j@nhs.net", Some("Smith, John")), ("a@nhs.net", None)]);
+    }
+
+    #[test]
+    fn the_header_block_ends_at_its_empty_line_or_its_last_field() {
+        for (raw, at) in [
+            (&b"From: a@nhs.net\n\nbody\n"[..], 16),
+            (b"From: a@nhs.net\r\n\r\nbody\r\n", 17),
+            (b"From: a@nhs.net\n", 15),
+            (b"From: a@nhs.net\r\nSubject: x", 27),
+        ] {
+            let (buffer, size) = parse_buffer(raw.to_vec());
+            assert_eq!(MessageView::new(&buffer, size).header_end(), at, "{}", String::from_utf8_lossy(raw));
+        }
     }
 
     #[test]

@@ -46,11 +46,22 @@ struct Violation {
     severity: Option<Severity>,
     /// The check was not made (`Finding::not_made`): no diagnostic.
     not_made: bool,
+    /// Said at the span in place of the rule's label.
+    label: Option<String>,
 }
 
 impl Violation {
     fn of(span: Range<usize>, value: String) -> Self {
-        Violation { span, value, fix: None, detail: None, inconclusive: None, severity: None, not_made: false }
+        Violation {
+            span,
+            value,
+            fix: None,
+            detail: None,
+            inconclusive: None,
+            severity: None,
+            not_made: false,
+            label: None,
+        }
     }
 }
 
@@ -192,6 +203,9 @@ fn require(
                 _ => None,
             };
             let mut d = diagnostic(rule, message, v.span.clone(), &vars);
+            if v.label.is_some() {
+                d.label = v.label.clone();
+            }
             if let Some(help) = v.inconclusive {
                 d.message = format!("could not check {}: {}", rule.id, v.detail.as_deref().unwrap_or("no answer"));
                 d.help = Some(help.to_owned());
@@ -314,6 +328,7 @@ fn violations(
                         inconclusive: call.function.service.filter(|_| inconclusive).map(|s| s.inconclusive_help()),
                         severity,
                         not_made,
+                        label: None,
                     });
                 }
             }
@@ -324,8 +339,8 @@ fn violations(
         }
     });
     if !any && matches!(condition.op, Op::Present) {
-        let (span, value) = condition.field.missing(source);
-        sink(Violation::of(span, value));
+        let missing = condition.field.missing(source);
+        sink(Violation { label: missing.label, ..Violation::of(missing.span, missing.value) });
     }
 }
 
@@ -362,7 +377,10 @@ mod tests {
         let view = MessageView::new(raw, raw.len());
         let out = evaluate(&rules, &[0, 1], &view, None);
         let found: Vec<(&str, &str)> = out.diagnostics.iter().map(|d| (&*d.rule, d.message.as_str())).collect();
-        assert_eq!(found, [("dated", "no date"), ("internal-error", "rule buggy failed on this message: boom")]);
+        assert_eq!(found, [("internal-error", "rule buggy failed on this message: boom"), ("dated", "no date")]);
+        let dated = &out.diagnostics[1];
+        assert_eq!(dated.span, 15..15, "at the empty line that ends the header block");
+        assert_eq!(dated.label.as_deref(), Some("the header block ends here, with no Date field"));
     }
 
     #[test]

@@ -56,6 +56,8 @@ pub enum Field {
     ObsoleteHeaders,
     /// Each header-block line that is neither a field nor a continuation.
     MalformedHeaderLines,
+    /// Each field after the first of a name RFC 5322 allows once.
+    RepeatedHeaders,
     ByteOrderMark,
     /// The depth of a part nested too deep to read.
     Nesting,
@@ -77,7 +79,10 @@ const RECIPIENTS: &[&str] = &["To", "Cc", "Bcc"];
 pub const CATALOGUE: &[(&str, &str)] = &[
     ("subject", "each decoded Subject (a message should have one; every one is judged)"),
     ("from.address", "each From address as written (an entry with no address, a name alone or `<>`, is not one)"),
-    ("from.name", "each From display name, RFC 2047 decoded"),
+    (
+        "from.name",
+        "each From display name as a reader shows it, RFC 2047 decoded (a name split at unquoted commas is read whole)",
+    ),
     ("from.count", "how many mailboxes From names (an entry with no address is not one)"),
     ("sender.address", "the Sender address"),
     (
@@ -97,8 +102,11 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ),
     ("recipients.domain", "the domain of each recipient"),
     ("reply_to.domain", "the domain of each Reply-To address"),
-    ("header.<Name>", "each raw value of that header, folds flattened, trimmed"),
-    ("date", "the raw Date value"),
+    (
+        "header.<Name>",
+        "each raw value of that header, folds flattened, trimmed (only the first of a field RFC 5322 allows once, Subject apart)",
+    ),
+    ("date", "the raw value of the first Date"),
     (
         "body.text",
         "what the recipient reads: each part holding text (any text/*, inline or attached, and those of forwarded message/rfc822 parts) decoded and shown as a reader shows it (HTML rendered, flowed and calendar lines joined), and each forwarded message's Subject",
@@ -123,6 +131,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "headers.malformed",
         "each header-block line that is neither a field nor a continuation, or holds only white space",
     ),
+    (
+        "headers.repeated",
+        "the name of each field after the first of those RFC 5322 allows once (Date, From, Sender, Reply-To, To, Cc, Bcc, Message-ID, In-Reply-To, References, Subject), at the field",
+    ),
     ("message.byte_order_mark", "a UTF-8 byte-order mark at the start of the file"),
     (
         "forwarded.encoded",
@@ -133,6 +145,15 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "the depth of the first part (multipart or forwarded message) nested too deep to be read, at its header block; absent when every part was read",
     ),
 ];
+
+/// What a diagnostic says of a field that has no value at all.
+pub struct Missing {
+    pub span: Range<usize>,
+    /// Said as `{{value}}`.
+    pub value: String,
+    /// Said at the span in place of the rule's label.
+    pub label: Option<String>,
+}
 
 impl Field {
     pub fn parse(name: &str) -> Option<Field> {
@@ -169,6 +190,7 @@ impl Field {
             "line.length" => Field::LineLength,
             "headers.obsolete" => Field::ObsoleteHeaders,
             "headers.malformed" => Field::MalformedHeaderLines,
+            "headers.repeated" => Field::RepeatedHeaders,
             "message.byte_order_mark" => Field::ByteOrderMark,
             "message.nesting" => Field::Nesting,
             "forwarded.encoded" => Field::EncodedForwards,
@@ -222,15 +244,23 @@ impl Field {
         CATALOGUE.iter().chain(config_field::CATALOGUE).map(|(name, _)| *name)
     }
 
-    /// Where to point, and what to say as `{{value}}`, when the field has no value at all.
-    pub fn missing(&self, source: Source<'_, '_>) -> (Range<usize>, String) {
+    /// Where to point, what to say as `{{value}}`, and the label (in place of the rule's),
+    /// when the field has no value at all.
+    pub fn missing(&self, source: Source<'_, '_>) -> Missing {
+        let at = |span: Range<usize>| Missing { span, value: String::new(), label: None };
         match (self, source) {
             (Field::MessageHeaders, Source::Message(view)) => {
                 let first_line = bytes::lines(view.raw()).next().unwrap_or(0..0);
-                (first_line.start..first_line.end.min(200), view.why_not_a_message())
+                Missing { value: view.why_not_a_message(), ..at(first_line.start..first_line.end.min(200)) }
             }
-            (Field::Config(field), Source::Config(config)) => (field.missing(config), String::new()),
-            _ => (0..0, String::new()),
+            // Where the field would be added.
+            (Field::Header(name), Source::Message(view)) => {
+                let end = view.header_end();
+                Missing { label: Some(format!("the header block ends here, with no {name} field")), ..at(end..end) }
+            }
+            (Field::Date, Source::Message(_)) => Field::Header("Date".into()).missing(source),
+            (Field::Config(field), Source::Config(config)) => at(field.missing(config)),
+            _ => at(0..0),
         }
     }
 
@@ -271,11 +301,18 @@ impl Field {
                 boxes.iter().for_each(|m| f(address(view, m)));
             }
             Field::DisplayNames(name) => {
-                // `<>` names no mailbox: From it is no sender (missing-from), with no name to judge.
-                for m in view.mailboxes(name).iter().filter(|m| !m.null) {
+                // `<>` names no mailbox: From it is no sender (missing-from), with no name
+                // to judge. The bare phrases split off a display name at its unquoted
+                // commas are part of the name the mailbox after them reads.
+                let boxes = view.mailboxes(name);
+                let split_off = split_off(&boxes);
+                for (m, _) in boxes.iter().zip(split_off).filter(|(m, split)| !m.null && !split) {
                     let name = m.name.as_deref().map(str::trim).unwrap_or("");
-                    let span =
-                        if name.is_empty() { m.field_span.clone() } else { view.locate(m.field_span.clone(), name) };
+                    let span = match &m.name_span {
+                        _ if name.is_empty() => m.field_span.clone(),
+                        Some(written) => written.clone(),
+                        None => view.locate(m.field_span.clone(), name),
+                    };
                     let exact = view.raw().get(span.clone()) == Some(name.as_bytes());
                     f(Value::text(Cow::Owned(name.to_owned()), span, exact));
                 }
@@ -311,7 +348,7 @@ impl Field {
             }
             Field::Header(name) => {
                 let Some(headers) = view.headers() else { return };
-                for field in headers.all(name) {
+                for field in headers.read(name) {
                     let (text, span) = headers::raw_value(view.raw(), field);
                     f(Value::text(text, span, true));
                 }
@@ -411,6 +448,13 @@ impl Field {
                     f(Value::text(text, first_line, false));
                 }
             }
+            Field::RepeatedHeaders => {
+                let Some(headers) = view.headers() else { return };
+                for field in headers.repeated() {
+                    let text = bytes::same_len_text(field.name(), false);
+                    f(Value::text(text, field.field.start..field.field.start + field.name().len(), true));
+                }
+            }
             Field::ByteOrderMark => {
                 if let Some(span) = view.byte_order_mark() {
                     f(Value::text(Cow::Borrowed("EF BB BF"), span, false));
@@ -460,6 +504,26 @@ fn kept(name: &str, m: &Mailbox, boxes: &[Mailbox]) -> bool {
         return false;
     }
     !name.eq_ignore_ascii_case("Sender") || boxes.iter().all(|b| b.address.is_empty())
+}
+
+/// Which of `boxes` are a bare phrase split off the display name of the mailbox after
+/// it at an unquoted comma (`Smith` of `Smith, John <j@nhs.net>`): that mailbox's name,
+/// read whole, starts at or before it.
+fn split_off(boxes: &[Mailbox]) -> Vec<bool> {
+    let mut name_start = None;
+    let mut out: Vec<bool> = boxes
+        .iter()
+        .rev()
+        .map(|m| {
+            if m.address.is_empty() && !m.null {
+                return name_start.is_some_and(|s| s <= m.span.start);
+            }
+            name_start = m.name_span.as_ref().map(|s| s.start);
+            false
+        })
+        .collect();
+    out.reverse();
+    out
 }
 
 fn address<'a>(view: &MessageView<'a>, m: &Mailbox) -> Value<'a> {

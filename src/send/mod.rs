@@ -384,7 +384,7 @@ fn prepare(plan: &SendPlan, path: &Path) -> Result<Prepared, Unsendable> {
     if !errors.is_empty() {
         return Err(Unsendable::Changed(errors));
     }
-    let from: Vec<String> = view.mailboxes("From").iter().map(|m| m.address.clone()).collect();
+    let from: Vec<String> = view.every_mailbox("From").into_iter().map(|m| m.address).collect();
     if from.len() != 1 || canonical(&from[0]) != canonical(account) {
         return Err(Unsendable::NotTheAccount { from, account: account.clone() });
     }

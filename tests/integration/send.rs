@@ -283,11 +283,15 @@ fn blocked_messages_are_not_sent_and_from_must_be_the_account() {
     let other = String::from_utf8(message(8, "")).unwrap().replace(&format!("<{ACCOUNT}>"), "<other@nhs.net>");
     let noreply =
         String::from_utf8(message(9, "")).unwrap().replace("pathology.enquiries@example.nhs.uk", "noreply@nhs.net");
-    let setup = workspace(&smtp, false, "", &[("out/a.eml", other.as_bytes()), ("out/b.eml", noreply.as_bytes())]);
+    // The rules read the first From; a second one names another address.
+    let second_from = message(10, "From: other@nhs.net\r\n");
+    let files = [("out/a.eml", other.as_bytes()), ("out/b.eml", noreply.as_bytes()), ("out/c.eml", &second_from)];
+    let setup = workspace(&smtp, false, "", &files);
     // from-account is disabled: nhsmail-lint still refuses a From that is not the account.
     let config_path = setup.dir.path().join("nhsmail-lint.yaml");
     let config = std::fs::read_to_string(&config_path).unwrap();
-    std::fs::write(&config_path, format!("{config}rules:\n  disable: [from-account]\n")).unwrap();
+    std::fs::write(&config_path, format!("{config}rules:\n  disable: [from-account, duplicate-header-field]\n"))
+        .unwrap();
     let result = send(setup.dir.path(), &[]);
     assert_eq!(result.code, 1);
     let v = verdicts(&result);
@@ -295,6 +299,8 @@ fn blocked_messages_are_not_sent_and_from_must_be_the_account() {
     assert!(v[0].2.contains("not the sending account"), "{}", v[0].2);
     assert_eq!(v[1].1, "blocked");
     assert!(v[1].2.contains("no-reply-address"), "{}", v[1].2);
+    assert_eq!(v[2].1, "blocked");
+    assert!(v[2].2.contains("other@nhs.net, not the sending account"), "{}", v[2].2);
     assert!(smtp.received().is_empty());
 }
 
