@@ -36,7 +36,8 @@ fn json_contract() {
     assert_eq!(result.code, 1);
     let report = result.json();
     let keys: Vec<&String> = report.as_object().expect("object").keys().collect();
-    assert_eq!(keys, ["files", "notes", "run", "summary"]);
+    assert_eq!(keys, ["files", "notes", "run", "summary", "unread"]);
+    assert_eq!(report["unread"], serde_json::json!([]), "every path was read");
     // Provenance: the tool, each pack by SHA-256, no config file here, the inputs as
     // given, when (RFC 3339, UTC) and how much was read.
     let run = &report["run"];
