@@ -1,7 +1,9 @@
 //! Baselines, for auditors living with old findings: `--write-baseline FILE` records what a
-//! run found, `--baseline FILE` reports only what is new. A finding is keyed by its rule and
-//! its message's fingerprint (the Message-ID, else a digest of the bytes), never by path,
-//! so a baseline survives files being moved, renamed or re-exported.
+//! run found, `--baseline FILE` reports only what is new. A finding is known by its finding
+//! key (`identity::FindingKey`: rule, message, the field or part, the exact text), never by
+//! path or line ending, so a baseline survives files being moved, renamed or re-exported,
+//! and a new value in a message that reuses a Message-ID is not hidden. Version 1 files
+//! (rule and message only) are still read, with a note to rewrite them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -10,7 +12,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::diagnostic::Located;
-use crate::mail::{MessageView, headers};
+use crate::identity::FindingKey;
+use crate::mail::MessageView;
+
+const VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct File {
@@ -20,17 +25,21 @@ struct File {
 
 #[derive(Serialize, Deserialize)]
 struct Known {
-    fingerprint: String,
+    /// Version 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    /// Version 1: the message's Message-ID or a digest of its bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<String>,
     rule: String,
     count: usize,
 }
 
-/// The message's identity: its Message-ID, else the SHA-256 of its bytes.
-pub fn fingerprint(view: &MessageView<'_>) -> String {
-    let id = view.headers().and_then(|h| h.first("Message-ID")).map(|f| headers::raw_value(view.raw(), f).0);
-    match id {
-        Some(id) if !id.is_empty() => format!("message-id:{id}"),
-        _ => format!("sha256:{:x}", Sha256::digest(view.raw())),
+/// A version 1 baseline's name for a message: its Message-ID, else the SHA-256 of its bytes.
+pub fn legacy_fingerprint(view: &MessageView<'_>) -> String {
+    match crate::identity::message_id(view) {
+        Some(id) => format!("message-id:{id}"),
+        None => format!("sha256:{:x}", Sha256::digest(view.raw())),
     }
 }
 
@@ -41,12 +50,16 @@ pub enum BaselineError {
     Unreadable { path: String, source: std::io::Error },
     #[error("{path} is not a baseline: {source}")]
     NotABaseline { path: String, source: serde_json::Error },
+    #[error("{path} is not a baseline: an entry has no valid `key` (version 2) or `fingerprint` (version 1)")]
+    BadEntry { path: String },
 }
 
-/// Findings already known: each (fingerprint, rule) up to a count.
+/// Findings already known: each finding key (or, from a version 1 file, each message and
+/// rule) up to a count.
 #[derive(Debug, Default)]
 pub struct Baseline {
-    known: HashMap<(String, String), usize>,
+    known: HashMap<FindingKey, usize>,
+    legacy: HashMap<(String, String), usize>,
 }
 
 impl Baseline {
@@ -56,21 +69,46 @@ impl Baseline {
             std::fs::read_to_string(path).map_err(|source| BaselineError::Unreadable { path: name(), source })?;
         let file: File =
             serde_json::from_str(&text).map_err(|source| BaselineError::NotABaseline { path: name(), source })?;
-        let known = file.findings.into_iter().map(|k| ((k.fingerprint, k.rule), k.count)).collect();
-        Ok(Baseline { known })
+        let mut baseline = Baseline::default();
+        for entry in file.findings {
+            match (entry.key.as_deref().and_then(FindingKey::parse), entry.fingerprint) {
+                (Some(key), _) => *baseline.known.entry(key).or_insert(0) += entry.count,
+                (None, Some(fingerprint)) if file.version < VERSION => {
+                    *baseline.legacy.entry((fingerprint, entry.rule)).or_insert(0) += entry.count
+                }
+                _ => return Err(BaselineError::BadEntry { path: name() }),
+            }
+        }
+        Ok(baseline)
     }
 
-    /// The diagnostics the baseline does not know, and how many it did.
-    pub fn filter(&self, fingerprint: &str, diagnostics: Vec<Located>) -> (Vec<Located>, usize) {
-        let mut allowance: HashMap<String, usize> = HashMap::new();
+    /// A version 1 file: findings are matched by rule and message, and each message needs
+    /// its old fingerprint (`legacy_fingerprint`).
+    pub fn is_legacy(&self) -> bool {
+        !self.legacy.is_empty()
+    }
+
+    /// The diagnostics of one message the baseline does not know, and how many it did;
+    /// `legacy` is the message's version 1 fingerprint, when the file is one.
+    pub fn filter(&self, legacy: Option<&str>, diagnostics: Vec<Located>) -> (Vec<Located>, usize) {
+        let mut by_key: HashMap<FindingKey, usize> = HashMap::new();
+        let mut by_rule: HashMap<String, usize> = HashMap::new();
         let mut known = 0;
         let fresh = diagnostics
             .into_iter()
             .filter(|d| {
-                let rule = d.diagnostic.rule.to_string();
-                let left = allowance
-                    .entry(rule.clone())
-                    .or_insert_with(|| self.known.get(&(fingerprint.to_owned(), rule)).copied().unwrap_or(0));
+                let left = match (d.key, legacy) {
+                    (Some(key), _) if !self.is_legacy() => {
+                        by_key.entry(key).or_insert_with(|| self.known.get(&key).copied().unwrap_or(0))
+                    }
+                    (_, Some(fingerprint)) => {
+                        let rule = d.diagnostic.rule.to_string();
+                        by_rule
+                            .entry(rule.clone())
+                            .or_insert_with(|| self.legacy.get(&(fingerprint.to_owned(), rule)).copied().unwrap_or(0))
+                    }
+                    _ => return true,
+                };
                 if *left > 0 {
                     *left -= 1;
                     known += 1;
@@ -91,9 +129,11 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn add(&mut self, fingerprint: &str, diagnostics: &[Located]) {
+    pub fn add(&mut self, diagnostics: &[Located]) {
         for d in diagnostics {
-            *self.counts.entry((fingerprint.to_owned(), d.diagnostic.rule.to_string())).or_insert(0) += 1;
+            if let Some(key) = d.key {
+                *self.counts.entry((key.to_string(), d.diagnostic.rule.to_string())).or_insert(0) += 1;
+            }
         }
     }
 
@@ -101,13 +141,14 @@ impl Recorder {
         let findings = self
             .counts
             .iter()
-            .map(|((fingerprint, rule), count)| Known {
-                fingerprint: fingerprint.clone(),
+            .map(|((key, rule), count)| Known {
+                key: Some(key.clone()),
+                fingerprint: None,
                 rule: rule.clone(),
                 count: *count,
             })
             .collect();
-        let text = serde_json::to_string_pretty(&File { version: 1, findings })?;
+        let text = serde_json::to_string_pretty(&File { version: VERSION, findings })?;
         std::fs::write(path, text + "\n")
     }
 }

@@ -99,7 +99,7 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
             let facts_for = (shard && plan.report.format == Format::Jsonl).then(|| checked.findings.path.clone());
             failure = reporter.file(index, checked.findings);
             if let (Ok(()), Some(path)) = (&failure, facts_for) {
-                failure = reporter.facts(&path, &checked.facts);
+                failure = reporter.facts(&path, &checked.facts, checked.stamp.as_ref());
             }
         }
     })?;
@@ -128,6 +128,12 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
             notes.push(format!("sending stopped: {error}"));
         }
         stopped = sending.stopped;
+    }
+    if corpus.copies > 0 {
+        notes.push(format!(
+            "{} message(s) were copies of a message before them (the same Message-ID, header fields and body): each was judged as one send with it",
+            corpus.copies
+        ));
     }
     if baselines.known > 0 {
         notes.push(format!("{} finding(s) already in the baseline were not reported", baselines.known));
@@ -215,23 +221,24 @@ impl<'a> Baselines<'a> {
     /// A scanned message, which the scan has already sifted.
     fn scanned(&mut self, checked: &Checked) {
         self.known += checked.known;
-        if let (Some(recorder), Some(fingerprint)) = (&mut self.recorder, &checked.fingerprint) {
-            recorder.add(fingerprint, &checked.findings.diagnostics);
+        if let Some(recorder) = &mut self.recorder {
+            recorder.add(&checked.findings.diagnostics);
         }
     }
 
-    /// Corpus findings for a message with this fingerprint: what the baseline does not know.
+    /// Corpus findings for a message (with its version 1 fingerprint, when such a baseline
+    /// is in use): what the baseline does not know.
     fn sift(&mut self, fingerprint: Option<&str>, diagnostics: Vec<Located>) -> Vec<Located> {
-        let fresh = match (self.baseline, fingerprint) {
-            (Some(baseline), Some(fingerprint)) => {
+        let fresh = match self.baseline {
+            Some(baseline) => {
                 let (fresh, known) = baseline.filter(fingerprint, diagnostics);
                 self.known += known;
                 fresh
             }
-            _ => diagnostics,
+            None => diagnostics,
         };
-        if let (Some(recorder), Some(fingerprint)) = (&mut self.recorder, fingerprint) {
-            recorder.add(fingerprint, &fresh);
+        if let Some(recorder) = &mut self.recorder {
+            recorder.add(&fresh);
         }
         fresh
     }

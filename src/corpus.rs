@@ -6,19 +6,23 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::diagnostic::{Detail, Excerpt, FileFindings, Located, Renderer};
+use crate::identity::{self, Stamp};
 use crate::inputs::Rereader;
 use crate::report::CorpusFindings;
 use crate::rules::RuleSet;
 use crate::rules::engine::{self, Fact};
 use crate::scan::Checked;
 
-/// Leaves out of a message's diagnostics (given its fingerprint) what a baseline knows.
+/// Leaves out of a message's diagnostics (given its version 1 baseline fingerprint) what a
+/// baseline knows.
 pub type Sift<'a> = dyn FnMut(Option<&str>, Vec<Located>) -> Vec<Located> + 'a;
 
 /// What is kept of a message that has facts.
 struct Kept {
     path: PathBuf,
     fingerprint: Option<String>,
+    /// What tells a copy of it (`identity::copies`).
+    stamp: Option<Stamp>,
     /// The scan reported something in it already (for the count of files with findings).
     had_findings: bool,
 }
@@ -34,6 +38,8 @@ pub struct Judged {
 pub struct Corpus {
     facts: Vec<(usize, Fact)>,
     kept: HashMap<usize, Kept>,
+    /// Messages found to be copies of one before them, whose facts were left out.
+    pub copies: usize,
 }
 
 impl Corpus {
@@ -45,6 +51,7 @@ impl Corpus {
         let kept = Kept {
             path: checked.findings.path.clone(),
             fingerprint: checked.fingerprint.clone(),
+            stamp: checked.stamp.take(),
             had_findings: !checked.findings.diagnostics.is_empty(),
         };
         self.kept.insert(index, kept);
@@ -56,15 +63,16 @@ impl Corpus {
     /// one from the file's bytes, read again (standard input is shown without them), and
     /// with `excerpts` each gets its excerpt from them too (the HTML and Markdown reports).
     pub fn judge(
-        mut self,
+        &mut self,
         rules: &RuleSet,
         sift: &mut Sift<'_>,
         render: Option<&Renderer<'_>>,
         excerpts: bool,
     ) -> Vec<Judged> {
+        let mut rereader = Rereader::default();
+        self.leave_out_copies(&mut rereader);
         let name_of = |i: usize| self.kept.get(&i).map(|k| k.path.display().to_string()).unwrap_or_default();
         let by_file = engine::evaluate_corpus(rules, std::mem::take(&mut self.facts), &name_of);
-        let mut rereader = Rereader::default();
         let mut judged = Vec::new();
         for (index, diagnostics) in by_file {
             let kept = self.kept.remove(&index).expect("facts come with their file");
@@ -92,5 +100,20 @@ impl Corpus {
             judged.push(Judged { findings: CorpusFindings { index, findings }, had_findings: kept.had_findings });
         }
         judged
+    }
+
+    /// A store's second copy of a send is the same send: its facts are left out, its body
+    /// read again only when its Message-ID and header fields match an earlier message's.
+    fn leave_out_copies(&mut self, rereader: &mut Rereader) {
+        let stamps = self.kept.iter_mut().filter_map(|(i, k)| k.stamp.take().map(|s| (*i, s))).collect();
+        let kept = &self.kept;
+        let copies = identity::copies(stamps, |i| {
+            let (raw, _) = rereader.read(&kept.get(&i)?.path)?;
+            Some(identity::body_digest(&raw))
+        });
+        self.copies = copies.len();
+        if !copies.is_empty() {
+            self.facts.retain(|(i, _)| !copies.contains(i));
+        }
     }
 }

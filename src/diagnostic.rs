@@ -7,6 +7,8 @@ use std::sync::Arc;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::identity::FindingKey;
+
 /// How serious a finding is: `error` fails a run by default; `warning` and `info` report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -161,21 +163,25 @@ pub struct Located {
     pub diagnostic: Diagnostic,
     pub line: usize,
     pub column: usize,
+    /// Which finding this is, wherever its message is filed (`identity::FindingKey`);
+    /// `None` for what is not in a message (a file that could not be read, the set-up).
+    pub key: Option<FindingKey>,
 }
 
 impl Located {
     pub fn new(diagnostic: Diagnostic, raw: &[u8]) -> Self {
         let (line, column) = crate::mail::bytes::line_col(raw, diagnostic.span.start);
-        Located { diagnostic, line, column }
+        Located { diagnostic, line, column, key: None }
     }
 }
 
 /// The JSON contract's shape:
-/// `{"rule","requirement","severity","message","line","column","help"}`.
+/// `{"rule","requirement","severity","message","line","column","help","key"}` (`key` only
+/// for findings in a message).
 impl Serialize for Located {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let d = &self.diagnostic;
-        let mut out = serializer.serialize_struct("Diagnostic", 7)?;
+        let mut out = serializer.serialize_struct("Diagnostic", 8)?;
         out.serialize_field("rule", &*d.rule)?;
         out.serialize_field("requirement", &*d.requirement)?;
         out.serialize_field("severity", &d.severity)?;
@@ -183,6 +189,9 @@ impl Serialize for Located {
         out.serialize_field("line", &self.line)?;
         out.serialize_field("column", &self.column)?;
         out.serialize_field("help", &d.help)?;
+        if let Some(key) = &self.key {
+            out.serialize_field("key", key)?;
+        }
         out.end()
     }
 }

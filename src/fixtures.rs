@@ -252,7 +252,7 @@ fn diagnostics(plan: &TestPlan, files: &[PathBuf]) -> Result<Vec<Vec<Expectation
         active: plan.active.clone(),
         ignores: plan.ignores.clone(),
         baseline: None,
-        fingerprints: false,
+        bodies: false,
         jobs: plan.jobs,
         services: None,
         detail: false,

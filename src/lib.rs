@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod explain;
 pub mod fixtures;
 pub mod functions;
+pub mod identity;
 pub mod init;
 pub mod inputs;
 pub mod isolate;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, FileFindings, Located, Severity};
+use crate::identity::{self, FindingKey, Stamp};
 use crate::plan::MergePlan;
 use crate::report::provenance::Provenance;
 use crate::report::{self, CorpusFindings, Ending, Summary};
@@ -47,6 +48,8 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
     let mut files: Vec<Part> = Vec::new();
     let mut shards: Vec<Value> = Vec::new();
     let mut facts: Vec<(String, Fact)> = Vec::new();
+    // Each message's stamp, by path, for telling copies across parts.
+    let mut stamps: HashMap<String, Stamp> = HashMap::new();
     // Findings the shards' baselines and `ignore:` left out, added up.
     let (mut baseline_known, mut ignored) = (0, 0);
     // Paths the shards could not read: the merged verdict is incomplete too.
@@ -74,8 +77,11 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
                     unread.extend(listed);
                 }
             } else if let Some(fact) = value.get("fact") {
-                if let Some(parsed) = parse_fact(fact, &rule_index) {
-                    facts.push(parsed);
+                if let Some((path, parsed)) = parse_fact(fact, &rule_index) {
+                    if let Some(stamp) = parse_stamp(&fact["stamp"]) {
+                        stamps.entry(path.clone()).or_insert(stamp);
+                    }
+                    facts.push((path, parsed));
                 }
             } else if let Some(path) = value.get("path").and_then(Value::as_str) {
                 let diagnostics =
@@ -86,8 +92,19 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
     }
     files.sort_by_key(|f| order(&f.path));
     let index: HashMap<String, usize> = files.iter().enumerate().map(|(i, f)| (f.path.clone(), i)).collect();
-    let facts: Vec<(usize, Fact)> =
+    let mut facts: Vec<(usize, Fact)> =
         facts.into_iter().filter_map(|(path, fact)| index.get(&path).map(|i| (*i, fact))).collect();
+    // A copy in another shard is the same send; the shards took every body digest.
+    let stamps = stamps.into_iter().filter_map(|(path, stamp)| index.get(&path).map(|i| (*i, stamp))).collect();
+    let copies = identity::copies(stamps, |_| None);
+    facts.retain(|(i, _)| !copies.contains(i));
+    let mut notes = plan.notes.clone();
+    if !copies.is_empty() {
+        notes.push(format!(
+            "{} message(s) were copies of a message before them (the same Message-ID, header fields and body): each was judged as one send with it",
+            copies.len()
+        ));
+    }
 
     let mut reporter = report::reporter(&plan.report, &plan.rules, report::output(&plan.report)?);
     let mut summary = Summary { unread, ..Summary::default() };
@@ -115,7 +132,7 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
     run.shards = shards;
     summary.read.files = run.files;
     let exit_code = if summary.unread.is_empty() { i32::from(failed) } else { 2 };
-    let end = Ending { summary, notes: plan.notes.clone(), run, baseline_known, ignored, exit_code };
+    let end = Ending { summary, notes, run, baseline_known, ignored, exit_code };
     reporter.finish(corpus, &end)?;
     if !end.summary.unread.is_empty() {
         return Err(MergeError::Incomplete { count: end.summary.unread.len() });
@@ -154,7 +171,8 @@ fn parse_diagnostic(d: &Value) -> Option<Located> {
         label: None,
         span: 0..0,
     };
-    Some(Located { diagnostic, line: d["line"].as_u64()? as usize, column: d["column"].as_u64()? as usize })
+    let key = d["key"].as_str().and_then(FindingKey::parse);
+    Some(Located { diagnostic, line: d["line"].as_u64()? as usize, column: d["column"].as_u64()? as usize, key })
 }
 
 fn parse_fact(f: &Value, rule_index: &HashMap<&str, usize>) -> Option<(String, Fact)> {
@@ -165,6 +183,12 @@ fn parse_fact(f: &Value, rule_index: &HashMap<&str, usize>) -> Option<(String, F
         span: f["start"].as_u64()? as usize..f["end"].as_u64()? as usize,
         line: f["line"].as_u64()? as usize,
         column: f["column"].as_u64()? as usize,
+        finding: f["finding"].as_str().and_then(FindingKey::parse),
     };
     Some((f["path"].as_str()?.to_owned(), fact))
+}
+
+fn parse_stamp(s: &Value) -> Option<Stamp> {
+    let hex = |v: &Value| v.as_str().and_then(|t| u64::from_str_radix(t, 16).ok());
+    Some(Stamp { id: hex(&s["id"])?, header: hex(&s["header"])?, body: hex(&s["body"]) })
 }

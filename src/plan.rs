@@ -385,6 +385,11 @@ impl CheckPlan {
         let mut notes = selecting.notes(&rules, config.has_setup());
         notes.extend(config.account_note());
         let baseline = run.baseline.as_deref().map(Baseline::load).transpose().map_err(UsageError::from)?;
+        if baseline.as_ref().is_some_and(Baseline::is_legacy) {
+            notes.push(
+                "the baseline is in the version 1 format (matched by rule and message, so a new finding of the same rule in the same message is hidden): rewrite it with --write-baseline".to_owned(),
+            );
+        }
         let send = send.map(|args| SendPlan {
             transport: config.transport.clone().expect("checked: --send has a transport"),
             account: config.account.clone().expect("checked: --send has an account"),
@@ -402,7 +407,7 @@ impl CheckPlan {
             rules: rules.clone(),
             active: message_rules,
             ignores: config.ignores.clone(),
-            fingerprints: baseline.is_some() || run.write_baseline.is_some(),
+            bodies: report.facts,
             baseline,
             jobs,
             services: services.clone(),
@@ -436,7 +441,9 @@ impl CheckPlan {
 /// The corpus rules that space sends (`distribution-list-interval` in the NHSmail
 /// pack): `--send` keeps to each one's own `min_interval` for the keys it groups by.
 fn spacing_rules(rules: &RuleSet, active: &[usize]) -> Vec<usize> {
-    active.iter().copied().filter(|&i| matches!(rules.rules[i].check, Check::Interval(_))).collect()
+    let spaces =
+        |i: &usize| matches!(&rules.rules[*i].check, Check::Interval(interval) if interval.min_seconds.is_some());
+    active.iter().copied().filter(spaces).collect()
 }
 
 /// What `test` runs: the fixtures, the message and corpus rules that run over them, and

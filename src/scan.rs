@@ -12,6 +12,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use crate::baseline::{self, Baseline};
 use crate::config::Ignores;
 use crate::diagnostic::{Detail, Diagnostic, Excerpt, FileFindings, Located, Renderer, Severity};
+use crate::identity::{self, FindingKey, Stamp};
 use crate::inputs::{self, Contents, Found, Inputs, Item, Source};
 use crate::mail::MessageView;
 use crate::online::Services;
@@ -27,8 +28,9 @@ pub struct ScanPlan {
     pub active: Vec<usize>,
     pub ignores: Ignores,
     pub baseline: Option<Baseline>,
-    /// Whether each message needs its fingerprint (a baseline is read or written).
-    pub fingerprints: bool,
+    /// Whether a message with corpus facts has its body digest taken as it is read (a
+    /// shard: `merge` cannot read the message again to tell a copy).
+    pub bodies: bool,
     pub jobs: usize,
     pub services: Option<Arc<Services>>,
     /// Whether each message's `Detail` is wanted (the HTML and Markdown reports).
@@ -41,8 +43,10 @@ pub struct Checked {
     pub findings: FileFindings,
     /// What the corpus rules keep of it.
     pub facts: Vec<Fact>,
-    /// Its identity, for baselines, when one is in use.
+    /// Its version 1 baseline fingerprint, when such a baseline is in use.
     pub fingerprint: Option<String>,
+    /// What tells a copy of it, when it has corpus facts.
+    pub stamp: Option<Stamp>,
     /// Findings the baseline knew, and so left out of `findings`.
     pub known: usize,
     /// Bytes read, for the progress bar.
@@ -257,21 +261,32 @@ fn check_item(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Che
         .map(|d| Located::new(d, view.raw()))
         .collect();
     let ignored = found - diagnostics.len();
-    let fingerprint = plan.fingerprints.then(|| baseline::fingerprint(&view));
+    let mut facts = evaluation.facts;
+    if !diagnostics.is_empty() || !facts.is_empty() {
+        let name = identity::message_name(&view);
+        for d in &mut diagnostics {
+            d.key = Some(FindingKey::of(&d.diagnostic.rule, &name, &view, &d.diagnostic.span));
+        }
+        for f in &mut facts {
+            f.finding = Some(FindingKey::of(&plan.rules.rules[f.rule].id, &name, &view, &f.span));
+        }
+    }
+    let stamp = if facts.is_empty() { None } else { Stamp::of(&view, plan.bodies) };
+    let legacy = plan.baseline.as_ref().filter(|b| b.is_legacy());
+    let fingerprint = legacy.map(|_| baseline::legacy_fingerprint(&view));
     let mut known = 0;
-    if let (Some(baseline), Some(fingerprint)) = (&plan.baseline, &fingerprint) {
-        (diagnostics, known) = baseline.filter(fingerprint, diagnostics);
+    if let Some(baseline) = &plan.baseline {
+        (diagnostics, known) = baseline.filter(fingerprint.as_deref(), diagnostics);
     }
     let rendered = render.filter(|_| !diagnostics.is_empty()).map(|r| r(&path, view.raw(), &diagnostics, shift));
     // Only a message with findings is shown or charted; one that is not a message is
     // counted as not checked.
     let shown = !diagnostics.is_empty() || view.headers().is_none();
     let detail = (plan.detail && shown).then(|| Box::new(detail(&view, &diagnostics, shift)));
-    let mut facts = evaluation.facts;
     diagnostics.iter_mut().for_each(|d| d.line += shift);
     facts.iter_mut().for_each(|f| f.line += shift);
     let findings = FileFindings { path, diagnostics, rendered, detail };
-    Checked { findings, facts, fingerprint, known, size: size as u64, ignored, unread: None }
+    Checked { findings, facts, fingerprint, stamp, known, size: size as u64, ignored, unread: None }
 }
 
 /// What the HTML and Markdown reports keep of a message: excerpts, Date, From and the
@@ -334,5 +349,5 @@ fn scanner_finding(render: Option<&Renderer<'_>>, path: PathBuf, rule: &str, mes
     // No rule ran on it: the reports' matrix must not count it as checked.
     let detail = Some(Box::new(Detail { unchecked: true, ..Detail::default() }));
     let findings = FileFindings { path, diagnostics, rendered, detail };
-    Checked { findings, facts: Vec::new(), fingerprint: None, known: 0, size: 0, ignored: 0, unread: None }
+    Checked { findings, facts: Vec::new(), fingerprint: None, stamp: None, known: 0, size: 0, ignored: 0, unread: None }
 }

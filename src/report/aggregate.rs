@@ -778,7 +778,7 @@ mod tests {
         };
         FileFindings {
             path: path.into(),
-            diagnostics: vec![Located { diagnostic, line: 1, column: 1 }],
+            diagnostics: vec![Located { diagnostic, line: 1, column: 1, key: None }],
             rendered: None,
             detail: Some(Box::new(crate::diagnostic::Detail { date, ..crate::diagnostic::Detail::default() })),
         }

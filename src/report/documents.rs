@@ -218,6 +218,11 @@ fn sarif(rules: &RuleSet, files: &[Document], end: &Ending) -> serde_json::Value
             if let Some(i) = index.get(&*d.diagnostic.rule) {
                 result["ruleIndex"] = json!(i);
             }
+            // The finding key, so a code-scanning service follows a finding across
+            // re-exports and moves instead of closing it and opening another.
+            if let Some(key) = d.key {
+                result["partialFingerprints"] = json!({ "nhsmailLintFinding/v1": key });
+            }
             result
         })
         .collect();

@@ -12,6 +12,7 @@ use super::human::sanitise;
 use super::{CorpusFindings, Ending, ReportPlan, Reporter, Statistics, summary_line};
 use crate::cli::Format;
 use crate::diagnostic::{FileFindings, Located, Severity};
+use crate::identity::Stamp;
 use crate::online::mailbox_status::MailboxStatus;
 use crate::rules::RuleSet;
 use crate::rules::engine::Fact;
@@ -59,10 +60,10 @@ impl Reporter for Lines<'_> {
         self.write_file(&findings.path.display().to_string(), &findings.diagnostics, false)
     }
 
-    fn facts(&mut self, path: &std::path::Path, facts: &[Fact]) -> io::Result<()> {
+    fn facts(&mut self, path: &std::path::Path, facts: &[Fact], stamp: Option<&Stamp>) -> io::Result<()> {
         if self.facts && self.format == Format::Jsonl {
             for fact in facts {
-                writeln!(self.out, "{}", fact_line(self.rules, &path.display().to_string(), fact))?;
+                writeln!(self.out, "{}", fact_line(self.rules, &path.display().to_string(), fact, stamp))?;
             }
         }
         Ok(())
@@ -169,8 +170,13 @@ fn github(path: &str, d: &Located) -> String {
     )
 }
 
-/// A corpus fact as a shard writes it, for `merge`.
-pub fn fact_line(rules: &RuleSet, path: &str, fact: &Fact) -> serde_json::Value {
+/// A corpus fact as a shard writes it, for `merge`, with its message's stamp (digests as
+/// hex: JSON numbers lose 64-bit precision in many readers).
+pub fn fact_line(rules: &RuleSet, path: &str, fact: &Fact, stamp: Option<&Stamp>) -> serde_json::Value {
+    let stamp = stamp.map(|s| {
+        let body = s.body.map(|b| format!("{b:016x}"));
+        json!({ "id": format!("{:016x}", s.id), "header": format!("{:016x}", s.header), "body": body })
+    });
     json!({ "fact": {
         "rule": &*rules.rules[fact.rule].id,
         "path": path,
@@ -180,6 +186,8 @@ pub fn fact_line(rules: &RuleSet, path: &str, fact: &Fact) -> serde_json::Value 
         "end": fact.span.end,
         "line": fact.line,
         "column": fact.column,
+        "finding": fact.finding,
+        "stamp": stamp,
     }})
 }
 
@@ -198,7 +206,7 @@ mod tests {
             label: None,
             span: 0..0,
         };
-        Located { diagnostic, line: 3, column: 11 }
+        Located { diagnostic, line: 3, column: 11, key: None }
     }
 
     #[test]

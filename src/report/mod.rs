@@ -180,7 +180,12 @@ pub trait Reporter {
     fn file(&mut self, index: usize, findings: FileFindings) -> io::Result<()>;
     /// A shard's corpus-rule facts for the file just reported, for `merge` to judge
     /// across every part (only `jsonl` writes them).
-    fn facts(&mut self, _path: &std::path::Path, _facts: &[crate::rules::engine::Fact]) -> io::Result<()> {
+    fn facts(
+        &mut self,
+        _path: &std::path::Path,
+        _facts: &[crate::rules::engine::Fact],
+        _stamp: Option<&crate::identity::Stamp>,
+    ) -> io::Result<()> {
         Ok(())
     }
     /// The mailbox's numbers, when the pre-flight read them (`json` and `jsonl` carry

@@ -634,8 +634,19 @@ impl<'a> Compiler<'a> {
                 TextOrList::List(_) => "its `only` list is empty".to_owned(),
             });
         }
-        let min_seconds =
-            units::parse_duration(&spec.min_interval.value).map_err(|e| self.err(&spec.min_interval, e.to_string()))?;
+        let min_seconds = match (&spec.min_interval, &spec.once) {
+            (Some(interval), None) => {
+                Some(units::parse_duration(&interval.value).map_err(|e| self.err(interval, e.to_string()))?)
+            }
+            (None, Some(once)) if once.value => None,
+            (Some(_), Some(once)) => {
+                return Err(self.err(once, "a corpus rule takes `min_interval` or `once: true`, not both"));
+            }
+            (None, Some(once)) => return Err(self.err(once, "`once` can only be `true` (leave it out otherwise)")),
+            (None, None) => {
+                return Err(self.err(&spec.group_by, "a corpus rule needs `min_interval` (a duration) or `once: true`"));
+            }
+        };
         Ok(Interval { group_by, only, min_seconds })
     }
 }

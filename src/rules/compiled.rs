@@ -73,10 +73,21 @@ pub struct Interval {
     pub group_by: Field,
     /// Keys (`Interval::key`) of the values counted; all when `None`.
     pub only: Option<HashSet<String>>,
-    pub min_seconds: i64,
+    /// How long after the one before it a send sharing a key may come; `None`: a key
+    /// belongs to one send only (copies of it aside).
+    pub min_seconds: Option<i64>,
 }
 
 impl Interval {
+    /// A value's key for this rule: one send's own value (`once`) as written, else
+    /// `Interval::key`.
+    pub fn key_of(&self, text: &str) -> String {
+        match self.min_seconds {
+            None => text.trim().to_owned(),
+            Some(_) => Interval::key(self.group_by.kind(), text),
+        }
+    }
+
     /// What messages are grouped by: a `group_by` value of `kind` in one form, any case
     /// (an address in its one form, so a copy addressed `"results-team-dl"@nhs.net` is
     /// the same list).

@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use mail_parser::DateTime;
 
-use super::compiled::{Check, Condition, Interval, Op, Rule, RuleSet};
+use super::compiled::{Check, Condition, Op, Rule, RuleSet};
 use super::condition::{holds, passes};
 use super::field::{Field, Source};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Located, Severity};
 use crate::functions::Finding;
+use crate::identity::FindingKey;
 use crate::mail::MessageView;
 use crate::mail::bytes;
 use crate::online::Services;
@@ -27,6 +28,8 @@ pub struct Fact {
     /// Where the span starts, so a finding can be reported without the file.
     pub line: usize,
     pub column: usize,
+    /// The key of the finding it would be (set by the scan, which knows the message).
+    pub finding: Option<FindingKey>,
 }
 
 #[derive(Debug, Default)]
@@ -102,13 +105,21 @@ fn check_message(rule: &Rule, index: usize, view: &MessageView<'_>, services: Op
             require(rule, conditions, Source::Message(view), services, &mut out.diagnostics, &mut false)
         }
         Check::Interval(interval) => {
-            let Some(instant) = view.date() else { return };
+            // Only spacing needs the date; one send's own value (`once`) does not.
+            let instant = match (view.date(), interval.min_seconds) {
+                (Some(instant), _) => instant,
+                (None, Some(_)) => return,
+                (None, None) => 0,
+            };
             let mut keys = HashSet::new();
             interval.group_by.for_each(Source::Message(view), &mut |v| {
-                let key = Interval::key(interval.group_by.kind(), &v.text);
-                if interval.only.as_ref().is_none_or(|only| only.contains(&key)) && keys.insert(key.clone()) {
+                let key = interval.key_of(&v.text);
+                if !key.is_empty()
+                    && interval.only.as_ref().is_none_or(|only| only.contains(&key))
+                    && keys.insert(key.clone())
+                {
                     let (line, column) = crate::mail::bytes::line_col(view.raw(), v.span.start);
-                    out.facts.push(Fact { rule: index, key, instant, span: v.span, line, column });
+                    out.facts.push(Fact { rule: index, key, instant, span: v.span, line, column, finding: None });
                 }
             });
         }
@@ -224,7 +235,8 @@ fn require(
 
 /// Corpus rules over every message's facts: returns (file index, diagnostic) pairs.
 /// Messages sharing a key are ordered by instant (ties by file order), and each one
-/// dated less than the interval after the one before it is reported.
+/// dated less than the interval after the one before it is reported; for a key that
+/// belongs to one send (`once`), every message after the first in file order is.
 /// `name_of` names a file index in messages (`{{previous_file}}`).
 pub fn evaluate_corpus(
     rules: &RuleSet,
@@ -241,21 +253,26 @@ pub fn evaluate_corpus(
         let Check::Interval(interval) = &rule.check else {
             continue;
         };
-        sends.sort_by_key(|(file, fact)| (fact.instant, *file));
+        match interval.min_seconds {
+            Some(_) => sends.sort_by_key(|(file, fact)| (fact.instant, *file)),
+            None => sends.sort_by_key(|(file, _)| *file),
+        }
         for pair in sends.windows(2) {
             let ((previous_file, before), (file, after)) = (&pair[0], &pair[1]);
             let gap = after.instant - before.instant;
-            if gap < interval.min_seconds {
+            if interval.min_seconds.is_none_or(|min| gap < min) {
                 let vars = |name: &str| match name {
                     "value" => Some(key.clone()),
                     "previous" => Some(DateTime::from_timestamp(before.instant).to_rfc3339()),
                     "previous_file" => Some(name_of(*previous_file)),
                     "interval" => Some(format!("{} min {} s", gap / 60, gap % 60)),
-                    "earliest" => Some(DateTime::from_timestamp(before.instant + interval.min_seconds).to_rfc3339()),
+                    "earliest" => {
+                        interval.min_seconds.map(|min| DateTime::from_timestamp(before.instant + min).to_rfc3339())
+                    }
                     _ => None,
                 };
                 let diagnostic = diagnostic(rule, &rule.message, after.span.clone(), &vars);
-                let located = Located { diagnostic, line: after.line, column: after.column };
+                let located = Located { diagnostic, line: after.line, column: after.column, key: after.finding };
                 out.entry(*file).or_default().push(located);
             }
         }

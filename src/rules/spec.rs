@@ -318,8 +318,8 @@ impl ConditionSpec {
     }
 }
 
-/// A distribution-list style check over the whole corpus: messages sharing a key
-/// must be dated at least `min_interval` apart.
+/// A check over the whole corpus: messages sharing a key must be dated at least
+/// `min_interval` apart (a distribution list), or be one send (`once`, a Message-ID).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorpusSpec {
@@ -330,8 +330,12 @@ pub struct CorpusSpec {
     #[schemars(with = "Option<TextOrList>")]
     pub only: Option<Spanned<TextOrList>>,
     /// A duration (`30min`).
-    #[schemars(with = "String")]
-    pub min_interval: Spanned<String>,
+    #[schemars(with = "Option<String>")]
+    pub min_interval: Option<Spanned<String>>,
+    /// `true`: a key belongs to one send; every other message with it is reported (copies
+    /// of one send, filed twice, are one send).
+    #[schemars(with = "Option<bool>")]
+    pub once: Option<Spanned<bool>>,
 }
 
 /// A whole number, or a size with its unit (`35MiB`, `10 MB`).

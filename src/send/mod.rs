@@ -413,11 +413,12 @@ fn spaced_keys(plan: &SendPlan, view: &MessageView<'_>) -> Vec<(String, i64)> {
     let mut keys: HashMap<String, i64> = HashMap::new();
     for rule in plan.spacing.iter().map(|&i| &plan.rules.rules[i]) {
         let Check::Interval(interval) = &rule.check else { continue };
+        let Some(min_seconds) = interval.min_seconds else { continue };
         interval.group_by.for_each(Source::Message(view), &mut |v| {
             let key = Interval::key(interval.group_by.kind(), &v.text);
             if interval.only.as_ref().is_none_or(|only| only.contains(&key)) {
                 let longest = keys.entry(key).or_insert(0);
-                *longest = (*longest).max(interval.min_seconds);
+                *longest = (*longest).max(min_seconds);
             }
         });
     }

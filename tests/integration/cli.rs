@@ -60,7 +60,9 @@ fn json_contract() {
     assert_eq!(files[1]["diagnostics"].as_array().expect("list").len(), 0, "clean files appear with []");
     let d = &files[0]["diagnostics"][0];
     let keys: Vec<&String> = d.as_object().expect("object").keys().collect();
-    assert_eq!(keys, ["column", "help", "line", "message", "requirement", "rule", "severity"]);
+    assert_eq!(keys, ["column", "help", "key", "line", "message", "requirement", "rule", "severity"]);
+    let key = d["key"].as_str().expect("the finding key");
+    assert!(key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
     assert_eq!(d["rule"], "no-reply-address");
     assert_eq!(d["requirement"], serde_json::json!(["M4"]), "the requirement the rule checks");
     assert_eq!(d["severity"], "error");
@@ -133,7 +135,7 @@ fn account_from_config_flag_and_the_skip_note() {
     let other = String::from_utf8(GOOD.to_vec())
         .expect("utf-8")
         .replace("From: \"Results, Pathology\" <pathology.results@", "From: \"Results, Pathology\" <other@");
-    let dir = temp_files(&[("m.eml", other.as_bytes()), ("n.eml", GOOD)]);
+    let dir = temp_files(&[("m.eml", &crate::common::own_message_id(other.as_bytes())), ("n.eml", GOOD)]);
     // No account anywhere: from-account is skipped and the report says so once.
     let result = run_in(dir.path(), &["check", "--format", "json", "m.eml", "n.eml"]);
     let report = result.json();
@@ -161,10 +163,10 @@ fn the_account_is_one_address_however_it_is_written() {
     // An A-label and its U-label are one domain, and quoting that is not needed changes
     // nothing (RFC 5322 3.4.1): From and the account compare in one form, both ways.
     let from = |address: &str| {
-        String::from_utf8(GOOD.to_vec())
-            .expect("utf-8")
-            .replace("<pathology.results@nhs.net>", &format!("<{address}>"))
-            .into_bytes()
+        let message = String::from_utf8(GOOD.to_vec()).expect("utf-8");
+        crate::common::own_message_id(
+            message.replace("<pathology.results@nhs.net>", &format!("<{address}>")).as_bytes(),
+        )
     };
     let (u_label, a_label, quoted, other) = (
         from("results@пример.рф"),

@@ -260,3 +260,20 @@ pub fn own_address() -> Option<String> {
     };
     requirement("an IPv4 address other than loopback", missing).then(|| own.expect("checked").ip().to_string())
 }
+
+/// `message` with a Message-ID no other message of the test process has: variants of one
+/// message are different messages, which must not share one (`message-id-reused`).
+pub fn own_message_id(message: &[u8]) -> Vec<u8> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    String::from_utf8_lossy(message).replacen("Message-ID: <", &format!("Message-ID: <variant-{n}."), 1).into_bytes()
+}
+
+/// The finding keys of a JSON report's diagnostics, sorted.
+pub fn finding_keys(report: &Value) -> Vec<String> {
+    let files = report["files"].as_array().expect("files");
+    let diagnostics = files.iter().flat_map(|f| f["diagnostics"].as_array().expect("list"));
+    let mut keys: Vec<String> = diagnostics.filter_map(|d| d["key"].as_str()).map(str::to_owned).collect();
+    keys.sort();
+    keys
+}

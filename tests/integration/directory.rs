@@ -8,13 +8,12 @@ use crate::ldap_server::{ACCOUNT, GROUP, OTHER_PERSON, PERSON, TestLdap};
 use crate::smtp_server::TestSmtp;
 
 fn message(to: &str, cc: &str, reply_to: &str) -> Vec<u8> {
-    format!(
+    let message = format!(
         "From: \"Results, Pathology\" <pathology.results@nhs.net>\r\nTo: {to}\r\nCc: {cc}\r\n\
          Reply-To: {reply_to}\r\nSubject: Results\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\n\
-         Message-ID: <{}@nhs.net>\r\n\r\nResults are ready.\r\n",
-        to.len() + cc.len()
-    )
-    .into_bytes()
+         Message-ID: <results@nhs.net>\r\n\r\nResults are ready.\r\n"
+    );
+    crate::common::own_message_id(message.as_bytes())
 }
 
 /// The directory on `port`; the Reply-To domain check (DNS, tested in preflight.rs)

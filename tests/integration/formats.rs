@@ -89,6 +89,17 @@ fn sarif_is_valid_against_the_schema_and_carries_rule_help() {
     assert!(no_reply["help"]["text"].as_str().expect("help").contains("How to fix"), "{no_reply}");
     let result = &run["results"][0];
     assert_eq!(rules[result["ruleIndex"].as_u64().expect("index") as usize]["id"], result["ruleId"]);
+    // Each result in a message carries its finding key, the JSON report's `key`.
+    let keys = crate::common::finding_keys(&report("json").json());
+    let mut fingerprints: Vec<&str> = run["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["partialFingerprints"]["nhsmailLintFinding/v1"].as_str())
+        .collect();
+    fingerprints.sort();
+    assert!(!keys.is_empty());
+    assert_eq!(fingerprints, keys);
     // The requirements are a taxonomy, and each rule relates to the ones it checks.
     let taxonomy = &run["taxonomies"][0];
     assert_eq!(run["tool"]["driver"]["supportedTaxonomies"][0]["name"], taxonomy["name"]);

@@ -1,7 +1,7 @@
 //! A scan spread over shards and merged gives exactly the single-machine result,
 //! corpus rules included (their messages split across shards).
 
-use crate::common::{run, temp_files};
+use crate::common::{run, run_in, temp_files};
 
 const CONFIG: &[&str] = &["--config", "corpus/nhsmail-lint.yaml"];
 const PATHS: &[&str] = &["corpus/clean", "corpus/rules"];
@@ -57,4 +57,51 @@ fn merged_shards_equal_a_single_machine_scan() {
     let errors = single["summary"]["errors"].as_u64().expect("errors");
     assert!(html.contains(&format!("<b>{errors}</b><span>errors</span>")), "{html}");
     assert!(html.contains("<th>Shard 3</th><td>check on "), "each shard's run");
+}
+
+/// A send filed twice (in `Sent/` and `Archive/`), read by two shards: `merge` judges it as
+/// one send, as one machine does, from the body digests the shards took; a different
+/// message reusing its Message-ID is still reported.
+#[test]
+fn a_copy_in_another_shard_is_one_send() {
+    let message = |subject: &str, date: &str| {
+        format!(
+            "From: \"Results, Pathology\" <pathology.results@nhs.net>\nTo: results-team-dl@nhs.net\n\
+             Reply-To: pathology.enquiries@nhs.net\nSubject: {subject}\nDate: Mon, 23 Nov 2026 {date} +0000\n\
+             Message-ID: <bulletin-1@pathology.example.nhs.uk>\n\
+             List-Unsubscribe: <mailto:pathology.enquiries@nhs.net?subject=unsubscribe>\n\nBulletin.\n"
+        )
+    };
+    let sent = message("Bulletin", "09:00:00");
+    let filed = format!("Return-Path: <pathology.results@nhs.net>\nX-UID: 7\n{}", sent.replace('\n', "\r\n"));
+    let reused = message("Another bulletin", "11:00:00");
+    let dir = temp_files(&[
+        ("nhsmail-lint.yaml", b"distribution_lists: [results-team-dl@nhs.net]\n"),
+        ("archive/Sent/a.eml", sent.as_bytes()),
+        ("archive/Archive/2026/a.eml", filed.as_bytes()),
+        ("archive/Sent/b.eml", reused.as_bytes()),
+    ]);
+    // Shards split by the path as given: relative paths, so the split is the same every run.
+    let mut parts = Vec::new();
+    for k in 1..=2 {
+        let (shard, part) = (format!("{k}/2"), format!("part{k}.jsonl"));
+        let args = ["check", "--format", "jsonl", "--shard", &shard, "--output", &part, "archive"];
+        assert!(run_in(dir.path(), &args).code < 2);
+        parts.push(std::fs::read_to_string(dir.path().join(&part)).expect("part"));
+    }
+    let holds = |part: &str, path: &str| part.contains(&format!("\"path\":\"{path}\""));
+    assert!(
+        holds(&parts[0], "archive/Sent/a.eml") != holds(&parts[0], "archive/Archive/2026/a.eml"),
+        "the send and its copy fall in different shards"
+    );
+    let merged = run_in(dir.path(), &["merge", "--format", "json", "part1.jsonl", "part2.jsonl"]).json();
+    let single = run_in(dir.path(), &["check", "--format", "json", "archive"]).json();
+    for report in [&merged, &single] {
+        let fired: Vec<(String, String)> = crate::common::findings(report)
+            .into_iter()
+            .flat_map(|(path, d)| d.into_iter().map(move |(rule, _)| (path.clone(), rule)))
+            .collect();
+        assert_eq!(fired, [("archive/Sent/b.eml".to_owned(), "message-id-reused".to_owned())], "{report}");
+        assert!(report["notes"].to_string().contains("1 message(s) were copies"), "{}", report["notes"]);
+    }
 }
