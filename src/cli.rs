@@ -210,6 +210,10 @@ pub struct WalkArgs {
     /// and `merge`.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// A name shared by the shards of one scan (the scheduler's: `$SLURM_ARRAY_JOB_ID`, the
+    /// Kubernetes Job's name), recorded in each part: `merge` refuses parts of two scans.
+    #[arg(long, value_name = "ID", requires = "shard")]
+    pub run_id: Option<String>,
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -244,6 +248,10 @@ pub struct MergeArgs {
     /// The parts: each shard's `--format jsonl` output.
     #[arg(required = true, value_name = "PART")]
     pub parts: Vec<PathBuf>,
+    /// Merge the parts given though shards are missing (or a part was cut short): the report
+    /// lists each missing shard as not checked, and the run exits 2 (incomplete).
+    #[arg(long)]
+    pub allow_partial: bool,
     /// The same rules and configuration the shards used, and how to report.
     #[command(flatten)]
     pub run: RunArgs,

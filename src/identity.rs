@@ -131,6 +131,16 @@ pub fn copies(mut stamps: Vec<(usize, Stamp)>, mut body: impl FnMut(usize) -> Op
     copies
 }
 
+/// The send journal's name for a message: its header fields (store fields aside) and body,
+/// line endings aside, so a copy of a sent message, filed again or re-exported, is known
+/// as sent.
+pub fn send_key(view: &MessageView<'_>) -> String {
+    let mut hasher = Xxh3::new();
+    hasher.update(&header_digest(view).to_le_bytes());
+    hasher.update(&body_digest(view.raw()).to_le_bytes());
+    format!("send:{:032x}", hasher.digest128())
+}
+
 /// The message's name in finding keys: its Message-ID, else a digest of its header fields.
 pub fn message_name(view: &MessageView<'_>) -> String {
     message_id(view).unwrap_or_else(|| format!("headers:{:016x}", header_digest(view)))
@@ -207,6 +217,13 @@ mod tests {
     fn a_copy_filed_by_another_store_with_other_line_endings_has_the_same_stamp() {
         let (a, b) = (view(CRLF), view(LF_FILED));
         assert_eq!(Stamp::of(&a, true), Stamp::of(&b, true));
+    }
+
+    #[test]
+    fn a_copy_is_the_same_send_and_another_body_is_not() {
+        assert_eq!(send_key(&view(CRLF)), send_key(&view(LF_FILED)));
+        let body = view(b"Message-ID: <1@nhs.net>\nFrom: a@nhs.net\nSubject: NHS 943 476 5919\n\nGoodbye\n");
+        assert_ne!(send_key(&body), send_key(&view(LF_FILED)));
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod rules;
 pub mod scan;
 pub mod schema;
 pub mod send;
+pub mod shards;
 pub mod suggest;
 pub mod units;
 pub mod yaml;

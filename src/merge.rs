@@ -9,16 +9,30 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::baseline::Recorder;
 use crate::diagnostic::{Diagnostic, FileFindings, Located, Severity};
 use crate::identity::{self, FindingKey, Stamp};
 use crate::plan::MergePlan;
 use crate::report::provenance::Provenance;
 use crate::report::{self, CorpusFindings, Ending, Summary};
 use crate::rules::engine::{self, Fact};
+use crate::shards::{self, Ours, PartRun, ShardsError};
 
 struct Part {
     path: String,
     diagnostics: Vec<Located>,
+}
+
+/// What one part holds, kept apart until its summary line shows it finished.
+#[derive(Default)]
+struct Read {
+    run: Option<(Value, PartRun)>,
+    files: Vec<Part>,
+    facts: Vec<(String, Fact)>,
+    stamps: HashMap<String, Stamp>,
+    unread: Vec<report::Unread>,
+    baseline_known: usize,
+    ignored: usize,
 }
 
 /// A part that cannot be read, or is not a `jsonl` part; or the report that cannot be
@@ -34,7 +48,13 @@ pub enum MergeError {
     #[error(transparent)]
     #[diagnostic(code(report))]
     Report(#[from] io::Error),
-    #[error("the scan is incomplete: the shards could not read {count} path(s), so what they hold was not checked")]
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Shards(#[from] ShardsError),
+    #[error("cannot write the baseline {path}: {source}")]
+    #[diagnostic(code(baseline))]
+    Baseline { path: String, source: io::Error },
+    #[error("the scan is incomplete: {count} path(s) or shard(s) were not read, so what they hold was not checked")]
     #[diagnostic(
         code(incomplete),
         help("the merged report names each path and why; fix its permissions and scan that shard again")
@@ -55,40 +75,82 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
     // Paths the shards could not read: the merged verdict is incomplete too.
     let mut unread: Vec<report::Unread> = Vec::new();
     let rule_index: HashMap<&str, usize> = plan.rules.rules.iter().enumerate().map(|(i, r)| (&*r.id, i)).collect();
+    // Each part's run, from its summary line: what proves the parts are one scan.
+    let mut runs: Vec<(String, Option<PartRun>)> = Vec::new();
     for part in &plan.parts {
-        let unreadable = |source| MergeError::Unreadable { path: part.display().to_string(), source };
+        let name = part.display().to_string();
+        let unreadable = |source| MergeError::Unreadable { path: name.clone(), source };
         let reader = io::BufReader::new(std::fs::File::open(part).map_err(unreadable)?);
+        let mut read = Read::default();
         for (n, line) in reader.lines().enumerate() {
             let line = line.map_err(unreadable)?;
             if line.trim().is_empty() {
                 continue;
             }
             let value: Value = serde_json::from_str(&line).map_err(|source| MergeError::NotAPart {
-                path: part.display().to_string(),
+                path: name.clone(),
                 line: n + 1,
                 source,
             })?;
             if let Some(run) = value.get("summary").and(value.get("run")) {
-                shards.push(run.clone());
+                let parsed = serde_json::from_value(run.clone()).map_err(|source| MergeError::NotAPart {
+                    path: name.clone(),
+                    line: n + 1,
+                    source,
+                })?;
+                read.run = Some((run.clone(), parsed));
                 let count = |key: &str| value["accepted"][key].as_u64().unwrap_or(0) as usize;
-                baseline_known += count("baseline_known");
-                ignored += count("ignored");
+                read.baseline_known += count("baseline_known");
+                read.ignored += count("ignored");
                 if let Ok(listed) = serde_json::from_value::<Vec<report::Unread>>(value["unread"].clone()) {
-                    unread.extend(listed);
+                    read.unread.extend(listed);
                 }
             } else if let Some(fact) = value.get("fact") {
                 if let Some((path, parsed)) = parse_fact(fact, &rule_index) {
                     if let Some(stamp) = parse_stamp(&fact["stamp"]) {
-                        stamps.entry(path.clone()).or_insert(stamp);
+                        read.stamps.entry(path.clone()).or_insert(stamp);
                     }
-                    facts.push((path, parsed));
+                    read.facts.push((path, parsed));
                 }
             } else if let Some(path) = value.get("path").and_then(Value::as_str) {
                 let diagnostics =
                     value["diagnostics"].as_array().map(|d| d.iter().filter_map(parse_diagnostic).collect());
-                files.push(Part { path: path.to_owned(), diagnostics: diagnostics.unwrap_or_default() });
+                read.files.push(Part { path: path.to_owned(), diagnostics: diagnostics.unwrap_or_default() });
             }
         }
+        runs.push((name, read.run.as_ref().map(|(_, run)| run.clone())));
+        // A part cut short holds part of its shard: left out whole (its shard is then missing).
+        if let Some((run, _)) = read.run {
+            shards.push(run);
+            files.extend(read.files);
+            facts.extend(read.facts);
+            stamps.extend(read.stamps);
+            unread.extend(read.unread);
+            baseline_known += read.baseline_known;
+            ignored += read.ignored;
+        }
+    }
+    let (packs, config) = plan.report.provenance.hashed();
+    let ours = Ours { version: env!("CARGO_PKG_VERSION"), packs, config };
+    let gaps = shards::prove(&runs, &ours, plan.allow_partial)?;
+    let mut notes = plan.notes.clone();
+    for path in &gaps.unfinished {
+        notes.push(format!("{path} has no summary line (its shard was stopped): it was left out"));
+    }
+    for shard in &gaps.missing {
+        let reason = "no part was given for this shard (--allow-partial): its share of the inputs was not checked";
+        unread.push(report::Unread { path: format!("shard {shard}"), reason: reason.to_owned() });
+        let diagnostic = Diagnostic {
+            rule: "unreadable-file".into(),
+            requirement: Vec::new().into(),
+            severity: Severity::Error,
+            message: format!("shard {shard} is missing: {reason}"),
+            help: Some("Run that shard and merge again with its part.".to_owned()),
+            label: None,
+            span: 0..0,
+        };
+        let missing = Located { diagnostic, line: 0, column: 0, key: None };
+        files.push(Part { path: format!("shard {shard}"), diagnostics: vec![missing] });
     }
     files.sort_by_key(|f| order(&f.path));
     let index: HashMap<String, usize> = files.iter().enumerate().map(|(i, f)| (f.path.clone(), i)).collect();
@@ -98,7 +160,6 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
     let stamps = stamps.into_iter().filter_map(|(path, stamp)| index.get(&path).map(|i| (*i, stamp))).collect();
     let copies = identity::copies(stamps, |_| None);
     facts.retain(|(i, _)| !copies.contains(i));
-    let mut notes = plan.notes.clone();
     if !copies.is_empty() {
         notes.push(format!(
             "{} message(s) were copies of a message before them (the same Message-ID, header fields and body): each was judged as one send with it",
@@ -110,6 +171,26 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
     let mut summary = Summary { unread, ..Summary::default() };
     let name_of = |i: usize| files.get(i).map(|f| f.path.clone()).unwrap_or_default();
     let by_file = engine::evaluate_corpus(&plan.rules, facts, &name_of);
+    // The parts carry each finding's key: a baseline applies here as in one run.
+    let mut recorder = plan.record_baseline.as_ref().map(|_| Recorder::default());
+    let mut sift = |diagnostics: Vec<Located>| {
+        let fresh = match &plan.baseline {
+            Some(baseline) => {
+                let (fresh, known) = baseline.filter(None, diagnostics);
+                baseline_known += known;
+                fresh
+            }
+            None => diagnostics,
+        };
+        if let Some(recorder) = &mut recorder {
+            recorder.add(&fresh);
+        }
+        fresh
+    };
+    for part in &mut files {
+        part.diagnostics = sift(std::mem::take(&mut part.diagnostics));
+    }
+    let by_file: Vec<(usize, Vec<Located>)> = by_file.into_iter().map(|(i, d)| (i, sift(d))).collect();
     let color = plan.report.color;
     for (i, part) in files.iter().enumerate() {
         summary.file(&part.diagnostics);
@@ -118,7 +199,7 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
         reporter.file(i, FileFindings { path, diagnostics: part.diagnostics.clone(), rendered, detail: None })?;
     }
     let mut corpus = Vec::new();
-    for (index, diagnostics) in by_file {
+    for (index, diagnostics) in by_file.into_iter().filter(|(_, d)| !d.is_empty()) {
         summary.corpus(&diagnostics, !files[index].diagnostics.is_empty());
         let path = PathBuf::from(&files[index].path);
         let rendered = render(color, &path, &diagnostics);
@@ -132,8 +213,14 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
     run.shards = shards;
     summary.read.files = run.files;
     let exit_code = if summary.unread.is_empty() { i32::from(failed) } else { 2 };
+    if baseline_known > 0 {
+        notes.push(format!("{baseline_known} finding(s) already in the baseline were not reported"));
+    }
     let end = Ending { summary, notes, run, baseline_known, ignored, exit_code };
     reporter.finish(corpus, &end)?;
+    if let (Some(recorder), Some(path)) = (&recorder, &plan.record_baseline) {
+        recorder.write(path).map_err(|source| MergeError::Baseline { path: path.display().to_string(), source })?;
+    }
     if !end.summary.unread.is_empty() {
         return Err(MergeError::Incomplete { count: end.summary.unread.len() });
     }

@@ -358,7 +358,10 @@ impl CheckPlan {
             }
         }
         let inputs = paths.iter().map(|p| p.display().to_string()).collect();
-        let report = report_plan(&run, walk.shard.is_some(), (&loaded, &selecting), (command, inputs))?;
+        let mut report = report_plan(&run, walk.shard.is_some(), (&loaded, &selecting), (command, inputs))?;
+        let shard = walk.shard.as_deref().map(parse_shard).transpose()?;
+        report.provenance.shard = shard.map(|(k, n)| format!("{}/{n}", k + 1));
+        report.provenance.run_id = walk.run_id.clone();
         let Loaded { config, rules, .. } = loaded;
         let services = match selecting.online {
             Online::Off => None,
@@ -375,7 +378,7 @@ impl CheckPlan {
             include: Selection::globs(&walk.include).map_err(UsageError::from)?,
             exclude: Selection::globs(&walk.exclude).map_err(UsageError::from)?,
             hidden: walk.hidden,
-            shard: walk.shard.as_deref().map(parse_shard).transpose()?,
+            shard,
         };
         let mut paths = paths;
         paths.sort();
@@ -384,12 +387,7 @@ impl CheckPlan {
         let message_rules = selecting.active(&rules, &[Scope::Message, Scope::Corpus]);
         let mut notes = selecting.notes(&rules, config.has_setup());
         notes.extend(config.account_note());
-        let baseline = run.baseline.as_deref().map(Baseline::load).transpose().map_err(UsageError::from)?;
-        if baseline.as_ref().is_some_and(Baseline::is_legacy) {
-            notes.push(
-                "the baseline is in the version 1 format (matched by rule and message, so a new finding of the same rule in the same message is hidden): rewrite it with --write-baseline".to_owned(),
-            );
-        }
+        let baseline = load_baseline(run.baseline.as_deref(), &mut notes)?;
         let send = send.map(|args| SendPlan {
             transport: config.transport.clone().expect("checked: --send has a transport"),
             account: config.account.clone().expect("checked: --send has an account"),
@@ -536,12 +534,28 @@ impl TestPlan {
     }
 }
 
+/// The `--baseline` file, with a note when it is in the old format.
+fn load_baseline(path: Option<&std::path::Path>, notes: &mut Vec<String>) -> Result<Option<Baseline>, UsageError> {
+    let baseline = path.map(Baseline::load).transpose()?;
+    if baseline.as_ref().is_some_and(Baseline::is_legacy) {
+        notes.push(
+            "the baseline is in the version 1 format (matched by rule and message, so a new finding of the same rule in the same message is hidden; `merge` cannot apply it to corpus findings): rewrite it with --write-baseline".to_owned(),
+        );
+    }
+    Ok(baseline)
+}
+
 /// What `merge` runs: the corpus rules across the parts, and how to report.
 pub struct MergePlan {
     pub rules: Arc<RuleSet>,
     pub parts: Vec<PathBuf>,
     pub report: ReportPlan,
     pub notes: Vec<String>,
+    /// Missing shards are reported as not checked, not refused.
+    pub allow_partial: bool,
+    /// Applied to what the merge judges (the corpus findings), and again to the parts'.
+    pub baseline: Option<Baseline>,
+    pub record_baseline: Option<PathBuf>,
 }
 
 impl MergePlan {
@@ -551,8 +565,17 @@ impl MergePlan {
             Selecting { template: false, online: Online::Off, probe: Request::default(), attestations: false };
         let inputs = args.parts.iter().map(|p| p.display().to_string()).collect();
         let report = report_plan(&args.run, false, (&loaded, &selecting), ("merge", inputs))?;
-        let notes = selecting.notes(&loaded.rules, loaded.config.has_setup());
-        Ok(MergePlan { rules: Arc::new(loaded.rules), parts: args.parts, report, notes })
+        let mut notes = selecting.notes(&loaded.rules, loaded.config.has_setup());
+        let baseline = load_baseline(args.run.baseline.as_deref(), &mut notes)?;
+        Ok(MergePlan {
+            rules: Arc::new(loaded.rules),
+            parts: args.parts,
+            report,
+            notes,
+            allow_partial: args.allow_partial,
+            baseline,
+            record_baseline: args.run.write_baseline,
+        })
     }
 }
 
@@ -596,6 +619,8 @@ fn report_plan(
             // reader of the report test guesses of it.
             config: loaded.config.source.as_ref().map(|s| (s.name.clone(), s.shown())),
             inputs,
+            shard: None,
+            run_id: None,
         },
         coverage: matches!(run.format, Format::Html | Format::Markdown)
             .then(|| Arc::new(selecting.coverage(loaded, run.baseline.as_deref()))),

@@ -59,7 +59,8 @@ fuzz_target!(|data: &[u8]| {
             detail: None,
         };
         reporter.file(0, findings).expect("a sink takes anything");
-        reporter.facts(path, &evaluation.facts).expect("a sink takes anything");
+        let stamp = nhsmail_lint::identity::Stamp::of(&view, true);
+        reporter.facts(path, &evaluation.facts, stamp.as_ref()).expect("a sink takes anything");
         let summary = Summary::default();
         let run = Provenance::new(&plan.provenance, 0, &summary);
         let end = Ending { summary, notes: Vec::new(), run, baseline_known: 0, ignored: 0, exit_code: 0 };

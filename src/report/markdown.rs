@@ -177,6 +177,8 @@ mod tests {
             files: 1,
             messages: 1,
             bytes: 1,
+            shard: None,
+            run_id: None,
             shards: Vec::new(),
         };
         let end = Ending {

@@ -22,10 +22,21 @@ pub struct Sources {
     pub config: Option<(String, Arc<str>)>,
     /// The paths given on the command line (for `merge`, the parts).
     pub inputs: Vec<String>,
+    /// A shard's share (`K/N`) and its scan's `--run-id`, for `merge` to prove its parts.
+    pub shard: Option<String>,
+    pub run_id: Option<String>,
+}
+
+impl Sources {
+    /// The packs and the config file by SHA-256, as the report names them.
+    pub fn hashed(&self) -> (Vec<Hashed>, Option<Hashed>) {
+        let packs = self.packs.iter().map(|(name, text)| Hashed::of(name, text)).collect();
+        (packs, self.config.as_ref().map(|(name, text)| Hashed::of(name, text)))
+    }
 }
 
 /// A file named by its SHA-256.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Hashed {
     pub name: String,
     pub sha256: String,
@@ -55,6 +66,11 @@ pub struct Provenance {
     pub files: usize,
     pub messages: usize,
     pub bytes: u64,
+    /// A shard's `K/N` and `--run-id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
     /// For `merge`: each part's own `"run"` object, as the shard wrote it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub shards: Vec<serde_json::Value>,
@@ -63,12 +79,13 @@ pub struct Provenance {
 impl Provenance {
     /// The run that started at `started` (seconds since the epoch) and ends now.
     pub fn new(sources: &Sources, started: i64, summary: &Summary) -> Provenance {
+        let (packs, config) = sources.hashed();
         Provenance {
             tool: env!("CARGO_PKG_NAME"),
             version: env!("CARGO_PKG_VERSION"),
             command: sources.command,
-            packs: sources.packs.iter().map(|(name, text)| Hashed::of(name, text)).collect(),
-            config: sources.config.as_ref().map(|(name, text)| Hashed::of(name, text)),
+            packs,
+            config,
             inputs: sources.inputs.clone(),
             started: crate::send::time(started),
             finished: crate::send::time(crate::send::journal::now()),
@@ -76,6 +93,8 @@ impl Provenance {
             files: summary.read.files,
             messages: summary.files,
             bytes: summary.read.bytes,
+            shard: sources.shard.clone(),
+            run_id: sources.run_id.clone(),
             shards: Vec::new(),
         }
     }

@@ -128,7 +128,10 @@ impl Outcome {
 
 /// What to send, worked out from the message as it is now.
 struct Prepared {
+    /// The journal's key (`identity::send_key`): a copy of a sent message is sent already.
     digest: String,
+    /// The SHA-256 of the file, as journals before `send_key` keyed sends.
+    legacy_digest: String,
     message_id: Option<String>,
     recipients: Vec<String>,
     /// The keys spaced sends are counted by (the distribution lists it goes to), and
@@ -242,10 +245,16 @@ impl<'a> Run<'a> {
             lists: &prepared.spaced,
         };
         let not_sent = |error| Interrupted { verdict: Verdict::Blocked, detail: format!("not sent: {error}"), error };
-        match self.journal.get(&prepared.digest).map_err(not_sent)?.map(|e| (e.state, e)) {
+        // A journal written before sends were keyed by content knows them by their bytes.
+        let entry = match self.journal.get(&prepared.digest).map_err(not_sent)? {
+            Some(entry) => Some(entry),
+            None => self.journal.get(&prepared.legacy_digest).map_err(not_sent)?,
+        };
+        match entry.map(|e| (e.state, e)) {
             Some((State::Sent, entry)) => {
                 let when = entry.sent_at.map(time).unwrap_or_default();
-                return Ok((Verdict::AlreadySent, format!("sent {when}")));
+                let copy = if entry.path == path { String::new() } else { format!(" as {}", entry.path) };
+                return Ok((Verdict::AlreadySent, format!("sent {when}{copy}")));
             }
             Some((State::Sending, entry)) if !self.plan.resend_unknown => {
                 let detail = format!(
@@ -372,9 +381,10 @@ const WIRE_LIMIT: usize = 35 * 1024 * 1024;
 fn prepare(plan: &SendPlan, path: &Path) -> Result<Prepared, Unsendable> {
     let account = &plan.account;
     let bytes = std::fs::read(path).map_err(Unsendable::Unreadable)?;
-    let digest = format!("{:x}", Sha256::digest(&bytes));
+    let legacy_digest = format!("{:x}", Sha256::digest(&bytes));
     let (buffer, size) = mail::parse_buffer(bytes);
     let view = MessageView::new(&buffer, size);
+    let digest = crate::identity::send_key(&view);
     let errors: Vec<String> = engine::evaluate(&plan.rules, &plan.recheck, &view, plan.services.as_deref())
         .diagnostics
         .into_iter()
@@ -404,7 +414,7 @@ fn prepare(plan: &SendPlan, path: &Path) -> Result<Prepared, Unsendable> {
         .headers()
         .and_then(|h| h.first("Message-ID"))
         .map(|f| mail::headers::raw_value(view.raw(), f).0.into_owned());
-    Ok(Prepared { digest, message_id, recipients, intervals, spaced, body })
+    Ok(Prepared { digest, legacy_digest, message_id, recipients, intervals, spaced, body })
 }
 
 /// The keys of the message that the spacing rules count (each rule's `group_by` values

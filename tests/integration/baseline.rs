@@ -151,3 +151,32 @@ fn a_merged_report_shows_what_the_shards_baselines_hid_and_the_matrix_says_it() 
         markdown.stdout
     );
 }
+
+#[test]
+fn merge_applies_a_baseline_to_the_corpus_findings_it_judges() {
+    let to_list = |n: u32, minute: u32| {
+        format!(
+            "From: \"Results, Pathology\" <pathology.results@nhs.net>\nTo: results-team-dl@nhs.net\n\
+             Reply-To: pathology.enquiries@nhs.net\nSubject: Bulletin {n}\nDate: Mon, 23 Nov 2026 09:{minute:02}:00 +0000\n\
+             Message-ID: <bulletin-{n}@nhs.net>\nList-Unsubscribe: <mailto:pathology.enquiries@nhs.net>\n\nBulletin.\n"
+        )
+        .into_bytes()
+    };
+    let dir = temp_files(&[
+        ("nhsmail-lint.yaml", b"distribution_lists: [results-team-dl@nhs.net]\n"),
+        ("archive/a.eml", &to_list(1, 0)),
+        ("archive/b.eml", &to_list(2, 10)),
+    ]);
+    for k in 1..=2 {
+        let (shard, part) = (format!("{k}/2"), format!("part{k}.jsonl"));
+        let args = ["check", ACCOUNT, "--format", "jsonl", "--shard", &shard, "--allow-empty", "-o", &part, "archive"];
+        assert!(run_in(dir.path(), &args).code < 2);
+    }
+    let merge = ["merge", ACCOUNT, "--format", "json", "part1.jsonl", "part2.jsonl"];
+    let write = run_in(dir.path(), &[&merge[..], &["--write-baseline", "baseline.json"]].concat());
+    assert_eq!(write.code, 1, "the interval finding: {}", write.stdout);
+    assert!(rules_fired(&write.json()).iter().any(|r| r == "distribution-list-interval"));
+    let known = run_in(dir.path(), &[&merge[..], &["--baseline", "baseline.json"]].concat());
+    assert_eq!(known.code, 0, "{}", known.stdout);
+    assert!(known.json()["notes"].to_string().contains("1 finding(s) already in the baseline"), "{}", known.stdout);
+}

@@ -105,3 +105,92 @@ fn a_copy_in_another_shard_is_one_send() {
         assert!(report["notes"].to_string().contains("1 message(s) were copies"), "{}", report["notes"]);
     }
 }
+
+/// Parts of `corpus/clean` scanned in three shards under `--run-id`, in a fresh folder.
+fn three_parts(run_id: &str) -> tempfile::TempDir {
+    let dir = temp_files(&[]);
+    for k in 1..=3 {
+        let (shard, part) = (format!("{k}/3"), dir.path().join(format!("part{k}.jsonl")).display().to_string());
+        let mut args = vec!["check"];
+        args.extend(CONFIG);
+        args.extend(["--format", "jsonl", "--shard", &shard, "--run-id", run_id, "--allow-empty"]);
+        args.extend(["--output", &part, "corpus/clean"]);
+        assert!(run(&args).code < 2);
+    }
+    dir
+}
+
+fn merge(dir: &std::path::Path, parts: &[&str], extra: &[&str]) -> crate::common::Run {
+    let mut args = vec!["merge"];
+    args.extend(extra);
+    let paths: Vec<String> = parts.iter().map(|p| dir.join(p).display().to_string()).collect();
+    args.extend(paths.iter().map(String::as_str));
+    run(&args)
+}
+
+/// Whether miette's wrapped message says `needle` (white space and the frame left out).
+fn said(stderr: &str, needle: &str) -> bool {
+    let flat = |t: &str| t.chars().filter(|c| !c.is_whitespace() && *c != '│').collect::<String>();
+    flat(stderr).contains(&flat(needle))
+}
+
+#[test]
+fn merge_refuses_parts_that_are_not_one_whole_scan() {
+    let dir = three_parts("job-7");
+    let d = dir.path();
+    let all = ["part1.jsonl", "part2.jsonl", "part3.jsonl"];
+    assert!(merge(d, &all, CONFIG).code < 2, "the whole scan merges");
+    let missing = merge(d, &all[..2], CONFIG);
+    assert_eq!(missing.code, 2);
+    assert!(said(&missing.stderr, "shard(s) 3/3 of 3 are missing"), "{}", missing.stderr);
+    let repeated = merge(d, &["part1.jsonl", "part2.jsonl", "part3.jsonl", "part2.jsonl"], CONFIG);
+    assert_eq!(repeated.code, 2);
+    assert!(said(&repeated.stderr, "shard 2/3 is given twice"), "{}", repeated.stderr);
+    // Another scan's part, under its own run id.
+    let other = three_parts("job-8");
+    std::fs::copy(other.path().join("part3.jsonl"), d.join("other3.jsonl")).expect("copy");
+    let mixed = merge(d, &["part1.jsonl", "part2.jsonl", "other3.jsonl"], CONFIG);
+    assert_eq!(mixed.code, 2);
+    assert!(said(&mixed.stderr, "run id job-7") && said(&mixed.stderr, "job-8"), "{}", mixed.stderr);
+    // Judged with another configuration than the shards': refused, not mixed.
+    let elsewhere = merge(d, &all, &[]);
+    assert_eq!(elsewhere.code, 2);
+    assert!(said(&elsewhere.stderr, "the parts were scanned with config"), "{}", elsewhere.stderr);
+    // A JSON report is not a part; nor is a part cut short.
+    let mut args = vec!["check", "--format", "json", "--output"];
+    let report = d.join("report.json").display().to_string();
+    args.extend([report.as_str(), "corpus/clean"]);
+    run(&args);
+    let not_a_part = merge(d, &["report.json"], CONFIG);
+    assert_eq!(not_a_part.code, 2);
+    let text = std::fs::read_to_string(d.join("part3.jsonl")).expect("part");
+    let cut: Vec<&str> = text.lines().filter(|l| !l.contains("\"summary\"")).collect();
+    std::fs::write(d.join("cut3.jsonl"), cut.join("\n")).expect("write");
+    let unfinished = merge(d, &["part1.jsonl", "part2.jsonl", "cut3.jsonl"], CONFIG);
+    assert_eq!(unfinished.code, 2);
+    assert!(said(&unfinished.stderr, "cut3.jsonl is not a finished shard's part"), "{}", unfinished.stderr);
+}
+
+#[test]
+fn allow_partial_merges_what_is_there_and_says_what_is_missing_in_every_format() {
+    let dir = three_parts("job-9");
+    let d = dir.path();
+    let partial = |format: &str| {
+        let extra = [CONFIG, &["--allow-partial", "--format", format]].concat();
+        merge(d, &["part1.jsonl", "part3.jsonl"], &extra)
+    };
+    let json = partial("json");
+    assert_eq!(json.code, 2, "incomplete: {}", json.stderr);
+    let report = json.json();
+    assert_eq!(report["unread"][0]["path"], "shard 2/3", "{}", report["unread"]);
+    let sarif = partial("sarif").json();
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert!(invocation["toolExecutionNotifications"].to_string().contains("shard 2/3"));
+    let junit = partial("junit").stdout;
+    assert!(junit.contains("name=\"shard 2/3\"") && junit.contains("<error"), "{junit}");
+    let html = partial("html").stdout;
+    assert!(html.contains("shard 2/3 is missing"), "the page names the missing shard");
+    let human = partial("human");
+    assert!(human.stdout.contains("shard 2/3 is missing"), "{}", human.stdout);
+}

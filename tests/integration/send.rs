@@ -546,3 +546,48 @@ fn spacing_follows_the_corpus_rules_own_interval() {
     assert!(v[1].2.contains("less than 120 min"), "{}", v[1].2);
     assert_eq!(send_with(false)[1].1, "sent", "the NHSmail pack alone lets it go");
 }
+
+#[test]
+fn a_copy_of_a_sent_message_is_never_sent_again() {
+    let smtp = TestSmtp::start(true);
+    let sent = message(21, "");
+    // The same send as the store filed it again: trace fields added, line endings LF.
+    let filed = [b"Return-Path: <pathology.results@nhs.net>\r\nX-UID: 4\r\n".as_slice(), &sent].concat();
+    let filed = String::from_utf8(filed).expect("text").replace("\r\n", "\n");
+    let setup = workspace(&smtp, false, "", &[("out/Archive/a.eml", filed.as_bytes()), ("out/Sent/a.eml", &sent)]);
+    let run = send(setup.dir.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let v = verdicts(&run);
+    assert_eq!((v[0].1.as_str(), v[1].1.as_str()), ("sent", "already-sent"), "{v:?}");
+    assert!(v[1].2.contains("as out/Archive/a.eml"), "{v:?}");
+    assert_eq!(smtp.received().len(), 1, "one send");
+    // Re-exported with CRLF line endings under another name: still sent.
+    std::fs::remove_dir_all(setup.dir.path().join("out")).expect("remove");
+    std::fs::create_dir(setup.dir.path().join("out")).expect("mkdir");
+    std::fs::write(setup.dir.path().join("out/exported.eml"), filed.replace('\n', "\r\n")).expect("write");
+    let again = send(setup.dir.path(), &[]);
+    assert_eq!(verdicts(&again)[0].1, "already-sent", "{:?}", verdicts(&again));
+    assert_eq!(smtp.received().len(), 1);
+}
+
+#[test]
+fn a_message_an_older_journal_recorded_by_its_bytes_is_still_known_as_sent() {
+    use nhsmail_lint::send::journal::{Journal, Planned};
+    let smtp = TestSmtp::start(true);
+    let sent = message(22, "");
+    let setup = workspace(&smtp, false, "", &[("out/a.eml", &sent)]);
+    // What an earlier version wrote: the SHA-256 of the file's bytes as the key.
+    let sha =
+        std::process::Command::new("sha256sum").arg(setup.dir.path().join("out/a.eml")).output().expect("sha256sum");
+    let sha = String::from_utf8(sha.stdout).expect("text");
+    let digest = sha.split_whitespace().next().expect("digest");
+    std::fs::create_dir(setup.dir.path().join(".nhsmail-lint")).expect("mkdir");
+    let journal = Journal::open(&setup.dir.path().join(".nhsmail-lint/journal.sqlite")).expect("journal");
+    let planned = Planned { digest, path: "out/a.eml", message_id: None, recipients: &[], lists: &[] };
+    journal.sending(&planned).expect("sending");
+    journal.sent(digest, "250 2.0.0 OK").expect("sent");
+    drop(journal);
+    let run = send(setup.dir.path(), &[]);
+    assert_eq!(verdicts(&run)[0].1, "already-sent", "{:?}", verdicts(&run));
+    assert!(smtp.received().is_empty());
+}

@@ -93,7 +93,7 @@ fn a_folder_that_cannot_be_read_is_named_and_the_run_is_incomplete() {
     mode(&dir.path().join("archive/locked"), 0o755);
     let merged = crate::common::run_in(dir.path(), &["merge", "--format", "json", "part.jsonl"]);
     assert_eq!(merged.code, 2, "{}", merged.stderr);
-    assert!(merged.stderr.contains("the scan is incomplete: the shards could not read 1 path(s)"), "{}", merged.stderr);
+    assert!(merged.stderr.contains("the scan is incomplete: 1 path(s) or shard(s) were not read"), "{}", merged.stderr);
     assert_eq!(merged.json()["unread"][0]["path"], "archive/locked");
     assert!(
         human.stdout.contains(
