@@ -2,6 +2,9 @@
 //! through NHSmail. The binary (`main.rs`) is glue over these modules; the data path
 //! is described in `docs/architecture.md`.
 
+// Files are read, never mapped, and nothing else needs `unsafe`.
+#![forbid(unsafe_code)]
+
 pub mod baseline;
 pub mod check;
 pub mod cli;

@@ -1,6 +1,9 @@
 //! Entry point: parse the command line, run a command, map the outcome to an exit
 //! code (0 clean, 1 findings at or above --fail-on, 2 usage, config or rule errors).
 
+// Files are read, never mapped, and nothing else needs `unsafe`.
+#![forbid(unsafe_code)]
+
 use std::io::{self, Write};
 use std::process::ExitCode;
 

@@ -13,7 +13,7 @@ use crate::baseline::{self, Baseline};
 use crate::config::Ignores;
 use crate::diagnostic::{Detail, Diagnostic, Excerpt, FileFindings, Located, Renderer, Severity};
 use crate::identity::{self, FindingKey, Stamp};
-use crate::inputs::{self, Contents, Found, Inputs, Item, Source};
+use crate::inputs::{self, Found, Inputs, Item, Source};
 use crate::mail::MessageView;
 use crate::online::Services;
 use crate::rules::RuleSet;
@@ -239,16 +239,14 @@ fn isolated(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Check
 fn check_item(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Checked {
     let path = item.label;
     let (bytes, first_line) = match item.source {
-        // A large file is mapped only when no online rule may hold the message for seconds
-        // (`inputs::read`).
-        Source::File(file) => match inputs::read(&file, plan.services.is_none()) {
+        Source::File(file) => match inputs::read(&file) {
             Ok(bytes) => (bytes, 1),
             Err(e) => return unreadable(render, path, e.to_string()),
         },
-        Source::Bytes { bytes, first_line } => (Contents::Read(bytes), first_line),
+        Source::Bytes { bytes, first_line } => (bytes, first_line),
         Source::Failed(why) => return unreadable(render, path, why),
     };
-    let (buffer, size) = bytes.for_parsing();
+    let (buffer, size) = crate::mail::parse_buffer(bytes);
     let view = MessageView::new(&buffer, size);
     let evaluation = engine::evaluate(&plan.rules, &plan.active, &view, plan.services.as_deref());
     // An mbox message's lines are the mbox's lines.
@@ -286,6 +284,8 @@ fn check_item(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Che
     diagnostics.iter_mut().for_each(|d| d.line += shift);
     facts.iter_mut().for_each(|f| f.line += shift);
     let findings = FileFindings { path, diagnostics, rendered, detail };
+    drop(view);
+    inputs::recycle(buffer);
     Checked { findings, facts, fingerprint, stamp, known, size: size as u64, ignored, unread: None }
 }
 

@@ -4,7 +4,6 @@
 //! walked sorted, skipping hidden and VCS folders unless asked, with `--include` and
 //! `--exclude` globs and `--shard K/N` applied; symlink loops are reported, not followed.
 
-mod mapped;
 mod mbox;
 mod read;
 mod reread;
@@ -14,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-pub use read::{Contents, messages, read};
+pub use read::{messages, read, recycle};
 pub use reread::Rereader;
 pub use walk::{Found, Passed, files, sizes};
 

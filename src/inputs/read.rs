@@ -2,14 +2,12 @@
 //! limit), standard input, and the messages an mbox holds.
 
 use std::io::Read;
-use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
-use super::mapped::{self, Mapped};
 use super::mbox::{Mbox, is_separator};
 use super::walk::Found;
 use super::{Item, MAX_DECOMPRESSED, Source};
-use crate::mail::{self, bytes::BOM};
+use crate::mail::bytes::BOM;
 
 /// The messages a found file holds, read as they are needed: one, or an mbox's each.
 pub fn messages(found: Found) -> Box<dyn Iterator<Item = Item> + Send> {
@@ -66,61 +64,16 @@ fn expand(path: PathBuf, explicit: bool) -> Box<dyn Iterator<Item = Item> + Send
     }
 }
 
-/// A message's bytes: read into memory, or mapped from a large file.
-pub enum Contents {
-    Read(Vec<u8>),
-    Mapped(Mapped),
-}
-
-impl Deref for Contents {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        match self {
-            Contents::Read(bytes) => bytes,
-            Contents::Mapped(mapped) => mapped,
-        }
-    }
-}
-
-impl Contents {
-    /// The bytes ready for parsing and the message's own length (`mail::parse_buffer`).
-    pub fn for_parsing(self) -> (Contents, usize) {
-        match self {
-            Contents::Read(bytes) => {
-                let (bytes, size) = mail::parse_buffer(bytes);
-                (Contents::Read(bytes), size)
-            }
-            // `read` maps only what needs no line break added.
-            Contents::Mapped(mapped) => {
-                let size = mapped.len();
-                (Contents::Mapped(mapped), size)
-            }
-        }
-    }
-}
-
-/// The file's bytes, decompressed when it ends `.gz`; a large file is mapped when
-/// `map_large` is set and that is safe (`mapped`).
-pub fn read(path: &Path, map_large: bool) -> std::io::Result<Contents> {
+/// The file's bytes, decompressed when it ends `.gz`, in this worker's spare buffer when
+/// it has one (`recycle`). Read, never mapped: a mapped file that another process truncates
+/// kills the whole run with SIGBUS, where a read fails on that file alone.
+pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
     if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) {
         let mut file = std::fs::File::open(path)?;
         let size = file.metadata()?.len();
-        if map_large && size >= mapped::MAP_FROM {
-            match mapped::map(file) {
-                // Rare (a header block with no line break at its end): a copy takes it.
-                Ok(mapped) if mail::needs_line_break(&mapped) => {
-                    let mut bytes = buffer(mapped.len() as u64)?;
-                    bytes.extend_from_slice(&mapped);
-                    return Ok(Contents::Read(bytes));
-                }
-                Ok(mapped) => return Ok(Contents::Mapped(mapped)),
-                Err(unmapped) => file = unmapped,
-            }
-        }
         let mut bytes = buffer(size)?;
         file.read_to_end(&mut bytes)?;
-        return Ok(Contents::Read(bytes));
+        return Ok(bytes);
     }
     let mut bytes = Vec::new();
     let mut reader = open(path)?.take(MAX_DECOMPRESSED + 1);
@@ -128,13 +81,30 @@ pub fn read(path: &Path, map_large: bool) -> std::io::Result<Contents> {
     if bytes.len() as u64 > MAX_DECOMPRESSED {
         return Err(std::io::Error::other("larger than 1 GiB once decompressed"));
     }
-    Ok(Contents::Read(bytes))
+    Ok(bytes)
+}
+
+/// Buffers up to this capacity are kept by each worker for its next file: a scan of
+/// small messages allocates no buffer a file, and a large one is freed after its file.
+const KEEP: usize = 4 << 20;
+
+thread_local! {
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Hands a message's buffer back to this worker for its next file, unless it is large.
+pub fn recycle(mut bytes: Vec<u8>) {
+    if bytes.capacity() <= KEEP {
+        bytes.clear();
+        SPARE.set(bytes);
+    }
 }
 
 /// An empty buffer with room for `size` bytes and the line break `parse_buffer` may add:
 /// a file too large for memory is an error on that file, not the end of the scan.
 fn buffer(size: u64) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
+    let mut bytes = SPARE.take();
+    bytes.clear();
     let room = usize::try_from(size).ok().and_then(|n| n.checked_add(1));
     room.and_then(|n| bytes.try_reserve_exact(n).ok())
         .ok_or_else(|| std::io::Error::other(format!("{size} bytes do not fit in memory")))?;
@@ -160,55 +130,18 @@ fn stdin_item() -> Item {
 mod tests {
     use super::*;
 
-    /// A message of `MAP_FROM` bytes and more: headers, then a body of short lines.
-    #[cfg(target_os = "linux")]
-    fn large(ending: &[u8]) -> Vec<u8> {
-        let mut bytes = b"Subject: a\n\n".to_vec();
-        while (bytes.len() as u64) < mapped::MAP_FROM {
-            bytes.extend_from_slice(b"QUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJD\n");
-        }
-        bytes.extend_from_slice(ending);
-        bytes
-    }
-
-    #[cfg(target_os = "linux")]
     #[test]
-    fn a_large_file_is_mapped_unless_told_not_to_or_being_written() {
-        let test = "a_large_file_is_mapped_unless_told_not_to_or_being_written";
-        let Some((dir, _)) = mapped::local_test_dir(test) else { return };
-        let path = dir.path().join("large.eml");
-        let bytes = large(b"the end\n");
-        std::fs::write(&path, &bytes).unwrap();
-        let read_as = |map_large| match read(&path, map_large).unwrap() {
-            Contents::Mapped(m) => ("mapped", m.to_vec()),
-            Contents::Read(v) => ("read", v),
-        };
-        assert_eq!(read_as(true), ("mapped", bytes.clone()));
-        assert_eq!(read_as(false), ("read", bytes.clone()), "a scan asking online services reads");
-        let writer = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
-        assert_eq!(read_as(true), ("read", bytes.clone()), "a file open for writing is read");
-        drop(writer);
-        let small = dir.path().join("small.eml");
+    fn a_recycled_buffer_holds_only_the_next_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (large, small) = (dir.path().join("large.eml"), dir.path().join("small.eml"));
+        std::fs::write(&large, vec![b'x'; 100_000]).unwrap();
         std::fs::write(&small, b"Subject: a\n\nb\n").unwrap();
-        assert!(matches!(read(&small, true).unwrap(), Contents::Read(_)));
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn a_large_header_block_without_a_final_line_break_gets_one() {
-        let test = "a_large_header_block_without_a_final_line_break_gets_one";
-        let Some((dir, _)) = mapped::local_test_dir(test) else { return };
-        let path = dir.path().join("headers.eml");
-        let mut bytes = Vec::new();
-        while (bytes.len() as u64) < mapped::MAP_FROM {
-            bytes.extend_from_slice(b"X-Padding: 0123456789012345678901234567890123456789\n");
-        }
-        bytes.extend_from_slice(b"Subject: last");
-        std::fs::write(&path, &bytes).unwrap();
-        let (contents, size) = read(&path, true).unwrap().for_parsing();
-        assert_eq!(size, bytes.len());
-        assert_eq!(&contents[..size], &bytes[..]);
-        assert_eq!(&contents[size..], b"\n", "mail-parser drops a last header without one");
+        recycle(read(&large).unwrap());
+        assert_eq!(read(&small).unwrap(), b"Subject: a\n\nb\n");
+        let kept = SPARE.take();
+        assert!(kept.capacity() == 0, "the buffer in use is not also spare");
+        recycle(vec![0; KEEP + 1]);
+        assert_eq!(SPARE.take().capacity(), 0, "a buffer over the bound is freed, not kept");
     }
 
     #[test]

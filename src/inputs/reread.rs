@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::mbox::Mbox;
 use super::read::open;
-use super::{Contents, Source, read};
+use super::{Source, read};
 
 /// Reads scanned items again by their labels, in scan order, to show findings made after
 /// the scan (corpus rules): a file whole, an mbox message (`file.mbox:#N`) with the line
@@ -17,10 +17,9 @@ pub struct Rereader {
 impl Rereader {
     /// The item's bytes and the line of its file they start on; `None` for standard input
     /// or an item no longer there as it was.
-    pub fn read(&mut self, label: &Path) -> Option<(Contents, usize)> {
+    pub fn read(&mut self, label: &Path) -> Option<(Vec<u8>, usize)> {
         if label.is_file() {
-            // Mapped if large: nothing asks an online service while it is held.
-            return read(label, true).ok().map(|contents| (contents, 1));
+            return read(label).ok().map(|bytes| (bytes, 1));
         }
         let (file, n) = label.to_str()?.rsplit_once(":#")?;
         let n: usize = n.parse().ok()?;
@@ -33,7 +32,7 @@ impl Rereader {
         while let Some(item) = mbox.next() {
             match item.source {
                 Source::Bytes { bytes, first_line } if mbox.count == n => {
-                    return Some((Contents::Read(bytes), first_line));
+                    return Some((bytes, first_line));
                 }
                 Source::Bytes { .. } => {}
                 Source::File(_) | Source::Failed(_) => return None,
