@@ -9,6 +9,13 @@
                                                message in ten with 1-4 MB of them), and
                                                three messages of 10, 20 and 30 MB; about
                                                270 KB a message on average
+    bench_archive.py bulk DIR MESSAGES         the attachments archive, with one message
+                                               in ten a bulk send to 1,000-5,000
+                                               recipients in To, Cc and Bcc (half bare,
+                                               `a@x, b@y`, as bulk senders write them,
+                                               half `"Name" <a@x>`), folded
+    bench_archive.py shapes DIR N              one message a shape a sender produces, at
+                                               N and 4N (scripts/bench.sh shapes)
 """
 import base64, os, random, sys
 
@@ -58,7 +65,17 @@ def small(root, count):
             f.write(headers + body)
 
 
-def attachments(root, count):
+def recipients(rng, i, n):
+    """`n` recipients for message i, as To, Cc and Bcc fields, folded."""
+    bare = i % 20 < 10
+    addresses = [f"patient{i}.{k}@nhs.net" if bare else f'"{rng.choice(LAST)}, {rng.choice(FIRST)}" <patient{i}.{k}@nhs.net>'
+                 for k in range(n)]
+    third = n // 3
+    fields = {"To": addresses[:third], "Cc": addresses[third:2 * third], "Bcc": addresses[2 * third:]}
+    return "".join(f"{name}: " + ",\r\n ".join(group) + "\r\n" for name, group in fields.items())
+
+
+def attachments(root, count, bulk=False):
     rng = random.Random(20261130)
     # One pool of random base64 lines, sliced for every attachment: generating each
     # attachment's own random bytes would take minutes for the whole archive.
@@ -118,14 +135,81 @@ def attachments(root, count):
             related = multipart("related", f"r{i}", [html_part, logo])
             pdf = attachment("application/pdf", f"letter-{i}.pdf", rng.randint(10, 40) * 1024, PDF)
             body = multipart("mixed", f"m{i}", [multipart("alternative", f"a{i}", [plain, related]), pdf])
+        to = recipients(rng, i, rng.randint(1000, 5000)) if bulk and i % 10 == 4 \
+            else f'To: "{name}" <patient{i}@nhs.net>\r\n'
         headers = (f'From: "Results, Pathology" <pathology.results@nhs.net>\r\n'
-                   f'To: "{name}" <patient{i}@nhs.net>\r\nReply-To: pathology.enquiries@nhs.net\r\n'
+                   f'{to}Reply-To: pathology.enquiries@nhs.net\r\n'
                    f"Subject: {clinic} appointment letter\r\nDate: Mon, 23 Nov 2026 {8 + i % 10:02d}:{i % 60:02d}:00 +0000\r\n"
                    f"Message-ID: <letter-{i}@pathology.example.nhs.uk>\r\nMIME-Version: 1.0\r\n")
         with open(os.path.join(folder, f"m{i:06d}.eml"), "w", newline="") as f:
             f.write(headers + body)
 
 
+def shapes(work, n):
+    """Each shape at n and 4n as `{shape}-n.eml` and `{shape}-4n.eml`, and `none.eml`, a message
+    with no such part (the baseline)."""
+    os.makedirs(work, exist_ok=True)
+    head = ('From: "Results, Pathology" <pathology.results@nhs.net>\r\nTo: a.patient@example.org\r\n'
+            'Reply-To: pathology.enquiries@nhs.net\r\nSubject: Results\r\n'
+            'Date: Mon, 23 Nov 2026 09:00:00 +0000\r\nMessage-ID: <b@nhs.net>\r\nMIME-Version: 1.0\r\n')
+    def fill(unit, size):
+        return (unit * (size // len(unit) + 1))[:size]
+    def bodies(size):
+        text = fill("Your results are ready, see 0113 206 5719 &c. ", size)
+        html = fill("<tr><td class=\"c\">Result&nbsp;<b>4</b>3&amp;1</td><td><a href=\"/r?x=1\">view</a></td></tr>\r\n", size)
+        qp = fill("Your results are re=\r\nady, caf=C3=A9 and 0113 206 5719.\r\n", size)
+        unclosed = "<b>" * (size // 7) + "</i>" * (size // 7)
+        html_qp = fill("<tr><td class=3D\"c\">Result&nbsp;<b>4</b>3&amp;1</td><td>caf=C3=A9</td></tr>=\r\n", size)
+        flowed = fill("Your results are ready, and this line \r\nflows on to the next. \r\n", size)
+        calendar = "BEGIN:VEVENT\r\nDESCRIPTION:" + fill("Clinic notes\\, room 4\r\n ", size) + "\r\nEND:VEVENT\r\n"
+        b64 = base64.encodebytes(text.encode()).decode().replace("\n", "\r\n")
+        levels = size // 10000
+        forwarded = "Content-Type: text/plain\r\n\r\nfin\r\n"
+        for i in range(levels):
+            forwarded = f"Content-Type: message/rfc822\r\n\r\nSubject: level {i}\r\n{forwarded}"
+        return {
+            "html": "Content-Type: text/html; charset=utf-8\r\n\r\n" + html,
+            "html-unclosed": "Content-Type: text/html; charset=utf-8\r\n\r\n" + unclosed,
+            "html-qp": "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + html_qp,
+            "quoted-printable": "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + qp,
+            "base64": "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64,
+            "flowed": "Content-Type: text/plain; charset=utf-8; format=flowed\r\n\r\n" + flowed,
+            "calendar": "Content-Type: text/calendar; charset=utf-8\r\n\r\n" + calendar,
+            "forwarded": forwarded,
+            "recipients": "Content-Type: text/plain\r\n\r\nfin\r\n",
+            "header-fields": "".join(f"X-Trace-{i}: value {i}\r\n" for i in range(size // 100))
+            + "Content-Type: text/plain\r\n\r\nfin\r\n",
+            "parts": "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+            + "".join(f"--b\r\nContent-Type: text/plain; name=\"n{i}.txt\"\r\n\r\nnote {i}\r\n" for i in range(size // 500))
+            + "--b--\r\n",
+            "nested-multiparts": "Content-Type: multipart/mixed; boundary=\"m0\"\r\n\r\n"
+            + "".join(f"--m{i}\r\nContent-Type: multipart/mixed; boundary=\"m{i + 1}\"\r\n\r\n" for i in range(levels))
+            + f"--m{levels}\r\nContent-Type: text/plain\r\n\r\nleaf\r\n--m{levels}--\r\n"
+            + "".join(f"--m{i}--\r\n" for i in reversed(range(levels))),
+            "long-line": "Content-Type: text/plain\r\n\r\n" + fill("word 0113 2065719 ", size) + "\r\n",
+            # Digits everywhere: every run is a candidate NHS number.
+            "digits": "Content-Type: text/plain\r\n\r\n" + fill("9434765919 401 023 2137\r\n", size),
+            "recipients-named": "Content-Type: text/plain\r\n\r\nfin\r\n",
+            "folded-header": "X-Long: " + fill("word\r\n ", size) + "x\r\nContent-Type: text/plain\r\n\r\nfin\r\n",
+            # Lines that start like the delimiter and are not it: each is compared with it.
+            "dash-lines": "Content-Type: multipart/mixed; boundary=\"----=_Part_1_2.3\"\r\n\r\n"
+            + "------=_Part_1_2.3\r\nContent-Type: text/plain\r\n\r\n"
+            + fill("------=_Part_1_2.\r\n-- \r\n", size) + "\r\n------=_Part_1_2.3--\r\n",
+        }
+    for label, size in (("n", n), ("4n", 4 * n)):
+        for shape, body in bodies(size).items():
+            to = "a.patient@example.org"
+            if shape == "recipients":
+                to = ",\r\n ".join(f"p{i}@nhs.net" for i in range(size // 100))
+            elif shape == "recipients-named":
+                to = ",\r\n ".join(f'"Patel, Asha {i}" <p{i}@nhs.net>' for i in range(size // 100))
+            open(f"{work}/{shape}-{label}.eml", "w", newline="").write(head.replace("a.patient@example.org", to) + body)
+    open(f"{work}/none.eml", "w", newline="").write(head + "Content-Type: text/plain\r\n\r\nfin\r\n")
+
+
 if __name__ == "__main__":
     profile, root, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    {"small": small, "attachments": attachments}[profile](root, count)
+    if profile == "bulk":
+        attachments(root, count, bulk=True)
+    else:
+        {"small": small, "attachments": attachments, "shapes": shapes}[profile](root, count)

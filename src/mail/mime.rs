@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use mail_parser::{ContentType, Header, HeaderName, HeaderValue, MessageParser};
 
-use super::text::Transfer;
+use super::text::decode::Transfer;
 use super::{bytes, rfc2047};
 
 /// Multiparts and forwarded messages nested deeper than this are not walked, so hostile

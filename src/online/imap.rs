@@ -6,6 +6,7 @@
 
 use imap::types::QuotaResourceName;
 
+use super::imap_error::describe;
 use super::mailbox_usage::{self, Usage};
 use super::secret;
 use crate::config::mailbox::{MailboxSettings, QuotaLimit};
@@ -158,20 +159,6 @@ impl imap::Authenticator for Xoauth2<'_> {
         } else {
             String::new()
         }
-    }
-}
-
-pub(super) fn describe(error: &imap::Error) -> String {
-    match error {
-        imap::Error::Io(e)
-            if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut =>
-        {
-            "no answer within the timeout".to_owned()
-        }
-        imap::Error::Io(e) => e.to_string(),
-        imap::Error::No(no) => format!("NO {}", no.information.trim()),
-        imap::Error::Bad(bad) => format!("BAD {}", bad.information.trim()),
-        e => e.to_string(),
     }
 }
 

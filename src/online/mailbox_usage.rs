@@ -216,7 +216,7 @@ impl Clock<'_> {
             imap::Error::Io(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
                 self.out_of_time()
             }
-            e => super::imap::describe(e),
+            e => super::imap_error::describe(e),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod dns;
 pub mod imap;
+mod imap_error;
 pub mod ldap;
 pub mod mailbox_probe;
 pub mod mailbox_status;

@@ -10,7 +10,7 @@ use plotters::coord::ranged1d::SegmentValue;
 use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 
-use super::aggregate::Tally;
+use super::tally::Tally;
 use crate::diagnostic::Severity;
 
 const WIDTH: u32 = 960;
@@ -27,7 +27,7 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(0x76, 0x86, 0x92),
 ];
 /// Weeks shown at most: the latest, with a note of the findings before them.
-const MAX_WEEKS: i64 = super::aggregate::WEEKS;
+const MAX_WEEKS: i64 = super::tally::WEEKS;
 const MIN_WEEKS: i64 = 8;
 const AXIS: RGBColor = RGBColor(0x42, 0x52, 0x63);
 
@@ -276,7 +276,7 @@ pub fn top_ten(top: &[(String, u64)], keep_end: bool) -> Chart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::aggregate::RuleTally;
+    use crate::report::tally::RuleTally;
 
     #[test]
     fn a_pack_of_many_rules_draws_a_chart_of_readable_height() {

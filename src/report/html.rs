@@ -5,8 +5,9 @@
 
 use askama::Template;
 
-use super::aggregate::{Tally, View};
 use super::charts::{self, Chart};
+use super::tally::Tally;
+use super::view::View;
 
 #[derive(Template)]
 #[template(path = "report.html")]
@@ -73,7 +74,7 @@ pub fn render(view: &View<'_>, tally: &Tally) -> askama::Result<String> {
     const MERGED: &str = "A merged report has none: the shards' parts carry findings, not the messages' headers.";
     let merged = view.end.run.command == "merge";
     let (weekly, weekly_note) = if merged { (Chart::Empty(MERGED), None) } else { charts::weekly(tally) };
-    let headers = |top: &super::aggregate::TopCounts| {
+    let headers = |top: &super::tally::TopCounts| {
         if merged { Chart::Empty(MERGED) } else { charts::top_ten(&top.top(10), false) }
     };
     let not_counted = tally.paths.not_counted;
@@ -82,12 +83,12 @@ pub fn render(view: &View<'_>, tally: &Tally) -> askama::Result<String> {
             "{not_counted} finding(s) of rules across messages, on files not among these ten, are not counted here."
         )
     });
-    let approximate = |top: &super::aggregate::TopCounts| {
+    let approximate = |top: &super::tally::TopCounts| {
         top.approximate.then(|| {
             format!(
                 "More than {} distinct values: counted in bounded memory, each bar shows the findings it surely has \
                  (at least), and a value whose findings were spread thin may be missing.",
-                super::aggregate::TRACKED
+                super::tally::TRACKED
             )
         })
     };
@@ -101,7 +102,7 @@ pub fn render(view: &View<'_>, tally: &Tally) -> askama::Result<String> {
         ),
     ];
     let sends = view.sends.unwrap_or_default();
-    let sends_listed = &sends[..sends.len().min(super::aggregate::AFFECTED)];
+    let sends_listed = &sends[..sends.len().min(super::tally::AFFECTED)];
     let inputs = &view.end.run.inputs;
     Page {
         v: view,

@@ -8,8 +8,9 @@ use std::fmt::{self, Write};
 
 use askama::Template;
 
-use super::aggregate::{Example, FIRST, MatrixRow, RuleView, View};
 use super::provenance::Hashed;
+use super::tally::{Example, FIRST};
+use super::view::{MatrixRow, RuleView, View};
 
 /// Requirements and rules listed at most (a pack may define many).
 const ROWS: usize = 100;
@@ -148,9 +149,9 @@ mod tests {
     /// with hundreds of requirements and set-up rules, many packs, hostile messages.
     #[test]
     fn the_summary_fits_the_step_summary_limit_whatever_the_pack_and_messages_hold() {
-        use super::super::aggregate::Example;
         use super::super::coverage::RunCoverage;
         use super::super::provenance::{Hashed, Provenance};
+        use super::super::tally::Example;
         use super::super::{Ending, Summary};
         use crate::diagnostic::Severity;
 
@@ -193,7 +194,7 @@ mod tests {
             id: format!("{hostile}{n}"),
             verb: "MUST",
             sentence: hostile.clone(),
-            verdict: super::super::aggregate::Verdict::Failing,
+            verdict: super::super::view::Verdict::Failing,
             checked: Some(n),
             failing: Some(n),
             percent: Some("0.0%".into()),

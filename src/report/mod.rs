@@ -12,6 +12,8 @@ mod lines;
 mod markdown;
 pub mod provenance;
 pub mod sends;
+mod tally;
+mod view;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};

@@ -137,3 +137,26 @@ fn a_crafted_subject_cannot_drive_the_terminal() {
         .clone();
     assert_eq!(message, "the Subject contains the NHS number 943 476 5919");
 }
+
+/// Inputs at sizes where cost quadratic in them would take many minutes: a bulk send's
+/// 50,000 recipients (bare, as bulk senders write them, and named), and 20,000 header
+/// fields. Linear code takes well under a second each; the 60 s deadline (`timeout`, exit
+/// 124) only stops a regression from hanging the suite. No timing is asserted.
+#[test]
+fn cost_stays_linear_in_recipients_and_header_fields() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let head = "From: \"Results, Pathology\" <pathology.results@nhs.net>\r\nSubject: Bulletin\r\n\
+                Date: Mon, 23 Nov 2026 09:00:00 +0000\r\nMessage-ID: <bulk@nhs.net>\r\n";
+    let bare: Vec<String> = (0..50_000).map(|i| format!("p{i}@nhs.net")).collect();
+    let named: Vec<String> = (0..50_000).map(|i| format!("\"Patel, Asha {i}\" <q{i}@nhs.net>")).collect();
+    write(dir.path(), "bare.eml", format!("{head}Bcc: {}\r\n\r\nBulletin.\r\n", bare.join(",\r\n ")).as_bytes());
+    write(dir.path(), "named.eml", format!("{head}To: {}\r\n\r\nBulletin.\r\n", named.join(",\r\n ")).as_bytes());
+    let fields: String = (0..20_000).map(|i| format!("X-Trace-{i}: value {i}\r\n")).collect();
+    write(dir.path(), "fields.eml", format!("{head}To: a@nhs.net\r\n{fields}\r\nBulletin.\r\n").as_bytes());
+    for (file, expected) in [("bare.eml", "recipient-limit"), ("named.eml", "recipient-limit"), ("fields.eml", "")] {
+        let result = crate::common::run_within(dir.path(), &["check", "--format", "json", file], 60);
+        assert_ne!(result.code, 124, "{file} took over 60 s: cost is not linear in it");
+        let fired: Vec<String> = findings(&result.json()).into_iter().flat_map(|(_, d)| d).map(|(r, _)| r).collect();
+        assert_eq!(fired.iter().any(|r| r == "recipient-limit"), !expected.is_empty(), "{file}: {fired:?}");
+    }
+}

@@ -3,7 +3,7 @@
 //! (`decode`), then the format: HTML rendered (`html`), flowed text joined and calendar
 //! and vCard lines unfolded (`lines`). The content rules read this view as `body.text`.
 
-mod decode;
+pub(crate) mod decode;
 mod html;
 mod lines;
 mod map;

@@ -1,0 +1,348 @@
+//! The run as both reports for people show it: the headline, the requirements matrix in
+//! words, each rule's section, the sends and the shards, built once from the tally.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use super::coverage::{Exceptions, RunCoverage, Status};
+use super::tally::{Example, RuleTally, Tally};
+use super::{Ending, summary_line};
+use crate::rules::RuleSet;
+use crate::send::Outcome;
+
+/// One requirement's row of the run's matrix, in words.
+pub struct MatrixRow {
+    pub id: String,
+    pub verb: &'static str,
+    pub sentence: String,
+    pub verdict: Verdict,
+    pub checked: Option<usize>,
+    pub failing: Option<usize>,
+    /// Percent compliant, one decimal.
+    pub percent: Option<String>,
+    /// What the row says besides (the set-up's result, an attestation, why unchecked).
+    pub note: String,
+}
+
+/// A rule's section.
+pub struct RuleView<'a> {
+    pub id: &'a str,
+    pub summary: &'a str,
+    pub severity: &'static str,
+    pub requirements: String,
+    pub what: Option<&'a str>,
+    pub why: Option<&'a str>,
+    pub fix: Option<&'a str>,
+    pub findings: usize,
+    pub messages: usize,
+    pub tally: &'a RuleTally,
+    /// Affected messages not listed.
+    pub more: usize,
+}
+
+/// The run as both templates show it.
+pub struct View<'a> {
+    pub end: &'a Ending,
+    pub headline: String,
+    pub matrix: Vec<MatrixRow>,
+    pub rules: Vec<RuleView<'a>>,
+    pub coverage: &'a RunCoverage,
+    pub sends: Option<&'a [Outcome]>,
+    pub send_counts: Vec<(&'static str, usize)>,
+    pub first: &'a [Example],
+    pub setup_findings: &'a [Example],
+    /// Findings not listed among the first.
+    pub more_findings: usize,
+    /// For `merge`: each shard's run in words.
+    pub shards: Vec<String>,
+    /// The matrix in one sentence: how many requirements are in each state.
+    pub matrix_summary: String,
+}
+
+impl<'a> View<'a> {
+    pub(super) fn new(
+        rules: &'a RuleSet,
+        coverage: &'a RunCoverage,
+        tally: &'a Tally,
+        sends: Option<&'a [Outcome]>,
+        end: &'a Ending,
+    ) -> View<'a> {
+        let messages = end.summary.files;
+        // A row whose rules all read headers did not check the files that are not messages.
+        let reads_headers = |id: &str| rules.get(id).is_some_and(|r| r.needs_headers);
+        let matrix: Vec<MatrixRow> = coverage
+            .rows
+            .iter()
+            .map(|row| {
+                let unchecked = match &row.status {
+                    Status::Checked { message_rules, .. } if message_rules.iter().all(|r| reads_headers(r)) => {
+                        tally.unchecked
+                    }
+                    _ => 0,
+                };
+                matrix_row(row, tally, messages, unchecked, &coverage.exceptions)
+            })
+            .collect();
+        let matrix_summary = matrix_summary(&matrix, end);
+        let mut by_count: Vec<(&Arc<str>, &RuleTally)> = tally.by_rule.iter().collect();
+        by_count.sort_by(|a, b| b.1.findings().cmp(&a.1.findings()).then(a.0.cmp(b.0)));
+        let rule_views = by_count
+            .into_iter()
+            .map(|(id, t)| {
+                let rule = rules.get(id);
+                RuleView {
+                    id,
+                    summary: rule.map_or("", |r| r.summary.as_str()),
+                    severity: t.severity().as_str(),
+                    requirements: rule.map(|r| r.requirement.join(", ")).unwrap_or_default(),
+                    what: rule.and_then(|r| r.docs.what.as_deref()),
+                    why: rule.and_then(|r| r.docs.why.as_deref()),
+                    fix: rule.and_then(|r| r.help.as_deref()),
+                    findings: t.findings(),
+                    messages: t.messages,
+                    tally: t,
+                    more: t.messages - t.affected.len(),
+                }
+            })
+            .collect();
+        let mut send_counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for o in sends.unwrap_or_default() {
+            *send_counts.entry(o.verdict.as_str()).or_insert(0) += 1;
+        }
+        let s = &end.summary;
+        View {
+            end,
+            headline: summary_line(s),
+            matrix,
+            rules: rule_views,
+            coverage,
+            sends,
+            send_counts: send_counts.into_iter().collect(),
+            first: &tally.first,
+            setup_findings: &tally.setup_findings,
+            more_findings: (s.errors + s.warnings + s.infos)
+                .saturating_sub(tally.first.len() + tally.setup_findings.len()),
+            shards: end.run.shards.iter().map(shard_text).collect(),
+            matrix_summary,
+        }
+    }
+}
+
+/// `33 requirements: 9 compliant, 9 failing, 7 to attest, 6 not checked in this run, 3 not applicable.`,
+/// and the findings the baseline and `ignore:` kept out of the counts.
+fn matrix_summary(rows: &[MatrixRow], end: &Ending) -> String {
+    let mut counts: BTreeMap<Verdict, usize> = BTreeMap::new();
+    for row in rows {
+        *counts.entry(row.verdict).or_insert(0) += 1;
+    }
+    let parts: Vec<String> = counts.iter().map(|(verdict, n)| format!("{n} {}", verdict.label())).collect();
+    let mut text = format!("{} requirement(s): {}.", rows.len(), parts.join(", "));
+    // Accepted findings are not counted as failing: say so where the counts are read.
+    let hidden = [(end.baseline_known, "the baseline knew"), (end.ignored, "`ignore:` left out")];
+    let hidden: Vec<String> =
+        hidden.iter().filter(|(n, _)| *n > 0).map(|(n, by)| format!("{n} finding(s) {by}")).collect();
+    if !hidden.is_empty() {
+        text.push_str(&format!(" Not counted as failing: {} (see Accepted exceptions).", hidden.join(" and ")));
+    }
+    text
+}
+
+/// What a matrix row says of its requirement, in the order the summary counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    /// Every message its rules checked passed, and the set-up checks made passed.
+    Compliant,
+    /// As `Compliant`, but `ignore:` switched one of its rules off on some paths: those
+    /// messages were not checked for it.
+    CompliantWhereChecked,
+    /// Nothing failing, but a recommendation (a rule at `info`) is not followed: advice,
+    /// not non-compliance.
+    RecommendationNotFollowed,
+    Failing,
+    Attested,
+    Open,
+    NotChecked,
+    NotApplicable,
+}
+
+impl Verdict {
+    /// The row's class in the HTML page.
+    pub fn class(self) -> &'static str {
+        match self {
+            Verdict::Compliant | Verdict::CompliantWhereChecked => "checked",
+            Verdict::RecommendationNotFollowed => "advice",
+            Verdict::Failing => "failing",
+            Verdict::Attested => "attested",
+            Verdict::Open => "open",
+            Verdict::NotChecked => "not-checked",
+            Verdict::NotApplicable => "not-applicable",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Compliant => "compliant",
+            Verdict::CompliantWhereChecked => "compliant where checked",
+            Verdict::RecommendationNotFollowed => "recommendation not followed",
+            Verdict::Failing => "failing",
+            Verdict::Attested => "attested",
+            Verdict::Open => "to attest",
+            Verdict::NotChecked => "not checked in this run",
+            Verdict::NotApplicable => "not applicable",
+        }
+    }
+}
+
+/// A shard's `"run"` object in words: where, when, what it read.
+fn shard_text(run: &serde_json::Value) -> String {
+    let text = |key: &str| run[key].as_str().unwrap_or("?").to_owned();
+    let count = |key: &str| run[key].as_u64().unwrap_or(0);
+    let inputs: Vec<&str> = run["inputs"].as_array().into_iter().flatten().filter_map(|i| i.as_str()).collect();
+    format!(
+        "{} on {}, {} to {}: {} file(s), {} message(s), {} bytes from {}",
+        text("command"),
+        text("host"),
+        text("started"),
+        text("finished"),
+        count("files"),
+        count("messages"),
+        count("bytes"),
+        inputs.join(", ")
+    )
+}
+
+/// `unchecked`: messages its rules could not read (not messages at all), left out of `messages`.
+fn matrix_row(
+    row: &super::coverage::Row,
+    tally: &Tally,
+    messages: usize,
+    unchecked: usize,
+    exceptions: &Exceptions,
+) -> MatrixRow {
+    let mut out = MatrixRow {
+        id: row.id.clone(),
+        verb: row.verb.as_str(),
+        sentence: row.sentence.clone(),
+        verdict: Verdict::Compliant,
+        checked: None,
+        failing: None,
+        percent: None,
+        note: String::new(),
+    };
+    match &row.status {
+        Status::Checked { message_rules, setup_rules, to_attest } => {
+            let mut notes = Vec::new();
+            if !message_rules.is_empty() {
+                let failing = tally.failing.get(row.id.as_str()).copied().unwrap_or(0);
+                let messages = messages.saturating_sub(unchecked);
+                out.checked = Some(messages);
+                out.failing = Some(failing);
+                if messages > 0 {
+                    let percent = (messages - failing.min(messages)) as f64 * 100.0 / messages as f64;
+                    out.percent = Some(format!("{:.1}%", (percent * 10.0).floor() / 10.0));
+                }
+                let advised = tally.advised.get(row.id.as_str()).copied().unwrap_or(0);
+                if failing > 0 {
+                    out.verdict = Verdict::Failing;
+                } else if advised > 0 {
+                    out.verdict = Verdict::RecommendationNotFollowed;
+                    notes.push(format!("{advised} message(s) do not follow it"));
+                } else if messages == 0 {
+                    // Rules that had nothing to read checked nothing.
+                    out.verdict = Verdict::NotChecked;
+                    notes.push("no message to check".into());
+                }
+                notes.push(format!("by {}", message_rules.join(", ")));
+                if unchecked > 0 {
+                    notes.push(format!("{unchecked} file(s) not checked: not messages, or not read"));
+                }
+                let ignored: Vec<String> = exceptions
+                    .ignores
+                    .iter()
+                    .flat_map(|(glob, rules)| {
+                        rules.iter().filter(|r| message_rules.contains(r)).map(move |r| format!("{r} on `{glob}`"))
+                    })
+                    .collect();
+                if !ignored.is_empty() {
+                    if out.verdict == Verdict::Compliant {
+                        out.verdict = Verdict::CompliantWhereChecked;
+                    }
+                    notes.push(format!("not checked where `ignore:` switches off {}", ignored.join(", ")));
+                }
+            }
+            if !setup_rules.is_empty() {
+                let count = |counts: &HashMap<Arc<str>, usize>| counts.get(row.id.as_str()).copied().unwrap_or(0);
+                match (count(&tally.setup), count(&tally.setup_unsure)) {
+                    (0, 0) if count(&tally.setup_advice) > 0 => {
+                        if matches!(out.verdict, Verdict::Compliant | Verdict::CompliantWhereChecked) {
+                            out.verdict = Verdict::RecommendationNotFollowed;
+                        }
+                        let n = count(&tally.setup_advice);
+                        notes.push(format!("set-up: {n} recommendation(s) not followed ({})", setup_rules.join(", ")));
+                    }
+                    (0, 0) => notes.push(format!("set-up compliant ({})", setup_rules.join(", "))),
+                    (0, n) => {
+                        if matches!(out.verdict, Verdict::Compliant | Verdict::CompliantWhereChecked) {
+                            out.verdict = Verdict::NotChecked;
+                        }
+                        notes.push(format!("set-up: {n} check(s) not made ({})", setup_rules.join(", ")));
+                    }
+                    (n, _) => {
+                        out.verdict = Verdict::Failing;
+                        notes.push(format!("set-up: {n} finding(s) ({})", setup_rules.join(", ")));
+                    }
+                }
+            }
+            // The rules see part of it; the rest is a person's to attest.
+            if *to_attest {
+                if out.verdict == Verdict::Compliant {
+                    out.verdict = Verdict::CompliantWhereChecked;
+                }
+                notes.push("the rest is to attest: nothing recorded under `attestations:`".into());
+            }
+            out.note = notes.join("; ");
+        }
+        Status::Attested(text) => (out.verdict, out.note) = (Verdict::Attested, text.clone()),
+        Status::Open => (out.verdict, out.note) = (Verdict::Open, "nothing recorded under `attestations:`".into()),
+        Status::NotApplicable => (out.verdict, out.note) = (Verdict::NotApplicable, "concerns another set-up".into()),
+        Status::NotChecked(why) => (out.verdict, out.note) = (Verdict::NotChecked, why.clone()),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_whose_rule_is_ignored_on_some_paths_is_not_called_compliant_everywhere() {
+        let row = super::super::coverage::Row {
+            id: "R1".into(),
+            verb: crate::rules::spec::Verb::Must,
+            sentence: "Subjects carry the prefix.".into(),
+            status: Status::Checked {
+                message_rules: vec!["subject-prefix".into()],
+                setup_rules: Vec::new(),
+                to_attest: false,
+            },
+        };
+        let tally = Tally::default();
+        let plain = matrix_row(&row, &tally, 10, 0, &Exceptions::default());
+        assert_eq!((plain.verdict.class(), plain.verdict.label()), ("checked", "compliant"));
+        let exceptions =
+            Exceptions { ignores: vec![("archive/**".into(), vec!["subject-prefix".into()])], ..Exceptions::default() };
+        let ignored = matrix_row(&row, &tally, 10, 0, &exceptions);
+        assert_eq!(ignored.verdict.label(), "compliant where checked");
+        assert!(ignored.note.contains("subject-prefix on `archive/**`"), "{}", ignored.note);
+        // No message to read (an empty folder, or none but files that are not messages).
+        for (messages, unchecked) in [(0, 0), (3, 3)] {
+            let none = matrix_row(&row, &tally, messages, unchecked, &Exceptions::default());
+            assert_eq!(
+                (none.verdict.class(), none.verdict.label()),
+                ("not-checked", "not checked in this run"),
+                "{messages}"
+            );
+            assert!(none.note.contains("no message to check"), "{}", none.note);
+        }
+    }
+}
