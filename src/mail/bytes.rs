@@ -90,7 +90,14 @@ pub fn same_len_text(bytes: &[u8], flatten: bool) -> Cow<'_, str> {
     let needs_flatten = flatten && memchr::memchr2(b'\r', b'\n', bytes).is_some();
     match std::str::from_utf8(bytes) {
         Ok(s) if !needs_flatten => Cow::Borrowed(s),
-        _ => {
+        // Valid text with line breaks: swap those bytes (ASCII for ASCII), not char by char
+        // (a bulk send's To field is hundreds of kilobytes, read by many rules).
+        Ok(s) => {
+            let mut out = s.as_bytes().to_vec();
+            out.iter_mut().filter(|b| **b == b'\r' || **b == b'\n').for_each(|b| *b = b' ');
+            Cow::Owned(String::from_utf8(out).expect("ASCII bytes swapped for ASCII bytes"))
+        }
+        Err(_) => {
             let mut out = String::with_capacity(bytes.len());
             for chunk in bytes.utf8_chunks() {
                 for ch in chunk.valid().chars() {

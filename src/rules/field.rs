@@ -339,10 +339,12 @@ impl Field {
                 f(Value::number(count as u64, first.field_span.clone()));
             }
             Field::Domains(names) => {
-                for m in names.iter().flat_map(|n| view.mailboxes(n).to_vec()) {
-                    if let Some((_, domain)) = m.address.rsplit_once('@') {
-                        let span = m.span.end - domain.len().min(m.span.len())..m.span.end;
-                        f(Value::text(Cow::Owned(domain.to_owned()), span, true));
+                for boxes in names.iter().map(|n| view.mailboxes(n)) {
+                    for m in boxes.iter() {
+                        if let Some((_, domain)) = m.address.rsplit_once('@') {
+                            let span = m.span.end - domain.len().min(m.span.len())..m.span.end;
+                            f(Value::text(Cow::Owned(domain.to_owned()), span, true));
+                        }
                     }
                 }
             }
