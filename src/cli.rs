@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+pub use crate::report::Format;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -265,29 +266,6 @@ pub struct JournalArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     pub format: ListFormat,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Graphical diagnostics pointing into each message, then a summary.
-    Human,
-    /// One line a diagnostic: `path:line:col: severity[rule] message`.
-    Concise,
-    /// One JSON document (see docs/reports.md: "JSON").
-    Json,
-    /// One JSON object a file, streamed as each finishes; then the summary.
-    Jsonl,
-    /// SARIF 2.1.0, for GitHub code scanning.
-    Sarif,
-    /// JUnit XML: one test case a file.
-    Junit,
-    /// GitHub Actions workflow commands: annotations on the offending lines.
-    Github,
-    /// One self-contained HTML page for people: provenance, the compliance matrix,
-    /// charts, findings by rule, accepted exceptions (see docs/reports.md).
-    Html,
-    /// A short Markdown summary for CI job pages and merge requests (under 1 MiB).
-    Markdown,
 }
 
 /// Output formats of `journal`.

@@ -4,11 +4,11 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
+use super::Format;
 use super::coverage::RunCoverage;
 use super::tally::Tally;
 use super::view::View;
 use super::{CorpusFindings, Ending, ReportPlan, Reporter};
-use crate::cli::Format;
 use crate::diagnostic::FileFindings;
 use crate::rules::RuleSet;
 use crate::send::Outcome;

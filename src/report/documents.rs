@@ -10,8 +10,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::json;
 
+use super::Format;
 use super::{CorpusFindings, Ending, ReportPlan, Reporter};
-use crate::cli::Format;
 use crate::diagnostic::{FileFindings, Located, Severity};
 use crate::online::mailbox_status::MailboxStatus;
 use crate::rules::RuleSet;

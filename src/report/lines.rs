@@ -8,9 +8,9 @@ use std::io::{self, Write};
 
 use serde_json::json;
 
+use super::Format;
 use super::human::sanitise;
 use super::{CorpusFindings, Ending, ReportPlan, Reporter, Statistics, summary_line};
-use crate::cli::Format;
 use crate::diagnostic::{FileFindings, Located, Severity};
 use crate::identity::Stamp;
 use crate::online::mailbox_status::MailboxStatus;

@@ -22,11 +22,34 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::cli::Format;
 use crate::diagnostic::{FileFindings, Located, Severity};
 use crate::online::mailbox_status::MailboxStatus;
 use crate::rules::RuleSet;
 use crate::send::Outcome;
+
+/// The report formats (`--format`; the command line offers them through clap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Graphical diagnostics pointing into each message, then a summary.
+    Human,
+    /// One line a diagnostic: `path:line:col: severity[rule] message`.
+    Concise,
+    /// One JSON document (see docs/reports.md: "JSON").
+    Json,
+    /// One JSON object a file, streamed as each finishes; then the summary.
+    Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// JUnit XML: one test case a file.
+    Junit,
+    /// GitHub Actions workflow commands: annotations on the offending lines.
+    Github,
+    /// One self-contained HTML page for people: provenance, the compliance matrix,
+    /// charts, findings by rule, accepted exceptions (see docs/reports.md).
+    Html,
+    /// A short Markdown summary for CI job pages and merge requests (under 1 MiB).
+    Markdown,
+}
 
 /// How to report, decided once from the command line.
 #[derive(Debug, Clone)]
