@@ -285,6 +285,23 @@ pub fn unquoted(value: &str) -> Option<String> {
     Some(format!("{local}@{}", &value[parts.local.len() + 1..]))
 }
 
+/// The bytes of an address whose one form is its lower case: ASCII atext, `.` and `@`.
+const PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let special = b"!#$%&'*+/=?^_`{|}~-.@";
+    let mut i = 0;
+    while i < special.len() {
+        table[special[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// The form addresses (and domains) are compared in: the local part quoted only when it
 /// must be (`"pathology.results"@nhs.net` is `pathology.results@nhs.net`, RFC 5322
 /// 3.4.1), the domain in A-label form (`рф` is `xn--p1ai`), ASCII letters in lower case
@@ -295,9 +312,10 @@ pub fn canonical(value: &str) -> String {
     // its one form is then its lower case (a dot-atom needs no quotes, an ASCII domain no
     // IDNA), which the full reading below would also give, at a fraction of the cost (a
     // bulk send has thousands).
-    let plain = value.bytes().all(|b| b.is_ascii() && (b == b'.' || b == b'@' || is_atext(char::from(b))));
-    if plain && value.bytes().filter(|&b| b == b'@').count() <= 1 && !value.to_ascii_lowercase().contains("xn--") {
-        return value.to_ascii_lowercase();
+    let lower = value.to_ascii_lowercase();
+    let plain = lower.bytes().all(|b| PLAIN[usize::from(b)]);
+    if plain && memchr::memchr_iter(b'@', lower.as_bytes()).count() <= 1 && !lower.contains("xn--") {
+        return lower;
     }
     if let Ok(parts) = parse(value) {
         return format!("{}@{}", quote_local(&local_content(parts.local)).to_ascii_lowercase(), parts.domain);
@@ -413,6 +431,10 @@ mod tests {
         assert_eq!(canonical("пример.рф"), "xn--e1afmkfd.xn--p1ai");
         // Neither an address nor a domain: only lower-cased.
         assert_eq!(canonical("Pathology Results"), "pathology results");
+        for b in 0..=255u8 {
+            let expected = b.is_ascii() && (is_atext(char::from(b)) || b == b'.' || b == b'@');
+            assert_eq!(PLAIN[usize::from(b)], expected, "byte {b}");
+        }
         // The short way and the full reading agree where both apply.
         for plain in ["Pathology.Results@NHS.net", "a..b@nhs.net", "x@nhs", "NHS.net", "@nhs.net", "a@", "x@xn--P1AI"] {
             let full = match parse(plain) {
