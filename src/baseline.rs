@@ -48,6 +48,8 @@ pub fn legacy_fingerprint(view: &MessageView<'_>) -> String {
 pub enum BaselineError {
     #[error("cannot read the baseline {path}: {source}")]
     Unreadable { path: String, source: std::io::Error },
+    #[error("cannot write the baseline {path}: {source}")]
+    Unwritable { path: String, source: std::io::Error },
     #[error("{path} is not a baseline: {source}")]
     NotABaseline { path: String, source: serde_json::Error },
     #[error("{path} is not a baseline: an entry has no valid `key` (version 2) or `fingerprint` (version 1)")]
@@ -137,7 +139,8 @@ impl Recorder {
         }
     }
 
-    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+    pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
+        let unwritable = |source| BaselineError::Unwritable { path: path.display().to_string(), source };
         let findings = self
             .counts
             .iter()
@@ -148,7 +151,12 @@ impl Recorder {
                 count: *count,
             })
             .collect();
-        let text = serde_json::to_string_pretty(&File { version: VERSION, findings })?;
-        std::fs::write(path, text + "\n")
+        let text = serde_json::to_string_pretty(&File { version: VERSION, findings }).map_err(std::io::Error::from);
+        std::fs::write(path, text.map_err(unwritable)? + "\n").map_err(unwritable)
     }
+}
+
+/// What a run says of the findings its baseline left out.
+pub fn known_note(known: usize) -> Option<String> {
+    (known > 0).then(|| format!("{known} finding(s) already in the baseline were not reported"))
 }

@@ -33,9 +33,9 @@ pub enum RunError {
         help("the report lists every message's verdict so far; fix the cause and run again (nothing is sent twice)")
     )]
     Send(#[from] SendError),
-    #[error("cannot write the baseline {path}: {source}")]
+    #[error(transparent)]
     #[diagnostic(code(baseline))]
-    Baseline { path: String, source: io::Error },
+    Baseline(#[from] crate::baseline::BaselineError),
     #[error("the run is incomplete: {count} path(s) could not be read, so what they hold was not checked")]
     #[diagnostic(
         code(incomplete),
@@ -129,15 +129,8 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
         }
         stopped = sending.stopped;
     }
-    if corpus.copies > 0 {
-        notes.push(format!(
-            "{} message(s) were copies of a message before them (the same Message-ID, header fields and body): each was judged as one send with it",
-            corpus.copies
-        ));
-    }
-    if baselines.known > 0 {
-        notes.push(format!("{} finding(s) already in the baseline were not reported", baselines.known));
-    }
+    notes.extend(crate::identity::copies_note(corpus.copies));
+    notes.extend(crate::baseline::known_note(baselines.known));
     if plan.verbose && !summary.not_mail.is_empty() {
         let each: Vec<String> = summary
             .not_mail
@@ -245,7 +238,7 @@ impl<'a> Baselines<'a> {
 
     fn record(&self, path: Option<&std::path::Path>) -> Result<(), RunError> {
         let (Some(recorder), Some(path)) = (&self.recorder, path) else { return Ok(()) };
-        recorder.write(path).map_err(|source| RunError::Baseline { path: path.display().to_string(), source })
+        Ok(recorder.write(path)?)
     }
 }
 

@@ -86,9 +86,9 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    /// `None` for a message without a Message-ID: nothing names it as a copy.
-    pub fn of(view: &MessageView<'_>, with_body: bool) -> Option<Stamp> {
-        let id = xxh3_64(message_id(view)?.as_bytes());
+    /// `None` for a message without a Message-ID (`message_id`): nothing names it as a copy.
+    pub fn of(view: &MessageView<'_>, message_id: Option<&str>, with_body: bool) -> Option<Stamp> {
+        let id = xxh3_64(message_id?.as_bytes());
         let body = with_body.then(|| body_digest(view.raw()));
         Some(Stamp { id, header: header_digest(view), body })
     }
@@ -141,9 +141,19 @@ pub fn send_key(view: &MessageView<'_>) -> String {
     format!("send:{:032x}", hasher.digest128())
 }
 
-/// The message's name in finding keys: its Message-ID, else a digest of its header fields.
-pub fn message_name(view: &MessageView<'_>) -> String {
-    message_id(view).unwrap_or_else(|| format!("headers:{:016x}", header_digest(view)))
+/// What a run says of the copies it judged as one send with a message before them.
+pub fn copies_note(copies: usize) -> Option<String> {
+    (copies > 0).then(|| {
+        format!(
+            "{copies} message(s) were copies of a message before them (the same Message-ID, header fields and body): each was judged as one send with it"
+        )
+    })
+}
+
+/// The message's name in finding keys: its Message-ID (`message_id`), else a digest of its
+/// header fields.
+pub fn message_name(view: &MessageView<'_>, message_id: Option<&str>) -> String {
+    message_id.map_or_else(|| format!("headers:{:016x}", header_digest(view)), str::to_owned)
 }
 
 /// One finding, whatever file holds its message: the rule, the message's name, the header
@@ -209,6 +219,14 @@ mod tests {
         MessageView::new(raw, raw.len())
     }
 
+    fn stamp(view: &MessageView<'_>) -> Option<Stamp> {
+        Stamp::of(view, message_id(view).as_deref(), true)
+    }
+
+    fn name(view: &MessageView<'_>) -> String {
+        message_name(view, message_id(view).as_deref())
+    }
+
     const CRLF: &[u8] = b"Received: from a by b\r\nMessage-ID: <1@nhs.net>\r\nFrom: a@nhs.net\r\nSubject: NHS 943 476 5919\r\n\r\nHello\r\n";
     const LF_FILED: &[u8] =
         b"Return-Path: <a@nhs.net>\nMessage-ID: <1@nhs.net>\nFrom: a@nhs.net\nSubject: NHS 943 476 5919\nStatus: RO\n\nHello\n";
@@ -216,7 +234,7 @@ mod tests {
     #[test]
     fn a_copy_filed_by_another_store_with_other_line_endings_has_the_same_stamp() {
         let (a, b) = (view(CRLF), view(LF_FILED));
-        assert_eq!(Stamp::of(&a, true), Stamp::of(&b, true));
+        assert_eq!(stamp(&a), stamp(&b));
     }
 
     #[test]
@@ -230,10 +248,10 @@ mod tests {
     fn another_body_or_subject_under_the_same_message_id_is_another_stamp() {
         let body = view(b"Message-ID: <1@nhs.net>\nFrom: a@nhs.net\nSubject: NHS 943 476 5919\n\nGoodbye\n");
         let subject = view(b"Message-ID: <1@nhs.net>\nFrom: a@nhs.net\nSubject: NHS 401 023 2137\n\nHello\n");
-        let original = Stamp::of(&view(CRLF), true);
-        assert_ne!(Stamp::of(&body, true), original);
-        assert_ne!(Stamp::of(&subject, true), original);
-        assert_eq!(Stamp::of(&view(b"From: a@nhs.net\n\nHello\n"), true), None);
+        let original = stamp(&view(CRLF));
+        assert_ne!(stamp(&body), original);
+        assert_ne!(stamp(&subject), original);
+        assert_eq!(stamp(&view(b"From: a@nhs.net\n\nHello\n")), None);
     }
 
     #[test]
@@ -243,9 +261,7 @@ mod tests {
             at..at + 12
         };
         let (a, b) = (view(CRLF), view(LF_FILED));
-        let key = |v: &MessageView<'_>, raw: &[u8]| {
-            FindingKey::of("nhs-number-in-subject", &message_name(v), v, &subject(raw))
-        };
+        let key = |v: &MessageView<'_>, raw: &[u8]| FindingKey::of("nhs-number-in-subject", &name(v), v, &subject(raw));
         assert_eq!(key(&a, CRLF), key(&b, LF_FILED));
         let other: &[u8] = b"Message-ID: <1@nhs.net>\nFrom: a@nhs.net\nSubject: NHS 401 023 2137\n\nHello\n";
         assert_ne!(key(&a, CRLF), key(&view(other), other));
@@ -282,9 +298,9 @@ mod tests {
     fn without_a_message_id_the_header_fields_name_the_message() {
         let a = view(b"From: a@nhs.net\r\nSubject: x\r\n\r\nHi\r\n");
         let b = view(b"Received: by x\nFrom: a@nhs.net\nSubject: x\n\nHi\n");
-        assert!(message_name(&a).starts_with("headers:"));
-        assert_eq!(message_name(&a), message_name(&b));
-        assert_ne!(message_name(&a), message_name(&view(b"From: b@nhs.net\nSubject: x\n\nHi\n")));
+        assert!(name(&a).starts_with("headers:"));
+        assert_eq!(name(&a), name(&b));
+        assert_ne!(name(&a), name(&view(b"From: b@nhs.net\nSubject: x\n\nHi\n")));
     }
 
     #[test]

@@ -51,9 +51,9 @@ pub enum MergeError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Shards(#[from] ShardsError),
-    #[error("cannot write the baseline {path}: {source}")]
+    #[error(transparent)]
     #[diagnostic(code(baseline))]
-    Baseline { path: String, source: io::Error },
+    Baseline(#[from] crate::baseline::BaselineError),
     #[error("the scan is incomplete: {count} path(s) or shard(s) were not read, so what they hold was not checked")]
     #[diagnostic(
         code(incomplete),
@@ -160,12 +160,7 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
     let stamps = stamps.into_iter().filter_map(|(path, stamp)| index.get(&path).map(|i| (*i, stamp))).collect();
     let copies = identity::copies(stamps, |_| None);
     facts.retain(|(i, _)| !copies.contains(i));
-    if !copies.is_empty() {
-        notes.push(format!(
-            "{} message(s) were copies of a message before them (the same Message-ID, header fields and body): each was judged as one send with it",
-            copies.len()
-        ));
-    }
+    notes.extend(identity::copies_note(copies.len()));
 
     let mut reporter = report::reporter(&plan.report, &plan.rules, report::output(&plan.report)?);
     let mut summary = Summary { unread, ..Summary::default() };
@@ -213,13 +208,11 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
     run.shards = shards;
     summary.read.files = run.files;
     let exit_code = if summary.unread.is_empty() { i32::from(failed) } else { 2 };
-    if baseline_known > 0 {
-        notes.push(format!("{baseline_known} finding(s) already in the baseline were not reported"));
-    }
+    notes.extend(crate::baseline::known_note(baseline_known));
     let end = Ending { summary, notes, run, baseline_known, ignored, exit_code };
     reporter.finish(corpus, &end)?;
     if let (Some(recorder), Some(path)) = (&recorder, &plan.record_baseline) {
-        recorder.write(path).map_err(|source| MergeError::Baseline { path: path.display().to_string(), source })?;
+        recorder.write(path)?;
     }
     if !end.summary.unread.is_empty() {
         return Err(MergeError::Incomplete { count: end.summary.unread.len() });

@@ -260,8 +260,10 @@ fn check_item(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Che
         .collect();
     let ignored = found - diagnostics.len();
     let mut facts = evaluation.facts;
-    if !diagnostics.is_empty() || !facts.is_empty() {
-        let name = identity::message_name(&view);
+    let keyed = !diagnostics.is_empty() || !facts.is_empty();
+    let message_id = keyed.then(|| identity::message_id(&view)).flatten();
+    if keyed {
+        let name = identity::message_name(&view, message_id.as_deref());
         for d in &mut diagnostics {
             d.key = Some(FindingKey::of(&d.diagnostic.rule, &name, &view, &d.diagnostic.span));
         }
@@ -269,7 +271,7 @@ fn check_item(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Che
             f.finding = Some(FindingKey::of(&plan.rules.rules[f.rule].id, &name, &view, &f.span));
         }
     }
-    let stamp = if facts.is_empty() { None } else { Stamp::of(&view, plan.bodies) };
+    let stamp = if facts.is_empty() { None } else { Stamp::of(&view, message_id.as_deref(), plan.bodies) };
     let legacy = plan.baseline.as_ref().filter(|b| b.is_legacy());
     let fingerprint = legacy.map(|_| baseline::legacy_fingerprint(&view));
     let mut known = 0;

@@ -59,7 +59,8 @@ fuzz_target!(|data: &[u8]| {
             detail: None,
         };
         reporter.file(0, findings).expect("a sink takes anything");
-        let stamp = nhsmail_lint::identity::Stamp::of(&view, true);
+        let id = nhsmail_lint::identity::message_id(&view);
+        let stamp = nhsmail_lint::identity::Stamp::of(&view, id.as_deref(), true);
         reporter.facts(path, &evaluation.facts, stamp.as_ref()).expect("a sink takes anything");
         let summary = Summary::default();
         let run = Provenance::new(&plan.provenance, 0, &summary);

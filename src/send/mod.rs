@@ -410,10 +410,7 @@ fn prepare(plan: &SendPlan, path: &Path) -> Result<Prepared, Unsendable> {
     let body = wire::wire_bytes(&view);
     let intervals = spaced_keys(plan, &view);
     let spaced = intervals.iter().map(|(key, _)| key.clone()).collect();
-    let message_id = view
-        .headers()
-        .and_then(|h| h.first("Message-ID"))
-        .map(|f| mail::headers::raw_value(view.raw(), f).0.into_owned());
+    let message_id = crate::identity::message_id(&view);
     Ok(Prepared { digest, legacy_digest, message_id, recipients, intervals, spaced, body })
 }
 
