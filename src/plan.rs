@@ -128,7 +128,7 @@ pub fn load(sources: &RuleSourceArgs, account: Option<&str>) -> Result<Loaded, R
     }
     let mut packs = Vec::new();
     if !sources.no_default_rules {
-        packs.push(YamlSource::new(rules::BUILTIN_PACK_NAME, rules::BUILTIN_PACK));
+        packs.push(rules::builtin_pack());
     }
     for path in &sources.rule_packs {
         packs.push(YamlSource::read(path)?);

@@ -15,11 +15,26 @@ use serde_saphyr::{Location, MessageFormatter, Spanned};
 pub struct YamlSource {
     pub name: String,
     pub text: Arc<str>,
+    /// The same document as JSON, converted when the binary was built (the built-in pack,
+    /// by build.rs): read instead of the YAML, a tenth of the cost. Its values carry no
+    /// locations, which only errors use, and a built-in pack has none.
+    prebuilt: Option<&'static str>,
 }
 
 impl YamlSource {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        YamlSource { name: name.into(), text: text.into() }
+        YamlSource { name: name.into(), text: text.into(), prebuilt: None }
+    }
+
+    /// A document built into the binary, with its JSON form (empty when it did not parse
+    /// at build time: then the YAML is read, and its error reported, as for any file).
+    pub fn prebuilt(name: &str, text: &'static str, json: &'static str) -> Self {
+        YamlSource { prebuilt: Some(json).filter(|json| !json.is_empty()), ..Self::new(name, text) }
+    }
+
+    /// Built into the binary: the built-in pack, whose every part its tests prove.
+    pub fn is_prebuilt(&self) -> bool {
+        self.prebuilt.is_some()
     }
 
     pub fn read(path: &std::path::Path) -> Result<Self, Report> {
@@ -31,6 +46,11 @@ impl YamlSource {
     /// Deserialises the document; syntax errors, unknown keys and wrong types come back
     /// pointing into it. The parser's default budget refuses alias bombs.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Report> {
+        if let Some(json) = self.prebuilt {
+            return serde_json::from_str(json).map_err(|e| {
+                miette::miette!(code = "invalid-yaml", "{} (as converted at build time): {e}", self.name)
+            });
+        }
         serde_saphyr::from_str(&self.text).map_err(|e| {
             // Rendered here, against the masked text: the parser's own report would
             // quote the source as written, secrets included.

@@ -11,14 +11,13 @@ use nhsmail_lint::mail::{MessageView, bytes, headers, parse_buffer};
 use nhsmail_lint::report::provenance::{Provenance, Sources};
 use nhsmail_lint::report::{self, Ending, ReportPlan, Summary};
 use nhsmail_lint::rules::engine;
-use nhsmail_lint::rules::{BUILTIN_PACK, BUILTIN_PACK_NAME, RuleSet, compile};
-use nhsmail_lint::yaml::YamlSource;
+use nhsmail_lint::rules::{RuleSet, builtin_pack, compile};
 
 static RULES: LazyLock<RuleSet> = LazyLock::new(|| {
     let mut config = Config::default();
     assert!(config.override_account("pathology.results@nhs.net"));
     config.distribution_lists.push("results-team-dl@nhs.net".into());
-    compile(&[YamlSource::new(BUILTIN_PACK_NAME, BUILTIN_PACK)], &config).expect("the built-in pack compiles")
+    compile(&[builtin_pack()], &config).expect("the built-in pack compiles")
 });
 
 /// Every rule that reads messages offline, as `check` runs them.

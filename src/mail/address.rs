@@ -313,8 +313,13 @@ pub fn canonical(value: &str) -> String {
     // IDNA), which the full reading below would also give, at a fraction of the cost (a
     // bulk send has thousands).
     let lower = value.to_ascii_lowercase();
-    let plain = lower.bytes().all(|b| PLAIN[usize::from(b)]);
-    if plain && memchr::memchr_iter(b'@', lower.as_bytes()).count() <= 1 && !lower.contains("xn--") {
+    let mut ats = 0;
+    let plain = lower.bytes().all(|b| {
+        ats += usize::from(b == b'@');
+        PLAIN[usize::from(b)]
+    });
+    let a_label = memchr::memchr_iter(b'-', lower.as_bytes()).any(|i| lower.as_bytes()[..=i].ends_with(b"xn--"));
+    if plain && ats <= 1 && !a_label {
         return lower;
     }
     if let Ok(parts) = parse(value) {

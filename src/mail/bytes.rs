@@ -122,6 +122,20 @@ pub fn line_col(raw: &[u8], offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// `String::from_utf8_lossy`, borrowing valid UTF-8 after std's validator (word at a
+/// time over ASCII) where the lossy walk goes a byte at a time: each of a bulk send's
+/// thousands of display names is read this way.
+pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    std::str::from_utf8(bytes).map_or_else(|_| String::from_utf8_lossy(bytes), Cow::Borrowed)
+}
+
+/// Whether `first` is ever followed by `second` (`=?`, an encoded word's opening): a
+/// byte search, where `str::contains` sets up a substring searcher per call (a bulk
+/// send's thousands of names each paid for one).
+pub fn holds_pair(haystack: &[u8], first: u8, second: u8) -> bool {
+    memchr::memchr_iter(first, haystack).any(|i| haystack.get(i + 1) == Some(&second))
+}
+
 /// Case-insensitive (ASCII) search for `needle` in `haystack`.
 pub fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || needle.len() > haystack.len() {
@@ -145,6 +159,20 @@ pub fn is_shown(raw: &[u8], offset: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lossy_reads_as_std_does() {
+        for bytes in [&b"Smith, John"[..], "Sm\u{ef}th".as_bytes(), b"Sm\xefth", b"\xff"] {
+            assert_eq!(lossy(bytes), String::from_utf8_lossy(bytes));
+        }
+    }
+
+    #[test]
+    fn a_pair_is_found_only_as_a_pair() {
+        assert!(holds_pair(b"Smith =?utf-8?Q?J?=", b'=', b'?'));
+        assert!(!holds_pair(b"a=b ?c", b'=', b'?'));
+        assert!(!holds_pair(b"ends with =", b'=', b'?'));
+    }
 
     #[test]
     fn body_start_handles_lf_and_crlf() {

@@ -138,6 +138,7 @@ impl<'m> MessageView<'m> {
             let (text, span) = headers::raw_value(self.raw, field);
             let at = |r: &Range<usize>| span.start + r.start..span.start + r.end;
             let entries = address_list::entries(&text);
+            out.reserve(entries.len());
             // The display names as written: a name split at an unquoted comma is one
             // name, read whole by the mailbox it belongs to (the bare phrases split off
             // it still read their own).
@@ -158,7 +159,7 @@ impl<'m> MessageView<'m> {
                 let name_span = phrase.filter(|p| !p.is_empty()).map(|p| at(&p));
                 let name = name_span
                     .as_ref()
-                    .map(|p| mailbox_list::display_name(&String::from_utf8_lossy(&self.raw[p.clone()])))
+                    .map(|p| mailbox_list::display_name(&bytes::lossy(&self.raw[p.clone()])))
                     .filter(|n| !n.is_empty());
                 out.push(Mailbox { address, name, name_span, span: at_span, field_span: span.clone(), null });
             }

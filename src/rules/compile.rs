@@ -15,6 +15,7 @@ use serde_saphyr::Spanned;
 use super::compiled::{Call, Check, Condition, Interval, Op, Requirement, Rule, RuleSet};
 use super::condition::{holds, normalise};
 use super::field::{Field, Source};
+use super::pattern::Pattern;
 use super::spec::{
     ConditionSpec, CorpusSpec, Coverage, FunctionCallSpec, OperatorSpec, OptionValue, PackSpec, RuleSpec, Scalar,
     Scope, TextOrList,
@@ -372,7 +373,7 @@ impl<'a> Compiler<'a> {
         const TEXTUAL: &[Kind] = &[Kind::Text, Kind::Address];
         const NUMERIC: &[Kind] = &[Kind::Number, Kind::Size];
         const COMPARABLE: &[Kind] = &[Kind::Text, Kind::Address, Kind::Number, Kind::Size];
-        let fold = |text: String| normalise(kind, &text);
+        let fold = |text: String| normalise(kind, &text).into_owned();
         Ok(match operator {
             OperatorSpec::Equals(v) => {
                 self.need_kind(&v, "equals", kind, COMPARABLE)?;
@@ -429,12 +430,12 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    fn regex(&mut self, v: &Spanned<String>) -> Result<(Regex, String), Report> {
+    fn regex(&mut self, v: &Spanned<String>) -> Result<(Pattern, String), Report> {
         let pattern = self.interpolate_text(v, true)?;
-        let re = regex::RegexBuilder::new(&pattern)
-            .size_limit(1 << 20)
-            .build()
-            .map_err(|e| self.err(v, format!("invalid regular expression: {e}")))?;
+        if self.pack.is_prebuilt() && pattern == v.value {
+            return Ok((Pattern::deferred(pattern.clone()), pattern));
+        }
+        let re = Pattern::now(pattern.clone()).map_err(|e| self.err(v, format!("invalid regular expression: {e}")))?;
         Ok((re, pattern))
     }
 

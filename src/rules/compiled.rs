@@ -5,9 +5,8 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use regex::Regex;
-
 use super::field::Field;
+use super::pattern::Pattern;
 use super::spec::{Coverage, DocsSpec, Scope, Verb};
 use super::value::Kind;
 use crate::diagnostic::Severity;
@@ -17,16 +16,37 @@ use crate::functions::{Detector, Function};
 pub enum Op {
     Equals(String),
     NotEquals(String),
-    Matches(Regex),
-    NotMatches(Regex),
+    Matches(Pattern),
+    NotMatches(Pattern),
     Max(u64),
     Min(u64),
     Present,
     Absent,
-    OneOf(HashSet<String>),
-    NotOneOf(HashSet<String>),
+    OneOf(Words),
+    NotOneOf(Words),
     Contains(Call),
     NotContains(Call),
+}
+
+/// The values a `one_of` names, in their one form. A handful (the secure domains, the
+/// distribution lists), each looked up once per value read, a bulk send's thousands of
+/// recipients among them: sorted and searched, no hashing.
+#[derive(Debug)]
+pub struct Words(Box<[String]>);
+
+impl Words {
+    pub fn contains(&self, word: &str) -> bool {
+        self.0.binary_search_by(|w| w.as_str().cmp(word)).is_ok()
+    }
+}
+
+impl FromIterator<String> for Words {
+    fn from_iter<I: IntoIterator<Item = String>>(words: I) -> Self {
+        let mut words: Vec<String> = words.into_iter().collect();
+        words.sort_unstable();
+        words.dedup();
+        Words(words.into())
+    }
 }
 
 /// A function a condition calls, compiled with the rule's options.
@@ -206,5 +226,21 @@ impl RuleSet {
     /// The rules that name requirement `id`, in pack order.
     pub fn rules_for<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Rule> + 'a {
         self.rules.iter().filter(move |r| r.checks(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_hold_exactly_what_they_were_given() {
+        let words: Words = ["nhs.net", "b.nhs.uk", "nhs.net", "a.nhs.uk"].map(str::to_owned).into_iter().collect();
+        for word in ["nhs.net", "a.nhs.uk", "b.nhs.uk"] {
+            assert!(words.contains(word), "{word}");
+        }
+        for word in ["", "nhs", "nhs.net.", "c.nhs.uk"] {
+            assert!(!words.contains(word), "{word}");
+        }
     }
 }

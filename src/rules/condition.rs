@@ -2,6 +2,8 @@
 //! requirement, value by value, in the engine. Shared by the engine and by the
 //! compiler, which judges message rules' preconditions on the configuration once.
 
+use std::borrow::Cow;
+
 use super::compiled::{Condition, Op};
 use super::field::Source;
 use super::value::{Kind, Value};
@@ -15,8 +17,8 @@ fn equal(kind: Kind, a: &str, b: &str) -> bool {
 
 /// The form values of `kind` are compared in: addresses and domains in their one form
 /// (`mail::address::canonical`: case, quoting that is not needed, IDNA).
-pub fn normalise(kind: Kind, text: &str) -> String {
-    if kind == Kind::Address { canonical(text) } else { text.to_owned() }
+pub fn normalise(kind: Kind, text: &str) -> Cow<'_, str> {
+    if kind == Kind::Address { Cow::Owned(canonical(text)) } else { Cow::Borrowed(text) }
 }
 
 /// Whether one value passes the condition's operator.
@@ -31,8 +33,8 @@ pub fn passes(condition: &Condition, value: &Value<'_>, services: Option<&Servic
         Op::Max(n) => value.number.is_none_or(|v| v <= *n),
         Op::Min(n) => value.number.is_none_or(|v| v >= *n),
         Op::Present | Op::Absent => true,
-        Op::OneOf(set) => set.contains(&normalise(kind, &value.display())),
-        Op::NotOneOf(set) => !set.contains(&normalise(kind, &value.display())),
+        Op::OneOf(words) => words.contains(&normalise(kind, &value.display())),
+        Op::NotOneOf(words) => !words.contains(&normalise(kind, &value.display())),
         Op::Contains(call) => !call.detector.find(text, services).is_empty(),
         Op::NotContains(call) => call.detector.find(text, services).is_empty(),
     }
@@ -45,7 +47,8 @@ pub fn holds(condition: &Condition, source: Source<'_, '_>, services: Option<&Se
     let mut any_passing = false;
     condition.field.for_each(source, &mut |v| {
         any = true;
-        any_passing |= passes(condition, &v, services);
+        // One passing value settles it: a bulk send's thousands need not all be judged.
+        any_passing = any_passing || passes(condition, &v, services);
     });
     match condition.op {
         Op::Present => any,

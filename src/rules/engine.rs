@@ -350,7 +350,7 @@ fn violations(
                 }
             }
             _ if !passes(condition, &v, services) || matches!(condition.op, Op::Absent) => {
-                sink(Violation::of(v.span.clone(), v.display()))
+                sink(Violation::of(v.span.clone(), v.display().into_owned()))
             }
             _ => {}
         }

@@ -283,7 +283,7 @@ impl Field {
             Field::Addresses(names) => {
                 for name in *names {
                     let boxes = view.mailboxes(name);
-                    boxes.iter().filter(|m| kept(name, m, &boxes)).for_each(|m| f(address(view, m)));
+                    addresses(name, &boxes).for_each(|m| f(address(view, m)));
                 }
             }
             Field::ReplyAddress => {
@@ -318,23 +318,19 @@ impl Field {
                 }
             }
             Field::Count { headers, distinct } => {
-                let boxes: Vec<Mailbox> = headers
-                    .iter()
-                    .flat_map(|n| {
-                        let boxes = view.mailboxes(n);
-                        boxes.iter().filter(|m| kept(n, m, &boxes)).cloned().collect::<Vec<_>>()
-                    })
-                    .collect();
-                let Some(first) = boxes.first() else {
+                let lists: Vec<_> = headers.iter().map(|n| (*n, view.mailboxes(n))).collect();
+                let mut boxes = lists.iter().flat_map(|(n, list)| addresses(n, list));
+                let Some(first) = boxes.next() else {
                     if view.headers().is_some() {
                         f(Value::number(0, 0..0));
                     }
                     return;
                 };
                 let count = if *distinct {
-                    boxes.iter().map(|m| canonical(&m.address)).collect::<HashSet<_>>().len()
+                    let mut seen = HashSet::with_capacity(lists.iter().map(|(_, list)| list.len()).sum());
+                    std::iter::once(first).chain(boxes).filter(|m| seen.insert(canonical(&m.address))).count()
                 } else {
-                    boxes.len()
+                    1 + boxes.count()
                 };
                 f(Value::number(count as u64, first.field_span.clone()));
             }
@@ -489,23 +485,20 @@ fn encoded_name_span(raw: &[u8], headers: Range<usize>) -> Option<Range<usize>> 
     Some(headers.start + at..headers.start + at + trimmed)
 }
 
-/// Whether an entry of header `name` (among `boxes`, its entries) is one of its
-/// addresses. In From, an entry with no address is none: a name alone
-/// (`From: Pathology Results`), `<>` named or not (`From: "Results, Pathology" <>`), or
-/// the first half of a display name split at an unquoted comma (`From: Smith, John
-/// <j@nhs.net>`, reported by display-name-unquoted-comma, whose address is still judged
-/// alone); with none left, the message has no From address (missing-from). Sender is
-/// optional, so one naming no address at all is judged as its text (`Sender: robot`),
-/// the split name's first half still left out. Elsewhere every entry is kept (an invalid
-/// Reply-To, a recipient).
-fn kept(name: &str, m: &Mailbox, boxes: &[Mailbox]) -> bool {
-    if !m.address.is_empty() {
-        return true;
-    }
-    if name.eq_ignore_ascii_case("From") {
-        return false;
-    }
-    !name.eq_ignore_ascii_case("Sender") || boxes.iter().all(|b| b.address.is_empty())
+/// The entries of header `name` (`boxes`) that are its addresses. In From, an entry with
+/// no address is none: a name alone (`From: Pathology Results`), `<>` named or not
+/// (`From: "Results, Pathology" <>`), or the first half of a display name split at an
+/// unquoted comma (`From: Smith, John <j@nhs.net>`, reported by
+/// display-name-unquoted-comma, whose address is still judged alone); with none left, the
+/// message has no From address (missing-from). Sender is optional, so one naming no
+/// address at all is judged as its text (`Sender: robot`), the split name's first half
+/// still left out. Elsewhere every entry is kept (an invalid Reply-To, a recipient).
+fn addresses<'b>(name: &str, boxes: &'b [Mailbox]) -> impl Iterator<Item = &'b Mailbox> {
+    let from = name.eq_ignore_ascii_case("From");
+    // Judged once for the field, not once an entry (a field of names alone would cost
+    // its square).
+    let sender = name.eq_ignore_ascii_case("Sender") && !boxes.iter().all(|b| b.address.is_empty());
+    boxes.iter().filter(move |m| !m.address.is_empty() || !(from || sender))
 }
 
 /// Which of `boxes` are a bare phrase split off the display name of the mailbox after

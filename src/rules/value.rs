@@ -48,10 +48,10 @@ impl<'a> Value<'a> {
     }
 
     /// How the value reads in a message.
-    pub fn display(&self) -> String {
+    pub fn display(&self) -> Cow<'_, str> {
         match self.number {
-            Some(n) => n.to_string(),
-            None => self.text.to_string(),
+            Some(n) => Cow::Owned(n.to_string()),
+            None => Cow::Borrowed(&self.text),
         }
     }
 
