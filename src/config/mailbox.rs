@@ -2,14 +2,14 @@
 //! implicit TLS, for its quota; and the quota to hold it to when the server does not say
 //! (`quota:`, a size or an NHSmail service level).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use miette::Report;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::setting::{AtLeast, Auth, Secret, Setting, auth_matches_secret, duration_setting, secret_source, setting};
+use super::connection::{Login, Server, ServerKeys};
+use super::setting::{Auth, Setting, auth_matches_secret, secret_source, setting, written_or};
 use crate::units;
 use crate::yaml::YamlSource;
 
@@ -109,15 +109,13 @@ impl QuotaLimit {
 
 #[derive(Debug, Clone)]
 pub struct MailboxSettings {
-    pub host: Setting<String>,
-    pub port: Setting<u16>,
+    /// The IMAP (or POP) server, with implicit TLS; a default port (993, or 995 for POP)
+    /// points at `host`. Its timeout also bounds counting the mailbox's usage as a whole.
+    pub server: Server,
     pub protocol: Setting<Protocol>,
-    pub username: Setting<String>,
-    /// `plain` and `login` log in with LOGIN; `xoauth2` authenticates with a token.
-    pub auth: Auth,
-    pub secret: Option<Setting<Secret>>,
-    pub ca_file: Option<PathBuf>,
-    pub timeout: Duration,
+    /// `plain` and `login` log in with LOGIN; `xoauth2` authenticates with a token. A
+    /// default `auth` points at `host`.
+    pub login: Login<Setting<String>>,
     pub warning_percent: u8,
     /// `quota:`: held against the summed usage when the server does not give its quota.
     pub quota: Option<QuotaLimit>,
@@ -125,18 +123,14 @@ pub struct MailboxSettings {
 
 impl MailboxSettings {
     pub fn from_spec(spec: MailboxSpec, source: &YamlSource) -> Result<MailboxSettings, Report> {
-        let at = |location: &serde_saphyr::Location| source.range(location).unwrap_or(0..0);
-        let setting = |s: &Spanned<String>| setting(source, s);
         for required in [&spec.host, &spec.username] {
             if required.value.trim().is_empty() {
                 return Err(source.error_at(required, "must not be empty"));
             }
         }
-        let host = setting(&spec.host);
-        let protocol = Setting {
-            value: spec.protocol.as_ref().map_or(Protocol::Imap, |p| p.value),
-            span: spec.protocol.as_ref().map_or(host.span.clone(), |p| at(&p.referenced)),
-        };
+        // Defaults point at `host`.
+        let implied_at = source.range(&spec.host.referenced).unwrap_or(0..0);
+        let protocol = written_or(source, &spec.protocol, Protocol::Imap, &implied_at);
         let default_port = match protocol.value {
             Protocol::Imap => 993,
             Protocol::Pop => 995,
@@ -153,22 +147,20 @@ impl MailboxSettings {
             .as_ref()
             .map(|q| QuotaLimit::parse(&q.value).map_err(|why| source.error_at(q, why)))
             .transpose()?;
-        let auth = spec.auth.as_ref().map_or(Auth::Plain, |a| a.value);
-        auth_matches_secret(source, auth, [&spec.password_env, &spec.password_file, &spec.token_command])?;
-        Ok(MailboxSettings {
+        let auth = written_or(source, &spec.auth, Auth::Plain, &implied_at);
+        auth_matches_secret(source, auth.value, [&spec.password_env, &spec.password_file, &spec.token_command])?;
+        let login = Login {
+            username: setting(source, &spec.username),
             auth,
-            port: Setting {
-                value: spec.port.as_ref().map_or(default_port, |p| p.value),
-                span: spec.port.as_ref().map_or(host.span.clone(), |p| at(&p.referenced)),
-            },
-            username: setting(&spec.username),
             secret: secret_source(source, &spec.password_env, &spec.password_file, &spec.token_command)?,
-            ca_file: spec.ca_file.as_ref().map(|f| PathBuf::from(f.value.trim())),
-            timeout: duration_setting(source, &spec.timeout, Duration::from_secs(30), AtLeast::OneSecond)?,
+        };
+        let keys = ServerKeys { host: &spec.host, port: &spec.port, ca_file: &spec.ca_file, timeout: &spec.timeout };
+        Ok(MailboxSettings {
+            server: keys.read(source, (default_port, &implied_at), Duration::from_secs(30))?,
+            protocol,
+            login,
             warning_percent,
             quota,
-            protocol,
-            host,
         })
     }
 }
@@ -185,9 +177,9 @@ mod tests {
     #[test]
     fn defaults_follow_the_protocol() {
         let m = mailbox("host: imap.example.nhs.uk\nusername: a@nhs.net\npassword_env: P\n").expect("valid");
-        assert_eq!((m.protocol.value, m.port.value, m.warning_percent), (Protocol::Imap, 993, 90));
+        assert_eq!((m.protocol.value, m.server.port.value, m.warning_percent), (Protocol::Imap, 993, 90));
         let m = mailbox("host: pop.nhs.net\nprotocol: pop\nusername: a@nhs.net\n").expect("valid");
-        assert_eq!((m.protocol.value, m.port.value), (Protocol::Pop, 995));
+        assert_eq!((m.protocol.value, m.server.port.value), (Protocol::Pop, 995));
     }
 
     #[test]
@@ -201,7 +193,7 @@ mod tests {
         assert!(mailbox("host: h\nusername: a@nhs.net\nauth: xoauth2\npassword_env: P\n").is_err());
         assert!(mailbox("host: h\nusername: a@nhs.net\ntoken_command: get-token\n").is_err());
         let m = mailbox("host: h\nusername: a@nhs.net\nauth: xoauth2\ntoken_command: get-token\n").expect("valid");
-        assert_eq!(m.auth, Auth::Xoauth2);
+        assert_eq!(m.login.auth.value, Auth::Xoauth2);
     }
 
     #[test]

@@ -48,23 +48,27 @@ impl MailboxProbe {
 }
 
 fn probe(m: &MailboxSettings, found: &mut Findings<Step>) -> Result<(), Stopped> {
-    let host = m.host.value.as_str();
-    let (mut lines, config) =
-        found.connect((host, m.port.value, m.timeout), (None, m.ca_file.as_deref()), (Step::Connect, Step::Tls))?;
+    let (server, login) = (&m.server, &m.login);
+    let host = server.host.value.as_str();
+    let (mut lines, config) = found.connect(
+        (host, server.port.value, server.timeout),
+        (None, server.ca_file.as_deref()),
+        (Step::Connect, Step::Tls),
+    )?;
     found.secure(&mut lines, config, Step::Tls, Step::Certificate)?;
     let mut session: Box<dyn Dialect> = match m.protocol.value {
         Protocol::Imap => Box::new(Imap { lines, tag: 0 }),
         Protocol::Pop => Box::new(Pop { lines }),
     };
-    session.capabilities(m.auth).map_err(|o| found.stop(Step::Capabilities, o))?;
+    session.capabilities(login.auth.value).map_err(|o| found.stop(Step::Capabilities, o))?;
     found.pass(Step::Capabilities);
-    let Some(source) = &m.secret else {
+    let Some(source) = &login.secret else {
         // mailbox-secret-missing says so; there is nothing to log in with.
         return Ok(());
     };
     let login = secret::fetch(&source.value)
         .map_err(|e| Outcome::Failed(format!("cannot log in: {e}")))
-        .and_then(|secret| session.login(&m.username.value, m.auth, secret.expose()));
+        .and_then(|secret| session.login(&login.username.value, login.auth.value, secret.expose()));
     login.map_err(|o| found.stop(Step::Login, o))?;
     found.pass(Step::Login);
     session.logout();

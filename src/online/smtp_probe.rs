@@ -20,7 +20,8 @@ use serde::Deserialize;
 
 use super::probe::{Lines, Outcome, Stopped, mask};
 use super::secret;
-use crate::config::setting::Auth;
+use crate::config::connection::Login;
+use crate::config::setting::{Auth, Setting};
 use crate::config::transport::{Mode, Tls, Transport};
 
 /// The probe's steps, each read by a rule of its own.
@@ -88,10 +89,10 @@ fn probe(
     probed: &mut Probed,
 ) -> Result<(), Stopped> {
     let found = &mut probed.findings;
-    let host = t.host.value.as_str();
+    let host = t.server.host.value.as_str();
     let (lines, config) = found.connect(
-        (host, t.port.value, t.timeout),
-        (t.source_ip.as_ref().map(|ip| ip.value), t.ca_file.as_deref()),
+        (host, t.server.port.value, t.server.timeout),
+        (t.source_ip.as_ref().map(|ip| ip.value), t.server.ca_file.as_deref()),
         (Step::Connect, Step::Tls),
     )?;
     let mut session = Session(lines);
@@ -121,7 +122,7 @@ fn probe(
         extensions = session.ehlo(hello).map_err(|o| found.stop(Step::Greeting, o))?;
     }
     if t.mode.value == Mode::Submission {
-        let wanted = mechanism(t.auth.value);
+        let wanted = mechanism(t.login.auth.value);
         let offered: Vec<&str> = extensions
             .iter()
             // `AUTH PLAIN LOGIN`, or the older `AUTH=PLAIN LOGIN` some servers still send.
@@ -154,11 +155,11 @@ fn probe(
                        submission needs `tls: starttls` (port 587)";
             return Err(found.stop(Step::Login, Outcome::Failed(why.to_owned())));
         }
-        session.login(t).map_err(|o| found.stop(Step::Login, o))?;
+        session.login(&t.login).map_err(|o| found.stop(Step::Login, o))?;
         found.pass(Step::Login);
     }
     // The sender asked about: the account, else (submission) the login's name.
-    let sender = account.or_else(|| t.username.as_ref().map(|u| u.value.as_str()));
+    let sender = account.or_else(|| t.login.username.as_ref().map(|u| u.value.as_str()));
     if sender.is_none() && request.rcpt.is_some() {
         // --rcpt asked a question; no answer is not a pass.
         let why = "there is no `account` to give as MAIL FROM, so RCPT TO cannot be asked: set `account`";
@@ -243,16 +244,16 @@ impl Session<'_> {
 
     /// AUTH with the configured mechanism and secret. A refusal names the server's reply,
     /// with the secret (and its base64 forms) masked should the server echo it.
-    fn login(&mut self, t: &Transport) -> Result<(), Outcome> {
-        let Some(source) = &t.secret else {
+    fn login(&mut self, login: &Login<Option<Setting<String>>>) -> Result<(), Outcome> {
+        let Some(source) = &login.secret else {
             return Err(Outcome::Failed(
                 "there is no password_env, password_file or token_command to log in with".into(),
             ));
         };
         let credential = secret::fetch(&source.value).map_err(|e| Outcome::Failed(format!("cannot log in: {e}")))?;
         let secret = credential.expose();
-        let user = t.username.as_ref().map_or("", |u| u.value.as_str());
-        let answers: Vec<String> = match t.auth.value {
+        let user = login.username.as_ref().map_or("", |u| u.value.as_str());
+        let answers: Vec<String> = match login.auth.value {
             Auth::Plain => vec![format!("AUTH PLAIN {}", BASE64.encode(format!("\0{user}\0{secret}")))],
             Auth::Login => vec!["AUTH LOGIN".into(), BASE64.encode(user), BASE64.encode(secret)],
             Auth::Xoauth2 => {
@@ -272,7 +273,7 @@ impl Session<'_> {
                 let why = format!(
                     "{} kept asking (`334`) after every answer of AUTH {}",
                     self.0.host,
-                    mechanism(t.auth.value)
+                    mechanism(login.auth.value)
                 );
                 return Err(Outcome::Failed(why));
             }

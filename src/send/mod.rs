@@ -187,7 +187,7 @@ impl<'a> Run<'a> {
     fn start(plan: &'a SendPlan) -> Result<Run<'a>, SendError> {
         let journal = Journal::open(&plan.journal)?;
         let transport = &plan.transport;
-        let credential = match (transport.mode.value, &transport.secret, plan.dry_run) {
+        let credential = match (transport.mode.value, &transport.login.secret, plan.dry_run) {
             (_, _, true) | (Mode::Relay, _, _) => None,
             (Mode::Submission, Some(source), false) => Some(secret::fetch(&source.value)?),
             (Mode::Submission, None, false) => return Err(SendError::NoSecret),
@@ -290,8 +290,8 @@ impl<'a> Run<'a> {
                 self.plan.account,
                 prepared.recipients.join(", "),
                 transport.mode.value.as_str(),
-                transport.host.value,
-                transport.port.value
+                transport.server.host.value,
+                transport.server.port.value
             );
             return Ok((Verdict::WouldSend, detail));
         };
