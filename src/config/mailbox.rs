@@ -81,6 +81,18 @@ pub struct QuotaLimit {
     pub written: String,
 }
 
+/// Why `quota:` cannot be read; said at its value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuotaError {
+    #[error(
+        "{0}: `quota` is a size (`4GiB`) or an NHSmail service level (standard = 4 GiB, enhanced = 50 GiB, \
+         shared = 50 GiB for shared and resource mailboxes)"
+    )]
+    NotASize(units::UnitError),
+    #[error("a quota of nothing: give the mailbox's size limit (`4GiB`) or its service level")]
+    Nothing,
+}
+
 /// NHSmail's service levels and their quotas (NHSmail support, "Managing Mailbox
 /// Quota"). Exchange counts a GB as 2^30 bytes, so these are GiB.
 const SERVICE_LEVELS: &[(&str, u64)] = &[("standard", 4 << 30), ("enhanced", 50 << 30), ("shared", 50 << 30)];
@@ -88,20 +100,15 @@ const SERVICE_LEVELS: &[(&str, u64)] = &[("standard", 4 << 30), ("enhanced", 50 
 impl QuotaLimit {
     /// `standard`, `enhanced`, `shared`, or a size in the config's units (`4GiB`; `4GB`
     /// is 4 x 10^9 bytes, as everywhere in the file).
-    fn parse(text: &str) -> Result<QuotaLimit, String> {
+    fn parse(text: &str) -> Result<QuotaLimit, QuotaError> {
         let written = text.trim().to_owned();
         let level = SERVICE_LEVELS.iter().find(|(name, _)| name.eq_ignore_ascii_case(&written));
         let bytes = match level {
             Some((_, bytes)) => *bytes,
-            None => units::parse_size(&written).map_err(|e| {
-                format!(
-                    "{e}: `quota` is a size (`4GiB`) or an NHSmail service level (standard = 4 GiB, enhanced = \
-                     50 GiB, shared = 50 GiB for shared and resource mailboxes)"
-                )
-            })?,
+            None => units::parse_size(&written).map_err(QuotaError::NotASize)?,
         };
         if bytes == 0 {
-            return Err("a quota of nothing: give the mailbox's size limit (`4GiB`) or its service level".into());
+            return Err(QuotaError::Nothing);
         }
         Ok(QuotaLimit { bytes, written })
     }
@@ -145,7 +152,7 @@ impl MailboxSettings {
         let quota = spec
             .quota
             .as_ref()
-            .map(|q| QuotaLimit::parse(&q.value).map_err(|why| source.error_at(q, why)))
+            .map(|q| QuotaLimit::parse(&q.value).map_err(|why| source.error_at(q, why.to_string())))
             .transpose()?;
         let auth = written_or(source, &spec.auth, Auth::Plain, &implied_at);
         auth_matches_secret(source, auth.value, [&spec.password_env, &spec.password_file, &spec.token_command])?;
@@ -212,5 +219,17 @@ mod tests {
             let text = format!("{error:?}");
             assert!(text.contains("quota") || text.contains("nothing"), "{bad}: {text}");
         }
+    }
+
+    #[test]
+    fn a_quota_that_cannot_be_read_says_why() {
+        assert_eq!(QuotaLimit::parse(" 0 "), Err(QuotaError::Nothing));
+        assert_eq!(
+            QuotaLimit::parse("premium").map_err(|e| e.to_string()),
+            Err("`premium` is not a whole number with an optional unit: `quota` is a size (`4GiB`) or an NHSmail \
+                 service level (standard = 4 GiB, enhanced = 50 GiB, shared = 50 GiB for shared and resource \
+                 mailboxes)"
+                .to_owned())
+        );
     }
 }

@@ -56,7 +56,7 @@ pub fn sum<T: Read + Write>(
     let deadline = start.checked_add(budget).unwrap_or_else(|| start + Duration::from_secs(365 * 24 * 3600));
     let clock = Clock { socket, deadline, budget };
     let folders = {
-        clock.arm().map_err(ListError)?;
+        clock.arm().map_err(|e| ListError(e.to_string()))?;
         let names = session.list(Some(""), Some("*")).map_err(|e| ListError(clock.describe(&e)))?;
         selectable(names.iter().map(|n| (n.name(), n.attributes())))
     };
@@ -136,7 +136,7 @@ fn count_folder<T: Read + Write>(
         imap::Error::No(_) | imap::Error::Bad(_) => Stop::Folder { counted, why: clock.describe(&error) },
         error => Stop::Connection { counted, why: clock.describe(&error) },
     };
-    clock.arm().map_err(|why| Stop::Connection { counted, why })?;
+    clock.arm().map_err(|e| Stop::Connection { counted, why: e.to_string() })?;
     let answer = examine(session, folder).map_err(|e| stop(counted, e))?;
     let exists = messages_in(&answer).ok_or_else(|| Stop::Folder {
         counted,
@@ -148,7 +148,7 @@ fn count_folder<T: Read + Write>(
     let mut first = 1;
     while first <= exists {
         let last = exists.min(first.saturating_add(BATCH - 1));
-        clock.arm().map_err(|why| Stop::Connection { counted, why })?;
+        clock.arm().map_err(|e| Stop::Connection { counted, why: e.to_string() })?;
         let fetches = session.fetch(format!("{first}:{last}"), "RFC822.SIZE").map_err(|e| stop(counted, e))?;
         let sizes: Vec<u64> = fetches.iter().filter_map(|f| f.size).map(u64::from).collect();
         counted.0 += sizes.iter().sum::<u64>();
@@ -193,28 +193,34 @@ struct Clock<'a> {
     budget: Duration,
 }
 
-impl Clock<'_> {
-    fn out_of_time(&self) -> String {
-        format!("could not finish within {}s (`mailbox.timeout`)", self.budget.as_secs())
-    }
+/// Why the count cannot send one more command.
+#[derive(Debug, thiserror::Error)]
+enum ClockError {
+    /// The budget (`mailbox.timeout`) ran out.
+    #[error("could not finish within {}s (`mailbox.timeout`)", .0.as_secs())]
+    OutOfTime(Duration),
+    #[error("cannot set the connection's timeout: {0}")]
+    Socket(std::io::Error),
+}
 
+impl Clock<'_> {
     /// Ready for one more command, or the reason there is no time for it.
-    fn arm(&self) -> Result<(), String> {
+    fn arm(&self) -> Result<(), ClockError> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(self.out_of_time());
+            return Err(ClockError::OutOfTime(self.budget));
         }
         self.socket
             .set_read_timeout(Some(left))
             .and_then(|()| self.socket.set_write_timeout(Some(left)))
-            .map_err(|e| format!("cannot set the connection's timeout: {e}"))
+            .map_err(ClockError::Socket)
     }
 
     /// A reply that did not come in time is the budget running out, not a silent server.
     fn describe(&self, error: &imap::Error) -> String {
         match error {
             imap::Error::Io(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
-                self.out_of_time()
+                ClockError::OutOfTime(self.budget).to_string()
             }
             e => super::imap_error::describe(e),
         }
@@ -296,6 +302,16 @@ mod tests {
         assert_eq!((usage.bytes, usage.folders_counted, usage.folders), (0, 0, 1));
         assert!(!usage.complete(), "{usage:?}");
         assert!(usage.shortfalls[0].starts_with("could not count `INBOX`: NO"), "{usage:?}");
+    }
+
+    #[test]
+    fn a_clock_past_its_deadline_says_the_budget_ran_out() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let socket = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        let clock = Clock { socket: &socket, deadline: Instant::now(), budget: Duration::from_secs(30) };
+        let out_of_time = "could not finish within 30s (`mailbox.timeout`)";
+        assert_eq!(clock.arm().map_err(|e| e.to_string()), Err(out_of_time.to_owned()));
+        assert_eq!(clock.describe(&imap::Error::Io(std::io::ErrorKind::TimedOut.into())), out_of_time);
     }
 
     #[test]
