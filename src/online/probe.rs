@@ -1,4 +1,4 @@
-//! What the SMTP and mailbox probes share: how a step went (`Outcome`), the steps a
+//! What the SMTP and mailbox probes share: how a step went (`StepOutcome`), the steps a
 //! probe reached (`Findings`), and the line-by-line conversation with the server over
 //! TCP and then TLS (`Lines`), every read and write bounded by the timeout, with the
 //! certificate verified and its end date read (`tls.rs`).
@@ -13,7 +13,7 @@ use super::{net, tls};
 
 /// How one step went.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum StepOutcome {
     Passed,
     /// The server or the set-up is wrong: a finding.
     Failed(String),
@@ -27,7 +27,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Findings<S> {
     /// Each step as it was made, in order.
-    pub steps: Vec<(S, Outcome)>,
+    pub steps: Vec<(S, StepOutcome)>,
 }
 
 impl<S> Default for Findings<S> {
@@ -41,20 +41,20 @@ pub struct Stopped;
 
 impl<S: Copy + PartialEq> Findings<S> {
     /// How `step` went: its last outcome (the SMTP greeting is made again after STARTTLS).
-    pub fn step(&self, step: S) -> Option<&Outcome> {
+    pub fn step(&self, step: S) -> Option<&StepOutcome> {
         self.steps.iter().rev().find(|(s, _)| *s == step).map(|(_, o)| o)
     }
 
     /// Whether every step reached passed (or only warned).
     pub fn ok(&self) -> bool {
-        !self.steps.iter().any(|(_, o)| matches!(o, Outcome::Failed(_) | Outcome::NoAnswer(_)))
+        !self.steps.iter().any(|(_, o)| matches!(o, StepOutcome::Failed(_) | StepOutcome::NoAnswer(_)))
     }
 
     pub fn pass(&mut self, step: S) {
-        self.steps.push((step, Outcome::Passed));
+        self.steps.push((step, StepOutcome::Passed));
     }
 
-    pub fn stop(&mut self, step: S, outcome: Outcome) -> Stopped {
+    pub fn stop(&mut self, step: S, outcome: StepOutcome) -> Stopped {
         self.steps.push((step, outcome));
         Stopped
     }
@@ -68,9 +68,9 @@ impl<S: Copy + PartialEq> Findings<S> {
         (connect, tls): (S, S),
     ) -> Result<(Lines<'a>, Arc<rustls::ClientConfig>), Stopped> {
         let tcp = net::connect(host, port, timeout, source)
-            .map_err(|e| self.stop(connect, Outcome::Failed(e.to_string())))?;
+            .map_err(|e| self.stop(connect, StepOutcome::Failed(e.to_string())))?;
         self.pass(connect);
-        let config = tls::client_config(ca_file).map_err(|e| self.stop(tls, Outcome::Failed(e.to_string())))?;
+        let config = tls::client_config(ca_file).map_err(|e| self.stop(tls, StepOutcome::Failed(e.to_string())))?;
         Ok((Lines::new(tcp, host, timeout), config))
     }
 
@@ -88,14 +88,14 @@ impl<S: Copy + PartialEq> Findings<S> {
         let _ = tcp.set_read_timeout(Some(lines.timeout));
         let stream = tls::handshake(config, lines.host, tcp).map_err(|e| {
             let outcome = match e {
-                tls::HandshakeError::Refused(why) => Outcome::Failed(why),
-                e @ tls::HandshakeError::NoAnswer { .. } => Outcome::NoAnswer(e.to_string()),
+                tls::HandshakeError::Refused(why) => StepOutcome::Failed(why),
+                e @ tls::HandshakeError::NoAnswer { .. } => StepOutcome::NoAnswer(e.to_string()),
             };
             self.stop(tls, outcome)
         })?;
         self.pass(tls);
         match tls::expiring(&stream.conn, lines.host) {
-            Some(warning) => self.steps.push((certificate, Outcome::Warning(warning))),
+            Some(warning) => self.steps.push((certificate, StepOutcome::Warning(warning))),
             None => self.pass(certificate),
         }
         lines.stream = Some(Stream::Tls(Box::new(stream)));
@@ -153,7 +153,7 @@ impl<'a> Lines<'a> {
     }
 
     /// Sends `line`; `what` names it in errors (never a secret).
-    pub fn send(&mut self, line: &str, what: &str) -> Result<(), Outcome> {
+    pub fn send(&mut self, line: &str, what: &str) -> Result<(), StepOutcome> {
         let stream = self.stream.as_mut().expect("connected").io();
         let written = stream.write_all(format!("{line}\r\n").as_bytes()).and_then(|()| stream.flush());
         self.deadline = deadline(self.timeout);
@@ -161,14 +161,14 @@ impl<'a> Lines<'a> {
     }
 
     /// The next line, without its line break; `after` names what it answers.
-    pub fn line(&mut self, after: &str) -> Result<String, Outcome> {
+    pub fn line(&mut self, after: &str) -> Result<String, StepOutcome> {
         loop {
             if let Some(end) = memchr::memchr(b'\n', &self.buffer) {
                 let line: Vec<u8> = self.buffer.drain(..=end).collect();
                 return Ok(String::from_utf8_lossy(&line).trim_end_matches(['\r', '\n']).to_owned());
             }
             if self.buffer.len() > 64 * 1024 {
-                return Err(Outcome::Failed(format!("{} sent a line of over 64 KiB", self.host)));
+                return Err(StepOutcome::Failed(format!("{} sent a line of over 64 KiB", self.host)));
             }
             let left = self.deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -180,7 +180,7 @@ impl<'a> Lines<'a> {
                 return Err(self.lost(&e, after));
             }
             match stream.io().read(&mut chunk) {
-                Ok(0) => return Err(Outcome::Failed(format!("{} closed the connection after {after}", self.host))),
+                Ok(0) => return Err(StepOutcome::Failed(format!("{} closed the connection after {after}", self.host))),
                 Ok(n) => self.buffer.extend_from_slice(&chunk[..n]),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(self.lost(&e, after)),
@@ -188,16 +188,16 @@ impl<'a> Lines<'a> {
         }
     }
 
-    fn no_reply(&self, after: &str) -> Outcome {
+    fn no_reply(&self, after: &str) -> StepOutcome {
         let seconds = self.timeout.as_secs().max(1);
-        Outcome::NoAnswer(format!("{} stopped answering: no reply to {after} within {seconds}s", self.host))
+        StepOutcome::NoAnswer(format!("{} stopped answering: no reply to {after} within {seconds}s", self.host))
     }
 
-    fn lost(&self, e: &std::io::Error, after: &str) -> Outcome {
+    fn lost(&self, e: &std::io::Error, after: &str) -> StepOutcome {
         if net::timed_out(e) {
             self.no_reply(after)
         } else {
-            Outcome::Failed(format!("the connection to {} failed after {after}: {e}", self.host))
+            StepOutcome::Failed(format!("the connection to {} failed after {after}: {e}", self.host))
         }
     }
 }
@@ -220,9 +220,9 @@ mod tests {
         let mut findings = Findings::default();
         findings.pass("greeting");
         findings.pass("tls");
-        let _stopped = findings.stop("greeting", Outcome::Failed("EHLO refused after STARTTLS".into()));
-        assert_eq!(findings.step("greeting"), Some(&Outcome::Failed("EHLO refused after STARTTLS".into())));
-        assert_eq!(findings.step("tls"), Some(&Outcome::Passed));
+        let _stopped = findings.stop("greeting", StepOutcome::Failed("EHLO refused after STARTTLS".into()));
+        assert_eq!(findings.step("greeting"), Some(&StepOutcome::Failed("EHLO refused after STARTTLS".into())));
+        assert_eq!(findings.step("tls"), Some(&StepOutcome::Passed));
         assert_eq!(findings.step("login"), None);
         assert!(!findings.ok());
     }

@@ -18,7 +18,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Deserialize;
 
-use super::probe::{Lines, Outcome, Stopped, mask};
+use super::probe::{Lines, StepOutcome, Stopped, mask};
 use super::secret;
 use crate::config::connection::Login;
 use crate::config::setting::{Auth, Setting};
@@ -101,7 +101,7 @@ fn probe(
     }
     let banner = session.reply("the connection").map_err(|o| found.stop(Step::Greeting, o))?;
     if banner.code != 220 {
-        return Err(found.stop(Step::Greeting, Outcome::Failed(format!("{host} greeted with `{banner}`, not 220"))));
+        return Err(found.stop(Step::Greeting, StepOutcome::Failed(format!("{host} greeted with `{banner}`, not 220"))));
     }
     let mut extensions = session.ehlo(hello).map_err(|o| found.stop(Step::Greeting, o))?;
     found.pass(Step::Greeting);
@@ -109,14 +109,14 @@ fn probe(
     if t.tls.value == Tls::Starttls && !offered {
         let why = format!("{host} does not offer STARTTLS in its EHLO reply, so the connection cannot be encrypted");
         if t.mode.value == Mode::Submission {
-            return Err(found.stop(Step::Tls, Outcome::Failed(why)));
+            return Err(found.stop(Step::Tls, StepOutcome::Failed(why)));
         }
         // The relay's TLS is opportunistic (as `--send` uses it): mail still goes, in clear.
-        found.steps.push((Step::Tls, Outcome::Warning(format!("{why}; the relay will be used without TLS"))));
+        found.steps.push((Step::Tls, StepOutcome::Warning(format!("{why}; the relay will be used without TLS"))));
     } else if t.tls.value == Tls::Starttls {
         let reply = session.command("STARTTLS").map_err(|o| found.stop(Step::Tls, o))?;
         if reply.code != 220 {
-            return Err(found.stop(Step::Tls, Outcome::Failed(format!("{host} answered STARTTLS with `{reply}`"))));
+            return Err(found.stop(Step::Tls, StepOutcome::Failed(format!("{host} answered STARTTLS with `{reply}`"))));
         }
         found.secure(&mut session.0, config, Step::Tls, Step::Certificate)?;
         extensions = session.ehlo(hello).map_err(|o| found.stop(Step::Greeting, o))?;
@@ -136,7 +136,7 @@ fn probe(
             };
             let after = if t.tls.value == Tls::None { "" } else { " after TLS" };
             let why = format!("{host} offers {offers}{after}, not {wanted} (`transport.auth`)");
-            return Err(found.stop(Step::Auth, Outcome::Failed(why)));
+            return Err(found.stop(Step::Auth, StepOutcome::Failed(why)));
         }
         found.pass(Step::Auth);
     }
@@ -153,7 +153,7 @@ fn probe(
             // A secret never crosses the network in clear, not even to test it.
             let why = "not tried: the login would send the password in clear (`transport.tls: none`); \
                        submission needs `tls: starttls` (port 587)";
-            return Err(found.stop(Step::Login, Outcome::Failed(why.to_owned())));
+            return Err(found.stop(Step::Login, StepOutcome::Failed(why.to_owned())));
         }
         session.login(&t.login).map_err(|o| found.stop(Step::Login, o))?;
         found.pass(Step::Login);
@@ -163,7 +163,7 @@ fn probe(
     if sender.is_none() && request.rcpt.is_some() {
         // --rcpt asked a question; no answer is not a pass.
         let why = "there is no `account` to give as MAIL FROM, so RCPT TO cannot be asked: set `account`";
-        return Err(found.stop(Step::Recipient, Outcome::Failed(why.to_owned())));
+        return Err(found.stop(Step::Recipient, StepOutcome::Failed(why.to_owned())));
     }
     if let Some(account) = sender.filter(|_| !submission || request.rcpt.is_some()) {
         session.transaction(Step::Sender, &format!("MAIL FROM:<{account}>"), found)?;
@@ -204,27 +204,27 @@ impl std::fmt::Display for Reply {
 struct Session<'a>(Lines<'a>);
 
 impl Session<'_> {
-    fn ehlo(&mut self, hello: &str) -> Result<Vec<String>, Outcome> {
+    fn ehlo(&mut self, hello: &str) -> Result<Vec<String>, StepOutcome> {
         let reply = self.command(&format!("EHLO {hello}"))?;
         if reply.code != 250 {
-            return Err(Outcome::Failed(format!("{} answered EHLO {hello} with `{reply}`", self.0.host)));
+            return Err(StepOutcome::Failed(format!("{} answered EHLO {hello} with `{reply}`", self.0.host)));
         }
         Ok(reply.lines.into_iter().skip(1).map(|l| l.trim().to_owned()).collect())
     }
 
-    fn command(&mut self, line: &str) -> Result<Reply, Outcome> {
+    fn command(&mut self, line: &str) -> Result<Reply, StepOutcome> {
         let what = line.split(':').next().unwrap_or(line).split(' ').next().unwrap_or(line).to_owned();
         self.0.send(line, &what)?;
         self.reply(&what)
     }
 
     /// The next reply, its continuation lines (`250-`) joined.
-    fn reply(&mut self, after: &str) -> Result<Reply, Outcome> {
+    fn reply(&mut self, after: &str) -> Result<Reply, StepOutcome> {
         let mut lines = Vec::new();
         loop {
             let line = self.0.line(after)?;
             let code = line.get(..3).and_then(|c| c.parse::<u16>().ok()).ok_or_else(|| {
-                Outcome::Failed(format!(
+                StepOutcome::Failed(format!(
                     "{} does not speak SMTP: it answered {after} with `{}`",
                     self.0.host,
                     line.trim()
@@ -237,20 +237,21 @@ impl Session<'_> {
             if lines.len() >= MAX_REPLY_LINES {
                 // Held in memory until the reply ends: a flood must not be.
                 let why = format!("{} sent a reply to {after} of over {MAX_REPLY_LINES} lines", self.0.host);
-                return Err(Outcome::Failed(why));
+                return Err(StepOutcome::Failed(why));
             }
         }
     }
 
     /// AUTH with the configured mechanism and secret. A refusal names the server's reply,
     /// with the secret (and its base64 forms) masked should the server echo it.
-    fn login(&mut self, login: &Login<Option<Setting<String>>>) -> Result<(), Outcome> {
+    fn login(&mut self, login: &Login<Option<Setting<String>>>) -> Result<(), StepOutcome> {
         let Some(source) = &login.secret else {
-            return Err(Outcome::Failed(
+            return Err(StepOutcome::Failed(
                 "there is no password_env, password_file or token_command to log in with".into(),
             ));
         };
-        let credential = secret::fetch(&source.value).map_err(|e| Outcome::Failed(format!("cannot log in: {e}")))?;
+        let credential =
+            secret::fetch(&source.value).map_err(|e| StepOutcome::Failed(format!("cannot log in: {e}")))?;
         let secret = credential.expose();
         let user = login.username.as_ref().map_or("", |u| u.value.as_str());
         let answers: Vec<String> = match login.auth.value {
@@ -275,7 +276,7 @@ impl Session<'_> {
                     self.0.host,
                     mechanism(login.auth.value)
                 );
-                return Err(Outcome::Failed(why));
+                return Err(StepOutcome::Failed(why));
             }
             // A challenge: the next answer, or (XOAUTH2's error) an empty line, after
             // which the server ends the exchange with its refusal.
@@ -284,13 +285,13 @@ impl Session<'_> {
         }
         match reply.code {
             235 => Ok(()),
-            400..=499 => Err(Outcome::NoAnswer(format!("{} deferred the login: `{}`", self.0.host, mask(&reply)))),
-            _ => Err(Outcome::Failed(format!("{} refused the login of {user}: `{}`", self.0.host, mask(&reply)))),
+            400..=499 => Err(StepOutcome::NoAnswer(format!("{} deferred the login: `{}`", self.0.host, mask(&reply)))),
+            _ => Err(StepOutcome::Failed(format!("{} refused the login of {user}: `{}`", self.0.host, mask(&reply)))),
         }
     }
 
     /// A command that carries a secret: errors name it as AUTH, never by its text.
-    fn command_hidden(&mut self, line: &str) -> Result<Reply, Outcome> {
+    fn command_hidden(&mut self, line: &str) -> Result<Reply, StepOutcome> {
         self.0.send(line, "AUTH")?;
         self.reply("AUTH")
     }
@@ -305,9 +306,9 @@ impl Session<'_> {
             }
             400..=499 => {
                 let why = format!("{} deferred `{line}`: `{reply}`", self.0.host);
-                Err(found.stop(step, Outcome::NoAnswer(why)))
+                Err(found.stop(step, StepOutcome::NoAnswer(why)))
             }
-            _ => Err(found.stop(step, Outcome::Failed(format!("{} refused `{line}`: `{reply}`", self.0.host)))),
+            _ => Err(found.stop(step, StepOutcome::Failed(format!("{} refused `{line}`: `{reply}`", self.0.host)))),
         }
     }
 }

@@ -165,8 +165,7 @@ fn describe(error: &rustls::Error, host: &str) -> String {
 
 /// The warning for the server's certificate when it ends within `EXPIRY_WARNING`.
 pub fn expiring(connection: &ClientConnection, host: &str) -> Option<String> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    expiry_warning(host, not_after(connection)?, now)
+    expiry_warning(host, not_after(connection)?, crate::clock::now())
 }
 
 /// When the server's own certificate ends, in seconds since 1970 (`None` when it
