@@ -7,10 +7,12 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use imap_proto::NameAttribute;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::deadline::{Bound, Deadline, Unarmed};
 
 /// Messages asked for in one FETCH: small enough to look at the clock often and to keep
 /// each answer small, large enough that a mailbox of 100,000 messages is 100 round trips.
@@ -51,10 +53,7 @@ pub fn sum<T: Read + Write>(
     budget: Duration,
     progress: bool,
 ) -> Result<Usage, ListError> {
-    // A timeout of centuries is allowed in the config; it must not overflow the clock.
-    let start = Instant::now();
-    let deadline = start.checked_add(budget).unwrap_or_else(|| start + Duration::from_secs(365 * 24 * 3600));
-    let clock = Clock { socket, deadline, budget };
+    let clock = Clock { socket, deadline: Deadline::after(budget), budget };
     let folders = {
         clock.arm().map_err(|e| ListError(e.to_string()))?;
         let names = session.list(Some(""), Some("*")).map_err(|e| ListError(clock.describe(&e)))?;
@@ -189,7 +188,7 @@ fn messages_in(answer: &[u8]) -> Option<u32> {
 /// before each command: a server that slows down mid-count cannot hold the run past it.
 struct Clock<'a> {
     socket: &'a TcpStream,
-    deadline: Instant,
+    deadline: Deadline,
     budget: Duration,
 }
 
@@ -206,14 +205,10 @@ enum ClockError {
 impl Clock<'_> {
     /// Ready for one more command, or the reason there is no time for it.
     fn arm(&self) -> Result<(), ClockError> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(ClockError::OutOfTime(self.budget));
-        }
-        self.socket
-            .set_read_timeout(Some(left))
-            .and_then(|()| self.socket.set_write_timeout(Some(left)))
-            .map_err(ClockError::Socket)
+        self.deadline.arm(self.socket, Bound::ReadsAndWrites).map_err(|e| match e {
+            Unarmed::Passed => ClockError::OutOfTime(self.budget),
+            Unarmed::Socket(e) => ClockError::Socket(e),
+        })
     }
 
     /// A reply that did not come in time is the budget running out, not a silent server.
@@ -308,7 +303,8 @@ mod tests {
     fn a_clock_past_its_deadline_says_the_budget_ran_out() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let socket = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
-        let clock = Clock { socket: &socket, deadline: Instant::now(), budget: Duration::from_secs(30) };
+        let clock =
+            Clock { socket: &socket, deadline: Deadline::after(Duration::ZERO), budget: Duration::from_secs(30) };
         let out_of_time = "could not finish within 30s (`mailbox.timeout`)";
         assert_eq!(clock.arm().map_err(|e| e.to_string()), Err(out_of_time.to_owned()));
         assert_eq!(clock.describe(&imap::Error::Io(std::io::ErrorKind::TimedOut.into())), out_of_time);

@@ -7,8 +7,9 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use super::deadline::{Bound, Deadline, Unarmed};
 use super::{net, tls};
 
 /// How one step went.
@@ -99,7 +100,7 @@ impl<S: Copy + PartialEq> Findings<S> {
             None => self.pass(certificate),
         }
         lines.stream = Some(Stream::Tls(Box::new(stream)));
-        lines.deadline = deadline(lines.timeout);
+        lines.deadline = Deadline::after(lines.timeout);
         Ok(())
     }
 }
@@ -128,13 +129,6 @@ impl Stream {
     }
 }
 
-/// `timeout` from now (a timeout of centuries, which the config allows, must not
-/// overflow the clock).
-fn deadline(timeout: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(timeout).unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600))
-}
-
 /// A line protocol's conversation: lines out, lines in.
 pub struct Lines<'a> {
     /// `None` only while TLS is being set up.
@@ -144,19 +138,25 @@ pub struct Lines<'a> {
     timeout: Duration,
     /// When the reply being read must be whole: the timeout bounds each reply as a
     /// whole, so a server that trickles bytes or floods lines cannot hold the run.
-    deadline: Instant,
+    deadline: Deadline,
 }
 
 impl<'a> Lines<'a> {
     fn new(tcp: TcpStream, host: &'a str, timeout: Duration) -> Lines<'a> {
-        Lines { stream: Some(Stream::Plain(tcp)), buffer: Vec::new(), host, timeout, deadline: deadline(timeout) }
+        Lines {
+            stream: Some(Stream::Plain(tcp)),
+            buffer: Vec::new(),
+            host,
+            timeout,
+            deadline: Deadline::after(timeout),
+        }
     }
 
     /// Sends `line`; `what` names it in errors (never a secret).
     pub fn send(&mut self, line: &str, what: &str) -> Result<(), StepOutcome> {
         let stream = self.stream.as_mut().expect("connected").io();
         let written = stream.write_all(format!("{line}\r\n").as_bytes()).and_then(|()| stream.flush());
-        self.deadline = deadline(self.timeout);
+        self.deadline = Deadline::after(self.timeout);
         written.map_err(|e| self.lost(&e, what))
     }
 
@@ -170,14 +170,12 @@ impl<'a> Lines<'a> {
             if self.buffer.len() > 64 * 1024 {
                 return Err(StepOutcome::Failed(format!("{} sent a line of over 64 KiB", self.host)));
             }
-            let left = self.deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(self.no_reply(after));
-            }
             let mut chunk = [0u8; 4096];
             let stream = self.stream.as_mut().expect("connected");
-            if let Err(e) = stream.socket().set_read_timeout(Some(left)) {
-                return Err(self.lost(&e, after));
+            match self.deadline.arm(stream.socket(), Bound::Reads) {
+                Ok(()) => {}
+                Err(Unarmed::Passed) => return Err(self.no_reply(after)),
+                Err(Unarmed::Socket(e)) => return Err(self.lost(&e, after)),
             }
             match stream.io().read(&mut chunk) {
                 Ok(0) => return Err(StepOutcome::Failed(format!("{} closed the connection after {after}", self.host))),
