@@ -11,7 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Deserialize;
 
-use super::probe::{Findings, Lines, StepOutcome, Stopped, mask};
+use super::probe::{Findings, Lines, ReplyLine, StepOutcome, Stopped, mask};
 use super::secret;
 use crate::config::mailbox::{MailboxSettings, Protocol};
 use crate::config::setting::Auth;
@@ -88,13 +88,6 @@ fn xoauth2(user: &str, token: &str) -> String {
     BASE64.encode(format!("user={user}\x01auth=Bearer {token}\x01\x01"))
 }
 
-/// The most lines one answer may have (held in memory until it ends: a flood must not be).
-const MAX_REPLY_LINES: usize = 1000;
-
-fn flood(host: &str, what: &str) -> StepOutcome {
-    StepOutcome::Failed(format!("{host} sent an answer to {what} of over {MAX_REPLY_LINES} lines"))
-}
-
 /// A server that challenges again after the token and the empty answer.
 fn kept_asking(host: &str) -> StepOutcome {
     StepOutcome::Failed(format!("{host} kept asking (`+`) after every answer of AUTHENTICATE XOAUTH2"))
@@ -125,17 +118,12 @@ impl Imap<'_> {
     }
 
     fn until(&mut self, tag: &str, what: &str) -> Result<(Vec<String>, String), StepOutcome> {
-        let mut untagged = Vec::new();
-        loop {
-            let line = self.lines.line(what)?;
-            match line.strip_prefix(tag).and_then(|rest| rest.strip_prefix(' ')) {
-                Some(status) => return Ok((untagged, status.to_owned())),
-                None => untagged.push(line),
-            }
-            if untagged.len() >= MAX_REPLY_LINES {
-                return Err(flood(self.lines.host, what));
-            }
-        }
+        self.lines.read_reply(what, "an answer", |line| {
+            Ok(match line.strip_prefix(tag).and_then(|rest| rest.strip_prefix(' ')) {
+                Some(status) => ReplyLine::Last(status.to_owned()),
+                None => ReplyLine::More(line),
+            })
+        })
     }
 }
 
@@ -225,17 +213,9 @@ impl Dialect for Pop<'_> {
             // CAPA is optional (RFC 2449): nothing is known, so nothing is reported.
             return Ok(());
         }
-        let mut capabilities = Vec::new();
-        loop {
-            let line = self.lines.line("CAPA")?;
-            if line == "." {
-                break;
-            }
-            capabilities.push(line.to_ascii_uppercase());
-            if capabilities.len() >= MAX_REPLY_LINES {
-                return Err(flood(host, "CAPA"));
-            }
-        }
+        let (capabilities, ()) = self.lines.read_reply("CAPA", "an answer", |line| {
+            Ok(if line == "." { ReplyLine::Last(()) } else { ReplyLine::More(line.to_ascii_uppercase()) })
+        })?;
         let sasl =
             |m: &str| capabilities.iter().any(|c| c.starts_with("SASL ") && c.split_whitespace().any(|w| w == m));
         match auth {

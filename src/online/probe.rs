@@ -129,6 +129,16 @@ impl Stream {
     }
 }
 
+/// The most lines one reply may have: a reply is held in memory until it ends, and a
+/// server that floods lines must not fill it (an EHLO reply has a dozen or two).
+const MAX_REPLY_LINES: usize = 1000;
+
+/// A line of a reply of many lines, as the protocol reads it: one more, or the last.
+pub enum ReplyLine<T, L> {
+    More(T),
+    Last(L),
+}
+
 /// A line protocol's conversation: lines out, lines in.
 pub struct Lines<'a> {
     /// `None` only while TLS is being set up.
@@ -186,6 +196,29 @@ impl<'a> Lines<'a> {
         }
     }
 
+    /// The lines of one reply of many, each read by `read` as one more or the last (a
+    /// line it refuses ends the reply with its failure): those before the last, and
+    /// the last. `after` names what it answers; `called` is what the protocol's replies
+    /// are called in the failure for one of over `MAX_REPLY_LINES` lines (`a reply`).
+    pub fn read_reply<T, L>(
+        &mut self,
+        after: &str,
+        called: &str,
+        mut read: impl FnMut(String) -> Result<ReplyLine<T, L>, StepOutcome>,
+    ) -> Result<(Vec<T>, L), StepOutcome> {
+        let mut more = Vec::new();
+        loop {
+            match read(self.line(after)?)? {
+                ReplyLine::Last(last) => return Ok((more, last)),
+                ReplyLine::More(line) => more.push(line),
+            }
+            if more.len() >= MAX_REPLY_LINES {
+                let why = format!("{} sent {called} to {after} of over {MAX_REPLY_LINES} lines", self.host);
+                return Err(StepOutcome::Failed(why));
+            }
+        }
+    }
+
     fn no_reply(&self, after: &str) -> StepOutcome {
         let seconds = self.timeout.as_secs().max(1);
         StepOutcome::NoAnswer(format!("{} stopped answering: no reply to {after} within {seconds}s", self.host))
@@ -223,6 +256,45 @@ mod tests {
         assert_eq!(findings.step("tls"), Some(&StepOutcome::Passed));
         assert_eq!(findings.step("login"), None);
         assert!(!findings.ok());
+    }
+
+    /// `Lines` reading what a server sends at once: `replies`.
+    fn lines_from(replies: String) -> Lines<'static> {
+        use std::io::Write as _;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let tcp = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        let (mut server, _) = listener.accept().expect("accept");
+        server.write_all(replies.as_bytes()).expect("write");
+        Lines::new(tcp, "mail.example", Duration::from_secs(5))
+    }
+
+    /// SMTP's reading: `250-` goes on, `250 ` is the last line.
+    fn smtp(line: String) -> Result<ReplyLine<String, String>, StepOutcome> {
+        Ok(match line.strip_prefix("250-") {
+            Some(more) => ReplyLine::More(more.to_owned()),
+            None => ReplyLine::Last(line),
+        })
+    }
+
+    #[test]
+    fn a_reply_is_its_lines_up_to_the_last_and_a_flood_is_refused() {
+        let mut lines = lines_from("250-a\r\n250-b\r\n250 c\r\n".to_owned());
+        let reply = lines.read_reply("EHLO", "a reply", smtp);
+        assert_eq!(reply.ok(), Some((vec!["a".to_owned(), "b".to_owned()], "250 c".to_owned())));
+        let mut lines = lines_from(format!("{}250 last\r\n", "250-x\r\n".repeat(MAX_REPLY_LINES - 1)));
+        let (more, last) = lines.read_reply("EHLO", "a reply", smtp).expect("just under the cap");
+        assert_eq!((more.len(), last.as_str()), (MAX_REPLY_LINES - 1, "250 last"));
+        let mut lines = lines_from("250-x\r\n".repeat(MAX_REPLY_LINES));
+        let flood = "mail.example sent an answer to CAPA of over 1000 lines";
+        assert_eq!(lines.read_reply("CAPA", "an answer", smtp).err(), Some(StepOutcome::Failed(flood.into())));
+    }
+
+    #[test]
+    fn a_line_the_protocol_refuses_ends_the_reply_with_its_failure() {
+        let mut lines = lines_from("HTTP/1.1 400\r\n".to_owned());
+        let refused = StepOutcome::Failed("not SMTP".into());
+        let reply = lines.read_reply("EHLO", "a reply", |_| Err::<ReplyLine<(), ()>, _>(refused.clone()));
+        assert_eq!(reply.err(), Some(refused));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Deserialize;
 
-use super::probe::{Lines, StepOutcome, Stopped, mask};
+use super::probe::{Lines, ReplyLine, StepOutcome, Stopped, mask};
 use super::secret;
 use crate::config::connection::Login;
 use crate::config::setting::{Auth, Setting};
@@ -185,9 +185,6 @@ fn mechanism(auth: Auth) -> &'static str {
     }
 }
 
-/// The most lines one reply may have (an EHLO reply has a dozen or two).
-const MAX_REPLY_LINES: usize = 1000;
-
 /// One server reply: its code and its lines' text.
 struct Reply {
     code: u16,
@@ -220,26 +217,20 @@ impl Session<'_> {
 
     /// The next reply, its continuation lines (`250-`) joined.
     fn reply(&mut self, after: &str) -> Result<Reply, StepOutcome> {
-        let mut lines = Vec::new();
-        loop {
-            let line = self.0.line(after)?;
+        let host = self.0.host;
+        let (mut lines, (code, last)) = self.0.read_reply(after, "a reply", |line| {
             let code = line.get(..3).and_then(|c| c.parse::<u16>().ok()).ok_or_else(|| {
-                StepOutcome::Failed(format!(
-                    "{} does not speak SMTP: it answered {after} with `{}`",
-                    self.0.host,
-                    line.trim()
-                ))
+                StepOutcome::Failed(format!("{host} does not speak SMTP: it answered {after} with `{}`", line.trim()))
             })?;
-            lines.push(line.get(4..).unwrap_or("").trim_end().to_owned());
-            if line.as_bytes().get(3) != Some(&b'-') {
-                return Ok(Reply { code, lines });
-            }
-            if lines.len() >= MAX_REPLY_LINES {
-                // Held in memory until the reply ends: a flood must not be.
-                let why = format!("{} sent a reply to {after} of over {MAX_REPLY_LINES} lines", self.0.host);
-                return Err(StepOutcome::Failed(why));
-            }
-        }
+            let text = line.get(4..).unwrap_or("").trim_end().to_owned();
+            // `250-` goes on; `250 ` (or a bare code) is the last line, whose code is the reply's.
+            Ok(match line.as_bytes().get(3) {
+                Some(b'-') => ReplyLine::More(text),
+                _ => ReplyLine::Last((code, text)),
+            })
+        })?;
+        lines.push(last);
+        Ok(Reply { code, lines })
     }
 
     /// AUTH with the configured mechanism and secret. A refusal names the server's reply,
