@@ -50,7 +50,7 @@ pub enum RunError {
 /// True when some diagnostic reached `--fail-on`, or a message that should have gone
 /// did not.
 pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
-    let started = crate::send::journal::now();
+    let started = crate::clock::now();
     let color = plan.report.color;
     let human = |path: &std::path::Path, raw: &[u8], d: &[Located], shift: usize| {
         report::human::render(color, path, raw, d, shift)

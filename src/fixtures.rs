@@ -41,7 +41,7 @@ type Expectation = (String, usize);
 
 /// One fixture's verdict.
 #[derive(Debug, Serialize)]
-pub struct Verdict {
+pub struct FixtureVerdict {
     pub path: PathBuf,
     /// What it declares, as `rule@line`; `None` when the declaration cannot be read.
     pub expected: Option<Vec<String>>,
@@ -59,13 +59,14 @@ pub struct RuleCoverage {
     pub untestable: Option<String>,
 }
 
+/// What `nhsmail-lint test` found: each fixture's verdict and each rule's coverage.
 #[derive(Debug, Serialize)]
-pub struct Outcome {
-    pub fixtures: Vec<Verdict>,
+pub struct FixtureResults {
+    pub fixtures: Vec<FixtureVerdict>,
     pub rules: Vec<RuleCoverage>,
 }
 
-impl Outcome {
+impl FixtureResults {
     pub fn failed(&self) -> usize {
         self.fixtures.iter().filter(|v| !v.problems.is_empty()).count()
     }
@@ -81,7 +82,7 @@ impl Outcome {
 
     pub fn render(&self, format: ListFormat) -> String {
         match format {
-            ListFormat::Json => serde_json::to_string_pretty(self).expect("outcome serialises") + "\n",
+            ListFormat::Json => serde_json::to_string_pretty(self).expect("results serialise") + "\n",
             ListFormat::Human => self.human(),
         }
     }
@@ -134,7 +135,7 @@ impl Outcome {
 }
 
 /// Runs every fixture under the plan's paths, as committed and with the other line ending.
-pub fn run(plan: &TestPlan) -> Result<Outcome, TestError> {
+pub fn run(plan: &TestPlan) -> Result<FixtureResults, TestError> {
     let files = fixture_files(&plan.paths)?;
     let as_committed = diagnostics(plan, &files)?;
     // The copies live as long as their scan: the directory goes when `_temp` drops.
@@ -167,9 +168,9 @@ pub fn run(plan: &TestPlan) -> Result<Outcome, TestError> {
             *fired.entry(rule.clone()).or_default() += 1;
         }
         let expected = expected.map(|e| e.iter().map(|(rule, line)| format!("{rule}@{line}")).collect());
-        fixtures.push(Verdict { path: file.clone(), expected, problems });
+        fixtures.push(FixtureVerdict { path: file.clone(), expected, problems });
     }
-    Ok(Outcome { fixtures, rules: coverage(plan, &fired) })
+    Ok(FixtureResults { fixtures, rules: coverage(plan, &fired) })
 }
 
 /// The fixtures under each path, sorted; a path with none is an error, not a pass.

@@ -8,6 +8,7 @@
 pub mod baseline;
 pub mod check;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod corpus;
 pub mod diagnostic;

@@ -64,7 +64,7 @@ pub enum MergeError {
 
 /// True when some diagnostic reached `--fail-on`.
 pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
-    let started = crate::send::journal::now();
+    let started = crate::clock::now();
     let mut files: Vec<Part> = Vec::new();
     let mut shards: Vec<Value> = Vec::new();
     let mut facts: Vec<(String, Fact)> = Vec::new();

@@ -7,7 +7,7 @@ use miette::Report;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::setting::{AtLeast, Setting, duration_setting, setting};
+use super::connection::{Server, ServerKeys};
 use crate::yaml::YamlSource;
 
 /// The NHSmail directory (LDAPS), where recipients and lists are looked up.
@@ -44,15 +44,12 @@ pub struct DirectorySpec {
 
 #[derive(Debug, Clone)]
 pub struct DirectorySettings {
-    pub host: Setting<String>,
-    /// 636 unless written; a default points at `host:`.
-    pub port: Setting<u16>,
+    /// The LDAPS server; port 636 unless written, a default pointing at `host`.
+    pub server: Server,
     pub base_dn: String,
     pub mail_attribute: String,
     pub group_classes: Vec<String>,
     pub domains: Vec<String>,
-    pub ca_file: Option<std::path::PathBuf>,
-    pub timeout: Duration,
     pub concurrency: usize,
 }
 
@@ -83,23 +80,18 @@ impl DirectorySettings {
             None => vec!["nhs.net".to_owned()],
             Some(list) => list.iter().map(|d| d.value.trim().trim_start_matches('@').to_ascii_lowercase()).collect(),
         };
-        let host = setting(source, &spec.host);
-        let port = Setting {
-            value: spec.port.as_ref().map_or(636, |p| p.value),
-            span: spec.port.as_ref().map_or(host.span.clone(), |p| source.range(&p.referenced).unwrap_or(0..0)),
-        };
+        // A default port points at `host`.
+        let implied_at = source.range(&spec.host.referenced).unwrap_or(0..0);
+        let keys = ServerKeys { host: &spec.host, port: &spec.port, ca_file: &spec.ca_file, timeout: &spec.timeout };
         Ok(DirectorySettings {
-            host,
-            port,
             base_dn: spec.base_dn.value.trim().to_owned(),
             mail_attribute: attribute.to_owned(),
             group_classes: spec
                 .group_classes
                 .unwrap_or_else(|| ["group", "groupOfNames", "groupOfUniqueNames"].map(str::to_owned).to_vec()),
             domains,
-            ca_file: spec.ca_file.as_ref().map(|f| f.value.trim().into()),
-            timeout: duration_setting(source, &spec.timeout, Duration::from_secs(10), AtLeast::OneSecond)?,
             concurrency,
+            server: keys.read(source, (636, &implied_at), Duration::from_secs(10))?,
         })
     }
 
@@ -109,7 +101,7 @@ impl DirectorySettings {
     }
 
     pub fn url(&self) -> String {
-        let (host, port) = (&self.host.value, self.port.value);
+        let (host, port) = (&self.server.host.value, self.server.port.value);
         if host.contains(':') { format!("ldaps://[{host}]:{port}") } else { format!("ldaps://{host}:{port}") }
     }
 }
@@ -126,8 +118,8 @@ mod tests {
     #[test]
     fn defaults_and_domains() {
         let s = settings("host: ldap.nhs.net\nbase_dn: o=nhs\n").expect("valid");
-        assert_eq!((s.port.value, s.mail_attribute.as_str(), s.concurrency), (636, "mail", 4));
-        assert_eq!(s.port.span, s.host.span, "a default port points at the host");
+        assert_eq!((s.server.port.value, s.mail_attribute.as_str(), s.concurrency), (636, "mail", 4));
+        assert_eq!(s.server.port.span, s.server.host.span, "a default port points at the host");
         assert!(s.covers("Jane.Smith@NHS.net") && !s.covers("someone@example.org"));
         let s = settings("host: ::1\nbase_dn: o=nhs\ndomains: ['@trust.nhs.uk']\n").expect("valid");
         assert!(s.covers("a@trust.nhs.uk") && !s.covers("a@nhs.net"));

@@ -2,14 +2,14 @@
 //! implicit TLS, for its quota; and the quota to hold it to when the server does not say
 //! (`quota:`, a size or an NHSmail service level).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use miette::Report;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::setting::{AtLeast, Auth, Secret, Setting, auth_matches_secret, duration_setting, secret_source, setting};
+use super::connection::{Login, Server, ServerKeys};
+use super::setting::{Auth, Setting, auth_matches_secret, secret_source, setting, written_or};
 use crate::units;
 use crate::yaml::YamlSource;
 
@@ -81,6 +81,18 @@ pub struct QuotaLimit {
     pub written: String,
 }
 
+/// Why `quota:` cannot be read; said at its value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuotaError {
+    #[error(
+        "{0}: `quota` is a size (`4GiB`) or an NHSmail service level (standard = 4 GiB, enhanced = 50 GiB, \
+         shared = 50 GiB for shared and resource mailboxes)"
+    )]
+    NotASize(units::UnitError),
+    #[error("a quota of nothing: give the mailbox's size limit (`4GiB`) or its service level")]
+    Nothing,
+}
+
 /// NHSmail's service levels and their quotas (NHSmail support, "Managing Mailbox
 /// Quota"). Exchange counts a GB as 2^30 bytes, so these are GiB.
 const SERVICE_LEVELS: &[(&str, u64)] = &[("standard", 4 << 30), ("enhanced", 50 << 30), ("shared", 50 << 30)];
@@ -88,20 +100,15 @@ const SERVICE_LEVELS: &[(&str, u64)] = &[("standard", 4 << 30), ("enhanced", 50 
 impl QuotaLimit {
     /// `standard`, `enhanced`, `shared`, or a size in the config's units (`4GiB`; `4GB`
     /// is 4 x 10^9 bytes, as everywhere in the file).
-    fn parse(text: &str) -> Result<QuotaLimit, String> {
+    fn parse(text: &str) -> Result<QuotaLimit, QuotaError> {
         let written = text.trim().to_owned();
         let level = SERVICE_LEVELS.iter().find(|(name, _)| name.eq_ignore_ascii_case(&written));
         let bytes = match level {
             Some((_, bytes)) => *bytes,
-            None => units::parse_size(&written).map_err(|e| {
-                format!(
-                    "{e}: `quota` is a size (`4GiB`) or an NHSmail service level (standard = 4 GiB, enhanced = \
-                     50 GiB, shared = 50 GiB for shared and resource mailboxes)"
-                )
-            })?,
+            None => units::parse_size(&written).map_err(QuotaError::NotASize)?,
         };
         if bytes == 0 {
-            return Err("a quota of nothing: give the mailbox's size limit (`4GiB`) or its service level".into());
+            return Err(QuotaError::Nothing);
         }
         Ok(QuotaLimit { bytes, written })
     }
@@ -109,15 +116,13 @@ impl QuotaLimit {
 
 #[derive(Debug, Clone)]
 pub struct MailboxSettings {
-    pub host: Setting<String>,
-    pub port: Setting<u16>,
+    /// The IMAP (or POP) server, with implicit TLS; a default port (993, or 995 for POP)
+    /// points at `host`. Its timeout also bounds counting the mailbox's usage as a whole.
+    pub server: Server,
     pub protocol: Setting<Protocol>,
-    pub username: Setting<String>,
-    /// `plain` and `login` log in with LOGIN; `xoauth2` authenticates with a token.
-    pub auth: Auth,
-    pub secret: Option<Setting<Secret>>,
-    pub ca_file: Option<PathBuf>,
-    pub timeout: Duration,
+    /// `plain` and `login` log in with LOGIN; `xoauth2` authenticates with a token. A
+    /// default `auth` points at `host`.
+    pub login: Login<Setting<String>>,
     pub warning_percent: u8,
     /// `quota:`: held against the summed usage when the server does not give its quota.
     pub quota: Option<QuotaLimit>,
@@ -125,18 +130,14 @@ pub struct MailboxSettings {
 
 impl MailboxSettings {
     pub fn from_spec(spec: MailboxSpec, source: &YamlSource) -> Result<MailboxSettings, Report> {
-        let at = |location: &serde_saphyr::Location| source.range(location).unwrap_or(0..0);
-        let setting = |s: &Spanned<String>| setting(source, s);
         for required in [&spec.host, &spec.username] {
             if required.value.trim().is_empty() {
                 return Err(source.error_at(required, "must not be empty"));
             }
         }
-        let host = setting(&spec.host);
-        let protocol = Setting {
-            value: spec.protocol.as_ref().map_or(Protocol::Imap, |p| p.value),
-            span: spec.protocol.as_ref().map_or(host.span.clone(), |p| at(&p.referenced)),
-        };
+        // Defaults point at `host`.
+        let implied_at = source.range(&spec.host.referenced).unwrap_or(0..0);
+        let protocol = written_or(source, &spec.protocol, Protocol::Imap, &implied_at);
         let default_port = match protocol.value {
             Protocol::Imap => 993,
             Protocol::Pop => 995,
@@ -151,24 +152,22 @@ impl MailboxSettings {
         let quota = spec
             .quota
             .as_ref()
-            .map(|q| QuotaLimit::parse(&q.value).map_err(|why| source.error_at(q, why)))
+            .map(|q| QuotaLimit::parse(&q.value).map_err(|why| source.error_at(q, why.to_string())))
             .transpose()?;
-        let auth = spec.auth.as_ref().map_or(Auth::Plain, |a| a.value);
-        auth_matches_secret(source, auth, [&spec.password_env, &spec.password_file, &spec.token_command])?;
-        Ok(MailboxSettings {
+        let auth = written_or(source, &spec.auth, Auth::Plain, &implied_at);
+        auth_matches_secret(source, auth.value, [&spec.password_env, &spec.password_file, &spec.token_command])?;
+        let login = Login {
+            username: setting(source, &spec.username),
             auth,
-            port: Setting {
-                value: spec.port.as_ref().map_or(default_port, |p| p.value),
-                span: spec.port.as_ref().map_or(host.span.clone(), |p| at(&p.referenced)),
-            },
-            username: setting(&spec.username),
             secret: secret_source(source, &spec.password_env, &spec.password_file, &spec.token_command)?,
-            ca_file: spec.ca_file.as_ref().map(|f| PathBuf::from(f.value.trim())),
-            timeout: duration_setting(source, &spec.timeout, Duration::from_secs(30), AtLeast::OneSecond)?,
+        };
+        let keys = ServerKeys { host: &spec.host, port: &spec.port, ca_file: &spec.ca_file, timeout: &spec.timeout };
+        Ok(MailboxSettings {
+            server: keys.read(source, (default_port, &implied_at), Duration::from_secs(30))?,
+            protocol,
+            login,
             warning_percent,
             quota,
-            protocol,
-            host,
         })
     }
 }
@@ -185,9 +184,9 @@ mod tests {
     #[test]
     fn defaults_follow_the_protocol() {
         let m = mailbox("host: imap.example.nhs.uk\nusername: a@nhs.net\npassword_env: P\n").expect("valid");
-        assert_eq!((m.protocol.value, m.port.value, m.warning_percent), (Protocol::Imap, 993, 90));
+        assert_eq!((m.protocol.value, m.server.port.value, m.warning_percent), (Protocol::Imap, 993, 90));
         let m = mailbox("host: pop.nhs.net\nprotocol: pop\nusername: a@nhs.net\n").expect("valid");
-        assert_eq!((m.protocol.value, m.port.value), (Protocol::Pop, 995));
+        assert_eq!((m.protocol.value, m.server.port.value), (Protocol::Pop, 995));
     }
 
     #[test]
@@ -201,7 +200,7 @@ mod tests {
         assert!(mailbox("host: h\nusername: a@nhs.net\nauth: xoauth2\npassword_env: P\n").is_err());
         assert!(mailbox("host: h\nusername: a@nhs.net\ntoken_command: get-token\n").is_err());
         let m = mailbox("host: h\nusername: a@nhs.net\nauth: xoauth2\ntoken_command: get-token\n").expect("valid");
-        assert_eq!(m.auth, Auth::Xoauth2);
+        assert_eq!(m.login.auth.value, Auth::Xoauth2);
     }
 
     #[test]
@@ -220,5 +219,17 @@ mod tests {
             let text = format!("{error:?}");
             assert!(text.contains("quota") || text.contains("nothing"), "{bad}: {text}");
         }
+    }
+
+    #[test]
+    fn a_quota_that_cannot_be_read_says_why() {
+        assert_eq!(QuotaLimit::parse(" 0 "), Err(QuotaError::Nothing));
+        assert_eq!(
+            QuotaLimit::parse("premium").map_err(|e| e.to_string()),
+            Err("`premium` is not a whole number with an optional unit: `quota` is a size (`4GiB`) or an NHSmail \
+                 service level (standard = 4 GiB, enhanced = 50 GiB, shared = 50 GiB for shared and resource \
+                 mailboxes)"
+                .to_owned())
+        );
     }
 }

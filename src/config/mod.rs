@@ -15,6 +15,7 @@ use dns::{DnsSettings, DnsSpec};
 use mailbox::{MailboxSettings, MailboxSpec};
 use transport::{Transport, TransportSpec};
 
+pub mod connection;
 pub mod directory;
 pub mod dns;
 pub mod mailbox;
@@ -247,8 +248,8 @@ impl Config {
             return;
         }
         let submission = self.transport.as_ref().filter(|t| t.mode.value == transport::Mode::Submission);
-        let submission = submission.and_then(|t| t.username.as_ref()).map(|u| (u, "transport.username"));
-        let mailbox = self.mailbox.as_ref().map(|m| (&m.username, "mailbox.username"));
+        let submission = submission.and_then(|t| t.login.username.as_ref()).map(|u| (u, "transport.username"));
+        let mailbox = self.mailbox.as_ref().map(|m| (&m.login.username, "mailbox.username"));
         let Some((username, key)) = submission.into_iter().chain(mailbox).find(|(u, _)| is_valid_address(&u.value))
         else {
             return;

@@ -1,6 +1,6 @@
 //! What the sections of `nhsmail-lint.yaml` share: a value with the bytes it was
-//! written in, the one duration parser, where a secret comes from, and the ways an
-//! account authenticates.
+//! written in (or, for a default, the bytes that imply it), the one duration parser,
+//! where a secret comes from, and the ways an account authenticates.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -130,4 +130,39 @@ pub fn duration_setting(
 /// The place in the file of a value, for settings that keep it.
 pub fn setting(source: &YamlSource, value: &Spanned<String>) -> Setting<String> {
     Setting { value: value.value.trim().to_owned(), span: source.range(&value.referenced).unwrap_or(0..0) }
+}
+
+/// A setting as written, with the bytes it was written in; else `default`, pointing at
+/// `implied_at`, the bytes of the setting that implies it.
+pub fn written_or<T: Copy>(
+    source: &YamlSource,
+    value: &Option<Spanned<T>>,
+    default: T,
+    implied_at: &Range<usize>,
+) -> Setting<T> {
+    match value {
+        Some(v) => Setting { value: v.value, span: source.range(&v.referenced).unwrap_or(0..0) },
+        None => Setting { value: default, span: implied_at.clone() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_written_value_points_at_itself_and_a_default_at_what_implies_it() {
+        #[derive(Deserialize)]
+        struct Keys {
+            auth: Option<Spanned<Auth>>,
+        }
+        let read = |yaml: &str| {
+            let source = YamlSource::new("c.yaml", yaml);
+            let keys: Keys = source.parse().expect("shape");
+            let setting = written_or(&source, &keys.auth, Auth::Plain, &(0..3));
+            (setting.value, setting.span)
+        };
+        assert_eq!(read("auth: xoauth2\n"), (Auth::Xoauth2, 6..13));
+        assert_eq!(read("{}\n"), (Auth::Plain, 0..3));
+    }
 }

@@ -4,14 +4,16 @@
 
 use std::net::IpAddr;
 use std::ops::Range;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use miette::Report;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::setting::{AtLeast, Auth, Secret, Setting, auth_matches_secret, duration_setting, secret_source, setting};
+use super::connection::{Login, Server, ServerKeys};
+use super::setting::{
+    AtLeast, Auth, Setting, auth_matches_secret, duration_setting, secret_source, setting, written_or,
+};
 use crate::yaml::YamlSource;
 
 /// The kind of transport.
@@ -115,12 +117,11 @@ pub struct TransportSpec {
 #[derive(Debug, Clone)]
 pub struct Transport {
     pub mode: Setting<Mode>,
-    pub host: Setting<String>,
-    pub port: Setting<u16>,
+    /// The SMTP server; a default port (587, or 25 for the relay) points at `mode`.
+    pub server: Server,
     pub tls: Setting<Tls>,
-    pub username: Option<Setting<String>>,
-    pub auth: Setting<Auth>,
-    pub secret: Option<Setting<Secret>>,
+    /// The SMTP login; a default `auth` points at `mode`.
+    pub login: Login<Option<Setting<String>>>,
     /// Where a password or token was written inline (the value itself is not kept).
     pub inline_password: Option<Range<usize>>,
     pub inline_token: Option<Range<usize>>,
@@ -129,12 +130,9 @@ pub struct Transport {
     /// an inline `password` or `token`): its key at its value, for the rule that the
     /// relay is anonymous.
     pub credentials: Vec<Setting<&'static str>>,
-    pub ca_file: Option<PathBuf>,
     /// The name given in EHLO; by default the machine's host name (for the relay, the
     /// sending IP's registered PTR name when pre-flight found one).
     pub ehlo_name: Option<String>,
-    /// For connecting and for each SMTP reply.
-    pub timeout: Duration,
     /// The throttle: Exchange Online limits an account's rate.
     pub rate_per_minute: u32,
     /// Tries per message for transient failures (4xx, dropped connections, timeouts).
@@ -146,9 +144,7 @@ pub struct Transport {
 impl Transport {
     pub fn from_spec(spec: TransportSpec, source: &YamlSource) -> Result<Transport, Report> {
         let at = |location: &serde_saphyr::Location| source.range(location).unwrap_or(0..0);
-        let setting = |s: &Spanned<String>| setting(source, s);
         let mode = Setting { value: spec.mode.value, span: at(&spec.mode.referenced) };
-        let defaulted = |span: Option<&serde_saphyr::Location>| span.map_or(mode.span.clone(), at);
         if spec.host.value.trim().is_empty() {
             return Err(source.error_at(&spec.host, "`host` is empty"));
         }
@@ -157,10 +153,7 @@ impl Transport {
             Mode::Relay => 25,
         };
         let secret = secret_source(source, &spec.password_env, &spec.password_file, &spec.token_command)?;
-        let auth = Setting {
-            value: spec.auth.as_ref().map_or(Auth::Plain, |a| a.value),
-            span: defaulted(spec.auth.as_ref().map(|a| &a.referenced)),
-        };
+        let auth = written_or(source, &spec.auth, Auth::Plain, &mode.span);
         auth_matches_secret(source, auth.value, [&spec.password_env, &spec.password_file, &spec.token_command])?;
         let source_ip = spec
             .source_ip
@@ -194,26 +187,16 @@ impl Transport {
             .collect();
         credentials.extend(spec.auth.as_ref().map(|a| Setting { value: "auth", span: at(&a.referenced) }));
         credentials.sort_by_key(|c| c.span.start);
+        let keys = ServerKeys { host: &spec.host, port: &spec.port, ca_file: &spec.ca_file, timeout: &spec.timeout };
         Ok(Transport {
             credentials,
-            ca_file: spec.ca_file.as_ref().map(|f| PathBuf::from(f.value.trim())),
             ehlo_name: spec.ehlo_name.as_ref().map(|n| n.value.trim().to_owned()),
-            timeout: duration_setting(source, &spec.timeout, Duration::from_secs(30), AtLeast::OneSecond)?,
+            server: keys.read(source, (default_port, &mode.span), Duration::from_secs(30))?,
             rate_per_minute: at_least_one(&spec.rate_per_minute, 30)?,
             attempts: at_least_one(&spec.attempts, 3)?,
             backoff: duration_setting(source, &spec.backoff, Duration::from_secs(5), AtLeast::Zero)?,
-            host: setting(&spec.host),
-            port: Setting {
-                value: spec.port.as_ref().map_or(default_port, |p| p.value),
-                span: defaulted(spec.port.as_ref().map(|p| &p.referenced)),
-            },
-            tls: Setting {
-                value: spec.tls.as_ref().map_or(Tls::Starttls, |t| t.value),
-                span: defaulted(spec.tls.as_ref().map(|t| &t.referenced)),
-            },
-            username: spec.username.as_ref().map(setting),
-            auth,
-            secret,
+            tls: written_or(source, &spec.tls, Tls::Starttls, &mode.span),
+            login: Login { username: spec.username.as_ref().map(|u| setting(source, u)), auth, secret },
             inline_password: spec.password.as_ref().map(|p| at(&p.referenced)),
             inline_token: spec.token.as_ref().map(|t| at(&t.referenced)),
             source_ip,
@@ -225,6 +208,7 @@ impl Transport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::setting::Secret;
 
     fn transport(yaml: &str) -> Result<Transport, Report> {
         let source = YamlSource::new("c.yaml", yaml);
@@ -235,16 +219,16 @@ mod tests {
     #[test]
     fn defaults_follow_the_mode() {
         let t = transport("mode: relay\nhost: relay.nhs.uk\n").expect("valid");
-        assert_eq!((t.port.value, t.tls.value), (25, Tls::Starttls));
+        assert_eq!((t.server.port.value, t.tls.value), (25, Tls::Starttls));
         let t = transport("mode: submission\nhost: send.nhs.net\n").expect("valid");
-        assert_eq!(t.port.value, 587);
-        assert_eq!(t.port.span, 6..16, "a default points at the mode");
+        assert_eq!(t.server.port.value, 587);
+        assert_eq!(t.server.port.span, 6..16, "a default points at the mode");
     }
 
     #[test]
     fn secrets_and_their_sources() {
         let t = transport("mode: submission\nhost: h.nhs.net\npassword_env: NHSMAIL_PASSWORD\n").expect("valid");
-        assert_eq!(t.secret.map(|s| s.value), Some(Secret::Env("NHSMAIL_PASSWORD".into())));
+        assert_eq!(t.login.secret.map(|s| s.value), Some(Secret::Env("NHSMAIL_PASSWORD".into())));
         let t = transport("mode: submission\nhost: h.nhs.net\npassword: hunter2\n").expect("accepted for the lint");
         assert!(t.inline_password.is_some());
         let t = transport("mode: relay\nhost: h\nauth: login\nusername: a@nhs.net\n").expect("valid");

@@ -15,8 +15,37 @@ const NAMED_ZONES: [&str; 10] = ["ut", "gmt", "est", "edt", "cst", "cdt", "mst",
 pub fn find_invalid(value: &str) -> Vec<Finding> {
     match check(value) {
         Ok(()) => Vec::new(),
-        Err(why) => vec![Finding::whole(value, why)],
+        Err(why) => vec![Finding::whole(value, why.to_string())],
     }
+}
+
+/// What is wrong with a Date value: the finding's `{{detail}}`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum DateError {
+    #[error("a comment's parentheses do not balance")]
+    Comment,
+    #[error("it is empty")]
+    Empty,
+    #[error("`{0}` is not a day of the week")]
+    DayName(String),
+    #[error("the day of the week must be followed by a comma")]
+    NoComma,
+    #[error("it is not day month year hh:mm[:ss] zone (as `Mon, 23 Nov 2026 09:00:00 +0000`)")]
+    Shape,
+    #[error("`{0}` is not a day of the month")]
+    Day(String),
+    #[error("`{0}` is not a month (Jan to Dec)")]
+    Month(String),
+    #[error("`{0}` is not a year")]
+    Year(String),
+    #[error("there is no day {day} in {month} {year}")]
+    NoSuchDay { day: u32, month: &'static str, year: u32 },
+    #[error("`{0}` is not a time (hh:mm or hh:mm:ss)")]
+    Time(String),
+    #[error("`{0}` is not a time zone (+hhmm or -hhmm)")]
+    Zone(String),
+    #[error("{day} {month} {year} is a {actual}, not a {named}")]
+    Weekday { day: u32, month: &'static str, year: u32, actual: &'static str, named: &'static str },
 }
 
 /// Comments (CFWS) removed, nested ones too; `None` for an unclosed or stray parenthesis.
@@ -64,43 +93,43 @@ fn weekday(year: u32, month: u32, day: u32) -> usize {
     ((sunday_first + 6) % 7) as usize
 }
 
-fn check(value: &str) -> Result<(), String> {
-    let text = without_comments(value).ok_or("a comment's parentheses do not balance")?;
+fn check(value: &str) -> Result<(), DateError> {
+    let text = without_comments(value).ok_or(DateError::Comment)?;
     let spaced = text.replace(',', " , ");
     let mut tokens: Vec<&str> = spaced.split_whitespace().collect();
     if tokens.is_empty() {
-        return Err("it is empty".into());
+        return Err(DateError::Empty);
     }
     let mut day_name = None;
     if tokens[0].chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
         let name = tokens[0].to_ascii_lowercase();
-        let index = DAYS.iter().position(|d| *d == name).ok_or(format!("`{}` is not a day of the week", tokens[0]))?;
+        let index = DAYS.iter().position(|d| *d == name).ok_or_else(|| DateError::DayName(tokens[0].to_owned()))?;
         if tokens.get(1) != Some(&",") {
-            return Err("the day of the week must be followed by a comma".into());
+            return Err(DateError::NoComma);
         }
         day_name = Some(index);
         tokens.drain(..2);
     }
     let [day, month, year, time, zone] = tokens[..] else {
-        return Err("it is not day month year hh:mm[:ss] zone (as `Mon, 23 Nov 2026 09:00:00 +0000`)".into());
+        return Err(DateError::Shape);
     };
-    let day = digits(day, 1..=2).ok_or(format!("`{day}` is not a day of the month"))?;
+    let day = digits(day, 1..=2).ok_or_else(|| DateError::Day(day.to_owned()))?;
     let month_index = MONTHS
         .iter()
         .position(|m| *m == month.to_ascii_lowercase())
-        .ok_or(format!("`{month}` is not a month (Jan to Dec)"))?;
+        .ok_or_else(|| DateError::Month(month.to_owned()))?;
     let month = month_index as u32 + 1;
     let year = match year.len() {
         2 => digits(year, 2..=2).map(|y| if y < 50 { 2000 + y } else { 1900 + y }),
         3 => digits(year, 3..=3).map(|y| 1900 + y),
         _ => digits(year, 4..=9).filter(|y| *y >= 1900),
     }
-    .ok_or(format!("`{year}` is not a year"))?;
+    .ok_or_else(|| DateError::Year(year.to_owned()))?;
     if day == 0 || day > days_in_month(year, month) {
-        return Err(format!("there is no day {day} in {} {year}", MONTH_NAMES[month_index]));
+        return Err(DateError::NoSuchDay { day, month: MONTH_NAMES[month_index], year });
     }
     let parts: Vec<&str> = time.split(':').collect();
-    let bad_time = || format!("`{time}` is not a time (hh:mm or hh:mm:ss)");
+    let bad_time = || DateError::Time(time.to_owned());
     if !(2..=3).contains(&parts.len()) {
         return Err(bad_time());
     }
@@ -120,15 +149,13 @@ fn check(value: &str) -> Result<(), String> {
         }
     };
     if !zone_ok {
-        return Err(format!("`{zone}` is not a time zone (+hhmm or -hhmm)"));
+        return Err(DateError::Zone(zone.to_owned()));
     }
     if let Some(named) = day_name {
         let actual = weekday(year, month, day);
         if named != actual {
-            return Err(format!(
-                "{day} {} {year} is a {}, not a {}",
-                MONTH_NAMES[month_index], DAY_NAMES[actual], DAY_NAMES[named]
-            ));
+            let (month, actual, named) = (MONTH_NAMES[month_index], DAY_NAMES[actual], DAY_NAMES[named]);
+            return Err(DateError::Weekday { day, month, year, actual, named });
         }
     }
     Ok(())
@@ -171,8 +198,29 @@ mod tests {
             ("Mon, 23 Nov 2026 09:00:00 +0000 (GMT", "parentheses"),
             ("{{ sent_at }}", "not day month year"),
         ] {
-            let got = check(date).expect_err(date);
+            let got = check(date).expect_err(date).to_string();
             assert!(got.contains(why), "{date}: {got}");
+        }
+    }
+
+    /// Each reason word for word: it is the finding's `{{detail}}`.
+    #[test]
+    fn each_reason_reads_as_it_always_has() {
+        for (date, why) in [
+            ("(x", "a comment's parentheses do not balance"),
+            ("", "it is empty"),
+            ("Monday, 23 Nov 2026 09:00:00 +0000", "`Monday` is not a day of the week"),
+            ("Mon 23 Nov 2026 09:00:00 +0000", "the day of the week must be followed by a comma"),
+            ("2026-11-23T09:00:00Z", "it is not day month year hh:mm[:ss] zone (as `Mon, 23 Nov 2026 09:00:00 +0000`)"),
+            ("Mon, 123 Nov 2026 09:00:00 +0000", "`123` is not a day of the month"),
+            ("Mon, 23 November 2026 09:00:00 +0000", "`November` is not a month (Jan to Dec)"),
+            ("Mon, 23 Nov 1800 09:00:00 +0000", "`1800` is not a year"),
+            ("Mon, 31 Nov 2026 09:00:00 +0000", "there is no day 31 in Nov 2026"),
+            ("Mon, 23 Nov 2026 9:00 +0000", "`9:00` is not a time (hh:mm or hh:mm:ss)"),
+            ("Mon, 23 Nov 2026 09:00:00 BST", "`BST` is not a time zone (+hhmm or -hhmm)"),
+            ("Tue, 23 Nov 2026 09:00:00 +0000", "23 Nov 2026 is a Monday, not a Tuesday"),
+        ] {
+            assert_eq!(check(date).map_err(|e| e.to_string()), Err(why.to_owned()), "{date}");
         }
     }
 

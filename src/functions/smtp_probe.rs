@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{Detector, Finding, FunctionOption, typed};
 use crate::diagnostic::Severity;
 use crate::online::Services;
-use crate::online::probe::Outcome;
+use crate::online::probe::StepOutcome;
 use crate::online::smtp_probe::Step;
 
 pub const OPTIONS: &[FunctionOption] = &[
@@ -58,7 +58,7 @@ impl Detector for SmtpStep {
         let Some((probe, services)) = services.and_then(|s| Some((s.smtp.as_ref()?, s))) else { return Vec::new() };
         let probed = probe.probed(&services.dns);
         match (probed.findings.step(self.step), self.step, probed.size) {
-            (Some(Outcome::Passed), Step::Size, Some(limit)) if limit < self.at_least => {
+            (Some(StepOutcome::Passed), Step::Size, Some(limit)) if limit < self.at_least => {
                 vec![Finding::whole(value, size_detail(limit, self.at_least))]
             }
             (Some(outcome), _, _) => finding(value, outcome).into_iter().collect(),
@@ -69,14 +69,14 @@ impl Detector for SmtpStep {
 }
 
 /// A probe step's outcome as a finding at `value` (none when it passed).
-pub fn finding(value: &str, outcome: &Outcome) -> Option<Finding> {
+pub fn finding(value: &str, outcome: &StepOutcome) -> Option<Finding> {
     match outcome {
-        Outcome::Passed => None,
-        Outcome::Failed(why) => Some(Finding::whole(value, why.clone())),
-        Outcome::Warning(why) => {
+        StepOutcome::Passed => None,
+        StepOutcome::Failed(why) => Some(Finding::whole(value, why.clone())),
+        StepOutcome::Warning(why) => {
             Some(Finding { severity: Some(Severity::Warning), ..Finding::whole(value, why.clone()) })
         }
-        Outcome::NoAnswer(why) => Some(Finding::inconclusive(value, why.clone())),
+        StepOutcome::NoAnswer(why) => Some(Finding::inconclusive(value, why.clone())),
     }
 }
 
@@ -115,10 +115,13 @@ mod tests {
 
     #[test]
     fn each_outcome_is_its_finding() {
-        assert_eq!(finding("h", &Outcome::Passed), None);
-        let warning = finding("h", &Outcome::Warning("soon".into())).expect("warning");
+        assert_eq!(finding("h", &StepOutcome::Passed), None);
+        let warning = finding("h", &StepOutcome::Warning("soon".into())).expect("warning");
         assert_eq!(warning.severity, Some(Severity::Warning));
-        assert!(finding("h", &Outcome::NoAnswer("silent".into())).expect("inconclusive").inconclusive);
-        assert_eq!(finding("h", &Outcome::Failed("refused".into())).and_then(|f| f.detail).as_deref(), Some("refused"));
+        assert!(finding("h", &StepOutcome::NoAnswer("silent".into())).expect("inconclusive").inconclusive);
+        assert_eq!(
+            finding("h", &StepOutcome::Failed("refused".into())).and_then(|f| f.detail).as_deref(),
+            Some("refused")
+        );
     }
 }

@@ -41,7 +41,7 @@ mod tests {
         assert_eq!(config.account.as_deref(), Some("application.name@nhs.net"));
         let transport = config.transport.expect("a transport");
         assert_eq!(
-            transport.secret.map(|s| s.value),
+            transport.login.secret.map(|s| s.value),
             Some(crate::config::setting::Secret::Env("NHSMAIL_PASSWORD".into()))
         );
     }

@@ -45,7 +45,7 @@ impl MailboxClient {
     }
 
     pub fn host(&self) -> &str {
-        &self.settings.host.value
+        &self.settings.server.host.value
     }
 
     pub fn quota(&self) -> Result<Quota, MailboxError> {
@@ -82,25 +82,26 @@ pub enum MailboxError {
 
 /// The quota, or why it could not be read.
 fn read_quota(mailbox: &MailboxSettings, progress: bool) -> Result<Quota, MailboxError> {
-    let server = format!("{}:{}", mailbox.host.value, mailbox.port.value);
-    let secret = match &mailbox.secret {
+    let (host, port, timeout) = (&mailbox.server.host.value, mailbox.server.port.value, mailbox.server.timeout);
+    let server = format!("{host}:{port}");
+    let secret = match &mailbox.login.secret {
         Some(source) => secret::fetch(&source.value)?,
         None => return Err(MailboxError::NoSecret),
     };
-    let tls = super::tls::client_config(mailbox.ca_file.as_deref())?;
+    let tls = super::tls::client_config(mailbox.server.ca_file.as_deref())?;
     // The probe's connect: the name looked up within the timeout too, and the failure
     // naming the address and how it failed.
-    let tcp = super::net::connect(&mailbox.host.value, mailbox.port.value, mailbox.timeout, None)?;
+    let tcp = super::net::connect(host, port, timeout, None)?;
     let protocol = |reason: String| MailboxError::Protocol { server: server.clone(), reason };
     // A second handle on the socket, for the summing's deadline (the session owns the stream).
     let socket = tcp.try_clone().map_err(|e| protocol(format!("cannot share the connection: {e}")))?;
     // The probe's handshake, bounded as a whole by the timeout (left to the first read,
     // rustls would read until it is done, however slowly the server sends).
-    let stream = super::tls::handshake(tls, &mailbox.host.value, tcp)?;
+    let stream = super::tls::handshake(tls, host, tcp)?;
     let mut client = imap::Client::new(stream);
     client.read_greeting().map_err(|e| protocol(describe(&e)))?;
-    let user = &mailbox.username.value;
-    let signed_in = match mailbox.auth {
+    let user = &mailbox.login.username.value;
+    let signed_in = match mailbox.login.auth.value {
         Auth::Plain | Auth::Login => client.login(user, secret.expose()),
         Auth::Xoauth2 => client.authenticate("XOAUTH2", &Xoauth2 { user, token: secret.expose() }),
     };
@@ -114,7 +115,7 @@ fn read_quota(mailbox: &MailboxSettings, progress: bool) -> Result<Quota, Mailbo
     })?;
     let capabilities = session.capabilities().map_err(|e| protocol(describe(&e)))?;
     if !capabilities.has_str("QUOTA") {
-        let usage = mailbox_usage::sum(&mut session, &socket, mailbox.timeout, progress)
+        let usage = mailbox_usage::sum(&mut session, &socket, timeout, progress)
             .map_err(|source| MailboxError::Folders { server: server.clone(), source })?;
         // A polite goodbye, unless the count stopped early (a reply may still be on its way):
         // the answer is already known.

@@ -105,8 +105,8 @@ impl Directory {
 
     async fn connect(&self) -> Result<Ldap, DirectoryError> {
         let url = self.settings.url();
-        let tls = super::tls::client_config(self.settings.ca_file.as_deref())?;
-        let settings = LdapConnSettings::new().set_config(tls).set_conn_timeout(self.settings.timeout);
+        let tls = super::tls::client_config(self.settings.server.ca_file.as_deref())?;
+        let settings = LdapConnSettings::new().set_config(tls).set_conn_timeout(self.settings.server.timeout);
         let (connection, ldap) = LdapConnAsync::with_settings(settings, &url)
             .await
             .map_err(|e| DirectoryError::Unreachable { url: url.clone(), reason: e.to_string() })?;
@@ -119,7 +119,7 @@ impl Directory {
         let filter = format!("({}={})", self.settings.mail_attribute, ldap_escape(address));
         let url = self.settings.url();
         let (entries, _) = ldap
-            .with_timeout(self.settings.timeout)
+            .with_timeout(self.settings.server.timeout)
             .search(&self.settings.base_dn, Scope::Subtree, &filter, vec!["objectClass"])
             .await
             .and_then(|result| result.success())

@@ -11,7 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Deserialize;
 
-use super::probe::{Findings, Lines, Outcome, Stopped, mask};
+use super::probe::{Findings, Lines, ReplyLine, StepOutcome, Stopped, mask};
 use super::secret;
 use crate::config::mailbox::{MailboxSettings, Protocol};
 use crate::config::setting::Auth;
@@ -48,23 +48,27 @@ impl MailboxProbe {
 }
 
 fn probe(m: &MailboxSettings, found: &mut Findings<Step>) -> Result<(), Stopped> {
-    let host = m.host.value.as_str();
-    let (mut lines, config) =
-        found.connect((host, m.port.value, m.timeout), (None, m.ca_file.as_deref()), (Step::Connect, Step::Tls))?;
+    let (server, login) = (&m.server, &m.login);
+    let host = server.host.value.as_str();
+    let (mut lines, config) = found.connect(
+        (host, server.port.value, server.timeout),
+        (None, server.ca_file.as_deref()),
+        (Step::Connect, Step::Tls),
+    )?;
     found.secure(&mut lines, config, Step::Tls, Step::Certificate)?;
     let mut session: Box<dyn Dialect> = match m.protocol.value {
         Protocol::Imap => Box::new(Imap { lines, tag: 0 }),
         Protocol::Pop => Box::new(Pop { lines }),
     };
-    session.capabilities(m.auth).map_err(|o| found.stop(Step::Capabilities, o))?;
+    session.capabilities(login.auth.value).map_err(|o| found.stop(Step::Capabilities, o))?;
     found.pass(Step::Capabilities);
-    let Some(source) = &m.secret else {
+    let Some(source) = &login.secret else {
         // mailbox-secret-missing says so; there is nothing to log in with.
         return Ok(());
     };
     let login = secret::fetch(&source.value)
-        .map_err(|e| Outcome::Failed(format!("cannot log in: {e}")))
-        .and_then(|secret| session.login(&m.username.value, m.auth, secret.expose()));
+        .map_err(|e| StepOutcome::Failed(format!("cannot log in: {e}")))
+        .and_then(|secret| session.login(&login.username.value, login.auth.value, secret.expose()));
     login.map_err(|o| found.stop(Step::Login, o))?;
     found.pass(Step::Login);
     session.logout();
@@ -74,8 +78,8 @@ fn probe(m: &MailboxSettings, found: &mut Findings<Step>) -> Result<(), Stopped>
 /// What differs between IMAP and POP.
 trait Dialect {
     /// The greeting and capabilities: the configured way to log in must be offered.
-    fn capabilities(&mut self, auth: Auth) -> Result<(), Outcome>;
-    fn login(&mut self, user: &str, auth: Auth, secret: &str) -> Result<(), Outcome>;
+    fn capabilities(&mut self, auth: Auth) -> Result<(), StepOutcome>;
+    fn login(&mut self, user: &str, auth: Auth, secret: &str) -> Result<(), StepOutcome>;
     fn logout(&mut self);
 }
 
@@ -84,25 +88,18 @@ fn xoauth2(user: &str, token: &str) -> String {
     BASE64.encode(format!("user={user}\x01auth=Bearer {token}\x01\x01"))
 }
 
-/// The most lines one answer may have (held in memory until it ends: a flood must not be).
-const MAX_REPLY_LINES: usize = 1000;
-
-fn flood(host: &str, what: &str) -> Outcome {
-    Outcome::Failed(format!("{host} sent an answer to {what} of over {MAX_REPLY_LINES} lines"))
-}
-
 /// A server that challenges again after the token and the empty answer.
-fn kept_asking(host: &str) -> Outcome {
-    Outcome::Failed(format!("{host} kept asking (`+`) after every answer of AUTHENTICATE XOAUTH2"))
+fn kept_asking(host: &str) -> StepOutcome {
+    StepOutcome::Failed(format!("{host} kept asking (`+`) after every answer of AUTHENTICATE XOAUTH2"))
 }
 
 /// A login's answer: accepted, or refused with what the server said, secrets masked.
-fn judge(accepted: bool, said: &str, host: &str, user: &str, secret: &str) -> Result<(), Outcome> {
+fn judge(accepted: bool, said: &str, host: &str, user: &str, secret: &str) -> Result<(), StepOutcome> {
     if accepted {
         return Ok(());
     }
     let said = mask(said, &[secret, &xoauth2(user, secret)]);
-    Err(Outcome::Failed(format!("{host} refused the login of {user}: `{said}`")))
+    Err(StepOutcome::Failed(format!("{host} refused the login of {user}: `{said}`")))
 }
 
 struct Imap<'a> {
@@ -113,38 +110,33 @@ struct Imap<'a> {
 impl Imap<'_> {
     /// Sends a tagged command (`what` names it in errors) and reads to its tagged reply:
     /// the untagged lines before it, and the tagged line without its tag.
-    fn command(&mut self, line: &str, what: &str) -> Result<(Vec<String>, String), Outcome> {
+    fn command(&mut self, line: &str, what: &str) -> Result<(Vec<String>, String), StepOutcome> {
         self.tag += 1;
         let tag = format!("a{}", self.tag);
         self.lines.send(&format!("{tag} {line}"), what)?;
         self.until(&tag, what)
     }
 
-    fn until(&mut self, tag: &str, what: &str) -> Result<(Vec<String>, String), Outcome> {
-        let mut untagged = Vec::new();
-        loop {
-            let line = self.lines.line(what)?;
-            match line.strip_prefix(tag).and_then(|rest| rest.strip_prefix(' ')) {
-                Some(status) => return Ok((untagged, status.to_owned())),
-                None => untagged.push(line),
-            }
-            if untagged.len() >= MAX_REPLY_LINES {
-                return Err(flood(self.lines.host, what));
-            }
-        }
+    fn until(&mut self, tag: &str, what: &str) -> Result<(Vec<String>, String), StepOutcome> {
+        self.lines.read_reply(what, "an answer", |line| {
+            Ok(match line.strip_prefix(tag).and_then(|rest| rest.strip_prefix(' ')) {
+                Some(status) => ReplyLine::Last(status.to_owned()),
+                None => ReplyLine::More(line),
+            })
+        })
     }
 }
 
 impl Dialect for Imap<'_> {
-    fn capabilities(&mut self, auth: Auth) -> Result<(), Outcome> {
+    fn capabilities(&mut self, auth: Auth) -> Result<(), StepOutcome> {
         let host = self.lines.host;
         let greeting = self.lines.line("the connection")?;
         if !greeting.starts_with("* OK") {
-            return Err(Outcome::Failed(format!("{host} greeted with `{greeting}`, not `* OK`")));
+            return Err(StepOutcome::Failed(format!("{host} greeted with `{greeting}`, not `* OK`")));
         }
         let (untagged, status) = self.command("CAPABILITY", "CAPABILITY")?;
         if !status.starts_with("OK") {
-            return Err(Outcome::Failed(format!("{host} answered CAPABILITY with `{status}`")));
+            return Err(StepOutcome::Failed(format!("{host} answered CAPABILITY with `{status}`")));
         }
         let capabilities: Vec<String> = untagged
             .iter()
@@ -154,18 +146,18 @@ impl Dialect for Imap<'_> {
             .collect();
         let offered = |c: &str| capabilities.iter().any(|have| have == c);
         match auth {
-            Auth::Xoauth2 if !offered("AUTH=XOAUTH2") => Err(Outcome::Failed(format!(
+            Auth::Xoauth2 if !offered("AUTH=XOAUTH2") => Err(StepOutcome::Failed(format!(
                 "{host} does not offer AUTH=XOAUTH2 (its capabilities: {}), which `mailbox.auth: xoauth2` needs",
                 capabilities.join(" ")
             ))),
-            Auth::Plain | Auth::Login if offered("LOGINDISABLED") => Err(Outcome::Failed(format!(
+            Auth::Plain | Auth::Login if offered("LOGINDISABLED") => Err(StepOutcome::Failed(format!(
                 "{host} says LOGINDISABLED: it takes no password login (IMAP LOGIN); use `auth: xoauth2`"
             ))),
             _ => Ok(()),
         }
     }
 
-    fn login(&mut self, user: &str, auth: Auth, secret: &str) -> Result<(), Outcome> {
+    fn login(&mut self, user: &str, auth: Auth, secret: &str) -> Result<(), StepOutcome> {
         let quoted = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
         let status = match auth {
             Auth::Plain | Auth::Login => {
@@ -204,50 +196,44 @@ struct Pop<'a> {
 }
 
 impl Pop<'_> {
-    fn command(&mut self, line: &str, what: &str) -> Result<String, Outcome> {
+    fn command(&mut self, line: &str, what: &str) -> Result<String, StepOutcome> {
         self.lines.send(line, what)?;
         self.lines.line(what)
     }
 }
 
 impl Dialect for Pop<'_> {
-    fn capabilities(&mut self, auth: Auth) -> Result<(), Outcome> {
+    fn capabilities(&mut self, auth: Auth) -> Result<(), StepOutcome> {
         let host = self.lines.host;
         let greeting = self.lines.line("the connection")?;
         if !greeting.starts_with("+OK") {
-            return Err(Outcome::Failed(format!("{host} greeted with `{greeting}`, not `+OK`")));
+            return Err(StepOutcome::Failed(format!("{host} greeted with `{greeting}`, not `+OK`")));
         }
         if !self.command("CAPA", "CAPA")?.starts_with("+OK") {
             // CAPA is optional (RFC 2449): nothing is known, so nothing is reported.
             return Ok(());
         }
-        let mut capabilities = Vec::new();
-        loop {
-            let line = self.lines.line("CAPA")?;
-            if line == "." {
-                break;
-            }
-            capabilities.push(line.to_ascii_uppercase());
-            if capabilities.len() >= MAX_REPLY_LINES {
-                return Err(flood(host, "CAPA"));
-            }
-        }
+        let (capabilities, ()) = self.lines.read_reply("CAPA", "an answer", |line| {
+            Ok(if line == "." { ReplyLine::Last(()) } else { ReplyLine::More(line.to_ascii_uppercase()) })
+        })?;
         let sasl =
             |m: &str| capabilities.iter().any(|c| c.starts_with("SASL ") && c.split_whitespace().any(|w| w == m));
         match auth {
-            Auth::Xoauth2 if !sasl("XOAUTH2") => Err(Outcome::Failed(format!(
+            Auth::Xoauth2 if !sasl("XOAUTH2") => Err(StepOutcome::Failed(format!(
                 "{host} does not offer SASL XOAUTH2 (its capabilities: {}), which `mailbox.auth: xoauth2` needs",
                 capabilities.join("; ")
             ))),
-            Auth::Plain | Auth::Login if !capabilities.iter().any(|c| c == "USER") => Err(Outcome::Failed(format!(
-                "{host} does not offer USER/PASS (its capabilities: {}): it takes no password login; use `auth: xoauth2`",
-                capabilities.join("; ")
-            ))),
+            Auth::Plain | Auth::Login if !capabilities.iter().any(|c| c == "USER") => {
+                Err(StepOutcome::Failed(format!(
+                    "{host} does not offer USER/PASS (its capabilities: {}): it takes no password login; use `auth: xoauth2`",
+                    capabilities.join("; ")
+                )))
+            }
             _ => Ok(()),
         }
     }
 
-    fn login(&mut self, user: &str, auth: Auth, secret: &str) -> Result<(), Outcome> {
+    fn login(&mut self, user: &str, auth: Auth, secret: &str) -> Result<(), StepOutcome> {
         let reply = match auth {
             Auth::Plain | Auth::Login => {
                 let reply = self.command(&format!("USER {user}"), "USER")?;

@@ -7,10 +7,12 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use imap_proto::NameAttribute;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::deadline::{Bound, Deadline, Unarmed};
 
 /// Messages asked for in one FETCH: small enough to look at the clock often and to keep
 /// each answer small, large enough that a mailbox of 100,000 messages is 100 round trips.
@@ -51,12 +53,9 @@ pub fn sum<T: Read + Write>(
     budget: Duration,
     progress: bool,
 ) -> Result<Usage, ListError> {
-    // A timeout of centuries is allowed in the config; it must not overflow the clock.
-    let start = Instant::now();
-    let deadline = start.checked_add(budget).unwrap_or_else(|| start + Duration::from_secs(365 * 24 * 3600));
-    let clock = Clock { socket, deadline, budget };
+    let clock = Clock { socket, deadline: Deadline::after(budget), budget };
     let folders = {
-        clock.arm().map_err(ListError)?;
+        clock.arm().map_err(|e| ListError(e.to_string()))?;
         let names = session.list(Some(""), Some("*")).map_err(|e| ListError(clock.describe(&e)))?;
         selectable(names.iter().map(|n| (n.name(), n.attributes())))
     };
@@ -136,7 +135,7 @@ fn count_folder<T: Read + Write>(
         imap::Error::No(_) | imap::Error::Bad(_) => Stop::Folder { counted, why: clock.describe(&error) },
         error => Stop::Connection { counted, why: clock.describe(&error) },
     };
-    clock.arm().map_err(|why| Stop::Connection { counted, why })?;
+    clock.arm().map_err(|e| Stop::Connection { counted, why: e.to_string() })?;
     let answer = examine(session, folder).map_err(|e| stop(counted, e))?;
     let exists = messages_in(&answer).ok_or_else(|| Stop::Folder {
         counted,
@@ -148,7 +147,7 @@ fn count_folder<T: Read + Write>(
     let mut first = 1;
     while first <= exists {
         let last = exists.min(first.saturating_add(BATCH - 1));
-        clock.arm().map_err(|why| Stop::Connection { counted, why })?;
+        clock.arm().map_err(|e| Stop::Connection { counted, why: e.to_string() })?;
         let fetches = session.fetch(format!("{first}:{last}"), "RFC822.SIZE").map_err(|e| stop(counted, e))?;
         let sizes: Vec<u64> = fetches.iter().filter_map(|f| f.size).map(u64::from).collect();
         counted.0 += sizes.iter().sum::<u64>();
@@ -189,32 +188,34 @@ fn messages_in(answer: &[u8]) -> Option<u32> {
 /// before each command: a server that slows down mid-count cannot hold the run past it.
 struct Clock<'a> {
     socket: &'a TcpStream,
-    deadline: Instant,
+    deadline: Deadline,
     budget: Duration,
 }
 
-impl Clock<'_> {
-    fn out_of_time(&self) -> String {
-        format!("could not finish within {}s (`mailbox.timeout`)", self.budget.as_secs())
-    }
+/// Why the count cannot send one more command.
+#[derive(Debug, thiserror::Error)]
+enum ClockError {
+    /// The budget (`mailbox.timeout`) ran out.
+    #[error("could not finish within {}s (`mailbox.timeout`)", .0.as_secs())]
+    OutOfTime(Duration),
+    #[error("cannot set the connection's timeout: {0}")]
+    Socket(std::io::Error),
+}
 
+impl Clock<'_> {
     /// Ready for one more command, or the reason there is no time for it.
-    fn arm(&self) -> Result<(), String> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(self.out_of_time());
-        }
-        self.socket
-            .set_read_timeout(Some(left))
-            .and_then(|()| self.socket.set_write_timeout(Some(left)))
-            .map_err(|e| format!("cannot set the connection's timeout: {e}"))
+    fn arm(&self) -> Result<(), ClockError> {
+        self.deadline.arm(self.socket, Bound::ReadsAndWrites).map_err(|e| match e {
+            Unarmed::Passed => ClockError::OutOfTime(self.budget),
+            Unarmed::Socket(e) => ClockError::Socket(e),
+        })
     }
 
     /// A reply that did not come in time is the budget running out, not a silent server.
     fn describe(&self, error: &imap::Error) -> String {
         match error {
             imap::Error::Io(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
-                self.out_of_time()
+                ClockError::OutOfTime(self.budget).to_string()
             }
             e => super::imap_error::describe(e),
         }
@@ -296,6 +297,17 @@ mod tests {
         assert_eq!((usage.bytes, usage.folders_counted, usage.folders), (0, 0, 1));
         assert!(!usage.complete(), "{usage:?}");
         assert!(usage.shortfalls[0].starts_with("could not count `INBOX`: NO"), "{usage:?}");
+    }
+
+    #[test]
+    fn a_clock_past_its_deadline_says_the_budget_ran_out() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let socket = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        let clock =
+            Clock { socket: &socket, deadline: Deadline::after(Duration::ZERO), budget: Duration::from_secs(30) };
+        let out_of_time = "could not finish within 30s (`mailbox.timeout`)";
+        assert_eq!(clock.arm().map_err(|e| e.to_string()), Err(out_of_time.to_owned()));
+        assert_eq!(clock.describe(&imap::Error::Io(std::io::ErrorKind::TimedOut.into())), out_of_time);
     }
 
     #[test]

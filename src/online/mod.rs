@@ -4,6 +4,7 @@
 //! steps, as findings); the TCP, TLS settings and secrets they share. `Services` holds
 //! the ones the online rules ask, set up once a run.
 
+mod deadline;
 pub mod dns;
 pub mod imap;
 mod imap_error;

@@ -68,8 +68,8 @@ impl Sender {
         hello: Option<String>,
     ) -> Result<Sender, SmtpSetupError> {
         use super::tls::TlsError;
-        let mut tls = TlsParameters::builder(transport.host.value.clone());
-        if let Some(path) = &transport.ca_file {
+        let mut tls = TlsParameters::builder(transport.server.host.value.clone());
+        if let Some(path) = &transport.server.ca_file {
             let name = || path.display().to_string();
             let pem = std::fs::read(path).map_err(|e| TlsError::Unreadable { path: name(), reason: e.to_string() })?;
             let certificate =
@@ -79,7 +79,7 @@ impl Sender {
         let tls = tls.build_rustls().map_err(|e| SmtpSetupError::Lettre(e.to_string()))?;
         let credentials = match (transport.mode.value, credential) {
             (Mode::Submission, Some(secret)) => {
-                let username = transport.username.as_ref().map(|u| u.value.clone()).unwrap_or_default();
+                let username = transport.login.username.as_ref().map(|u| u.value.clone()).unwrap_or_default();
                 Some(Credentials::new(username, secret.expose().to_owned()))
             }
             (Mode::Submission, None) => return Err(SmtpSetupError::NoCredential),
@@ -169,22 +169,23 @@ impl Sender {
             return Ok(self.connection.as_mut().expect("checked"));
         }
         let t = &self.transport;
-        let address = (t.host.value.as_str(), t.port.value);
-        let mut connection = SmtpConnection::connect(address, Some(t.timeout), &self.hello, None, self.local_address)
-            .map_err(|e| classify_before_body(&e))?;
+        let address = (t.server.host.value.as_str(), t.server.port.value);
+        let mut connection =
+            SmtpConnection::connect(address, Some(t.server.timeout), &self.hello, None, self.local_address)
+                .map_err(|e| classify_before_body(&e))?;
         match (t.mode.value, connection.can_starttls()) {
             (_, true) => connection.starttls(&self.tls, &self.hello).map_err(|e| classify_before_body(&e))?,
             (Mode::Submission, false) => {
                 return Err(Attempt::Refused(format!(
                     "{} does not offer STARTTLS, which submission requires",
-                    t.host.value
+                    t.server.host.value
                 )));
             }
             // The relay's TLS is opportunistic.
             (Mode::Relay, false) => {}
         }
         if let Some(credentials) = &self.credentials {
-            let mechanism = match t.auth.value {
+            let mechanism = match t.login.auth.value {
                 Auth::Plain => Mechanism::Plain,
                 Auth::Login => Mechanism::Login,
                 Auth::Xoauth2 => Mechanism::Xoauth2,

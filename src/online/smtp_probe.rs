@@ -18,9 +18,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Deserialize;
 
-use super::probe::{Lines, Outcome, Stopped, mask};
+use super::probe::{Lines, ReplyLine, StepOutcome, Stopped, mask};
 use super::secret;
-use crate::config::setting::Auth;
+use crate::config::connection::Login;
+use crate::config::setting::{Auth, Setting};
 use crate::config::transport::{Mode, Tls, Transport};
 
 /// The probe's steps, each read by a rule of its own.
@@ -88,10 +89,10 @@ fn probe(
     probed: &mut Probed,
 ) -> Result<(), Stopped> {
     let found = &mut probed.findings;
-    let host = t.host.value.as_str();
+    let host = t.server.host.value.as_str();
     let (lines, config) = found.connect(
-        (host, t.port.value, t.timeout),
-        (t.source_ip.as_ref().map(|ip| ip.value), t.ca_file.as_deref()),
+        (host, t.server.port.value, t.server.timeout),
+        (t.source_ip.as_ref().map(|ip| ip.value), t.server.ca_file.as_deref()),
         (Step::Connect, Step::Tls),
     )?;
     let mut session = Session(lines);
@@ -100,7 +101,7 @@ fn probe(
     }
     let banner = session.reply("the connection").map_err(|o| found.stop(Step::Greeting, o))?;
     if banner.code != 220 {
-        return Err(found.stop(Step::Greeting, Outcome::Failed(format!("{host} greeted with `{banner}`, not 220"))));
+        return Err(found.stop(Step::Greeting, StepOutcome::Failed(format!("{host} greeted with `{banner}`, not 220"))));
     }
     let mut extensions = session.ehlo(hello).map_err(|o| found.stop(Step::Greeting, o))?;
     found.pass(Step::Greeting);
@@ -108,20 +109,20 @@ fn probe(
     if t.tls.value == Tls::Starttls && !offered {
         let why = format!("{host} does not offer STARTTLS in its EHLO reply, so the connection cannot be encrypted");
         if t.mode.value == Mode::Submission {
-            return Err(found.stop(Step::Tls, Outcome::Failed(why)));
+            return Err(found.stop(Step::Tls, StepOutcome::Failed(why)));
         }
         // The relay's TLS is opportunistic (as `--send` uses it): mail still goes, in clear.
-        found.steps.push((Step::Tls, Outcome::Warning(format!("{why}; the relay will be used without TLS"))));
+        found.steps.push((Step::Tls, StepOutcome::Warning(format!("{why}; the relay will be used without TLS"))));
     } else if t.tls.value == Tls::Starttls {
         let reply = session.command("STARTTLS").map_err(|o| found.stop(Step::Tls, o))?;
         if reply.code != 220 {
-            return Err(found.stop(Step::Tls, Outcome::Failed(format!("{host} answered STARTTLS with `{reply}`"))));
+            return Err(found.stop(Step::Tls, StepOutcome::Failed(format!("{host} answered STARTTLS with `{reply}`"))));
         }
         found.secure(&mut session.0, config, Step::Tls, Step::Certificate)?;
         extensions = session.ehlo(hello).map_err(|o| found.stop(Step::Greeting, o))?;
     }
     if t.mode.value == Mode::Submission {
-        let wanted = mechanism(t.auth.value);
+        let wanted = mechanism(t.login.auth.value);
         let offered: Vec<&str> = extensions
             .iter()
             // `AUTH PLAIN LOGIN`, or the older `AUTH=PLAIN LOGIN` some servers still send.
@@ -135,7 +136,7 @@ fn probe(
             };
             let after = if t.tls.value == Tls::None { "" } else { " after TLS" };
             let why = format!("{host} offers {offers}{after}, not {wanted} (`transport.auth`)");
-            return Err(found.stop(Step::Auth, Outcome::Failed(why)));
+            return Err(found.stop(Step::Auth, StepOutcome::Failed(why)));
         }
         found.pass(Step::Auth);
     }
@@ -152,17 +153,17 @@ fn probe(
             // A secret never crosses the network in clear, not even to test it.
             let why = "not tried: the login would send the password in clear (`transport.tls: none`); \
                        submission needs `tls: starttls` (port 587)";
-            return Err(found.stop(Step::Login, Outcome::Failed(why.to_owned())));
+            return Err(found.stop(Step::Login, StepOutcome::Failed(why.to_owned())));
         }
-        session.login(t).map_err(|o| found.stop(Step::Login, o))?;
+        session.login(&t.login).map_err(|o| found.stop(Step::Login, o))?;
         found.pass(Step::Login);
     }
     // The sender asked about: the account, else (submission) the login's name.
-    let sender = account.or_else(|| t.username.as_ref().map(|u| u.value.as_str()));
+    let sender = account.or_else(|| t.login.username.as_ref().map(|u| u.value.as_str()));
     if sender.is_none() && request.rcpt.is_some() {
         // --rcpt asked a question; no answer is not a pass.
         let why = "there is no `account` to give as MAIL FROM, so RCPT TO cannot be asked: set `account`";
-        return Err(found.stop(Step::Recipient, Outcome::Failed(why.to_owned())));
+        return Err(found.stop(Step::Recipient, StepOutcome::Failed(why.to_owned())));
     }
     if let Some(account) = sender.filter(|_| !submission || request.rcpt.is_some()) {
         session.transaction(Step::Sender, &format!("MAIL FROM:<{account}>"), found)?;
@@ -184,9 +185,6 @@ fn mechanism(auth: Auth) -> &'static str {
     }
 }
 
-/// The most lines one reply may have (an EHLO reply has a dozen or two).
-const MAX_REPLY_LINES: usize = 1000;
-
 /// One server reply: its code and its lines' text.
 struct Reply {
     code: u16,
@@ -203,56 +201,51 @@ impl std::fmt::Display for Reply {
 struct Session<'a>(Lines<'a>);
 
 impl Session<'_> {
-    fn ehlo(&mut self, hello: &str) -> Result<Vec<String>, Outcome> {
+    fn ehlo(&mut self, hello: &str) -> Result<Vec<String>, StepOutcome> {
         let reply = self.command(&format!("EHLO {hello}"))?;
         if reply.code != 250 {
-            return Err(Outcome::Failed(format!("{} answered EHLO {hello} with `{reply}`", self.0.host)));
+            return Err(StepOutcome::Failed(format!("{} answered EHLO {hello} with `{reply}`", self.0.host)));
         }
         Ok(reply.lines.into_iter().skip(1).map(|l| l.trim().to_owned()).collect())
     }
 
-    fn command(&mut self, line: &str) -> Result<Reply, Outcome> {
+    fn command(&mut self, line: &str) -> Result<Reply, StepOutcome> {
         let what = line.split(':').next().unwrap_or(line).split(' ').next().unwrap_or(line).to_owned();
         self.0.send(line, &what)?;
         self.reply(&what)
     }
 
     /// The next reply, its continuation lines (`250-`) joined.
-    fn reply(&mut self, after: &str) -> Result<Reply, Outcome> {
-        let mut lines = Vec::new();
-        loop {
-            let line = self.0.line(after)?;
+    fn reply(&mut self, after: &str) -> Result<Reply, StepOutcome> {
+        let host = self.0.host;
+        let (mut lines, (code, last)) = self.0.read_reply(after, "a reply", |line| {
             let code = line.get(..3).and_then(|c| c.parse::<u16>().ok()).ok_or_else(|| {
-                Outcome::Failed(format!(
-                    "{} does not speak SMTP: it answered {after} with `{}`",
-                    self.0.host,
-                    line.trim()
-                ))
+                StepOutcome::Failed(format!("{host} does not speak SMTP: it answered {after} with `{}`", line.trim()))
             })?;
-            lines.push(line.get(4..).unwrap_or("").trim_end().to_owned());
-            if line.as_bytes().get(3) != Some(&b'-') {
-                return Ok(Reply { code, lines });
-            }
-            if lines.len() >= MAX_REPLY_LINES {
-                // Held in memory until the reply ends: a flood must not be.
-                let why = format!("{} sent a reply to {after} of over {MAX_REPLY_LINES} lines", self.0.host);
-                return Err(Outcome::Failed(why));
-            }
-        }
+            let text = line.get(4..).unwrap_or("").trim_end().to_owned();
+            // `250-` goes on; `250 ` (or a bare code) is the last line, whose code is the reply's.
+            Ok(match line.as_bytes().get(3) {
+                Some(b'-') => ReplyLine::More(text),
+                _ => ReplyLine::Last((code, text)),
+            })
+        })?;
+        lines.push(last);
+        Ok(Reply { code, lines })
     }
 
     /// AUTH with the configured mechanism and secret. A refusal names the server's reply,
     /// with the secret (and its base64 forms) masked should the server echo it.
-    fn login(&mut self, t: &Transport) -> Result<(), Outcome> {
-        let Some(source) = &t.secret else {
-            return Err(Outcome::Failed(
+    fn login(&mut self, login: &Login<Option<Setting<String>>>) -> Result<(), StepOutcome> {
+        let Some(source) = &login.secret else {
+            return Err(StepOutcome::Failed(
                 "there is no password_env, password_file or token_command to log in with".into(),
             ));
         };
-        let credential = secret::fetch(&source.value).map_err(|e| Outcome::Failed(format!("cannot log in: {e}")))?;
+        let credential =
+            secret::fetch(&source.value).map_err(|e| StepOutcome::Failed(format!("cannot log in: {e}")))?;
         let secret = credential.expose();
-        let user = t.username.as_ref().map_or("", |u| u.value.as_str());
-        let answers: Vec<String> = match t.auth.value {
+        let user = login.username.as_ref().map_or("", |u| u.value.as_str());
+        let answers: Vec<String> = match login.auth.value {
             Auth::Plain => vec![format!("AUTH PLAIN {}", BASE64.encode(format!("\0{user}\0{secret}")))],
             Auth::Login => vec!["AUTH LOGIN".into(), BASE64.encode(user), BASE64.encode(secret)],
             Auth::Xoauth2 => {
@@ -272,9 +265,9 @@ impl Session<'_> {
                 let why = format!(
                     "{} kept asking (`334`) after every answer of AUTH {}",
                     self.0.host,
-                    mechanism(t.auth.value)
+                    mechanism(login.auth.value)
                 );
-                return Err(Outcome::Failed(why));
+                return Err(StepOutcome::Failed(why));
             }
             // A challenge: the next answer, or (XOAUTH2's error) an empty line, after
             // which the server ends the exchange with its refusal.
@@ -283,13 +276,13 @@ impl Session<'_> {
         }
         match reply.code {
             235 => Ok(()),
-            400..=499 => Err(Outcome::NoAnswer(format!("{} deferred the login: `{}`", self.0.host, mask(&reply)))),
-            _ => Err(Outcome::Failed(format!("{} refused the login of {user}: `{}`", self.0.host, mask(&reply)))),
+            400..=499 => Err(StepOutcome::NoAnswer(format!("{} deferred the login: `{}`", self.0.host, mask(&reply)))),
+            _ => Err(StepOutcome::Failed(format!("{} refused the login of {user}: `{}`", self.0.host, mask(&reply)))),
         }
     }
 
     /// A command that carries a secret: errors name it as AUTH, never by its text.
-    fn command_hidden(&mut self, line: &str) -> Result<Reply, Outcome> {
+    fn command_hidden(&mut self, line: &str) -> Result<Reply, StepOutcome> {
         self.0.send(line, "AUTH")?;
         self.reply("AUTH")
     }
@@ -304,9 +297,9 @@ impl Session<'_> {
             }
             400..=499 => {
                 let why = format!("{} deferred `{line}`: `{reply}`", self.0.host);
-                Err(found.stop(step, Outcome::NoAnswer(why)))
+                Err(found.stop(step, StepOutcome::NoAnswer(why)))
             }
-            _ => Err(found.stop(step, Outcome::Failed(format!("{} refused `{line}`: `{reply}`", self.0.host)))),
+            _ => Err(found.stop(step, StepOutcome::Failed(format!("{} refused `{line}`: `{reply}`", self.0.host)))),
         }
     }
 }

@@ -8,11 +8,13 @@
 use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{CertificateError, ClientConfig, ClientConnection, StreamOwned};
+
+use super::deadline::{Bound, Deadline, Unarmed};
 
 /// A `ca_file` that cannot be trusted, or TLS that cannot be set up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -84,15 +86,13 @@ pub fn handshake(config: Arc<ClientConfig>, host: &str, tcp: TcpStream) -> Resul
     let timeout = tcp.read_timeout().ok().flatten();
     let seconds = timeout.map_or(0, |t| t.as_secs().max(1));
     let no_answer = || HandshakeError::NoAnswer { host: host.to_owned(), seconds };
-    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+    let deadline = timeout.map(Deadline::after);
     let mut stream = StreamOwned::new(connection, tcp);
     while stream.conn.is_handshaking() {
-        if let Some(deadline) = deadline {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(no_answer());
-            }
-            stream.sock.set_read_timeout(Some(left)).map_err(|e| refused(format!("cannot time the handshake: {e}")))?;
+        match deadline.map(|d| d.arm(&stream.sock, Bound::Reads)) {
+            None | Some(Ok(())) => {}
+            Some(Err(Unarmed::Passed)) => return Err(no_answer()),
+            Some(Err(Unarmed::Socket(e))) => return Err(refused(format!("cannot time the handshake: {e}"))),
         }
         if let Err(e) = exchange(&mut stream.conn, &mut stream.sock) {
             return Err(match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
@@ -165,8 +165,7 @@ fn describe(error: &rustls::Error, host: &str) -> String {
 
 /// The warning for the server's certificate when it ends within `EXPIRY_WARNING`.
 pub fn expiring(connection: &ClientConnection, host: &str) -> Option<String> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-    expiry_warning(host, not_after(connection)?, now)
+    expiry_warning(host, not_after(connection)?, crate::clock::now())
 }
 
 /// When the server's own certificate ends, in seconds since 1970 (`None` when it

@@ -85,7 +85,7 @@ fn inline(svg: String) -> String {
 }
 
 fn days_label(days: i64) -> String {
-    crate::send::time(days * 86_400).chars().take(10).collect()
+    crate::clock::rfc3339(days * 86_400).chars().take(10).collect()
 }
 
 /// Findings per week by the messages' own Date, stacked by rule (the seven rules with

@@ -194,7 +194,7 @@ mod tests {
             id: format!("{hostile}{n}"),
             verb: "MUST",
             sentence: hostile.clone(),
-            verdict: super::super::view::Verdict::Failing,
+            verdict: super::super::view::RequirementVerdict::Failing,
             checked: Some(n),
             failing: Some(n),
             percent: Some("0.0%".into()),

@@ -10,6 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::Summary;
+use crate::clock;
 
 /// What the plan knows of the run's sources before it starts.
 #[derive(Debug, Clone, Default)]
@@ -87,8 +88,8 @@ impl Provenance {
             packs,
             config,
             inputs: sources.inputs.clone(),
-            started: crate::send::time(started),
-            finished: crate::send::time(crate::send::journal::now()),
+            started: clock::rfc3339(started),
+            finished: clock::rfc3339(clock::now()),
             host: hostname::get().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default(),
             files: summary.read.files,
             messages: summary.files,

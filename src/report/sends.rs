@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::human::sanitise;
+use crate::clock::rfc3339;
+use crate::send::Outcome;
 use crate::send::journal::JournalRecord;
-use crate::send::{Outcome, time};
 
 pub fn outcomes_text(outcomes: &[Outcome]) -> String {
     let mut out = String::from("Sending:\n");
@@ -23,7 +24,7 @@ pub fn outcomes_text(outcomes: &[Outcome]) -> String {
 pub fn journal_text(entries: &[JournalRecord]) -> String {
     let mut out = format!("{:<9} {:<20} {:<4} {:<30} {}\n", "STATE", "WHEN", "TRY", "MESSAGE-ID", "PATH / DETAIL");
     for e in entries {
-        let when = time(e.sent_at.unwrap_or(e.updated_at));
+        let when = rfc3339(e.sent_at.unwrap_or(e.updated_at));
         let id = e.message_id.as_deref().unwrap_or("-");
         let state = serde_json::to_value(e.state).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
         let _ = writeln!(out, "{state:<9} {when:<20} {:<4} {:<30} {}", e.attempts, sanitise(id), sanitise(&e.path));

@@ -212,7 +212,7 @@ impl Tally {
     pub(super) fn new(rules: &RuleSet) -> Tally {
         let corpus = rules.rules.iter().filter(|r| r.scope == Scope::Corpus);
         let corpus_requirements = corpus.flat_map(|r| r.requirement.iter().cloned()).collect();
-        let latest_week = week_of(crate::send::journal::now() + 7 * 86_400);
+        let latest_week = week_of(crate::clock::now() + 7 * 86_400);
         let advisory = rules.rules.iter().filter(|r| r.severity == Severity::Info).map(|r| r.id.clone()).collect();
         Tally { corpus_requirements, latest_week, advisory, ..Tally::default() }
     }
@@ -417,7 +417,7 @@ mod tests {
         assert_eq!(*tally.weeks.keys().next_back().expect("weeks"), week_of(99_999 * 86_400));
         // A Date past the run's week is not a date to chart.
         let mut tally = Tally::new(&RuleSet::default());
-        let dated = |days: i64| one_finding("a.eml", Vec::new(), Some(crate::send::journal::now() + days * 86_400));
+        let dated = |days: i64| one_finding("a.eml", Vec::new(), Some(crate::clock::now() + days * 86_400));
         tally.message(0, dated(-30), false);
         tally.message(1, dated(3650), false);
         assert_eq!((tally.weeks.len(), tally.undated), (1, 1), "the message dated ten years ahead is undated");

@@ -15,7 +15,7 @@ pub struct MatrixRow {
     pub id: String,
     pub verb: &'static str,
     pub sentence: String,
-    pub verdict: Verdict,
+    pub verdict: RequirementVerdict,
     pub checked: Option<usize>,
     pub failing: Option<usize>,
     /// Percent compliant, one decimal.
@@ -131,7 +131,7 @@ impl<'a> View<'a> {
 /// `33 requirements: 9 compliant, 9 failing, 7 to attest, 6 not checked in this run, 3 not applicable.`,
 /// and the findings the baseline and `ignore:` kept out of the counts.
 fn matrix_summary(rows: &[MatrixRow], end: &Ending) -> String {
-    let mut counts: BTreeMap<Verdict, usize> = BTreeMap::new();
+    let mut counts: BTreeMap<RequirementVerdict, usize> = BTreeMap::new();
     for row in rows {
         *counts.entry(row.verdict).or_insert(0) += 1;
     }
@@ -149,7 +149,7 @@ fn matrix_summary(rows: &[MatrixRow], end: &Ending) -> String {
 
 /// What a matrix row says of its requirement, in the order the summary counts them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Verdict {
+pub enum RequirementVerdict {
     /// Every message its rules checked passed, and the set-up checks made passed.
     Compliant,
     /// As `Compliant`, but `ignore:` switched one of its rules off on some paths: those
@@ -165,30 +165,30 @@ pub enum Verdict {
     NotApplicable,
 }
 
-impl Verdict {
+impl RequirementVerdict {
     /// The row's class in the HTML page.
     pub fn class(self) -> &'static str {
         match self {
-            Verdict::Compliant | Verdict::CompliantWhereChecked => "checked",
-            Verdict::RecommendationNotFollowed => "advice",
-            Verdict::Failing => "failing",
-            Verdict::Attested => "attested",
-            Verdict::Open => "open",
-            Verdict::NotChecked => "not-checked",
-            Verdict::NotApplicable => "not-applicable",
+            RequirementVerdict::Compliant | RequirementVerdict::CompliantWhereChecked => "checked",
+            RequirementVerdict::RecommendationNotFollowed => "advice",
+            RequirementVerdict::Failing => "failing",
+            RequirementVerdict::Attested => "attested",
+            RequirementVerdict::Open => "open",
+            RequirementVerdict::NotChecked => "not-checked",
+            RequirementVerdict::NotApplicable => "not-applicable",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
-            Verdict::Compliant => "compliant",
-            Verdict::CompliantWhereChecked => "compliant where checked",
-            Verdict::RecommendationNotFollowed => "recommendation not followed",
-            Verdict::Failing => "failing",
-            Verdict::Attested => "attested",
-            Verdict::Open => "to attest",
-            Verdict::NotChecked => "not checked in this run",
-            Verdict::NotApplicable => "not applicable",
+            RequirementVerdict::Compliant => "compliant",
+            RequirementVerdict::CompliantWhereChecked => "compliant where checked",
+            RequirementVerdict::RecommendationNotFollowed => "recommendation not followed",
+            RequirementVerdict::Failing => "failing",
+            RequirementVerdict::Attested => "attested",
+            RequirementVerdict::Open => "to attest",
+            RequirementVerdict::NotChecked => "not checked in this run",
+            RequirementVerdict::NotApplicable => "not applicable",
         }
     }
 }
@@ -223,7 +223,7 @@ fn matrix_row(
         id: row.id.clone(),
         verb: row.verb.as_str(),
         sentence: row.sentence.clone(),
-        verdict: Verdict::Compliant,
+        verdict: RequirementVerdict::Compliant,
         checked: None,
         failing: None,
         percent: None,
@@ -243,13 +243,13 @@ fn matrix_row(
                 }
                 let advised = tally.advised.get(row.id.as_str()).copied().unwrap_or(0);
                 if failing > 0 {
-                    out.verdict = Verdict::Failing;
+                    out.verdict = RequirementVerdict::Failing;
                 } else if advised > 0 {
-                    out.verdict = Verdict::RecommendationNotFollowed;
+                    out.verdict = RequirementVerdict::RecommendationNotFollowed;
                     notes.push(format!("{advised} message(s) do not follow it"));
                 } else if messages == 0 {
                     // Rules that had nothing to read checked nothing.
-                    out.verdict = Verdict::NotChecked;
+                    out.verdict = RequirementVerdict::NotChecked;
                     notes.push("no message to check".into());
                 }
                 notes.push(format!("by {}", message_rules.join(", ")));
@@ -264,8 +264,8 @@ fn matrix_row(
                     })
                     .collect();
                 if !ignored.is_empty() {
-                    if out.verdict == Verdict::Compliant {
-                        out.verdict = Verdict::CompliantWhereChecked;
+                    if out.verdict == RequirementVerdict::Compliant {
+                        out.verdict = RequirementVerdict::CompliantWhereChecked;
                     }
                     notes.push(format!("not checked where `ignore:` switches off {}", ignored.join(", ")));
                 }
@@ -274,38 +274,48 @@ fn matrix_row(
                 let count = |counts: &HashMap<Arc<str>, usize>| counts.get(row.id.as_str()).copied().unwrap_or(0);
                 match (count(&tally.setup), count(&tally.setup_unsure)) {
                     (0, 0) if count(&tally.setup_advice) > 0 => {
-                        if matches!(out.verdict, Verdict::Compliant | Verdict::CompliantWhereChecked) {
-                            out.verdict = Verdict::RecommendationNotFollowed;
+                        if matches!(
+                            out.verdict,
+                            RequirementVerdict::Compliant | RequirementVerdict::CompliantWhereChecked
+                        ) {
+                            out.verdict = RequirementVerdict::RecommendationNotFollowed;
                         }
                         let n = count(&tally.setup_advice);
                         notes.push(format!("set-up: {n} recommendation(s) not followed ({})", setup_rules.join(", ")));
                     }
                     (0, 0) => notes.push(format!("set-up compliant ({})", setup_rules.join(", "))),
                     (0, n) => {
-                        if matches!(out.verdict, Verdict::Compliant | Verdict::CompliantWhereChecked) {
-                            out.verdict = Verdict::NotChecked;
+                        if matches!(
+                            out.verdict,
+                            RequirementVerdict::Compliant | RequirementVerdict::CompliantWhereChecked
+                        ) {
+                            out.verdict = RequirementVerdict::NotChecked;
                         }
                         notes.push(format!("set-up: {n} check(s) not made ({})", setup_rules.join(", ")));
                     }
                     (n, _) => {
-                        out.verdict = Verdict::Failing;
+                        out.verdict = RequirementVerdict::Failing;
                         notes.push(format!("set-up: {n} finding(s) ({})", setup_rules.join(", ")));
                     }
                 }
             }
             // The rules see part of it; the rest is a person's to attest.
             if *to_attest {
-                if out.verdict == Verdict::Compliant {
-                    out.verdict = Verdict::CompliantWhereChecked;
+                if out.verdict == RequirementVerdict::Compliant {
+                    out.verdict = RequirementVerdict::CompliantWhereChecked;
                 }
                 notes.push("the rest is to attest: nothing recorded under `attestations:`".into());
             }
             out.note = notes.join("; ");
         }
-        Status::Attested(text) => (out.verdict, out.note) = (Verdict::Attested, text.clone()),
-        Status::Open => (out.verdict, out.note) = (Verdict::Open, "nothing recorded under `attestations:`".into()),
-        Status::NotApplicable => (out.verdict, out.note) = (Verdict::NotApplicable, "concerns another set-up".into()),
-        Status::NotChecked(why) => (out.verdict, out.note) = (Verdict::NotChecked, why.clone()),
+        Status::Attested(text) => (out.verdict, out.note) = (RequirementVerdict::Attested, text.clone()),
+        Status::Open => {
+            (out.verdict, out.note) = (RequirementVerdict::Open, "nothing recorded under `attestations:`".into())
+        }
+        Status::NotApplicable => {
+            (out.verdict, out.note) = (RequirementVerdict::NotApplicable, "concerns another set-up".into())
+        }
+        Status::NotChecked(why) => (out.verdict, out.note) = (RequirementVerdict::NotChecked, why.clone()),
     }
     out
 }

@@ -14,7 +14,7 @@ use serde_saphyr::Spanned;
 
 use super::compiled::{Call, Check, Condition, Interval, Op, Requirement, Rule, RuleSet};
 use super::condition::{holds, normalise};
-use super::field::{Field, Source};
+use super::field::{Field, Target};
 use super::pattern::Pattern;
 use super::spec::{
     ConditionSpec, CorpusSpec, Coverage, FunctionCallSpec, OperatorSpec, OptionValue, PackSpec, RuleSpec, Scalar,
@@ -61,7 +61,7 @@ pub fn compile(packs: &[YamlSource], config: &Config) -> Result<RuleSet, Report>
                 .into_iter()
                 .map(|c| compiler.condition(c, Reads::Config))
                 .collect::<Result<Vec<_>, _>>()?;
-            let applies = when.iter().all(|c| holds(c, Source::Config(config), None));
+            let applies = when.iter().all(|c| holds(c, Target::Config(config), None));
             requirements.push(Requirement {
                 applies,
                 when: when.iter().map(Condition::describe).collect(),
@@ -203,9 +203,9 @@ impl<'a> Compiler<'a> {
         let applies;
         if spec.scope != Scope::Config {
             let on_config = |c: &Condition| c.field.is_config();
-            let source = Source::Config(self.config);
-            applies = when.iter().filter(|c| on_config(c)).all(|c| holds(c, source, None))
-                && !unless.iter().filter(|c| on_config(c)).any(|c| holds(c, source, None));
+            let target = Target::Config(self.config);
+            applies = when.iter().filter(|c| on_config(c)).all(|c| holds(c, target, None))
+                && !unless.iter().filter(|c| on_config(c)).any(|c| holds(c, target, None));
             when.retain(|c| !on_config(c));
             unless.retain(|c| !on_config(c));
             // All of `when` must hold and none of `unless`, so their order is the
@@ -217,9 +217,9 @@ impl<'a> Compiler<'a> {
             // not apply to this set-up (the mailbox's rules, with no `mailbox:`) is left
             // out, not noted as skipped.
             let offline = |c: &&Condition| !matches!(c.op, Op::Contains(_) | Op::NotContains(_));
-            let source = Source::Config(self.config);
-            applies = when.iter().filter(offline).all(|c| holds(c, source, None))
-                && !unless.iter().filter(offline).any(|c| holds(c, source, None));
+            let target = Target::Config(self.config);
+            applies = when.iter().filter(offline).all(|c| holds(c, target, None))
+                && !unless.iter().filter(offline).any(|c| holds(c, target, None));
         }
         let check = match (spec.scope, spec.corpus) {
             (Scope::Message | Scope::Config, None) => {

@@ -1,11 +1,11 @@
-//! Judging one condition against its source: as a precondition (`holds`) here; as a
+//! Judging one condition against its target: as a precondition (`holds`) here; as a
 //! requirement, value by value, in the engine. Shared by the engine and by the
 //! compiler, which judges message rules' preconditions on the configuration once.
 
 use std::borrow::Cow;
 
 use super::compiled::{Condition, Op};
-use super::field::Source;
+use super::field::Target;
 use super::value::{Kind, Value};
 use crate::mail::address::canonical;
 use crate::online::Services;
@@ -42,10 +42,10 @@ pub fn passes(condition: &Condition, value: &Value<'_>, services: Option<&Servic
 
 /// As a precondition: true when the field has a value that passes (for `absent`, when
 /// it has none).
-pub fn holds(condition: &Condition, source: Source<'_, '_>, services: Option<&Services>) -> bool {
+pub fn holds(condition: &Condition, target: Target<'_, '_>, services: Option<&Services>) -> bool {
     let mut any = false;
     let mut any_passing = false;
-    condition.field.for_each(source, &mut |v| {
+    condition.field.for_each(target, &mut |v| {
         any = true;
         // One passing value settles it: a bulk send's thousands need not all be judged.
         any_passing = any_passing || passes(condition, &v, services);

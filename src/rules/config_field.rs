@@ -142,22 +142,22 @@ impl ConfigField {
                 let spans = &config.spans.distribution_lists;
                 config.distribution_lists.iter().zip(spans).for_each(|(a, span)| f(address(a, Some(span))));
             }
-            ConfigField::MailboxHost => m.for_each(|m| f(text(&m.host))),
-            ConfigField::MailboxPort => m.for_each(|m| f(port(&m.port))),
+            ConfigField::MailboxHost => m.for_each(|m| f(text(&m.server.host))),
+            ConfigField::MailboxPort => m.for_each(|m| f(port(&m.server.port))),
             ConfigField::MailboxProtocol => m.for_each(|m| f(word(m.protocol.value.as_str(), &m.protocol.span))),
-            ConfigField::MailboxUsername => m.for_each(|m| f(text(&m.username))),
-            ConfigField::MailboxSecret => m.flat_map(|m| &m.secret).for_each(|s| f(word(s.value.key(), &s.span))),
-            ConfigField::DirectoryHost => d.for_each(|d| f(text(&d.host))),
-            ConfigField::DirectoryPort => d.for_each(|d| f(port(&d.port))),
+            ConfigField::MailboxUsername => m.for_each(|m| f(text(&m.login.username))),
+            ConfigField::MailboxSecret => m.flat_map(|m| &m.login.secret).for_each(|s| f(word(s.value.key(), &s.span))),
+            ConfigField::DirectoryHost => d.for_each(|d| f(text(&d.server.host))),
+            ConfigField::DirectoryPort => d.for_each(|d| f(port(&d.server.port))),
             ConfigField::Mode => t.for_each(|t| f(word(t.mode.value.as_str(), &t.mode.span))),
-            ConfigField::Host => t.for_each(|t| f(text(&t.host))),
-            ConfigField::Port => t.for_each(|t| f(port(&t.port))),
+            ConfigField::Host => t.for_each(|t| f(text(&t.server.host))),
+            ConfigField::Port => t.for_each(|t| f(port(&t.server.port))),
             ConfigField::Tls => t.for_each(|t| f(word(t.tls.value.as_str(), &t.tls.span))),
-            ConfigField::Username => t.flat_map(|t| &t.username).for_each(|u| f(text(u))),
-            ConfigField::Auth => t.for_each(|t| f(word(t.auth.value.as_str(), &t.auth.span))),
+            ConfigField::Username => t.flat_map(|t| &t.login.username).for_each(|u| f(text(u))),
+            ConfigField::Auth => t.for_each(|t| f(word(t.login.auth.value.as_str(), &t.login.auth.span))),
             ConfigField::Password => t.flat_map(|t| &t.inline_password).for_each(|span| f(word("(hidden)", span))),
             ConfigField::Token => t.flat_map(|t| &t.inline_token).for_each(|span| f(word("(hidden)", span))),
-            ConfigField::Secret => t.flat_map(|t| &t.secret).for_each(|s| f(word(s.value.key(), &s.span))),
+            ConfigField::Secret => t.flat_map(|t| &t.login.secret).for_each(|s| f(word(s.value.key(), &s.span))),
             ConfigField::Credentials => t.flat_map(|t| &t.credentials).for_each(|c| f(word(c.value, &c.span))),
             ConfigField::SourceIp => t.flat_map(|t| &t.source_ip).for_each(|ip| f(source_ip(ip))),
             ConfigField::Source => t.for_each(|t| f(source(t))),
@@ -169,9 +169,9 @@ impl ConfigField {
     pub fn missing(self, config: &Config) -> std::ops::Range<usize> {
         use ConfigField::*;
         let span = match self {
-            DirectoryHost | DirectoryPort => config.directory.as_ref().map(|d| d.host.span.clone()),
+            DirectoryHost | DirectoryPort => config.directory.as_ref().map(|d| d.server.host.span.clone()),
             MailboxHost | MailboxPort | MailboxProtocol | MailboxUsername | MailboxSecret => {
-                config.mailbox.as_ref().map(|m| m.host.span.clone())
+                config.mailbox.as_ref().map(|m| m.server.host.span.clone())
             }
             Account | DistributionLists => None,
             _ => config.transport.as_ref().map(|t| t.mode.span.clone()),
@@ -200,11 +200,12 @@ fn source_ip(ip: &Setting<std::net::IpAddr>) -> Value<'static> {
 /// to reach it). A host written as a bare IP address is given as an address literal,
 /// `[10.1.2.3]`, as SMTP writes one: a bare address here means the sending IP.
 fn source(t: &Transport) -> Value<'static> {
+    let host = &t.server.host;
     match &t.source_ip {
         Some(ip) => source_ip(ip),
-        None if t.host.value.parse::<std::net::IpAddr>().is_ok() => {
-            Value::text(Cow::Owned(format!("[{}]", t.host.value)), t.host.span.clone(), false)
+        None if host.value.parse::<std::net::IpAddr>().is_ok() => {
+            Value::text(Cow::Owned(format!("[{}]", host.value)), host.span.clone(), false)
         }
-        None => Value::text(Cow::Owned(t.host.value.clone()), t.host.span.clone(), true),
+        None => Value::text(Cow::Owned(host.value.clone()), host.span.clone(), true),
     }
 }

@@ -9,7 +9,7 @@ use mail_parser::DateTime;
 
 use super::compiled::{Check, Condition, Op, Rule, RuleSet};
 use super::condition::{holds, passes};
-use super::field::{Field, Source};
+use super::field::{Field, Target};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Located, Severity};
 use crate::functions::Finding;
@@ -80,8 +80,8 @@ pub fn evaluate(rules: &RuleSet, active: &[usize], view: &MessageView<'_>, servi
         // A bug in one rule must not lose the others: it becomes an `internal-error`.
         let outcome = crate::isolate::catch(|| {
             let mut found = Evaluation::default();
-            let source = Source::Message(view);
-            if applies(rule, source, services) {
+            let target = Target::Message(view);
+            if applies(rule, target, services) {
                 check_message(rule, index, view, services, &mut found);
             }
             found
@@ -102,7 +102,7 @@ pub fn evaluate(rules: &RuleSet, active: &[usize], view: &MessageView<'_>, servi
 fn check_message(rule: &Rule, index: usize, view: &MessageView<'_>, services: Option<&Services>, out: &mut Evaluation) {
     match &rule.check {
         Check::Require(conditions) => {
-            require(rule, conditions, Source::Message(view), services, &mut out.diagnostics, &mut false)
+            require(rule, conditions, Target::Message(view), services, &mut out.diagnostics, &mut false)
         }
         Check::Interval(interval) => {
             // Only spacing needs the date; one send's own value (`once`) does not.
@@ -112,7 +112,7 @@ fn check_message(rule: &Rule, index: usize, view: &MessageView<'_>, services: Op
                 (None, None) => 0,
             };
             let mut keys = HashSet::new();
-            interval.group_by.for_each(Source::Message(view), &mut |v| {
+            interval.group_by.for_each(Target::Message(view), &mut |v| {
                 let key = interval.key_of(&v.text);
                 if !key.is_empty()
                     && interval.only.as_ref().is_none_or(|only| only.contains(&key))
@@ -159,12 +159,12 @@ pub fn evaluate_config(
 ) -> SetupVerdict {
     let mut out = SetupVerdict::default();
     for rule in active.iter().map(|&i| &rules.rules[i]) {
-        let source = Source::Config(config);
+        let target = Target::Config(config);
         if let Check::Require(conditions) = &rule.check
-            && applies(rule, source, services)
+            && applies(rule, target, services)
         {
             let mut not_made = false;
-            require(rule, conditions, source, services, &mut out.diagnostics, &mut not_made);
+            require(rule, conditions, target, services, &mut out.diagnostics, &mut not_made);
             if not_made {
                 out.not_made.push(rule.id.clone());
             }
@@ -174,14 +174,14 @@ pub fn evaluate_config(
     out
 }
 
-fn applies(rule: &Rule, source: Source<'_, '_>, services: Option<&Services>) -> bool {
-    rule.when.iter().all(|c| holds(c, source, services)) && !rule.unless.iter().any(|c| holds(c, source, services))
+fn applies(rule: &Rule, target: Target<'_, '_>, services: Option<&Services>) -> bool {
+    rule.when.iter().all(|c| holds(c, target, services)) && !rule.unless.iter().any(|c| holds(c, target, services))
 }
 
 fn require(
     rule: &Rule,
     conditions: &[Condition],
-    source: Source<'_, '_>,
+    target: Target<'_, '_>,
     services: Option<&Services>,
     out: &mut Vec<Diagnostic>,
     not_made: &mut bool,
@@ -195,7 +195,7 @@ fn require(
     let mut made: HashSet<(Range<usize>, String)> = HashSet::new();
     for condition in conditions {
         let message = condition.message.as_deref().unwrap_or(&rule.message);
-        violations(condition, source, services, &mut |v| {
+        violations(condition, target, services, &mut |v| {
             if v.not_made {
                 *not_made = true;
                 return;
@@ -311,26 +311,26 @@ fn render(template: &str, vars: &dyn Fn(&str) -> Option<String>) -> String {
 /// (for `not_contains`, each thing the function found is one).
 fn violations(
     condition: &Condition,
-    source: Source<'_, '_>,
+    target: Target<'_, '_>,
     services: Option<&Services>,
     sink: &mut dyn FnMut(Violation),
 ) {
     // Every line of every attachment is a value of `line.length`: find the long ones
     // without visiting each line (`bytes::long_lines`).
-    if let (Field::LineLength, Op::Max(limit), Source::Message(view)) = (&condition.field, &condition.op, source) {
+    if let (Field::LineLength, Op::Max(limit), Target::Message(view)) = (&condition.field, &condition.op, target) {
         for line in bytes::long_lines(view.raw(), *limit) {
             sink(Violation::of(line.clone(), line.len().to_string()));
         }
         return;
     }
     // A message whose wire size cannot exceed the limit needs no counting.
-    if let (Field::MessageSize, Op::Max(limit), Source::Message(view)) = (&condition.field, &condition.op, source)
+    if let (Field::MessageSize, Op::Max(limit), Target::Message(view)) = (&condition.field, &condition.op, target)
         && crate::mail::wire::within(view, *limit)
     {
         return;
     }
     let mut any = false;
-    condition.field.for_each(source, &mut |v| {
+    condition.field.for_each(target, &mut |v| {
         any = true;
         match &condition.op {
             Op::Present => {}
@@ -338,7 +338,7 @@ fn violations(
                 for finding in call.detector.find(&v.text, services) {
                     let Finding { range, fix, detail, inconclusive, severity, not_made } = finding;
                     sink(Violation {
-                        span: v.sub_span(source.view(), range.clone()),
+                        span: v.sub_span(target.view(), range.clone()),
                         value: v.text[range].to_owned(),
                         fix,
                         detail,
@@ -356,7 +356,7 @@ fn violations(
         }
     });
     if !any && matches!(condition.op, Op::Present) {
-        let missing = condition.field.missing(source);
+        let missing = condition.field.missing(target);
         sink(Violation { label: missing.label, ..Violation::of(missing.span, missing.value) });
     }
 }

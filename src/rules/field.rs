@@ -13,19 +13,20 @@ use crate::config::Config;
 use crate::mail::address::{canonical, is_valid_address};
 use crate::mail::{Mailbox, MessageView, PartKind, bytes, headers};
 
-/// Where a condition reads its values: one message, or the configuration (config
-/// rules, and message rules' preconditions on it, judged once when the pack compiles).
+/// What a condition is judged against, and reads its values from: one message, or the
+/// configuration (config rules, and message rules' preconditions on it, judged once
+/// when the pack compiles).
 #[derive(Clone, Copy)]
-pub enum Source<'a, 'm> {
+pub enum Target<'a, 'm> {
     Message(&'a MessageView<'m>),
     Config(&'a Config),
 }
 
-impl<'a, 'm> Source<'a, 'm> {
+impl<'a, 'm> Target<'a, 'm> {
     pub fn view(self) -> Option<&'a MessageView<'m>> {
         match self {
-            Source::Message(view) => Some(view),
-            Source::Config(_) => None,
+            Target::Message(view) => Some(view),
+            Target::Config(_) => None,
         }
     }
 }
@@ -246,31 +247,31 @@ impl Field {
 
     /// Where to point, what to say as `{{value}}`, and the label (in place of the rule's),
     /// when the field has no value at all.
-    pub fn missing(&self, source: Source<'_, '_>) -> Missing {
+    pub fn missing(&self, target: Target<'_, '_>) -> Missing {
         let at = |span: Range<usize>| Missing { span, value: String::new(), label: None };
-        match (self, source) {
-            (Field::MessageHeaders, Source::Message(view)) => {
+        match (self, target) {
+            (Field::MessageHeaders, Target::Message(view)) => {
                 let first_line = bytes::lines(view.raw()).next().unwrap_or(0..0);
                 Missing { value: view.why_not_a_message(), ..at(first_line.start..first_line.end.min(200)) }
             }
             // Where the field would be added.
-            (Field::Header(name), Source::Message(view)) => {
+            (Field::Header(name), Target::Message(view)) => {
                 let end = view.header_end();
                 Missing { label: Some(format!("the header block ends here, with no {name} field")), ..at(end..end) }
             }
-            (Field::Date, Source::Message(_)) => Field::Header("Date".into()).missing(source),
-            (Field::Config(field), Source::Config(config)) => at(field.missing(config)),
+            (Field::Date, Target::Message(_)) => Field::Header("Date".into()).missing(target),
+            (Field::Config(field), Target::Config(config)) => at(field.missing(config)),
             _ => at(0..0),
         }
     }
 
     /// Calls `f` with each value of the field: a message field's from a message, a
-    /// config field's from the configuration (none from the other source).
-    pub fn for_each(&self, source: Source<'_, '_>, f: &mut dyn FnMut(Value<'_>)) {
-        let view = match (self, source) {
-            (Field::Config(field), Source::Config(config)) => return field.for_each(config, f),
-            (Field::Config(_), Source::Message(_)) | (_, Source::Config(_)) => return,
-            (_, Source::Message(view)) => view,
+    /// config field's from the configuration (none from the other target).
+    pub fn for_each(&self, target: Target<'_, '_>, f: &mut dyn FnMut(Value<'_>)) {
+        let view = match (self, target) {
+            (Field::Config(field), Target::Config(config)) => return field.for_each(config, f),
+            (Field::Config(_), Target::Message(_)) | (_, Target::Config(_)) => return,
+            (_, Target::Message(view)) => view,
         };
         match self {
             Field::Config(_) => {}
@@ -351,7 +352,7 @@ impl Field {
                     f(Value::text(text, span, true));
                 }
             }
-            Field::Date => Field::Header("Date".into()).for_each(source, f),
+            Field::Date => Field::Header("Date".into()).for_each(target, f),
             Field::BodyText => {
                 for piece in view.text_view() {
                     f(Value::mapped(&piece.text, piece.span.clone(), &piece.map));

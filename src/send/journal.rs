@@ -3,10 +3,11 @@
 //! without losing track of anything. A message is known by the SHA-256 of its bytes.
 
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
+
+use crate::clock;
 
 pub const DEFAULT_PATH: &str = ".nhsmail-lint/journal.sqlite";
 
@@ -78,10 +79,6 @@ pub enum JournalError {
 pub struct Journal {
     conn: Connection,
     pub path: PathBuf,
-}
-
-pub fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 impl Journal {
@@ -161,7 +158,7 @@ impl Journal {
     }
 
     fn upsert(&self, m: &Planned<'_>, state: State, detail: Option<&str>, attempt: u32) -> Result<(), JournalError> {
-        let now = now();
+        let now = clock::now();
         self.conn
             .execute(
                 "INSERT INTO sends (digest, path, message_id, recipients, lists, state, detail, attempts, created_at, updated_at)
@@ -185,7 +182,7 @@ impl Journal {
     }
 
     fn finish(&self, digest: &str, state: State, detail: &str) -> Result<(), JournalError> {
-        let now = now();
+        let now = clock::now();
         let sent_at = (state == State::Sent).then_some(now);
         self.conn
             .execute(

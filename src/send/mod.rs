@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use mail_parser::DateTime;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::clock::{self, rfc3339};
 use crate::config::transport::{Mode, Transport};
 use crate::diagnostic::Severity;
 use crate::mail::address::canonical;
@@ -25,7 +25,7 @@ use crate::mail::{self, MessageView};
 use crate::online::Services;
 use crate::online::secret::{self, SecretError};
 use crate::online::smtp::{self, Delivery, Sender, SmtpSetupError};
-use crate::rules::field::Source;
+use crate::rules::field::Target;
 use crate::rules::{Check, Interval, RuleSet, engine};
 use journal::{Journal, JournalError, Planned, State};
 
@@ -187,7 +187,7 @@ impl<'a> Run<'a> {
     fn start(plan: &'a SendPlan) -> Result<Run<'a>, SendError> {
         let journal = Journal::open(&plan.journal)?;
         let transport = &plan.transport;
-        let credential = match (transport.mode.value, &transport.secret, plan.dry_run) {
+        let credential = match (transport.mode.value, &transport.login.secret, plan.dry_run) {
             (_, _, true) | (Mode::Relay, _, _) => None,
             (Mode::Submission, Some(source), false) => Some(secret::fetch(&source.value)?),
             (Mode::Submission, None, false) => return Err(SendError::NoSecret),
@@ -252,7 +252,7 @@ impl<'a> Run<'a> {
         };
         match entry.map(|e| (e.state, e)) {
             Some((State::Sent, entry)) => {
-                let when = entry.sent_at.map(time).unwrap_or_default();
+                let when = entry.sent_at.map(rfc3339).unwrap_or_default();
                 let copy = if entry.path == path { String::new() } else { format!(" as {}", entry.path) };
                 return Ok((Verdict::AlreadySent, format!("sent {when}{copy}")));
             }
@@ -260,19 +260,19 @@ impl<'a> Run<'a> {
                 let detail = format!(
                     "a send began {} and its outcome is unknown; check the recipient's copy, then re-run with \
                      --resend-unknown to send it again",
-                    time(entry.updated_at)
+                    rfc3339(entry.updated_at)
                 );
                 return Ok((Verdict::Unknown, detail));
             }
             _ => {}
         }
         let earliest = self.earliest(prepared).map_err(not_sent)?;
-        if earliest > journal::now() {
+        if earliest > clock::now() {
             if self.plan.wait && !self.plan.dry_run {
-                eprintln!("waiting until {} to send {path} (distribution-list interval)", time(earliest));
-                std::thread::sleep(std::time::Duration::from_secs((earliest - journal::now()).max(0) as u64));
+                eprintln!("waiting until {} to send {path} (distribution-list interval)", rfc3339(earliest));
+                std::thread::sleep(std::time::Duration::from_secs((earliest - clock::now()).max(0) as u64));
             } else {
-                let until = time(earliest);
+                let until = rfc3339(earliest);
                 if !self.plan.dry_run {
                     self.journal.deferred(&planned, &until).map_err(not_sent)?;
                 }
@@ -290,8 +290,8 @@ impl<'a> Run<'a> {
                 self.plan.account,
                 prepared.recipients.join(", "),
                 transport.mode.value.as_str(),
-                transport.host.value,
-                transport.port.value
+                transport.server.host.value,
+                transport.server.port.value
             );
             return Ok((Verdict::WouldSend, detail));
         };
@@ -303,7 +303,7 @@ impl<'a> Run<'a> {
         match sender.deliver(&self.plan.account, &prepared.recipients, &prepared.body) {
             Delivery::Sent(reply) => {
                 for (key, interval) in &prepared.intervals {
-                    self.next.insert(key.clone(), journal::now() + interval);
+                    self.next.insert(key.clone(), clock::now() + interval);
                 }
                 // It went: a journal that cannot say so leaves it `sending`, which the
                 // next run reports as unknown rather than sending it again.
@@ -421,7 +421,7 @@ fn spaced_keys(plan: &SendPlan, view: &MessageView<'_>) -> Vec<(String, i64)> {
     for rule in plan.spacing.iter().map(|&i| &plan.rules.rules[i]) {
         let Check::Interval(interval) = &rule.check else { continue };
         let Some(min_seconds) = interval.min_seconds else { continue };
-        interval.group_by.for_each(Source::Message(view), &mut |v| {
+        interval.group_by.for_each(Target::Message(view), &mut |v| {
             let key = Interval::key(interval.group_by.kind(), &v.text);
             if interval.only.as_ref().is_none_or(|only| only.contains(&key)) {
                 let longest = keys.entry(key).or_insert(0);
@@ -431,8 +431,4 @@ fn spaced_keys(plan: &SendPlan, view: &MessageView<'_>) -> Vec<(String, i64)> {
     }
     let ordered: BTreeSet<(String, i64)> = keys.into_iter().collect();
     ordered.into_iter().collect()
-}
-
-pub fn time(seconds: i64) -> String {
-    DateTime::from_timestamp(seconds).to_rfc3339()
 }
