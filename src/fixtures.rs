@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::cli::ListFormat;
 use crate::corpus::Corpus;
 use crate::inputs::{Inputs, Selection};
+use crate::mail::{bytes, headers};
 use crate::plan::TestPlan;
 use crate::scan::{self, ScanError, ScanPlan};
 use crate::suggest;
@@ -318,29 +319,32 @@ pub fn expectations(path: &Path) -> Result<Vec<Expectation>, String> {
         return parse(&text).map_err(|e| format!("{}: {e}", sidecar.display()));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
-    parse(&declared(&String::from_utf8_lossy(&bytes)).join(","))
+    parse(&declared(&bytes).join(","))
 }
 
-/// The `X-Lint-Expect` fields of a message's header: the name in any case, as header
-/// names are, and a field folded over lines read whole (a declaration half-read would
-/// let a rule that stopped firing pass).
-fn declared(text: &str) -> Vec<String> {
-    const NAME: &str = "x-lint-expect:";
-    let mut fields: Vec<String> = Vec::new();
-    let mut in_field = false;
-    for line in text.lines().take_while(|l| !l.trim().is_empty()) {
-        if line.starts_with([' ', '\t']) {
-            if in_field && let Some(field) = fields.last_mut() {
-                field.push_str(line);
-            }
-            continue;
-        }
-        in_field = line.get(..NAME.len()).is_some_and(|name| name.eq_ignore_ascii_case(NAME));
-        if in_field {
-            fields.push(line[NAME.len()..].to_owned());
-        }
-    }
-    fields
+/// The values of the `X-Lint-Expect` fields of a message's header, each unfolded: the
+/// header block read as the scan reads it (`headers::read_block`), so the name is matched
+/// in any case and a field folded over lines is read whole (a declaration half-read
+/// would let a rule that stopped firing pass). Two things stay as fixtures have always
+/// been read, where the scan reads more: the declarations end at the first line of
+/// only white space, and a name with white space before its colon (obsolete) declares
+/// nothing.
+fn declared(raw: &[u8]) -> Vec<String> {
+    let block = headers::read_block(raw, 0);
+    let blank = bytes::lines(&raw[..block.end]).find(|l| String::from_utf8_lossy(&raw[l.clone()]).trim().is_empty());
+    let end = blank.map_or(block.end, |line| line.start);
+    block
+        .fields
+        .iter()
+        .filter(|f| f.field.start < end && !f.obsolete() && raw[f.name.clone()].eq_ignore_ascii_case(b"X-Lint-Expect"))
+        .map(|f| unfold(&raw[f.value.start..f.value.end.min(end)]))
+        .collect()
+}
+
+/// A folded value on one line: each line break taken out, the white space after it
+/// kept (RFC 5322 section 2.2.3).
+fn unfold(value: &[u8]) -> String {
+    String::from_utf8_lossy(value).replace("\r\n", "").replace('\n', "")
 }
 
 /// `rule@line, rule@line` (commas or new lines between), sorted.
@@ -387,8 +391,36 @@ mod tests {
     fn the_header_is_read_in_any_case_and_folded() {
         let text = "x-lint-expect: a@1,\r\n b@2\r\nSubject: s\r\n\tX-Lint-Expect: not@3\r\nX-LINT-EXPECT: c@4\r\n\r\n\
                     X-Lint-Expect: body@9\r\n";
-        let declared = declared(text).join(",");
+        let declared = declared(text.as_bytes()).join(",");
         assert_eq!(parse(&declared).unwrap(), [("a".into(), 1), ("b".into(), 2), ("c".into(), 4)]);
+    }
+
+    /// Each header as the hand-written reader before `read_block` read it.
+    #[test]
+    fn declarations_are_read_where_they_always_were() {
+        for (header, fields) in [
+            ("X-Lint-Expect: a@1\r\n b@2\r\n\r\n", &[" a@1 b@2"][..]),
+            ("X-Lint-Expect: a@1\n \nX-Lint-Expect: b@2\n\n", &[" a@1"]),
+            ("X-Lint-Expect: a@1\n \u{a0}\nX-Lint-Expect: b@2\n\n", &[" a@1"]),
+            ("X-Lint-Expect: a@1,\n \u{b}\n c@3\n\n", &[" a@1,"]),
+            ("X-Lint-Expect : a@1\nX-Lint-Expect: b@2\n\n", &[" b@2"]),
+            ("From someone Mon Jan  1 00:00:00 2026\nX-Lint-Expect: a@1\n\n", &[" a@1"]),
+            (" X-Lint-Expect: a@1\nX-Lint-Expect: b@2\n", &[" b@2"]),
+            ("garbage line\n\tX-Lint-Expect: a@1\nX-Lint-Expect: b@2\n", &[" b@2"]),
+            ("X-Lint-Expect: a@1\r\r\nX-Lint-Expect: b@\r\n 2\r\n", &[" a@1\r", " b@ 2"]),
+            ("X-Lint-Expect: sub\n ject@1\n\n", &[" sub ject@1"]),
+            ("X-Lint-Expect:\n", &[""]),
+            ("", &[]),
+        ] {
+            assert_eq!(declared(header.as_bytes()), fields, "{header:?}");
+        }
+        let error = parse(&declared(b"X-Lint-Expect: a@1\r\n b@2\r\n\r\n").join(",")).unwrap_err();
+        assert_eq!(error, "`a@1 b@2`: the line is not a number", "a fold is no separator");
+    }
+
+    #[test]
+    fn a_fold_is_taken_out_and_its_white_space_kept() {
+        assert_eq!(unfold(b" a@1,\r\n\tb@2,\n c@3\r"), " a@1,\tb@2, c@3\r");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Deserialize;
 
+use super::imap_string::quoted;
 use super::probe::{Findings, Lines, ReplyLine, StepOutcome, Stopped, mask};
 use super::secret;
 use crate::config::mailbox::{MailboxSettings, Protocol};
@@ -158,7 +159,6 @@ impl Dialect for Imap<'_> {
     }
 
     fn login(&mut self, user: &str, auth: Auth, secret: &str) -> Result<(), StepOutcome> {
-        let quoted = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
         let status = match auth {
             Auth::Plain | Auth::Login => {
                 self.command(&format!("LOGIN {} {}", quoted(user), quoted(secret)), "LOGIN")?.1

@@ -13,6 +13,7 @@ use imap_proto::NameAttribute;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::deadline::{Bound, Deadline, Unarmed};
+use super::imap_string::quoted;
 
 /// Messages asked for in one FETCH: small enough to look at the clock often and to keep
 /// each answer small, large enough that a mailbox of 100,000 messages is 100 round trips.
@@ -169,8 +170,7 @@ fn count_folder<T: Read + Write>(
 /// EXAMINE by hand, its untagged answer as sent: the imap crate's own parser of the
 /// answer panics on an untagged `* NO` or `* BYE` in it, which servers may send.
 fn examine<T: Read + Write>(session: &mut imap::Session<T>, folder: &str) -> imap::error::Result<Vec<u8>> {
-    let quoted = format!("\"{}\"", folder.replace('\\', "\\\\").replace('"', "\\\""));
-    session.run_command_and_read_response(format!("EXAMINE {quoted}"))
+    session.run_command_and_read_response(format!("EXAMINE {}", quoted(folder)))
 }
 
 /// The folder's number of messages, from the last `* N EXISTS` of EXAMINE's answer

@@ -8,6 +8,7 @@ mod deadline;
 pub mod dns;
 pub mod imap;
 mod imap_error;
+mod imap_string;
 pub mod ldap;
 pub mod mailbox_probe;
 pub mod mailbox_status;

@@ -72,21 +72,14 @@ fn within_budget(text: String) -> String {
         "\n\n*The summary was cut here to stay under GitHub's 1 MiB limit; the HTML or JSON report has it all.*\n\n";
     let body = text.trim_end_matches('\n');
     let (body, last) = body.rsplit_once('\n').unwrap_or(("", body));
-    let mut end = BUDGET.saturating_sub(last.len() + CUT.len() + 1).min(body.len());
-    while !body.is_char_boundary(end) {
-        end -= 1;
-    }
-    let end = body[..end].rfind('\n').unwrap_or(0);
+    let room = BUDGET.saturating_sub(last.len() + CUT.len() + 1);
+    let end = truncate_bytes(body, room).rfind('\n').unwrap_or(0);
     format!("{}{CUT}{}\n", &body[..end], truncate_bytes(last, BUDGET / 2))
 }
 
 /// At most `max` bytes of `text`, cut at a character's boundary.
 fn truncate_bytes(text: &str, max: usize) -> &str {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
+    &text[..text.floor_char_boundary(max)]
 }
 
 /// Text made inert in Markdown (and in the HTML GitHub allows in it): HTML's special
@@ -233,6 +226,18 @@ mod tests {
         assert!(cut.contains("- a finding\n\n*The summary was cut here"), "cut at a line's end");
         let short = "- one\n<sub>p</sub>\n".to_owned();
         assert_eq!(within_budget(short.clone()), short);
+    }
+
+    #[test]
+    fn a_cut_never_splits_a_character() {
+        assert_eq!(truncate_bytes("aé", 2), "a", "é is two bytes");
+        assert_eq!((truncate_bytes("aé", 3), truncate_bytes("aé", 99), truncate_bytes("", 0)), ("aé", "aé", ""));
+        // Lines of two-byte characters, and a provenance line over half the budget.
+        let body = "- éééé\n".repeat(BUDGET / 9);
+        let cut = within_budget(format!("{body}{}\n", "€".repeat(BUDGET / 4)));
+        assert!(cut.len() <= BUDGET, "{} bytes", cut.len());
+        assert!(cut.contains("- éééé\n\n*The summary was cut here"), "cut at a line's end");
+        assert!(cut.ends_with("€\n") && cut.len() - cut.rfind("*\n\n").expect("the note") < BUDGET / 2 + 4);
     }
 
     #[test]
