@@ -498,7 +498,11 @@ mod properties {
     }
 
     fn domain() -> impl Strategy<Value = String> {
-        (proptest::collection::vec("[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?", 1..3), "[a-z]{2,6}")
+        // No `--` in a label's third and fourth places: IDNA reserves those labels (`xn--`
+        // starts an A-label, which must then decode: `xn--a` does not), and the tests that
+        // read them are the IDNA ones.
+        let label = "[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?".prop_filter("a reserved label", |l| l.get(2..4) != Some("--"));
+        (proptest::collection::vec(label, 1..3), "[a-z]{2,6}")
             .prop_map(|(labels, tld)| format!("{}.{tld}", labels.join(".")))
     }
 
