@@ -150,7 +150,7 @@ pub fn run(plan: &TestPlan) -> Result<FixtureResults, TestError> {
         let expected = match expectations(file) {
             Ok(expected) => Some(expected),
             Err(problem) => {
-                problems.push(problem);
+                problems.push(problem.to_string());
                 None
             }
         };
@@ -311,14 +311,29 @@ fn strip_cr(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Why a fixture's declaration could not be read: the fixture's failure, as its report
+/// says it.
+#[derive(Debug, thiserror::Error)]
+pub enum ExpectError {
+    #[error("cannot read it: {0}")]
+    Unreadable(std::io::Error),
+    #[error("`{0}` is not rule@line")]
+    NotRuleAtLine(String),
+    #[error("`{0}`: the line is not a number")]
+    LineNotNumber(String),
+    #[error("{sidecar}: {error}")]
+    InSidecar { sidecar: String, error: Box<ExpectError> },
+}
+
 /// What a fixture declares: its `.expect` file if there is one, else its
 /// `X-Lint-Expect` header fields; a malformed declaration is the fixture's failure.
-pub fn expectations(path: &Path) -> Result<Vec<Expectation>, String> {
+pub fn expectations(path: &Path) -> Result<Vec<Expectation>, ExpectError> {
     let sidecar = PathBuf::from(format!("{}.expect", path.display()));
     if let Ok(text) = std::fs::read_to_string(&sidecar) {
-        return parse(&text).map_err(|e| format!("{}: {e}", sidecar.display()));
+        return parse(&text)
+            .map_err(|e| ExpectError::InSidecar { sidecar: sidecar.display().to_string(), error: Box::new(e) });
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let bytes = std::fs::read(path).map_err(ExpectError::Unreadable)?;
     parse(&declared(&bytes).join(","))
 }
 
@@ -348,11 +363,11 @@ fn unfold(value: &[u8]) -> String {
 }
 
 /// `rule@line, rule@line` (commas or new lines between), sorted.
-fn parse(text: &str) -> Result<Vec<Expectation>, String> {
+fn parse(text: &str) -> Result<Vec<Expectation>, ExpectError> {
     let mut out = Vec::new();
     for item in text.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()) {
-        let (rule, line) = item.split_once('@').ok_or_else(|| format!("`{item}` is not rule@line"))?;
-        let line = line.trim().parse().map_err(|_| format!("`{item}`: the line is not a number"))?;
+        let (rule, line) = item.split_once('@').ok_or_else(|| ExpectError::NotRuleAtLine(item.to_owned()))?;
+        let line = line.trim().parse().map_err(|_| ExpectError::LineNotNumber(item.to_owned()))?;
         out.push((rule.trim().to_owned(), line));
     }
     out.sort();
@@ -383,8 +398,8 @@ mod tests {
     fn declarations_parse_and_bad_ones_say_why() {
         assert_eq!(parse("b@2, a@10\nb@1").unwrap(), [("a".into(), 10), ("b".into(), 1), ("b".into(), 2)]);
         assert_eq!(parse(" ").unwrap(), []);
-        assert!(parse("subject-prefix").unwrap_err().contains("not rule@line"));
-        assert!(parse("subject-prefix@four").unwrap_err().contains("not a number"));
+        assert!(parse("subject-prefix").unwrap_err().to_string().contains("not rule@line"));
+        assert!(parse("subject-prefix@four").unwrap_err().to_string().contains("not a number"));
     }
 
     #[test]
@@ -415,7 +430,7 @@ mod tests {
             assert_eq!(declared(header.as_bytes()), fields, "{header:?}");
         }
         let error = parse(&declared(b"X-Lint-Expect: a@1\r\n b@2\r\n\r\n").join(",")).unwrap_err();
-        assert_eq!(error, "`a@1 b@2`: the line is not a number", "a fold is no separator");
+        assert_eq!(error.to_string(), "`a@1 b@2`: the line is not a number", "a fold is no separator");
     }
 
     #[test]

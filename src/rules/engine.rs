@@ -5,11 +5,10 @@ use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
-use mail_parser::DateTime;
-
 use super::compiled::{Check, Condition, Op, Rule, RuleSet};
 use super::condition::{holds, passes};
 use super::field::{Field, Target};
+use crate::clock;
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Located, Severity};
 use crate::functions::Finding;
@@ -263,12 +262,10 @@ pub fn evaluate_corpus(
             if interval.min_seconds.is_none_or(|min| gap < min) {
                 let vars = |name: &str| match name {
                     "value" => Some(key.clone()),
-                    "previous" => Some(DateTime::from_timestamp(before.instant).to_rfc3339()),
+                    "previous" => Some(clock::rfc3339(before.instant)),
                     "previous_file" => Some(name_of(*previous_file)),
                     "interval" => Some(format!("{} min {} s", gap / 60, gap % 60)),
-                    "earliest" => {
-                        interval.min_seconds.map(|min| DateTime::from_timestamp(before.instant + min).to_rfc3339())
-                    }
+                    "earliest" => interval.min_seconds.map(|min| clock::rfc3339(before.instant + min)),
                     _ => None,
                 };
                 let diagnostic = diagnostic(rule, &rule.message, after.span.clone(), &vars);

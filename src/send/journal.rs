@@ -1,6 +1,9 @@
 //! The send journal: an SQLite file (mode 0600) written before and after every send, so
 //! that a run killed at any point can be re-run without sending anything twice and
-//! without losing track of anything. A message is known by the SHA-256 of its bytes.
+//! without losing track of anything. A message is known by its send key
+//! (`identity::send_key`: a digest of its header fields and body, line endings and store
+//! fields aside, so a copy filed again is known as sent); records written under the older
+//! SHA-256 key are still found.
 
 use std::path::{Path, PathBuf};
 
