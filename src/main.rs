@@ -9,8 +9,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use nhsmail_lint::cli::{Cli, Command, ListFormat, RulesFormat, SchemaKind};
-use nhsmail_lint::plan::{self, CheckPlan, MergePlan, TestPlan};
-use nhsmail_lint::{check, explain, fixtures, init, isolate, matrix, merge, report, schema, send, suggest};
+use nhsmail_lint::commands::{check, explain, fixtures, init, matrix, merge, schema};
+use nhsmail_lint::stages::plan::{self, CheckPlan, MergePlan, TestPlan};
+use nhsmail_lint::util::{isolate, suggest};
+use nhsmail_lint::{report, send};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

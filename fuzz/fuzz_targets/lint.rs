@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use libfuzzer_sys::fuzz_target;
 use nhsmail_lint::cli::Format;
 use nhsmail_lint::config::Config;
-use nhsmail_lint::diagnostic::{FileFindings, Located, Severity};
+use nhsmail_lint::findings::diagnostic::{FileFindings, Located, Severity};
 use nhsmail_lint::mail::{MessageView, bytes, headers, parse_buffer};
 use nhsmail_lint::report::provenance::{Provenance, Sources};
 use nhsmail_lint::report::{self, Ending, ReportPlan, Summary};
@@ -58,8 +58,8 @@ fuzz_target!(|data: &[u8]| {
             detail: None,
         };
         reporter.file(0, findings).expect("a sink takes anything");
-        let id = nhsmail_lint::identity::message_id(&view);
-        let stamp = nhsmail_lint::identity::Stamp::of(&view, id.as_deref(), true);
+        let id = nhsmail_lint::findings::identity::message_id(&view);
+        let stamp = nhsmail_lint::findings::identity::Stamp::of(&view, id.as_deref(), true);
         reporter.facts(path, &evaluation.facts, stamp.as_ref()).expect("a sink takes anything");
         let summary = Summary::default();
         let run = Provenance::new(&plan.provenance, 0, &summary);

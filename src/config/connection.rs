@@ -13,7 +13,7 @@ use miette::Report;
 use serde_saphyr::Spanned;
 
 use super::setting::{AtLeast, Auth, Secret, Setting, duration_setting, setting, written_or};
-use crate::yaml::YamlSource;
+use crate::util::yaml::YamlSource;
 
 /// The server a block connects to.
 #[derive(Debug, Clone)]

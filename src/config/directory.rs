@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::connection::{Server, ServerKeys};
-use crate::yaml::YamlSource;
+use crate::util::yaml::YamlSource;
 
 /// The NHSmail directory (LDAPS), where recipients and lists are looked up.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::setting::{AtLeast, duration_setting};
-use crate::yaml::YamlSource;
+use crate::util::yaml::YamlSource;
 
 /// The resolvers the pre-flight asks.
 #[derive(Debug, Deserialize, Default, schemars::JsonSchema)]

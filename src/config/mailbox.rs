@@ -10,8 +10,8 @@ use serde_saphyr::Spanned;
 
 use super::connection::{Login, Server, ServerKeys};
 use super::setting::{Auth, Setting, auth_matches_secret, secret_source, setting, written_or};
-use crate::units;
-use crate::yaml::YamlSource;
+use crate::util::units;
+use crate::util::yaml::YamlSource;
 
 /// How the mailbox is read: `imap` or `pop`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]

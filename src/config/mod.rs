@@ -7,9 +7,9 @@ use miette::Report;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::diagnostic::Severity;
+use crate::findings::diagnostic::Severity;
 use crate::mail::address::is_valid_address;
-use crate::yaml::YamlSource;
+use crate::util::yaml::YamlSource;
 use directory::{DirectorySettings, DirectorySpec};
 use dns::{DnsSettings, DnsSpec};
 use mailbox::{MailboxSettings, MailboxSpec};
@@ -328,7 +328,7 @@ impl Config {
     ) -> Result<(Vec<String>, BTreeMap<String, Severity>), Report> {
         let source = &self.source;
         let unknown = |id: &str, at: &Spanned<String>| -> Report {
-            let help = crate::suggest::help(id, known.iter().copied(), None);
+            let help = crate::util::suggest::help(id, known.iter().copied(), None);
             match (source, help) {
                 (Some(source), help) => source.error(&at.referenced, format!("no rule has the id `{id}`"), help),
                 (None, Some(help)) => miette::miette!(help = help, "no rule has the id `{id}`"),

@@ -10,8 +10,8 @@ use miette::Report;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::units;
-use crate::yaml::YamlSource;
+use crate::util::units;
+use crate::util::yaml::YamlSource;
 
 /// A configured value and the bytes of the config file it was written in. A default
 /// that was not written points at the line that implies it.

@@ -14,7 +14,7 @@ use super::connection::{Login, Server, ServerKeys};
 use super::setting::{
     AtLeast, Auth, Setting, auth_matches_secret, duration_setting, secret_source, setting, written_or,
 };
-use crate::yaml::YamlSource;
+use crate::util::yaml::YamlSource;
 
 /// The kind of transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]

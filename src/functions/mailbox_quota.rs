@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{Detector, Finding, FunctionOption, typed};
 use crate::config::mailbox::QuotaLimit;
-use crate::diagnostic::Severity;
+use crate::findings::diagnostic::Severity;
 use crate::online::Services;
 use crate::online::imap::{Quota, Resource};
 use crate::online::mailbox_usage::Usage;

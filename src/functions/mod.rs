@@ -29,7 +29,7 @@ use std::ops::Range;
 use serde::de::DeserializeOwned;
 
 use crate::config::Config;
-use crate::diagnostic::Severity;
+use crate::findings::diagnostic::Severity;
 use crate::online::Services;
 
 /// One thing a function found: where in the value, optionally a suggested fix and a

@@ -9,7 +9,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 
 use super::Finding;
-use crate::diagnostic::Severity;
+use crate::findings::diagnostic::Severity;
 use crate::online::Services;
 use crate::online::dns::{Answer, Dns};
 

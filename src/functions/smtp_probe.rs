@@ -9,7 +9,7 @@
 use serde::Deserialize;
 
 use super::{Detector, Finding, FunctionOption, typed};
-use crate::diagnostic::Severity;
+use crate::findings::diagnostic::Severity;
 use crate::online::Services;
 use crate::online::probe::StepOutcome;
 use crate::online::smtp_probe::Step;
@@ -45,7 +45,7 @@ pub fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_j
     use serde::de::Error;
     let options = typed::<Options>(options)?;
     let at_least = match (&options.at_least, options.step) {
-        (Some(size), Step::Size) => crate::units::parse_size(size).map_err(serde_json::Error::custom)?,
+        (Some(size), Step::Size) => crate::util::units::parse_size(size).map_err(serde_json::Error::custom)?,
         (None, Step::Size) => 35 * 1024 * 1024,
         (Some(_), _) => return Err(serde_json::Error::custom("`at_least` goes with `step: size` only")),
         (None, _) => 0,

@@ -166,7 +166,7 @@ impl imap::Authenticator for Xoauth2<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::YamlSource;
+    use crate::util::yaml::YamlSource;
 
     fn mailbox(yaml: &str) -> MailboxSettings {
         let source = YamlSource::new("c.yaml", yaml);

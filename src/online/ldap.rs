@@ -147,7 +147,7 @@ impl Directory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::YamlSource;
+    use crate::util::yaml::YamlSource;
 
     fn settings(yaml: &str) -> DirectorySettings {
         let source = YamlSource::new("c.yaml", yaml);

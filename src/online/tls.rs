@@ -165,7 +165,7 @@ fn describe(error: &rustls::Error, host: &str) -> String {
 
 /// The warning for the server's certificate when it ends within `EXPIRY_WARNING`.
 pub fn expiring(connection: &ClientConnection, host: &str) -> Option<String> {
-    expiry_warning(host, not_after(connection)?, crate::clock::now())
+    expiry_warning(host, not_after(connection)?, crate::util::clock::now())
 }
 
 /// When the server's own certificate ends, in seconds since 1970 (`None` when it

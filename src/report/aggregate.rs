@@ -9,7 +9,7 @@ use super::coverage::RunCoverage;
 use super::tally::Tally;
 use super::view::View;
 use super::{CorpusFindings, Ending, ReportPlan, Reporter};
-use crate::diagnostic::FileFindings;
+use crate::findings::diagnostic::FileFindings;
 use crate::rules::RuleSet;
 use crate::send::Outcome;
 

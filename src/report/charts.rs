@@ -11,7 +11,7 @@ use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 
 use super::tally::Tally;
-use crate::diagnostic::Severity;
+use crate::findings::diagnostic::Severity;
 
 const WIDTH: u32 = 960;
 const FONT: &str = "sans-serif";
@@ -85,7 +85,7 @@ fn inline(svg: String) -> String {
 }
 
 fn days_label(days: i64) -> String {
-    crate::clock::rfc3339(days * 86_400).chars().take(10).collect()
+    crate::util::clock::rfc3339(days * 86_400).chars().take(10).collect()
 }
 
 /// Findings per week by the messages' own Date, stacked by rule (the seven rules with

@@ -3,7 +3,7 @@
 //! attestation), and the exceptions the configuration accepted (disabled rules, changed
 //! severities, per-path ignores, a baseline), so that nothing is hidden silently.
 
-use crate::diagnostic::Severity;
+use crate::findings::diagnostic::Severity;
 use crate::rules::Rule;
 use crate::rules::spec::{Scope, Verb};
 

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::Format;
 use super::{CorpusFindings, Ending, ReportPlan, Reporter};
-use crate::diagnostic::{FileFindings, Located, Severity};
+use crate::findings::diagnostic::{FileFindings, Located, Severity};
 use crate::online::mailbox_status::MailboxStatus;
 use crate::rules::RuleSet;
 use crate::send::Outcome;

@@ -10,7 +10,7 @@ use miette::{
     SourceSpan, SpanContents,
 };
 
-use crate::diagnostic::{Located, Severity};
+use crate::findings::diagnostic::{Located, Severity};
 
 /// Renders one file's diagnostics as text.
 /// `line_shift` is added to line numbers (an mbox message's place in its file).
@@ -26,7 +26,7 @@ pub fn render(color: bool, path: &Path, raw: &[u8], diagnostics: &[Located], lin
         let mut text = String::new();
         // Writing into a String cannot fail; a span miette cannot read is dropped by it.
         // miette panics on some pathological layouts: fall back to the plain form.
-        let rendered = crate::isolate::catch(|| {
+        let rendered = crate::util::isolate::catch(|| {
             let _ = handler.render_report(&mut text, &shown);
         });
         if rendered.is_err() {

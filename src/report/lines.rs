@@ -11,8 +11,8 @@ use serde_json::json;
 use super::Format;
 use super::human::sanitise;
 use super::{CorpusFindings, Ending, ReportPlan, Reporter, Statistics, summary_line};
-use crate::diagnostic::{FileFindings, Located, Severity};
-use crate::identity::Stamp;
+use crate::findings::diagnostic::{FileFindings, Located, Severity};
+use crate::findings::identity::Stamp;
 use crate::online::mailbox_status::MailboxStatus;
 use crate::rules::RuleSet;
 use crate::rules::engine::Fact;
@@ -194,7 +194,7 @@ pub fn fact_line(rules: &RuleSet, path: &str, fact: &Fact, stamp: Option<&Stamp>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::Diagnostic;
+    use crate::findings::diagnostic::Diagnostic;
 
     fn located(message: &str) -> Located {
         let diagnostic = Diagnostic {

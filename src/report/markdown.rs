@@ -146,7 +146,7 @@ mod tests {
         use super::super::provenance::{Hashed, Provenance};
         use super::super::tally::Example;
         use super::super::{Ending, Summary};
-        use crate::diagnostic::Severity;
+        use crate::findings::diagnostic::Severity;
 
         let hostile = "&\"<|".repeat(200);
         let example = |n: usize| Example {

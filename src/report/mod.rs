@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::diagnostic::{FileFindings, Located, Severity};
+use crate::findings::diagnostic::{FileFindings, Located, Severity};
 use crate::online::mailbox_status::MailboxStatus;
 use crate::rules::RuleSet;
 use crate::send::Outcome;
@@ -209,7 +209,7 @@ pub trait Reporter {
         &mut self,
         _path: &std::path::Path,
         _facts: &[crate::rules::engine::Fact],
-        _stamp: Option<&crate::identity::Stamp>,
+        _stamp: Option<&crate::findings::identity::Stamp>,
     ) -> io::Result<()> {
         Ok(())
     }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::Summary;
-use crate::clock;
+use crate::util::clock;
 
 /// What the plan knows of the run's sources before it starts.
 #[derive(Debug, Clone, Default)]

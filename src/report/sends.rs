@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::human::sanitise;
-use crate::clock::rfc3339;
 use crate::send::Outcome;
 use crate::send::journal::JournalRecord;
+use crate::util::clock::rfc3339;
 
 pub fn outcomes_text(outcomes: &[Outcome]) -> String {
     let mut out = String::from("Sending:\n");

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::diagnostic::{Excerpt, FileFindings, Located, Severity};
+use crate::findings::diagnostic::{Excerpt, FileFindings, Located, Severity};
 use crate::rules::RuleSet;
 use crate::rules::spec::Scope;
 
@@ -212,7 +212,7 @@ impl Tally {
     pub(super) fn new(rules: &RuleSet) -> Tally {
         let corpus = rules.rules.iter().filter(|r| r.scope == Scope::Corpus);
         let corpus_requirements = corpus.flat_map(|r| r.requirement.iter().cloned()).collect();
-        let latest_week = week_of(crate::clock::now() + 7 * 86_400);
+        let latest_week = week_of(crate::util::clock::now() + 7 * 86_400);
         let advisory = rules.rules.iter().filter(|r| r.severity == Severity::Info).map(|r| r.id.clone()).collect();
         Tally { corpus_requirements, latest_week, advisory, ..Tally::default() }
     }
@@ -323,7 +323,7 @@ impl Tally {
         for d in &findings.diagnostics {
             // An open attestation is the row's own status, not a check of the set-up.
             let counts = match d.diagnostic.severity {
-                _ if *d.diagnostic.rule == *crate::preflight::ATTESTATION_OPEN => None,
+                _ if *d.diagnostic.rule == *crate::stages::preflight::ATTESTATION_OPEN => None,
                 Severity::Info if self.advisory.contains(&d.diagnostic.rule) => Some(&mut self.setup_advice),
                 Severity::Info => Some(&mut self.setup_unsure),
                 Severity::Warning | Severity::Error => Some(&mut self.setup),
@@ -373,7 +373,7 @@ mod tests {
 
     /// A message with one error of rule `r`, and its Date.
     fn one_finding(path: &str, requirement: Vec<Arc<str>>, date: Option<i64>) -> FileFindings {
-        let diagnostic = crate::diagnostic::Diagnostic {
+        let diagnostic = crate::findings::diagnostic::Diagnostic {
             rule: "r".into(),
             requirement: requirement.into(),
             severity: Severity::Error,
@@ -386,7 +386,10 @@ mod tests {
             path: path.into(),
             diagnostics: vec![Located { diagnostic, line: 1, column: 1, key: None }],
             rendered: None,
-            detail: Some(Box::new(crate::diagnostic::Detail { date, ..crate::diagnostic::Detail::default() })),
+            detail: Some(Box::new(crate::findings::diagnostic::Detail {
+                date,
+                ..crate::findings::diagnostic::Detail::default()
+            })),
         }
     }
 
@@ -417,7 +420,7 @@ mod tests {
         assert_eq!(*tally.weeks.keys().next_back().expect("weeks"), week_of(99_999 * 86_400));
         // A Date past the run's week is not a date to chart.
         let mut tally = Tally::new(&RuleSet::default());
-        let dated = |days: i64| one_finding("a.eml", Vec::new(), Some(crate::clock::now() + days * 86_400));
+        let dated = |days: i64| one_finding("a.eml", Vec::new(), Some(crate::util::clock::now() + days * 86_400));
         tally.message(0, dated(-30), false);
         tally.message(1, dated(3650), false);
         assert_eq!((tally.weeks.len(), tally.undated), (1, 1), "the message dated ten years ahead is undated");

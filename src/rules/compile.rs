@@ -23,9 +23,9 @@ use super::spec::{
 use super::value::Kind;
 use crate::config::{Config, ConfigValue};
 use crate::functions;
-use crate::suggest;
-use crate::units;
-use crate::yaml::YamlSource;
+use crate::util::suggest;
+use crate::util::units;
+use crate::util::yaml::YamlSource;
 
 /// What rule messages and help may interpolate as `{{name}}`.
 pub const PLACEHOLDERS: &[&str] =

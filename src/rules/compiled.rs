@@ -9,7 +9,7 @@ use super::field::Field;
 use super::pattern::Pattern;
 use super::spec::{Coverage, DocsSpec, Scope, Verb};
 use super::value::Kind;
-use crate::diagnostic::Severity;
+use crate::findings::diagnostic::Severity;
 use crate::functions::{Detector, Function};
 
 #[derive(Debug)]

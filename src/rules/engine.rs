@@ -10,9 +10,9 @@ use super::condition::{holds, passes};
 use super::field::{Field, Target};
 use crate::clock;
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Located, Severity};
+use crate::findings::diagnostic::{Diagnostic, Located, Severity};
+use crate::findings::identity::FindingKey;
 use crate::functions::Finding;
-use crate::identity::FindingKey;
 use crate::mail::MessageView;
 use crate::mail::bytes;
 use crate::online::Services;
@@ -77,7 +77,7 @@ pub fn evaluate(rules: &RuleSet, active: &[usize], view: &MessageView<'_>, servi
             continue;
         }
         // A bug in one rule must not lose the others: it becomes an `internal-error`.
-        let outcome = crate::isolate::catch(|| {
+        let outcome = crate::util::isolate::catch(|| {
             let mut found = Evaluation::default();
             let target = Target::Message(view);
             if applies(rule, target, services) {
@@ -129,7 +129,7 @@ fn internal_error(rule: &Rule, panic: &str) -> Diagnostic {
     Diagnostic {
         rule: "internal-error".into(),
         requirement: Vec::new().into(),
-        severity: crate::diagnostic::Severity::Error,
+        severity: crate::findings::diagnostic::Severity::Error,
         message: format!("rule {} failed on this message: {panic}", rule.id),
         help: Some(
             "This is a bug in nhsmail-lint; the other rules ran. Please report it with the message if you can.".into(),
@@ -363,7 +363,7 @@ mod tests {
     use super::*;
     use crate::functions::Detector;
     use crate::rules::compiled::Call;
-    use crate::yaml::YamlSource;
+    use crate::util::yaml::YamlSource;
 
     #[derive(Debug)]
     struct Panics;

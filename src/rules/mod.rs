@@ -15,7 +15,7 @@ pub mod value;
 pub use compile::compile;
 pub use compiled::{Check, Interval, Requirement, Rule, RuleSet};
 
-use crate::yaml::YamlSource;
+use crate::util::yaml::YamlSource;
 
 /// The built-in NHSmail pack, compiled into the binary.
 pub const BUILTIN_PACK: &str = include_str!("../../rules/nhsmail.yaml");
@@ -102,10 +102,15 @@ mod tests {
             ]
         );
         for rule in rules.rules.iter().filter(|r| r.blocks_send) {
-            assert_eq!(rule.severity, crate::diagnostic::Severity::Error, "{}: a blocker is an error", rule.id);
+            assert_eq!(
+                rule.severity,
+                crate::findings::diagnostic::Severity::Error,
+                "{}: a blocker is an error",
+                rule.id
+            );
         }
         let size = rules.get("smtp-size").expect("smtp-size");
-        assert_eq!((size.severity, size.blocks_send), (crate::diagnostic::Severity::Warning, false));
+        assert_eq!((size.severity, size.blocks_send), (crate::findings::diagnostic::Severity::Warning, false));
     }
 
     /// The compliance matrix of the built-in pack: every rule traces to a requirement,
@@ -119,7 +124,7 @@ mod tests {
         assert!(rules.requirements.len() >= 25, "{}", rules.requirements.len());
         for rule in &rules.rules {
             assert!(!rule.requirement.is_empty(), "{} names no requirement", rule.id);
-            let by_verb = crate::explain::verb_severity(&rules, rule).expect("requirements have verbs");
+            let by_verb = crate::commands::explain::verb_severity(&rules, rule).expect("requirements have verbs");
             if by_verb != rule.severity {
                 assert!(
                     rule.docs.severity_reason.is_some(),

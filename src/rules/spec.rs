@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
 use super::{config_field, field};
-use crate::diagnostic::Severity;
+use crate::findings::diagnostic::Severity;
 use crate::functions;
 
 /// A rule pack: the rules, and the requirements they trace to (docs/rules.md).

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::clock;
+use crate::util::clock;
 
 pub const DEFAULT_PATH: &str = ".nhsmail-lint/journal.sqlite";
 

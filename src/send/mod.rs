@@ -17,9 +17,8 @@ use std::time::Instant;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::clock::{self, rfc3339};
 use crate::config::transport::{Mode, Transport};
-use crate::diagnostic::Severity;
+use crate::findings::diagnostic::Severity;
 use crate::mail::address::canonical;
 use crate::mail::{self, MessageView};
 use crate::online::Services;
@@ -27,6 +26,7 @@ use crate::online::secret::{self, SecretError};
 use crate::online::smtp::{self, Delivery, Sender, SmtpSetupError};
 use crate::rules::field::Target;
 use crate::rules::{Check, Interval, RuleSet, engine};
+use crate::util::clock::{self, rfc3339};
 use journal::{Journal, JournalError, Planned, State};
 
 /// What `--send` needs: the transport and account, the rules a message is checked
@@ -384,7 +384,7 @@ fn prepare(plan: &SendPlan, path: &Path) -> Result<Prepared, Unsendable> {
     let legacy_digest = format!("{:x}", Sha256::digest(&bytes));
     let (buffer, size) = mail::parse_buffer(bytes);
     let view = MessageView::new(&buffer, size);
-    let digest = crate::identity::send_key(&view);
+    let digest = crate::findings::identity::send_key(&view);
     let errors: Vec<String> = engine::evaluate(&plan.rules, &plan.recheck, &view, plan.services.as_deref())
         .diagnostics
         .into_iter()
@@ -410,7 +410,7 @@ fn prepare(plan: &SendPlan, path: &Path) -> Result<Prepared, Unsendable> {
     let body = wire::wire_bytes(&view);
     let intervals = spaced_keys(plan, &view);
     let spaced = intervals.iter().map(|(key, _)| key.clone()).collect();
-    let message_id = crate::identity::message_id(&view);
+    let message_id = crate::findings::identity::message_id(&view);
     Ok(Prepared { digest, legacy_digest, message_id, recipients, intervals, spaced, body })
 }
 

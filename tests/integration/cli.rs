@@ -462,7 +462,7 @@ fn init_writes_a_starter_that_loads_and_never_overwrites() {
     assert_eq!(written.code, 0, "{}", written.stderr);
     let path = dir.path().join("nhsmail-lint.yaml");
     let text = std::fs::read_to_string(&path).expect("written");
-    assert_eq!(text, include_str!("../../src/init/starter.yaml"), "the starter schemas.rs validates");
+    assert_eq!(text, include_str!("../../src/commands/init/starter.yaml"), "the starter schemas.rs validates");
     for key in ["account:", "distribution_lists:", "mode: submission", "password_env:", "attestations:", "# "] {
         assert!(text.contains(key), "{key}");
     }

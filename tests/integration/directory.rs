@@ -196,7 +196,7 @@ fn send_holds_back_a_message_to_an_unknown_recipient() {
 fn a_connection_the_server_dropped_is_opened_again() {
     use nhsmail_lint::config::Config;
     use nhsmail_lint::online::ldap::{Directory, DirectoryEntry};
-    use nhsmail_lint::yaml::YamlSource;
+    use nhsmail_lint::util::yaml::YamlSource;
     let Some(mut ldap) = TestLdap::start() else { return };
     let config =
         Config::load(YamlSource::new("c.yaml", directory_config(ldap.port, Some(&ldap.ca_file), ""))).expect("config");

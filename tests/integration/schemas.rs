@@ -15,7 +15,7 @@ const CONFIGS: &[&str] = &[
     "corpus/nhsmail-lint.yaml",
     "corpus/relay/nhsmail-lint.yaml",
     "rules/examples/nhsmail-lint.yaml",
-    "src/init/starter.yaml",
+    "src/commands/init/starter.yaml",
 ];
 
 fn committed(what: &str) -> Value {

@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::cli::ListFormat;
-use crate::corpus::Corpus;
 use crate::inputs::{Inputs, Selection};
 use crate::mail::{bytes, headers};
-use crate::plan::TestPlan;
-use crate::scan::{self, ScanError, ScanPlan};
-use crate::suggest;
+use crate::stages::corpus::Corpus;
+use crate::stages::plan::TestPlan;
+use crate::stages::scan::{self, ScanError, ScanPlan};
+use crate::util::suggest;
 
 /// What stopped the fixtures from running at all (exit 2).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]

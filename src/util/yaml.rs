@@ -121,7 +121,7 @@ fn unknown_name_help(message: &str) -> Option<String> {
     let caps = UNKNOWN_NAME.captures(message)?;
     let list = caps[2].trim_start_matches("one of ");
     let expected = list.split(',').map(|name| name.trim().trim_matches('`'));
-    crate::suggest::help(&caps[1], expected, None)
+    crate::util::suggest::help(&caps[1], expected, None)
 }
 
 static UNKNOWN_NAME: LazyLock<regex::Regex> =

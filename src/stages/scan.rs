@@ -9,15 +9,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, SyncSender};
 use std::sync::{Arc, Condvar, Mutex};
 
-use crate::baseline::{self, Baseline};
 use crate::config::Ignores;
-use crate::diagnostic::{Detail, Diagnostic, Excerpt, FileFindings, Located, Renderer, Severity};
-use crate::identity::{self, FindingKey, Stamp};
+use crate::findings::diagnostic::{Detail, Diagnostic, Excerpt, FileFindings, Located, Renderer, Severity};
+use crate::findings::identity::{self, FindingKey, Stamp};
 use crate::inputs::{self, Found, Inputs, Item, Source};
 use crate::mail::MessageView;
 use crate::online::Services;
 use crate::rules::RuleSet;
 use crate::rules::engine::{self, Fact};
+use crate::stages::baseline::{self, Baseline};
 
 /// What the scan needs, and nothing more: the inputs, the message rules this command
 /// runs (decided once), per-path ignores, the baseline, and the services online rules ask.
@@ -229,7 +229,7 @@ impl<'a, 'r> Worker<'a, 'r> {
 /// `internal-error` diagnostic on that file.
 fn isolated(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Checked {
     let path = item.label.clone();
-    crate::isolate::catch(|| check_item(plan, render, item)).unwrap_or_else(|panic| {
+    crate::util::isolate::catch(|| check_item(plan, render, item)).unwrap_or_else(|panic| {
         let message = format!("nhsmail-lint failed on this file: {panic}");
         let help = "This is a bug in nhsmail-lint; please report it with the file if you can share it.";
         scanner_finding(render, path, "internal-error", message, help)

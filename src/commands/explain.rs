@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::diagnostic::Severity;
+use crate::findings::diagnostic::Severity;
 use crate::rules::spec::Scope;
 use crate::rules::{Rule, RuleSet};
 
@@ -17,7 +17,7 @@ const ENGINE_DIAGNOSTICS: &[(&str, &str)] = &[
          the run is incomplete: exit 2, whatever --fail-on says.",
     ),
     (
-        crate::preflight::ATTESTATION_OPEN,
+        crate::stages::preflight::ATTESTATION_OPEN,
         "attestation-open (info): `preflight` lists each requirement that no machine can check (coverage \
          `attest` in `nhsmail-lint requirements`), that applies to this set-up, and that `attestations:` in \
          nhsmail-lint.yaml does not record yet. Record what was done, e.g. `attestations: {A1: \"application \
@@ -184,7 +184,7 @@ fn severity_note(rules: &RuleSet, rule: &Rule) -> Option<String> {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::yaml::YamlSource;
+    use crate::util::yaml::YamlSource;
 
     #[test]
     fn the_markdown_table_marks_online_rules_and_escapes_pipes() {

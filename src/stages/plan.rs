@@ -9,25 +9,25 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, Report};
 
-use crate::baseline::Baseline;
 use crate::cli::{
     CheckArgs, ColorChoice, FailOn, Format, ListFormat, MergeArgs, PreflightArgs, RuleSourceArgs, RunArgs, TestArgs,
     WalkArgs,
 };
 use crate::config::{self, Config};
-use crate::diagnostic::Severity;
+use crate::findings::diagnostic::Severity;
 use crate::inputs::{Inputs, Selection};
 use crate::online::Services;
 use crate::online::smtp_probe::Request;
-use crate::preflight::PreflightPlan;
 use crate::report::ReportPlan;
 use crate::report::coverage::{self, Exceptions, Row, RunCoverage, Status};
 use crate::report::provenance::Sources;
 use crate::rules::spec::{Coverage, Scope};
 use crate::rules::{self, Check, Rule, RuleSet};
-use crate::scan::ScanPlan;
 use crate::send::SendPlan;
-use crate::yaml::YamlSource;
+use crate::stages::baseline::Baseline;
+use crate::stages::preflight::PreflightPlan;
+use crate::stages::scan::ScanPlan;
+use crate::util::yaml::YamlSource;
 
 /// A command line that cannot run as given (exit 2).
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -91,7 +91,7 @@ pub enum UsageError {
     NoSetup,
     #[error("{0}")]
     #[diagnostic(code(baseline))]
-    Baseline(#[from] crate::baseline::BaselineError),
+    Baseline(#[from] crate::stages::baseline::BaselineError),
     #[error("cannot set up the online checks: {0}")]
     #[diagnostic(code(online))]
     Online(#[from] crate::online::SetupError),
@@ -136,7 +136,7 @@ pub fn load(sources: &RuleSourceArgs, account: Option<&str>) -> Result<Loaded, R
     let mut rules = rules::compile(&packs, &config)?;
     config.check_attestations(|id| match rules.requirement(id) {
         None => {
-            let guess = crate::suggest::closest(id, rules.requirements.iter().map(|r| &*r.id));
+            let guess = crate::util::suggest::closest(id, rules.requirements.iter().map(|r| &*r.id));
             let guess = guess.map_or(String::new(), |g| format!("did you mean `{g}`? "));
             Some(format!("no requirement has the id `{id}` ({guess}`nhsmail-lint requirements` lists them)"))
         }

@@ -7,16 +7,17 @@ use std::io;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use miette::Diagnostic;
 
-use crate::baseline::{Baseline, Recorder};
 use crate::cli::Format;
-use crate::corpus::Corpus;
-use crate::diagnostic::{Located, Renderer, Severity};
-use crate::plan::CheckPlan;
+use crate::findings::diagnostic::{Located, Renderer, Severity};
+use crate::inputs;
 use crate::report::provenance::Provenance;
 use crate::report::{self, Ending, Summary};
-use crate::scan::{self, Checked, ScanError};
 use crate::send::{self, Candidate, SendError};
-use crate::{inputs, preflight};
+use crate::stages::baseline::{Baseline, Recorder};
+use crate::stages::corpus::Corpus;
+use crate::stages::plan::CheckPlan;
+use crate::stages::preflight;
+use crate::stages::scan::{self, Checked, ScanError};
 
 /// A run that could not finish. Whatever it had done is reported first.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -35,7 +36,7 @@ pub enum RunError {
     Send(#[from] SendError),
     #[error(transparent)]
     #[diagnostic(code(baseline))]
-    Baseline(#[from] crate::baseline::BaselineError),
+    Baseline(#[from] crate::stages::baseline::BaselineError),
     #[error("the run is incomplete: {count} path(s) could not be read, so what they hold was not checked")]
     #[diagnostic(
         code(incomplete),
@@ -50,7 +51,7 @@ pub enum RunError {
 /// True when some diagnostic reached `--fail-on`, or a message that should have gone
 /// did not.
 pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
-    let started = crate::clock::now();
+    let started = crate::util::clock::now();
     let color = plan.report.color;
     let human = |path: &std::path::Path, raw: &[u8], d: &[Located], shift: usize| {
         report::human::render(color, path, raw, d, shift)
@@ -129,8 +130,8 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
         }
         stopped = sending.stopped;
     }
-    notes.extend(crate::identity::copies_note(corpus.copies));
-    notes.extend(crate::baseline::known_note(baselines.known));
+    notes.extend(crate::findings::identity::copies_note(corpus.copies));
+    notes.extend(crate::stages::baseline::known_note(baselines.known));
     if plan.verbose && !summary.not_mail.is_empty() {
         let each: Vec<String> = summary
             .not_mail

@@ -2,6 +2,8 @@
 //! into one report, in any format, with the corpus rules judged across every part's
 //! facts: the same result as one machine scanning everything.
 
+pub mod shards;
+
 use std::collections::HashMap;
 use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
@@ -9,14 +11,14 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::baseline::Recorder;
-use crate::diagnostic::{Diagnostic, FileFindings, Located, Severity};
-use crate::identity::{self, FindingKey, Stamp};
-use crate::plan::MergePlan;
+use crate::findings::diagnostic::{Diagnostic, FileFindings, Located, Severity};
+use crate::findings::identity::{self, FindingKey, Stamp};
 use crate::report::provenance::Provenance;
 use crate::report::{self, CorpusFindings, Ending, Summary};
 use crate::rules::engine::{self, Fact};
-use crate::shards::{self, Ours, PartRun, ShardsError};
+use crate::stages::baseline::Recorder;
+use crate::stages::plan::MergePlan;
+use shards::{Ours, PartRun, ShardsError};
 
 struct Part {
     path: String,
@@ -53,7 +55,7 @@ pub enum MergeError {
     Shards(#[from] ShardsError),
     #[error(transparent)]
     #[diagnostic(code(baseline))]
-    Baseline(#[from] crate::baseline::BaselineError),
+    Baseline(#[from] crate::stages::baseline::BaselineError),
     #[error("the scan is incomplete: {count} path(s) or shard(s) were not read, so what they hold was not checked")]
     #[diagnostic(
         code(incomplete),
@@ -64,7 +66,7 @@ pub enum MergeError {
 
 /// True when some diagnostic reached `--fail-on`.
 pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
-    let started = crate::clock::now();
+    let started = crate::util::clock::now();
     let mut files: Vec<Part> = Vec::new();
     let mut shards: Vec<Value> = Vec::new();
     let mut facts: Vec<(String, Fact)> = Vec::new();
@@ -208,7 +210,7 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
     run.shards = shards;
     summary.read.files = run.files;
     let exit_code = if summary.unread.is_empty() { i32::from(failed) } else { 2 };
-    notes.extend(crate::baseline::known_note(baseline_known));
+    notes.extend(crate::stages::baseline::known_note(baseline_known));
     let end = Ending { summary, notes, run, baseline_known, ignored, exit_code };
     reporter.finish(corpus, &end)?;
     if let (Some(recorder), Some(path)) = (&recorder, &plan.record_baseline) {

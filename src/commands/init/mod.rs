@@ -33,7 +33,7 @@ pub fn write(path: &Path) -> Result<(), InitError> {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::yaml::YamlSource;
+    use crate::util::yaml::YamlSource;
 
     #[test]
     fn the_starter_loads_with_its_submission_transport() {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, FileFindings, Located, Renderer, Severity};
+use crate::findings::diagnostic::{Diagnostic, FileFindings, Located, Renderer, Severity};
 use crate::online::Services;
 use crate::online::mailbox_status::MailboxStatus;
 use crate::rules::spec::Coverage;

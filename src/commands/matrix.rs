@@ -8,9 +8,9 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::commands::explain::verb_severity;
 use crate::config::Config;
-use crate::diagnostic::Severity;
-use crate::explain::verb_severity;
+use crate::findings::diagnostic::Severity;
 use crate::report::coverage::not_run;
 use crate::rules::spec::{Coverage, Verb};
 use crate::rules::{Requirement, Rule, RuleSet};

@@ -11,8 +11,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::diagnostic::Located;
-use crate::identity::FindingKey;
+use crate::findings::diagnostic::Located;
+use crate::findings::identity::FindingKey;
 use crate::mail::MessageView;
 
 const VERSION: u32 = 2;
@@ -37,7 +37,7 @@ struct Known {
 
 /// A version 1 baseline's name for a message: its Message-ID, else the SHA-256 of its bytes.
 pub fn legacy_fingerprint(view: &MessageView<'_>) -> String {
-    match crate::identity::message_id(view) {
+    match crate::findings::identity::message_id(view) {
         Some(id) => format!("message-id:{id}"),
         None => format!("sha256:{:x}", Sha256::digest(view.raw())),
     }

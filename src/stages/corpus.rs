@@ -5,13 +5,13 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::diagnostic::{Detail, Excerpt, FileFindings, Located, Renderer};
-use crate::identity::{self, Stamp};
+use crate::findings::diagnostic::{Detail, Excerpt, FileFindings, Located, Renderer};
+use crate::findings::identity::{self, Stamp};
 use crate::inputs::Rereader;
 use crate::report::CorpusFindings;
 use crate::rules::RuleSet;
 use crate::rules::engine::{self, Fact};
-use crate::scan::Checked;
+use crate::stages::scan::Checked;
 
 /// Leaves out of a message's diagnostics (given its version 1 baseline fingerprint) what a
 /// baseline knows.

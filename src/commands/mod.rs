@@ -1,0 +1,10 @@
+//! The subcommands' own code: each file joins the stages, or reads the packs, for one
+//! command; `main.rs` picks which.
+
+pub mod check;
+pub mod explain;
+pub mod fixtures;
+pub mod init;
+pub mod matrix;
+pub mod merge;
+pub mod schema;

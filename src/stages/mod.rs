@@ -1,0 +1,9 @@
+//! The data path of a run, in order: the plans compiled once from the command line, the
+//! config and the packs; the set-up checks; the parallel scan; the corpus rules across
+//! it; the baseline that keeps only what is new.
+
+pub mod baseline;
+pub mod corpus;
+pub mod plan;
+pub mod preflight;
+pub mod scan;
