@@ -15,6 +15,7 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{CertificateError, ClientConfig, ClientConnection, StreamOwned};
 
 use super::deadline::{Bound, Deadline, Unarmed};
+use crate::util::clock;
 
 /// A `ca_file` that cannot be trusted, or TLS that cannot be set up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -146,7 +147,7 @@ fn describe(error: &rustls::Error, host: &str) -> String {
             "the certificate of {host} is not signed by the trusted CA it names (another CA with the same name?)"
         ),
         CertificateError::ExpiredContext { not_after, .. } => {
-            format!("the certificate of {host} expired on {}", date(not_after.as_secs() as i64))
+            format!("the certificate of {host} expired on {}", clock::day(not_after.as_secs() as i64))
         }
         CertificateError::Expired => format!("the certificate of {host} has expired"),
         CertificateError::NotValidForNameContext { presented, .. } => {
@@ -157,7 +158,7 @@ fn describe(error: &rustls::Error, host: &str) -> String {
         }
         CertificateError::NotValidForName => format!("the certificate is not for {host} (wrong name)"),
         CertificateError::NotValidYetContext { not_before, .. } => {
-            format!("the certificate of {host} is not valid until {}", date(not_before.as_secs() as i64))
+            format!("the certificate of {host} is not valid until {}", clock::day(not_before.as_secs() as i64))
         }
         other => format!("the certificate of {host} cannot be trusted: {other:?}"),
     }
@@ -165,7 +166,7 @@ fn describe(error: &rustls::Error, host: &str) -> String {
 
 /// The warning for the server's certificate when it ends within `EXPIRY_WARNING`.
 pub fn expiring(connection: &ClientConnection, host: &str) -> Option<String> {
-    expiry_warning(host, not_after(connection)?, crate::util::clock::now())
+    expiry_warning(host, not_after(connection)?, clock::now())
 }
 
 /// When the server's own certificate ends, in seconds since 1970 (`None` when it
@@ -184,18 +185,13 @@ fn expiry_warning(host: &str, not_after: i64, now: i64) -> Option<String> {
         format!(
             "the certificate of {host} expires on {} (in {days} day{}): renew it before then or the connection will \
              be refused",
-            date(not_after),
+            clock::day(not_after),
             if days == 1 { "" } else { "s" }
         )
     })
 }
 
 /// `2026-12-05`, in UTC.
-fn date(seconds: i64) -> String {
-    let t = mail_parser::DateTime::from_timestamp(seconds);
-    format!("{:04}-{:02}-{:02}", t.year, t.month, t.day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,7 +85,7 @@ fn inline(svg: String) -> String {
 }
 
 fn days_label(days: i64) -> String {
-    crate::util::clock::rfc3339(days * 86_400).chars().take(10).collect()
+    crate::util::clock::day(days * 86_400)
 }
 
 /// Findings per week by the messages' own Date, stacked by rule (the seven rules with

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use super::compiled::{Check, Condition, Op, Rule, RuleSet};
 use super::condition::{holds, passes};
 use super::field::{Field, Target};
-use crate::clock;
 use crate::config::Config;
 use crate::findings::diagnostic::{Diagnostic, Located, Severity};
 use crate::findings::identity::FindingKey;
@@ -16,6 +15,7 @@ use crate::functions::Finding;
 use crate::mail::MessageView;
 use crate::mail::bytes;
 use crate::online::Services;
+use crate::util::clock;
 
 /// What a corpus rule keeps of one message: small, so a scan of millions stays small.
 #[derive(Debug, Clone)]
