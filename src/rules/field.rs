@@ -328,7 +328,8 @@ impl Field {
                     return;
                 };
                 let count = if *distinct {
-                    let mut seen = HashSet::with_capacity(lists.iter().map(|(_, list)| list.len()).sum());
+                    let capacity = lists.iter().map(|(_, list)| list.len()).sum();
+                    let mut seen = HashSet::with_capacity_and_hasher(capacity, foldhash::fast::RandomState::default());
                     std::iter::once(first).chain(boxes).filter(|m| seen.insert(canonical(&m.address))).count()
                 } else {
                     1 + boxes.count()
