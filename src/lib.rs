@@ -10,7 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod findings;
 pub mod functions;
-pub mod inputs;
+pub(crate) mod inputs;
 pub mod mail;
 pub mod online;
 pub mod report;

@@ -166,7 +166,7 @@ fn sending_note(rule: &Rule) -> Option<String> {
 }
 
 /// The severity the verbs of a rule's requirements give it: the strictest of them.
-pub fn verb_severity(rules: &RuleSet, rule: &Rule) -> Option<Severity> {
+pub(crate) fn verb_severity(rules: &RuleSet, rule: &Rule) -> Option<Severity> {
     rule.requirement.iter().filter_map(|id| rules.requirement(id)).map(|r| r.verb.severity()).max()
 }
 

@@ -41,38 +41,38 @@ type Expectation = (String, usize);
 
 /// One fixture's verdict.
 #[derive(Debug, Serialize)]
-pub struct FixtureVerdict {
-    pub path: PathBuf,
+pub(crate) struct FixtureVerdict {
+    pub(crate) path: PathBuf,
     /// What it declares, as `rule@line`; `None` when the declaration cannot be read.
-    pub expected: Option<Vec<String>>,
+    pub(crate) expected: Option<Vec<String>>,
     /// Why it failed; empty when it passed.
-    pub problems: Vec<String>,
+    pub(crate) problems: Vec<String>,
 }
 
 /// A rule under test, and how the fixtures covered it.
 #[derive(Debug, Serialize)]
-pub struct RuleCoverage {
-    pub id: String,
+pub(crate) struct RuleCoverage {
+    pub(crate) id: String,
     /// Fixtures that expect it to fire.
-    pub failing_fixtures: usize,
+    pub(crate) failing_fixtures: usize,
     /// Why no fixture can exercise it, when none can.
-    pub untestable: Option<String>,
+    pub(crate) untestable: Option<String>,
 }
 
 /// What `nhsmail-lint test` found: each fixture's verdict and each rule's coverage.
 #[derive(Debug, Serialize)]
 pub struct FixtureResults {
-    pub fixtures: Vec<FixtureVerdict>,
-    pub rules: Vec<RuleCoverage>,
+    pub(crate) fixtures: Vec<FixtureVerdict>,
+    pub(crate) rules: Vec<RuleCoverage>,
 }
 
 impl FixtureResults {
-    pub fn failed(&self) -> usize {
+    pub(crate) fn failed(&self) -> usize {
         self.fixtures.iter().filter(|v| !v.problems.is_empty()).count()
     }
 
     /// Rules fixtures could exercise, with none that fires them.
-    pub fn untested(&self) -> impl Iterator<Item = &RuleCoverage> {
+    pub(crate) fn untested(&self) -> impl Iterator<Item = &RuleCoverage> {
         self.rules.iter().filter(|r| r.untestable.is_none() && r.failing_fixtures == 0)
     }
 
@@ -312,7 +312,7 @@ fn strip_cr(bytes: &[u8]) -> Vec<u8> {
 
 /// What a fixture declares: its `.expect` file if there is one, else its
 /// `X-Lint-Expect` header fields; a malformed declaration is the fixture's failure.
-pub fn expectations(path: &Path) -> Result<Vec<Expectation>, String> {
+pub(crate) fn expectations(path: &Path) -> Result<Vec<Expectation>, String> {
     let sidecar = PathBuf::from(format!("{}.expect", path.display()));
     if let Ok(text) = std::fs::read_to_string(&sidecar) {
         return parse(&text).map_err(|e| format!("{}: {e}", sidecar.display()));

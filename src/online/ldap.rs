@@ -64,7 +64,7 @@ impl Directory {
         Ok(Directory { settings, runtime, link: AsyncMutex::new(Link::Unopened), permits, asked: Mutex::default() })
     }
 
-    pub fn settings(&self) -> &DirectorySettings {
+    pub(crate) fn settings(&self) -> &DirectorySettings {
         &self.settings
     }
 

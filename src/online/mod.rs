@@ -5,18 +5,18 @@
 //! the ones the online rules ask, set up once a run.
 
 mod deadline;
-pub mod dns;
+pub(crate) mod dns;
 pub mod imap;
 mod imap_error;
 pub mod ldap;
-pub mod mailbox_probe;
-pub mod mailbox_status;
-pub mod mailbox_usage;
-pub mod net;
-pub mod probe;
-pub mod secret;
-pub mod smtp;
-pub mod smtp_probe;
+pub(crate) mod mailbox_probe;
+pub(crate) mod mailbox_status;
+pub(crate) mod mailbox_usage;
+pub(crate) mod net;
+pub(crate) mod probe;
+pub(crate) mod secret;
+pub(crate) mod smtp;
+pub(crate) mod smtp_probe;
 pub mod tls;
 
 use crate::config::Config;
@@ -38,19 +38,19 @@ pub enum SetupError {
 }
 
 pub struct Services {
-    pub dns: Dns,
-    pub directory: Option<Directory>,
-    pub mailbox: Option<MailboxClient>,
+    pub(crate) dns: Dns,
+    pub(crate) directory: Option<Directory>,
+    pub(crate) mailbox: Option<MailboxClient>,
     /// The transport's SMTP server, probed when a rule first asks.
-    pub smtp: Option<SmtpProbe>,
+    pub(crate) smtp: Option<SmtpProbe>,
     /// The mailbox's connection and login, probed when a rule first asks.
-    pub mailbox_probe: Option<MailboxProbe>,
+    pub(crate) mailbox_probe: Option<MailboxProbe>,
 }
 
 impl Services {
     /// With `progress`, long questions (the mailbox's usage summed) show a bar on stderr;
     /// `request` is what the command line asks of the SMTP probe (`--login`, `--rcpt`).
-    pub fn new(config: &Config, progress: bool, request: smtp_probe::Request) -> Result<Services, SetupError> {
+    pub(crate) fn new(config: &Config, progress: bool, request: smtp_probe::Request) -> Result<Services, SetupError> {
         Ok(Services {
             dns: Dns::new(&config.dns)?,
             directory: config.directory.clone().map(Directory::new).transpose()?,

@@ -59,14 +59,14 @@ pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, TlsErr
 }
 
 /// A finished TLS session over TCP.
-pub type TlsStream = StreamOwned<ClientConnection, TcpStream>;
+pub(crate) type TlsStream = StreamOwned<ClientConnection, TcpStream>;
 
 /// A certificate this close to its end is reported (a warning with its date).
-pub const EXPIRY_WARNING: Duration = Duration::from_secs(14 * 24 * 3600);
+pub(crate) const EXPIRY_WARNING: Duration = Duration::from_secs(14 * 24 * 3600);
 
 /// Why a TLS session with the server could not be had.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum HandshakeError {
+pub(crate) enum HandshakeError {
     /// The certificate or the handshake was refused: a finding about the server.
     #[error("{0}")]
     Refused(String),
@@ -78,7 +78,7 @@ pub enum HandshakeError {
 /// Runs the TLS handshake with `host` over `tcp` (whose read timeout bounds it as a
 /// whole: a server that trickles its records cannot hold the run), the certificate
 /// verified against `config`'s roots and for `host`.
-pub fn handshake(config: Arc<ClientConfig>, host: &str, tcp: TcpStream) -> Result<TlsStream, HandshakeError> {
+pub(crate) fn handshake(config: Arc<ClientConfig>, host: &str, tcp: TcpStream) -> Result<TlsStream, HandshakeError> {
     let refused = HandshakeError::Refused;
     let name = ServerName::try_from(host.to_owned())
         .map_err(|e| refused(format!("`{host}` cannot be checked against a certificate: {e}")))?;
@@ -164,7 +164,7 @@ fn describe(error: &rustls::Error, host: &str) -> String {
 }
 
 /// The warning for the server's certificate when it ends within `EXPIRY_WARNING`.
-pub fn expiring(connection: &ClientConnection, host: &str) -> Option<String> {
+pub(crate) fn expiring(connection: &ClientConnection, host: &str) -> Option<String> {
     expiry_warning(host, not_after(connection)?, crate::util::clock::now())
 }
 

@@ -8,7 +8,7 @@ use crate::send::Outcome;
 use crate::send::journal::JournalRecord;
 use crate::util::clock::rfc3339;
 
-pub fn outcomes_text(outcomes: &[Outcome]) -> String {
+pub(crate) fn outcomes_text(outcomes: &[Outcome]) -> String {
     let mut out = String::from("Sending:\n");
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for o in outcomes {

@@ -9,11 +9,11 @@ use serde::Serialize;
 
 use crate::util::clock;
 
-pub const DEFAULT_PATH: &str = ".nhsmail-lint/journal.sqlite";
+pub(crate) const DEFAULT_PATH: &str = ".nhsmail-lint/journal.sqlite";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum State {
+pub(crate) enum State {
     /// Handed to the server; the outcome is not yet known (or never was: a crash).
     Sending,
     Sent,
@@ -43,18 +43,18 @@ impl State {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct JournalRecord {
-    pub digest: String,
-    pub path: String,
-    pub message_id: Option<String>,
-    pub recipients: Vec<String>,
-    pub lists: Vec<String>,
-    pub state: State,
+    pub(crate) digest: String,
+    pub(crate) path: String,
+    pub(crate) message_id: Option<String>,
+    pub(crate) recipients: Vec<String>,
+    pub(crate) lists: Vec<String>,
+    pub(crate) state: State,
     /// The server's reply (sent), the reason (failed), or the earliest time (deferred).
-    pub detail: Option<String>,
-    pub attempts: u32,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub sent_at: Option<i64>,
+    pub(crate) detail: Option<String>,
+    pub(crate) attempts: u32,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+    pub(crate) sent_at: Option<i64>,
 }
 
 /// What is known of a message before it is sent.
@@ -78,7 +78,7 @@ pub enum JournalError {
 
 pub struct Journal {
     conn: Connection,
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
 }
 
 impl Journal {
@@ -113,7 +113,7 @@ impl Journal {
         Ok(Journal { conn, path: path.to_path_buf() })
     }
 
-    pub fn get(&self, digest: &str) -> Result<Option<JournalRecord>, JournalError> {
+    pub(crate) fn get(&self, digest: &str) -> Result<Option<JournalRecord>, JournalError> {
         self.conn
             .query_row(&format!("SELECT {COLUMNS} FROM sends WHERE digest = ?1"), [digest], entry)
             .optional()
@@ -134,7 +134,7 @@ impl Journal {
         self.upsert(m, State::Sending, None, 1)
     }
 
-    pub fn deferred(&self, m: &Planned<'_>, until: &str) -> Result<(), JournalError> {
+    pub(crate) fn deferred(&self, m: &Planned<'_>, until: &str) -> Result<(), JournalError> {
         self.upsert(m, State::Deferred, Some(until), 0)
     }
 
@@ -142,12 +142,12 @@ impl Journal {
         self.finish(digest, State::Sent, reply)
     }
 
-    pub fn failed(&self, digest: &str, reason: &str) -> Result<(), JournalError> {
+    pub(crate) fn failed(&self, digest: &str, reason: &str) -> Result<(), JournalError> {
         self.finish(digest, State::Failed, reason)
     }
 
     /// When `list` was last sent to (or a send to it began), across runs.
-    pub fn last_send_to(&self, list: &str) -> Result<Option<i64>, JournalError> {
+    pub(crate) fn last_send_to(&self, list: &str) -> Result<Option<i64>, JournalError> {
         let list = list.to_ascii_lowercase();
         Ok(self
             .entries()?

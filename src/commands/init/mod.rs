@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The starter, as written; `tests` load it as the loader and the schema would.
-pub const STARTER: &str = include_str!("starter.yaml");
+pub(crate) const STARTER: &str = include_str!("starter.yaml");
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum InitError {

@@ -2,7 +2,7 @@
 //! into one report, in any format, with the corpus rules judged across every part's
 //! facts: the same result as one machine scanning everything.
 
-pub mod shards;
+pub(crate) mod shards;
 
 use std::collections::HashMap;
 use std::io::{self, BufRead};
