@@ -6,6 +6,7 @@ use std::path::PathBuf;
 pub use crate::report::Format;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The whole command line: one subcommand and its arguments.
 #[derive(Debug, Parser)]
 #[command(
     name = "nhsmail-lint",
@@ -13,10 +14,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     about = "Compliance linter for applications that send automated email through NHSmail"
 )]
 pub struct Cli {
+    /// The subcommand to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint messages against the rules: .eml files, mbox files, Maildir folders,
@@ -49,6 +52,7 @@ pub enum Command {
     Init(InitArgs),
 }
 
+/// Arguments of `schema`.
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// Which schema.
@@ -56,6 +60,7 @@ pub struct SchemaArgs {
     pub what: SchemaKind,
 }
 
+/// Which JSON Schema `schema` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemaKind {
     /// Rule packs (rules/*.yaml).
@@ -64,6 +69,7 @@ pub enum SchemaKind {
     Config,
 }
 
+/// Arguments of `init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Where to write it.
@@ -71,6 +77,7 @@ pub struct InitArgs {
     pub output: PathBuf,
 }
 
+/// Arguments of `test`.
 #[derive(Debug, Args)]
 pub struct TestArgs {
     /// Fixture folders (walked for .eml files) or fixture files [default: the folder
@@ -101,6 +108,7 @@ pub struct RuleSourceArgs {
     pub(crate) no_default_rules: bool,
 }
 
+/// Arguments of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Files and directories to check: a directory is walked for .eml and .mbox files
@@ -143,6 +151,7 @@ pub(crate) struct SendArgs {
     pub wait: bool,
 }
 
+/// Arguments of `preflight`.
 #[derive(Debug, Args)]
 pub struct PreflightArgs {
     /// Messages to check as well (optional): files and directories, as for `check`.
@@ -227,8 +236,10 @@ pub(crate) struct WalkArgs {
     pub(crate) verbose: bool,
 }
 
+/// Arguments of `rules` and `requirements`.
 #[derive(Debug, Args)]
 pub struct RulesArgs {
+    /// The rule packs and config to read.
     #[command(flatten)]
     pub sources: RuleSourceArgs,
     /// Output format.
@@ -236,14 +247,17 @@ pub struct RulesArgs {
     pub format: RulesFormat,
 }
 
+/// Arguments of `explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The rule id, as `nhsmail-lint rules` lists it.
     pub id: String,
+    /// The rule packs and config to read.
     #[command(flatten)]
     pub sources: RuleSourceArgs,
 }
 
+/// Arguments of `merge`.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// The parts: each shard's `--format jsonl` output.
@@ -258,6 +272,7 @@ pub struct MergeArgs {
     pub run: RunArgs,
 }
 
+/// Arguments of `journal`.
 #[derive(Debug, Args)]
 pub struct JournalArgs {
     /// The send journal.
@@ -269,6 +284,8 @@ pub struct JournalArgs {
 }
 
 /// Output formats of `journal`.
+// A variant's doc comment would be shown in `--help` beside its value.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
     Human,
@@ -278,6 +295,8 @@ pub enum ListFormat {
 /// Output formats of `rules`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RulesFormat {
+    // A doc comment would be shown in `--help` beside the value, where none stands now.
+    #[allow(missing_docs)]
     Human,
     /// Every key of every rule (docs included) and what the configuration makes of it.
     Json,

@@ -4,6 +4,7 @@
 
 // Files are read, never mapped, and nothing else needs `unsafe`.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod cli;
 pub mod commands;

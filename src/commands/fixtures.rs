@@ -22,15 +22,24 @@ use crate::util::suggest;
 /// What stopped the fixtures from running at all (exit 2).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum TestError {
+    /// The scan could not start.
     #[error(transparent)]
     #[diagnostic(code(scan))]
     Scan(#[from] ScanError),
+    /// The fixtures' folder could not be read.
     #[error("cannot read the fixtures under {path}: {source}")]
     #[diagnostic(code(fixtures))]
-    Read { path: String, source: std::io::Error },
+    Read {
+        /// The folder.
+        path: String,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
+    /// The copy with the other line ending could not be made.
     #[error("cannot copy the fixtures with the other line ending: {0}")]
     #[diagnostic(code(fixtures))]
     Flip(std::io::Error),
+    /// No fixture under the path given.
     #[error("no .eml fixture under {0}: a run that tests nothing must not pass")]
     #[diagnostic(code(fixtures), help("fixtures are .eml files, each with `X-Lint-Expect: rule@line` or none"))]
     Empty(String),
@@ -76,10 +85,12 @@ impl FixtureResults {
         self.rules.iter().filter(|r| r.untestable.is_none() && r.failing_fixtures == 0)
     }
 
+    /// Whether every fixture produced exactly what it expects.
     pub fn passed(&self) -> bool {
         self.failed() == 0 && self.untested().next().is_none()
     }
 
+    /// The results, as text or JSON.
     pub fn render(&self, format: ListFormat) -> String {
         match format {
             ListFormat::Json => serde_json::to_string_pretty(self).expect("results serialise") + "\n",

@@ -91,11 +91,13 @@ pub(crate) enum ConfigValue<'a> {
     List(&'a [String]),
 }
 
+/// `nhsmail-lint.yaml`, validated: every section and setting with its place in the file.
 pub struct Config {
     pub(crate) account: Option<String>,
     /// The setting the account was read from when no `account` is written: the
     /// submission or the mailbox username (`derive_account`).
     pub(crate) account_from: Option<&'static str>,
+    /// The NHSmail distribution-list addresses, whose sends are spaced out.
     pub distribution_lists: Vec<String>,
     /// Where the account and each list were written (none for `--account`), for the
     /// set-up rules that look them up in the directory.
@@ -106,6 +108,7 @@ pub struct Config {
     pub(crate) transport: Option<Transport>,
     pub(crate) dns: DnsSettings,
     pub(crate) mailbox: Option<MailboxSettings>,
+    /// The NHSmail directory, when the set-up checks may ask it.
     pub directory: Option<DirectorySettings>,
     /// The file it came from: config rules report against it, and errors found later
     /// (unknown rule ids) point into it.
@@ -166,6 +169,7 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Reads and validates a config file; errors point into it.
     pub fn load(source: YamlSource) -> Result<Config, Report> {
         let spec: ConfigSpec = if source.text.trim().is_empty() { ConfigSpec::default() } else { source.parse()? };
         let address = |value: &Spanned<String>| -> Result<String, Report> {

@@ -12,6 +12,8 @@ use crate::findings::identity::FindingKey;
 /// How serious a finding is: `error` fails a run by default; `warning` and `info` report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+// A variant's doc comment would enter the JSON Schemas (schemars) and change them.
+#[allow(missing_docs)]
 pub enum Severity {
     Info,
     Warning,
@@ -46,8 +48,11 @@ pub struct Diagnostic {
 /// bytes were at hand).
 #[derive(Debug, Clone)]
 pub struct FileFindings {
+    /// The file, as given or found by the walk.
     pub path: std::path::PathBuf,
+    /// Its diagnostics, each with its line and column.
     pub diagnostics: Vec<Located>,
+    /// The human output, when the worker rendered it where the bytes were.
     pub rendered: Option<String>,
     /// What the HTML and Markdown reports show besides (only when one is wanted).
     pub detail: Option<Box<Detail>>,
@@ -169,6 +174,7 @@ pub struct Located {
 }
 
 impl Located {
+    /// A diagnostic placed: its line and column worked out from the file's bytes.
     pub fn new(diagnostic: Diagnostic, raw: &[u8]) -> Self {
         let (line, column) = crate::mail::bytes::line_col(raw, diagnostic.span.start);
         Located { diagnostic, line, column, key: None }

@@ -137,6 +137,7 @@ impl Service {
 /// One option a function takes, as documentation and for checking a rule's options.
 #[derive(Debug)]
 pub struct FunctionOption {
+    /// The option's key in a rule.
     pub name: &'static str,
     /// What the value is, in words (`a list of addresses`).
     pub kind: &'static str,
@@ -153,9 +154,12 @@ enum Build {
     Options(fn(serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error>),
 }
 
+/// A check function rules can call, with the options it takes.
 pub struct Function {
+    /// The name rules call it by.
     pub name: &'static str,
     pub(crate) summary: &'static str,
+    /// The options it takes.
     pub options: &'static [FunctionOption],
     pub(crate) service: Option<Service>,
     build: Build,
@@ -225,6 +229,7 @@ impl Detector for Asks {
     }
 }
 
+/// Every check function, by name.
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "nhs_number",

@@ -19,6 +19,7 @@ use super::mime::PartHeaders;
 pub struct RawField {
     /// The whole field, name to the end of its value (folds included, final line break not).
     pub field: Range<usize>,
+    /// Where the field's name lies in the message's bytes.
     pub name: Range<usize>,
     /// The colon after the name.
     pub colon: usize,
@@ -36,6 +37,7 @@ impl RawField {
 /// A header block read line by line.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Block {
+    /// Its fields, in order.
     pub fields: Vec<RawField>,
     /// Each run of lines that are neither a field nor a continuation of one, or hold
     /// only white space (with any continuation lines after them), without the final
@@ -146,6 +148,7 @@ fn parser() -> &'static MessageParser {
     })
 }
 
+/// One header field: its name and value, with their places in the bytes.
 pub struct HeaderField<'m> {
     pub(crate) value: HeaderValue<'m>,
     /// The whole field, name included.
@@ -168,6 +171,7 @@ impl HeaderField<'_> {
     }
 }
 
+/// The header fields of a message, looked up by name without regard to case.
 pub struct Headers<'m> {
     fields: Vec<HeaderField<'m>>,
     malformed: Vec<Range<usize>>,

@@ -43,6 +43,7 @@ pub(crate) struct Mailbox {
     pub(crate) null: bool,
 }
 
+/// One message as the rules read it: the raw bytes, and each field parsed on first use.
 pub struct MessageView<'m> {
     raw: &'m [u8],
     size: usize,
@@ -74,6 +75,7 @@ impl<'m> MessageView<'m> {
         }
     }
 
+    /// The message's bytes as read.
     pub fn raw(&self) -> &'m [u8] {
         self.raw
     }
@@ -202,6 +204,7 @@ impl<'m> MessageView<'m> {
         })
     }
 
+    /// Every leaf part (text or attachment), found without decoding.
     pub fn leaf_parts(&self) -> &[Part] {
         &self.structure().parts
     }

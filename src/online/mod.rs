@@ -29,14 +29,23 @@ use smtp_probe::SmtpProbe;
 /// A client that cannot be set up at all (before any question is asked).
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
+    /// The async runtime a client needs could not start.
     #[error("cannot start the {what} runtime: {source}")]
-    Runtime { what: &'static str, source: std::io::Error },
+    Runtime {
+        /// Which client's.
+        what: &'static str,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The system's resolver settings could not be read.
     #[error("cannot read the system's DNS configuration: {0}")]
     SystemDns(String),
+    /// The DNS resolver could not be built.
     #[error("cannot set up the DNS resolver: {0}")]
     Resolver(String),
 }
 
+/// The live services this run may ask, each opened when first needed.
 pub struct Services {
     pub(crate) dns: Dns,
     pub(crate) directory: Option<Directory>,

@@ -19,18 +19,42 @@ use super::deadline::{Bound, Deadline, Unarmed};
 /// A `ca_file` that cannot be trusted, or TLS that cannot be set up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TlsError {
+    /// `ca_file` could not be read.
     #[error("cannot read ca_file {path}: {reason}")]
-    Unreadable { path: String, reason: String },
+    Unreadable {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// `ca_file` is not PEM.
     #[error("ca_file {path} is not a PEM certificate: {reason}")]
-    NotPem { path: String, reason: String },
+    NotPem {
+        /// The file.
+        path: String,
+        /// What the parser said.
+        reason: String,
+    },
+    /// `ca_file` holds no certificate.
     #[error("ca_file {path} holds no PEM certificate")]
-    Empty { path: String },
+    Empty {
+        /// The file.
+        path: String,
+    },
+    /// A certificate in `ca_file` was refused.
     #[error("ca_file {path} holds a certificate that cannot be used: {reason}")]
-    Unusable { path: String, reason: String },
+    Unusable {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The TLS client could not be built.
     #[error("cannot set up TLS: {0}")]
     Setup(String),
 }
 
+/// The TLS set-up every client shares: the system's roots and `ca_file`, always verified.
 pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, TlsError> {
     let mut roots = rustls::RootCertStore::empty();
     // Unreadable system certificates are skipped: one bad file must not stop the check.

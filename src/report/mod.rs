@@ -54,6 +54,7 @@ pub enum Format {
 /// How to report, decided once from the command line.
 #[derive(Debug, Clone)]
 pub struct ReportPlan {
+    /// The output format.
     pub format: Format,
     /// `--output FILE`, else standard output.
     pub output: Option<PathBuf>,
@@ -63,6 +64,7 @@ pub struct ReportPlan {
     pub fail_on: Option<Severity>,
     /// Write corpus-rule facts into `jsonl`, for `merge` (a shard's output).
     pub facts: bool,
+    /// Whether human output is coloured.
     pub color: bool,
     /// A progress bar on stderr: only when stderr is a terminal.
     pub progress: bool,
@@ -81,6 +83,7 @@ impl ReportPlan {
     }
 }
 
+/// The run's counts, reckoned one way for `check` and `merge`.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Summary {
     pub(crate) files: usize,
@@ -191,9 +194,11 @@ impl Summary {
 /// Diagnostics that corpus rules found for one file (by its scan index) after the scan.
 pub struct CorpusFindings {
     pub(crate) index: usize,
+    /// The file's findings.
     pub findings: FileFindings,
 }
 
+/// An output format: takes a run's results as they come and writes the report.
 pub trait Reporter {
     /// The config rules' findings, before any message.
     fn config(&mut self, findings: FileFindings) -> io::Result<()>;
@@ -202,6 +207,7 @@ pub trait Reporter {
     fn not_made(&mut self, _rules: &[Arc<str>]) -> io::Result<()> {
         Ok(())
     }
+    /// One file's findings, `index` being its place in path order.
     fn file(&mut self, index: usize, findings: FileFindings) -> io::Result<()>;
     /// A shard's corpus-rule facts for the file just reported, for `merge` to judge
     /// across every part (only `jsonl` writes them).
@@ -220,19 +226,24 @@ pub trait Reporter {
     }
     /// What `--send` did with each message.
     fn send(&mut self, outcomes: &[Outcome]) -> io::Result<()>;
+    /// The corpus findings found after the scan, then the end of the report.
     fn finish(self: Box<Self>, late: Vec<CorpusFindings>, end: &Ending) -> io::Result<()>;
 }
 
 /// What a report closes with: the counts, the notes, the run's provenance, what the
 /// baseline and `ignore:` left out, and the exit code the run will have.
 pub struct Ending {
+    /// The run's counts.
     pub summary: Summary,
+    /// Notes for the reader (rules skipped, paths left out).
     pub notes: Vec<String>,
+    /// What ran, on what, with which packs and config.
     pub run: provenance::Provenance,
     /// Findings the baseline knew, not reported.
     pub baseline_known: usize,
     /// Findings `ignore:` left out.
     pub ignored: usize,
+    /// The exit code the run ends with.
     pub exit_code: i32,
 }
 
@@ -248,6 +259,7 @@ pub(crate) fn output(plan: &ReportPlan) -> io::Result<Box<dyn Write>> {
     })
 }
 
+/// The reporter of the plan's format, writing to `out`.
 pub fn reporter<'a>(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Box<dyn Reporter + 'a> {
     match plan.format {
         Format::Human => Box::new(Human { out, rules, statistics: plan.statistics.then(Statistics::default) }),

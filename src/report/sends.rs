@@ -21,6 +21,7 @@ pub(crate) fn outcomes_text(outcomes: &[Outcome]) -> String {
     out
 }
 
+/// The journal's entries as text, for `journal`.
 pub fn journal_text(entries: &[JournalRecord]) -> String {
     let mut out = format!("{:<9} {:<20} {:<4} {:<30} {}\n", "STATE", "WHEN", "TRY", "MESSAGE-ID", "PATH / DETAIL");
     for e in entries {

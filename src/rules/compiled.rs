@@ -125,6 +125,7 @@ pub(crate) enum Check {
     Interval(Interval),
 }
 
+/// One rule, compiled: what it reads, how it judges, what it says.
 #[derive(Debug)]
 pub struct Rule {
     pub(crate) id: Arc<str>,
@@ -201,8 +202,10 @@ impl Requirement {
     }
 }
 
+/// The rules of a run, compiled, with the requirements they trace to.
 #[derive(Debug, Default)]
 pub struct RuleSet {
+    /// Every rule, in pack order.
     pub rules: Vec<Rule>,
     /// The requirements of every loaded pack, in pack order.
     pub(crate) requirements: Vec<Requirement>,

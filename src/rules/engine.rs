@@ -32,9 +32,12 @@ pub struct Fact {
     pub finding: Option<FindingKey>,
 }
 
+/// What the message rules made of one message.
 #[derive(Debug, Default)]
 pub struct Evaluation {
+    /// What they found.
     pub diagnostics: Vec<Diagnostic>,
+    /// The small facts the corpus rules judge later.
     pub facts: Vec<Fact>,
 }
 

@@ -31,27 +31,43 @@ impl<'a, 'm> Target<'a, 'm> {
     }
 }
 
+/// What a rule reads from a message (or, for set-up rules, the config).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Field {
+    /// The decoded Subject.
     Subject,
+    /// Each address of these headers.
     Addresses(&'static [&'static str]),
+    /// Each display name of this header, as a reader sees it.
     DisplayNames(&'static str),
     /// How many mailboxes the headers name; `distinct` counts each address once.
     Count {
+        /// The headers counted.
         headers: &'static [&'static str],
+        /// Whether an address named twice counts once.
         distinct: bool,
     },
+    /// The address replies go to: Reply-To, else From.
     ReplyAddress,
     /// The domain of each address of these headers.
     Domains(&'static [&'static str]),
+    /// The value of each field of this name.
     Header(String),
+    /// The Date field.
     Date,
+    /// The text the recipient reads.
     BodyText,
+    /// Each text part decoded, as written (markup not rendered).
     BodyRaw,
+    /// Every attachment's name.
     AttachmentNames,
+    /// Every attachment's size.
     AttachmentSizes,
+    /// The message's size in bytes.
     MessageSize,
+    /// The header block as a whole, when the message has one.
     MessageHeaders,
+    /// Each line's length in bytes.
     LineLength,
     /// Each field written with white space before its colon (obsolete syntax).
     ObsoleteHeaders,
@@ -59,11 +75,13 @@ pub enum Field {
     MalformedHeaderLines,
     /// Each field after the first of a name RFC 5322 allows once.
     RepeatedHeaders,
+    /// A byte order mark at the start of the message.
     ByteOrderMark,
     /// The depth of a part nested too deep to read.
     Nesting,
     /// Each forwarded message sent encoded, so not read.
     EncodedForwards,
+    /// A value of the config (set-up rules).
     Config(ConfigField),
 }
 

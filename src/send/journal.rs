@@ -41,6 +41,7 @@ impl State {
     }
 }
 
+/// One journal entry, as `journal` lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct JournalRecord {
     pub(crate) digest: String,
@@ -59,10 +60,15 @@ pub struct JournalRecord {
 
 /// What is known of a message before it is sent.
 pub struct Planned<'a> {
+    /// The message's send key.
     pub digest: &'a str,
+    /// Its file.
     pub path: &'a str,
+    /// Its Message-ID, if it has one.
     pub message_id: Option<&'a str>,
+    /// Its recipients.
     pub recipients: &'a [String],
+    /// The distribution lists among them.
     pub lists: &'a [String],
 }
 
@@ -70,12 +76,25 @@ pub struct Planned<'a> {
 /// what it cannot record.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
+    /// The journal could not be opened.
     #[error("cannot open the send journal {path}: {reason}")]
-    Open { path: String, reason: String },
+    Open {
+        /// The journal.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A query failed.
     #[error("the send journal {path}: {source}")]
-    Sql { path: String, source: rusqlite::Error },
+    Sql {
+        /// The journal.
+        path: String,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
 }
 
+/// The send journal: what was sent, deferred or failed, so nothing is sent twice.
 pub struct Journal {
     conn: Connection,
     pub(crate) path: PathBuf,
@@ -120,6 +139,7 @@ impl Journal {
             .map_err(|e| self.error(e))
     }
 
+    /// Every entry, oldest first.
     pub fn entries(&self) -> Result<Vec<JournalRecord>, JournalError> {
         let mut statement = self
             .conn
@@ -138,6 +158,7 @@ impl Journal {
         self.upsert(m, State::Deferred, Some(until), 0)
     }
 
+    /// Records a message as sent, with the server's reply.
     pub fn sent(&self, digest: &str, reply: &str) -> Result<(), JournalError> {
         self.finish(digest, State::Sent, reply)
     }

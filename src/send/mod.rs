@@ -52,12 +52,16 @@ pub(crate) struct SendPlan {
 /// Why `--send` stopped before it went through every message.
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
+    /// The journal failed.
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// The password or token could not be had.
     #[error("cannot get the SMTP password or token: {0}")]
     Secret(#[from] SecretError),
+    /// No password or token is configured.
     #[error("submission needs password_env, password_file or token_command in `transport:`")]
     NoSecret,
+    /// The SMTP transport could not be set up.
     #[error(transparent)]
     Smtp(#[from] SmtpSetupError),
 }
@@ -105,6 +109,7 @@ impl Verdict {
     }
 }
 
+/// What a send did to one message.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
     pub(crate) path: String,

@@ -99,7 +99,9 @@ pub(crate) enum UsageError {
 
 /// The configuration and the compiled rules it selects.
 pub struct Loaded {
+    /// The config file, or the defaults.
     pub config: Config,
+    /// The rules, compiled.
     pub rules: RuleSet,
     /// Each pack's name and text, for the reports' provenance.
     pub(crate) packs: Vec<(String, Arc<str>)>,
@@ -459,10 +461,12 @@ pub struct TestPlan {
     pub(crate) tested: Vec<usize>,
     /// The other rules under test, and why no fixture can exercise them with this set-up.
     pub(crate) untestable: Vec<(Arc<str>, String)>,
+    /// How the results are written.
     pub format: ListFormat,
 }
 
 impl TestPlan {
+    /// The plan of `test`, from its arguments.
     pub fn new(args: TestArgs) -> Result<TestPlan, Report> {
         let loaded = load(&args.sources, None)?;
         let paths = if args.paths.is_empty() {
@@ -559,6 +563,7 @@ pub struct MergePlan {
 }
 
 impl MergePlan {
+    /// The plan of `merge`, from its arguments.
     pub fn new(args: MergeArgs) -> Result<MergePlan, Report> {
         let loaded = load(&args.run.sources, args.run.account.as_deref())?;
         let selecting =

@@ -22,6 +22,7 @@ pub struct YamlSource {
 }
 
 impl YamlSource {
+    /// A YAML text and the name its errors show.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
         YamlSource { name: name.into(), text: text.into(), prebuilt: None }
     }
