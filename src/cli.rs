@@ -6,6 +6,7 @@ use std::path::PathBuf;
 pub use crate::report::Format;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The whole command line: one subcommand and its arguments.
 #[derive(Debug, Parser)]
 #[command(
     name = "nhsmail-lint",
@@ -13,10 +14,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     about = "Compliance linter for applications that send automated email through NHSmail"
 )]
 pub struct Cli {
+    /// The subcommand to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint messages against the rules: .eml files, mbox files, Maildir folders,
@@ -49,6 +52,7 @@ pub enum Command {
     Init(InitArgs),
 }
 
+/// Arguments of `schema`.
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// Which schema.
@@ -56,6 +60,7 @@ pub struct SchemaArgs {
     pub what: SchemaKind,
 }
 
+/// Which JSON Schema `schema` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemaKind {
     /// Rule packs (rules/*.yaml).
@@ -64,6 +69,7 @@ pub enum SchemaKind {
     Config,
 }
 
+/// Arguments of `init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Where to write it.
@@ -71,20 +77,21 @@ pub struct InitArgs {
     pub output: PathBuf,
 }
 
+/// Arguments of `test`.
 #[derive(Debug, Args)]
 pub struct TestArgs {
     /// Fixture folders (walked for .eml files) or fixture files [default: the folder
     /// named after each --rules pack, beside it: rules/trust.yaml -> rules/trust/].
     #[arg(value_name = "DIR")]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     #[command(flatten)]
-    pub sources: RuleSourceArgs,
+    pub(crate) sources: RuleSourceArgs,
     /// Check the fixtures as templates, as `check --template` does.
     #[arg(long)]
-    pub template: bool,
+    pub(crate) template: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
-    pub format: ListFormat,
+    pub(crate) format: ListFormat,
 }
 
 /// Where rules and configuration come from.
@@ -92,143 +99,147 @@ pub struct TestArgs {
 pub struct RuleSourceArgs {
     /// Configuration file [default: ./nhsmail-lint.yaml when present]
     #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// An extra rule pack (YAML); repeat for several.
     #[arg(long = "rules", value_name = "FILE")]
-    pub rule_packs: Vec<PathBuf>,
+    pub(crate) rule_packs: Vec<PathBuf>,
     /// Leave out the built-in NHSmail pack.
     #[arg(long)]
-    pub no_default_rules: bool,
+    pub(crate) no_default_rules: bool,
 }
 
+/// Arguments of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Files and directories to check: a directory is walked for .eml and .mbox files
     /// (either gzipped) and Maildir messages; `-` reads one message from standard input.
     #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     #[command(flatten)]
-    pub run: RunArgs,
+    pub(crate) run: RunArgs,
     #[command(flatten)]
-    pub walk: WalkArgs,
+    pub(crate) walk: WalkArgs,
     /// The files are templates: skip rules marked skip_in_templates (placeholders,
     /// Date, Message-ID).
     #[arg(long, conflicts_with = "send")]
-    pub template: bool,
+    pub(crate) template: bool,
     /// Also run the online message rules: recipients looked up in the NHSmail
     /// directory (`directory:`), Reply-To domains in DNS. (--send always does.)
     #[arg(long)]
-    pub online: bool,
+    pub(crate) online: bool,
     #[command(flatten)]
-    pub send: SendArgs,
+    pub(crate) send: SendArgs,
 }
 
 /// Delivery: `check --send` lints, runs the pre-flight, then sends what passed.
 #[derive(Debug, Args)]
-pub struct SendArgs {
+pub(crate) struct SendArgs {
     /// Deliver the messages with no error (after the pre-flight), each exactly once.
     #[arg(long)]
-    pub send: bool,
+    pub(crate) send: bool,
     /// With --send: show what would be sent (envelope, size, transport), send nothing.
     #[arg(long, requires = "send")]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// The send journal.
     #[arg(long, value_name = "PATH", default_value = crate::send::journal::DEFAULT_PATH)]
-    pub journal: PathBuf,
+    pub(crate) journal: PathBuf,
     /// Send again a message whose earlier send has an unknown outcome.
     #[arg(long, requires = "send")]
-    pub resend_unknown: bool,
+    pub(crate) resend_unknown: bool,
     /// Wait out a distribution list's interval instead of deferring the message.
     #[arg(long, requires = "send")]
     pub wait: bool,
 }
 
+/// Arguments of `preflight`.
 #[derive(Debug, Args)]
 pub struct PreflightArgs {
     /// Messages to check as well (optional): files and directories, as for `check`.
     #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// Also log in to the SMTP server with the configured secret (then QUIT without
     /// sending), as every `check --send` does before it sends.
     #[arg(long)]
-    pub login: bool,
+    pub(crate) login: bool,
     /// Also ask the SMTP server whether it takes mail for ADDRESS (MAIL FROM the account,
     /// RCPT TO ADDRESS, then RSET: nothing is sent). In submission mode it logs in first.
     #[arg(long, value_name = "ADDRESS")]
-    pub rcpt: Option<String>,
+    pub(crate) rcpt: Option<String>,
     #[command(flatten)]
-    pub run: RunArgs,
+    pub(crate) run: RunArgs,
     #[command(flatten)]
-    pub walk: WalkArgs,
+    pub(crate) walk: WalkArgs,
 }
 
 /// What `check` and `preflight` share: where rules come from, and how to report.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     #[command(flatten)]
-    pub sources: RuleSourceArgs,
+    pub(crate) sources: RuleSourceArgs,
     /// The application account messages are sent from (overrides `account` in the config).
     #[arg(long, value_name = "ADDRESS")]
-    pub account: Option<String>,
+    pub(crate) account: Option<String>,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
     /// Count diagnostics per rule instead of listing them (human and concise formats).
     #[arg(long)]
-    pub statistics: bool,
+    pub(crate) statistics: bool,
     /// Report only findings this baseline does not know (see --write-baseline).
     #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
+    pub(crate) baseline: Option<PathBuf>,
     /// Record this run's findings as a baseline, by rule and message fingerprint.
     #[arg(long, value_name = "FILE")]
-    pub write_baseline: Option<PathBuf>,
+    pub(crate) write_baseline: Option<PathBuf>,
     /// Exit 1 when a diagnostic is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    pub fail_on: FailOn,
+    pub(crate) fail_on: FailOn,
     /// When to colour human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
 }
 
 /// Which files `check` and `preflight` read, and how (`merge` reads its parts only, so it
 /// takes none of these).
 #[derive(Debug, Args)]
-pub struct WalkArgs {
+pub(crate) struct WalkArgs {
     /// Check only walked files whose path (relative to the folder given) matches GLOB; repeatable.
     #[arg(long, value_name = "GLOB")]
-    pub include: Vec<String>,
+    pub(crate) include: Vec<String>,
     /// Skip walked files whose path matches GLOB; repeatable.
     #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
+    pub(crate) exclude: Vec<String>,
     /// Walk hidden files and folders too (and VCS folders such as .git).
     #[arg(long)]
-    pub hidden: bool,
+    pub(crate) hidden: bool,
     /// Check only share K of N (1 <= K <= N, like 1/4 ... 4/4) of the inputs, split by a
     /// stable hash of each path: for N workers of a batch engine, with `--format jsonl`
     /// and `merge`.
     #[arg(long, value_name = "K/N")]
-    pub shard: Option<String>,
+    pub(crate) shard: Option<String>,
     /// A name shared by the shards of one scan (the scheduler's: `$SLURM_ARRAY_JOB_ID`, the
     /// Kubernetes Job's name), recorded in each part: `merge` refuses parts of two scans.
     #[arg(long, value_name = "ID", requires = "shard")]
-    pub run_id: Option<String>,
+    pub(crate) run_id: Option<String>,
     /// Worker threads [default: one per core].
     #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
+    pub(crate) jobs: Option<usize>,
     /// Exit 0 when no message is found to check (by default a run that read nothing fails
     /// with exit 2 and says why: an empty folder, no file matching --include).
     #[arg(long)]
-    pub allow_empty: bool,
+    pub(crate) allow_empty: bool,
     /// List the files the walk passed over as not mail, by extension.
     #[arg(long, short = 'v')]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 }
 
+/// Arguments of `rules` and `requirements`.
 #[derive(Debug, Args)]
 pub struct RulesArgs {
+    /// The rule packs and config to read.
     #[command(flatten)]
     pub sources: RuleSourceArgs,
     /// Output format.
@@ -236,28 +247,32 @@ pub struct RulesArgs {
     pub format: RulesFormat,
 }
 
+/// Arguments of `explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The rule id, as `nhsmail-lint rules` lists it.
     pub id: String,
+    /// The rule packs and config to read.
     #[command(flatten)]
     pub sources: RuleSourceArgs,
 }
 
+/// Arguments of `merge`.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// The parts: each shard's `--format jsonl` output.
     #[arg(required = true, value_name = "PART")]
-    pub parts: Vec<PathBuf>,
+    pub(crate) parts: Vec<PathBuf>,
     /// Merge the parts given though shards are missing (or a part was cut short): the report
     /// lists each missing shard as not checked, and the run exits 2 (incomplete).
     #[arg(long)]
-    pub allow_partial: bool,
+    pub(crate) allow_partial: bool,
     /// The same rules and configuration the shards used, and how to report.
     #[command(flatten)]
     pub run: RunArgs,
 }
 
+/// Arguments of `journal`.
 #[derive(Debug, Args)]
 pub struct JournalArgs {
     /// The send journal.
@@ -269,6 +284,8 @@ pub struct JournalArgs {
 }
 
 /// Output formats of `journal`.
+// A variant's doc comment would be shown in `--help` beside its value.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
     Human,
@@ -278,6 +295,8 @@ pub enum ListFormat {
 /// Output formats of `rules`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RulesFormat {
+    // A doc comment would be shown in `--help` beside the value, where none stands now.
+    #[allow(missing_docs)]
     Human,
     /// Every key of every rule (docs included) and what the configuration makes of it.
     Json,
@@ -286,7 +305,7 @@ pub enum RulesFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
+pub(crate) enum FailOn {
     Error,
     Warning,
     Info,
@@ -295,7 +314,7 @@ pub enum FailOn {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,

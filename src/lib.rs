@@ -4,13 +4,14 @@
 
 // Files are read, never mapped, and nothing else needs `unsafe`.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod findings;
 pub mod functions;
-pub mod inputs;
+pub(crate) mod inputs;
 pub mod mail;
 pub mod online;
 pub mod report;

@@ -22,30 +22,42 @@ use crate::stages::scan::{self, Checked, ScanError};
 /// A run that could not finish. Whatever it had done is reported first.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum RunError {
+    /// The report could not be written.
     #[error(transparent)]
     #[diagnostic(code(report))]
     Report(#[from] io::Error),
+    /// The scan could not start.
     #[error(transparent)]
     #[diagnostic(code(scan))]
     Scan(#[from] ScanError),
+    /// Sending stopped part-way.
     #[error("sending stopped: {0}")]
     #[diagnostic(
         code(send),
         help("the report lists every message's verdict so far; fix the cause and run again (nothing is sent twice)")
     )]
     Send(#[from] SendError),
+    /// The baseline could not be read or written.
     #[error(transparent)]
     #[diagnostic(code(baseline))]
     Baseline(#[from] crate::stages::baseline::BaselineError),
+    /// Some paths could not be read.
     #[error("the run is incomplete: {count} path(s) could not be read, so what they hold was not checked")]
     #[diagnostic(
         code(incomplete),
         help("the report names each path and why; fix its permissions (or remove it from the inputs) and run again")
     )]
-    Incomplete { count: usize },
+    Incomplete {
+        /// How many.
+        count: usize,
+    },
+    /// No message was checked and none was expected to be.
     #[error("nothing was checked: {why}")]
     #[diagnostic(code(empty), help("pass --allow-empty when a run with nothing to check is expected"))]
-    NothingChecked { why: String },
+    NothingChecked {
+        /// Why nothing was checked.
+        why: String,
+    },
 }
 
 /// True when some diagnostic reached `--fail-on`, or a message that should have gone

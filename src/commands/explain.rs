@@ -55,6 +55,7 @@ struct RuleRow<'a> {
     docs: &'a crate::rules::spec::DocsSpec,
 }
 
+/// The `rules` list as text: each rule's id, severity and summary.
 pub fn rules_table(rules: &RuleSet) -> String {
     let width = rules.rules.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
     let mut out = format!("{:<width$}  {:<8}  SUMMARY\n", "ID", "SEVERITY");
@@ -65,6 +66,7 @@ pub fn rules_table(rules: &RuleSet) -> String {
     out
 }
 
+/// The `rules` list as JSON.
 pub fn rules_json(rules: &RuleSet) -> String {
     let rows: Vec<RuleRow<'_>> = rules
         .rules
@@ -166,7 +168,7 @@ fn sending_note(rule: &Rule) -> Option<String> {
 }
 
 /// The severity the verbs of a rule's requirements give it: the strictest of them.
-pub fn verb_severity(rules: &RuleSet, rule: &Rule) -> Option<Severity> {
+pub(crate) fn verb_severity(rules: &RuleSet, rule: &Rule) -> Option<Severity> {
     rule.requirement.iter().filter_map(|id| rules.requirement(id)).map(|r| r.verb.severity()).max()
 }
 

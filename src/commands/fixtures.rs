@@ -23,15 +23,24 @@ use crate::util::suggest;
 /// What stopped the fixtures from running at all (exit 2).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum TestError {
+    /// The scan could not start.
     #[error(transparent)]
     #[diagnostic(code(scan))]
     Scan(#[from] ScanError),
+    /// The fixtures' folder could not be read.
     #[error("cannot read the fixtures under {path}: {source}")]
     #[diagnostic(code(fixtures))]
-    Read { path: String, source: std::io::Error },
+    Read {
+        /// The folder.
+        path: String,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
+    /// The copy with the other line ending could not be made.
     #[error("cannot copy the fixtures with the other line ending: {0}")]
     #[diagnostic(code(fixtures))]
     Flip(std::io::Error),
+    /// No fixture under the path given.
     #[error("no .eml fixture under {0}: a run that tests nothing must not pass")]
     #[diagnostic(code(fixtures), help("fixtures are .eml files, each with `X-Lint-Expect: rule@line` or none"))]
     Empty(String),
@@ -42,45 +51,47 @@ type Expectation = (String, usize);
 
 /// One fixture's verdict.
 #[derive(Debug, Serialize)]
-pub struct FixtureVerdict {
-    pub path: PathBuf,
+pub(crate) struct FixtureVerdict {
+    pub(crate) path: PathBuf,
     /// What it declares, as `rule@line`; `None` when the declaration cannot be read.
-    pub expected: Option<Vec<String>>,
+    pub(crate) expected: Option<Vec<String>>,
     /// Why it failed; empty when it passed.
-    pub problems: Vec<String>,
+    pub(crate) problems: Vec<String>,
 }
 
 /// A rule under test, and how the fixtures covered it.
 #[derive(Debug, Serialize)]
-pub struct RuleCoverage {
-    pub id: String,
+pub(crate) struct RuleCoverage {
+    pub(crate) id: String,
     /// Fixtures that expect it to fire.
-    pub failing_fixtures: usize,
+    pub(crate) failing_fixtures: usize,
     /// Why no fixture can exercise it, when none can.
-    pub untestable: Option<String>,
+    pub(crate) untestable: Option<String>,
 }
 
 /// What `nhsmail-lint test` found: each fixture's verdict and each rule's coverage.
 #[derive(Debug, Serialize)]
 pub struct FixtureResults {
-    pub fixtures: Vec<FixtureVerdict>,
-    pub rules: Vec<RuleCoverage>,
+    pub(crate) fixtures: Vec<FixtureVerdict>,
+    pub(crate) rules: Vec<RuleCoverage>,
 }
 
 impl FixtureResults {
-    pub fn failed(&self) -> usize {
+    pub(crate) fn failed(&self) -> usize {
         self.fixtures.iter().filter(|v| !v.problems.is_empty()).count()
     }
 
     /// Rules fixtures could exercise, with none that fires them.
-    pub fn untested(&self) -> impl Iterator<Item = &RuleCoverage> {
+    pub(crate) fn untested(&self) -> impl Iterator<Item = &RuleCoverage> {
         self.rules.iter().filter(|r| r.untestable.is_none() && r.failing_fixtures == 0)
     }
 
+    /// Whether every fixture produced exactly what it expects.
     pub fn passed(&self) -> bool {
         self.failed() == 0 && self.untested().next().is_none()
     }
 
+    /// The results, as text or JSON.
     pub fn render(&self, format: ListFormat) -> String {
         match format {
             ListFormat::Json => serde_json::to_string_pretty(self).expect("results serialise") + "\n",
@@ -314,7 +325,7 @@ fn strip_cr(bytes: &[u8]) -> Vec<u8> {
 /// Why a fixture's declaration could not be read: the fixture's failure, as its report
 /// says it.
 #[derive(Debug, thiserror::Error)]
-pub enum ExpectError {
+pub(crate) enum ExpectError {
     #[error("cannot read it: {0}")]
     Unreadable(std::io::Error),
     #[error("`{0}` is not rule@line")]
@@ -327,7 +338,7 @@ pub enum ExpectError {
 
 /// What a fixture declares: its `.expect` file if there is one, else its
 /// `X-Lint-Expect` header fields; a malformed declaration is the fixture's failure.
-pub fn expectations(path: &Path) -> Result<Vec<Expectation>, ExpectError> {
+pub(crate) fn expectations(path: &Path) -> Result<Vec<Expectation>, ExpectError> {
     let sidecar = PathBuf::from(format!("{}.expect", path.display()));
     if let Ok(text) = std::fs::read_to_string(&sidecar) {
         return parse(&text)

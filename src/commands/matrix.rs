@@ -169,6 +169,7 @@ pub fn human(rules: &RuleSet, setup: Option<&Config>) -> String {
     out
 }
 
+/// The compliance matrix as JSON.
 pub fn json(rules: &RuleSet, setup: Option<&Config>) -> String {
     serde_json::to_string_pretty(&rows(rules, setup)).expect("matrix rows serialise") + "\n"
 }

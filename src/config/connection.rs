@@ -17,29 +17,29 @@ use crate::util::yaml::YamlSource;
 
 /// The server a block connects to.
 #[derive(Debug, Clone)]
-pub struct Server {
-    pub host: Setting<String>,
+pub(crate) struct Server {
+    pub(crate) host: Setting<String>,
     /// The block's default port unless written; a default points at what implies it.
-    pub port: Setting<u16>,
+    pub(crate) port: Setting<u16>,
     /// An extra trusted root certificate (PEM).
-    pub ca_file: Option<PathBuf>,
+    pub(crate) ca_file: Option<PathBuf>,
     /// For connecting and for each step that waits on the server.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
 }
 
 /// A block's server keys as written, borrowed from its spec.
-pub struct ServerKeys<'a> {
-    pub host: &'a Spanned<String>,
-    pub port: &'a Option<Spanned<u16>>,
-    pub ca_file: &'a Option<Spanned<String>>,
-    pub timeout: &'a Option<Spanned<String>>,
+pub(crate) struct ServerKeys<'a> {
+    pub(crate) host: &'a Spanned<String>,
+    pub(crate) port: &'a Option<Spanned<u16>>,
+    pub(crate) ca_file: &'a Option<Spanned<String>>,
+    pub(crate) timeout: &'a Option<Spanned<String>>,
 }
 
 impl ServerKeys<'_> {
     /// The server, with `default_port` (pointing at `implied_at`) where no port is
     /// written and `default_timeout` where no timeout is (a timeout under a second is an
     /// error at its value).
-    pub fn read(
+    pub(crate) fn read(
         self,
         source: &YamlSource,
         (default_port, implied_at): (u16, &Range<usize>),
@@ -57,12 +57,12 @@ impl ServerKeys<'_> {
 /// How an account logs in. `Username` is the block's: optional for SMTP (the relay logs
 /// in nowhere), a `Setting<String>` for the mailbox, which always has one.
 #[derive(Debug, Clone)]
-pub struct Login<Username> {
-    pub username: Username,
+pub(crate) struct Login<Username> {
+    pub(crate) username: Username,
     /// `plain` unless written; a default points at what implies it.
-    pub auth: Setting<Auth>,
+    pub(crate) auth: Setting<Auth>,
     /// Where the password or token comes from, when given.
-    pub secret: Option<Setting<Secret>>,
+    pub(crate) secret: Option<Setting<Secret>>,
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::util::yaml::YamlSource;
 /// The NHSmail directory (LDAPS), where recipients and lists are looked up.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DirectorySpec {
+pub(crate) struct DirectorySpec {
     /// The directory's LDAPS host.
     #[schemars(with = "String")]
     host: Spanned<String>,
@@ -45,16 +45,16 @@ pub struct DirectorySpec {
 #[derive(Debug, Clone)]
 pub struct DirectorySettings {
     /// The LDAPS server; port 636 unless written, a default pointing at `host`.
-    pub server: Server,
-    pub base_dn: String,
-    pub mail_attribute: String,
-    pub group_classes: Vec<String>,
-    pub domains: Vec<String>,
-    pub concurrency: usize,
+    pub(crate) server: Server,
+    pub(crate) base_dn: String,
+    pub(crate) mail_attribute: String,
+    pub(crate) group_classes: Vec<String>,
+    pub(crate) domains: Vec<String>,
+    pub(crate) concurrency: usize,
 }
 
 impl DirectorySettings {
-    pub fn from_spec(spec: DirectorySpec, source: &YamlSource) -> Result<DirectorySettings, Report> {
+    pub(crate) fn from_spec(spec: DirectorySpec, source: &YamlSource) -> Result<DirectorySettings, Report> {
         for required in [&spec.host, &spec.base_dn] {
             if required.value.trim().is_empty() {
                 return Err(source.error_at(required, "must not be empty"));
@@ -96,11 +96,11 @@ impl DirectorySettings {
     }
 
     /// Whether the directory holds addresses at `address`'s domain.
-    pub fn covers(&self, address: &str) -> bool {
+    pub(crate) fn covers(&self, address: &str) -> bool {
         address.rsplit_once('@').is_some_and(|(_, domain)| self.domains.iter().any(|d| d.eq_ignore_ascii_case(domain)))
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         let (host, port) = (&self.server.host.value, self.server.port.value);
         if host.contains(':') { format!("ldaps://[{host}]:{port}") } else { format!("ldaps://{host}:{port}") }
     }

@@ -14,7 +14,7 @@ use crate::util::yaml::YamlSource;
 /// The resolvers the pre-flight asks.
 #[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DnsSpec {
+pub(crate) struct DnsSpec {
     /// Resolvers (`10.0.0.53` or `10.0.0.53:53`); default: the system's.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
@@ -25,10 +25,10 @@ pub struct DnsSpec {
 }
 
 #[derive(Debug, Clone)]
-pub struct DnsSettings {
+pub(crate) struct DnsSettings {
     /// Empty: the system's resolvers.
-    pub nameservers: Vec<SocketAddr>,
-    pub timeout: Duration,
+    pub(crate) nameservers: Vec<SocketAddr>,
+    pub(crate) timeout: Duration,
 }
 
 impl Default for DnsSettings {
@@ -38,7 +38,7 @@ impl Default for DnsSettings {
 }
 
 impl DnsSettings {
-    pub fn from_spec(spec: DnsSpec, source: &YamlSource) -> Result<DnsSettings, Report> {
+    pub(crate) fn from_spec(spec: DnsSpec, source: &YamlSource) -> Result<DnsSettings, Report> {
         let nameservers = spec
             .nameservers
             .iter()

@@ -16,13 +16,13 @@ use crate::util::yaml::YamlSource;
 /// How the mailbox is read: `imap` or `pop`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Protocol {
+pub(crate) enum Protocol {
     Imap,
     Pop,
 }
 
 impl Protocol {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Protocol::Imap => "imap",
             Protocol::Pop => "pop",
@@ -33,7 +33,7 @@ impl Protocol {
 /// The sending mailbox, whose quota the pre-flight reads.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MailboxSpec {
+pub(crate) struct MailboxSpec {
     /// The mailbox's IMAP (or POP) host.
     #[schemars(with = "String")]
     host: Spanned<String>,
@@ -76,14 +76,14 @@ pub struct MailboxSpec {
 /// The mailbox's limit as `mailbox.quota` gives it: the bytes, and the words it was
 /// written in (shown in findings, so that the user recognises their setting).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QuotaLimit {
-    pub bytes: u64,
-    pub written: String,
+pub(crate) struct QuotaLimit {
+    pub(crate) bytes: u64,
+    pub(crate) written: String,
 }
 
 /// Why `quota:` cannot be read; said at its value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum QuotaError {
+pub(crate) enum QuotaError {
     #[error(
         "{0}: `quota` is a size (`4GiB`) or an NHSmail service level (standard = 4 GiB, enhanced = 50 GiB, \
          shared = 50 GiB for shared and resource mailboxes)"
@@ -115,21 +115,21 @@ impl QuotaLimit {
 }
 
 #[derive(Debug, Clone)]
-pub struct MailboxSettings {
+pub(crate) struct MailboxSettings {
     /// The IMAP (or POP) server, with implicit TLS; a default port (993, or 995 for POP)
     /// points at `host`. Its timeout also bounds counting the mailbox's usage as a whole.
-    pub server: Server,
-    pub protocol: Setting<Protocol>,
+    pub(crate) server: Server,
+    pub(crate) protocol: Setting<Protocol>,
     /// `plain` and `login` log in with LOGIN; `xoauth2` authenticates with a token. A
     /// default `auth` points at `host`.
-    pub login: Login<Setting<String>>,
-    pub warning_percent: u8,
+    pub(crate) login: Login<Setting<String>>,
+    pub(crate) warning_percent: u8,
     /// `quota:`: held against the summed usage when the server does not give its quota.
-    pub quota: Option<QuotaLimit>,
+    pub(crate) quota: Option<QuotaLimit>,
 }
 
 impl MailboxSettings {
-    pub fn from_spec(spec: MailboxSpec, source: &YamlSource) -> Result<MailboxSettings, Report> {
+    pub(crate) fn from_spec(spec: MailboxSpec, source: &YamlSource) -> Result<MailboxSettings, Report> {
         for required in [&spec.host, &spec.username] {
             if required.value.trim().is_empty() {
                 return Err(source.error_at(required, "must not be empty"));

@@ -15,19 +15,19 @@ use dns::{DnsSettings, DnsSpec};
 use mailbox::{MailboxSettings, MailboxSpec};
 use transport::{Transport, TransportSpec};
 
-pub mod connection;
-pub mod directory;
-pub mod dns;
-pub mod mailbox;
-pub mod setting;
-pub mod transport;
+pub(crate) mod connection;
+pub(crate) mod directory;
+pub(crate) mod dns;
+pub(crate) mod mailbox;
+pub(crate) mod setting;
+pub(crate) mod transport;
 
-pub const DEFAULT_FILE: &str = "nhsmail-lint.yaml";
+pub(crate) const DEFAULT_FILE: &str = "nhsmail-lint.yaml";
 
 /// `nhsmail-lint.yaml`: the sending account and set-up, and rule settings (docs/configuration.md).
 #[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ConfigSpec {
+pub(crate) struct ConfigSpec {
     /// The NHSmail application account messages are sent from (`from-account` compares From and Sender with it).
     #[schemars(with = "Option<String>")]
     account: Option<Spanned<String>>,
@@ -79,60 +79,63 @@ struct RulesSpec {
 }
 
 #[derive(Debug, Default, Clone)]
-pub struct ListedSpans {
-    pub account: Option<std::ops::Range<usize>>,
-    pub distribution_lists: Vec<std::ops::Range<usize>>,
+pub(crate) struct ListedSpans {
+    pub(crate) account: Option<std::ops::Range<usize>>,
+    pub(crate) distribution_lists: Vec<std::ops::Range<usize>>,
 }
 
 /// A value rules can interpolate as `${config.NAME}`.
-pub enum ConfigValue<'a> {
+pub(crate) enum ConfigValue<'a> {
     Text(Option<&'a str>),
     Number(Option<u64>),
     List(&'a [String]),
 }
 
+/// `nhsmail-lint.yaml`, validated: every section and setting with its place in the file.
 pub struct Config {
-    pub account: Option<String>,
+    pub(crate) account: Option<String>,
     /// The setting the account was read from when no `account` is written: the
     /// submission or the mailbox username (`derive_account`).
-    pub account_from: Option<&'static str>,
+    pub(crate) account_from: Option<&'static str>,
+    /// The NHSmail distribution-list addresses, whose sends are spaced out.
     pub distribution_lists: Vec<String>,
     /// Where the account and each list were written (none for `--account`), for the
     /// set-up rules that look them up in the directory.
-    pub spans: ListedSpans,
-    pub secure_domains: Vec<String>,
+    pub(crate) spans: ListedSpans,
+    pub(crate) secure_domains: Vec<String>,
     /// Regular expressions of more non-delivery addresses (any case), checked to compile.
-    pub non_delivery: Vec<String>,
-    pub transport: Option<Transport>,
-    pub dns: DnsSettings,
-    pub mailbox: Option<MailboxSettings>,
+    pub(crate) non_delivery: Vec<String>,
+    pub(crate) transport: Option<Transport>,
+    pub(crate) dns: DnsSettings,
+    pub(crate) mailbox: Option<MailboxSettings>,
+    /// The NHSmail directory, when the set-up checks may ask it.
     pub directory: Option<DirectorySettings>,
     /// The file it came from: config rules report against it, and errors found later
     /// (unknown rule ids) point into it.
     pub source: Option<YamlSource>,
     /// Rules left out on some paths (`ignore:`), for the scan.
-    pub ignores: Ignores,
+    pub(crate) ignores: Ignores,
     disable: Vec<Spanned<String>>,
     severity: BTreeMap<String, Spanned<Severity>>,
     /// `attestations:`, by requirement id, each with where it was written.
-    pub attestations: BTreeMap<String, Spanned<String>>,
+    pub(crate) attestations: BTreeMap<String, Spanned<String>>,
 }
 
 /// `ignore:`: each glob, and the rules ignored on the paths it matches.
 #[derive(Debug, Clone, Default)]
-pub struct Ignores {
+pub(crate) struct Ignores {
     globs: Vec<(globset::GlobMatcher, Vec<Spanned<String>>)>,
 }
 
 impl Ignores {
     /// Each glob as written, with the rules it switches off (for the reports).
-    pub fn entries(&self) -> Vec<(String, Vec<String>)> {
+    pub(crate) fn entries(&self) -> Vec<(String, Vec<String>)> {
         let rules = |r: &[Spanned<String>]| r.iter().map(|r| r.value.clone()).collect();
         self.globs.iter().map(|(glob, r)| (glob.glob().glob().to_owned(), rules(r))).collect()
     }
 
     /// Whether `rule` is ignored on `path` (an mbox message by its file's path).
-    pub fn ignored(&self, path: &std::path::Path, rule: &str) -> bool {
+    pub(crate) fn ignored(&self, path: &std::path::Path, rule: &str) -> bool {
         if self.globs.is_empty() {
             return false;
         }
@@ -166,6 +169,7 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Reads and validates a config file; errors point into it.
     pub fn load(source: YamlSource) -> Result<Config, Report> {
         let spec: ConfigSpec = if source.text.trim().is_empty() { ConfigSpec::default() } else { source.parse()? };
         let address = |value: &Spanned<String>| -> Result<String, Report> {
@@ -260,13 +264,13 @@ impl Config {
     }
 
     /// Says where the account came from when it was not written as `account`.
-    pub fn account_note(&self) -> Option<String> {
+    pub(crate) fn account_note(&self) -> Option<String> {
         let (account, key) = (self.account.as_deref()?, self.account_from?);
         Some(format!("the sending account is {account}, read from `{key}`: no `account` is configured"))
     }
 
     /// Whether the file describes a sending set-up for the config rules to check.
-    pub fn has_setup(&self) -> bool {
+    pub(crate) fn has_setup(&self) -> bool {
         self.transport.is_some() || self.mailbox.is_some() || self.directory.is_some()
     }
 
@@ -282,7 +286,7 @@ impl Config {
         true
     }
 
-    pub fn lookup(&self, key: &str) -> Option<ConfigValue<'_>> {
+    pub(crate) fn lookup(&self, key: &str) -> Option<ConfigValue<'_>> {
         Some(match key {
             "account" => ConfigValue::Text(self.account.as_deref()),
             "distribution_lists" => ConfigValue::List(&self.distribution_lists),
@@ -295,12 +299,12 @@ impl Config {
         })
     }
 
-    pub const KEYS: &'static [&'static str] =
+    pub(crate) const KEYS: &'static [&'static str] =
         &["account", "distribution_lists", "secure_domains", "non_delivery", "mailbox.quota_warning_percent"];
 
     /// Checks `attestations:` against the loaded requirements: `unattestable` says why an
     /// id cannot be attested (it names no requirement, or one that rules check), if so.
-    pub fn check_attestations(&self, unattestable: impl Fn(&str) -> Option<String>) -> Result<(), Report> {
+    pub(crate) fn check_attestations(&self, unattestable: impl Fn(&str) -> Option<String>) -> Result<(), Report> {
         for (id, text) in &self.attestations {
             let problem = match unattestable(id) {
                 Some(why) => why,
@@ -321,7 +325,7 @@ impl Config {
     /// rule's id (a former id, an alias, names its rule; `None` when no loaded pack
     /// defines it, an error at its line, with the closest of `known` suggested).
     /// `ignore:` entries are resolved in place.
-    pub fn rule_settings(
+    pub(crate) fn rule_settings(
         &mut self,
         canonical: impl Fn(&str) -> Option<String>,
         known: &[&str],

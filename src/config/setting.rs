@@ -16,14 +16,14 @@ use crate::util::yaml::YamlSource;
 /// A configured value and the bytes of the config file it was written in. A default
 /// that was not written points at the line that implies it.
 #[derive(Debug, Clone)]
-pub struct Setting<T> {
-    pub value: T,
-    pub span: Range<usize>,
+pub(crate) struct Setting<T> {
+    pub(crate) value: T,
+    pub(crate) span: Range<usize>,
 }
 
 /// Where a password or OAuth token comes from: never the config file itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Secret {
+pub(crate) enum Secret {
     Env(String),
     File(PathBuf),
     Command(String),
@@ -31,7 +31,7 @@ pub enum Secret {
 
 impl Secret {
     /// The key it was given by.
-    pub fn key(&self) -> &'static str {
+    pub(crate) fn key(&self) -> &'static str {
         match self {
             Secret::Env(_) => "password_env",
             Secret::File(_) => "password_file",
@@ -43,14 +43,14 @@ impl Secret {
 /// How the account authenticates: `plain`, `login` (Basic authentication) or `xoauth2`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Auth {
+pub(crate) enum Auth {
     Plain,
     Login,
     Xoauth2,
 }
 
 impl Auth {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Auth::Plain => "plain",
             Auth::Login => "login",
@@ -61,7 +61,7 @@ impl Auth {
 
 /// The one place a block's secret comes from: `password_env`, `password_file` or
 /// `token_command` (at most one of them).
-pub fn secret_source(
+pub(crate) fn secret_source(
     source: &YamlSource,
     env: &Option<Spanned<String>>,
     file: &Option<Spanned<String>>,
@@ -86,7 +86,7 @@ pub fn secret_source(
 
 /// XOAUTH2 takes a token from `token_command`; the other methods a password. `sources`
 /// are `password_env`, `password_file` and `token_command`, in that order.
-pub fn auth_matches_secret(
+pub(crate) fn auth_matches_secret(
     source: &YamlSource,
     auth: Auth,
     sources: [&Option<Spanned<String>>; 3],
@@ -106,14 +106,14 @@ pub fn auth_matches_secret(
 /// The least a setting may be: a timeout of nothing would fail every connection, while
 /// waiting nothing between retries is a fair choice.
 #[derive(Debug, Clone, Copy)]
-pub enum AtLeast {
+pub(crate) enum AtLeast {
     OneSecond,
     Zero,
 }
 
 /// A duration setting (`30s`, `2min`), else `default`; every duration in the config is
 /// read here.
-pub fn duration_setting(
+pub(crate) fn duration_setting(
     source: &YamlSource,
     value: &Option<Spanned<String>>,
     default: Duration,
@@ -128,13 +128,13 @@ pub fn duration_setting(
 }
 
 /// The place in the file of a value, for settings that keep it.
-pub fn setting(source: &YamlSource, value: &Spanned<String>) -> Setting<String> {
+pub(crate) fn setting(source: &YamlSource, value: &Spanned<String>) -> Setting<String> {
     Setting { value: value.value.trim().to_owned(), span: source.range(&value.referenced).unwrap_or(0..0) }
 }
 
 /// A setting as written, with the bytes it was written in; else `default`, pointing at
 /// `implied_at`, the bytes of the setting that implies it.
-pub fn written_or<T: Copy>(
+pub(crate) fn written_or<T: Copy>(
     source: &YamlSource,
     value: &Option<Spanned<T>>,
     default: T,

@@ -19,7 +19,7 @@ use crate::util::yaml::YamlSource;
 /// The kind of transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Mode {
+pub(crate) enum Mode {
     /// Authenticated SMTP submission.
     Submission,
     /// The anonymous NHSmail relay.
@@ -29,14 +29,14 @@ pub enum Mode {
 /// How the SMTP connection is encrypted: `starttls` (submission), `implicit` or `none`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Tls {
+pub(crate) enum Tls {
     Starttls,
     Implicit,
     None,
 }
 
 impl Mode {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Mode::Submission => "submission",
             Mode::Relay => "relay",
@@ -45,7 +45,7 @@ impl Mode {
 }
 
 impl Tls {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Tls::Starttls => "starttls",
             Tls::Implicit => "implicit",
@@ -57,7 +57,7 @@ impl Tls {
 /// How messages are sent: SMTP submission or the anonymous relay (docs/preflight.md).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TransportSpec {
+pub(crate) struct TransportSpec {
     /// `submission` (authenticated SMTP, port 587) or `relay` (the anonymous relay, registered HSCN servers only).
     #[schemars(with = "Mode")]
     mode: Spanned<Mode>,
@@ -115,34 +115,34 @@ pub struct TransportSpec {
 }
 
 #[derive(Debug, Clone)]
-pub struct Transport {
-    pub mode: Setting<Mode>,
+pub(crate) struct Transport {
+    pub(crate) mode: Setting<Mode>,
     /// The SMTP server; a default port (587, or 25 for the relay) points at `mode`.
-    pub server: Server,
-    pub tls: Setting<Tls>,
+    pub(crate) server: Server,
+    pub(crate) tls: Setting<Tls>,
     /// The SMTP login; a default `auth` points at `mode`.
-    pub login: Login<Option<Setting<String>>>,
+    pub(crate) login: Login<Option<Setting<String>>>,
     /// Where a password or token was written inline (the value itself is not kept).
-    pub inline_password: Option<Range<usize>>,
-    pub inline_token: Option<Range<usize>>,
-    pub source_ip: Option<Setting<IpAddr>>,
+    pub(crate) inline_password: Option<Range<usize>>,
+    pub(crate) inline_token: Option<Range<usize>>,
+    pub(crate) source_ip: Option<Setting<IpAddr>>,
     /// Each authentication setting as written (`username`, `auth`, the secret's source,
     /// an inline `password` or `token`): its key at its value, for the rule that the
     /// relay is anonymous.
-    pub credentials: Vec<Setting<&'static str>>,
+    pub(crate) credentials: Vec<Setting<&'static str>>,
     /// The name given in EHLO; by default the machine's host name (for the relay, the
     /// sending IP's registered PTR name when pre-flight found one).
-    pub ehlo_name: Option<String>,
+    pub(crate) ehlo_name: Option<String>,
     /// The throttle: Exchange Online limits an account's rate.
-    pub rate_per_minute: u32,
+    pub(crate) rate_per_minute: u32,
     /// Tries per message for transient failures (4xx, dropped connections, timeouts).
-    pub attempts: u32,
+    pub(crate) attempts: u32,
     /// The wait before the first retry, doubled for each one after.
-    pub backoff: Duration,
+    pub(crate) backoff: Duration,
 }
 
 impl Transport {
-    pub fn from_spec(spec: TransportSpec, source: &YamlSource) -> Result<Transport, Report> {
+    pub(crate) fn from_spec(spec: TransportSpec, source: &YamlSource) -> Result<Transport, Report> {
         let at = |location: &serde_saphyr::Location| source.range(location).unwrap_or(0..0);
         let mode = Setting { value: spec.mode.value, span: at(&spec.mode.referenced) };
         if spec.host.value.trim().is_empty() {

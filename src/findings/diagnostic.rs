@@ -12,6 +12,8 @@ use crate::findings::identity::FindingKey;
 /// How serious a finding is: `error` fails a run by default; `warning` and `info` report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+// A variant's doc comment would enter the JSON Schemas (schemars) and change them.
+#[allow(missing_docs)]
 pub enum Severity {
     Info,
     Warning,
@@ -19,7 +21,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
             Severity::Warning => "warning",
@@ -31,14 +33,14 @@ impl Severity {
 /// One finding in one file, with its span as a byte range into that file.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
-    pub rule: Arc<str>,
+    pub(crate) rule: Arc<str>,
     /// The ids of the requirements its rule checks (none for the scanner's own findings).
-    pub requirement: Arc<[Arc<str>]>,
-    pub severity: Severity,
-    pub message: String,
-    pub help: Option<String>,
-    pub label: Option<String>,
-    pub span: Range<usize>,
+    pub(crate) requirement: Arc<[Arc<str>]>,
+    pub(crate) severity: Severity,
+    pub(crate) message: String,
+    pub(crate) help: Option<String>,
+    pub(crate) label: Option<String>,
+    pub(crate) span: Range<usize>,
 }
 
 /// What a report shows of one file (or of the config, or an mbox message): its
@@ -46,8 +48,11 @@ pub struct Diagnostic {
 /// bytes were at hand).
 #[derive(Debug, Clone)]
 pub struct FileFindings {
+    /// The file, as given or found by the walk.
     pub path: std::path::PathBuf,
+    /// Its diagnostics, each with its line and column.
     pub diagnostics: Vec<Located>,
+    /// The human output, when the worker rendered it where the bytes were.
     pub rendered: Option<String>,
     /// What the HTML and Markdown reports show besides (only when one is wanted).
     pub detail: Option<Box<Detail>>,
@@ -58,32 +63,32 @@ pub struct FileFindings {
 /// of itself, for the charts.
 #[derive(Debug, Clone, Default)]
 pub struct Detail {
-    pub excerpts: Vec<Excerpt>,
+    pub(crate) excerpts: Vec<Excerpt>,
     /// Its Date, seconds since the epoch (UTC), when it parses.
-    pub date: Option<i64>,
+    pub(crate) date: Option<i64>,
     /// The first From address.
-    pub from: Option<String>,
+    pub(crate) from: Option<String>,
     /// The Subject with its digits folded (`Appointment on # December`): what the
     /// messages of one template share.
-    pub template: Option<String>,
+    pub(crate) template: Option<String>,
     /// No rule that reads a header ran on it: not a message at all, or not read. The
     /// reports' matrix does not count it as checked for those rules' requirements.
-    pub unchecked: bool,
+    pub(crate) unchecked: bool,
 }
 
 /// The lines around a diagnostic, as the terminal shows them: each line split into the
 /// text before the offending bytes, those bytes, and the rest (no mark: all `before`).
 #[derive(Debug, Clone, Default)]
-pub struct Excerpt {
-    pub lines: Vec<ExcerptLine>,
+pub(crate) struct Excerpt {
+    pub(crate) lines: Vec<ExcerptLine>,
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct ExcerptLine {
-    pub number: usize,
-    pub before: String,
-    pub marked: String,
-    pub after: String,
+pub(crate) struct ExcerptLine {
+    pub(crate) number: usize,
+    pub(crate) before: String,
+    pub(crate) marked: String,
+    pub(crate) after: String,
 }
 
 /// Characters of a line shown around the mark; a longer line is cut with `…`.
@@ -93,7 +98,7 @@ impl Excerpt {
     /// The line(s) of `span` in `raw`, with one line of context either side; line
     /// numbers shifted by `line_shift` (an mbox message's place in its file). Control
     /// characters and invalid UTF-8 are shown as `?`, as in the terminal.
-    pub fn of(raw: &[u8], span: &Range<usize>, line_shift: usize) -> Excerpt {
+    pub(crate) fn of(raw: &[u8], span: &Range<usize>, line_shift: usize) -> Excerpt {
         let start = span.start.min(raw.len());
         let end = span.end.clamp(start, raw.len());
         let line_start = |at: usize| memchr::memrchr(b'\n', &raw[..at]).map_or(0, |p| p + 1);
@@ -155,20 +160,21 @@ fn shown(bytes: &[u8]) -> String {
 
 /// Renders a file's diagnostics against its bytes (for the human format), its line
 /// numbers shifted by the last argument (an mbox message's place in its file).
-pub type Renderer<'a> = dyn Fn(&std::path::Path, &[u8], &[Located], usize) -> String + Sync + 'a;
+pub(crate) type Renderer<'a> = dyn Fn(&std::path::Path, &[u8], &[Located], usize) -> String + Sync + 'a;
 
 /// A diagnostic with its line and column resolved, as reports print it.
 #[derive(Debug, Clone)]
 pub struct Located {
-    pub diagnostic: Diagnostic,
-    pub line: usize,
-    pub column: usize,
+    pub(crate) diagnostic: Diagnostic,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
     /// Which finding this is, wherever its message is filed (`identity::FindingKey`);
     /// `None` for what is not in a message (a file that could not be read, the set-up).
-    pub key: Option<FindingKey>,
+    pub(crate) key: Option<FindingKey>,
 }
 
 impl Located {
+    /// A diagnostic placed: its line and column worked out from the file's bytes.
     pub fn new(diagnostic: Diagnostic, raw: &[u8]) -> Self {
         let (line, column) = crate::mail::bytes::line_col(raw, diagnostic.span.start);
         Located { diagnostic, line, column, key: None }

@@ -57,7 +57,7 @@ fn header_digest(view: &MessageView<'_>) -> u64 {
 
 /// A digest of a message's body (after its header block), line endings aside. Reading every
 /// byte, it is taken only where copies must be told apart (`Stamp::body`).
-pub fn body_digest(raw: &[u8]) -> u64 {
+pub(crate) fn body_digest(raw: &[u8]) -> u64 {
     let start = bytes::body_start(raw).unwrap_or(raw.len());
     let mut hasher = Xxh3::new();
     feed_without_cr(&mut hasher, &raw[start..]);
@@ -78,11 +78,11 @@ pub fn message_id(view: &MessageView<'_>) -> Option<String> {
 pub struct Stamp {
     /// A digest of the Message-ID (kept for every message with corpus facts, so small):
     /// two that collide by chance are still told apart by `header`, which includes it.
-    pub id: u64,
-    pub header: u64,
+    pub(crate) id: u64,
+    pub(crate) header: u64,
     /// Taken when the message is read in a shard (`merge` cannot read it again); else
     /// only when another message has the same Message-ID and header fields.
-    pub body: Option<u64>,
+    pub(crate) body: Option<u64>,
 }
 
 impl Stamp {
@@ -98,7 +98,7 @@ impl Stamp {
 /// order: the same Message-ID, header fields and body. A body digest missing from a stamp is
 /// asked of `body` (by scan index) only where all else is the same; `None` (it cannot be
 /// read again) leaves the message counted as a send of its own.
-pub fn copies(mut stamps: Vec<(usize, Stamp)>, mut body: impl FnMut(usize) -> Option<u64>) -> HashSet<usize> {
+pub(crate) fn copies(mut stamps: Vec<(usize, Stamp)>, mut body: impl FnMut(usize) -> Option<u64>) -> HashSet<usize> {
     stamps.sort_by_key(|(index, stamp)| (stamp.id, *index));
     let mut digest = |entry: &mut (usize, Stamp)| {
         if entry.1.body.is_none() {
@@ -134,7 +134,7 @@ pub fn copies(mut stamps: Vec<(usize, Stamp)>, mut body: impl FnMut(usize) -> Op
 /// The send journal's name for a message: its header fields (store fields aside) and body,
 /// line endings aside, so a copy of a sent message, filed again or re-exported, is known
 /// as sent.
-pub fn send_key(view: &MessageView<'_>) -> String {
+pub(crate) fn send_key(view: &MessageView<'_>) -> String {
     let mut hasher = Xxh3::new();
     hasher.update(&header_digest(view).to_le_bytes());
     hasher.update(&body_digest(view.raw()).to_le_bytes());
@@ -142,7 +142,7 @@ pub fn send_key(view: &MessageView<'_>) -> String {
 }
 
 /// What a run says of the copies it judged as one send with a message before them.
-pub fn copies_note(copies: usize) -> Option<String> {
+pub(crate) fn copies_note(copies: usize) -> Option<String> {
     (copies > 0).then(|| {
         format!(
             "{copies} message(s) were copies of a message before them (the same Message-ID, header fields and body): each was judged as one send with it"
@@ -152,7 +152,7 @@ pub fn copies_note(copies: usize) -> Option<String> {
 
 /// The message's name in finding keys: its Message-ID (`message_id`), else a digest of its
 /// header fields.
-pub fn message_name(view: &MessageView<'_>, message_id: Option<&str>) -> String {
+pub(crate) fn message_name(view: &MessageView<'_>, message_id: Option<&str>) -> String {
     message_id.map_or_else(|| format!("headers:{:016x}", header_digest(view)), str::to_owned)
 }
 
@@ -162,7 +162,7 @@ pub fn message_name(view: &MessageView<'_>, message_id: Option<&str>) -> String 
 pub struct FindingKey(pub u128);
 
 impl FindingKey {
-    pub fn of(rule: &str, message: &str, view: &MessageView<'_>, span: &Range<usize>) -> FindingKey {
+    pub(crate) fn of(rule: &str, message: &str, view: &MessageView<'_>, span: &Range<usize>) -> FindingKey {
         let mut hasher = Xxh3::new();
         for part in [rule.as_bytes(), message.as_bytes(), place(view, span.start).as_bytes()] {
             hasher.update(part);
@@ -173,7 +173,7 @@ impl FindingKey {
         FindingKey(hasher.digest128())
     }
 
-    pub fn parse(text: &str) -> Option<FindingKey> {
+    pub(crate) fn parse(text: &str) -> Option<FindingKey> {
         (text.len() == 32).then(|| u128::from_str_radix(text, 16).ok()).flatten().map(FindingKey)
     }
 }

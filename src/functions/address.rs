@@ -4,7 +4,7 @@
 use super::Finding;
 use crate::mail::address::check;
 
-pub fn find_invalid(value: &str) -> Vec<Finding> {
+pub(crate) fn find_invalid(value: &str) -> Vec<Finding> {
     match check(value) {
         Ok(()) => Vec::new(),
         Err(why) => vec![Finding::whole(value, why.to_string())],

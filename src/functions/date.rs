@@ -12,7 +12,7 @@ const DAY_NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Fri
 const MONTH_NAMES: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const NAMED_ZONES: [&str; 10] = ["ut", "gmt", "est", "edt", "cst", "cdt", "mst", "mdt", "pst", "pdt"];
 
-pub fn find_invalid(value: &str) -> Vec<Finding> {
+pub(crate) fn find_invalid(value: &str) -> Vec<Finding> {
     match check(value) {
         Ok(()) => Vec::new(),
         Err(why) => vec![Finding::whole(value, why.to_string())],

@@ -9,7 +9,7 @@ use crate::mail::address::canonical;
 use crate::online::Services;
 use crate::online::ldap::{Directory, DirectoryEntry};
 
-pub fn find_unknown(address: &str, services: &Services) -> Vec<Finding> {
+pub(crate) fn find_unknown(address: &str, services: &Services) -> Vec<Finding> {
     let Some(directory) = directory_for(services, address) else { return Vec::new() };
     match directory.lookup(address) {
         Ok(DirectoryEntry::Missing) => {
@@ -22,11 +22,7 @@ pub fn find_unknown(address: &str, services: &Services) -> Vec<Finding> {
     }
 }
 
-pub const UNLISTED_OPTIONS: &[FunctionOption] = &[FunctionOption {
-    name: "lists",
-    kind: "a list of addresses",
-    summary: "the distribution lists the rules know (in the NHSmail pack, `${config.distribution_lists}`)",
-}];
+pub(crate) const UNLISTED_OPTIONS: &[FunctionOption] = &[FunctionOption { name: "lists", kind: "a list of addresses" }];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,7 +30,7 @@ struct Unlisted {
     lists: Vec<String>,
 }
 
-pub fn unlisted_detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
+pub(crate) fn unlisted_detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
     Ok(Box::new(typed::<Unlisted>(options)?))
 }
 
@@ -51,7 +47,7 @@ impl Detector for Unlisted {
 }
 
 /// For a configured list: the directory must hold it, and as a list.
-pub fn find_not_a_list(address: &str, services: &Services) -> Vec<Finding> {
+pub(crate) fn find_not_a_list(address: &str, services: &Services) -> Vec<Finding> {
     let Some(directory) = directory_for(services, address) else { return Vec::new() };
     let detail = match directory.lookup(address) {
         Ok(DirectoryEntry::List) => return Vec::new(),

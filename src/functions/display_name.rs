@@ -8,7 +8,7 @@ use super::Finding;
 use crate::mail::address_list::entries;
 use crate::mail::mailbox_list::{named_mailboxes, quoted};
 
-pub fn find_unquoted_comma(value: &str) -> Vec<Finding> {
+pub(crate) fn find_unquoted_comma(value: &str) -> Vec<Finding> {
     named_mailboxes(value, &entries(value))
         .into_iter()
         .filter_map(|named| {

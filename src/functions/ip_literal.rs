@@ -10,7 +10,7 @@ use std::net::Ipv6Addr;
 
 use super::Finding;
 
-pub fn find_ip_literal(value: &str) -> Vec<Finding> {
+pub(crate) fn find_ip_literal(value: &str) -> Vec<Finding> {
     if is_ip_literal(value) { vec![Finding::at(0..value.len())] } else { Vec::new() }
 }
 

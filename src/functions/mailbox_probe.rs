@@ -10,11 +10,8 @@ use super::{Detector, Finding, FunctionOption, typed};
 use crate::online::Services;
 use crate::online::mailbox_probe::Step;
 
-pub const OPTIONS: &[FunctionOption] = &[FunctionOption {
-    name: "step",
-    kind: "connect, tls, certificate, capabilities or login",
-    summary: "the step of the probe this rule reports",
-}];
+pub(crate) const OPTIONS: &[FunctionOption] =
+    &[FunctionOption { name: "step", kind: "connect, tls, certificate, capabilities or login" }];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,7 +19,7 @@ struct MailboxStep {
     step: Step,
 }
 
-pub fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
+pub(crate) fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
     Ok(Box::new(typed::<MailboxStep>(options)?))
 }
 

@@ -15,12 +15,8 @@ use crate::online::Services;
 use crate::online::imap::{Quota, Resource};
 use crate::online::mailbox_usage::Usage;
 
-pub const OPTIONS: &[FunctionOption] = &[FunctionOption {
-    name: "warning_percent",
-    kind: "a percentage from 1 to 100",
-    summary: "usage above this share of the quota is a warning (default 90; in the NHSmail pack \
-              `${config.mailbox.quota_warning_percent}`)",
-}];
+pub(crate) const OPTIONS: &[FunctionOption] =
+    &[FunctionOption { name: "warning_percent", kind: "a percentage from 1 to 100" }];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,7 +29,7 @@ fn default_warning() -> u8 {
     90
 }
 
-pub fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
+pub(crate) fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
     let over_quota = typed::<OverQuota>(options)?;
     if !(1..=100).contains(&over_quota.warning_percent) {
         return Err(serde::de::Error::custom("warning_percent is a percentage from 1 to 100"));

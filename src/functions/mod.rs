@@ -35,52 +35,52 @@ use crate::online::Services;
 /// One thing a function found: where in the value, optionally a suggested fix and a
 /// detail (offered to rule messages and help as `{{fix}}` and `{{detail}}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub range: Range<usize>,
-    pub fix: Option<String>,
-    pub detail: Option<String>,
+pub(crate) struct Finding {
+    pub(crate) range: Range<usize>,
+    pub(crate) fix: Option<String>,
+    pub(crate) detail: Option<String>,
     /// The function could not tell (the service gave no answer): the detail says why,
     /// and the report says the check could not be made rather than that it failed.
-    pub inconclusive: bool,
+    pub(crate) inconclusive: bool,
     /// A lesser finding than the rule's own (a mailbox nearly full, not over quota):
     /// reported at this severity when it is below the rule's.
-    pub severity: Option<Severity>,
+    pub(crate) severity: Option<Severity>,
     /// Nothing to report, and nothing judged either (a step of a probe not reached, or not
     /// asked for): no diagnostic, but the rule's silence is not a pass, which the reports'
     /// compliance matrix must know.
-    pub not_made: bool,
+    pub(crate) not_made: bool,
 }
 
 impl Finding {
-    pub fn at(range: Range<usize>) -> Self {
+    pub(crate) fn at(range: Range<usize>) -> Self {
         Finding { range, fix: None, detail: None, inconclusive: false, severity: None, not_made: false }
     }
 
     /// The whole value, with a detail.
-    pub fn whole(value: &str, detail: String) -> Self {
+    pub(crate) fn whole(value: &str, detail: String) -> Self {
         Finding { detail: Some(detail), ..Finding::at(0..value.len()) }
     }
 
     /// The whole value: no answer could be had, for the reason given.
-    pub fn inconclusive(value: &str, why: String) -> Self {
+    pub(crate) fn inconclusive(value: &str, why: String) -> Self {
         Finding { inconclusive: true, ..Finding::whole(value, why) }
     }
 
     /// The check was not made this run: no finding, and no pass.
-    pub fn not_made() -> Self {
+    pub(crate) fn not_made() -> Self {
         Finding { not_made: true, ..Finding::at(0..0) }
     }
 }
 
 /// A function compiled with its options, ready to run over values. Online detectors
 /// find nothing without their services (their rules do not run then).
-pub trait Detector: Send + Sync + fmt::Debug {
+pub(crate) trait Detector: Send + Sync + fmt::Debug {
     fn find(&self, value: &str, services: Option<&Services>) -> Vec<Finding>;
 }
 
 /// What an online function talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
+pub(crate) enum Service {
     Dns,
     Mailbox,
     Directory,
@@ -93,7 +93,7 @@ pub enum Service {
 impl Service {
     /// Why rules calling it cannot run with `config`, if they cannot (asked when the
     /// pack compiles).
-    pub fn unavailable(self, config: &Config) -> Option<String> {
+    pub(crate) fn unavailable(self, config: &Config) -> Option<String> {
         let not_configured = |block: &str| format!("`{block}` is not configured (add `{block}:` to nhsmail-lint.yaml)");
         match self {
             // The probes' rules read `transport.*` and `mailbox.*`, which are absent when
@@ -106,7 +106,7 @@ impl Service {
     }
 
     /// Said under a finding that could not be made, in place of the rule's help.
-    pub fn inconclusive_help(self) -> &'static str {
+    pub(crate) fn inconclusive_help(self) -> &'static str {
         match self {
             Service::Dns => {
                 "This is not a finding about the set-up: DNS gave no answer. Check `dns.nameservers` in \
@@ -137,10 +137,10 @@ impl Service {
 /// One option a function takes, as documentation and for checking a rule's options.
 #[derive(Debug)]
 pub struct FunctionOption {
+    /// The option's key in a rule.
     pub name: &'static str,
     /// What the value is, in words (`a list of addresses`).
     pub kind: &'static str,
-    pub summary: &'static str,
 }
 
 /// How a function becomes a detector.
@@ -154,11 +154,14 @@ enum Build {
     Options(fn(serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error>),
 }
 
+/// A check function rules can call, with the options it takes.
 pub struct Function {
+    /// The name rules call it by.
     pub name: &'static str,
-    pub summary: &'static str,
+    pub(crate) summary: &'static str,
+    /// The options it takes.
     pub options: &'static [FunctionOption],
-    pub service: Option<Service>,
+    pub(crate) service: Option<Service>,
     build: Build,
 }
 
@@ -170,7 +173,7 @@ impl fmt::Debug for Function {
 
 /// Why a rule's options do not suit its function; the compiler says it at the options.
 #[derive(Debug, thiserror::Error)]
-pub enum OptionsError {
+pub(crate) enum OptionsError {
     #[error("`{function}` takes no options")]
     NoneTaken { function: &'static str },
     #[error("the options of `{function}` do not fit: {source}")]
@@ -180,7 +183,7 @@ pub enum OptionsError {
 impl Function {
     /// The detector for a rule's call, with its options (already interpolated; unknown
     /// names were refused at their place by the compiler).
-    pub fn detector(&self, options: Option<serde_json::Value>) -> Result<Box<dyn Detector>, OptionsError> {
+    pub(crate) fn detector(&self, options: Option<serde_json::Value>) -> Result<Box<dyn Detector>, OptionsError> {
         match (self.build, options) {
             (Build::Plain(find), None) => Ok(Box::new(Plain(find))),
             (Build::Asks(find), None) => Ok(Box::new(Asks(find))),
@@ -226,6 +229,7 @@ impl Detector for Asks {
     }
 }
 
+/// Every check function, by name.
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "nhs_number",
@@ -359,7 +363,7 @@ pub const FUNCTIONS: &[Function] = &[
     },
 ];
 
-pub fn lookup(name: &str) -> Option<&'static Function> {
+pub(crate) fn lookup(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|f| f.name == name)
 }
 

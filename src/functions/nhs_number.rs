@@ -33,26 +33,10 @@ use serde::Deserialize;
 use super::{Detector, Finding, FunctionOption, typed};
 use crate::online::Services;
 
-pub const OPTIONS: &[FunctionOption] = &[
-    FunctionOption {
-        name: "keywords",
-        kind: "a list of words or phrases",
-        summary: "a number counts only with one of these (a whole word, any case; the words of a phrase apart by \
-                  white space, `_` or `-`) near it, and not when written as a phone number; none (the default) \
-                  means every valid number counts",
-    },
-    FunctionOption {
-        name: "within",
-        kind: "a number of characters",
-        summary: "how near a keyword must stand, before or after the number (default 300, as Microsoft Purview)",
-    },
-    FunctionOption {
-        name: "timestamp_keywords",
-        kind: "a list of words or phrases",
-        summary: "a plain ten-digit run that reads as a Unix timestamp of 2001-2040 (1000000000 to 2240611199 \
-                  seconds) counts only with one of these near it, as `keywords` are; 3-3-4 grouped numbers and \
-                  other numbers are not affected; none (the default) means timestamps count like any number",
-    },
+pub(crate) const OPTIONS: &[FunctionOption] = &[
+    FunctionOption { name: "keywords", kind: "a list of words or phrases" },
+    FunctionOption { name: "within", kind: "a number of characters" },
+    FunctionOption { name: "timestamp_keywords", kind: "a list of words or phrases" },
 ];
 
 #[derive(Debug, Deserialize)]
@@ -133,7 +117,7 @@ impl Keywords {
     }
 }
 
-pub fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
+pub(crate) fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
     let options = typed::<Options>(options)?;
     Ok(Box::new(NhsNumber {
         keywords: Keywords::new(&options.keywords)?,
@@ -247,7 +231,7 @@ fn is_date(day: u8, month: u8, year: u8) -> bool {
     (1..=days).contains(&day)
 }
 
-pub fn find(text: &str) -> Vec<Finding> {
+pub(crate) fn find(text: &str) -> Vec<Finding> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;

@@ -13,18 +13,9 @@ use super::{Detector, Finding, FunctionOption, typed};
 use crate::mail::address;
 use crate::online::Services;
 
-pub const OPTIONS: &[FunctionOption] = &[
-    FunctionOption {
-        name: "patterns",
-        kind: "a list of regular expressions",
-        summary: "an address matching any of these (any case) is a non-delivery address (the NHSmail pack \
-                  lists noreply, do-not-reply and bounce forms)",
-    },
-    FunctionOption {
-        name: "extra",
-        kind: "a list of regular expressions",
-        summary: "more of them, from the configuration (in the NHSmail pack `${config.non_delivery}`)",
-    },
+pub(crate) const OPTIONS: &[FunctionOption] = &[
+    FunctionOption { name: "patterns", kind: "a list of regular expressions" },
+    FunctionOption { name: "extra", kind: "a list of regular expressions" },
 ];
 
 #[derive(Debug, Deserialize)]
@@ -40,7 +31,7 @@ struct Options {
 #[derive(Debug)]
 struct NonDelivery(Regex);
 
-pub fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
+pub(crate) fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
     let options = typed::<Options>(options)?;
     let all: Vec<String> = options.patterns.iter().chain(&options.extra).map(|p| format!("(?i:{p})")).collect();
     // Without a prefilter: it is matched against one address a message, and building

@@ -22,15 +22,8 @@ use serde::Deserialize;
 use super::{Detector, Finding, FunctionOption, placeholder, typed};
 use crate::online::Services;
 
-pub const OPTIONS: &[FunctionOption] = &[FunctionOption {
-    name: "placeholders",
-    kind: "a list of words or phrases",
-    summary: "a placeholder holds patient data when its name has every word of one of these (each word a whole \
-              segment or run of segments of the name, split at `.`, `_`, `-` and camelCase, any case: `nhs_number` \
-              is `patient.nhsNumber`, `chi` is not `children`); the default lists nhs_number, nhsno, dob, \
-              date_of_birth, birth, birthdate, birthday, mrn, hospital_number, hospital_no, chi, and patient with \
-              name, surname, forename, firstname, lastname, fullname, address or postcode",
-}];
+pub(crate) const OPTIONS: &[FunctionOption] =
+    &[FunctionOption { name: "placeholders", kind: "a list of words or phrases" }];
 
 const DEFAULT_PLACEHOLDERS: &[&str] = &[
     "nhs_number",
@@ -67,7 +60,7 @@ struct PatientData {
     placeholders: Vec<Vec<String>>,
 }
 
-pub fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
+pub(crate) fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
     let options = typed::<Options>(options)?;
     let names = options.placeholders.unwrap_or_else(|| DEFAULT_PLACEHOLDERS.iter().map(|s| s.to_string()).collect());
     let mut placeholders = Vec::with_capacity(names.len());

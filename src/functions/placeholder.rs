@@ -20,7 +20,7 @@ static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
-pub fn find(text: &str) -> Vec<Finding> {
+pub(crate) fn find(text: &str) -> Vec<Finding> {
     // Every form holds a `{`: a value without one (each of a bulk send's thousands of
     // addresses) needs no search.
     if memchr::memchr(b'{', text.as_bytes()).is_none() {

@@ -13,7 +13,7 @@ use crate::findings::diagnostic::Severity;
 use crate::online::Services;
 use crate::online::dns::{Answer, Dns};
 
-pub fn find_unregistered(value: &str, services: &Services) -> Vec<Finding> {
+pub(crate) fn find_unregistered(value: &str, services: &Services) -> Vec<Finding> {
     let dns = &services.dns;
     let (ip, inferred) = match value.parse::<IpAddr>() {
         Ok(ip) => (ip, None),

@@ -6,7 +6,7 @@ use super::Finding;
 use crate::online::Services;
 use crate::online::dns::Answer;
 
-pub fn find_unroutable(domain: &str, services: &Services) -> Vec<Finding> {
+pub(crate) fn find_unroutable(domain: &str, services: &Services) -> Vec<Finding> {
     let dns = &services.dns;
     match dns.mx(domain) {
         Answer::Found(exchanges) if exchanges.iter().all(|mx| mx.is_empty()) => {

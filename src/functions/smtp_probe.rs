@@ -14,18 +14,12 @@ use crate::online::Services;
 use crate::online::probe::StepOutcome;
 use crate::online::smtp_probe::Step;
 
-pub const OPTIONS: &[FunctionOption] = &[
+pub(crate) const OPTIONS: &[FunctionOption] = &[
     FunctionOption {
         name: "step",
         kind: "connect, greeting, tls, certificate, auth, size, login, sender or recipient",
-        summary: "the step of the probe this rule reports",
     },
-    FunctionOption {
-        name: "at_least",
-        kind: "a size (`35MiB`)",
-        summary: "for `step: size`: a SIZE the server advertises below this is a finding (default 35MiB, \
-                  Exchange Online's 36,700,160 bytes, as the NHSmail pack reads \"35Mb\")",
-    },
+    FunctionOption { name: "at_least", kind: "a size (`35MiB`)" },
 ];
 
 #[derive(Debug, Deserialize)]
@@ -41,7 +35,7 @@ struct SmtpStep {
     at_least: u64,
 }
 
-pub fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
+pub(crate) fn detector(options: serde_json::Value) -> Result<Box<dyn Detector>, serde_json::Error> {
     use serde::de::Error;
     let options = typed::<Options>(options)?;
     let at_least = match (&options.at_least, options.step) {
@@ -69,7 +63,7 @@ impl Detector for SmtpStep {
 }
 
 /// A probe step's outcome as a finding at `value` (none when it passed).
-pub fn finding(value: &str, outcome: &StepOutcome) -> Option<Finding> {
+pub(crate) fn finding(value: &str, outcome: &StepOutcome) -> Option<Finding> {
     match outcome {
         StepOutcome::Passed => None,
         StepOutcome::Failed(why) => Some(Finding::whole(value, why.clone())),

@@ -13,20 +13,20 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-pub use read::{messages, read, recycle};
-pub use reread::Rereader;
-pub use walk::{Found, Passed, files, sizes};
+pub(crate) use read::{messages, read, recycle};
+pub(crate) use reread::Rereader;
+pub(crate) use walk::{Found, Passed, files, sizes};
 
 /// Decompressed input larger than this is refused (a gzip bomb would otherwise fill memory).
 const MAX_DECOMPRESSED: u64 = 1 << 30;
 
 /// One message to check, and what to call it in reports.
-pub struct Item {
-    pub label: PathBuf,
-    pub source: Source,
+pub(crate) struct Item {
+    pub(crate) label: PathBuf,
+    pub(crate) source: Source,
 }
 
-pub enum Source {
+pub(crate) enum Source {
     File(PathBuf),
     /// Already read (an mbox message, standard input); `first_line` is the line of the
     /// containing file the message starts on.
@@ -40,31 +40,31 @@ pub enum Source {
 
 /// What a run reads: the paths given, and which files a walk of them takes.
 #[derive(Debug, Clone, Default)]
-pub struct Inputs {
-    pub paths: Vec<PathBuf>,
-    pub selection: Selection,
+pub(crate) struct Inputs {
+    pub(crate) paths: Vec<PathBuf>,
+    pub(crate) selection: Selection,
 }
 
 /// A `--include` or `--exclude` pattern that is not a glob.
 #[derive(Debug, thiserror::Error)]
 #[error("bad glob `{pattern}`: {source}")]
-pub struct GlobError {
+pub(crate) struct GlobError {
     pattern: String,
     source: globset::Error,
 }
 
 /// Which files a walk takes.
 #[derive(Debug, Clone, Default)]
-pub struct Selection {
-    pub include: Option<GlobSet>,
-    pub exclude: Option<GlobSet>,
-    pub hidden: bool,
+pub(crate) struct Selection {
+    pub(crate) include: Option<GlobSet>,
+    pub(crate) exclude: Option<GlobSet>,
+    pub(crate) hidden: bool,
     /// `(k, n)`: only the paths whose stable hash is `k` modulo `n`.
-    pub shard: Option<(u64, u64)>,
+    pub(crate) shard: Option<(u64, u64)>,
 }
 
 impl Selection {
-    pub fn globs(patterns: &[String]) -> Result<Option<GlobSet>, GlobError> {
+    pub(crate) fn globs(patterns: &[String]) -> Result<Option<GlobSet>, GlobError> {
         if patterns.is_empty() {
             return Ok(None);
         }

@@ -10,7 +10,7 @@ use super::{Item, MAX_DECOMPRESSED, Source};
 use crate::mail::bytes::BOM;
 
 /// The messages a found file holds, read as they are needed: one, or an mbox's each.
-pub fn messages(found: Found) -> Box<dyn Iterator<Item = Item> + Send> {
+pub(crate) fn messages(found: Found) -> Box<dyn Iterator<Item = Item> + Send> {
     match found {
         Found::Stdin => Box::new(std::iter::once(stdin_item())),
         Found::File { path, explicit } => expand(path, explicit),
@@ -67,7 +67,7 @@ fn expand(path: PathBuf, explicit: bool) -> Box<dyn Iterator<Item = Item> + Send
 /// The file's bytes, decompressed when it ends `.gz`, in this worker's spare buffer when
 /// it has one (`recycle`). Read, never mapped: a mapped file that another process truncates
 /// kills the whole run with SIGBUS, where a read fails on that file alone.
-pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read(path: &Path) -> std::io::Result<Vec<u8>> {
     if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) {
         let mut file = std::fs::File::open(path)?;
         let size = file.metadata()?.len();
@@ -93,7 +93,7 @@ thread_local! {
 }
 
 /// Hands a message's buffer back to this worker for its next file, unless it is large.
-pub fn recycle(mut bytes: Vec<u8>) {
+pub(crate) fn recycle(mut bytes: Vec<u8>) {
     if bytes.capacity() <= KEEP {
         bytes.clear();
         SPARE.set(bytes);

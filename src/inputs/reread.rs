@@ -10,14 +10,14 @@ use super::{Source, read};
 /// the scan (corpus rules): a file whole, an mbox message (`file.mbox:#N`) with the line
 /// it starts on. Each mbox is read once, however many of its messages are asked for.
 #[derive(Default)]
-pub struct Rereader {
+pub(crate) struct Rereader {
     mbox: Option<Mbox>,
 }
 
 impl Rereader {
     /// The item's bytes and the line of its file they start on; `None` for standard input
     /// or an item no longer there as it was.
-    pub fn read(&mut self, label: &Path) -> Option<(Vec<u8>, usize)> {
+    pub(crate) fn read(&mut self, label: &Path) -> Option<(Vec<u8>, usize)> {
         if label.is_file() {
             return read(label).ok().map(|bytes| (bytes, 1));
         }

@@ -13,7 +13,7 @@ type Walked = ((), Option<PathBuf>);
 const VCS: &[&str] = &[".git", ".hg", ".svn", "CVS", "_darcs", ".bzr"];
 
 /// What a walk finds, before any file is opened.
-pub enum Found {
+pub(crate) enum Found {
     Stdin,
     /// `explicit`: named on the command line (checked whatever its name).
     File {
@@ -30,7 +30,7 @@ pub enum Found {
 /// summary counts them: not mail (by extension, lower case; `""` for none), or left out
 /// by `--include` / `--exclude`.
 #[derive(Debug, Default)]
-pub struct Passed {
+pub(crate) struct Passed {
     not_mail: Mutex<BTreeMap<String, usize>>,
     not_selected: Mutex<usize>,
 }
@@ -46,12 +46,12 @@ impl Passed {
     }
 
     /// Files that are not mail, by extension.
-    pub fn not_mail_by_extension(&self) -> BTreeMap<String, usize> {
+    pub(crate) fn not_mail_by_extension(&self) -> BTreeMap<String, usize> {
         self.not_mail.lock().expect("counts").clone()
     }
 
     /// Files that are mail but `--include` / `--exclude` left out.
-    pub fn not_selected_count(&self) -> usize {
+    pub(crate) fn not_selected_count(&self) -> usize {
         *self.not_selected.lock().expect("count")
     }
 }
@@ -61,7 +61,7 @@ impl Passed {
 /// the calling thread: its parallel mode reads every folder ahead of the scan and keeps
 /// their entries (measured: +6 MB at 20,000 files, growing with the tree, and no faster
 /// on a warm cache), which an archive of millions cannot afford.
-pub fn files<'a>(inputs: &'a Inputs, passed: &'a Passed) -> impl Iterator<Item = Found> + Send + 'a {
+pub(crate) fn files<'a>(inputs: &'a Inputs, passed: &'a Passed) -> impl Iterator<Item = Found> + Send + 'a {
     let selection = &inputs.selection;
     inputs.paths.iter().flat_map(move |root| -> Box<dyn Iterator<Item = Found> + Send + 'a> {
         if root.as_os_str() == "-" {
@@ -128,7 +128,7 @@ fn os_reason(err: &jwalk::Error) -> String {
 }
 
 /// The size on disk of each file a scan will read, for a progress bar's total.
-pub fn sizes<'a>(inputs: &'a Inputs, passed: &'a Passed) -> impl Iterator<Item = u64> + Send + 'a {
+pub(crate) fn sizes<'a>(inputs: &'a Inputs, passed: &'a Passed) -> impl Iterator<Item = u64> + Send + 'a {
     files(inputs, passed).filter_map(|f| match f {
         Found::File { path, .. } => std::fs::metadata(path).ok().map(|m| m.len()),
         _ => None,

@@ -21,7 +21,7 @@ use std::borrow::Cow;
 
 /// Why an address is not valid, said after "is not a valid email address: ".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Invalid {
+pub(crate) enum Invalid {
     #[error("it is empty")]
     Empty,
     #[error("`<>` is the null address, which names no mailbox")]
@@ -88,12 +88,12 @@ fn is_atext(c: char) -> bool {
     c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c) || (!c.is_ascii() && !c.is_control())
 }
 
-pub fn is_valid_address(value: &str) -> bool {
+pub(crate) fn is_valid_address(value: &str) -> bool {
     check(value).is_ok()
 }
 
 /// Whether `value` is a valid address, and if not, why.
-pub fn check(value: &str) -> Result<(), Invalid> {
+pub(crate) fn check(value: &str) -> Result<(), Invalid> {
     parse(value).map(|_| ())
 }
 
@@ -279,7 +279,7 @@ fn local_content(local: &str) -> Cow<'_, str> {
 /// A valid address with its local part unquoted (`"no reply"@nhs.net` is
 /// `no reply@nhs.net`), for patterns that look for words in it; `None` when it is not
 /// quoted, or not valid.
-pub fn unquoted(value: &str) -> Option<String> {
+pub(crate) fn unquoted(value: &str) -> Option<String> {
     let parts = parse(value).ok()?;
     let local = parts.local.starts_with('"').then(|| local_content(parts.local))?;
     Some(format!("{local}@{}", &value[parts.local.len() + 1..]))
@@ -307,7 +307,7 @@ const PLAIN: [bool; 256] = {
 /// 3.4.1), the domain in A-label form (`рф` is `xn--p1ai`), ASCII letters in lower case
 /// (as NHSmail matches addresses). Text that is no valid address or domain is only
 /// lower-cased.
-pub fn canonical(value: &str) -> String {
+pub(crate) fn canonical(value: &str) -> String {
     // Nearly every address: ASCII atoms and dots around one `@`, no A-label. Valid or not,
     // its one form is then its lower case (a dot-atom needs no quotes, an ASCII domain no
     // IDNA), which the full reading below would also give, at a fraction of the cost (a
@@ -335,7 +335,7 @@ pub fn canonical(value: &str) -> String {
 
 /// A local part as written in an address: as it is when it is a dot-atom, else quoted
 /// (with `\` before `"` and `\`).
-pub fn quote_local(local: &str) -> String {
+pub(crate) fn quote_local(local: &str) -> String {
     let dot_atom = !local.is_empty() && local.split('.').all(|atom| !atom.is_empty() && atom.chars().all(is_atext));
     if dot_atom {
         return local.to_owned();

@@ -10,20 +10,20 @@ use std::ops::Range;
 
 /// One entry of the list, ranges into the value read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The entry, without the white space around it.
-    pub whole: Range<usize>,
+    pub(crate) whole: Range<usize>,
     /// Its display name as written (before `<`), or the whole entry when it is a name
     /// alone.
-    pub phrase: Option<Range<usize>>,
+    pub(crate) phrase: Option<Range<usize>>,
     /// Where its top-level `<` stands, if any.
-    pub angle: Option<usize>,
-    pub address: Written,
+    pub(crate) angle: Option<usize>,
+    pub(crate) address: Written,
 }
 
 /// What stands for an entry's address.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Written {
+pub(crate) enum Written {
     /// The addr-spec (inside `<...>`, or the entry alone) without the comments and white
     /// space around it; or, when the entry is broken, the text that holds its address
     /// (from its `<`, else the whole entry). Valid or not: the grammar judges it.
@@ -47,7 +47,7 @@ struct Scan {
     at: bool,
 }
 
-pub fn entries(value: &str) -> Vec<Entry> {
+pub(crate) fn entries(value: &str) -> Vec<Entry> {
     let b = value.as_bytes();
     let mut out = Vec::new();
     let mut scan = Scan::default();

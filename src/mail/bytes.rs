@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 /// The UTF-8 byte-order mark.
-pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Where the header block ends and the body begins: just past the first empty line
 /// (`\n` or `\r\n` on its own). `None` when the file has no empty line at all.
@@ -22,7 +22,7 @@ pub fn body_start(raw: &[u8]) -> Option<usize> {
 }
 
 /// Physical lines as byte ranges, excluding their CR LF / LF terminator.
-pub fn lines(raw: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
+pub(crate) fn lines(raw: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
     let mut start = 0;
     let mut nls = memchr::memchr_iter(b'\n', raw);
     std::iter::from_fn(move || {
@@ -52,7 +52,7 @@ pub fn lines(raw: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
 /// break is short, so the scan jumps from a window's last break to the next window. On
 /// base64 attachments (76-octet lines) it reads a few bytes at the end of each window
 /// instead of finding every line break.
-pub fn long_lines(raw: &[u8], limit: u64) -> impl Iterator<Item = Range<usize>> + '_ {
+pub(crate) fn long_lines(raw: &[u8], limit: u64) -> impl Iterator<Item = Range<usize>> + '_ {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let mut start = 0;
     std::iter::from_fn(move || {
@@ -86,7 +86,7 @@ pub fn long_lines(raw: &[u8], limit: u64) -> impl Iterator<Item = Range<usize>> 
 /// A UTF-8 view of `bytes` with exactly the same length: invalid bytes become `?`,
 /// so byte offsets in the view are byte offsets in the input. When `flatten` is set,
 /// CR and LF become spaces too (an unfolded header value of the same length).
-pub fn same_len_text(bytes: &[u8], flatten: bool) -> Cow<'_, str> {
+pub(crate) fn same_len_text(bytes: &[u8], flatten: bool) -> Cow<'_, str> {
     let needs_flatten = flatten && memchr::memchr2(b'\r', b'\n', bytes).is_some();
     match std::str::from_utf8(bytes) {
         Ok(s) if !needs_flatten => Cow::Borrowed(s),
@@ -112,7 +112,7 @@ pub fn same_len_text(bytes: &[u8], flatten: bool) -> Cow<'_, str> {
 
 /// 1-based line and column of a byte offset. Columns count characters, with each
 /// invalid UTF-8 byte counted as one.
-pub fn line_col(raw: &[u8], offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(raw: &[u8], offset: usize) -> (usize, usize) {
     let offset = offset.min(raw.len());
     let before = &raw[..offset];
     let line = memchr::memchr_iter(b'\n', before).count() + 1;
@@ -125,19 +125,19 @@ pub fn line_col(raw: &[u8], offset: usize) -> (usize, usize) {
 /// `String::from_utf8_lossy`, borrowing valid UTF-8 after std's validator (word at a
 /// time over ASCII) where the lossy walk goes a byte at a time: each of a bulk send's
 /// thousands of display names is read this way.
-pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+pub(crate) fn lossy(bytes: &[u8]) -> Cow<'_, str> {
     std::str::from_utf8(bytes).map_or_else(|_| String::from_utf8_lossy(bytes), Cow::Borrowed)
 }
 
 /// Whether `first` is ever followed by `second` (`=?`, an encoded word's opening): a
 /// byte search, where `str::contains` sets up a substring searcher per call (a bulk
 /// send's thousands of names each paid for one).
-pub fn holds_pair(haystack: &[u8], first: u8, second: u8) -> bool {
+pub(crate) fn holds_pair(haystack: &[u8], first: u8, second: u8) -> bool {
     memchr::memchr_iter(first, haystack).any(|i| haystack.get(i + 1) == Some(&second))
 }
 
 /// Case-insensitive (ASCII) search for `needle` in `haystack`.
-pub fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+pub(crate) fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || needle.len() > haystack.len() {
         return None;
     }
@@ -149,7 +149,7 @@ pub fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 const MAX_SHOWN_LINE: usize = 4096;
 
 /// Whether the line holding `offset` is short enough to show.
-pub fn is_shown(raw: &[u8], offset: usize) -> bool {
+pub(crate) fn is_shown(raw: &[u8], offset: usize) -> bool {
     let offset = offset.min(raw.len());
     let start = memchr::memrchr(b'\n', &raw[..offset]).map_or(0, |p| p + 1);
     let end = memchr::memchr(b'\n', &raw[offset..]).map_or(raw.len(), |p| offset + p);

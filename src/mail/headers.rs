@@ -19,6 +19,7 @@ use super::mime::PartHeaders;
 pub struct RawField {
     /// The whole field, name to the end of its value (folds included, final line break not).
     pub field: Range<usize>,
+    /// Where the field's name lies in the message's bytes.
     pub name: Range<usize>,
     /// The colon after the name.
     pub colon: usize,
@@ -28,7 +29,7 @@ pub struct RawField {
 
 impl RawField {
     /// Whether white space stands between the name and the colon (RFC 5322 section 4.5).
-    pub fn obsolete(&self) -> bool {
+    pub(crate) fn obsolete(&self) -> bool {
         self.name.end != self.colon
     }
 }
@@ -36,6 +37,7 @@ impl RawField {
 /// A header block read line by line.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Block {
+    /// Its fields, in order.
     pub fields: Vec<RawField>,
     /// Each run of lines that are neither a field nor a continuation of one, or hold
     /// only white space (with any continuation lines after them), without the final
@@ -160,28 +162,30 @@ fn parser() -> &'static MessageParser {
     })
 }
 
+/// One header field: its name and value, with their places in the bytes.
 pub struct HeaderField<'m> {
-    pub value: HeaderValue<'m>,
+    pub(crate) value: HeaderValue<'m>,
     /// The whole field, name included.
     pub field: Range<usize>,
     /// The value after the colon, up to (not including) the final line break.
     pub value_span: Range<usize>,
     /// Where the name starts to just past the colon, when white space stands before the
     /// colon (obsolete syntax).
-    pub obsolete: Option<Range<usize>>,
+    pub(crate) obsolete: Option<Range<usize>>,
     name: &'m [u8],
 }
 
 impl HeaderField<'_> {
-    pub fn is(&self, name: &str) -> bool {
+    pub(crate) fn is(&self, name: &str) -> bool {
         self.name.eq_ignore_ascii_case(name.as_bytes())
     }
 
-    pub fn name(&self) -> &[u8] {
+    pub(crate) fn name(&self) -> &[u8] {
         self.name
     }
 }
 
+/// The header fields of a message, looked up by name without regard to case.
 pub struct Headers<'m> {
     fields: Vec<HeaderField<'m>>,
     malformed: Vec<Range<usize>>,
@@ -195,7 +199,7 @@ impl<'m> Headers<'m> {
     /// `raw` may extend past the message's real end by one added line break (see
     /// `MessageView::new`), which mail-parser needs. `None` when there is no header
     /// field at all.
-    pub fn parse(raw: &'m [u8], size: usize, start: usize) -> Option<Self> {
+    pub(crate) fn parse(raw: &'m [u8], size: usize, start: usize) -> Option<Self> {
         let block = read_block(&raw[..size], start);
         if block.fields.is_empty() {
             return None;
@@ -240,16 +244,16 @@ impl<'m> Headers<'m> {
 
     /// mail-parser's reading of the MIME fields (Content-Type, Content-Disposition,
     /// Content-Transfer-Encoding), when it is what reading the header block alone gives.
-    pub fn mime(&self) -> Option<&PartHeaders<'m>> {
+    pub(crate) fn mime(&self) -> Option<&PartHeaders<'m>> {
         self.mime.as_ref()
     }
 
     /// Every field whose raw name is exactly `name` (ASCII case-insensitive), in order.
-    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a HeaderField<'m>> + 'a {
+    pub(crate) fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a HeaderField<'m>> + 'a {
         self.fields.iter().filter(move |f| f.is(name))
     }
 
-    pub fn first(&self, name: &str) -> Option<&HeaderField<'m>> {
+    pub(crate) fn first(&self, name: &str) -> Option<&HeaderField<'m>> {
         self.fields.iter().find(|f| f.is(name))
     }
 
@@ -257,13 +261,13 @@ impl<'m> Headers<'m> {
     /// once (duplicate-header-field reports the others; readers disagree on which they
     /// show, mail-parser the last, Python's email the first), except Subject, every one
     /// of which is read: a patient detail in any Subject a reader may show is a leak.
-    pub fn read<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a HeaderField<'m>> + 'a {
+    pub(crate) fn read<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a HeaderField<'m>> + 'a {
         let once = is_once(name) && !name.eq_ignore_ascii_case("Subject");
         self.all(name).take(if once { 1 } else { usize::MAX })
     }
 
     /// Each field after the first of a name RFC 5322 allows once, in order.
-    pub fn repeated(&self) -> impl Iterator<Item = &HeaderField<'m>> + '_ {
+    pub(crate) fn repeated(&self) -> impl Iterator<Item = &HeaderField<'m>> + '_ {
         self.fields
             .iter()
             .enumerate()
@@ -281,13 +285,13 @@ impl<'m> Headers<'m> {
 
     /// The header-block lines that are neither a field nor a continuation, and the
     /// lines of only white space.
-    pub fn malformed(&self) -> &[Range<usize>] {
+    pub(crate) fn malformed(&self) -> &[Range<usize>] {
         &self.malformed
     }
 }
 
 /// The fields RFC 5322 section 3.6 allows at most once in a message.
-pub const ONCE: &[&str] =
+pub(crate) const ONCE: &[&str] =
     &["Date", "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Message-ID", "In-Reply-To", "References", "Subject"];
 
 fn is_once(name: &str) -> bool {
@@ -314,7 +318,7 @@ fn decode_alone(name: &[u8], value: &[u8]) -> HeaderValue<'static> {
 /// The raw value of a field as text of the same byte length (folds flattened to
 /// spaces), trimmed, with the span of what remains: what a label on the whole value
 /// underlines (not the space after the colon).
-pub fn raw_value<'m>(raw: &'m [u8], field: &HeaderField<'_>) -> (std::borrow::Cow<'m, str>, Range<usize>) {
+pub(crate) fn raw_value<'m>(raw: &'m [u8], field: &HeaderField<'_>) -> (std::borrow::Cow<'m, str>, Range<usize>) {
     let span = field.value_span.clone();
     let text = bytes::same_len_text(&raw[span.clone()], true);
     let lead = text.len() - text.trim_start().len();

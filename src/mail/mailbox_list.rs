@@ -11,22 +11,22 @@ use super::{bytes, rfc2047};
 
 /// A mailbox written `phrase <addr>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Named {
+pub(crate) struct Named {
     /// Its display name as written: from the first of the bare phrases split off it at
     /// unquoted commas (if any) to its `<`, trimmed.
-    pub phrase: Range<usize>,
+    pub(crate) phrase: Range<usize>,
     /// The entries (indexes into those read) its name spans: the bare phrases, then it.
-    pub entries: Range<usize>,
+    pub(crate) entries: Range<usize>,
     /// The first comma that split its name off, when one did.
-    pub split: Option<usize>,
+    pub(crate) split: Option<usize>,
     /// The mailbox as the sender meant it: its name to the end of its entry.
-    pub whole: Range<usize>,
+    pub(crate) whole: Range<usize>,
 }
 
 /// The `phrase <addr>` mailboxes among `entries` (read from `value`), each with the name
 /// it was meant to have: a run of bare phrases followed by `phrase <addr>` is one
 /// mailbox whose display name was split at its commas.
-pub fn named_mailboxes(value: &str, entries: &[Entry]) -> Vec<Named> {
+pub(crate) fn named_mailboxes(value: &str, entries: &[Entry]) -> Vec<Named> {
     let mut out = Vec::new();
     let mut run_start = None;
     for (i, entry) in entries.iter().enumerate() {
@@ -130,7 +130,7 @@ fn tokens(phrase: &str) -> Vec<Token<'_>> {
 /// A display name as a reader shows it: quoted strings unquoted, encoded-words decoded
 /// (the white space between two adjacent ones dropped, RFC 2047 6.2), comments kept,
 /// each run of white space between words one space (RFC 5322 3.2.2), trimmed.
-pub fn display_name(phrase: &str) -> String {
+pub(crate) fn display_name(phrase: &str) -> String {
     // No encoded-word: the decoder would write every token as it stands (a bulk send has
     // thousands of names).
     if !bytes::holds_pair(phrase.as_bytes(), b'=', b'?') {
@@ -163,7 +163,7 @@ fn decoded(phrase: &str) -> String {
 /// `Smith, John <j@nhs.net>` -> `"Smith, John" <j@nhs.net>`: the display name as it
 /// reads (each run of white space, a fold's included, one space) in one quoted string,
 /// an encoded-word left outside the quotes, where it may stand (RFC 2047 5(3)).
-pub fn quoted(mailbox: &str) -> String {
+pub(crate) fn quoted(mailbox: &str) -> String {
     let (phrase, addr) = match mailbox.rfind('<') {
         Some(p) => (&mailbox[..p], &mailbox[p..]),
         None => (mailbox, ""),

@@ -15,10 +15,10 @@ use super::{bytes, rfc2047};
 
 /// Multiparts and forwarded messages nested deeper than this are not walked, so hostile
 /// input cannot recurse without bound; the message says so (`Structure::too_deep`).
-pub const MAX_DEPTH: usize = 32;
+pub(crate) const MAX_DEPTH: usize = 32;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PartKind {
+pub(crate) enum PartKind {
     /// `text/plain` or `text/html` shown as the message body.
     Text,
     Attachment {
@@ -29,7 +29,7 @@ pub enum PartKind {
 
 /// How a part's content reads as text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextFormat {
+pub(crate) enum TextFormat {
     /// Plain text; `flowed` (RFC 3676) joins soft line breaks, `delsp` with their space.
     Plain {
         flowed: bool,
@@ -44,44 +44,44 @@ pub enum TextFormat {
 
 /// What the text view needs to read a part holding text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TextReading {
-    pub format: TextFormat,
-    pub transfer: Transfer,
-    pub charset: Option<String>,
+pub(crate) struct TextReading {
+    pub(crate) format: TextFormat,
+    pub(crate) transfer: Transfer,
+    pub(crate) charset: Option<String>,
 }
 
 /// A message's leaf parts and what the walk could not read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Structure {
-    pub parts: Vec<Part>,
+pub(crate) struct Structure {
+    pub(crate) parts: Vec<Part>,
     /// The header block of each forwarded message (`message/rfc822`) walked.
-    pub forwarded: Vec<Range<usize>>,
+    pub(crate) forwarded: Vec<Range<usize>>,
     /// The first part nested beyond [`MAX_DEPTH`] (its header block) and its depth: what
     /// lies inside it was not read.
-    pub too_deep: Option<(usize, Range<usize>)>,
+    pub(crate) too_deep: Option<(usize, Range<usize>)>,
     /// The header block of each forwarded message sent base64 or quoted-printable encoded:
     /// it is not walked (its parts would stand in another buffer), so not read.
-    pub encoded_forwards: Vec<Range<usize>>,
+    pub(crate) encoded_forwards: Vec<Range<usize>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
     /// Header block and body together: what a decoder needs.
-    pub whole: Range<usize>,
-    pub body: Range<usize>,
-    pub kind: PartKind,
+    pub(crate) whole: Range<usize>,
+    pub(crate) body: Range<usize>,
+    pub(crate) kind: PartKind,
     base64: bool,
     /// How its content reads as text; `None` for binary content.
-    pub text: Option<TextReading>,
+    pub(crate) text: Option<TextReading>,
     /// It belongs to a forwarded message: its size is counted in that message's.
-    pub forwarded: bool,
+    pub(crate) forwarded: bool,
 }
 
 impl Part {
     /// The decoded size, from the encoded bytes (counted only when a rule asks): base64
     /// carries 6 bits a character; other encodings are taken as their length less the
     /// final line break.
-    pub fn decoded_size(&self, raw: &[u8]) -> u64 {
+    pub(crate) fn decoded_size(&self, raw: &[u8]) -> u64 {
         let body = &raw[self.body.clone()];
         if self.base64 {
             let chars = body.iter().filter(|b| b.is_ascii_alphanumeric() || **b == b'+' || **b == b'/').count() as u64;
@@ -95,7 +95,7 @@ impl Part {
 
 /// What a part's header block says of its structure, as mail-parser reads the block.
 #[derive(Debug, Default, Clone)]
-pub struct PartHeaders<'m> {
+pub(crate) struct PartHeaders<'m> {
     content_type: Option<ContentType<'m>>,
     disposition: Option<ContentType<'m>>,
     /// The file names of every Content-Type and Content-Disposition field (`name`,
@@ -108,7 +108,7 @@ impl<'m> PartHeaders<'m> {
     /// From mail-parser's fields of one header block, in order (a later field of a name
     /// overrides an earlier one); `block` is the header block the fields' offsets count
     /// from.
-    pub fn from_fields(fields: impl IntoIterator<Item = Header<'m>>, block: &[u8]) -> Self {
+    pub(crate) fn from_fields(fields: impl IntoIterator<Item = Header<'m>>, block: &[u8]) -> Self {
         let mut out = PartHeaders::default();
         let mut seen = HashSet::new();
         for header in fields {
@@ -145,7 +145,7 @@ impl<'m> PartHeaders<'m> {
     }
 
     /// Whether a field of this name counts (the others are left out before cloning).
-    pub fn reads(name: &HeaderName<'_>) -> bool {
+    pub(crate) fn reads(name: &HeaderName<'_>) -> bool {
         matches!(name, HeaderName::ContentType | HeaderName::ContentDisposition | HeaderName::ContentTransferEncoding)
     }
 }
@@ -163,7 +163,7 @@ fn part_headers(raw: &[u8]) -> PartHeaders<'_> {
 /// The leaf parts of the message whose header block is `raw[..body_start]`; `top` is
 /// mail-parser's reading of that block when the caller has it already (the message's
 /// headers were parsed up front), so the block is not parsed twice.
-pub fn leaf_parts(raw: &[u8], body_start: usize, end: usize, top: Option<&PartHeaders<'_>>) -> Structure {
+pub(crate) fn leaf_parts(raw: &[u8], body_start: usize, end: usize, top: Option<&PartHeaders<'_>>) -> Structure {
     let mut out = Structure::default();
     let at = Place { depth: 0, forwarded: false };
     match top {

@@ -2,15 +2,15 @@
 //! computed on first use. Headers are parsed up front (cheap); MIME structure and text
 //! parts only when a rule asks, and attachments are never decoded.
 
-pub mod address;
-pub mod address_list;
+pub(crate) mod address;
+pub(crate) mod address_list;
 pub mod bytes;
 pub mod headers;
-pub mod mailbox_list;
-pub mod mime;
-pub mod rfc2047;
-pub mod text;
-pub mod wire;
+pub(crate) mod mailbox_list;
+pub(crate) mod mime;
+pub(crate) mod rfc2047;
+pub(crate) mod text;
+pub(crate) mod wire;
 
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
@@ -20,29 +20,30 @@ use std::rc::Rc;
 use mail_parser::HeaderValue;
 
 use address_list::Written;
-pub use headers::Headers;
-pub use mime::{Part, PartKind, Structure};
-pub use text::{SpanMap, TextPiece};
+pub(crate) use headers::Headers;
+pub(crate) use mime::{Part, PartKind, Structure};
+pub(crate) use text::{SpanMap, TextPiece};
 
 /// One entry of an address-list header, with where it stands in the raw bytes.
 #[derive(Debug, Clone)]
-pub struct Mailbox {
+pub(crate) struct Mailbox {
     /// The address as written (`address_list::Written::Address`), valid or not; empty
     /// when the entry has none (a name alone, or `<>`).
-    pub address: String,
+    pub(crate) address: String,
     /// The display name (before `<`, or a name alone), RFC 2047 decoded.
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Where the display name is written (a name split at unquoted commas read whole
     /// by the mailbox after it): encoded or split, it still stands there.
-    pub name_span: Option<Range<usize>>,
+    pub(crate) name_span: Option<Range<usize>>,
     /// The address's bytes; `<>` for the null address, the entry for a name alone.
-    pub span: Range<usize>,
+    pub(crate) span: Range<usize>,
     /// The header value it came from, without the white space around it.
-    pub field_span: Range<usize>,
+    pub(crate) field_span: Range<usize>,
     /// The entry is `<>` (with or without a name): it names no mailbox.
-    pub null: bool,
+    pub(crate) null: bool,
 }
 
+/// One message as the rules read it: the raw bytes, and each field parsed on first use.
 pub struct MessageView<'m> {
     raw: &'m [u8],
     size: usize,
@@ -74,12 +75,9 @@ impl<'m> MessageView<'m> {
         }
     }
 
+    /// The message's bytes as read.
     pub fn raw(&self) -> &'m [u8] {
         self.raw
-    }
-
-    pub fn size(&self) -> usize {
-        self.size
     }
 
     /// `None` when the file is not an RFC 5322 message at all.
@@ -87,13 +85,13 @@ impl<'m> MessageView<'m> {
         self.headers.as_ref()
     }
 
-    pub fn header_block(&self) -> Range<usize> {
+    pub(crate) fn header_block(&self) -> Range<usize> {
         0..self.body_start
     }
 
     /// Where the header block ends: the start of the empty line that ends it, else (a
     /// message of header fields alone) the end of its last field.
-    pub fn header_end(&self) -> usize {
+    pub(crate) fn header_end(&self) -> usize {
         let before = &self.raw[..self.body_start];
         if let Some(rest) = before.strip_suffix(b"\n")
             && (rest.ends_with(b"\n") || rest.ends_with(b"\n\r") || rest.is_empty() || rest == b"\r")
@@ -111,7 +109,7 @@ impl<'m> MessageView<'m> {
 
     /// Every mailbox of the `name` header (its first, when RFC 5322 allows it once),
     /// groups flattened, in order.
-    pub fn mailboxes(&self, name: &str) -> Rc<[Mailbox]> {
+    pub(crate) fn mailboxes(&self, name: &str) -> Rc<[Mailbox]> {
         if let Some((_, found)) = self.mailboxes.borrow().iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
             return found.clone();
         }
@@ -125,7 +123,7 @@ impl<'m> MessageView<'m> {
 
     /// Every mailbox of every `name` field, a second From included: for what must hold
     /// whichever rules run (`--send` never sends as another address).
-    pub fn every_mailbox(&self, name: &str) -> Vec<Mailbox> {
+    pub(crate) fn every_mailbox(&self, name: &str) -> Vec<Mailbox> {
         self.headers.as_ref().map(|h| self.read_mailboxes(h.all(name))).unwrap_or_default()
     }
 
@@ -168,13 +166,13 @@ impl<'m> MessageView<'m> {
     }
 
     /// The first Subject, decoded, with the span of its raw value.
-    pub fn subject(&self) -> Option<(Cow<'_, str>, Range<usize>)> {
+    pub(crate) fn subject(&self) -> Option<(Cow<'_, str>, Range<usize>)> {
         self.subjects().next()
     }
 
     /// Every Subject field, decoded, in order: a message should have one, but a reader
     /// may show any of them, so each is judged.
-    pub fn subjects(&self) -> impl Iterator<Item = (Cow<'_, str>, Range<usize>)> + '_ {
+    pub(crate) fn subjects(&self) -> impl Iterator<Item = (Cow<'_, str>, Range<usize>)> + '_ {
         self.headers.iter().flat_map(|h| h.all("Subject")).map(|field| self.decoded(field))
     }
 
@@ -188,7 +186,7 @@ impl<'m> MessageView<'m> {
     }
 
     /// The Date header as seconds since the epoch (UTC), when it parses.
-    pub fn date(&self) -> Option<i64> {
+    pub(crate) fn date(&self) -> Option<i64> {
         match &self.headers.as_ref()?.first("Date")?.value {
             HeaderValue::DateTime(d) if d.is_valid() => Some(d.to_timestamp()),
             _ => None,
@@ -197,7 +195,7 @@ impl<'m> MessageView<'m> {
 
     /// The MIME structure: leaf parts (those of forwarded messages included), the
     /// forwarded messages' header blocks, and what lies too deep to read.
-    pub fn structure(&self) -> &Structure {
+    pub(crate) fn structure(&self) -> &Structure {
         self.structure.get_or_init(|| {
             if self.headers.is_none() {
                 return Structure::default();
@@ -206,6 +204,7 @@ impl<'m> MessageView<'m> {
         })
     }
 
+    /// Every leaf part (text or attachment), found without decoding.
     pub fn leaf_parts(&self) -> &[Part] {
         &self.structure().parts
     }
@@ -239,7 +238,7 @@ impl<'m> MessageView<'m> {
 
     /// Each part holding text after its transfer and charset decoding, unrendered (the
     /// reading of `body.raw`): what `text_view` renders, decoded once for both.
-    pub fn decoded_texts(&self) -> &[TextPiece] {
+    pub(crate) fn decoded_texts(&self) -> &[TextPiece] {
         self.decoded.get_or_init(|| self.leaf_parts().iter().filter_map(|p| text::decode(self.raw, p)).collect())
     }
 
@@ -255,7 +254,7 @@ impl<'m> MessageView<'m> {
     /// Where `needle` (text decoded from `region`) stands in the raw bytes: the first
     /// occurrence inside `region`, else the region's first line, so a label never
     /// covers a whole body.
-    pub fn locate(&self, region: Range<usize>, needle: &str) -> Range<usize> {
+    pub(crate) fn locate(&self, region: Range<usize>, needle: &str) -> Range<usize> {
         let region = region.start.min(self.size)..region.end.min(self.size);
         if let Some(p) = memchr::memmem::find(&self.raw[region.clone()], needle.as_bytes())
             && !needle.is_empty()
@@ -275,7 +274,7 @@ impl<'m> MessageView<'m> {
 impl MessageView<'_> {
     /// Why the file is not a message (when `headers()` is `None`), in words: what its
     /// first line really is.
-    pub fn why_not_a_message(&self) -> String {
+    pub(crate) fn why_not_a_message(&self) -> String {
         let bom = self.byte_order_mark();
         let raw = &self.raw[bom.as_ref().map_or(0, |b| b.end)..];
         let first = &raw[..memchr::memchr(b'\n', raw).unwrap_or(raw.len())];
@@ -333,7 +332,7 @@ pub fn parse_buffer(mut bytes: Vec<u8>) -> (Vec<u8>, usize) {
 }
 
 /// Whether `parse_buffer` would append a `\n` to these bytes.
-pub fn needs_line_break(bytes: &[u8]) -> bool {
+pub(crate) fn needs_line_break(bytes: &[u8]) -> bool {
     !bytes.ends_with(b"\n") && bytes::body_start(bytes).is_none()
 }
 

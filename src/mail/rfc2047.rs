@@ -11,7 +11,7 @@ use mail_parser::decoders::charsets::map::charset_decoder;
 /// Text built piece by piece: plain text, white space and encoded-words, in the order
 /// written.
 #[derive(Debug, Default)]
-pub struct Decoder {
+pub(crate) struct Decoder {
     out: String,
     /// The last encoded-words' bytes, not yet converted: adjacent words in one charset
     /// are converted together, so a character a generator split between two words (as
@@ -34,7 +34,7 @@ impl Decoder {
     }
 
     /// White space between two pieces.
-    pub fn space(&mut self, space: &str) {
+    pub(crate) fn space(&mut self, space: &str) {
         self.gap.push_str(space);
     }
 
@@ -61,7 +61,7 @@ impl Decoder {
     /// Text that may hold encoded-words anywhere: each one found is decoded, not only
     /// those standing between white space as section 5 asks, since readers decode them
     /// wherever they stand (and a name must be judged as it is shown).
-    pub fn feed(&mut self, text: &str) {
+    pub(crate) fn feed(&mut self, text: &str) {
         let mut rest = text;
         while !rest.is_empty() {
             if let Some(len) = rest.starts_with("=?").then(|| word_len(rest)).flatten()
@@ -84,7 +84,7 @@ impl Decoder {
         }
     }
 
-    pub fn finish(mut self) -> String {
+    pub(crate) fn finish(mut self) -> String {
         self.flush();
         self.out.push_str(&self.gap);
         self.out
@@ -102,7 +102,7 @@ impl Decoder {
 
 /// `text` with its encoded-words decoded (see [`Decoder::feed`]); borrowed when it holds
 /// none.
-pub fn decode(text: &str) -> Cow<'_, str> {
+pub(crate) fn decode(text: &str) -> Cow<'_, str> {
     if !text.contains("=?") {
         return Cow::Borrowed(text);
     }
@@ -112,7 +112,7 @@ pub fn decode(text: &str) -> Cow<'_, str> {
 }
 
 /// Whether `text` is one encoded-word, whole.
-pub fn is_word(text: &str) -> bool {
+pub(crate) fn is_word(text: &str) -> bool {
     parse(text).is_some()
 }
 

@@ -7,7 +7,7 @@
 use super::MessageView;
 
 /// The message as it is sent.
-pub fn wire_bytes(view: &MessageView<'_>) -> Vec<u8> {
+pub(crate) fn wire_bytes(view: &MessageView<'_>) -> Vec<u8> {
     let raw = view.raw();
     let mut out = Vec::with_capacity(raw.len() + raw.len() / 50);
     for range in kept(view) {
@@ -61,7 +61,7 @@ fn push_crlf(out: &mut Vec<u8>, bytes: &[u8]) {
 /// every LF, plus the final CR LF. A message under half the limit is settled by its
 /// length; a larger one by counting its LFs at memchr's speed, several times cheaper than
 /// `wire_size`'s look at the byte before each.
-pub fn within(view: &MessageView<'_>, limit: u64) -> bool {
+pub(crate) fn within(view: &MessageView<'_>, limit: u64) -> bool {
     let raw = view.raw();
     let bound = |lfs: usize| raw.len().saturating_add(lfs).saturating_add(2) as u64 <= limit;
     bound(raw.len()) || bound(memchr::memchr_iter(b'\n', raw).count())
@@ -70,7 +70,7 @@ pub fn within(view: &MessageView<'_>, limit: u64) -> bool {
 /// The size of the message as received: its wire bytes and the CR LF that ends its
 /// last line (the one the SMTP client puts before the final dot).
 /// Counted, not copied: `wire_bytes(view).len() + 2`.
-pub fn wire_size(view: &MessageView<'_>) -> usize {
+pub(crate) fn wire_size(view: &MessageView<'_>) -> usize {
     let raw = view.raw();
     let (mut size, mut previous) = (0, None);
     for range in kept(view) {

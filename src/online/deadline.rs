@@ -9,18 +9,18 @@ use std::time::{Duration, Instant};
 
 /// The moment by which an exchange must be over.
 #[derive(Debug, Clone, Copy)]
-pub struct Deadline(Instant);
+pub(crate) struct Deadline(Instant);
 
 /// Which of a socket's timeouts a deadline bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bound {
+pub(crate) enum Bound {
     Reads,
     ReadsAndWrites,
 }
 
 /// Why a socket cannot be given what is left of its deadline.
 #[derive(Debug, thiserror::Error)]
-pub enum Unarmed {
+pub(crate) enum Unarmed {
     /// Nothing is left: each caller says what ran out in its own words.
     #[error("the deadline has passed")]
     Passed,
@@ -34,13 +34,13 @@ const LONGEST: Duration = Duration::from_secs(365 * 24 * 3600);
 
 impl Deadline {
     /// `timeout` from now, or a year from now when the clock cannot reach that far.
-    pub fn after(timeout: Duration) -> Deadline {
+    pub(crate) fn after(timeout: Duration) -> Deadline {
         let now = Instant::now();
         Deadline(now.checked_add(timeout).unwrap_or_else(|| now + LONGEST))
     }
 
     /// Sets `socket`'s timeout for `bound` to what is left of the deadline.
-    pub fn arm(self, socket: &TcpStream, bound: Bound) -> Result<(), Unarmed> {
+    pub(crate) fn arm(self, socket: &TcpStream, bound: Bound) -> Result<(), Unarmed> {
         let left = self.0.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(Unarmed::Passed);

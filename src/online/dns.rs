@@ -17,7 +17,7 @@ use crate::config::dns::DnsSettings;
 
 /// The answer to one question.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer<T> {
+pub(crate) enum Answer<T> {
     Found(Vec<T>),
     /// The name exists without such records, or does not exist (NXDOMAIN).
     NotFound,
@@ -36,14 +36,14 @@ type Cached = Answer<String>;
 /// One question's answer, filled in by whichever thread asks first.
 type Slot = Arc<OnceLock<Cached>>;
 
-pub struct Dns {
+pub(crate) struct Dns {
     runtime: tokio::runtime::Runtime,
     resolver: TokioResolver,
     asked: Mutex<HashMap<(Question, String), Slot>>,
 }
 
 impl Dns {
-    pub fn new(settings: &DnsSettings) -> Result<Dns, SetupError> {
+    pub(crate) fn new(settings: &DnsSettings) -> Result<Dns, SetupError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -79,12 +79,12 @@ impl Dns {
     }
 
     /// The names a PTR record gives for `ip`.
-    pub fn ptr(&self, ip: IpAddr) -> Answer<String> {
+    pub(crate) fn ptr(&self, ip: IpAddr) -> Answer<String> {
         self.ask(Question::Ptr, &ip.to_string())
     }
 
     /// The A and AAAA addresses of `name`.
-    pub fn addresses(&self, name: &str) -> Answer<IpAddr> {
+    pub(crate) fn addresses(&self, name: &str) -> Answer<IpAddr> {
         match self.ask(Question::Addresses, name) {
             Answer::Found(list) => Answer::Found(list.iter().filter_map(|a| a.parse().ok()).collect()),
             Answer::NotFound => Answer::NotFound,
@@ -93,7 +93,7 @@ impl Dns {
     }
 
     /// The mail exchangers of `domain`.
-    pub fn mx(&self, domain: &str) -> Answer<String> {
+    pub(crate) fn mx(&self, domain: &str) -> Answer<String> {
         self.ask(Question::Mx, domain)
     }
 

@@ -14,15 +14,15 @@ use crate::config::setting::Auth;
 
 /// One quota resource: STORAGE is in units of 1024 octets, MESSAGE counts messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resource {
-    pub name: String,
-    pub usage: u64,
-    pub limit: u64,
+pub(crate) struct Resource {
+    pub(crate) name: String,
+    pub(crate) usage: u64,
+    pub(crate) limit: u64,
 }
 
 /// What the server said about the quota.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Quota {
+pub(crate) enum Quota {
     /// The resources of every quota root INBOX belongs to (none: no limit applies).
     Resources(Vec<Resource>),
     /// The server does not offer the QUOTA extension: the usage summed, and the limit
@@ -32,7 +32,7 @@ pub enum Quota {
 
 /// The sending mailbox as the online rules ask it: its quota is read once a run,
 /// however many rules ask.
-pub struct MailboxClient {
+pub(crate) struct MailboxClient {
     settings: MailboxSettings,
     /// A progress bar on stderr while the usage is summed (a terminal only).
     progress: bool,
@@ -40,20 +40,20 @@ pub struct MailboxClient {
 }
 
 impl MailboxClient {
-    pub fn new(settings: MailboxSettings, progress: bool) -> Self {
+    pub(crate) fn new(settings: MailboxSettings, progress: bool) -> Self {
         MailboxClient { settings, progress, quota: std::sync::OnceLock::new() }
     }
 
-    pub fn host(&self) -> &str {
+    pub(crate) fn host(&self) -> &str {
         &self.settings.server.host.value
     }
 
-    pub fn quota(&self) -> Result<Quota, MailboxError> {
+    pub(crate) fn quota(&self) -> Result<Quota, MailboxError> {
         self.quota.get_or_init(|| read_quota(&self.settings, self.progress)).clone()
     }
 
     /// What the quota read found, if a rule asked for it this run (never asks itself).
-    pub fn read(&self) -> Option<&Result<Quota, MailboxError>> {
+    pub(crate) fn read(&self) -> Option<&Result<Quota, MailboxError>> {
         self.quota.get()
     }
 }
@@ -61,7 +61,7 @@ impl MailboxClient {
 /// Why the mailbox's quota could not be read: the password's source, DNS, TCP, TLS, a
 /// refused login, the protocol. Said in place of a verdict ("could not check").
 #[derive(Debug, Clone, thiserror::Error)]
-pub enum MailboxError {
+pub(crate) enum MailboxError {
     #[error(transparent)]
     Secret(#[from] secret::SecretError),
     #[error("the mailbox has no password_env, password_file or token_command")]

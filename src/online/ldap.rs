@@ -15,21 +15,39 @@ use crate::config::directory::DirectorySettings;
 /// What the directory holds under one address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DirectoryEntry {
+    /// A person's mailbox.
     Person,
     /// A distribution list (an entry of one of `group_classes`).
     List,
+    /// Nothing: the directory does not know the address.
     Missing,
 }
 
 /// Why the directory could not be asked; said in place of a verdict ("could not check").
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DirectoryError {
+    /// The TLS set-up failed.
     #[error(transparent)]
     Tls(#[from] super::tls::TlsError),
+    /// The directory could not be reached.
     #[error("cannot reach the directory at {url}: {reason}")]
-    Unreachable { url: String, reason: String },
+    Unreachable {
+        /// Where it was asked.
+        url: String,
+        /// Why it could not be reached.
+        reason: String,
+    },
+    /// A search got no answer.
     #[error("the directory at {url} did not answer the search for {address}: {reason}")]
-    Search { url: String, address: String, reason: String },
+    Search {
+        /// Where it was asked.
+        url: String,
+        /// The address searched for.
+        address: String,
+        /// Why there was no answer.
+        reason: String,
+    },
+    /// The client's worker stopped.
     #[error("the directory client stopped: {0}")]
     Stopped(String),
 }
@@ -45,6 +63,7 @@ enum Link {
     Failed(DirectoryError),
 }
 
+/// The NHSmail directory over LDAPS: one connection, opened when first needed, each address asked once.
 pub struct Directory {
     settings: DirectorySettings,
     runtime: tokio::runtime::Runtime,
@@ -54,6 +73,7 @@ pub struct Directory {
 }
 
 impl Directory {
+    /// A directory client for these settings; nothing is asked yet.
     pub fn new(settings: DirectorySettings) -> Result<Directory, super::SetupError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -64,7 +84,7 @@ impl Directory {
         Ok(Directory { settings, runtime, link: AsyncMutex::new(Link::Unopened), permits, asked: Mutex::default() })
     }
 
-    pub fn settings(&self) -> &DirectorySettings {
+    pub(crate) fn settings(&self) -> &DirectorySettings {
         &self.settings
     }
 

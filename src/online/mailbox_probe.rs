@@ -20,7 +20,7 @@ use crate::config::setting::Auth;
 /// The probe's steps, each read by a rule of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Step {
+pub(crate) enum Step {
     Connect,
     Tls,
     Certificate,
@@ -29,17 +29,17 @@ pub enum Step {
 }
 
 /// The mailbox, probed once a run however many rules ask.
-pub struct MailboxProbe {
+pub(crate) struct MailboxProbe {
     settings: MailboxSettings,
     findings: OnceLock<Findings<Step>>,
 }
 
 impl MailboxProbe {
-    pub fn new(settings: MailboxSettings) -> MailboxProbe {
+    pub(crate) fn new(settings: MailboxSettings) -> MailboxProbe {
         MailboxProbe { settings, findings: OnceLock::new() }
     }
 
-    pub fn findings(&self) -> &Findings<Step> {
+    pub(crate) fn findings(&self) -> &Findings<Step> {
         self.findings.get_or_init(|| {
             let mut findings = Findings::default();
             let _stopped = probe(&self.settings, &mut findings);

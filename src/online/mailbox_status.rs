@@ -8,29 +8,29 @@ use super::imap::{MailboxError, Quota};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MailboxStatus {
-    pub host: String,
+    pub(crate) host: String,
     /// `quota` (the server's QUOTA extension), `summed` (every folder's messages
     /// added up), or `null` when the mailbox could not be read (`error` says why).
-    pub measured: Option<&'static str>,
+    pub(crate) measured: Option<&'static str>,
     /// Bytes in use; with `complete: false`, at least this many.
-    pub used_bytes: Option<u64>,
-    pub limit_bytes: Option<u64>,
+    pub(crate) used_bytes: Option<u64>,
+    pub(crate) limit_bytes: Option<u64>,
     /// Where the limit comes from: `server`, or `mailbox.quota` as written (`standard`).
-    pub limit_from: Option<String>,
+    pub(crate) limit_from: Option<String>,
     /// `used_bytes` as a percentage of `limit_bytes`, to one decimal.
-    pub percent: Option<f64>,
+    pub(crate) percent: Option<f64>,
     /// False when a count stopped early (time out, a folder that would not open).
-    pub complete: bool,
+    pub(crate) complete: bool,
     /// `summed` only: messages counted, and folders counted of those listed.
-    pub messages: Option<u64>,
-    pub folders_counted: Option<usize>,
-    pub folders: Option<usize>,
+    pub(crate) messages: Option<u64>,
+    pub(crate) folders_counted: Option<usize>,
+    pub(crate) folders: Option<usize>,
     /// Why the mailbox could not be read, or why the count is short.
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 impl MailboxStatus {
-    pub fn new(host: &str, read: &Result<Quota, MailboxError>) -> MailboxStatus {
+    pub(crate) fn new(host: &str, read: &Result<Quota, MailboxError>) -> MailboxStatus {
         let nothing = MailboxStatus {
             host: host.to_owned(),
             measured: None,

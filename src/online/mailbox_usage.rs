@@ -21,21 +21,21 @@ const BATCH: u32 = 1000;
 
 /// What the count found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Usage {
+pub(crate) struct Usage {
     /// The sum of the counted messages' sizes.
-    pub bytes: u64,
-    pub messages: u64,
+    pub(crate) bytes: u64,
+    pub(crate) messages: u64,
     /// Folders whose every message was counted.
-    pub folders_counted: usize,
+    pub(crate) folders_counted: usize,
     /// Selectable folders the server listed.
-    pub folders: usize,
+    pub(crate) folders: usize,
     /// Why the count is not the whole mailbox (empty: it is): a folder that could not be
     /// opened, or the time running out. `bytes` is then only a lower bound.
-    pub shortfalls: Vec<String>,
+    pub(crate) shortfalls: Vec<String>,
 }
 
 impl Usage {
-    pub fn complete(&self) -> bool {
+    pub(crate) fn complete(&self) -> bool {
         self.shortfalls.is_empty()
     }
 }
@@ -43,12 +43,12 @@ impl Usage {
 /// Why the folders could not even be listed: nothing was counted.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("cannot list the mailbox's folders: {0}")]
-pub struct ListError(pub String);
+pub(crate) struct ListError(pub String);
 
 /// Sums the sizes of the messages in every selectable folder, within `budget` from now.
 /// `socket` is the session's TCP connection (a clone of its handle): each reply is
 /// waited for only as long as the budget has left. With `progress`, a bar on stderr.
-pub fn sum<T: Read + Write>(
+pub(crate) fn sum<T: Read + Write>(
     session: &mut imap::Session<T>,
     socket: &TcpStream,
     budget: Duration,

@@ -5,19 +5,19 @@
 //! the ones the online rules ask, set up once a run.
 
 mod deadline;
-pub mod dns;
+pub(crate) mod dns;
 pub mod imap;
 mod imap_error;
 mod imap_string;
 pub mod ldap;
-pub mod mailbox_probe;
-pub mod mailbox_status;
-pub mod mailbox_usage;
-pub mod net;
-pub mod probe;
-pub mod secret;
-pub mod smtp;
-pub mod smtp_probe;
+pub(crate) mod mailbox_probe;
+pub(crate) mod mailbox_status;
+pub(crate) mod mailbox_usage;
+pub(crate) mod net;
+pub(crate) mod probe;
+pub(crate) mod secret;
+pub(crate) mod smtp;
+pub(crate) mod smtp_probe;
 pub mod tls;
 
 use crate::config::Config;
@@ -30,28 +30,37 @@ use smtp_probe::SmtpProbe;
 /// A client that cannot be set up at all (before any question is asked).
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
+    /// The async runtime a client needs could not start.
     #[error("cannot start the {what} runtime: {source}")]
-    Runtime { what: &'static str, source: std::io::Error },
+    Runtime {
+        /// Which client's.
+        what: &'static str,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The system's resolver settings could not be read.
     #[error("cannot read the system's DNS configuration: {0}")]
     SystemDns(String),
+    /// The DNS resolver could not be built.
     #[error("cannot set up the DNS resolver: {0}")]
     Resolver(String),
 }
 
+/// The live services this run may ask, each opened when first needed.
 pub struct Services {
-    pub dns: Dns,
-    pub directory: Option<Directory>,
-    pub mailbox: Option<MailboxClient>,
+    pub(crate) dns: Dns,
+    pub(crate) directory: Option<Directory>,
+    pub(crate) mailbox: Option<MailboxClient>,
     /// The transport's SMTP server, probed when a rule first asks.
-    pub smtp: Option<SmtpProbe>,
+    pub(crate) smtp: Option<SmtpProbe>,
     /// The mailbox's connection and login, probed when a rule first asks.
-    pub mailbox_probe: Option<MailboxProbe>,
+    pub(crate) mailbox_probe: Option<MailboxProbe>,
 }
 
 impl Services {
     /// With `progress`, long questions (the mailbox's usage summed) show a bar on stderr;
     /// `request` is what the command line asks of the SMTP probe (`--login`, `--rcpt`).
-    pub fn new(config: &Config, progress: bool, request: smtp_probe::Request) -> Result<Services, SetupError> {
+    pub(crate) fn new(config: &Config, progress: bool, request: smtp_probe::Request) -> Result<Services, SetupError> {
         Ok(Services {
             dns: Dns::new(&config.dns)?,
             directory: config.directory.clone().map(Directory::new).transpose()?,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// Why no connection could be opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConnectError {
+pub(crate) enum ConnectError {
     #[error("cannot resolve {host}: {reason}")]
     Resolve { host: String, reason: String },
     #[error("{host} has no address")]
@@ -27,7 +27,12 @@ pub enum ConnectError {
 /// A connection to the first address of `host` that answers within `timeout`, from
 /// `source` when given (the relay knows a sender by its address: `transport.source_ip`),
 /// trying only the addresses of its family.
-pub fn connect(host: &str, port: u16, timeout: Duration, source: Option<IpAddr>) -> Result<TcpStream, ConnectError> {
+pub(crate) fn connect(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+    source: Option<IpAddr>,
+) -> Result<TcpStream, ConnectError> {
     let addresses = resolve(host, port, timeout)?;
     let mut last = ConnectError::NoAddress { host: host.to_owned() };
     let reachable = addresses.into_iter().filter(|a| source.is_none_or(|s| s.is_ipv4() == a.is_ipv4()));
@@ -81,7 +86,7 @@ fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAddr>, 
 }
 
 /// Whether an I/O error is a read or write that ran out of time.
-pub fn timed_out(e: &std::io::Error) -> bool {
+pub(crate) fn timed_out(e: &std::io::Error) -> bool {
     matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
 }
 

@@ -14,7 +14,7 @@ use super::{net, tls};
 
 /// How one step went.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StepOutcome {
+pub(crate) enum StepOutcome {
     Passed,
     /// The server or the set-up is wrong: a finding.
     Failed(String),
@@ -26,9 +26,9 @@ pub enum StepOutcome {
 
 /// The steps a probe reached, in order (it stops at the first that fails).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Findings<S> {
+pub(crate) struct Findings<S> {
     /// Each step as it was made, in order.
-    pub steps: Vec<(S, StepOutcome)>,
+    pub(crate) steps: Vec<(S, StepOutcome)>,
 }
 
 impl<S> Default for Findings<S> {
@@ -38,31 +38,32 @@ impl<S> Default for Findings<S> {
 }
 
 /// The probe stopped at a step that failed (already recorded).
-pub struct Stopped;
+pub(crate) struct Stopped;
 
 impl<S: Copy + PartialEq> Findings<S> {
     /// How `step` went: its last outcome (the SMTP greeting is made again after STARTTLS).
-    pub fn step(&self, step: S) -> Option<&StepOutcome> {
+    pub(crate) fn step(&self, step: S) -> Option<&StepOutcome> {
         self.steps.iter().rev().find(|(s, _)| *s == step).map(|(_, o)| o)
     }
 
     /// Whether every step reached passed (or only warned).
-    pub fn ok(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn ok(&self) -> bool {
         !self.steps.iter().any(|(_, o)| matches!(o, StepOutcome::Failed(_) | StepOutcome::NoAnswer(_)))
     }
 
-    pub fn pass(&mut self, step: S) {
+    pub(crate) fn pass(&mut self, step: S) {
         self.steps.push((step, StepOutcome::Passed));
     }
 
-    pub fn stop(&mut self, step: S, outcome: StepOutcome) -> Stopped {
+    pub(crate) fn stop(&mut self, step: S, outcome: StepOutcome) -> Stopped {
         self.steps.push((step, outcome));
         Stopped
     }
 
     /// The TCP connection to `host:port` (from `source`) as step `connect`, and the TLS settings (the
     /// roots and `ca_file`) that step `tls` will use.
-    pub fn connect<'a>(
+    pub(crate) fn connect<'a>(
         &mut self,
         (host, port, timeout): (&'a str, u16, Duration),
         (source, ca_file): (Option<std::net::IpAddr>, Option<&Path>),
@@ -77,7 +78,7 @@ impl<S: Copy + PartialEq> Findings<S> {
 
     /// The TLS handshake over `lines` as step `tls`, then the certificate's end date
     /// as step `certificate` (a warning within 14 days).
-    pub fn secure(
+    pub(crate) fn secure(
         &mut self,
         lines: &mut Lines<'_>,
         config: Arc<rustls::ClientConfig>,
@@ -134,17 +135,17 @@ impl Stream {
 const MAX_REPLY_LINES: usize = 1000;
 
 /// A line of a reply of many lines, as the protocol reads it: one more, or the last.
-pub enum ReplyLine<T, L> {
+pub(crate) enum ReplyLine<T, L> {
     More(T),
     Last(L),
 }
 
 /// A line protocol's conversation: lines out, lines in.
-pub struct Lines<'a> {
+pub(crate) struct Lines<'a> {
     /// `None` only while TLS is being set up.
     stream: Option<Stream>,
     buffer: Vec<u8>,
-    pub host: &'a str,
+    pub(crate) host: &'a str,
     timeout: Duration,
     /// When the reply being read must be whole: the timeout bounds each reply as a
     /// whole, so a server that trickles bytes or floods lines cannot hold the run.
@@ -163,7 +164,7 @@ impl<'a> Lines<'a> {
     }
 
     /// Sends `line`; `what` names it in errors (never a secret).
-    pub fn send(&mut self, line: &str, what: &str) -> Result<(), StepOutcome> {
+    pub(crate) fn send(&mut self, line: &str, what: &str) -> Result<(), StepOutcome> {
         let stream = self.stream.as_mut().expect("connected").io();
         let written = stream.write_all(format!("{line}\r\n").as_bytes()).and_then(|()| stream.flush());
         self.deadline = Deadline::after(self.timeout);
@@ -171,7 +172,7 @@ impl<'a> Lines<'a> {
     }
 
     /// The next line, without its line break; `after` names what it answers.
-    pub fn line(&mut self, after: &str) -> Result<String, StepOutcome> {
+    pub(crate) fn line(&mut self, after: &str) -> Result<String, StepOutcome> {
         loop {
             if let Some(end) = memchr::memchr(b'\n', &self.buffer) {
                 let line: Vec<u8> = self.buffer.drain(..=end).collect();
@@ -200,7 +201,7 @@ impl<'a> Lines<'a> {
     /// line it refuses ends the reply with its failure): those before the last, and
     /// the last. `after` names what it answers; `called` is what the protocol's replies
     /// are called in the failure for one of over `MAX_REPLY_LINES` lines (`a reply`).
-    pub fn read_reply<T, L>(
+    pub(crate) fn read_reply<T, L>(
         &mut self,
         after: &str,
         called: &str,
@@ -234,7 +235,7 @@ impl<'a> Lines<'a> {
 }
 
 /// `text` with each of `secrets` replaced, should a server echo one back.
-pub fn mask(text: &str, secrets: &[&str]) -> String {
+pub(crate) fn mask(text: &str, secrets: &[&str]) -> String {
     let mut text = text.to_owned();
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         text = text.replace(secret, "(hidden)");

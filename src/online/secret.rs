@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use crate::config::setting::Secret;
 
 /// The secret itself. Its Debug output hides it, so it cannot leak through a log line.
-pub struct Credential(String);
+pub(crate) struct Credential(String);
 
 impl std::fmt::Debug for Credential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -16,7 +16,7 @@ impl std::fmt::Debug for Credential {
 }
 
 impl Credential {
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -38,7 +38,7 @@ pub enum SecretError {
     Empty,
 }
 
-pub fn fetch(source: &Secret) -> Result<Credential, SecretError> {
+pub(crate) fn fetch(source: &Secret) -> Result<Credential, SecretError> {
     let value = match source {
         Secret::Env(name) => std::env::var(name).map_err(|_| SecretError::Unset(name.clone()))?,
         Secret::File(path) => std::fs::read_to_string(path)

@@ -22,7 +22,7 @@ use crate::config::transport::{Mode, Transport};
 
 /// How one message's delivery ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivery {
+pub(crate) enum Delivery {
     /// The server accepted it; its reply.
     Sent(String),
     /// It was not delivered: the server refused it, or every attempt failed.
@@ -51,7 +51,7 @@ pub enum SmtpSetupError {
     NoCredential,
 }
 
-pub struct Sender {
+pub(crate) struct Sender {
     transport: Transport,
     hello: ClientId,
     tls: TlsParameters,
@@ -62,7 +62,7 @@ pub struct Sender {
 
 impl Sender {
     /// `credential` is required for submission; `hello` overrides the EHLO name.
-    pub fn new(
+    pub(crate) fn new(
         transport: &Transport,
         credential: Option<Credential>,
         hello: Option<String>,
@@ -94,7 +94,7 @@ impl Sender {
     }
 
     /// Delivers one message, retrying transient failures with a doubling backoff.
-    pub fn deliver(&mut self, from: &str, to: &[String], body: &[u8]) -> Delivery {
+    pub(crate) fn deliver(&mut self, from: &str, to: &[String], body: &[u8]) -> Delivery {
         let (from, to) = match envelope(from, to) {
             Ok(addresses) => addresses,
             Err(why) => return Delivery::Failed(why.to_string()),
@@ -122,7 +122,7 @@ impl Sender {
     }
 
     /// Says goodbye on the open connection, if any.
-    pub fn close(&mut self) {
+    pub(crate) fn close(&mut self) {
         if let Some(mut connection) = self.connection.take() {
             let _ = connection.quit();
         }
@@ -231,7 +231,7 @@ fn envelope(from: &str, to: &[String]) -> Result<(Address, Vec<Address>), Envelo
 /// The name EHLO gives when `ehlo_name` does not say: for the relay, the sending IP's
 /// registered (PTR) name when DNS has one; else `None`, the machine's own name. The
 /// probe and `--send` greet alike.
-pub fn hello_name(transport: &Transport, dns: Option<&super::dns::Dns>) -> Option<String> {
+pub(crate) fn hello_name(transport: &Transport, dns: Option<&super::dns::Dns>) -> Option<String> {
     if let Some(name) = &transport.ehlo_name {
         return Some(name.clone());
     }
@@ -245,6 +245,6 @@ pub fn hello_name(transport: &Transport, dns: Option<&super::dns::Dns>) -> Optio
 }
 
 /// The pause the throttle needs between two sends.
-pub fn spacing(rate_per_minute: u32) -> Duration {
+pub(crate) fn spacing(rate_per_minute: u32) -> Duration {
     Duration::from_secs(60) / rate_per_minute.max(1)
 }

@@ -27,7 +27,7 @@ use crate::config::transport::{Mode, Tls, Transport};
 /// The probe's steps, each read by a rule of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Step {
+pub(crate) enum Step {
     Connect,
     Greeting,
     Tls,
@@ -42,22 +42,22 @@ pub enum Step {
 /// What the probe found: the steps it reached, and the SIZE the server advertised
 /// (`None`: no limit, or not reached).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Probed {
-    pub findings: super::probe::Findings<Step>,
-    pub size: Option<u64>,
+pub(crate) struct Probed {
+    pub(crate) findings: super::probe::Findings<Step>,
+    pub(crate) size: Option<u64>,
 }
 
 /// What the command line asks of the probe beyond the connection.
 #[derive(Debug, Clone, Default)]
-pub struct Request {
+pub(crate) struct Request {
     /// Log in (`preflight --login`; before `--send`, but for a dry run).
-    pub login: bool,
+    pub(crate) login: bool,
     /// `--rcpt`: ask the server whether it takes this recipient.
-    pub rcpt: Option<String>,
+    pub(crate) rcpt: Option<String>,
 }
 
 /// The transport, probed once a run however many rules ask.
-pub struct SmtpProbe {
+pub(crate) struct SmtpProbe {
     transport: Transport,
     account: Option<String>,
     request: Request,
@@ -65,12 +65,12 @@ pub struct SmtpProbe {
 }
 
 impl SmtpProbe {
-    pub fn new(transport: Transport, account: Option<String>, request: Request) -> SmtpProbe {
+    pub(crate) fn new(transport: Transport, account: Option<String>, request: Request) -> SmtpProbe {
         SmtpProbe { transport, account, request, probed: OnceLock::new() }
     }
 
     /// What the probe found; `dns` gives the relay's EHLO name as `--send` gives it.
-    pub fn probed(&self, dns: &super::dns::Dns) -> &Probed {
+    pub(crate) fn probed(&self, dns: &super::dns::Dns) -> &Probed {
         self.probed.get_or_init(|| {
             let mut probed = Probed::default();
             let hello = super::smtp::hello_name(&self.transport, Some(dns))

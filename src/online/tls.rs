@@ -20,18 +20,42 @@ use crate::util::clock;
 /// A `ca_file` that cannot be trusted, or TLS that cannot be set up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TlsError {
+    /// `ca_file` could not be read.
     #[error("cannot read ca_file {path}: {reason}")]
-    Unreadable { path: String, reason: String },
+    Unreadable {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// `ca_file` is not PEM.
     #[error("ca_file {path} is not a PEM certificate: {reason}")]
-    NotPem { path: String, reason: String },
+    NotPem {
+        /// The file.
+        path: String,
+        /// What the parser said.
+        reason: String,
+    },
+    /// `ca_file` holds no certificate.
     #[error("ca_file {path} holds no PEM certificate")]
-    Empty { path: String },
+    Empty {
+        /// The file.
+        path: String,
+    },
+    /// A certificate in `ca_file` was refused.
     #[error("ca_file {path} holds a certificate that cannot be used: {reason}")]
-    Unusable { path: String, reason: String },
+    Unusable {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The TLS client could not be built.
     #[error("cannot set up TLS: {0}")]
     Setup(String),
 }
 
+/// The TLS set-up every client shares: the system's roots and `ca_file`, always verified.
 pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, TlsError> {
     let mut roots = rustls::RootCertStore::empty();
     // Unreadable system certificates are skipped: one bad file must not stop the check.
@@ -60,14 +84,14 @@ pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, TlsErr
 }
 
 /// A finished TLS session over TCP.
-pub type TlsStream = StreamOwned<ClientConnection, TcpStream>;
+pub(crate) type TlsStream = StreamOwned<ClientConnection, TcpStream>;
 
 /// A certificate this close to its end is reported (a warning with its date).
-pub const EXPIRY_WARNING: Duration = Duration::from_secs(14 * 24 * 3600);
+pub(crate) const EXPIRY_WARNING: Duration = Duration::from_secs(14 * 24 * 3600);
 
 /// Why a TLS session with the server could not be had.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum HandshakeError {
+pub(crate) enum HandshakeError {
     /// The certificate or the handshake was refused: a finding about the server.
     #[error("{0}")]
     Refused(String),
@@ -79,7 +103,7 @@ pub enum HandshakeError {
 /// Runs the TLS handshake with `host` over `tcp` (whose read timeout bounds it as a
 /// whole: a server that trickles its records cannot hold the run), the certificate
 /// verified against `config`'s roots and for `host`.
-pub fn handshake(config: Arc<ClientConfig>, host: &str, tcp: TcpStream) -> Result<TlsStream, HandshakeError> {
+pub(crate) fn handshake(config: Arc<ClientConfig>, host: &str, tcp: TcpStream) -> Result<TlsStream, HandshakeError> {
     let refused = HandshakeError::Refused;
     let name = ServerName::try_from(host.to_owned())
         .map_err(|e| refused(format!("`{host}` cannot be checked against a certificate: {e}")))?;
@@ -165,7 +189,7 @@ fn describe(error: &rustls::Error, host: &str) -> String {
 }
 
 /// The warning for the server's certificate when it ends within `EXPIRY_WARNING`.
-pub fn expiring(connection: &ClientConnection, host: &str) -> Option<String> {
+pub(crate) fn expiring(connection: &ClientConnection, host: &str) -> Option<String> {
     expiry_warning(host, not_after(connection)?, clock::now())
 }
 

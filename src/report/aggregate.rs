@@ -14,7 +14,7 @@ use crate::rules::RuleSet;
 use crate::send::Outcome;
 
 /// The `html` and `markdown` reporter.
-pub struct Aggregating<'a> {
+pub(crate) struct Aggregating<'a> {
     out: Box<dyn Write + 'a>,
     format: Format,
     rules: &'a RuleSet,
@@ -24,7 +24,7 @@ pub struct Aggregating<'a> {
 }
 
 impl<'a> Aggregating<'a> {
-    pub fn new(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
+    pub(crate) fn new(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
         let coverage = plan.coverage.clone().unwrap_or_default();
         Aggregating { out, format: plan.format, rules, coverage, tally: Tally::new(rules), sends: None }
     }

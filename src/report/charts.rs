@@ -60,7 +60,7 @@ fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
 }
 
 /// A chart, or why there is none.
-pub enum Chart {
+pub(crate) enum Chart {
     Svg(String),
     Empty(&'static str),
 }
@@ -90,7 +90,7 @@ fn days_label(days: i64) -> String {
 
 /// Findings per week by the messages' own Date, stacked by rule (the seven rules with
 /// most findings, the rest as "other rules"); and a note of findings not shown.
-pub fn weekly(tally: &Tally) -> (Chart, Option<String>) {
+pub(crate) fn weekly(tally: &Tally) -> (Chart, Option<String>) {
     let (Some(&first), Some(&last)) = (tally.weeks.keys().next(), tally.weeks.keys().next_back()) else {
         return (Chart::Empty("No finding is in a message with a usable Date."), None);
     };
@@ -181,7 +181,7 @@ pub fn weekly(tally: &Tally) -> (Chart, Option<String>) {
 }
 
 /// One horizontal bar a row, the largest at the top; with `colours`, a legend of them.
-pub fn bars(rows: &[(String, u64, RGBColor)], legend: &[(&str, RGBColor)], keep_end: bool) -> Chart {
+pub(crate) fn bars(rows: &[(String, u64, RGBColor)], legend: &[(&str, RGBColor)], keep_end: bool) -> Chart {
     if rows.is_empty() {
         return Chart::Empty("No findings.");
     }
@@ -251,7 +251,7 @@ const RULE_BARS: usize = 25;
 
 /// Findings per rule, coloured by the worst severity each reported (the rules beyond
 /// `RULE_BARS - 1` together in one grey bar).
-pub fn per_rule(tally: &Tally) -> Chart {
+pub(crate) fn per_rule(tally: &Tally) -> Chart {
     let mut rows: Vec<(String, u64, RGBColor)> = tally
         .by_rule
         .iter()
@@ -268,7 +268,7 @@ pub fn per_rule(tally: &Tally) -> Chart {
 }
 
 /// The ten keys with most findings, in one colour.
-pub fn top_ten(top: &[(String, u64)], keep_end: bool) -> Chart {
+pub(crate) fn top_ten(top: &[(String, u64)], keep_end: bool) -> Chart {
     let rows: Vec<(String, u64, RGBColor)> = top.iter().map(|(k, n)| (k.clone(), *n, PALETTE[0])).collect();
     bars(&rows, &[], keep_end)
 }

@@ -9,7 +9,7 @@ use crate::rules::spec::{Scope, Verb};
 
 /// Why this configuration does not run `rule`, or `None` when it does (`requirements`
 /// and the reports say it in the same words).
-pub fn not_run(rule: &Rule, has_setup: bool) -> Option<String> {
+pub(crate) fn not_run(rule: &Rule, has_setup: bool) -> Option<String> {
     if !rule.enabled {
         return Some("disabled in the config (`rules.disable`)".into());
     }
@@ -27,7 +27,7 @@ pub fn not_run(rule: &Rule, has_setup: bool) -> Option<String> {
 
 /// What the run does about one requirement.
 #[derive(Debug, Clone)]
-pub enum Status {
+pub(crate) enum Status {
     /// Rules of this run check it: the message and corpus rules, and whether set-up
     /// rules do too.
     /// `to_attest`: a person must also attest what the rules cannot see (the firewall
@@ -44,28 +44,28 @@ pub enum Status {
 }
 
 #[derive(Debug, Clone)]
-pub struct Row {
-    pub id: String,
-    pub verb: Verb,
-    pub sentence: String,
-    pub status: Status,
+pub(crate) struct Row {
+    pub(crate) id: String,
+    pub(crate) verb: Verb,
+    pub(crate) sentence: String,
+    pub(crate) status: Status,
 }
 
 /// The exceptions the configuration and command line accepted.
 #[derive(Debug, Clone, Default)]
-pub struct Exceptions {
+pub(crate) struct Exceptions {
     /// `rules.disable`.
-    pub disabled: Vec<String>,
+    pub(crate) disabled: Vec<String>,
     /// `rules.severity`: rule, the pack's severity, the config's.
-    pub regraded: Vec<(String, Severity, Severity)>,
+    pub(crate) regraded: Vec<(String, Severity, Severity)>,
     /// `ignore:`: each glob and the rules it switches off there.
-    pub ignores: Vec<(String, Vec<String>)>,
+    pub(crate) ignores: Vec<(String, Vec<String>)>,
     /// `--baseline FILE`.
     pub baseline: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct RunCoverage {
-    pub rows: Vec<Row>,
-    pub exceptions: Exceptions,
+    pub(crate) rows: Vec<Row>,
+    pub(crate) exceptions: Exceptions,
 }

@@ -31,7 +31,7 @@ struct Sends {
     summary: BTreeMap<&'static str, usize>,
 }
 
-pub struct Documents<'a> {
+pub(crate) struct Documents<'a> {
     out: Box<dyn Write + 'a>,
     format: Format,
     fail_on: Option<Severity>,
@@ -45,7 +45,7 @@ pub struct Documents<'a> {
 }
 
 impl<'a> Documents<'a> {
-    pub fn new(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
+    pub(crate) fn new(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
         let (format, fail_on) = (plan.format, plan.fail_on);
         Documents { out, format, fail_on, rules, config: None, files: Vec::new(), send: None, mailbox: None }
     }

@@ -69,7 +69,7 @@ impl Page<'_> {
     }
 }
 
-pub fn render(view: &View<'_>, tally: &Tally) -> askama::Result<String> {
+pub(crate) fn render(view: &View<'_>, tally: &Tally) -> askama::Result<String> {
     // The parts a merge reads carry findings, not messages: no Date, From or Subject.
     const MERGED: &str = "A merged report has none: the shards' parts carry findings, not the messages' headers.";
     let merged = view.end.run.command == "merge";

@@ -145,7 +145,7 @@ impl Diagnostic for Shown<'_> {
 }
 
 /// Message text can quote header values; show control characters escaped.
-pub fn sanitise(text: &str) -> Cow<'_, str> {
+pub(crate) fn sanitise(text: &str) -> Cow<'_, str> {
     if !text.chars().any(char::is_control) {
         return Cow::Borrowed(text);
     }

@@ -18,7 +18,7 @@ use crate::rules::RuleSet;
 use crate::rules::engine::Fact;
 use crate::send::Outcome;
 
-pub struct Lines<'a> {
+pub(crate) struct Lines<'a> {
     out: Box<dyn Write + 'a>,
     format: Format,
     rules: &'a RuleSet,
@@ -27,7 +27,7 @@ pub struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
-    pub fn new(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
+    pub(crate) fn new(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
         let statistics = (plan.statistics && plan.format == Format::Concise).then(Statistics::default);
         Lines { out, format: plan.format, rules, statistics, facts: plan.facts }
     }
@@ -117,7 +117,7 @@ impl Reporter for Lines<'_> {
     }
 }
 
-pub fn concise(path: &str, d: &Located) -> String {
+pub(crate) fn concise(path: &str, d: &Located) -> String {
     let diagnostic = &d.diagnostic;
     format!(
         "{}:{}:{}: {}[{}] {}",
@@ -132,7 +132,7 @@ pub fn concise(path: &str, d: &Located) -> String {
 
 /// ` (requirement M4)`, or nothing for a diagnostic no requirement is traced to: what
 /// the GitHub and JUnit texts add to the rule's id.
-pub fn requirement_suffix(ids: &[std::sync::Arc<str>]) -> String {
+pub(crate) fn requirement_suffix(ids: &[std::sync::Arc<str>]) -> String {
     match ids {
         [] => String::new(),
         [one] => format!(" (requirement {one})"),
@@ -172,7 +172,7 @@ fn github(path: &str, d: &Located) -> String {
 
 /// A corpus fact as a shard writes it, for `merge`, with its message's stamp (digests as
 /// hex: JSON numbers lose 64-bit precision in many readers).
-pub fn fact_line(rules: &RuleSet, path: &str, fact: &Fact, stamp: Option<&Stamp>) -> serde_json::Value {
+pub(crate) fn fact_line(rules: &RuleSet, path: &str, fact: &Fact, stamp: Option<&Stamp>) -> serde_json::Value {
     let stamp = stamp.map(|s| {
         let body = s.body.map(|b| format!("{b:016x}"));
         json!({ "id": format!("{:016x}", s.id), "header": format!("{:016x}", s.header), "body": body })

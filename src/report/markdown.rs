@@ -22,7 +22,7 @@ const PACKS: usize = 10;
 /// what a job appends. The caps above keep a summary far below it; this bound holds
 /// whatever a pack's ids, notes and messages hold (an escaped character takes up to
 /// six bytes).
-pub const BUDGET: usize = 1_000_000;
+pub(crate) const BUDGET: usize = 1_000_000;
 
 #[derive(Template)]
 #[template(path = "summary.md")]
@@ -40,7 +40,7 @@ struct Summary<'a> {
     packs_more: usize,
 }
 
-pub fn render(view: &View<'_>) -> askama::Result<String> {
+pub(crate) fn render(view: &View<'_>) -> askama::Result<String> {
     let matrix = &view.matrix[..view.matrix.len().min(ROWS)];
     let rules = &view.rules[..view.rules.len().min(15)];
     let notes = &view.end.notes[..view.end.notes.len().min(ROWS)];
@@ -87,7 +87,7 @@ fn truncate_bytes(text: &str, max: usize) -> &str {
 /// control characters as spaces (a table cell stays one cell), web addresses kept from
 /// becoming links, cut at `CELL` characters.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Markdown;
+pub(crate) struct Markdown;
 
 impl askama::filters::Escaper for Markdown {
     fn write_escaped_str<W: Write>(&self, mut dest: W, string: &str) -> fmt::Result {

@@ -4,7 +4,7 @@
 
 mod aggregate;
 mod charts;
-pub mod coverage;
+pub(crate) mod coverage;
 mod documents;
 mod html;
 pub mod human;
@@ -54,6 +54,7 @@ pub enum Format {
 /// How to report, decided once from the command line.
 #[derive(Debug, Clone)]
 pub struct ReportPlan {
+    /// The output format.
     pub format: Format,
     /// `--output FILE`, else standard output.
     pub output: Option<PathBuf>,
@@ -63,6 +64,7 @@ pub struct ReportPlan {
     pub fail_on: Option<Severity>,
     /// Write corpus-rule facts into `jsonl`, for `merge` (a shard's output).
     pub facts: bool,
+    /// Whether human output is coloured.
     pub color: bool,
     /// A progress bar on stderr: only when stderr is a terminal.
     pub progress: bool,
@@ -76,64 +78,65 @@ pub struct ReportPlan {
 impl ReportPlan {
     /// The HTML and Markdown reports count as the scan streams, and want each message's
     /// excerpts, Date, From and Subject.
-    pub fn wants_detail(&self) -> bool {
+    pub(crate) fn wants_detail(&self) -> bool {
         matches!(self.format, Format::Html | Format::Markdown)
     }
 }
 
+/// The run's counts, reckoned one way for `check` and `merge`.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Summary {
-    pub files: usize,
-    pub errors: usize,
-    pub warnings: usize,
-    pub infos: usize,
+    pub(crate) files: usize,
+    pub(crate) errors: usize,
+    pub(crate) warnings: usize,
+    pub(crate) infos: usize,
     /// Files with at least one diagnostic (not in the JSON contract).
     #[serde(skip)]
-    pub files_with_findings: usize,
+    pub(crate) files_with_findings: usize,
     /// The config file, when its sending set-up was checked.
     #[serde(skip)]
-    pub config: Option<String>,
+    pub(crate) config: Option<String>,
     /// Files read (an mbox counts once, however many messages it holds), and their bytes.
     #[serde(skip)]
-    pub read: Read,
+    pub(crate) read: Read,
     /// Paths that could not be read, and why: the run is incomplete.
     #[serde(skip)]
-    pub unread: Vec<Unread>,
+    pub(crate) unread: Vec<Unread>,
     /// Files the walk passed over as not mail, by extension (`""` for none).
     #[serde(skip)]
-    pub not_mail: std::collections::BTreeMap<String, usize>,
+    pub(crate) not_mail: std::collections::BTreeMap<String, usize>,
 }
 
 /// A path that could not be read (a file or a folder), and the operating system's reason.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct Unread {
-    pub path: String,
-    pub reason: String,
+pub(crate) struct Unread {
+    pub(crate) path: String,
+    pub(crate) reason: String,
 }
 
 impl Summary {
     /// Files passed over as not mail.
-    pub fn not_mail_count(&self) -> usize {
+    pub(crate) fn not_mail_count(&self) -> usize {
         self.not_mail.values().sum()
     }
 }
 
 /// The file a message label names: `box.mbox` for `box.mbox:#3`, an mbox's third message.
-pub fn file_of(label: &str) -> &str {
+pub(crate) fn file_of(label: &str) -> &str {
     label.rsplit_once(":#").filter(|(_, n)| n.parse::<u64>().is_ok()).map_or(label, |(file, _)| file)
 }
 
 /// Files and bytes read, counted as the scan reports each message in path order.
 #[derive(Debug, Default, Clone)]
-pub struct Read {
-    pub files: usize,
-    pub bytes: u64,
+pub(crate) struct Read {
+    pub(crate) files: usize,
+    pub(crate) bytes: u64,
     last: Option<String>,
 }
 
 impl Read {
     /// A message read from `label` (`box.mbox:#3` for an mbox's third), `size` bytes.
-    pub fn message(&mut self, label: &std::path::Path, size: u64) {
+    pub(crate) fn message(&mut self, label: &std::path::Path, size: u64) {
         let text = label.to_string_lossy();
         let file = file_of(&text);
         if self.last.as_deref() != Some(file) {
@@ -146,21 +149,21 @@ impl Read {
 
 impl Summary {
     /// One checked file's diagnostics.
-    pub fn file(&mut self, diagnostics: &[Located]) {
+    pub(crate) fn file(&mut self, diagnostics: &[Located]) {
         self.files += 1;
         self.files_with_findings += usize::from(!diagnostics.is_empty());
         self.count(diagnostics);
     }
 
     /// The set-up's diagnostics, reported against the config file (not a checked file).
-    pub fn setup(&mut self, diagnostics: &[Located]) {
+    pub(crate) fn setup(&mut self, diagnostics: &[Located]) {
         self.files_with_findings += usize::from(!diagnostics.is_empty());
         self.count(diagnostics);
     }
 
     /// Corpus-rule diagnostics for a file already counted, which the scan found
     /// `had_findings` in or not.
-    pub fn corpus(&mut self, diagnostics: &[Located], had_findings: bool) {
+    pub(crate) fn corpus(&mut self, diagnostics: &[Located], had_findings: bool) {
         self.files_with_findings += usize::from(!had_findings && !diagnostics.is_empty());
         self.count(diagnostics);
     }
@@ -176,11 +179,11 @@ impl Summary {
     }
 
     /// Whether a diagnostic reached `fail_on` (`None`: never fail).
-    pub fn fails(&self, fail_on: Option<Severity>) -> bool {
+    pub(crate) fn fails(&self, fail_on: Option<Severity>) -> bool {
         matches!((fail_on, self.worst()), (Some(threshold), Some(worst)) if worst >= threshold)
     }
 
-    pub fn worst(&self) -> Option<Severity> {
+    pub(crate) fn worst(&self) -> Option<Severity> {
         [(self.errors, Severity::Error), (self.warnings, Severity::Warning), (self.infos, Severity::Info)]
             .into_iter()
             .find(|(n, _)| *n > 0)
@@ -190,10 +193,12 @@ impl Summary {
 
 /// Diagnostics that corpus rules found for one file (by its scan index) after the scan.
 pub struct CorpusFindings {
-    pub index: usize,
+    pub(crate) index: usize,
+    /// The file's findings.
     pub findings: FileFindings,
 }
 
+/// An output format: takes a run's results as they come and writes the report.
 pub trait Reporter {
     /// The config rules' findings, before any message.
     fn config(&mut self, findings: FileFindings) -> io::Result<()>;
@@ -202,6 +207,7 @@ pub trait Reporter {
     fn not_made(&mut self, _rules: &[Arc<str>]) -> io::Result<()> {
         Ok(())
     }
+    /// One file's findings, `index` being its place in path order.
     fn file(&mut self, index: usize, findings: FileFindings) -> io::Result<()>;
     /// A shard's corpus-rule facts for the file just reported, for `merge` to judge
     /// across every part (only `jsonl` writes them).
@@ -220,24 +226,29 @@ pub trait Reporter {
     }
     /// What `--send` did with each message.
     fn send(&mut self, outcomes: &[Outcome]) -> io::Result<()>;
+    /// The corpus findings found after the scan, then the end of the report.
     fn finish(self: Box<Self>, late: Vec<CorpusFindings>, end: &Ending) -> io::Result<()>;
 }
 
 /// What a report closes with: the counts, the notes, the run's provenance, what the
 /// baseline and `ignore:` left out, and the exit code the run will have.
 pub struct Ending {
+    /// The run's counts.
     pub summary: Summary,
+    /// Notes for the reader (rules skipped, paths left out).
     pub notes: Vec<String>,
+    /// What ran, on what, with which packs and config.
     pub run: provenance::Provenance,
     /// Findings the baseline knew, not reported.
     pub baseline_known: usize,
     /// Findings `ignore:` left out.
     pub ignored: usize,
+    /// The exit code the run ends with.
     pub exit_code: i32,
 }
 
 /// Where the report goes: `--output FILE`, else standard output.
-pub fn output(plan: &ReportPlan) -> io::Result<Box<dyn Write>> {
+pub(crate) fn output(plan: &ReportPlan) -> io::Result<Box<dyn Write>> {
     Ok(match &plan.output {
         Some(path) => {
             Box::new(io::BufWriter::new(std::fs::File::create(path).map_err(|e| {
@@ -248,6 +259,7 @@ pub fn output(plan: &ReportPlan) -> io::Result<Box<dyn Write>> {
     })
 }
 
+/// The reporter of the plan's format, writing to `out`.
 pub fn reporter<'a>(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Box<dyn Reporter + 'a> {
     match plan.format {
         Format::Human => Box::new(Human { out, rules, statistics: plan.statistics.then(Statistics::default) }),
@@ -259,18 +271,18 @@ pub fn reporter<'a>(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 
 
 /// Counts of diagnostics per rule (`--statistics`), most frequent first when printed.
 #[derive(Debug, Default)]
-pub struct Statistics {
+pub(crate) struct Statistics {
     counts: BTreeMap<(Arc<str>, Severity), usize>,
 }
 
 impl Statistics {
-    pub fn count(&mut self, diagnostics: &[Located]) {
+    pub(crate) fn count(&mut self, diagnostics: &[Located]) {
         for d in diagnostics {
             *self.counts.entry((d.diagnostic.rule.clone(), d.diagnostic.severity)).or_insert(0) += 1;
         }
     }
 
-    pub fn table(&self, rules: &RuleSet) -> String {
+    pub(crate) fn table(&self, rules: &RuleSet) -> String {
         let mut rows: Vec<_> = self.counts.iter().collect();
         rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let mut out = String::new();
@@ -283,7 +295,7 @@ impl Statistics {
 }
 
 /// The closing line of the text formats.
-pub fn summary_line(summary: &Summary) -> String {
+pub(crate) fn summary_line(summary: &Summary) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let unread = summary.unread.len();
     // Messages and the files that hold them (an mbox holds many); a path not read is

@@ -16,21 +16,21 @@ use crate::util::clock;
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
     /// `check`, `preflight` or `merge`.
-    pub command: &'static str,
+    pub(crate) command: &'static str,
     /// Each rule pack: its name (a path, or `builtin:nhsmail`) and its text.
-    pub packs: Vec<(String, Arc<str>)>,
+    pub(crate) packs: Vec<(String, Arc<str>)>,
     /// The config file: its path and its text as shown (inline secrets masked).
-    pub config: Option<(String, Arc<str>)>,
+    pub(crate) config: Option<(String, Arc<str>)>,
     /// The paths given on the command line (for `merge`, the parts).
-    pub inputs: Vec<String>,
+    pub(crate) inputs: Vec<String>,
     /// A shard's share (`K/N`) and its scan's `--run-id`, for `merge` to prove its parts.
-    pub shard: Option<String>,
-    pub run_id: Option<String>,
+    pub(crate) shard: Option<String>,
+    pub(crate) run_id: Option<String>,
 }
 
 impl Sources {
     /// The packs and the config file by SHA-256, as the report names them.
-    pub fn hashed(&self) -> (Vec<Hashed>, Option<Hashed>) {
+    pub(crate) fn hashed(&self) -> (Vec<Hashed>, Option<Hashed>) {
         let packs = self.packs.iter().map(|(name, text)| Hashed::of(name, text)).collect();
         (packs, self.config.as_ref().map(|(name, text)| Hashed::of(name, text)))
     }
@@ -38,9 +38,9 @@ impl Sources {
 
 /// A file named by its SHA-256.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct Hashed {
-    pub name: String,
-    pub sha256: String,
+pub(crate) struct Hashed {
+    pub(crate) name: String,
+    pub(crate) sha256: String,
 }
 
 impl Hashed {
@@ -53,28 +53,28 @@ impl Hashed {
 /// The `"run"` object of the JSON formats, SARIF's invocation and JUnit's properties.
 #[derive(Debug, Clone, Serialize)]
 pub struct Provenance {
-    pub tool: &'static str,
-    pub version: &'static str,
-    pub command: &'static str,
-    pub packs: Vec<Hashed>,
-    pub config: Option<Hashed>,
-    pub inputs: Vec<String>,
+    pub(crate) tool: &'static str,
+    pub(crate) version: &'static str,
+    pub(crate) command: &'static str,
+    pub(crate) packs: Vec<Hashed>,
+    pub(crate) config: Option<Hashed>,
+    pub(crate) inputs: Vec<String>,
     /// RFC 3339, UTC.
-    pub started: String,
-    pub finished: String,
-    pub host: String,
+    pub(crate) started: String,
+    pub(crate) finished: String,
+    pub(crate) host: String,
     /// Files read (an mbox once), messages checked, bytes read.
-    pub files: usize,
-    pub messages: usize,
-    pub bytes: u64,
+    pub(crate) files: usize,
+    pub(crate) messages: usize,
+    pub(crate) bytes: u64,
     /// A shard's `K/N` and `--run-id`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub shard: Option<String>,
+    pub(crate) shard: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub run_id: Option<String>,
+    pub(crate) run_id: Option<String>,
     /// For `merge`: each part's own `"run"` object, as the shard wrote it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub shards: Vec<serde_json::Value>,
+    pub(crate) shards: Vec<serde_json::Value>,
 }
 
 impl Provenance {
@@ -101,7 +101,7 @@ impl Provenance {
     }
 
     /// Flat `name = value` pairs, as JUnit's `<properties>` carry them.
-    pub fn properties(&self) -> Vec<(String, String)> {
+    pub(crate) fn properties(&self) -> Vec<(String, String)> {
         let mut out = vec![
             ("nhsmail-lint.version".to_owned(), self.version.to_owned()),
             ("nhsmail-lint.command".to_owned(), self.command.to_owned()),

@@ -8,7 +8,7 @@ use crate::send::Outcome;
 use crate::send::journal::JournalRecord;
 use crate::util::clock::rfc3339;
 
-pub fn outcomes_text(outcomes: &[Outcome]) -> String {
+pub(crate) fn outcomes_text(outcomes: &[Outcome]) -> String {
     let mut out = String::from("Sending:\n");
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for o in outcomes {
@@ -21,6 +21,7 @@ pub fn outcomes_text(outcomes: &[Outcome]) -> String {
     out
 }
 
+/// The journal's entries as text, for `journal`.
 pub fn journal_text(entries: &[JournalRecord]) -> String {
     let mut out = format!("{:<9} {:<20} {:<4} {:<30} {}\n", "STATE", "WHEN", "TRY", "MESSAGE-ID", "PATH / DETAIL");
     for e in entries {

@@ -11,15 +11,15 @@ use crate::rules::RuleSet;
 use crate::rules::spec::Scope;
 
 /// Example findings kept for each rule.
-pub const EXAMPLES: usize = 20;
+pub(crate) const EXAMPLES: usize = 20;
 /// Affected messages listed for each rule (the rest are counted).
-pub const AFFECTED: usize = 1000;
+pub(crate) const AFFECTED: usize = 1000;
 /// Findings listed first in the Markdown summary.
-pub const FIRST: usize = 30;
+pub(crate) const FIRST: usize = 30;
 /// Keys each top-ten count tracks: exact while there are no more distinct keys.
-pub const TRACKED: usize = 200;
+pub(crate) const TRACKED: usize = 200;
 /// Weeks the weekly chart can show: the latest, three years.
-pub const WEEKS: i64 = 156;
+pub(crate) const WEEKS: i64 = 156;
 
 /// The Monday (days since the epoch) of the week holding `time` (seconds since the epoch).
 fn week_of(time: i64) -> i64 {
@@ -32,11 +32,11 @@ fn week_of(time: i64) -> i64 {
 /// (`error`), so what is shown is a lower bound, exact while no more than `TRACKED`
 /// distinct keys are seen.
 #[derive(Debug, Default)]
-pub struct TopCounts {
+pub(crate) struct TopCounts {
     /// Key -> (count, overstated by at most).
     counts: HashMap<String, (u64, u64)>,
     /// A key was evicted: the counts shown are lower bounds.
-    pub approximate: bool,
+    pub(crate) approximate: bool,
 }
 
 /// Characters of a top-ten key kept: a header can be megabytes long, and a chart
@@ -65,7 +65,7 @@ impl TopCounts {
     }
 
     /// The `k` keys with the largest sure counts.
-    pub fn top(&self, k: usize) -> Vec<(String, u64)> {
+    pub(crate) fn top(&self, k: usize) -> Vec<(String, u64)> {
         let mut all: Vec<(String, u64)> =
             self.counts.iter().map(|(key, (n, error))| (key.clone(), n - error)).filter(|(_, n)| *n > 0).collect();
         all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -77,11 +77,11 @@ impl TopCounts {
 /// The ten files with most findings, exact: the scan reports each file's messages
 /// together, in path order, so a file's count is complete when the next file starts.
 #[derive(Debug, Default)]
-pub struct TopFiles {
+pub(crate) struct TopFiles {
     current: Option<(String, u64)>,
     ten: Vec<(String, u64)>,
     /// Findings of rules across messages (after the scan) on files not among the ten.
-    pub not_counted: usize,
+    pub(crate) not_counted: usize,
 }
 
 impl TopFiles {
@@ -113,7 +113,7 @@ impl TopFiles {
         }
     }
 
-    pub fn top(&self) -> Vec<(String, u64)> {
+    pub(crate) fn top(&self) -> Vec<(String, u64)> {
         let mut all = self.ten.clone();
         all.extend(self.current.clone());
         all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -124,34 +124,34 @@ impl TopFiles {
 
 /// One finding as the reports show it.
 #[derive(Debug, Clone)]
-pub struct Example {
-    pub path: String,
-    pub line: usize,
-    pub column: usize,
-    pub severity: Severity,
-    pub rule: Arc<str>,
-    pub message: String,
-    pub excerpt: Option<Excerpt>,
+pub(crate) struct Example {
+    pub(crate) path: String,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) severity: Severity,
+    pub(crate) rule: Arc<str>,
+    pub(crate) message: String,
+    pub(crate) excerpt: Option<Excerpt>,
 }
 
 #[derive(Debug, Default)]
-pub struct RuleTally {
-    pub errors: usize,
-    pub warnings: usize,
-    pub infos: usize,
+pub(crate) struct RuleTally {
+    pub(crate) errors: usize,
+    pub(crate) warnings: usize,
+    pub(crate) infos: usize,
     /// Messages with at least one of its findings.
-    pub messages: usize,
-    pub examples: Vec<Example>,
-    pub affected: Vec<String>,
+    pub(crate) messages: usize,
+    pub(crate) examples: Vec<Example>,
+    pub(crate) affected: Vec<String>,
 }
 
 impl RuleTally {
-    pub fn findings(&self) -> usize {
+    pub(crate) fn findings(&self) -> usize {
         self.errors + self.warnings + self.infos
     }
 
     /// The worst severity it reported.
-    pub fn severity(&self) -> Severity {
+    pub(crate) fn severity(&self) -> Severity {
         if self.errors > 0 {
             Severity::Error
         } else if self.warnings > 0 {
@@ -164,48 +164,48 @@ impl RuleTally {
 
 /// Everything counted as the findings arrive.
 #[derive(Debug, Default)]
-pub struct Tally {
-    pub by_rule: BTreeMap<Arc<str>, RuleTally>,
+pub(crate) struct Tally {
+    pub(crate) by_rule: BTreeMap<Arc<str>, RuleTally>,
     /// Messages failing each requirement.
-    pub failing: HashMap<Arc<str>, usize>,
+    pub(crate) failing: HashMap<Arc<str>, usize>,
     /// Messages that do not follow a recommendation of each requirement (findings of
     /// rules at `info` severity only): advice, not failing.
-    pub advised: HashMap<Arc<str>, usize>,
+    pub(crate) advised: HashMap<Arc<str>, usize>,
     /// The rules at `info` severity (as configured): their findings are advice.
     advisory: HashSet<Arc<str>>,
     /// Findings by the week (Monday, days since the epoch) of their message's Date, by
     /// rule: the latest `WEEKS` weeks only (older ones fold into `earlier`), so a scan
     /// of messages dated across centuries keeps a few weeks in memory.
-    pub weeks: BTreeMap<i64, BTreeMap<Arc<str>, usize>>,
+    pub(crate) weeks: BTreeMap<i64, BTreeMap<Arc<str>, usize>>,
     /// Findings in weeks before those kept.
-    pub earlier: usize,
+    pub(crate) earlier: usize,
     /// Findings not in `weeks`: their message has no usable Date (none, or one more than
     /// a week after the run), or a corpus rule found them.
-    pub undated: usize,
+    pub(crate) undated: usize,
     /// The week after which a Date is taken as false (a week past the run's start).
-    pub latest_week: i64,
-    pub paths: TopFiles,
-    pub senders: TopCounts,
-    pub templates: TopCounts,
-    pub first: Vec<Example>,
+    pub(crate) latest_week: i64,
+    pub(crate) paths: TopFiles,
+    pub(crate) senders: TopCounts,
+    pub(crate) templates: TopCounts,
+    pub(crate) first: Vec<Example>,
     /// Requirements a corpus rule checks, and the messages the scan already counted as
     /// failing them (so a corpus finding on the same message is not counted twice): one
     /// bit a message, as a set of millions of indices would not stay small.
     corpus_requirements: HashSet<Arc<str>>,
     failed_in_scan: HashMap<Arc<str>, Vec<u64>>,
     /// The set-up's findings (config rules), by requirement: errors and warnings.
-    pub setup: HashMap<Arc<str>, usize>,
+    pub(crate) setup: HashMap<Arc<str>, usize>,
     /// The set-up's findings of rules at `info` severity (a recommendation not followed,
     /// such as POP configured where IMAP is recommended), by requirement.
-    pub setup_advice: HashMap<Arc<str>, usize>,
+    pub(crate) setup_advice: HashMap<Arc<str>, usize>,
     /// The set-up's checks that were not made, by requirement: info findings of rules
     /// above `info` (a quota with no limit known) and rules that said nothing because their check was not made (a
     /// probe's step not reached or not asked for). They make a row "not checked", never
     /// "compliant".
-    pub setup_unsure: HashMap<Arc<str>, usize>,
-    pub setup_findings: Vec<Example>,
+    pub(crate) setup_unsure: HashMap<Arc<str>, usize>,
+    pub(crate) setup_findings: Vec<Example>,
     /// Messages no rule reading a header ran on (not messages at all, or not read).
-    pub unchecked: usize,
+    pub(crate) unchecked: usize,
 }
 
 impl Tally {

@@ -11,52 +11,52 @@ use crate::rules::RuleSet;
 use crate::send::Outcome;
 
 /// One requirement's row of the run's matrix, in words.
-pub struct MatrixRow {
-    pub id: String,
-    pub verb: &'static str,
-    pub sentence: String,
-    pub verdict: RequirementVerdict,
-    pub checked: Option<usize>,
-    pub failing: Option<usize>,
+pub(crate) struct MatrixRow {
+    pub(crate) id: String,
+    pub(crate) verb: &'static str,
+    pub(crate) sentence: String,
+    pub(crate) verdict: RequirementVerdict,
+    pub(crate) checked: Option<usize>,
+    pub(crate) failing: Option<usize>,
     /// Percent compliant, one decimal.
-    pub percent: Option<String>,
+    pub(crate) percent: Option<String>,
     /// What the row says besides (the set-up's result, an attestation, why unchecked).
-    pub note: String,
+    pub(crate) note: String,
 }
 
 /// A rule's section.
-pub struct RuleView<'a> {
-    pub id: &'a str,
-    pub summary: &'a str,
-    pub severity: &'static str,
-    pub requirements: String,
-    pub what: Option<&'a str>,
-    pub why: Option<&'a str>,
-    pub fix: Option<&'a str>,
-    pub findings: usize,
-    pub messages: usize,
-    pub tally: &'a RuleTally,
+pub(crate) struct RuleView<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) summary: &'a str,
+    pub(crate) severity: &'static str,
+    pub(crate) requirements: String,
+    pub(crate) what: Option<&'a str>,
+    pub(crate) why: Option<&'a str>,
+    pub(crate) fix: Option<&'a str>,
+    pub(crate) findings: usize,
+    pub(crate) messages: usize,
+    pub(crate) tally: &'a RuleTally,
     /// Affected messages not listed.
-    pub more: usize,
+    pub(crate) more: usize,
 }
 
 /// The run as both templates show it.
-pub struct View<'a> {
-    pub end: &'a Ending,
-    pub headline: String,
-    pub matrix: Vec<MatrixRow>,
-    pub rules: Vec<RuleView<'a>>,
-    pub coverage: &'a RunCoverage,
-    pub sends: Option<&'a [Outcome]>,
-    pub send_counts: Vec<(&'static str, usize)>,
-    pub first: &'a [Example],
-    pub setup_findings: &'a [Example],
+pub(crate) struct View<'a> {
+    pub(crate) end: &'a Ending,
+    pub(crate) headline: String,
+    pub(crate) matrix: Vec<MatrixRow>,
+    pub(crate) rules: Vec<RuleView<'a>>,
+    pub(crate) coverage: &'a RunCoverage,
+    pub(crate) sends: Option<&'a [Outcome]>,
+    pub(crate) send_counts: Vec<(&'static str, usize)>,
+    pub(crate) first: &'a [Example],
+    pub(crate) setup_findings: &'a [Example],
     /// Findings not listed among the first.
-    pub more_findings: usize,
+    pub(crate) more_findings: usize,
     /// For `merge`: each shard's run in words.
-    pub shards: Vec<String>,
+    pub(crate) shards: Vec<String>,
     /// The matrix in one sentence: how many requirements are in each state.
-    pub matrix_summary: String,
+    pub(crate) matrix_summary: String,
 }
 
 impl<'a> View<'a> {
@@ -149,7 +149,7 @@ fn matrix_summary(rows: &[MatrixRow], end: &Ending) -> String {
 
 /// What a matrix row says of its requirement, in the order the summary counts them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum RequirementVerdict {
+pub(crate) enum RequirementVerdict {
     /// Every message its rules checked passed, and the set-up checks made passed.
     Compliant,
     /// As `Compliant`, but `ignore:` switched one of its rules off on some paths: those
@@ -167,7 +167,7 @@ pub enum RequirementVerdict {
 
 impl RequirementVerdict {
     /// The row's class in the HTML page.
-    pub fn class(self) -> &'static str {
+    pub(crate) fn class(self) -> &'static str {
         match self {
             RequirementVerdict::Compliant | RequirementVerdict::CompliantWhereChecked => "checked",
             RequirementVerdict::RecommendationNotFollowed => "advice",
@@ -179,7 +179,7 @@ impl RequirementVerdict {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             RequirementVerdict::Compliant => "compliant",
             RequirementVerdict::CompliantWhereChecked => "compliant where checked",

@@ -28,7 +28,7 @@ use crate::util::units;
 use crate::util::yaml::YamlSource;
 
 /// What rule messages and help may interpolate as `{{name}}`.
-pub const PLACEHOLDERS: &[&str] =
+pub(crate) const PLACEHOLDERS: &[&str] =
     &["value", "expected", "field", "fix", "detail", "previous", "previous_file", "interval", "earliest"];
 
 /// Compiles `packs` in order; rule ids and requirement ids must each be unique across

@@ -13,7 +13,7 @@ use crate::findings::diagnostic::Severity;
 use crate::functions::{Detector, Function};
 
 #[derive(Debug)]
-pub enum Op {
+pub(crate) enum Op {
     Equals(String),
     NotEquals(String),
     Matches(Pattern),
@@ -32,10 +32,10 @@ pub enum Op {
 /// distribution lists), each looked up once per value read, a bulk send's thousands of
 /// recipients among them: sorted and searched, no hashing.
 #[derive(Debug)]
-pub struct Words(Box<[String]>);
+pub(crate) struct Words(Box<[String]>);
 
 impl Words {
-    pub fn contains(&self, word: &str) -> bool {
+    pub(crate) fn contains(&self, word: &str) -> bool {
         self.0.binary_search_by(|w| w.as_str().cmp(word)).is_ok()
     }
 }
@@ -51,25 +51,25 @@ impl FromIterator<String> for Words {
 
 /// A function a condition calls, compiled with the rule's options.
 #[derive(Debug)]
-pub struct Call {
-    pub function: &'static Function,
-    pub detector: Box<dyn Detector>,
+pub(crate) struct Call {
+    pub(crate) function: &'static Function,
+    pub(crate) detector: Box<dyn Detector>,
 }
 
 #[derive(Debug)]
-pub struct Condition {
-    pub field: Field,
-    pub field_name: String,
-    pub op: Op,
+pub(crate) struct Condition {
+    pub(crate) field: Field,
+    pub(crate) field_name: String,
+    pub(crate) op: Op,
     /// The operator's argument as written (after interpolation), for `{{expected}}`.
-    pub expected: String,
+    pub(crate) expected: String,
     /// Overrides the rule's message when this condition fails.
-    pub message: Option<String>,
+    pub(crate) message: Option<String>,
 }
 
 impl Condition {
     /// The condition in words: `transport.mode is relay`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let verb = match &self.op {
             Op::Equals(_) => "is",
             Op::NotEquals(_) => "is not",
@@ -89,19 +89,19 @@ impl Condition {
 }
 
 #[derive(Debug)]
-pub struct Interval {
-    pub group_by: Field,
+pub(crate) struct Interval {
+    pub(crate) group_by: Field,
     /// Keys (`Interval::key`) of the values counted; all when `None`.
-    pub only: Option<HashSet<String>>,
+    pub(crate) only: Option<HashSet<String>>,
     /// How long after the one before it a send sharing a key may come; `None`: a key
     /// belongs to one send only (copies of it aside).
-    pub min_seconds: Option<i64>,
+    pub(crate) min_seconds: Option<i64>,
 }
 
 impl Interval {
     /// A value's key for this rule: one send's own value (`once`) as written, else
     /// `Interval::key`.
-    pub fn key_of(&self, text: &str) -> String {
+    pub(crate) fn key_of(&self, text: &str) -> String {
         match self.min_seconds {
             None => text.trim().to_owned(),
             Some(_) => Interval::key(self.group_by.kind(), text),
@@ -111,7 +111,7 @@ impl Interval {
     /// What messages are grouped by: a `group_by` value of `kind` in one form, any case
     /// (an address in its one form, so a copy addressed `"results-team-dl"@nhs.net` is
     /// the same list).
-    pub fn key(kind: Kind, text: &str) -> String {
+    pub(crate) fn key(kind: Kind, text: &str) -> String {
         match kind {
             Kind::Address => crate::mail::address::canonical(text),
             _ => text.to_ascii_lowercase(),
@@ -120,97 +120,100 @@ impl Interval {
 }
 
 #[derive(Debug)]
-pub enum Check {
+pub(crate) enum Check {
     Require(Vec<Condition>),
     Interval(Interval),
 }
 
+/// One rule, compiled: what it reads, how it judges, what it says.
 #[derive(Debug)]
 pub struct Rule {
-    pub id: Arc<str>,
+    pub(crate) id: Arc<str>,
     /// Former ids that still name this rule in users' configs and `explain`.
-    pub aliases: Vec<String>,
-    pub severity: Severity,
+    pub(crate) aliases: Vec<String>,
+    pub(crate) severity: Severity,
     /// The requirements it checks, by id (each one defined by a loaded pack).
-    pub requirement: Arc<[Arc<str>]>,
-    pub summary: String,
-    pub message: String,
-    pub help: Option<String>,
-    pub label: Option<String>,
-    pub docs: DocsSpec,
-    pub pack: String,
-    pub skip_in_templates: bool,
-    pub scope: Scope,
+    pub(crate) requirement: Arc<[Arc<str>]>,
+    pub(crate) summary: String,
+    pub(crate) message: String,
+    pub(crate) help: Option<String>,
+    pub(crate) label: Option<String>,
+    pub(crate) docs: DocsSpec,
+    pub(crate) pack: String,
+    pub(crate) skip_in_templates: bool,
+    pub(crate) scope: Scope,
     /// It asks DNS, so runs only in pre-flight.
     pub online: bool,
     /// A config rule whose errors make every send fail or breach: `--send` sends nothing
     /// while one is reported. False for every other rule.
-    pub blocks_send: bool,
+    pub(crate) blocks_send: bool,
     /// Why the rule cannot run with this configuration (it interpolates an unset value,
     /// or its service is not configured).
     pub unavailable: Option<String>,
     /// Why a set-up rule has nothing to check in this configuration (it reads only parts of
     /// nhsmail-lint.yaml that are not there): it does not run, and is not noted as skipped,
     /// but the matrix must not count its requirement checked.
-    pub nothing_to_check: Option<String>,
+    pub(crate) nothing_to_check: Option<String>,
     /// False when a precondition on the configuration rules it out (a relay rule when
     /// the transport is submission): judged once, when the pack compiles.
     pub applies: bool,
     /// False when the configuration disables it.
-    pub enabled: bool,
-    pub when: Vec<Condition>,
-    pub unless: Vec<Condition>,
-    pub check: Check,
+    pub(crate) enabled: bool,
+    pub(crate) when: Vec<Condition>,
+    pub(crate) unless: Vec<Condition>,
+    pub(crate) check: Check,
     /// Some field it reads needs a header block, so it cannot apply to a file that is
     /// not a message at all.
-    pub needs_headers: bool,
+    pub(crate) needs_headers: bool,
 }
 
 impl Rule {
     /// Whether the rule names requirement `id`.
-    pub fn checks(&self, id: &str) -> bool {
+    pub(crate) fn checks(&self, id: &str) -> bool {
         self.requirement.iter().any(|r| &**r == id)
     }
 }
 
 /// One row of the compliance matrix, as a pack defines it.
 #[derive(Debug, Clone)]
-pub struct Requirement {
-    pub id: Arc<str>,
-    pub verb: Verb,
+pub(crate) struct Requirement {
+    pub(crate) id: Arc<str>,
+    pub(crate) verb: Verb,
     /// The sentence it comes from, word for word.
-    pub sentence: String,
+    pub(crate) sentence: String,
     /// The sentence as a reader reads it, where the word-for-word one does not read as one.
-    pub readable: Option<String>,
+    pub(crate) readable: Option<String>,
     /// As declared, sorted; a declared `offline` or `online` is backed by such a rule.
-    pub coverage: Vec<Coverage>,
-    pub source: String,
-    pub pack: String,
+    pub(crate) coverage: Vec<Coverage>,
+    pub(crate) source: String,
+    pub(crate) pack: String,
     /// False when its `when` on the configuration rules it out (a relay requirement
     /// when the transport is submission).
-    pub applies: bool,
+    pub(crate) applies: bool,
     /// Its `when`, in words (`transport.mode is relay`).
-    pub when: Vec<String>,
+    pub(crate) when: Vec<String>,
 }
 
 impl Requirement {
     /// What the requirement says, as a reader reads it: the readable sentence, else the
     /// word-for-word one.
-    pub fn reads(&self) -> &str {
+    pub(crate) fn reads(&self) -> &str {
         self.readable.as_deref().unwrap_or(&self.sentence)
     }
 }
 
+/// The rules of a run, compiled, with the requirements they trace to.
 #[derive(Debug, Default)]
 pub struct RuleSet {
+    /// Every rule, in pack order.
     pub rules: Vec<Rule>,
     /// The requirements of every loaded pack, in pack order.
-    pub requirements: Vec<Requirement>,
+    pub(crate) requirements: Vec<Requirement>,
 }
 
 impl RuleSet {
     /// The rule with this id, or with this former id.
-    pub fn get(&self, id: &str) -> Option<&Rule> {
+    pub(crate) fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| &*r.id == id || r.aliases.iter().any(|a| a == id))
     }
 
@@ -219,12 +222,12 @@ impl RuleSet {
         self.rules.iter().flat_map(|r| std::iter::once(&*r.id).chain(r.aliases.iter().map(String::as_str))).collect()
     }
 
-    pub fn requirement(&self, id: &str) -> Option<&Requirement> {
+    pub(crate) fn requirement(&self, id: &str) -> Option<&Requirement> {
         self.requirements.iter().find(|r| &*r.id == id)
     }
 
     /// The rules that name requirement `id`, in pack order.
-    pub fn rules_for<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Rule> + 'a {
+    pub(crate) fn rules_for<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Rule> + 'a {
         self.rules.iter().filter(move |r| r.checks(id))
     }
 }

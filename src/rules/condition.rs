@@ -17,12 +17,12 @@ fn equal(kind: Kind, a: &str, b: &str) -> bool {
 
 /// The form values of `kind` are compared in: addresses and domains in their one form
 /// (`mail::address::canonical`: case, quoting that is not needed, IDNA).
-pub fn normalise(kind: Kind, text: &str) -> Cow<'_, str> {
+pub(crate) fn normalise(kind: Kind, text: &str) -> Cow<'_, str> {
     if kind == Kind::Address { Cow::Owned(canonical(text)) } else { Cow::Borrowed(text) }
 }
 
 /// Whether one value passes the condition's operator.
-pub fn passes(condition: &Condition, value: &Value<'_>, services: Option<&Services>) -> bool {
+pub(crate) fn passes(condition: &Condition, value: &Value<'_>, services: Option<&Services>) -> bool {
     let kind = condition.field.kind();
     let text = value.text.as_ref();
     match &condition.op {
@@ -42,7 +42,7 @@ pub fn passes(condition: &Condition, value: &Value<'_>, services: Option<&Servic
 
 /// As a precondition: true when the field has a value that passes (for `absent`, when
 /// it has none).
-pub fn holds(condition: &Condition, target: Target<'_, '_>, services: Option<&Services>) -> bool {
+pub(crate) fn holds(condition: &Condition, target: Target<'_, '_>, services: Option<&Services>) -> bool {
     let mut any = false;
     let mut any_passing = false;
     condition.field.for_each(target, &mut |v| {

@@ -34,7 +34,7 @@ pub enum ConfigField {
     DistributionLists,
 }
 
-pub const CATALOGUE: &[(&str, &str)] = &[
+pub(crate) const CATALOGUE: &[(&str, &str)] = &[
     ("transport.mode", "`submission` or `relay`"),
     ("transport.host", "the SMTP host"),
     ("transport.port", "the port (default 587 for submission, 25 for relay)"),
@@ -74,7 +74,7 @@ pub const CATALOGUE: &[(&str, &str)] = &[
 ];
 
 impl ConfigField {
-    pub fn parse(name: &str) -> Option<ConfigField> {
+    pub(crate) fn parse(name: &str) -> Option<ConfigField> {
         Some(match name {
             "transport.mode" => ConfigField::Mode,
             "transport.host" => ConfigField::Host,
@@ -101,7 +101,7 @@ impl ConfigField {
         })
     }
 
-    pub fn kind(self) -> Kind {
+    pub(crate) fn kind(self) -> Kind {
         match self {
             ConfigField::Port | ConfigField::MailboxPort | ConfigField::DirectoryPort => Kind::Number,
             ConfigField::Username
@@ -117,7 +117,7 @@ impl ConfigField {
 
     /// The part of nhsmail-lint.yaml the field is read from (`transport`, `mailbox`, ...),
     /// and whether `config` has it.
-    pub fn block(self, config: &Config) -> (&'static str, bool) {
+    pub(crate) fn block(self, config: &Config) -> (&'static str, bool) {
         match self {
             ConfigField::Account => ("account", config.account.is_some()),
             ConfigField::DistributionLists => ("distribution_lists", !config.distribution_lists.is_empty()),
@@ -131,7 +131,7 @@ impl ConfigField {
         }
     }
 
-    pub fn for_each(self, config: &Config, f: &mut dyn FnMut(Value<'_>)) {
+    pub(crate) fn for_each(self, config: &Config, f: &mut dyn FnMut(Value<'_>)) {
         let address = |a: &str, span: Option<&std::ops::Range<usize>>| {
             Value::text(Cow::Owned(a.to_owned()), span.cloned().unwrap_or(0..0), true)
         };
@@ -166,7 +166,7 @@ impl ConfigField {
 
     /// Where a value that is not there is reported: a transport setting at `mode:`, a
     /// mailbox or directory setting at its `host:` (the top of the file otherwise).
-    pub fn missing(self, config: &Config) -> std::ops::Range<usize> {
+    pub(crate) fn missing(self, config: &Config) -> std::ops::Range<usize> {
         use ConfigField::*;
         let span = match self {
             DirectoryHost | DirectoryPort => config.directory.as_ref().map(|d| d.server.host.span.clone()),

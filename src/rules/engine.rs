@@ -20,20 +20,23 @@ use crate::util::clock;
 /// What a corpus rule keeps of one message: small, so a scan of millions stays small.
 #[derive(Debug, Clone)]
 pub struct Fact {
-    pub rule: usize,
-    pub key: String,
-    pub instant: i64,
-    pub span: Range<usize>,
+    pub(crate) rule: usize,
+    pub(crate) key: String,
+    pub(crate) instant: i64,
+    pub(crate) span: Range<usize>,
     /// Where the span starts, so a finding can be reported without the file.
-    pub line: usize,
-    pub column: usize,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
     /// The key of the finding it would be (set by the scan, which knows the message).
     pub finding: Option<FindingKey>,
 }
 
+/// What the message rules made of one message.
 #[derive(Debug, Default)]
 pub struct Evaluation {
+    /// What they found.
     pub diagnostics: Vec<Diagnostic>,
+    /// The small facts the corpus rules judge later.
     pub facts: Vec<Fact>,
 }
 
@@ -143,14 +146,14 @@ fn internal_error(rule: &Rule, panic: &str) -> Diagnostic {
 /// this run (a probe's step not reached or not asked for), which found nothing and
 /// passed nothing.
 #[derive(Debug, Default)]
-pub struct SetupVerdict {
-    pub diagnostics: Vec<Diagnostic>,
-    pub not_made: Vec<Arc<str>>,
+pub(crate) struct SetupVerdict {
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) not_made: Vec<Arc<str>>,
 }
 
 /// Runs the config rules at `active` once a run, over the configuration (the set-up
 /// checks ask `services`); spans are into the config file.
-pub fn evaluate_config(
+pub(crate) fn evaluate_config(
     rules: &RuleSet,
     active: &[usize],
     config: &Config,
@@ -237,7 +240,7 @@ fn require(
 /// dated less than the interval after the one before it is reported; for a key that
 /// belongs to one send (`once`), every message after the first in file order is.
 /// `name_of` names a file index in messages (`{{previous_file}}`).
-pub fn evaluate_corpus(
+pub(crate) fn evaluate_corpus(
     rules: &RuleSet,
     facts: Vec<(usize, Fact)>,
     name_of: &dyn Fn(usize) -> String,

@@ -17,13 +17,13 @@ use crate::mail::{Mailbox, MessageView, PartKind, bytes, headers};
 /// configuration (config rules, and message rules' preconditions on it, judged once
 /// when the pack compiles).
 #[derive(Clone, Copy)]
-pub enum Target<'a, 'm> {
+pub(crate) enum Target<'a, 'm> {
     Message(&'a MessageView<'m>),
     Config(&'a Config),
 }
 
 impl<'a, 'm> Target<'a, 'm> {
-    pub fn view(self) -> Option<&'a MessageView<'m>> {
+    pub(crate) fn view(self) -> Option<&'a MessageView<'m>> {
         match self {
             Target::Message(view) => Some(view),
             Target::Config(_) => None,
@@ -31,27 +31,43 @@ impl<'a, 'm> Target<'a, 'm> {
     }
 }
 
+/// What a rule reads from a message (or, for set-up rules, the config).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Field {
+    /// The decoded Subject.
     Subject,
+    /// Each address of these headers.
     Addresses(&'static [&'static str]),
+    /// Each display name of this header, as a reader sees it.
     DisplayNames(&'static str),
     /// How many mailboxes the headers name; `distinct` counts each address once.
     Count {
+        /// The headers counted.
         headers: &'static [&'static str],
+        /// Whether an address named twice counts once.
         distinct: bool,
     },
+    /// The address replies go to: Reply-To, else From.
     ReplyAddress,
     /// The domain of each address of these headers.
     Domains(&'static [&'static str]),
+    /// The value of each field of this name.
     Header(String),
+    /// The Date field.
     Date,
+    /// The text the recipient reads.
     BodyText,
+    /// Each text part decoded, as written (markup not rendered).
     BodyRaw,
+    /// Every attachment's name.
     AttachmentNames,
+    /// Every attachment's size.
     AttachmentSizes,
+    /// The message's size in bytes.
     MessageSize,
+    /// The header block as a whole, when the message has one.
     MessageHeaders,
+    /// Each line's length in bytes.
     LineLength,
     /// Each field written with white space before its colon (obsolete syntax).
     ObsoleteHeaders,
@@ -59,11 +75,13 @@ pub enum Field {
     MalformedHeaderLines,
     /// Each field after the first of a name RFC 5322 allows once.
     RepeatedHeaders,
+    /// A byte order mark at the start of the message.
     ByteOrderMark,
     /// The depth of a part nested too deep to read.
     Nesting,
     /// Each forwarded message sent encoded, so not read.
     EncodedForwards,
+    /// A value of the config (set-up rules).
     Config(ConfigField),
 }
 
@@ -77,7 +95,7 @@ const TO_CC: &[&str] = &["To", "Cc"];
 const RECIPIENTS: &[&str] = &["To", "Cc", "Bcc"];
 
 /// Every selector name with a one-line description, for `docs/rules.md` and errors.
-pub const CATALOGUE: &[(&str, &str)] = &[
+pub(crate) const CATALOGUE: &[(&str, &str)] = &[
     ("subject", "each decoded Subject (a message should have one; every one is judged)"),
     ("from.address", "each From address as written (an entry with no address, a name alone or `<>`, is not one)"),
     (
@@ -148,16 +166,16 @@ pub const CATALOGUE: &[(&str, &str)] = &[
 ];
 
 /// What a diagnostic says of a field that has no value at all.
-pub struct Missing {
-    pub span: Range<usize>,
+pub(crate) struct Missing {
+    pub(crate) span: Range<usize>,
     /// Said as `{{value}}`.
-    pub value: String,
+    pub(crate) value: String,
     /// Said at the span in place of the rule's label.
-    pub label: Option<String>,
+    pub(crate) label: Option<String>,
 }
 
 impl Field {
-    pub fn parse(name: &str) -> Option<Field> {
+    pub(crate) fn parse(name: &str) -> Option<Field> {
         if let Some(field) = ConfigField::parse(name) {
             return Some(Field::Config(field));
         }
@@ -199,7 +217,7 @@ impl Field {
         })
     }
 
-    pub fn kind(&self) -> Kind {
+    pub(crate) fn kind(&self) -> Kind {
         match self {
             Field::Config(field) => field.kind(),
             Field::Addresses(_) | Field::ReplyAddress | Field::Domains(_) => Kind::Address,
@@ -212,7 +230,7 @@ impl Field {
 
     /// Whether the field reads the header block, so cannot apply to a file that is not
     /// a message at all.
-    pub fn needs_headers(&self) -> bool {
+    pub(crate) fn needs_headers(&self) -> bool {
         !matches!(
             self,
             Field::MessageSize | Field::MessageHeaders | Field::LineLength | Field::ByteOrderMark | Field::Config(_)
@@ -220,7 +238,7 @@ impl Field {
     }
 
     /// Whether the field reads the configuration rather than a message.
-    pub fn is_config(&self) -> bool {
+    pub(crate) fn is_config(&self) -> bool {
         matches!(self, Field::Config(_))
     }
 
@@ -228,7 +246,7 @@ impl Field {
     /// already; the MIME structure and the physical lines cost a pass over the body; the
     /// text, decoding and rendering every text part. A rule's preconditions are judged in
     /// this order, so a rule whose recipients or headers rule it out renders nothing.
-    pub fn cost(&self) -> u8 {
+    pub(crate) fn cost(&self) -> u8 {
         match self {
             Field::BodyText | Field::BodyRaw => 2,
             Field::AttachmentNames
@@ -247,7 +265,7 @@ impl Field {
 
     /// Where to point, what to say as `{{value}}`, and the label (in place of the rule's),
     /// when the field has no value at all.
-    pub fn missing(&self, target: Target<'_, '_>) -> Missing {
+    pub(crate) fn missing(&self, target: Target<'_, '_>) -> Missing {
         let at = |span: Range<usize>| Missing { span, value: String::new(), label: None };
         match (self, target) {
             (Field::MessageHeaders, Target::Message(view)) => {
@@ -267,7 +285,7 @@ impl Field {
 
     /// Calls `f` with each value of the field: a message field's from a message, a
     /// config field's from the configuration (none from the other target).
-    pub fn for_each(&self, target: Target<'_, '_>, f: &mut dyn FnMut(Value<'_>)) {
+    pub(crate) fn for_each(&self, target: Target<'_, '_>, f: &mut dyn FnMut(Value<'_>)) {
         let view = match (self, target) {
             (Field::Config(field), Target::Config(config)) => return field.for_each(config, f),
             (Field::Config(_), Target::Message(_)) | (_, Target::Config(_)) => return,

@@ -2,24 +2,25 @@
 //! message is read (`compile`), then run over messages (`engine`) through field
 //! selectors (`field`). The NHSmail pack is built in.
 
-pub mod compile;
-pub mod compiled;
-pub mod condition;
-pub mod config_field;
+pub(crate) mod compile;
+pub(crate) mod compiled;
+pub(crate) mod condition;
+pub(crate) mod config_field;
 pub mod engine;
 pub mod field;
-pub mod pattern;
-pub mod spec;
-pub mod value;
+pub(crate) mod pattern;
+pub(crate) mod spec;
+pub(crate) mod value;
 
 pub use compile::compile;
-pub use compiled::{Check, Interval, Requirement, Rule, RuleSet};
+pub(crate) use compiled::{Check, Interval, Requirement};
+pub use compiled::{Rule, RuleSet};
 
 use crate::util::yaml::YamlSource;
 
 /// The built-in NHSmail pack, compiled into the binary.
-pub const BUILTIN_PACK: &str = include_str!("../../rules/nhsmail.yaml");
-pub const BUILTIN_PACK_NAME: &str = "rules/nhsmail.yaml (built in)";
+pub(crate) const BUILTIN_PACK: &str = include_str!("../../rules/nhsmail.yaml");
+pub(crate) const BUILTIN_PACK_NAME: &str = "rules/nhsmail.yaml (built in)";
 /// The same pack as JSON, converted by build.rs (empty if the YAML did not parse).
 const BUILTIN_PACK_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/nhsmail.json"));
 

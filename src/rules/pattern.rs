@@ -9,31 +9,32 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 #[derive(Debug)]
-pub struct Pattern {
+pub(crate) struct Pattern {
     text: String,
     regex: OnceLock<Regex>,
 }
 
 impl Pattern {
     /// Built now: an error is the caller's to report.
-    pub fn now(text: String) -> Result<Pattern, regex::Error> {
+    pub(crate) fn now(text: String) -> Result<Pattern, regex::Error> {
         let regex = build(&text)?;
         Ok(Pattern { text, regex: OnceLock::from(regex) })
     }
 
     /// Built at its first match; `text` must be known to build (the built-in pack's own).
-    pub fn deferred(text: String) -> Pattern {
+    pub(crate) fn deferred(text: String) -> Pattern {
         Pattern { text, regex: OnceLock::new() }
     }
 
-    pub fn is_match(&self, text: &str) -> bool {
+    pub(crate) fn is_match(&self, text: &str) -> bool {
         self.regex
             .get_or_init(|| build(&self.text).expect("the built-in pack's patterns build (rules::tests)"))
             .is_match(text)
     }
 
     /// Builds it if it is not built yet: for the test that proves the deferred ones.
-    pub fn build(&self) -> Result<(), regex::Error> {
+    #[cfg(test)]
+    pub(crate) fn build(&self) -> Result<(), regex::Error> {
         if self.regex.get().is_none() {
             let _ = self.regex.set(build(&self.text)?);
         }

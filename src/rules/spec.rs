@@ -16,54 +16,54 @@ use crate::functions;
 /// A rule pack: the rules, and the requirements they trace to (docs/rules.md).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PackSpec {
+pub(crate) struct PackSpec {
     /// The requirements the pack's rules trace to (the compliance matrix), as data.
     #[serde(default)]
-    pub requirements: Vec<RequirementSpec>,
+    pub(crate) requirements: Vec<RequirementSpec>,
     /// The rules, each with an id unique across every loaded pack.
     #[serde(default)]
-    pub rules: Vec<RuleSpec>,
+    pub(crate) rules: Vec<RuleSpec>,
 }
 
 /// One requirement of the guidance (or of a trust's policy): its stable id, the sentence
 /// it comes from, word for word, the verb that sentence uses and how it is covered.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RequirementSpec {
+pub(crate) struct RequirementSpec {
     /// A stable id (`M4`): letters, digits, `-` and `.`.
     #[schemars(with = "String")]
-    pub id: Spanned<String>,
+    pub(crate) id: Spanned<String>,
     /// The verb of its sentence: must, should or recommended.
-    pub verb: Verb,
+    pub(crate) verb: Verb,
     /// The sentence it comes from, word for word.
-    pub sentence: String,
+    pub(crate) sentence: String,
     /// The sentence as a reader should read it, where the word-for-word one does not read
     /// as one (a row of a table, an example the page lost): shown first, the word-for-word
     /// sentence beside it for traceability.
     #[serde(default)]
-    pub readable: Option<String>,
+    pub(crate) readable: Option<String>,
     /// One kind of coverage or a list of them; never empty.
     #[schemars(with = "OneOrMany<Coverage>")]
-    pub coverage: Spanned<OneOrMany<Coverage>>,
+    pub(crate) coverage: Spanned<OneOrMany<Coverage>>,
     /// Where the sentence comes from.
-    pub source: String,
+    pub(crate) source: String,
     /// Preconditions on config fields: the requirement concerns only set-ups where all
     /// hold (the relay's DNS registration only a relay set-up). Judged when compiled.
     #[serde(default)]
-    pub when: Vec<ConditionSpec>,
+    pub(crate) when: Vec<ConditionSpec>,
 }
 
 /// The verb of a requirement's sentence, which sets the severity its rules default to.
 #[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Verb {
+pub(crate) enum Verb {
     Must,
     Should,
     Recommended,
 }
 
 impl Verb {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Verb::Must => "must",
             Verb::Should => "should",
@@ -72,7 +72,7 @@ impl Verb {
     }
 
     /// must -> error, should -> warning, recommended -> info.
-    pub fn severity(self) -> Severity {
+    pub(crate) fn severity(self) -> Severity {
         match self {
             Verb::Must => Severity::Error,
             Verb::Should => Severity::Warning,
@@ -85,14 +85,14 @@ impl Verb {
 /// by a person's attestation (`attestations:` in nhsmail-lint.yaml).
 #[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Coverage {
+pub(crate) enum Coverage {
     Offline,
     Online,
     Attest,
 }
 
 impl Coverage {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Coverage::Offline => "offline",
             Coverage::Online => "online",
@@ -104,13 +104,13 @@ impl Coverage {
 /// One value, or a list of them.
 #[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(untagged)]
-pub enum OneOrMany<T> {
+pub(crate) enum OneOrMany<T> {
     One(T),
     Many(Vec<T>),
 }
 
 impl<T: Clone> OneOrMany<T> {
-    pub fn to_vec(&self) -> Vec<T> {
+    pub(crate) fn to_vec(&self) -> Vec<T> {
         match self {
             OneOrMany::One(one) => vec![one.clone()],
             OneOrMany::Many(many) => many.clone(),
@@ -121,67 +121,67 @@ impl<T: Clone> OneOrMany<T> {
 /// One rule: what it checks, how serious a failure is, and what the report says.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RuleSpec {
+pub(crate) struct RuleSpec {
     /// Lowercase words joined by `-`, unique across all packs; users name the rule by it.
     #[schemars(with = "String")]
-    pub id: Spanned<String>,
+    pub(crate) id: Spanned<String>,
     /// Former ids, still accepted wherever a user names the rule (`rules.disable`,
     /// `rules.severity`, `ignore:`, `explain`), so renaming a rule breaks no config.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
-    pub aliases: Vec<Spanned<String>>,
+    pub(crate) aliases: Vec<Spanned<String>>,
     /// error, warning or info.
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// The requirement ids this rule checks (`requirement: [M4]`).
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
-    pub requirement: Vec<Spanned<String>>,
+    pub(crate) requirement: Vec<Spanned<String>>,
     /// One line, for `nhsmail-lint rules`.
-    pub summary: String,
+    pub(crate) summary: String,
     /// Each finding's message; may use {{value}}, {{expected}}, {{field}} and other placeholders.
     #[schemars(with = "String")]
-    pub message: Spanned<String>,
+    pub(crate) message: Spanned<String>,
     /// What to do instead.
     #[schemars(with = "Option<String>")]
-    pub help: Option<Spanned<String>>,
+    pub(crate) help: Option<Spanned<String>>,
     /// Short text under the highlighted bytes.
-    pub label: Option<String>,
+    pub(crate) label: Option<String>,
     /// message (default), corpus (across every message checked) or config (the set-up).
     #[serde(default)]
-    pub scope: Scope,
+    pub(crate) scope: Scope,
     /// The rule asks DNS: it runs only in `preflight` (and before `--send`).
     #[serde(default)]
-    pub online: bool,
+    pub(crate) online: bool,
     /// A config rule: whether an error it reports makes every send fail or breach, so that
     /// `--send` sends nothing (true, the default), or concerns only some messages or none,
     /// so that `--send` still sends the rest (false). Only config rules take it.
     #[schemars(with = "Option<bool>")]
-    pub blocks_send: Option<Spanned<bool>>,
+    pub(crate) blocks_send: Option<Spanned<bool>>,
     /// Templates still hold placeholders and lack per-send headers: `check --template`
     /// skips rules that set this.
     #[serde(default)]
-    pub skip_in_templates: bool,
+    pub(crate) skip_in_templates: bool,
     /// Preconditions: the rule applies only when all of these hold.
     #[serde(default)]
-    pub when: Vec<ConditionSpec>,
+    pub(crate) when: Vec<ConditionSpec>,
     /// Exclusions: the rule does not apply when any of these holds.
     #[serde(default)]
-    pub unless: Vec<ConditionSpec>,
+    pub(crate) unless: Vec<ConditionSpec>,
     /// What must hold: each failing value is one diagnostic.
     #[serde(default)]
-    pub require: Vec<ConditionSpec>,
+    pub(crate) require: Vec<ConditionSpec>,
     /// A corpus rule's check: messages sharing a key at least `min_interval` apart.
     #[schemars(with = "Option<CorpusSpec>")]
-    pub corpus: Option<Spanned<CorpusSpec>>,
+    pub(crate) corpus: Option<Spanned<CorpusSpec>>,
     /// What `nhsmail-lint explain ID` prints.
     #[serde(default)]
-    pub docs: DocsSpec,
+    pub(crate) docs: DocsSpec,
 }
 
 /// What a rule checks: each message, the messages together, or the set-up.
 #[derive(Debug, Deserialize, serde::Serialize, Default, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Scope {
+pub(crate) enum Scope {
     #[default]
     Message,
     Corpus,
@@ -192,19 +192,19 @@ pub enum Scope {
 /// What `nhsmail-lint explain ID` prints about the rule.
 #[derive(Debug, Deserialize, serde::Serialize, Default, Clone, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DocsSpec {
+pub(crate) struct DocsSpec {
     /// What the rule reports.
-    pub what: Option<String>,
+    pub(crate) what: Option<String>,
     /// Why it matters.
-    pub why: Option<String>,
+    pub(crate) why: Option<String>,
     /// A message or header it reports.
-    pub example: Option<String>,
+    pub(crate) example: Option<String>,
     /// Where the requirement comes from.
-    pub source: Option<String>,
+    pub(crate) source: Option<String>,
     /// Why the rule's severity is not the one its requirement's verb gives.
-    pub severity_reason: Option<String>,
+    pub(crate) severity_reason: Option<String>,
     /// A config rule: why an error of it does (`blocks_send`) or does not stop every send.
-    pub sending: Option<String>,
+    pub(crate) sending: Option<String>,
 }
 
 /// `field` plus exactly one operator, and optionally a message of its own (rules with
@@ -217,50 +217,50 @@ pub struct DocsSpec {
     {"required": ["present"]}, {"required": ["absent"]}, {"required": ["one_of"]},
     {"required": ["not_one_of"]}, {"required": ["contains"]}, {"required": ["not_contains"]}
 ]))]
-pub struct ConditionSpec {
+pub(crate) struct ConditionSpec {
     /// What the condition reads: a message field (`subject`, `header.X-Trust-Id`), or in
     /// `when`/`unless` and config rules a config field (`transport.mode`).
     #[schemars(schema_with = "field_name")]
-    pub field: Spanned<String>,
+    pub(crate) field: Spanned<String>,
     /// This condition's own message when it fails (else the rule's).
     #[schemars(with = "Option<String>")]
-    pub message: Option<Spanned<String>>,
+    pub(crate) message: Option<Spanned<String>>,
     /// The value equals this (addresses: any case). `${config.*}` is interpolated.
     #[schemars(with = "Option<String>")]
-    pub equals: Option<Spanned<String>>,
+    pub(crate) equals: Option<Spanned<String>>,
     /// The value differs from this.
     #[schemars(with = "Option<String>")]
-    pub not_equals: Option<Spanned<String>>,
+    pub(crate) not_equals: Option<Spanned<String>>,
     /// The value matches this regular expression (Rust `regex` syntax).
     #[schemars(with = "Option<String>")]
-    pub matches: Option<Spanned<String>>,
+    pub(crate) matches: Option<Spanned<String>>,
     /// The value does not match this regular expression.
     #[schemars(with = "Option<String>")]
-    pub not_matches: Option<Spanned<String>>,
+    pub(crate) not_matches: Option<Spanned<String>>,
     /// At most this: a number, or a size (`35MiB`, `10 MB`) for size fields.
     #[schemars(with = "Option<Scalar>")]
-    pub max: Option<Spanned<Scalar>>,
+    pub(crate) max: Option<Spanned<Scalar>>,
     /// At least this.
     #[schemars(with = "Option<Scalar>")]
-    pub min: Option<Spanned<Scalar>>,
+    pub(crate) min: Option<Spanned<Scalar>>,
     /// `true`: the field must be present (`false`: absent).
     #[schemars(with = "Option<bool>")]
-    pub present: Option<Spanned<bool>>,
+    pub(crate) present: Option<Spanned<bool>>,
     /// `true`: the field must be absent (`false`: present).
     #[schemars(with = "Option<bool>")]
-    pub absent: Option<Spanned<bool>>,
+    pub(crate) absent: Option<Spanned<bool>>,
     /// The value is one of these (a list, or `${config.LIST}`).
     #[schemars(with = "Option<TextOrList>")]
-    pub one_of: Option<Spanned<TextOrList>>,
+    pub(crate) one_of: Option<Spanned<TextOrList>>,
     /// The value is none of these.
     #[schemars(with = "Option<TextOrList>")]
-    pub not_one_of: Option<Spanned<TextOrList>>,
+    pub(crate) not_one_of: Option<Spanned<TextOrList>>,
     /// The check function finds something in the value.
     #[schemars(with = "Option<FunctionCallSpec>")]
-    pub contains: Option<Spanned<FunctionCallSpec>>,
+    pub(crate) contains: Option<Spanned<FunctionCallSpec>>,
     /// The check function finds nothing in the value.
     #[schemars(with = "Option<FunctionCallSpec>")]
-    pub not_contains: Option<Spanned<FunctionCallSpec>>,
+    pub(crate) not_contains: Option<Spanned<FunctionCallSpec>>,
 }
 
 /// A field name's schema: each known field (with what it reads), or `header.NAME`.
@@ -282,7 +282,7 @@ fn field_name(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 }
 
 /// The one operator of a condition, once taken out of `ConditionSpec`.
-pub enum OperatorSpec {
+pub(crate) enum OperatorSpec {
     Equals(Spanned<String>),
     NotEquals(Spanned<String>),
     Matches(Spanned<String>),
@@ -299,7 +299,7 @@ pub enum OperatorSpec {
 
 impl ConditionSpec {
     /// Every operator written in this condition, with its key.
-    pub fn operators(&mut self) -> Vec<(&'static str, OperatorSpec)> {
+    pub(crate) fn operators(&mut self) -> Vec<(&'static str, OperatorSpec)> {
         let mut out = Vec::new();
         let mut take = |key, op: Option<OperatorSpec>| out.extend(op.map(|o| (key, o)));
         take("equals", self.equals.take().map(OperatorSpec::Equals));
@@ -322,26 +322,26 @@ impl ConditionSpec {
 /// `min_interval` apart (a distribution list), or be one send (`once`, a Message-ID).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CorpusSpec {
+pub(crate) struct CorpusSpec {
     /// The message field whose values group messages (a distribution list's address).
     #[schemars(schema_with = "field_name")]
-    pub group_by: Spanned<String>,
+    pub(crate) group_by: Spanned<String>,
     /// Only these keys are spaced (a list, or `${config.distribution_lists}`).
     #[schemars(with = "Option<TextOrList>")]
-    pub only: Option<Spanned<TextOrList>>,
+    pub(crate) only: Option<Spanned<TextOrList>>,
     /// A duration (`30min`).
     #[schemars(with = "Option<String>")]
-    pub min_interval: Option<Spanned<String>>,
+    pub(crate) min_interval: Option<Spanned<String>>,
     /// `true`: a key belongs to one send; every other message with it is reported (copies
     /// of one send, filed twice, are one send).
     #[schemars(with = "Option<bool>")]
-    pub once: Option<Spanned<bool>>,
+    pub(crate) once: Option<Spanned<bool>>,
 }
 
 /// A whole number, or a size with its unit (`35MiB`, `10 MB`).
 #[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(untagged)]
-pub enum Scalar {
+pub(crate) enum Scalar {
     Number(u64),
     Text(String),
 }
@@ -349,7 +349,7 @@ pub enum Scalar {
 /// A value, or a list of values; `${config.LIST}` stands for a configured list.
 #[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(untagged)]
-pub enum TextOrList {
+pub(crate) enum TextOrList {
     Text(String),
     List(Vec<String>),
 }
@@ -357,16 +357,16 @@ pub enum TextOrList {
 /// A check function as a condition calls it: its name alone (`not_contains: nhs_number`)
 /// or `{function: NAME, options: {...}}`.
 #[derive(Debug)]
-pub struct FunctionCallSpec {
-    pub function: String,
+pub(crate) struct FunctionCallSpec {
+    pub(crate) function: String,
     /// Each option by name, with where its value was written.
-    pub options: Option<BTreeMap<String, Spanned<OptionValue>>>,
+    pub(crate) options: Option<BTreeMap<String, Spanned<OptionValue>>>,
 }
 
 /// An option's value as written; `${config.*}` in text is interpolated when compiled.
 #[derive(Debug, Deserialize, Clone, schemars::JsonSchema)]
 #[serde(untagged)]
-pub enum OptionValue {
+pub(crate) enum OptionValue {
     Flag(bool),
     Number(u64),
     Text(String),

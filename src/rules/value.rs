@@ -9,7 +9,7 @@ use crate::mail::{MessageView, SpanMap};
 
 /// What a field's values are, which decides the operators that make sense on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Text,
     /// Addresses and domains compare case-insensitively.
     Address,
@@ -22,33 +22,33 @@ pub enum Kind {
 
 /// One value of a field in one message.
 #[derive(Debug, Clone)]
-pub struct Value<'a> {
-    pub text: Cow<'a, str>,
-    pub number: Option<u64>,
-    pub span: Range<usize>,
+pub(crate) struct Value<'a> {
+    pub(crate) text: Cow<'a, str>,
+    pub(crate) number: Option<u64>,
+    pub(crate) span: Range<usize>,
     /// `text` is byte-for-byte what stands at `span`, so offsets into it are offsets
     /// into the message.
-    pub exact: bool,
+    pub(crate) exact: bool,
     /// Where each piece of `text` came from, when it was decoded or rendered.
-    pub map: Option<&'a SpanMap>,
+    pub(crate) map: Option<&'a SpanMap>,
 }
 
 impl<'a> Value<'a> {
-    pub fn text(text: Cow<'a, str>, span: Range<usize>, exact: bool) -> Self {
+    pub(crate) fn text(text: Cow<'a, str>, span: Range<usize>, exact: bool) -> Self {
         Value { text, number: None, span, exact, map: None }
     }
 
     /// Text read through decoding or rendering, `map` saying where each piece stands.
-    pub fn mapped(text: &'a str, span: Range<usize>, map: &'a SpanMap) -> Self {
+    pub(crate) fn mapped(text: &'a str, span: Range<usize>, map: &'a SpanMap) -> Self {
         Value { text: Cow::Borrowed(text), number: None, span, exact: false, map: Some(map) }
     }
 
-    pub fn number(n: u64, span: Range<usize>) -> Self {
+    pub(crate) fn number(n: u64, span: Range<usize>) -> Self {
         Value { text: Cow::Borrowed(""), number: Some(n), span, exact: false, map: None }
     }
 
     /// How the value reads in a message.
-    pub fn display(&self) -> Cow<'_, str> {
+    pub(crate) fn display(&self) -> Cow<'_, str> {
         match self.number {
             Some(n) => Cow::Owned(n.to_string()),
             None => Cow::Borrowed(&self.text),
@@ -56,7 +56,7 @@ impl<'a> Value<'a> {
     }
 
     /// The span in the message of `range`, a byte range of `text`.
-    pub fn sub_span(&self, view: Option<&MessageView<'_>>, range: Range<usize>) -> Range<usize> {
+    pub(crate) fn sub_span(&self, view: Option<&MessageView<'_>>, range: Range<usize>) -> Range<usize> {
         if range.start == 0 && range.end == self.text.len() {
             return self.span.clone();
         }

@@ -12,11 +12,11 @@ use serde::Serialize;
 
 use crate::util::clock;
 
-pub const DEFAULT_PATH: &str = ".nhsmail-lint/journal.sqlite";
+pub(crate) const DEFAULT_PATH: &str = ".nhsmail-lint/journal.sqlite";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum State {
+pub(crate) enum State {
     /// Handed to the server; the outcome is not yet known (or never was: a crash).
     Sending,
     Sent,
@@ -44,28 +44,34 @@ impl State {
     }
 }
 
+/// One journal entry, as `journal` lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct JournalRecord {
-    pub digest: String,
-    pub path: String,
-    pub message_id: Option<String>,
-    pub recipients: Vec<String>,
-    pub lists: Vec<String>,
-    pub state: State,
+    pub(crate) digest: String,
+    pub(crate) path: String,
+    pub(crate) message_id: Option<String>,
+    pub(crate) recipients: Vec<String>,
+    pub(crate) lists: Vec<String>,
+    pub(crate) state: State,
     /// The server's reply (sent), the reason (failed), or the earliest time (deferred).
-    pub detail: Option<String>,
-    pub attempts: u32,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub sent_at: Option<i64>,
+    pub(crate) detail: Option<String>,
+    pub(crate) attempts: u32,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+    pub(crate) sent_at: Option<i64>,
 }
 
 /// What is known of a message before it is sent.
 pub struct Planned<'a> {
+    /// The message's send key.
     pub digest: &'a str,
+    /// Its file.
     pub path: &'a str,
+    /// Its Message-ID, if it has one.
     pub message_id: Option<&'a str>,
+    /// Its recipients.
     pub recipients: &'a [String],
+    /// The distribution lists among them.
     pub lists: &'a [String],
 }
 
@@ -73,15 +79,28 @@ pub struct Planned<'a> {
 /// what it cannot record.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
+    /// The journal could not be opened.
     #[error("cannot open the send journal {path}: {reason}")]
-    Open { path: String, reason: String },
+    Open {
+        /// The journal.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A query failed.
     #[error("the send journal {path}: {source}")]
-    Sql { path: String, source: rusqlite::Error },
+    Sql {
+        /// The journal.
+        path: String,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
 }
 
+/// The send journal: what was sent, deferred or failed, so nothing is sent twice.
 pub struct Journal {
     conn: Connection,
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
 }
 
 impl Journal {
@@ -116,13 +135,14 @@ impl Journal {
         Ok(Journal { conn, path: path.to_path_buf() })
     }
 
-    pub fn get(&self, digest: &str) -> Result<Option<JournalRecord>, JournalError> {
+    pub(crate) fn get(&self, digest: &str) -> Result<Option<JournalRecord>, JournalError> {
         self.conn
             .query_row(&format!("SELECT {COLUMNS} FROM sends WHERE digest = ?1"), [digest], entry)
             .optional()
             .map_err(|e| self.error(e))
     }
 
+    /// Every entry, oldest first.
     pub fn entries(&self) -> Result<Vec<JournalRecord>, JournalError> {
         let mut statement = self
             .conn
@@ -137,20 +157,21 @@ impl Journal {
         self.upsert(m, State::Sending, None, 1)
     }
 
-    pub fn deferred(&self, m: &Planned<'_>, until: &str) -> Result<(), JournalError> {
+    pub(crate) fn deferred(&self, m: &Planned<'_>, until: &str) -> Result<(), JournalError> {
         self.upsert(m, State::Deferred, Some(until), 0)
     }
 
+    /// Records a message as sent, with the server's reply.
     pub fn sent(&self, digest: &str, reply: &str) -> Result<(), JournalError> {
         self.finish(digest, State::Sent, reply)
     }
 
-    pub fn failed(&self, digest: &str, reason: &str) -> Result<(), JournalError> {
+    pub(crate) fn failed(&self, digest: &str, reason: &str) -> Result<(), JournalError> {
         self.finish(digest, State::Failed, reason)
     }
 
     /// When `list` was last sent to (or a send to it began), across runs.
-    pub fn last_send_to(&self, list: &str) -> Result<Option<i64>, JournalError> {
+    pub(crate) fn last_send_to(&self, list: &str) -> Result<Option<i64>, JournalError> {
         let list = list.to_ascii_lowercase();
         Ok(self
             .entries()?

@@ -7,7 +7,7 @@
 //! a verdict.
 
 pub mod journal;
-pub mod wire;
+pub(crate) mod wire;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -31,46 +31,50 @@ use journal::{Journal, JournalError, Planned, State};
 
 /// What `--send` needs: the transport and account, the rules a message is checked
 /// against again just before it goes, the rules that space sends, and the journal.
-pub struct SendPlan {
-    pub transport: Transport,
-    pub account: String,
-    pub rules: Arc<RuleSet>,
+pub(crate) struct SendPlan {
+    pub(crate) transport: Transport,
+    pub(crate) account: String,
+    pub(crate) rules: Arc<RuleSet>,
     /// Indices into `rules` of the message rules (the scan's own).
-    pub recheck: Vec<usize>,
+    pub(crate) recheck: Vec<usize>,
     /// Indices into `rules` of the corpus rules that space sends, each by its own
     /// `min_interval` for the keys it groups by (its `only` list).
-    pub spacing: Vec<usize>,
-    pub services: Option<Arc<Services>>,
-    pub journal: PathBuf,
+    pub(crate) spacing: Vec<usize>,
+    pub(crate) services: Option<Arc<Services>>,
+    pub(crate) journal: PathBuf,
     /// Show what would be sent, send nothing.
-    pub dry_run: bool,
-    pub resend_unknown: bool,
+    pub(crate) dry_run: bool,
+    pub(crate) resend_unknown: bool,
     /// Sleep until a deferred message may go, instead of deferring it.
-    pub wait: bool,
+    pub(crate) wait: bool,
 }
 
 /// Why `--send` stopped before it went through every message.
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
+    /// The journal failed.
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// The password or token could not be had.
     #[error("cannot get the SMTP password or token: {0}")]
     Secret(#[from] SecretError),
+    /// No password or token is configured.
     #[error("submission needs password_env, password_file or token_command in `transport:`")]
     NoSecret,
+    /// The SMTP transport could not be set up.
     #[error(transparent)]
     Smtp(#[from] SmtpSetupError),
 }
 
 /// A message the scan checked, with the error-severity rules it broke.
-pub struct Candidate {
-    pub path: PathBuf,
-    pub errors: Vec<String>,
+pub(crate) struct Candidate {
+    pub(crate) path: PathBuf,
+    pub(crate) errors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Sent,
     /// The journal says it went in an earlier run.
     AlreadySent,
@@ -87,12 +91,12 @@ pub enum Verdict {
 
 impl Verdict {
     /// Whether the run did what it should for this message.
-    pub fn is_done(self) -> bool {
+    pub(crate) fn is_done(self) -> bool {
         matches!(self, Verdict::Sent | Verdict::AlreadySent | Verdict::WouldSend)
     }
 
     /// The verdict's name, as JSON writes it (`serde` kebab case) and text shows it.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Verdict::Sent => "sent",
             Verdict::AlreadySent => "already-sent",
@@ -105,13 +109,14 @@ impl Verdict {
     }
 }
 
+/// What a send did to one message.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
-    pub path: String,
-    pub verdict: Verdict,
-    pub detail: String,
-    pub message_id: Option<String>,
-    pub recipients: Vec<String>,
+    pub(crate) path: String,
+    pub(crate) verdict: Verdict,
+    pub(crate) detail: String,
+    pub(crate) message_id: Option<String>,
+    pub(crate) recipients: Vec<String>,
 }
 
 impl Outcome {
@@ -144,13 +149,13 @@ struct Prepared {
 
 /// What a `--send` run did: a verdict for every message, and what stopped it early,
 /// if anything did (the messages it did not reach are listed as blocked).
-pub struct Sending {
-    pub outcomes: Vec<Outcome>,
-    pub stopped: Option<SendError>,
+pub(crate) struct Sending {
+    pub(crate) outcomes: Vec<Outcome>,
+    pub(crate) stopped: Option<SendError>,
 }
 
 /// `blocking`: the set-up rules whose errors stop every send (none: send what passed).
-pub fn run(plan: &SendPlan, candidates: Vec<Candidate>, blocking: &[Arc<str>]) -> Sending {
+pub(crate) fn run(plan: &SendPlan, candidates: Vec<Candidate>, blocking: &[Arc<str>]) -> Sending {
     let mut outcomes = Vec::new();
     let mut candidates = candidates.into_iter();
     let stopped = Run::start(plan).and_then(|mut run| {

@@ -3,10 +3,10 @@
 
 use crate::mail::MessageView;
 use crate::mail::address::canonical;
-pub use crate::mail::wire::wire_bytes;
+pub(crate) use crate::mail::wire::wire_bytes;
 
 /// Every To, Cc and Bcc address, each once (compared in their one form), in order.
-pub fn recipients(view: &MessageView<'_>) -> Vec<String> {
+pub(crate) fn recipients(view: &MessageView<'_>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     ["To", "Cc", "Bcc"]
         .iter()

@@ -36,7 +36,7 @@ struct Known {
 }
 
 /// A version 1 baseline's name for a message: its Message-ID, else the SHA-256 of its bytes.
-pub fn legacy_fingerprint(view: &MessageView<'_>) -> String {
+pub(crate) fn legacy_fingerprint(view: &MessageView<'_>) -> String {
     match crate::findings::identity::message_id(view) {
         Some(id) => format!("message-id:{id}"),
         None => format!("sha256:{:x}", Sha256::digest(view.raw())),
@@ -59,13 +59,13 @@ pub enum BaselineError {
 /// Findings already known: each finding key (or, from a version 1 file, each message and
 /// rule) up to a count.
 #[derive(Debug, Default)]
-pub struct Baseline {
+pub(crate) struct Baseline {
     known: HashMap<FindingKey, usize>,
     legacy: HashMap<(String, String), usize>,
 }
 
 impl Baseline {
-    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+    pub(crate) fn load(path: &Path) -> Result<Baseline, BaselineError> {
         let name = || path.display().to_string();
         let text =
             std::fs::read_to_string(path).map_err(|source| BaselineError::Unreadable { path: name(), source })?;
@@ -86,13 +86,13 @@ impl Baseline {
 
     /// A version 1 file: findings are matched by rule and message, and each message needs
     /// its old fingerprint (`legacy_fingerprint`).
-    pub fn is_legacy(&self) -> bool {
+    pub(crate) fn is_legacy(&self) -> bool {
         !self.legacy.is_empty()
     }
 
     /// The diagnostics of one message the baseline does not know, and how many it did;
     /// `legacy` is the message's version 1 fingerprint, when the file is one.
-    pub fn filter(&self, legacy: Option<&str>, diagnostics: Vec<Located>) -> (Vec<Located>, usize) {
+    pub(crate) fn filter(&self, legacy: Option<&str>, diagnostics: Vec<Located>) -> (Vec<Located>, usize) {
         let mut by_key: HashMap<FindingKey, usize> = HashMap::new();
         let mut by_rule: HashMap<String, usize> = HashMap::new();
         let mut known = 0;
@@ -126,12 +126,12 @@ impl Baseline {
 
 /// What `--write-baseline` records.
 #[derive(Debug, Default)]
-pub struct Recorder {
+pub(crate) struct Recorder {
     counts: BTreeMap<(String, String), usize>,
 }
 
 impl Recorder {
-    pub fn add(&mut self, diagnostics: &[Located]) {
+    pub(crate) fn add(&mut self, diagnostics: &[Located]) {
         for d in diagnostics {
             if let Some(key) = d.key {
                 *self.counts.entry((key.to_string(), d.diagnostic.rule.to_string())).or_insert(0) += 1;
@@ -139,7 +139,7 @@ impl Recorder {
         }
     }
 
-    pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
+    pub(crate) fn write(&self, path: &Path) -> Result<(), BaselineError> {
         let unwritable = |source| BaselineError::Unwritable { path: path.display().to_string(), source };
         let findings = self
             .counts
@@ -157,6 +157,6 @@ impl Recorder {
 }
 
 /// What a run says of the findings its baseline left out.
-pub fn known_note(known: usize) -> Option<String> {
+pub(crate) fn known_note(known: usize) -> Option<String> {
     (known > 0).then(|| format!("{known} finding(s) already in the baseline were not reported"))
 }

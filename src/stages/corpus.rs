@@ -15,7 +15,7 @@ use crate::stages::scan::Checked;
 
 /// Leaves out of a message's diagnostics (given its version 1 baseline fingerprint) what a
 /// baseline knows.
-pub type Sift<'a> = dyn FnMut(Option<&str>, Vec<Located>) -> Vec<Located> + 'a;
+pub(crate) type Sift<'a> = dyn FnMut(Option<&str>, Vec<Located>) -> Vec<Located> + 'a;
 
 /// What is kept of a message that has facts.
 struct Kept {
@@ -28,23 +28,23 @@ struct Kept {
 }
 
 /// A corpus finding's file, as the corpus stage knows it.
-pub struct Judged {
-    pub findings: CorpusFindings,
+pub(crate) struct Judged {
+    pub(crate) findings: CorpusFindings,
     /// The scan reported something in the file already.
-    pub had_findings: bool,
+    pub(crate) had_findings: bool,
 }
 
 #[derive(Default)]
-pub struct Corpus {
+pub(crate) struct Corpus {
     facts: Vec<(usize, Fact)>,
     kept: HashMap<usize, Kept>,
     /// Messages found to be copies of one before them, whose facts were left out.
-    pub copies: usize,
+    pub(crate) copies: usize,
 }
 
 impl Corpus {
     /// Keeps what the corpus rules need of the message scanned at `index`.
-    pub fn keep(&mut self, index: usize, checked: &mut Checked) {
+    pub(crate) fn keep(&mut self, index: usize, checked: &mut Checked) {
         if checked.facts.is_empty() {
             return;
         }
@@ -62,7 +62,7 @@ impl Corpus {
     /// the file's fingerprint) has left out what a baseline knows; `render` shows each
     /// one from the file's bytes, read again (standard input is shown without them), and
     /// with `excerpts` each gets its excerpt from them too (the HTML and Markdown reports).
-    pub fn judge(
+    pub(crate) fn judge(
         &mut self,
         rules: &RuleSet,
         sift: &mut Sift<'_>,

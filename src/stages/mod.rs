@@ -2,8 +2,8 @@
 //! config and the packs; the set-up checks; the parallel scan; the corpus rules across
 //! it; the baseline that keeps only what is new.
 
-pub mod baseline;
-pub mod corpus;
+pub(crate) mod baseline;
+pub(crate) mod corpus;
 pub mod plan;
-pub mod preflight;
-pub mod scan;
+pub(crate) mod preflight;
+pub(crate) mod scan;

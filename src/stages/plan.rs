@@ -31,7 +31,7 @@ use crate::util::yaml::YamlSource;
 
 /// A command line that cannot run as given (exit 2).
 #[derive(Debug, thiserror::Error, Diagnostic)]
-pub enum UsageError {
+pub(crate) enum UsageError {
     #[error("{0}: no such file or directory")]
     #[diagnostic(code(usage))]
     NoSuchPath(String),
@@ -99,12 +99,14 @@ pub enum UsageError {
 
 /// The configuration and the compiled rules it selects.
 pub struct Loaded {
+    /// The config file, or the defaults.
     pub config: Config,
+    /// The rules, compiled.
     pub rules: RuleSet,
     /// Each pack's name and text, for the reports' provenance.
-    pub packs: Vec<(String, Arc<str>)>,
+    pub(crate) packs: Vec<(String, Arc<str>)>,
     /// `rules.severity`: each rule the config re-grades, from the pack's severity to its own.
-    pub regraded: Vec<(String, Severity, Severity)>,
+    pub(crate) regraded: Vec<(String, Severity, Severity)>,
 }
 
 /// Reads the config (explicit, else `./nhsmail-lint.yaml` if present) and the rule
@@ -270,22 +272,22 @@ impl Selecting {
 
 /// What `check` and `preflight` run.
 pub struct CheckPlan {
-    pub rules: Arc<RuleSet>,
+    pub(crate) rules: Arc<RuleSet>,
     /// The set-up checks, when the config describes a sending set-up.
-    pub preflight: Option<PreflightPlan>,
-    pub scan: ScanPlan,
-    pub send: Option<SendPlan>,
-    pub report: ReportPlan,
+    pub(crate) preflight: Option<PreflightPlan>,
+    pub(crate) scan: ScanPlan,
+    pub(crate) send: Option<SendPlan>,
+    pub(crate) report: ReportPlan,
     /// `--write-baseline`.
-    pub record_baseline: Option<PathBuf>,
+    pub(crate) record_baseline: Option<PathBuf>,
     /// Rules this run would apply but cannot, and why.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// The config file, named in the summary when its set-up was checked.
-    pub setup_source: Option<String>,
+    pub(crate) setup_source: Option<String>,
     /// `--allow-empty`: a run given paths that reads no message is not an error.
-    pub allow_empty: bool,
+    pub(crate) allow_empty: bool,
     /// `--verbose`: the files passed over as not mail are listed by extension.
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 }
 
 impl CheckPlan {
@@ -447,22 +449,24 @@ fn spacing_rules(rules: &RuleSet, active: &[usize]) -> Vec<usize> {
 /// What `test` runs: the fixtures, the message and corpus rules that run over them, and
 /// which rules must each have a fixture they fire on.
 pub struct TestPlan {
-    pub rules: Arc<RuleSet>,
+    pub(crate) rules: Arc<RuleSet>,
     /// Indices of the message and corpus rules that run (as `check` would run them).
-    pub active: Vec<usize>,
-    pub ignores: config::Ignores,
-    pub jobs: usize,
+    pub(crate) active: Vec<usize>,
+    pub(crate) ignores: config::Ignores,
+    pub(crate) jobs: usize,
     /// Fixture folders and files.
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// Indices of the rules under test (those of the `--rules` packs, else the built-in
     /// pack's) that fixtures can exercise: each needs a fixture it fires on.
-    pub tested: Vec<usize>,
+    pub(crate) tested: Vec<usize>,
     /// The other rules under test, and why no fixture can exercise them with this set-up.
-    pub untestable: Vec<(Arc<str>, String)>,
+    pub(crate) untestable: Vec<(Arc<str>, String)>,
+    /// How the results are written.
     pub format: ListFormat,
 }
 
 impl TestPlan {
+    /// The plan of `test`, from its arguments.
     pub fn new(args: TestArgs) -> Result<TestPlan, Report> {
         let loaded = load(&args.sources, None)?;
         let paths = if args.paths.is_empty() {
@@ -547,18 +551,19 @@ fn load_baseline(path: Option<&std::path::Path>, notes: &mut Vec<String>) -> Res
 
 /// What `merge` runs: the corpus rules across the parts, and how to report.
 pub struct MergePlan {
-    pub rules: Arc<RuleSet>,
-    pub parts: Vec<PathBuf>,
-    pub report: ReportPlan,
-    pub notes: Vec<String>,
+    pub(crate) rules: Arc<RuleSet>,
+    pub(crate) parts: Vec<PathBuf>,
+    pub(crate) report: ReportPlan,
+    pub(crate) notes: Vec<String>,
     /// Missing shards are reported as not checked, not refused.
-    pub allow_partial: bool,
+    pub(crate) allow_partial: bool,
     /// Applied to what the merge judges (the corpus findings), and again to the parts'.
-    pub baseline: Option<Baseline>,
-    pub record_baseline: Option<PathBuf>,
+    pub(crate) baseline: Option<Baseline>,
+    pub(crate) record_baseline: Option<PathBuf>,
 }
 
 impl MergePlan {
+    /// The plan of `merge`, from its arguments.
     pub fn new(args: MergeArgs) -> Result<MergePlan, Report> {
         let loaded = load(&args.run.sources, args.run.account.as_deref())?;
         let selecting =

@@ -14,33 +14,33 @@ use crate::rules::spec::Coverage;
 use crate::rules::{RuleSet, engine};
 
 /// The rule id of the findings that list requirements still waiting for an attestation.
-pub const ATTESTATION_OPEN: &str = "attestation-open";
+pub(crate) const ATTESTATION_OPEN: &str = "attestation-open";
 
-pub struct PreflightPlan {
-    pub rules: Arc<RuleSet>,
+pub(crate) struct PreflightPlan {
+    pub(crate) rules: Arc<RuleSet>,
     /// Indices into `rules` of the config rules that run.
-    pub active: Vec<usize>,
+    pub(crate) active: Vec<usize>,
     /// Report the requirements still waiting for an attestation (the `preflight` command).
-    pub attestations: bool,
+    pub(crate) attestations: bool,
     /// The set-up the config rules read: the one stage that reads the configuration.
-    pub config: Config,
-    pub services: Option<Arc<Services>>,
+    pub(crate) config: Config,
+    pub(crate) services: Option<Arc<Services>>,
 }
 
 /// What the set-up checks found.
-pub struct Setup {
+pub(crate) struct Setup {
     /// Against the config file; `None` when it had nothing to say.
-    pub findings: Option<FileFindings>,
+    pub(crate) findings: Option<FileFindings>,
     /// The rules whose errors stop every send (`blocks_send`), each once; empty: `--send`
     /// may send.
-    pub blocking: Vec<Arc<str>>,
+    pub(crate) blocking: Vec<Arc<str>>,
     /// The mailbox's numbers, when a rule read its quota.
-    pub mailbox: Option<MailboxStatus>,
+    pub(crate) mailbox: Option<MailboxStatus>,
     /// The rules whose check was not made (a probe's step not reached or not asked for).
-    pub not_made: Vec<Arc<str>>,
+    pub(crate) not_made: Vec<Arc<str>>,
 }
 
-pub fn run(plan: &PreflightPlan, render: Option<&Renderer<'_>>) -> Setup {
+pub(crate) fn run(plan: &PreflightPlan, render: Option<&Renderer<'_>>) -> Setup {
     let engine::SetupVerdict { mut diagnostics, not_made } =
         engine::evaluate_config(&plan.rules, &plan.active, &plan.config, plan.services.as_deref());
     if plan.attestations {

@@ -21,40 +21,40 @@ use crate::stages::baseline::{self, Baseline};
 
 /// What the scan needs, and nothing more: the inputs, the message rules this command
 /// runs (decided once), per-path ignores, the baseline, and the services online rules ask.
-pub struct ScanPlan {
-    pub inputs: Inputs,
-    pub rules: Arc<RuleSet>,
+pub(crate) struct ScanPlan {
+    pub(crate) inputs: Inputs,
+    pub(crate) rules: Arc<RuleSet>,
     /// Indices into `rules` of the message and corpus rules that run.
-    pub active: Vec<usize>,
-    pub ignores: Ignores,
-    pub baseline: Option<Baseline>,
+    pub(crate) active: Vec<usize>,
+    pub(crate) ignores: Ignores,
+    pub(crate) baseline: Option<Baseline>,
     /// Whether a message with corpus facts has its body digest taken as it is read (a
     /// shard: `merge` cannot read the message again to tell a copy).
-    pub bodies: bool,
-    pub jobs: usize,
-    pub services: Option<Arc<Services>>,
+    pub(crate) bodies: bool,
+    pub(crate) jobs: usize,
+    pub(crate) services: Option<Arc<Services>>,
     /// Whether each message's `Detail` is wanted (the HTML and Markdown reports).
-    pub detail: bool,
+    pub(crate) detail: bool,
 }
 
 /// What checking one message produced, by the stage that uses it.
-pub struct Checked {
+pub(crate) struct Checked {
     /// What the report shows.
-    pub findings: FileFindings,
+    pub(crate) findings: FileFindings,
     /// What the corpus rules keep of it.
-    pub facts: Vec<Fact>,
+    pub(crate) facts: Vec<Fact>,
     /// Its version 1 baseline fingerprint, when such a baseline is in use.
-    pub fingerprint: Option<String>,
+    pub(crate) fingerprint: Option<String>,
     /// What tells a copy of it, when it has corpus facts.
-    pub stamp: Option<Stamp>,
+    pub(crate) stamp: Option<Stamp>,
     /// Findings the baseline knew, and so left out of `findings`.
-    pub known: usize,
+    pub(crate) known: usize,
     /// Bytes read, for the progress bar.
-    pub size: u64,
+    pub(crate) size: u64,
     /// Findings `ignore:` left out on this path.
-    pub ignored: usize,
+    pub(crate) ignored: usize,
     /// The path could not be read, and why: the run is incomplete.
-    pub unread: Option<String>,
+    pub(crate) unread: Option<String>,
 }
 
 /// The worker threads could not be started.
@@ -71,7 +71,7 @@ pub struct ScanError(#[from] rayon::ThreadPoolBuildError);
 /// on every worker too. Results come back numbered (file, chunk) and leave in that
 /// order, so memory holds only what is in flight: the feeder stays at most a window of
 /// files ahead of what was reported.
-pub fn run(
+pub(crate) fn run(
     plan: &ScanPlan,
     render: Option<&Renderer<'_>>,
     mut sink: impl FnMut(usize, Checked),

@@ -5,18 +5,18 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Now, in seconds since 1970 (UTC); 0 on a clock set before then.
-pub fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 /// `seconds` since 1970 as RFC 3339, in UTC (`2026-11-23T09:00:00Z`).
-pub fn rfc3339(seconds: i64) -> String {
+pub(crate) fn rfc3339(seconds: i64) -> String {
     mail_parser::DateTime::from_timestamp(seconds).to_rfc3339()
 }
 
 /// The day `seconds` since 1970 falls on, in UTC (`2026-11-23`): a certificate's end, a
 /// chart's week.
-pub fn day(seconds: i64) -> String {
+pub(crate) fn day(seconds: i64) -> String {
     let t = mail_parser::DateTime::from_timestamp(seconds);
     format!("{:04}-{:02}-{:02}", t.year, t.month, t.day)
 }

@@ -1,8 +1,8 @@
 //! Small helpers with no place on the data path: the clock, panic isolation, "did you
 //! mean" suggestions, quantities, and YAML loading with its error spans.
 
-pub mod clock;
+pub(crate) mod clock;
 pub mod isolate;
 pub mod suggest;
-pub mod units;
+pub(crate) mod units;
 pub mod yaml;

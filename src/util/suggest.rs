@@ -5,7 +5,7 @@
 const THRESHOLD: f64 = 0.8;
 
 /// The known name closest to `word`, if one is close enough.
-pub fn closest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let word = word.trim();
     known
         .into_iter()

@@ -3,7 +3,7 @@
 
 /// Why a quantity could not be read; said at the value's place in the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum UnitError {
+pub(crate) enum UnitError {
     #[error("unknown size unit `{0}` (use B, kB, KiB, MB, MiB, GB or GiB)")]
     SizeUnit(String),
     #[error("`{0}` needs a unit: s, min or h (for example `30min`)")]
@@ -16,7 +16,7 @@ pub enum UnitError {
 
 /// Bytes, from an integer with an optional unit. Decimal units (kB, MB, GB) are
 /// powers of 1000, binary ones (KiB, MiB, GiB) powers of 1024.
-pub fn parse_size(text: &str) -> Result<u64, UnitError> {
+pub(crate) fn parse_size(text: &str) -> Result<u64, UnitError> {
     let (number, unit) = split_number(text)?;
     let factor: u64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1,
@@ -34,7 +34,7 @@ pub fn parse_size(text: &str) -> Result<u64, UnitError> {
 }
 
 /// Seconds, from an integer with a unit: s, m or min, h.
-pub fn parse_duration(text: &str) -> Result<i64, UnitError> {
+pub(crate) fn parse_duration(text: &str) -> Result<i64, UnitError> {
     let (number, unit) = split_number(text)?;
     let factor = match unit {
         "s" | "sec" => 1,

@@ -13,8 +13,8 @@ use serde_saphyr::{Location, MessageFormatter, Spanned};
 /// A YAML document with the name it is reported under.
 #[derive(Clone)]
 pub struct YamlSource {
-    pub name: String,
-    pub text: Arc<str>,
+    pub(crate) name: String,
+    pub(crate) text: Arc<str>,
     /// The same document as JSON, converted when the binary was built (the built-in pack,
     /// by build.rs): read instead of the YAML, a tenth of the cost. Its values carry no
     /// locations, which only errors use, and a built-in pack has none.
@@ -22,22 +22,23 @@ pub struct YamlSource {
 }
 
 impl YamlSource {
+    /// A YAML text and the name its errors show.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
         YamlSource { name: name.into(), text: text.into(), prebuilt: None }
     }
 
     /// A document built into the binary, with its JSON form (empty when it did not parse
     /// at build time: then the YAML is read, and its error reported, as for any file).
-    pub fn prebuilt(name: &str, text: &'static str, json: &'static str) -> Self {
+    pub(crate) fn prebuilt(name: &str, text: &'static str, json: &'static str) -> Self {
         YamlSource { prebuilt: Some(json).filter(|json| !json.is_empty()), ..Self::new(name, text) }
     }
 
     /// Built into the binary: the built-in pack, whose every part its tests prove.
-    pub fn is_prebuilt(&self) -> bool {
+    pub(crate) fn is_prebuilt(&self) -> bool {
         self.prebuilt.is_some()
     }
 
-    pub fn read(path: &std::path::Path) -> Result<Self, Report> {
+    pub(crate) fn read(path: &std::path::Path) -> Result<Self, Report> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| miette::miette!(code = "config-unreadable", "cannot read {}: {e}", path.display()))?;
         Ok(Self::new(path.display().to_string(), text))
@@ -45,7 +46,7 @@ impl YamlSource {
 
     /// Deserialises the document; syntax errors, unknown keys and wrong types come back
     /// pointing into it. The parser's default budget refuses alias bombs.
-    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Report> {
+    pub(crate) fn parse<T: DeserializeOwned>(&self) -> Result<T, Report> {
         if let Some(json) = self.prebuilt {
             return serde_json::from_str(json).map_err(|e| {
                 miette::miette!(code = "invalid-yaml", "{} (as converted at build time): {e}", self.name)
@@ -63,7 +64,7 @@ impl YamlSource {
     }
 
     /// A semantic error (valid YAML, invalid meaning) at `location`.
-    pub fn error(&self, location: &Location, message: impl Into<String>, help: Option<String>) -> Report {
+    pub(crate) fn error(&self, location: &Location, message: impl Into<String>, help: Option<String>) -> Report {
         let message = message.into();
         let range = self.range(location);
         if let Some(range) = &range
@@ -82,12 +83,12 @@ impl YamlSource {
         Report::new(diag).with_source_code(NamedSource::new(self.name.clone(), self.shown()))
     }
 
-    pub fn error_at<T>(&self, value: &Spanned<T>, message: impl Into<String>) -> Report {
+    pub(crate) fn error_at<T>(&self, value: &Spanned<T>, message: impl Into<String>) -> Report {
         self.error(&value.referenced, message, None)
     }
 
     /// The bytes of the document a parsed value came from.
-    pub fn range(&self, location: &Location) -> Option<Range<usize>> {
+    pub(crate) fn range(&self, location: &Location) -> Option<Range<usize>> {
         if *location == Location::UNKNOWN {
             return None;
         }
@@ -105,7 +106,7 @@ impl YamlSource {
 
     /// The document as it may be shown: the values of `password:` and `token:` keys
     /// replaced by `*`, byte for byte, so no report ever prints a secret.
-    pub fn shown(&self) -> Arc<str> {
+    pub(crate) fn shown(&self) -> Arc<str> {
         let masked = SECRET_VALUE
             .replace_all(&self.text, |caps: &regex::Captures<'_>| format!("{}{}", &caps[1], "*".repeat(caps[2].len())));
         match masked {

@@ -6,16 +6,24 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The starter, as written; `tests` load it as the loader and the schema would.
-pub const STARTER: &str = include_str!("starter.yaml");
+pub(crate) const STARTER: &str = include_str!("starter.yaml");
 
+/// Why `init` wrote nothing.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum InitError {
+    /// A file is already there: it is never overwritten.
     #[error("{0} already exists: nhsmail-lint init never overwrites a configuration")]
     #[diagnostic(code(init), help("edit it, or write the starter elsewhere with --output FILE"))]
     Exists(PathBuf),
+    /// The file could not be written.
     #[error("cannot write {path}: {source}")]
     #[diagnostic(code(init))]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why it could not be written.
+        source: std::io::Error,
+    },
 }
 
 /// Writes the starter at `path`, refusing (atomically) when something is there already.

@@ -2,7 +2,7 @@
 //! into one report, in any format, with the corpus rules judged across every part's
 //! facts: the same result as one machine scanning everything.
 
-pub mod shards;
+pub(crate) mod shards;
 
 use std::collections::HashMap;
 use std::io::{self, BufRead};
@@ -41,27 +41,48 @@ struct Read {
 /// written.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum MergeError {
+    /// A part could not be read.
     #[error("{path}: {source}")]
     #[diagnostic(code(merge))]
-    Unreadable { path: String, source: io::Error },
+    Unreadable {
+        /// The part.
+        path: String,
+        /// Why it could not be read.
+        source: io::Error,
+    },
+    /// A line of a part is not what `check --format jsonl` writes.
     #[error("{path}:{line}: not a jsonl part: {source}")]
     #[diagnostic(code(merge))]
-    NotAPart { path: String, line: usize, source: serde_json::Error },
+    NotAPart {
+        /// The part.
+        path: String,
+        /// The line's number, from 1.
+        line: usize,
+        /// Why it does not parse.
+        source: serde_json::Error,
+    },
+    /// The report could not be written.
     #[error(transparent)]
     #[diagnostic(code(report))]
     Report(#[from] io::Error),
+    /// The parts are not the shards of one scan.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Shards(#[from] ShardsError),
+    /// The baseline could not be read or written.
     #[error(transparent)]
     #[diagnostic(code(baseline))]
     Baseline(#[from] crate::stages::baseline::BaselineError),
+    /// Some paths or shards were not read.
     #[error("the scan is incomplete: {count} path(s) or shard(s) were not read, so what they hold was not checked")]
     #[diagnostic(
         code(incomplete),
         help("the merged report names each path and why; fix its permissions and scan that shard again")
     )]
-    Incomplete { count: usize },
+    Incomplete {
+        /// How many.
+        count: usize,
+    },
 }
 
 /// True when some diagnostic reached `--fail-on`.

@@ -11,15 +11,15 @@ use crate::report::provenance::Hashed;
 
 /// A part's own account of its run, as its summary line gives it.
 #[derive(Debug, Clone, Deserialize)]
-pub struct PartRun {
-    pub version: String,
+pub(crate) struct PartRun {
+    pub(crate) version: String,
     #[serde(default)]
-    pub packs: Vec<Hashed>,
-    pub config: Option<Hashed>,
+    pub(crate) packs: Vec<Hashed>,
+    pub(crate) config: Option<Hashed>,
     #[serde(default)]
-    pub inputs: Vec<String>,
-    pub shard: Option<String>,
-    pub run_id: Option<String>,
+    pub(crate) inputs: Vec<String>,
+    pub(crate) shard: Option<String>,
+    pub(crate) run_id: Option<String>,
 }
 
 /// Parts that are not the shards of one scan, or a merge that would judge them otherwise.
@@ -67,17 +67,17 @@ pub enum ShardsError {
 }
 
 /// What the merge itself runs with, to hold the parts against.
-pub struct Ours {
-    pub version: &'static str,
-    pub packs: Vec<Hashed>,
-    pub config: Option<Hashed>,
+pub(crate) struct Ours {
+    pub(crate) version: &'static str,
+    pub(crate) packs: Vec<Hashed>,
+    pub(crate) config: Option<Hashed>,
 }
 
 /// The shards that a partial merge lacks (`K/N`), and the parts it left out as unfinished.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Gaps {
-    pub missing: Vec<String>,
-    pub unfinished: Vec<String>,
+pub(crate) struct Gaps {
+    pub(crate) missing: Vec<String>,
+    pub(crate) unfinished: Vec<String>,
 }
 
 fn describe(hashed: &Option<Hashed>) -> String {
@@ -96,7 +96,11 @@ fn digests(packs: &[Hashed]) -> Vec<&str> {
 /// Proves `parts` (each path with its run, `None` for a part without a summary line) to be
 /// the shards of one scan judged as it was scanned; with `allow_partial`, missing shards and
 /// unfinished parts are gaps to report rather than errors.
-pub fn prove(parts: &[(String, Option<PartRun>)], ours: &Ours, allow_partial: bool) -> Result<Gaps, ShardsError> {
+pub(crate) fn prove(
+    parts: &[(String, Option<PartRun>)],
+    ours: &Ours,
+    allow_partial: bool,
+) -> Result<Gaps, ShardsError> {
     let mut gaps = Gaps::default();
     let mut finished: Vec<(&str, &PartRun)> = Vec::new();
     for (path, run) in parts {

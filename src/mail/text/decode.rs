@@ -11,7 +11,7 @@ use super::map::{Emitter, SpanMap};
 
 /// The Content-Transfer-Encoding a body is read through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transfer {
+pub(crate) enum Transfer {
     /// 7bit, 8bit, binary, or none: the bytes are the content.
     Identity,
     QuotedPrintable,
@@ -19,7 +19,7 @@ pub enum Transfer {
 }
 
 impl Transfer {
-    pub fn from_header(value: &str) -> Self {
+    pub(crate) fn from_header(value: &str) -> Self {
         let value = value.trim();
         if value.eq_ignore_ascii_case("quoted-printable") {
             Transfer::QuotedPrintable
@@ -32,7 +32,7 @@ impl Transfer {
 }
 
 /// The text of `raw[body]`, and where each byte of it came from.
-pub fn decode(raw: &[u8], body: Range<usize>, transfer: Transfer, charset: Option<&str>) -> (String, SpanMap) {
+pub(crate) fn decode(raw: &[u8], body: Range<usize>, transfer: Transfer, charset: Option<&str>) -> (String, SpanMap) {
     let (bytes, map) = match transfer {
         Transfer::Identity => (std::borrow::Cow::Borrowed(&raw[body.clone()]), SpanMap::identity(body)),
         Transfer::QuotedPrintable => {

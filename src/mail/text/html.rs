@@ -68,7 +68,7 @@ const ATTRIBUTES: &[&str] = &["alt", "title", "href", "src"];
 const LINKS: &[&str] = &["href", "src"];
 
 /// The rendered text of `input` (the decoded HTML, mapped by `map`).
-pub fn render(input: &str, map: &SpanMap) -> (String, SpanMap) {
+pub(crate) fn render(input: &str, map: &SpanMap) -> (String, SpanMap) {
     let state = RefCell::new(State {
         out: Emitter::new(map, input.len()),
         node: None,

@@ -22,7 +22,7 @@ fn without_break(line: &str) -> &str {
 /// the next line of the same quote depth (RFC 3676 4.5: `> ` marks a quoted line; the
 /// marks of a line that continues one are not text), space-stuffing removed; `delsp` drops
 /// the space before the break too.
-pub fn flowed(input: &str, map: &SpanMap, delsp: bool) -> (String, SpanMap) {
+pub(crate) fn flowed(input: &str, map: &SpanMap, delsp: bool) -> (String, SpanMap) {
     let mut out = Emitter::new(map, input.len());
     // The quote depth of the line before, when it ended in a soft break.
     let mut flowing: Option<usize> = None;
@@ -57,7 +57,7 @@ const CALENDAR: &[&str] = &["SUMMARY", "DESCRIPTION", "LOCATION", "COMMENT", "CO
 
 /// The values of a calendar's shown properties (`calendar`), or of every property of a
 /// vCard, one a line, unfolded and unescaped.
-pub fn content_lines(input: &str, map: &SpanMap, calendar: bool) -> (String, SpanMap) {
+pub(crate) fn content_lines(input: &str, map: &SpanMap, calendar: bool) -> (String, SpanMap) {
     let (unfolded, unfolded_map) = unfold(input, map);
     let mut out = Emitter::new(&unfolded_map, unfolded.len());
     for (start, line) in lines(&unfolded) {

@@ -24,12 +24,12 @@ pub struct SpanMap {
 
 impl SpanMap {
     /// Text that is the raw bytes `raw`, offset for offset.
-    pub fn identity(raw: Range<usize>) -> Self {
+    pub(crate) fn identity(raw: Range<usize>) -> Self {
         SpanMap { segments: vec![Segment { text: 0, raw, exact: true }] }
     }
 
     /// Text that stands for the raw bytes `raw` as a whole.
-    pub fn block(raw: Range<usize>) -> Self {
+    pub(crate) fn block(raw: Range<usize>) -> Self {
         SpanMap { segments: vec![Segment { text: 0, raw, exact: false }] }
     }
 
@@ -66,7 +66,7 @@ impl SpanMap {
     /// Whether the text `range` is byte for byte the raw bytes `span` gives (the tests'
     /// check of what `span` promises).
     #[cfg(test)]
-    pub fn is_exact(&self, range: Range<usize>) -> bool {
+    pub(crate) fn is_exact(&self, range: Range<usize>) -> bool {
         let (Some(first), Some(last)) = (self.segment(range.start), self.segment(range.end.saturating_sub(1))) else {
             return false;
         };
@@ -100,19 +100,19 @@ impl SpanMap {
 
 /// Writes a stage's output text and its map, from offsets in the stage's input, whose
 /// own map is `input`.
-pub struct Emitter<'a> {
-    pub text: String,
-    pub map: SpanMap,
+pub(crate) struct Emitter<'a> {
+    pub(crate) text: String,
+    pub(crate) map: SpanMap,
     input: &'a SpanMap,
 }
 
 impl<'a> Emitter<'a> {
-    pub fn new(input: &'a SpanMap, capacity: usize) -> Self {
+    pub(crate) fn new(input: &'a SpanMap, capacity: usize) -> Self {
         Emitter { text: String::with_capacity(capacity), map: SpanMap::default(), input }
     }
 
     /// `text`, which is the input's `from` unchanged.
-    pub fn copy(&mut self, text: &str, from: Range<usize>) {
+    pub(crate) fn copy(&mut self, text: &str, from: Range<usize>) {
         let base = self.text.len();
         self.text.push_str(text);
         for (piece, raw, exact) in self.input.pieces(from.clone()) {
@@ -121,7 +121,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// `text`, which stands for the input's `from` as a whole (an entity, an escape).
-    pub fn replace(&mut self, text: &str, from: Range<usize>) {
+    pub(crate) fn replace(&mut self, text: &str, from: Range<usize>) {
         if text.is_empty() {
             return;
         }
@@ -132,13 +132,13 @@ impl<'a> Emitter<'a> {
 
     /// A line break the rendering adds between blocks (a `<p>`, a calendar property),
     /// pointed at `from`, the markup that makes it.
-    pub fn line_break(&mut self, from: Range<usize>) {
+    pub(crate) fn line_break(&mut self, from: Range<usize>) {
         if !self.text.is_empty() && !self.text.ends_with('\n') {
             self.replace("\n", from);
         }
     }
 
-    pub fn finish(self) -> (String, SpanMap) {
+    pub(crate) fn finish(self) -> (String, SpanMap) {
         (self.text, self.map)
     }
 }

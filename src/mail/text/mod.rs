@@ -10,8 +10,7 @@ mod map;
 
 use std::ops::Range;
 
-pub use decode::Transfer;
-pub use map::SpanMap;
+pub(crate) use map::SpanMap;
 
 use super::mime::{Part, TextFormat};
 
@@ -27,7 +26,7 @@ pub struct TextPiece {
 
 impl TextPiece {
     /// Text read from `span` as a whole, each byte at its place when `exact`.
-    pub fn whole(text: String, span: Range<usize>, exact: bool) -> Self {
+    pub(crate) fn whole(text: String, span: Range<usize>, exact: bool) -> Self {
         let map = if exact { SpanMap::identity(span.clone()) } else { SpanMap::block(span.clone()) };
         TextPiece { text, map, span }
     }
@@ -35,14 +34,14 @@ impl TextPiece {
 
 /// The text of `part` after its transfer and charset decoding (the reading of
 /// `body.raw`); `None` when it holds no text.
-pub fn decode(raw: &[u8], part: &Part) -> Option<TextPiece> {
+pub(crate) fn decode(raw: &[u8], part: &Part) -> Option<TextPiece> {
     let reading = part.text.as_ref()?;
     let (text, map) = decode::decode(raw, part.body.clone(), reading.transfer, reading.charset.as_deref());
     Some(TextPiece { text, map, span: part.body.clone() })
 }
 
 /// The text of `part` as its reader sees it, from its decoding (`decode`'s piece).
-pub fn render(part: &Part, decoded: &TextPiece) -> Option<TextPiece> {
+pub(crate) fn render(part: &Part, decoded: &TextPiece) -> Option<TextPiece> {
     let (text, map) = match part.text.as_ref()?.format {
         TextFormat::Plain { flowed: false, .. } => (decoded.text.clone(), decoded.map.clone()),
         TextFormat::Plain { flowed: true, delsp } => lines::flowed(&decoded.text, &decoded.map, delsp),
