@@ -17,7 +17,7 @@ const ENGINE_DIAGNOSTICS: &[(&str, &str)] = &[
          the run is incomplete: exit 2, whatever --fail-on says.",
     ),
     (
-        crate::stages::preflight::ATTESTATION_OPEN,
+        crate::findings::diagnostic::ATTESTATION_OPEN,
         "attestation-open (info): `preflight` lists each requirement that no machine can check (coverage \
          `attest` in `nhsmail-lint requirements`), that applies to this set-up, and that `attestations:` in \
          nhsmail-lint.yaml does not record yet. Record what was done, e.g. `attestations: {A1: \"application \

@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::findings::identity::FindingKey;
 
+/// The rule id of the findings that list requirements still waiting for an attestation:
+/// made by pre-flight, counted apart by the reports, explained by `explain`.
+pub(crate) const ATTESTATION_OPEN: &str = "attestation-open";
+
 /// How serious a finding is: `error` fails a run by default; `warning` and `info` report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]

@@ -323,7 +323,7 @@ impl Tally {
         for d in &findings.diagnostics {
             // An open attestation is the row's own status, not a check of the set-up.
             let counts = match d.diagnostic.severity {
-                _ if *d.diagnostic.rule == *crate::stages::preflight::ATTESTATION_OPEN => None,
+                _ if *d.diagnostic.rule == *crate::findings::diagnostic::ATTESTATION_OPEN => None,
                 Severity::Info if self.advisory.contains(&d.diagnostic.rule) => Some(&mut self.setup_advice),
                 Severity::Info => Some(&mut self.setup_unsure),
                 Severity::Warning | Severity::Error => Some(&mut self.setup),

@@ -7,14 +7,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::findings::diagnostic::{Diagnostic, FileFindings, Located, Renderer, Severity};
+use crate::findings::diagnostic::{ATTESTATION_OPEN, Diagnostic, FileFindings, Located, Renderer, Severity};
 use crate::online::Services;
 use crate::online::mailbox_status::MailboxStatus;
 use crate::rules::spec::Coverage;
 use crate::rules::{RuleSet, engine};
-
-/// The rule id of the findings that list requirements still waiting for an attestation.
-pub(crate) const ATTESTATION_OPEN: &str = "attestation-open";
 
 pub(crate) struct PreflightPlan {
     pub(crate) rules: Arc<RuleSet>,
