@@ -8,3 +8,4 @@ pub mod init;
 pub mod matrix;
 pub mod merge;
 pub mod schema;
+pub mod settings;

@@ -24,12 +24,13 @@ pub(crate) struct Lines<'a> {
     rules: &'a RuleSet,
     statistics: Option<Statistics>,
     facts: bool,
+    quiet: bool,
 }
 
 impl<'a> Lines<'a> {
     pub(crate) fn new(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
         let statistics = (plan.statistics && plan.format == Format::Concise).then(Statistics::default);
-        Lines { out, format: plan.format, rules, statistics, facts: plan.facts }
+        Lines { out, format: plan.format, rules, statistics, facts: plan.facts, quiet: plan.quiet }
     }
 
     fn write_file(&mut self, path: &str, diagnostics: &[Located], corpus: bool) -> io::Result<()> {
@@ -110,7 +111,9 @@ impl Reporter for Lines<'_> {
                 for note in notes {
                     writeln!(self.out, "note: {note}")?;
                 }
-                writeln!(self.out, "{}", summary_line(summary))?;
+                if !self.quiet {
+                    writeln!(self.out, "{}", summary_line(summary))?;
+                }
             }
         }
         self.out.flush()

@@ -11,6 +11,7 @@ mod docs;
 mod formats;
 mod generated;
 mod generated_mail;
+mod habits;
 mod hostile;
 mod imap_server;
 mod inputs;
