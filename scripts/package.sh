@@ -7,7 +7,7 @@
 # It is a full release build (minutes), so `cargo test` does not run it; docs/install.md
 # records its last result.
 #
-#   scripts/package.sh          build target/package/dist/ (the wheel and the sdist)
+#   scripts/package.sh          build target/wheels/dist/ (the wheel and the sdist)
 #   scripts/package.sh test     build, then the end-to-end test
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +39,7 @@ esac
 
 target=${CARGO_TARGET_DIR:-target}
 [[ $target = /* ]] || target=$root/$target
-work=$target/package
+work=$target/wheels
 tools=$work/tools
 dist=$work/dist
 python=$(command -v "${PYTHON:-python3}") || {
