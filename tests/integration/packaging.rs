@@ -28,7 +28,7 @@ fn pins<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {
 }
 
 #[test]
-fn the_pre_commit_mirror_and_the_install_docs_pin_this_version() {
+fn the_pre_commit_mirror_and_the_docs_pin_this_version() {
     let mirror = read("pre-commit-mirror/pyproject.toml");
     assert!(
         mirror.lines().any(|l| l == format!("version = \"{VERSION}\"")),
