@@ -19,6 +19,7 @@ mod isemail;
 mod ldap_server;
 mod mailbox;
 mod packages;
+mod packaging;
 mod preflight;
 mod probe;
 mod public_corpus;
