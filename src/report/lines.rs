@@ -208,6 +208,7 @@ mod tests {
             help: None,
             label: None,
             span: 0..0,
+            fix: None,
         };
         Located { diagnostic, line: 3, column: 11, key: None }
     }
