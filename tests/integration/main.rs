@@ -8,6 +8,7 @@ mod corpus;
 mod directory;
 mod dns_server;
 mod docs;
+mod examples;
 mod fixes;
 mod formats;
 mod generated;
