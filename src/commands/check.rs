@@ -135,6 +135,7 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
     })?;
     failure?;
     summary.not_mail = passed.not_mail_by_extension();
+    summary.gitignored = passed.gitignored_count();
     let nothing = nothing_checked(plan, &summary, &passed);
     let mut corpus_findings = Vec::new();
     let excerpts = plan.report.wants_detail();
@@ -209,6 +210,9 @@ fn nothing_checked(plan: &CheckPlan, summary: &Summary, passed: &inputs::Passed)
     let left_out = passed.not_selected_count();
     if left_out > 0 {
         why.push(format!("--include / --exclude left out all {left_out} mail file(s)"));
+    }
+    if summary.gitignored > 0 {
+        why.push(format!("{} path(s) left out by .gitignore (--no-ignore walks them)", summary.gitignored));
     }
     let not_mail = summary.not_mail_count();
     if not_mail > 0 {

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::Inputs;
@@ -63,11 +64,13 @@ pub(crate) enum Found {
 
 /// The files a walk passed over, so that a run that read nothing can say why and the
 /// summary counts them: not mail (by extension, lower case; `""` for none), or left out
-/// by `--include` / `--exclude`.
+/// by `--include` / `--exclude`, or by a `.gitignore` (files and folders).
 #[derive(Debug, Default)]
 pub(crate) struct Passed {
     not_mail: Mutex<BTreeMap<String, usize>>,
     not_selected: Mutex<usize>,
+    /// Shared with the walk's folder reader, which jwalk runs apart from the walk.
+    gitignored: Arc<AtomicUsize>,
 }
 
 impl Passed {
@@ -83,6 +86,11 @@ impl Passed {
     /// Files that are not mail, by extension.
     pub(crate) fn not_mail_by_extension(&self) -> BTreeMap<String, usize> {
         self.not_mail.lock().expect("counts").clone()
+    }
+
+    /// Files and folders a `.gitignore` left out.
+    pub(crate) fn gitignored_count(&self) -> usize {
+        self.gitignored.load(Ordering::Relaxed)
     }
 
     /// Files that are mail but `--include` / `--exclude` left out.
@@ -109,6 +117,7 @@ pub(crate) fn files<'a>(inputs: &'a Inputs, passed: &'a Passed) -> impl Iterator
             return Box::new(take.into_iter());
         }
         let (hidden, gitignore) = (selection.hidden, selection.gitignore);
+        let gitignored = passed.gitignored.clone();
         let walk = jwalk::WalkDirGeneric::<Walked>::new(root)
             .follow_links(true)
             .skip_hidden(false)
@@ -120,9 +129,11 @@ pub(crate) fn files<'a>(inputs: &'a Inputs, passed: &'a Passed) -> impl Iterator
                     if gitignore {
                         *ignored = Ignored::enter(ignored.take(), folder);
                         if let Some(ignored) = ignored.as_deref() {
+                            let before = children.len();
                             children.retain(|c| {
                                 c.as_ref().map_or(true, |e| !ignored.ignores(&e.path(), e.file_type().is_dir()))
                             });
+                            gitignored.fetch_add(before - children.len(), Ordering::Relaxed);
                         }
                     }
                     children.iter_mut().flatten().for_each(|child| stop_at_loop(folder, child));

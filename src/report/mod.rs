@@ -105,6 +105,9 @@ pub struct Summary {
     /// Paths that could not be read, and why: the run is incomplete.
     #[serde(skip)]
     pub(crate) unread: Vec<Unread>,
+    /// Files and folders a `.gitignore` left out of the walk (`--no-ignore` walks them).
+    #[serde(skip)]
+    pub(crate) gitignored: usize,
     /// Files the walk passed over as not mail, by extension (`""` for none).
     #[serde(skip)]
     pub(crate) not_mail: std::collections::BTreeMap<String, usize>,
@@ -319,6 +322,9 @@ pub(crate) fn summary_line(summary: &Summary) -> String {
     let mut passed_over = Vec::new();
     if summary.not_mail_count() > 0 {
         passed_over.push(format!("{} skipped as not mail", plural(summary.not_mail_count(), "file")));
+    }
+    if summary.gitignored > 0 {
+        passed_over.push(format!("{} left out by .gitignore", plural(summary.gitignored, "path")));
     }
     if unread > 0 {
         passed_over.push(format!("{} could not be read", plural(unread, "path")));

@@ -204,6 +204,13 @@ fn no_path_checks_the_current_folder_without_what_gitignore_leaves_out() {
         files(&["check", "--format", "json", "--no-ignore"]),
         ["target/built.eml", "templates/legacy/noreply.eml", "templates/reminder.eml"]
     );
+    // What .gitignore left out is counted, never silently dropped.
+    let human = run_in(repo.path(), &["check"]);
+    assert!(
+        human.stdout.contains("in 2 files (1 file skipped as not mail, 1 path left out by .gitignore)"),
+        "{}",
+        human.stdout
+    );
 }
 
 #[test]
