@@ -36,6 +36,9 @@ pub enum Command {
     /// The compliance matrix: each requirement's id, verb, sentence, coverage and rules;
     /// with a configuration, whether this set-up leaves it unchecked, and its attestation.
     Requirements(RulesArgs),
+    /// The configuration a run from here would use: which file (and how it was found),
+    /// then each setting with the line it was written on or `default`.
+    Config(ConfigArgs),
     /// List what --send sent, failed to send or deferred.
     Journal(JournalArgs),
     /// Combine the jsonl parts of a sharded scan into one report, judging the corpus
@@ -64,7 +67,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct VersionArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    #[arg(long, visible_alias = "output-format", value_enum, default_value_t = ListFormat::Human)]
     pub format: ListFormat,
 }
 
@@ -130,9 +133,14 @@ pub struct TestArgs {
 /// Where rules and configuration come from.
 #[derive(Debug, Args)]
 pub struct RuleSourceArgs {
-    /// Configuration file [default: ./nhsmail-lint.yaml when present]
+    /// Configuration file [default: $NHSMAIL_LINT_CONFIG, else the nearest nhsmail-lint.yaml
+    /// or .nhsmail-lint.yaml from the current folder up to the repository's root, else
+    /// $XDG_CONFIG_HOME/nhsmail-lint/nhsmail-lint.yaml]
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
+    /// Read no configuration file at all: the built-in defaults only.
+    #[arg(long, conflicts_with = "config")]
+    pub(crate) isolated: bool,
     /// An extra rule pack (YAML); repeat for several.
     #[arg(long = "rules", value_name = "FILE")]
     pub(crate) rule_packs: Vec<PathBuf>,
@@ -146,7 +154,8 @@ pub struct RuleSourceArgs {
 pub struct CheckArgs {
     /// Files and directories to check: a directory is walked for .eml and .mbox files
     /// (either gzipped) and Maildir messages; `-` reads one message from standard input.
-    #[arg(required = true, value_name = "PATH")]
+    /// With none, the current folder (`.`), its files shown without `./`.
+    #[arg(value_name = "PATH")]
     pub(crate) paths: Vec<PathBuf>,
     #[command(flatten)]
     pub(crate) run: RunArgs,
@@ -173,9 +182,10 @@ pub(crate) struct SendArgs {
     /// With --send: show what would be sent (envelope, size, transport), send nothing.
     #[arg(long, requires = "send")]
     pub(crate) dry_run: bool,
-    /// The send journal.
-    #[arg(long, value_name = "PATH", default_value = crate::send::journal::DEFAULT_PATH)]
-    pub(crate) journal: PathBuf,
+    /// The send journal [default: .nhsmail-lint/journal.sqlite beside the config file in
+    /// use, else in the current folder]
+    #[arg(long, value_name = "PATH")]
+    pub(crate) journal: Option<PathBuf>,
     /// Send again a message whose earlier send has an unknown outcome.
     #[arg(long, requires = "send")]
     pub(crate) resend_unknown: bool,
@@ -213,7 +223,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "ADDRESS")]
     pub(crate) account: Option<String>,
     /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(long, visible_alias = "output-format", value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -230,6 +240,14 @@ pub struct RunArgs {
     /// Exit 1 when a diagnostic is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub(crate) fail_on: FailOn,
+    /// Exit 0 whatever the findings (as --fail-on never): a run that could not read
+    /// everything still exits 2.
+    #[arg(long, conflicts_with = "fail_on")]
+    pub(crate) exit_zero: bool,
+    /// Print the findings only, and one line for each requirement this run could not check
+    /// (a rule it skipped): no notes, no summary.
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
     /// When to colour human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub(crate) color: ColorChoice,
@@ -248,6 +266,12 @@ pub(crate) struct WalkArgs {
     /// Walk hidden files and folders too (and VCS folders such as .git).
     #[arg(long)]
     pub(crate) hidden: bool,
+    /// Walk what the walked folders' .gitignore files leave out too (build output...).
+    #[arg(long)]
+    pub(crate) no_ignore: bool,
+    /// The name standard input (`-`) is reported as, and matched by `ignore:` as.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) stdin_filename: Option<PathBuf>,
     /// Check only share K of N (1 <= K <= N, like 1/4 ... 4/4) of the inputs, split by a
     /// stable hash of each path: for N workers of a batch engine, with `--format jsonl`
     /// and `merge`.
@@ -280,6 +304,17 @@ pub struct RulesArgs {
     pub format: RulesFormat,
 }
 
+/// Arguments of `config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// The rule packs and config to read.
+    #[command(flatten)]
+    pub sources: RuleSourceArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
 /// Arguments of `explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -308,15 +343,19 @@ pub struct MergeArgs {
 /// Arguments of `journal`.
 #[derive(Debug, Args)]
 pub struct JournalArgs {
-    /// The send journal.
-    #[arg(long, value_name = "PATH", default_value = crate::send::journal::DEFAULT_PATH)]
-    pub journal: PathBuf,
+    /// The send journal [default: .nhsmail-lint/journal.sqlite beside the config file in
+    /// use, else in the current folder]
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Configuration file whose folder holds the journal [default: found as `check` finds it]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     pub format: ListFormat,
 }
 
-/// Output formats of `journal`, `test` and `version`.
+/// Output formats of `journal`, `test`, `config` and `version`.
 // A variant's doc comment would be shown in `--help` beside its value.
 #[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

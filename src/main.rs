@@ -9,7 +9,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use nhsmail_lint::cli::{Cli, Command, ListFormat, RulesFormat, SchemaKind};
-use nhsmail_lint::commands::{check, completions, explain, fixtures, init, man, matrix, merge, schema, version};
+use nhsmail_lint::commands::{
+    check, completions, explain, fixtures, init, man, matrix, merge, schema, settings, version,
+};
 use nhsmail_lint::stages::plan::{self, CheckPlan, MergePlan, TestPlan};
 use nhsmail_lint::util::{isolate, suggest};
 use nhsmail_lint::{report, send};
@@ -108,6 +110,15 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             io::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Config(args) => {
+            let loaded = plan::load(&args.sources, None)?;
+            let text = match args.format {
+                ListFormat::Human => settings::human(&loaded.config),
+                ListFormat::Json => settings::json(&loaded.config),
+            };
+            io::stdout().write_all(text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Merge(args) => Ok(verdict(merge::run(&MergePlan::new(args)?)?)),
         Command::Schema(args) => {
             let text = match args.what {
@@ -141,7 +152,11 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(verdict(!outcome.passed()))
         }
         Command::Journal(args) => {
-            let journal = send::journal::Journal::open(&args.journal).map_err(journal_error)?;
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let config = nhsmail_lint::config::discover::locate(args.config.as_deref(), false, &cwd);
+            let folder = config.as_ref().and_then(|c| c.path.parent());
+            let path = send::journal::path(args.journal.as_deref(), folder);
+            let journal = send::journal::Journal::open(&path).map_err(journal_error)?;
             let entries = journal.entries().map_err(journal_error)?;
             let text = match args.format {
                 ListFormat::Human => report::sends::journal_text(&entries),

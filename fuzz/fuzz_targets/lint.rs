@@ -53,6 +53,7 @@ fuzz_target!(|data: &[u8]| {
             output: None,
             statistics: false,
             fail_on: Some(Severity::Error),
+            quiet: false,
             facts: true,
             color: false,
             progress: false,

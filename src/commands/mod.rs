@@ -10,4 +10,5 @@ pub mod man;
 pub mod matrix;
 pub mod merge;
 pub mod schema;
+pub mod settings;
 pub mod version;

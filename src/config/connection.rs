@@ -48,7 +48,7 @@ impl ServerKeys<'_> {
         Ok(Server {
             host: setting(source, self.host),
             port: written_or(source, self.port, default_port, implied_at),
-            ca_file: self.ca_file.as_ref().map(|f| PathBuf::from(f.value.trim())),
+            ca_file: self.ca_file.as_ref().map(|f| source.resolve(f.value.trim())),
             timeout: duration_setting(source, self.timeout, default_timeout, AtLeast::OneSecond)?,
         })
     }

@@ -17,12 +17,18 @@ use transport::{Transport, TransportSpec};
 
 pub(crate) mod connection;
 pub(crate) mod directory;
+pub mod discover;
 pub(crate) mod dns;
 pub(crate) mod mailbox;
 pub(crate) mod setting;
 pub(crate) mod transport;
 
 pub(crate) const DEFAULT_FILE: &str = "nhsmail-lint.yaml";
+
+/// The account `nhsmail-lint init`'s starter names until the user writes theirs: rules
+/// that compare with the account are skipped while it is there (every message would fail
+/// them), and `account-placeholder` reports it once.
+pub(crate) const PLACEHOLDER_ACCOUNT: &str = "application.name@nhs.net";
 
 /// `nhsmail-lint.yaml`: the sending account and set-up, and rule settings (docs/configuration.md).
 #[derive(Debug, Deserialize, Default, schemars::JsonSchema)]
@@ -119,12 +125,22 @@ pub struct Config {
     severity: BTreeMap<String, Spanned<Severity>>,
     /// `attestations:`, by requirement id, each with where it was written.
     pub(crate) attestations: BTreeMap<String, Spanned<String>>,
+    /// How the file was named (none for the defaults).
+    pub(crate) origin: Option<discover::Origin>,
+    /// Where a `token_command` is written in a file that may not run programs (one found
+    /// from the current folder): a run that fetches secrets refuses it (`refuse_commands`).
+    refused_command: Option<std::ops::Range<usize>>,
+    /// The line each top-level setting was written on, for `nhsmail-lint config`.
+    pub(crate) lines: BTreeMap<&'static str, u64>,
 }
 
 /// `ignore:`: each glob, and the rules ignored on the paths it matches.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Ignores {
     globs: Vec<(globset::GlobMatcher, Vec<Spanned<String>>)>,
+    /// The config file's folder and the current folder, both absolute, when they differ:
+    /// the globs are written relative to the config file's folder.
+    rebase: Option<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 impl Ignores {
@@ -142,8 +158,28 @@ impl Ignores {
         let text = path.to_string_lossy();
         let file = text.rsplit_once(":#").map_or(text.as_ref(), |(file, _)| file);
         let file = std::path::Path::new(file.strip_prefix("./").unwrap_or(file));
+        let rebased = self.rebase.as_ref().and_then(|(folder, cwd)| discover::relative_to(folder, cwd, file));
+        let file = rebased.as_deref().unwrap_or(file);
         self.globs.iter().any(|(glob, rules)| glob.is_match(file) && rules.iter().any(|r| r.value == rule))
     }
+}
+
+/// The line of the first value written under each setting.
+fn written_lines(spec: &ConfigSpec) -> BTreeMap<&'static str, u64> {
+    fn first<'a, T: 'a>(values: impl IntoIterator<Item = &'a Spanned<T>>) -> Option<u64> {
+        values.into_iter().next().map(|v| v.referenced.line())
+    }
+    let sections = [
+        ("account", first(&spec.account)),
+        ("distribution_lists", first(&spec.distribution_lists)),
+        ("secure_domains", spec.secure_domains.as_ref().and_then(first)),
+        ("non_delivery", first(&spec.non_delivery)),
+        ("rules.disable", first(&spec.rules.disable)),
+        ("rules.severity", first(spec.rules.severity.values())),
+        ("ignore", first(spec.ignore.values().flatten())),
+        ("attestations", first(spec.attestations.values())),
+    ];
+    sections.into_iter().filter_map(|(key, line)| Some((key, line?))).collect()
 }
 
 impl Default for Config {
@@ -164,13 +200,21 @@ impl Default for Config {
             disable: Vec::new(),
             severity: BTreeMap::new(),
             attestations: BTreeMap::new(),
+            origin: None,
+            refused_command: None,
+            lines: BTreeMap::new(),
         }
     }
 }
 
 impl Config {
-    /// Reads and validates a config file; errors point into it.
+    /// Reads and validates a config file a user named; errors point into it.
     pub fn load(source: YamlSource) -> Result<Config, Report> {
+        Config::load_from(source, discover::Origin::Flag)
+    }
+
+    /// Reads and validates a config file named as `origin` says.
+    pub(crate) fn load_from(source: YamlSource, origin: discover::Origin) -> Result<Config, Report> {
         let spec: ConfigSpec = if source.text.trim().is_empty() { ConfigSpec::default() } else { source.parse()? };
         let address = |value: &Spanned<String>| -> Result<String, Report> {
             let trimmed = value.value.trim();
@@ -180,6 +224,7 @@ impl Config {
                 Err(source.error_at(value, format!("`{}` is not a valid email address", value.value)))
             }
         };
+        let lines = written_lines(&spec);
         let account = spec.account.as_ref().map(address).transpose()?;
         let distribution_lists = spec.distribution_lists.iter().map(address).collect::<Result<_, _>>()?;
         let at = |s: &Spanned<String>| source.range(&s.referenced).unwrap_or(0..0);
@@ -234,12 +279,21 @@ impl Config {
             dns,
             mailbox,
             directory,
-            ignores: Ignores { globs: ignore },
+            ignores: Ignores { globs: ignore, rebase: source.folder().and_then(discover::rebase) },
             disable: spec.rules.disable,
             severity: spec.rules.severity,
             attestations: spec.attestations,
+            origin: Some(origin),
+            refused_command: None,
+            lines,
             source: Some(source),
         };
+        if !origin.may_run_commands() {
+            let transport = config.transport.as_ref().and_then(|t| t.login.secret.as_ref());
+            let commands = transport.into_iter().chain(config.mailbox.as_ref().and_then(|m| m.login.secret.as_ref()));
+            config.refused_command =
+                commands.filter(|s| matches!(s.value, setting::Secret::Command(_))).map(|s| s.span.clone()).next();
+        }
         config.derive_account();
         Ok(config)
     }
@@ -263,10 +317,42 @@ impl Config {
         self.account_from = Some(key);
     }
 
+    /// A run that fetches secrets (pre-flight, `--send`) refuses a `token_command` in a
+    /// file found from the current folder, before anything runs or connects.
+    pub(crate) fn refuse_commands(&self) -> Result<(), Report> {
+        match (&self.refused_command, &self.source) {
+            (Some(span), Some(source)) => Err(source.error_span(
+                "config-command-refused",
+                span.clone(),
+                "token_command is not run from a config file found from the current folder",
+                format!(
+                    "a checkout's own file could run any program with this job's secrets; name the file \
+                     to trust it: --config {0} or {1}={0}",
+                    source.name,
+                    discover::ENV
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Which file this is, and how it was named, for the reports' notes.
+    pub(crate) fn used(&self) -> String {
+        match (&self.source, self.origin) {
+            (Some(source), Some(origin)) => format!("the configuration is {} ({})", source.name, origin.describe()),
+            _ => "no configuration file: the built-in defaults apply (`nhsmail-lint init` writes one)".to_owned(),
+        }
+    }
+
     /// Says where the account came from when it was not written as `account`.
     pub(crate) fn account_note(&self) -> Option<String> {
         let (account, key) = (self.account.as_deref()?, self.account_from?);
         Some(format!("the sending account is {account}, read from `{key}`: no `account` is configured"))
+    }
+
+    /// Whether the account is still the starter's placeholder.
+    pub(crate) fn has_placeholder_account(&self) -> bool {
+        self.account.as_deref() == Some(PLACEHOLDER_ACCOUNT)
     }
 
     /// Whether the file describes a sending set-up for the config rules to check.
@@ -288,7 +374,7 @@ impl Config {
 
     pub(crate) fn lookup(&self, key: &str) -> Option<ConfigValue<'_>> {
         Some(match key {
-            "account" => ConfigValue::Text(self.account.as_deref()),
+            "account" => ConfigValue::Text(self.account.as_deref().filter(|_| !self.has_placeholder_account())),
             "distribution_lists" => ConfigValue::List(&self.distribution_lists),
             "secure_domains" => ConfigValue::List(&self.secure_domains),
             "non_delivery" => ConfigValue::List(&self.non_delivery),
@@ -319,6 +405,13 @@ impl Config {
             });
         }
         Ok(())
+    }
+
+    /// `rules.disable` and `rules.severity` as written (`id: level`), for `nhsmail-lint config`.
+    pub(crate) fn rule_settings_as_written(&self) -> (Vec<String>, Vec<String>) {
+        let disabled = self.disable.iter().map(|id| id.value.clone()).collect();
+        let severities = self.severity.iter().map(|(id, level)| format!("{id}: {}", level.value.as_str())).collect();
+        (disabled, severities)
     }
 
     /// Rule ids the config disables or re-grades, each resolved by `canonical` to the

@@ -76,7 +76,7 @@ pub(crate) fn secret_source(
         let value = if env.is_some() {
             Secret::Env(value)
         } else if file.is_some() {
-            Secret::File(PathBuf::from(value))
+            Secret::File(source.resolve(&value))
         } else {
             Secret::Command(value)
         };

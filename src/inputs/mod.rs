@@ -59,6 +59,12 @@ pub(crate) struct Selection {
     pub(crate) include: Option<GlobSet>,
     pub(crate) exclude: Option<GlobSet>,
     pub(crate) hidden: bool,
+    /// Leave out what the `.gitignore` files of the walked folders ignore (not `--no-ignore`).
+    pub(crate) gitignore: bool,
+    /// No path was given: the walk of `.` shows its files as `a.eml`, not `./a.eml`.
+    pub(crate) implicit_root: bool,
+    /// `--stdin-filename`: what `-` is reported (and matched by `ignore:`) as.
+    pub(crate) stdin_name: Option<PathBuf>,
     /// `(k, n)`: only the paths whose stable hash is `k` modulo `n`.
     pub(crate) shard: Option<(u64, u64)>,
 }

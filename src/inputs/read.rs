@@ -12,7 +12,7 @@ use crate::mail::bytes::BOM;
 /// The messages a found file holds, read as they are needed: one, or an mbox's each.
 pub(crate) fn messages(found: Found) -> Box<dyn Iterator<Item = Item> + Send> {
     match found {
-        Found::Stdin => Box::new(std::iter::once(stdin_item())),
+        Found::Stdin(name) => Box::new(std::iter::once(stdin_item(name))),
         Found::File { path, explicit } => expand(path, explicit),
         Found::Failed { path, why } => Box::new(std::iter::once(Item { label: path, source: Source::Failed(why) })),
     }
@@ -117,13 +117,13 @@ pub(super) fn open(path: &Path) -> std::io::Result<Box<dyn Read + Send>> {
     Ok(if gzipped { Box::new(flate2::read::MultiGzDecoder::new(file)) } else { Box::new(file) })
 }
 
-fn stdin_item() -> Item {
+fn stdin_item(label: PathBuf) -> Item {
     let mut bytes = Vec::new();
     let source = match std::io::stdin().lock().take(MAX_DECOMPRESSED).read_to_end(&mut bytes) {
         Ok(_) => Source::Bytes { bytes, first_line: 1 },
         Err(e) => Source::Failed(format!("cannot read standard input: {e}")),
     };
-    Item { label: PathBuf::from("-"), source }
+    Item { label, source }
 }
 
 #[cfg(test)]

@@ -3,18 +3,53 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::Inputs;
 
-/// jwalk's per-entry state: where a symlink loop leads back to, if the entry is one.
-type Walked = ((), Option<PathBuf>);
+/// jwalk's per-folder state (the `.gitignore` files from the root down to the folder)
+/// and per-entry state (where a symlink loop leads back to, if the entry is one).
+type Walked = (Option<Arc<Ignored>>, Option<PathBuf>);
+
+/// The `.gitignore` of one walked folder, and its parent folders' below the root: a
+/// folder's own file is asked first, as git does, then each parent's.
+#[derive(Debug)]
+struct Ignored {
+    here: ignore::gitignore::Gitignore,
+    parent: Option<Arc<Ignored>>,
+}
+
+impl Ignored {
+    /// The stack for `folder`: `parent`'s, with `folder/.gitignore` on top when there is one.
+    fn enter(parent: Option<Arc<Ignored>>, folder: &Path) -> Option<Arc<Ignored>> {
+        let file = folder.join(".gitignore");
+        if !file.is_file() {
+            return parent;
+        }
+        // A line git would not read is left out by the builder, as git leaves it out.
+        let (here, _) = ignore::gitignore::Gitignore::new(&file);
+        Some(Arc::new(Ignored { here, parent }))
+    }
+
+    fn ignores(&self, path: &Path, is_dir: bool) -> bool {
+        let mut level = Some(self);
+        while let Some(ignored) = level {
+            match ignored.here.matched(path, is_dir) {
+                ignore::Match::Ignore(_) => return true,
+                ignore::Match::Whitelist(_) => return false,
+                ignore::Match::None => level = ignored.parent.as_deref(),
+            }
+        }
+        false
+    }
+}
 
 const VCS: &[&str] = &[".git", ".hg", ".svn", "CVS", "_darcs", ".bzr"];
 
 /// What a walk finds, before any file is opened.
 pub(crate) enum Found {
-    Stdin,
+    /// Standard input, reported as this name.
+    Stdin(PathBuf),
     /// `explicit`: named on the command line (checked whatever its name).
     File {
         path: PathBuf,
@@ -65,22 +100,31 @@ pub(crate) fn files<'a>(inputs: &'a Inputs, passed: &'a Passed) -> impl Iterator
     let selection = &inputs.selection;
     inputs.paths.iter().flat_map(move |root| -> Box<dyn Iterator<Item = Found> + Send + 'a> {
         if root.as_os_str() == "-" {
-            return Box::new(std::iter::once(Found::Stdin));
+            let name = selection.stdin_name.clone().unwrap_or_else(|| PathBuf::from("-"));
+            return Box::new(std::iter::once(Found::Stdin(name)));
         }
         if root.is_file() {
             // Named explicitly: checked whatever its name, if in this shard.
             let take = selection.in_shard(root).then(|| Found::File { path: root.clone(), explicit: true });
             return Box::new(take.into_iter());
         }
-        let hidden = selection.hidden;
+        let (hidden, gitignore) = (selection.hidden, selection.gitignore);
         let walk = jwalk::WalkDirGeneric::<Walked>::new(root)
             .follow_links(true)
             .skip_hidden(false)
             .parallelism(jwalk::Parallelism::Serial)
-            .process_read_dir(move |depth, folder, _, children| {
+            .process_read_dir(move |depth, folder, ignored, children| {
                 // Called once for the roots themselves (no depth): those are taken as given.
                 if depth.is_some() {
                     children.retain(|c| c.as_ref().map_or(true, |e| hidden || !is_hidden_or_vcs(&e.file_name)));
+                    if gitignore {
+                        *ignored = Ignored::enter(ignored.take(), folder);
+                        if let Some(ignored) = ignored.as_deref() {
+                            children.retain(|c| {
+                                c.as_ref().map_or(true, |e| !ignored.ignores(&e.path(), e.file_type().is_dir()))
+                            });
+                        }
+                    }
                     children.iter_mut().flatten().for_each(|child| stop_at_loop(folder, child));
                 }
                 // By name, errors (a dangling link) in their place rather than last.
@@ -104,7 +148,11 @@ pub(crate) fn files<'a>(inputs: &'a Inputs, passed: &'a Passed) -> impl Iterator
                 why: "not a regular file (a FIFO, socket or device)".to_owned(),
             }),
             Ok(e) => {
-                let path = e.path();
+                // `check` with no path walks `.`: its files read `a.eml`, as ruff shows them.
+                let path = match e.path().strip_prefix(".") {
+                    Ok(inner) if selection.implicit_root => inner.to_path_buf(),
+                    _ => e.path(),
+                };
                 let relative = path.strip_prefix(root).unwrap_or(&path);
                 if !is_message_file(&path) {
                     passed.not_mail(&path);

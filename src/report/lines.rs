@@ -26,6 +26,7 @@ pub(crate) struct Lines<'a> {
     rules: &'a RuleSet,
     statistics: Option<Statistics>,
     facts: bool,
+    quiet: bool,
     /// GitLab issues written so far: the array opens before the first.
     issues: usize,
 }
@@ -33,7 +34,7 @@ pub(crate) struct Lines<'a> {
 impl<'a> Lines<'a> {
     pub(crate) fn new(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
         let statistics = (plan.statistics && plan.format == Format::Concise).then(Statistics::default);
-        Lines { out, format: plan.format, rules, statistics, facts: plan.facts, issues: 0 }
+        Lines { out, format: plan.format, rules, statistics, facts: plan.facts, quiet: plan.quiet, issues: 0 }
     }
 
     fn write_file(&mut self, path: &str, diagnostics: &[Located], corpus: bool) -> io::Result<()> {
@@ -137,7 +138,9 @@ impl Reporter for Lines<'_> {
                 for note in notes {
                     self.plain(&format!("note: {note}"))?;
                 }
-                self.plain(&summary_line(summary))?;
+                if !self.quiet {
+                    self.plain(&summary_line(summary))?;
+                }
             }
         }
         self.out.flush()

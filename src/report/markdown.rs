@@ -161,7 +161,9 @@ mod tests {
         let run = Provenance {
             build: Build::current(),
             command: "check",
-            packs: (0..5000).map(|n| Hashed { name: format!("{hostile}{n}"), sha256: "0".repeat(64) }).collect(),
+            packs: (0..5000)
+                .map(|n| Hashed { name: format!("{hostile}{n}"), sha256: "0".repeat(64), found: None })
+                .collect(),
             config: None,
             inputs: Vec::new(),
             started: String::new(),

@@ -67,6 +67,9 @@ pub struct ReportPlan {
     pub statistics: bool,
     /// The least severity that fails the run; `None` never fails.
     pub fail_on: Option<Severity>,
+    /// `--quiet`: the text formats print no summary line (the plan keeps only the notes
+    /// that say what went unchecked).
+    pub quiet: bool,
     /// Write corpus-rule facts into `jsonl`, for `merge` (a shard's output).
     pub facts: bool,
     /// Whether human output is coloured.
@@ -267,7 +270,9 @@ pub(crate) fn output(plan: &ReportPlan) -> io::Result<Box<dyn Write>> {
 /// The reporter of the plan's format, writing to `out`.
 pub fn reporter<'a>(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Box<dyn Reporter + 'a> {
     match plan.format {
-        Format::Human => Box::new(Human { out, rules, statistics: plan.statistics.then(Statistics::default) }),
+        Format::Human => {
+            Box::new(Human { out, rules, statistics: plan.statistics.then(Statistics::default), quiet: plan.quiet })
+        }
         Format::Concise | Format::Github | Format::Gitlab | Format::Azure | Format::Jsonl => {
             Box::new(lines::Lines::new(plan, rules, out))
         }
@@ -293,9 +298,11 @@ impl Statistics {
         let mut rows: Vec<_> = self.counts.iter().collect();
         rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let mut out = String::new();
+        // The longest id present sets the column (a user's pack may have longer ids).
+        let width = rows.iter().map(|((rule, _), _)| rule.chars().count()).max().unwrap_or(0);
         for ((rule, severity), count) in rows {
             let summary = rules.get(rule).map_or("", |r| r.summary.as_str());
-            out.push_str(&format!("{count:>8}  {:<28} {:<8} {summary}\n", rule, severity.as_str()));
+            out.push_str(&format!("{count:>8}  {:<width$}  {:<8} {summary}\n", rule, severity.as_str()));
         }
         out
     }
@@ -353,6 +360,7 @@ struct Human<'a> {
     out: Box<dyn Write + 'a>,
     rules: &'a RuleSet,
     statistics: Option<Statistics>,
+    quiet: bool,
 }
 
 impl Reporter for Human<'_> {
@@ -387,7 +395,9 @@ impl Reporter for Human<'_> {
         for note in notes {
             writeln!(self.out, "note: {note}")?;
         }
-        writeln!(self.out, "{}", summary_line(summary))?;
+        if !self.quiet {
+            writeln!(self.out, "{}", summary_line(summary))?;
+        }
         self.out.flush()
     }
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::Summary;
+use crate::config::discover::Origin;
 use crate::util::clock;
 
 /// What the plan knows of the run's sources before it starts.
@@ -21,6 +22,8 @@ pub struct Sources {
     pub(crate) packs: Vec<(String, Arc<str>)>,
     /// The config file: its path and its text as shown (inline secrets masked).
     pub(crate) config: Option<(String, Arc<str>)>,
+    /// How the config file was named (`--config`, the environment, found, the user's).
+    pub(crate) config_found: Option<Origin>,
     /// The paths given on the command line (for `merge`, the parts).
     pub(crate) inputs: Vec<String>,
     /// A shard's share (`K/N`) and its scan's `--run-id`, for `merge` to prove its parts.
@@ -32,7 +35,9 @@ impl Sources {
     /// The packs and the config file by SHA-256, as the report names them.
     pub(crate) fn hashed(&self) -> (Vec<Hashed>, Option<Hashed>) {
         let packs = self.packs.iter().map(|(name, text)| Hashed::of(name, text)).collect();
-        (packs, self.config.as_ref().map(|(name, text)| Hashed::of(name, text)))
+        let config =
+            self.config.as_ref().map(|(name, text)| Hashed { found: self.config_found, ..Hashed::of(name, text) });
+        (packs, config)
     }
 }
 
@@ -41,12 +46,15 @@ impl Sources {
 pub(crate) struct Hashed {
     pub(crate) name: String,
     pub(crate) sha256: String,
+    /// For the config file: how it was named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) found: Option<Origin>,
 }
 
 impl Hashed {
     pub(crate) fn of(name: &str, text: &str) -> Hashed {
         let digest = Sha256::digest(text.as_bytes());
-        Hashed { name: name.to_owned(), sha256: digest.iter().map(|b| format!("{b:02x}")).collect() }
+        Hashed { name: name.to_owned(), sha256: digest.iter().map(|b| format!("{b:02x}")).collect(), found: None }
     }
 }
 

@@ -131,8 +131,14 @@ pub fn compile(packs: &[YamlSource], config: &Config) -> Result<RuleSet, Report>
     Ok(RuleSet { rules, requirements })
 }
 
-fn not_configured(key: &str) -> String {
+fn not_configured(key: &str, config: &Config) -> String {
     let key = key.trim_start_matches("config.");
+    if key == "account" && config.has_placeholder_account() {
+        return format!(
+            "`account` is still the starter's placeholder {} (account-placeholder reports it: write your application account)",
+            crate::config::PLACEHOLDER_ACCOUNT
+        );
+    }
     format!(
         "`{key}` is not configured (set `{key}:` in nhsmail-lint.yaml{})",
         if key == "account" { ", give the full address as the submission `username`, or pass --account" } else { "" }
@@ -538,7 +544,7 @@ impl<'a> Compiler<'a> {
         let key = cap[1].to_owned();
         let value = self.lookup(text, &key)?;
         if matches!(value, ConfigValue::Text(None) | ConfigValue::Number(None)) && self.unavailable.is_none() {
-            self.unavailable = Some(not_configured(&key));
+            self.unavailable = Some(not_configured(&key, self.config));
         }
         Ok(Some(value))
     }
@@ -565,7 +571,9 @@ impl<'a> Compiler<'a> {
                     out.push_str(&if regex_escape { regex::escape(value) } else { value.to_owned() })
                 }
                 ConfigValue::Number(Some(n)) => out.push_str(&n.to_string()),
-                ConfigValue::Text(None) | ConfigValue::Number(None) => self.unavailable = Some(not_configured(&cap[1])),
+                ConfigValue::Text(None) | ConfigValue::Number(None) => {
+                    self.unavailable = Some(not_configured(&cap[1], self.config))
+                }
                 ConfigValue::List(_) => {
                     return Err(self.err(text, format!("`{}` is a list: use it with one_of or not_one_of", &cap[0])));
                 }
@@ -587,7 +595,7 @@ impl<'a> Compiler<'a> {
                             ConfigValue::Text(Some(v)) => Ok(vec![v.to_owned()]),
                             ConfigValue::Number(Some(n)) => Ok(vec![n.to_string()]),
                             ConfigValue::Text(None) | ConfigValue::Number(None) => {
-                                self.unavailable = Some(not_configured(&cap[1]));
+                                self.unavailable = Some(not_configured(&cap[1], self.config));
                                 Ok(Vec::new())
                             }
                         }

@@ -87,6 +87,7 @@ mod tests {
         assert_eq!(
             blocking,
             [
+                "account-placeholder",
                 "mailbox-quota",
                 "relay-dns-registration",
                 "relay-tls-mode",

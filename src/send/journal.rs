@@ -12,7 +12,17 @@ use serde::Serialize;
 
 use crate::util::clock;
 
-pub(crate) const DEFAULT_PATH: &str = ".nhsmail-lint/journal.sqlite";
+const DEFAULT_PATH: &str = ".nhsmail-lint/journal.sqlite";
+
+/// The journal `--journal` names, else the one beside the config file in use (`folder`),
+/// so that a send from any folder of the project reads the one record of what was sent.
+pub fn path(named: Option<&std::path::Path>, folder: Option<&std::path::Path>) -> std::path::PathBuf {
+    match (named, folder) {
+        (Some(named), _) => named.to_owned(),
+        (None, Some(folder)) => folder.join(DEFAULT_PATH),
+        (None, None) => std::path::PathBuf::from(DEFAULT_PATH),
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

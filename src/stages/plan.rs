@@ -4,6 +4,7 @@
 //! list spacing, journal) and `ReportPlan` (format, output, when to fail). Which rules
 //! run is decided here, once; no stage sees the whole configuration or a flag.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -109,18 +110,11 @@ pub struct Loaded {
     pub(crate) regraded: Vec<(String, Severity, Severity)>,
 }
 
-/// Reads the config (explicit, else `./nhsmail-lint.yaml` if present) and the rule
-/// packs, compiles the rules and applies the config's rule settings.
+/// Reads the config (`config::discover` says which) and the rule packs, compiles the rules and applies the config's rule settings.
 pub fn load(sources: &RuleSourceArgs, account: Option<&str>) -> Result<Loaded, Report> {
-    let config_file = match &sources.config {
-        Some(path) => Some(path.clone()),
-        None => {
-            let default = PathBuf::from(config::DEFAULT_FILE);
-            default.is_file().then_some(default)
-        }
-    };
-    let mut config = match config_file {
-        Some(path) => Config::load(YamlSource::read(&path)?)?,
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut config = match config::discover::locate(sources.config.as_deref(), sources.isolated, &cwd) {
+        Some(found) => Config::load_from(YamlSource::read(&found.path)?, found.origin)?,
         None => Config::default(),
     };
     if let Some(account) = account
@@ -264,9 +258,33 @@ impl Selecting {
     /// One line for each rule this run would apply but cannot, and why. Set-up rules
     /// matter only when there is a set-up to check.
     fn notes(&self, rules: &RuleSet, has_setup: bool) -> Vec<String> {
-        let relevant = |r: &Rule| self.wanted(r) && (r.scope != Scope::Config || has_setup);
-        let skipped = rules.rules.iter().filter(|r| relevant(r));
-        skipped.filter_map(|r| r.unavailable.as_ref().map(|why| format!("{} skipped: {why}", r.id))).collect()
+        self.skipped(rules, has_setup).map(|(rule, why)| format!("{} skipped: {why}", rule.id)).collect()
+    }
+
+    /// The rules this run would apply but cannot, and why.
+    fn skipped<'r>(&self, rules: &'r RuleSet, has_setup: bool) -> impl Iterator<Item = (&'r Rule, &'r str)> {
+        let relevant = move |r: &Rule| self.wanted(r) && (r.scope != Scope::Config || has_setup);
+        rules.rules.iter().filter(move |r| relevant(r)).filter_map(|r| Some((r, r.unavailable.as_deref()?)))
+    }
+
+    /// `--quiet`'s only notes: a line for each requirement a skipped rule leaves
+    /// unchecked, since a skipped rule changes what the run can claim.
+    fn unchecked(&self, rules: &RuleSet, has_setup: bool) -> Vec<String> {
+        let mut by_requirement: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        let mut lines = Vec::new();
+        for (rule, why) in self.skipped(rules, has_setup) {
+            let skipped = format!("{} skipped: {why}", rule.id);
+            if rule.requirement.is_empty() {
+                // A rule of a user's pack that names no requirement: its own line.
+                lines.push(skipped.clone());
+            }
+            for requirement in rule.requirement.iter() {
+                by_requirement.entry(requirement).or_default().push(skipped.clone());
+            }
+        }
+        let requirements =
+            by_requirement.into_iter().map(|(id, rules)| format!("requirement {id} not checked: {}", rules.join("; ")));
+        requirements.chain(lines).collect()
     }
 }
 
@@ -308,11 +326,15 @@ impl CheckPlan {
             }
         }
         let send = args.send.send.then_some(args.send);
+        let (paths, implicit_root) = match args.paths.is_empty() {
+            true => (vec![PathBuf::from(".")], true),
+            false => (args.paths, false),
+        };
         CheckPlan::new(
             "check",
             loaded,
-            (args.run, args.walk),
-            args.paths,
+            (args.run, args.walk, implicit_root),
+            paths,
             Selecting {
                 template: args.template,
                 online,
@@ -339,7 +361,7 @@ impl CheckPlan {
         CheckPlan::new(
             "preflight",
             loaded,
-            (args.run, args.walk),
+            (args.run, args.walk, false),
             args.paths,
             Selecting { template: false, online: Online::Setup, probe, attestations: true },
             None,
@@ -349,7 +371,7 @@ impl CheckPlan {
     fn new(
         command: &'static str,
         loaded: Loaded,
-        (run, walk): (RunArgs, WalkArgs),
+        (run, walk, implicit_root): (RunArgs, WalkArgs, bool),
         paths: Vec<PathBuf>,
         selecting: Selecting,
         send: Option<crate::cli::SendArgs>,
@@ -365,6 +387,11 @@ impl CheckPlan {
         report.provenance.shard = shard.map(|(k, n)| format!("{}/{n}", k + 1));
         report.provenance.run_id = walk.run_id.clone();
         let Loaded { config, rules, .. } = loaded;
+        // Only the set-up checks and sending fetch secrets (the directory lookups of
+        // --online do not): that is where a found file's program would run.
+        if selecting.online == Online::Setup {
+            config.refuse_commands()?;
+        }
         let services = match selecting.online {
             Online::Off => None,
             Online::Messages | Online::Setup => Some(Arc::new(
@@ -380,6 +407,9 @@ impl CheckPlan {
             include: Selection::globs(&walk.include).map_err(UsageError::from)?,
             exclude: Selection::globs(&walk.exclude).map_err(UsageError::from)?,
             hidden: walk.hidden,
+            gitignore: !walk.no_ignore,
+            implicit_root,
+            stdin_name: walk.stdin_filename.clone(),
             shard,
         };
         let mut paths = paths;
@@ -387,9 +417,7 @@ impl CheckPlan {
         paths.dedup();
         let rules = Arc::new(rules);
         let message_rules = selecting.active(&rules, &[Scope::Message, Scope::Corpus]);
-        let mut notes = selecting.notes(&rules, config.has_setup());
-        notes.extend(config.account_note());
-        let baseline = load_baseline(run.baseline.as_deref(), &mut notes)?;
+        let (notes, baseline) = notes_and_baseline(&run, &selecting, &rules, &config)?;
         let send = send.map(|args| SendPlan {
             transport: config.transport.clone().expect("checked: --send has a transport"),
             account: config.account.clone().expect("checked: --send has an account"),
@@ -397,7 +425,10 @@ impl CheckPlan {
             recheck: message_rules.clone(),
             rules: rules.clone(),
             services: services.clone(),
-            journal: args.journal,
+            journal: crate::send::journal::path(
+                args.journal.as_deref(),
+                config.source.as_ref().and_then(|s| s.folder()),
+            ),
             dry_run: args.dry_run,
             resend_unknown: args.resend_unknown,
             wait: args.wait,
@@ -539,6 +570,27 @@ impl TestPlan {
 }
 
 /// The `--baseline` file, with a note when it is in the old format.
+/// The notes a report ends with (which config, the rules skipped and why, where the
+/// account was read from, the baseline), and the baseline; with `--quiet` only a line for
+/// each requirement left unchecked.
+fn notes_and_baseline(
+    run: &RunArgs,
+    selecting: &Selecting,
+    rules: &RuleSet,
+    config: &Config,
+) -> Result<(Vec<String>, Option<Baseline>), UsageError> {
+    let mut baseline_notes = Vec::new();
+    let baseline = load_baseline(run.baseline.as_deref(), &mut baseline_notes)?;
+    if run.quiet {
+        return Ok((selecting.unchecked(rules, config.has_setup()), baseline));
+    }
+    let mut notes = vec![config.used()];
+    notes.extend(selecting.notes(rules, config.has_setup()));
+    notes.extend(config.account_note());
+    notes.extend(baseline_notes);
+    Ok((notes, baseline))
+}
+
 fn load_baseline(path: Option<&std::path::Path>, notes: &mut Vec<String>) -> Result<Option<Baseline>, UsageError> {
     let baseline = path.map(Baseline::load).transpose()?;
     if baseline.as_ref().is_some_and(Baseline::is_legacy) {
@@ -570,8 +622,7 @@ impl MergePlan {
             Selecting { template: false, online: Online::Off, probe: Request::default(), attestations: false };
         let inputs = args.parts.iter().map(|p| p.display().to_string()).collect();
         let report = report_plan(&args.run, false, (&loaded, &selecting), ("merge", inputs))?;
-        let mut notes = selecting.notes(&loaded.rules, loaded.config.has_setup());
-        let baseline = load_baseline(args.run.baseline.as_deref(), &mut notes)?;
+        let (notes, baseline) = notes_and_baseline(&args.run, &selecting, &loaded.rules, &loaded.config)?;
         Ok(MergePlan {
             rules: Arc::new(loaded.rules),
             parts: args.parts,
@@ -604,7 +655,9 @@ fn report_plan(
         format: run.format,
         output: run.output.clone(),
         statistics: run.statistics,
+        quiet: run.quiet,
         fail_on: match run.fail_on {
+            _ if run.exit_zero => None,
             FailOn::Error => Some(Severity::Error),
             FailOn::Warning => Some(Severity::Warning),
             FailOn::Info => Some(Severity::Info),
@@ -623,6 +676,7 @@ fn report_plan(
             // Hashed as shown (secrets masked): a hash of an inline password would let a
             // reader of the report test guesses of it.
             config: loaded.config.source.as_ref().map(|s| (s.name.clone(), s.shown())),
+            config_found: loaded.config.origin,
             inputs,
             shard: None,
             run_id: None,

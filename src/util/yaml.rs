@@ -19,12 +19,15 @@ pub struct YamlSource {
     /// by build.rs): read instead of the YAML, a tenth of the cost. Its values carry no
     /// locations, which only errors use, and a built-in pack has none.
     prebuilt: Option<&'static str>,
+    /// The folder of the file it was read from: relative paths written in it (`ca_file`,
+    /// `password_file`, `ignore:` globs) are relative to it, wherever the command runs.
+    folder: Option<std::path::PathBuf>,
 }
 
 impl YamlSource {
     /// A YAML text and the name its errors show.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        YamlSource { name: name.into(), text: text.into(), prebuilt: None }
+        YamlSource { name: name.into(), text: text.into(), prebuilt: None, folder: None }
     }
 
     /// A document built into the binary, with its JSON form (empty when it did not parse
@@ -41,7 +44,21 @@ impl YamlSource {
     pub(crate) fn read(path: &std::path::Path) -> Result<Self, Report> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| miette::miette!(code = "config-unreadable", "cannot read {}: {e}", path.display()))?;
-        Ok(Self::new(path.display().to_string(), text))
+        let folder = path.parent().map(std::path::Path::to_path_buf);
+        Ok(YamlSource { folder, ..Self::new(path.display().to_string(), text) })
+    }
+
+    /// The folder of the file it was read from (none for a text given in code).
+    pub(crate) fn folder(&self) -> Option<&std::path::Path> {
+        self.folder.as_deref()
+    }
+
+    /// A path written in the document, relative to the document's own folder.
+    pub(crate) fn resolve(&self, written: &str) -> std::path::PathBuf {
+        match &self.folder {
+            Some(folder) => folder.join(written),
+            None => std::path::PathBuf::from(written),
+        }
     }
 
     /// Deserialises the document; syntax errors, unknown keys and wrong types come back
@@ -73,7 +90,16 @@ impl YamlSource {
             let (line, column) = (location.line(), location.column());
             return miette::miette!(code = "invalid-yaml-value", "{}:{line}:{column}: {message}", self.name);
         }
-        let mut diag = MietteDiagnostic::new(message).with_code("invalid-yaml-value");
+        self.labelled("invalid-yaml-value", range, message, help)
+    }
+
+    /// An error with its own `code` at the bytes `range` of the document, with a help line.
+    pub(crate) fn error_span(&self, code: &str, range: Range<usize>, message: &str, help: String) -> Report {
+        self.labelled(code, Some(range), message.to_owned(), Some(help))
+    }
+
+    fn labelled(&self, code: &str, range: Option<Range<usize>>, message: String, help: Option<String>) -> Report {
+        let mut diag = MietteDiagnostic::new(message).with_code(code.to_owned());
         if let Some(range) = range {
             diag = diag.with_label(LabeledSpan::underline(SourceSpan::new(range.start.into(), range.len())));
         }
@@ -85,6 +111,12 @@ impl YamlSource {
 
     pub(crate) fn error_at<T>(&self, value: &Spanned<T>, message: impl Into<String>) -> Report {
         self.error(&value.referenced, message, None)
+    }
+
+    /// The line (from 1) the byte at `offset` is on.
+    pub(crate) fn line_at(&self, offset: usize) -> u64 {
+        let before = &self.text.as_bytes()[..offset.min(self.text.len())];
+        memchr::memchr_iter(b'\n', before).count() as u64 + 1
     }
 
     /// The bytes of the document a parsed value came from.

@@ -20,7 +20,7 @@ fn exit_codes() {
     assert_eq!(code(&["check", ACCOUNT, "good.eml"]), 0);
     assert_eq!(code(&["check", ACCOUNT, "good.eml", "bad.eml"]), 1);
     assert_eq!(code(&["check", ACCOUNT, "missing.eml"]), 2, "a path that does not exist is a usage error");
-    assert_eq!(code(&["check"]), 2, "no path");
+    assert_eq!(code(&["check", ACCOUNT]), 1, "no path checks the current folder, bad.eml in it");
     assert_eq!(code(&["check", "--format", "xml", "good.eml"]), 2);
     assert_eq!(code(&["explain", "no-such-rule"]), 2);
     // warn.eml lacks Message-ID (and the body): a warning only.
@@ -466,16 +466,24 @@ fn init_writes_a_starter_that_loads_and_never_overwrites() {
     for key in ["account:", "distribution_lists:", "mode: submission", "password_env:", "attestations:", "# "] {
         assert!(text.contains(key), "{key}");
     }
-    // It loads as the default config, and its set-up passes the pre-flight (warnings and
-    // open attestations are reported, no error). Its host, send.nhs.net, is reached from
-    // HSCN only: the probes of the live service are left out (probe.rs tests them).
+    // It loads as the default config, and its set-up's one error in the pre-flight is its
+    // placeholder account (warnings and open attestations are reported besides). Its host,
+    // send.nhs.net, is reached from HSCN only: the probes of the live service are left out
+    // (probe.rs tests them).
     let rules = run_in(dir.path(), &["rules"]);
     assert_eq!(rules.code, 0, "{}", rules.stderr);
     std::fs::write(&path, crate::preflight::without_probes(&text)).expect("probes left out");
     let preflight = run_in(dir.path(), &["preflight", "--format", "json"]);
-    assert_eq!(preflight.code, 0, "{}{}", preflight.stdout, preflight.stderr);
+    assert_eq!(preflight.code, 1, "{}{}", preflight.stdout, preflight.stderr);
     let fired = rules_fired(&preflight.json());
-    assert!(fired.iter().all(|r| r == "smtp-basic-auth" || r == "attestation-open"), "{fired:?}");
+    let expected = ["account-placeholder", "smtp-basic-auth", "attestation-open"];
+    assert!(fired.iter().all(|r| expected.contains(&r.as_str())), "{fired:?}");
+    assert!(fired.iter().any(|r| r == "account-placeholder"), "{fired:?}");
+    // With the account written, no error is left.
+    std::fs::write(&path, crate::preflight::without_probes(&text).replace("application.name@", "pathology.results@"))
+        .expect("account written");
+    let written = run_in(dir.path(), &["preflight", "--format", "json"]);
+    assert_eq!(written.code, 0, "{}{}", written.stdout, written.stderr);
 
     std::fs::write(&path, "account: mine@nhs.net\n").expect("edit");
     let again = run_in(dir.path(), &["init"]);

@@ -73,7 +73,8 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
 /// The command, ready to run in `dir` with `env` added.
 pub fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_nhsmail-lint"));
-    command.args(args).current_dir(dir).env("NO_COLOR", "1").envs(env.iter().copied());
+    command.args(args).current_dir(dir).env("NO_COLOR", "1");
+    hermetic(&mut command).envs(env.iter().copied());
     command
 }
 
@@ -90,17 +91,26 @@ pub fn run_within(dir: &Path, args: &[&str], seconds: u32) -> Run {
 
 /// As `run_within`, with `env` added.
 pub fn run_within_env(dir: &Path, args: &[&str], env: &[(&str, &str)], seconds: u32) -> Run {
-    let output = Command::new("timeout")
+    let mut command = Command::new("timeout");
+    command
         .arg(seconds.to_string())
         .arg(env!("CARGO_BIN_EXE_nhsmail-lint"))
         .args(args)
         .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .envs(env.iter().copied())
-        .output()
-        .expect("run nhsmail-lint under timeout");
+        .env("NO_COLOR", "1");
+    let output = hermetic(&mut command).envs(env.iter().copied()).output().expect("run nhsmail-lint under timeout");
     Run::from(output)
 }
+
+/// No config file from the machine running the tests: the one `NHSMAIL_LINT_CONFIG` names
+/// or the user's own would change what every test sees (a test adds its own back).
+pub fn hermetic(command: &mut Command) -> &mut Command {
+    command.env_remove("NHSMAIL_LINT_CONFIG").env("XDG_CONFIG_HOME", "/nonexistent")
+}
+
+/// `nhsmail-lint.yaml` named by the environment, as a team names a config whose
+/// `token_command` it trusts: one found from the current folder runs no program.
+pub const NAMED_CONFIG: (&str, &str) = ("NHSMAIL_LINT_CONFIG", "nhsmail-lint.yaml");
 
 /// Runs `nhsmail-lint ARGS` in the project root.
 pub fn run(args: &[&str]) -> Run {

@@ -27,7 +27,8 @@ fn mailbox_config(imap: &TestImap, extra: &str) -> String {
 
 fn preflight(config: &str, env: &[(&str, &str)]) -> Run {
     let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes())]);
-    run_with_env(dir.path(), &["preflight", "--format", "json"], env)
+    let env: Vec<(&str, &str)> = env.iter().copied().chain([crate::common::NAMED_CONFIG]).collect();
+    run_with_env(dir.path(), &["preflight", "--format", "json"], &env)
 }
 
 /// (rule, severity, line, message) of each diagnostic in the config file.

@@ -5,7 +5,7 @@
 use hickory_server::proto::rr::RecordType;
 use serde_json::Value;
 
-use crate::common::{Run, run_in, temp_files};
+use crate::common::{Run, run_in, run_with_env, temp_files};
 use crate::dns_server::{Rec, Silent, TestDns};
 
 const GOOD: &[u8] = b"From: \"Results, Pathology\" <pathology.results@nhs.net>\r\nTo: a@nhs.net\r\n\
@@ -20,7 +20,7 @@ const SUBMISSION: &str = "account: pathology.results@nhs.net\ntransport:\n  mode
 fn with_config(config: &str, args: &[&str]) -> Run {
     let config = without_probes(config);
     let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes()), ("good.eml", GOOD)]);
-    run_in(dir.path(), args)
+    run_with_env(dir.path(), args, &[crate::common::NAMED_CONFIG])
 }
 
 /// `config` with the probes of the live servers disabled. These tests are about the
@@ -672,7 +672,7 @@ fn reply_domains_without_mail_routing_are_reported_once_each() {
         ("d.eml", &reply_to("dead.example.nhs.uk")),
         ("e.eml", &reply_to("nullmx.example.nhs.uk")),
     ]);
-    let result = run_in(dir.path(), &["preflight", "--format", "json", "."]);
+    let result = run_with_env(dir.path(), &["preflight", "--format", "json", "."], &[crate::common::NAMED_CONFIG]);
     assert_eq!(result.code, 0, "warnings only: {}", result.stderr);
     let findings = crate::common::findings(&result.json());
     let fired: Vec<(&str, &str)> =
@@ -689,4 +689,32 @@ fn reply_domains_without_mail_routing_are_reported_once_each() {
     // `check` does not ask DNS.
     let result = run_in(dir.path(), &["check", "--format", "json", "."]);
     assert!(!result.stdout.contains("reply-domain-unroutable"));
+}
+
+#[test]
+fn the_starter_reports_its_placeholder_account_once_not_on_every_message() {
+    let dir = temp_files(&[("good.eml", GOOD)]);
+    assert_eq!(run_in(dir.path(), &["init"]).code, 0);
+    let result = run_in(dir.path(), &["check", "--format", "json", "good.eml"]);
+    let report = result.json();
+    let fired = crate::common::findings(&report);
+    let all: Vec<(String, u64)> = fired.iter().flat_map(|(_, d)| d.iter().cloned()).collect();
+    assert!(all.contains(&("account-placeholder".to_owned(), 8)), "at the starter's account line: {all:?}");
+    assert!(!all.iter().any(|(rule, _)| rule == "from-account"), "the clean message passes: {all:?}");
+    assert!(report["notes"].to_string().contains("from-account skipped: `account` is still the starter's placeholder"));
+    // The close call: an account written in its place passes, and from-account runs again.
+    let starter = std::fs::read_to_string(dir.path().join("nhsmail-lint.yaml")).expect("starter");
+    std::fs::write(
+        dir.path().join("nhsmail-lint.yaml"),
+        starter.replace("application.name@nhs.net", "pathology.results@nhs.net"),
+    )
+    .expect("write");
+    let report = run_in(dir.path(), &["check", "--format", "json", "good.eml"]).json();
+    let rules: Vec<String> =
+        crate::common::findings(&report).into_iter().flat_map(|(_, d)| d).map(|(r, _)| r).collect();
+    assert!(
+        !rules.contains(&"account-placeholder".to_owned()) && !rules.contains(&"from-account".to_owned()),
+        "{rules:?}"
+    );
+    assert!(!report["notes"].to_string().contains("from-account skipped"));
 }

@@ -55,7 +55,7 @@ fn preflight(config: &str, args: &[&str], password: &str) -> Run {
     let dir = temp_files(&[("nhsmail-lint.yaml", config.as_bytes())]);
     let mut all = vec!["preflight", "--format", "json"];
     all.extend_from_slice(args);
-    let run = run_within_env(dir.path(), &all, &[("TEST_SMTP_PASSWORD", password)], 30);
+    let run = run_within_env(dir.path(), &all, &[("TEST_SMTP_PASSWORD", password), crate::common::NAMED_CONFIG], 30);
     assert_ne!(run.code, 124, "the probe hung:\n{}{}", run.stdout, run.stderr);
     assert!(run.code < 2, "{}{}", run.stdout, run.stderr);
     run
@@ -575,7 +575,8 @@ fn a_step_the_probe_did_not_make_is_never_compliant_in_the_matrix() {
     let report = |args: &[&str], password: &str| {
         let mut all = vec!["preflight", "--format", "markdown"];
         all.extend_from_slice(args);
-        let run = run_within_env(dir.path(), &all, &[("TEST_SMTP_PASSWORD", password)], 30);
+        let run =
+            run_within_env(dir.path(), &all, &[("TEST_SMTP_PASSWORD", password), crate::common::NAMED_CONFIG], 30);
         assert!(run.code < 2, "{}{}", run.stdout, run.stderr);
         run.stdout
     };

@@ -13,7 +13,7 @@ use crate::imap_server::{TestImap, token};
 use crate::smtp_server::{PASSWORD, TestSmtp};
 
 const ACCOUNT: &str = "pathology.results@nhs.net";
-pub const ENV: &[(&str, &str)] = &[("TEST_SMTP_PASSWORD", PASSWORD)];
+pub const ENV: &[(&str, &str)] = &[("TEST_SMTP_PASSWORD", PASSWORD), crate::common::NAMED_CONFIG];
 
 /// A compliant message to the configured distribution list.
 fn to_list(n: usize) -> Vec<u8> {

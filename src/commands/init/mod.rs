@@ -46,7 +46,7 @@ mod tests {
     #[test]
     fn the_starter_loads_with_its_submission_transport() {
         let config = Config::load(YamlSource::new("starter.yaml", STARTER)).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(config.account.as_deref(), Some("application.name@nhs.net"));
+        assert_eq!(config.account.as_deref(), Some(crate::config::PLACEHOLDER_ACCOUNT));
         let transport = config.transport.expect("a transport");
         assert_eq!(
             transport.login.secret.map(|s| s.value),

@@ -176,7 +176,7 @@ mod tests {
     use super::*;
 
     fn hashed(name: &str, sha: &str) -> Hashed {
-        Hashed { name: name.to_owned(), sha256: sha.to_owned() }
+        Hashed { name: name.to_owned(), sha256: sha.to_owned(), found: None }
     }
 
     fn run(shard: &str) -> PartRun {
