@@ -169,6 +169,18 @@ pub struct CheckArgs {
     /// directory (`directory:`), Reply-To domains in DNS. (--send always does.)
     #[arg(long)]
     pub(crate) online: bool,
+    /// Apply the safe fixes to the .eml files checked (each written in place, atomically),
+    /// then check them again and report what is left (mbox, Maildir, gzipped files and
+    /// standard input are never edited).
+    #[arg(long, conflicts_with_all = ["send", "diff"])]
+    pub(crate) fix: bool,
+    /// Print the fixes --fix would make as a unified diff, and change nothing; exits 1 when
+    /// there is one.
+    #[arg(long, conflicts_with = "send")]
+    pub(crate) diff: bool,
+    /// With --fix or --diff: the unsafe fixes too (they change what the recipient reads).
+    #[arg(long)]
+    pub(crate) unsafe_fixes: bool,
     #[command(flatten)]
     pub(crate) send: SendArgs,
 }

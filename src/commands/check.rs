@@ -63,6 +63,23 @@ pub enum RunError {
 /// True when some diagnostic reached `--fail-on`, or a message that should have gone
 /// did not.
 pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
+    if let Some(fix) = plan.fix {
+        let mut stdout = std::io::stdout().lock();
+        let fixed = crate::stages::fix::run(&plan.scan, fix, &mut stdout)?;
+        for (path, why) in &fixed.not_edited {
+            eprintln!("nhsmail-lint: {} not fixed: {why}", path.display());
+        }
+        let left = match fixed.unsafe_left {
+            0 => String::new(),
+            n => format!(" ({n} more with --unsafe-fixes)"),
+        };
+        let verb = if fix.diff { "would fix" } else { "fixed" };
+        eprintln!("nhsmail-lint: {verb} {} in {}{left}", plural(fixed.fixes, "finding"), plural(fixed.files, "file"));
+        // `--diff` is the whole answer: the diffs, and whether there were any.
+        if fix.diff {
+            return Ok(fixed.fixes > 0);
+        }
+    }
     let started = crate::util::clock::now();
     let color = plan.report.color;
     let human = |path: &std::path::Path, raw: &[u8], d: &[Located], shift: usize| {
@@ -303,4 +320,8 @@ fn progress_bar() -> ProgressBar {
     .expect("valid template");
     bar.set_style(style);
     bar
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }

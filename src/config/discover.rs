@@ -169,3 +169,28 @@ mod tests {
         assert_eq!(relative_to(folder, cwd, Path::new("/elsewhere/c.eml")), None);
     }
 }
+
+#[cfg(test)]
+mod relative_paths {
+    use crate::config::Config;
+    use crate::util::yaml::YamlSource;
+
+    #[test]
+    fn paths_written_in_a_config_are_relative_to_its_folder() {
+        let dir = tempfile::tempdir().expect("dir");
+        let folder = dir.path().join("project");
+        std::fs::create_dir(&folder).expect("mkdir");
+        let file = folder.join("nhsmail-lint.yaml");
+        std::fs::write(
+            &file,
+            "account: a@nhs.net\ntransport:\n  mode: submission\n  host: send.nhs.net\n  username: a@nhs.net\n  \
+             password_file: secret.txt\n  ca_file: certs/ca.pem\n",
+        )
+        .expect("write");
+        let config = Config::load(YamlSource::read(&file).expect("read")).expect("load");
+        let transport = config.transport.expect("transport");
+        assert_eq!(transport.server.ca_file, Some(folder.join("certs/ca.pem")));
+        let secret = transport.login.secret.expect("secret").value;
+        assert_eq!(secret, crate::config::setting::Secret::File(folder.join("secret.txt")));
+    }
+}

@@ -45,6 +45,8 @@ pub struct Diagnostic {
     pub(crate) help: Option<String>,
     pub(crate) label: Option<String>,
     pub(crate) span: Range<usize>,
+    /// The edit `--fix` makes, when the rule offers one here.
+    pub(crate) fix: Option<super::fix::Fix>,
 }
 
 /// What a report shows of one file (or of the config, or an mbox message): its
@@ -185,13 +187,22 @@ impl Located {
     }
 }
 
+/// A fix as the JSON formats carry it: the byte range of the file it replaces.
+#[derive(Serialize)]
+struct FixShown<'a> {
+    #[serde(flatten)]
+    fix: &'a super::fix::Fix,
+    start: usize,
+    end: usize,
+}
+
 /// The JSON contract's shape:
 /// `{"rule","requirement","severity","message","line","column","help","key"}` (`key` only
 /// for findings in a message).
 impl Serialize for Located {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let d = &self.diagnostic;
-        let mut out = serializer.serialize_struct("Diagnostic", 8)?;
+        let mut out = serializer.serialize_struct("Diagnostic", 9)?;
         out.serialize_field("rule", &*d.rule)?;
         out.serialize_field("requirement", &*d.requirement)?;
         out.serialize_field("severity", &d.severity)?;
@@ -201,6 +212,9 @@ impl Serialize for Located {
         out.serialize_field("help", &d.help)?;
         if let Some(key) = &self.key {
             out.serialize_field("key", key)?;
+        }
+        if let Some(fix) = &d.fix {
+            out.serialize_field("fix", &FixShown { fix, start: fix.span.start, end: fix.span.end })?;
         }
         out.end()
     }

@@ -2,4 +2,5 @@
 //! record, and the names of messages and findings that survive a re-export.
 
 pub mod diagnostic;
+pub mod fix;
 pub mod identity;

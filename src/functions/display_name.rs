@@ -13,7 +13,8 @@ pub(crate) fn find_unquoted_comma(value: &str) -> Vec<Finding> {
         .into_iter()
         .filter_map(|named| {
             let comma = named.split?;
-            Some(Finding { fix: Some(quoted(&value[named.whole])), ..Finding::at(comma..comma + 1) })
+            let fix = Some(quoted(&value[named.whole.clone()]));
+            Some(Finding { fix, fix_range: Some(named.whole), ..Finding::at(comma..comma + 1) })
         })
         .collect()
 }

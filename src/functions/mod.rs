@@ -38,6 +38,9 @@ use crate::online::Services;
 pub(crate) struct Finding {
     pub(crate) range: Range<usize>,
     pub(crate) fix: Option<String>,
+    /// The part of the value `fix` is written to replace, when it can replace it as it
+    /// stands (a rule's `fix: {edit: suggestion}` makes that an edit).
+    pub(crate) fix_range: Option<Range<usize>>,
     pub(crate) detail: Option<String>,
     /// The function could not tell (the service gave no answer): the detail says why,
     /// and the report says the check could not be made rather than that it failed.
@@ -53,7 +56,15 @@ pub(crate) struct Finding {
 
 impl Finding {
     pub(crate) fn at(range: Range<usize>) -> Self {
-        Finding { range, fix: None, detail: None, inconclusive: false, severity: None, not_made: false }
+        Finding {
+            range,
+            fix: None,
+            fix_range: None,
+            detail: None,
+            inconclusive: false,
+            severity: None,
+            not_made: false,
+        }
     }
 
     /// The whole value, with a detail.

@@ -223,6 +223,22 @@ fn sarif(rules: &RuleSet, files: &[Document], end: &Ending) -> serde_json::Value
             if let Some(key) = d.key {
                 result["partialFingerprints"] = json!({ "nhsmailLintFinding/v1": key });
             }
+            // SARIF's own fix object: the bytes replaced, by offset, and their replacement.
+            if let Some(fix) = &d.diagnostic.fix {
+                result["fixes"] = json!([{
+                    "description": { "text": format!("{} fix (nhsmail-lint check --fix)", match fix.applicability {
+                        crate::findings::fix::Applicability::Safe => "safe",
+                        crate::findings::fix::Applicability::Unsafe => "unsafe: --unsafe-fixes",
+                    }) },
+                    "artifactChanges": [{
+                        "artifactLocation": { "uri": uri(&file.path) },
+                        "replacements": [{
+                            "deletedRegion": { "byteOffset": fix.span.start, "byteLength": fix.span.len() },
+                            "insertedContent": { "text": fix.replacement },
+                        }],
+                    }],
+                }]);
+            }
             result
         })
         .collect();

@@ -206,6 +206,7 @@ pub(super) mod tests {
             help: None,
             label: None,
             span: 0..0,
+            fix: None,
         };
         Located { diagnostic, line: 3, column: 11, key: None }
     }

@@ -381,6 +381,7 @@ mod tests {
             help: None,
             label: None,
             span: 0..0,
+            fix: None,
         };
         FileFindings {
             path: path.into(),

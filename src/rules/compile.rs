@@ -227,6 +227,12 @@ impl<'a> Compiler<'a> {
             applies = when.iter().filter(offline).all(|c| holds(c, target, None))
                 && !unless.iter().filter(offline).any(|c| holds(c, target, None));
         }
+        let fix = match spec.fix {
+            Some(fix) if spec.scope != Scope::Message => {
+                return Err(self.err(&fix, "`fix:` edits a message: only message rules take it"));
+            }
+            fix => fix.map(|f| f.value),
+        };
         let check = match (spec.scope, spec.corpus) {
             (Scope::Message | Scope::Config, None) => {
                 if spec.require.is_empty() {
@@ -302,6 +308,7 @@ impl<'a> Compiler<'a> {
             unless,
             check,
             needs_headers,
+            fix,
         })
     }
 

@@ -165,6 +165,8 @@ pub struct Rule {
     /// Some field it reads needs a header block, so it cannot apply to a file that is
     /// not a message at all.
     pub(crate) needs_headers: bool,
+    /// How `--fix` edits its findings (message rules only).
+    pub(crate) fix: Option<super::fix::FixSpec>,
 }
 
 impl Rule {

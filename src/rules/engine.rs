@@ -15,6 +15,7 @@ use crate::functions::Finding;
 use crate::mail::MessageView;
 use crate::mail::bytes;
 use crate::online::Services;
+use crate::rules::fix::Judged;
 use crate::util::clock;
 
 /// What a corpus rule keeps of one message: small, so a scan of millions stays small.
@@ -44,6 +45,8 @@ pub struct Evaluation {
 struct Violation {
     span: Range<usize>,
     value: String,
+    /// The bytes `fix` would replace, when it can replace them as they stand.
+    replaces: Option<Range<usize>>,
     fix: Option<String>,
     detail: Option<String>,
     /// Set when a function could not tell: what to say in place of the rule's help.
@@ -60,6 +63,7 @@ impl Violation {
         Violation {
             span,
             value,
+            replaces: None,
             fix: None,
             detail: None,
             inconclusive: None,
@@ -139,6 +143,7 @@ fn internal_error(rule: &Rule, panic: &str) -> Diagnostic {
         ),
         label: None,
         span: 0..0,
+        fix: None,
     }
 }
 
@@ -227,6 +232,11 @@ fn require(
             }
             // A function may grade a finding below its rule, never above it.
             d.severity = d.severity.min(v.severity.unwrap_or(d.severity));
+            if let (Some(spec), Some(view)) = (&rule.fix, target.view()) {
+                let suggestion = v.replaces.clone().zip(v.fix.as_deref());
+                let judged = Judged { span: v.span.clone(), value: &v.value, suggestion };
+                d.fix = spec.fix(view.raw(), view.header_end(), &judged);
+            }
             if !made.insert((d.span.clone(), d.message.clone())) {
                 return;
             }
@@ -289,6 +299,7 @@ fn diagnostic(rule: &Rule, message: &str, span: Range<usize>, vars: &dyn Fn(&str
         help: rule.help.as_deref().map(|h| render(h, vars)),
         label: rule.label.clone(),
         span,
+        fix: None,
     }
 }
 
@@ -336,10 +347,17 @@ fn violations(
             Op::Present => {}
             Op::NotContains(call) => {
                 for finding in call.detector.find(&v.text, services) {
-                    let Finding { range, fix, detail, inconclusive, severity, not_made } = finding;
+                    let Finding { range, fix, fix_range, detail, inconclusive, severity, not_made } = finding;
+                    // The bytes the suggestion replaces, only where they are what it read.
+                    let replaces = fix_range.and_then(|r| {
+                        let span = v.sub_span(target.view(), r.clone());
+                        let raw = target.view()?.raw().get(span.clone())?;
+                        (raw == v.text.get(r)?.as_bytes()).then_some(span)
+                    });
                     sink(Violation {
                         span: v.sub_span(target.view(), range.clone()),
                         value: v.text[range].to_owned(),
+                        replaces,
                         fix,
                         detail,
                         inconclusive: call.function.service.filter(|_| inconclusive).map(|s| s.inconclusive_help()),

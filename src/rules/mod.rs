@@ -8,6 +8,7 @@ pub(crate) mod condition;
 pub(crate) mod config_field;
 pub mod engine;
 pub mod field;
+pub(crate) mod fix;
 pub(crate) mod pattern;
 pub(crate) mod spec;
 pub(crate) mod value;

@@ -173,6 +173,9 @@ pub(crate) struct RuleSpec {
     /// A corpus rule's check: messages sharing a key at least `min_interval` apart.
     #[schemars(with = "Option<CorpusSpec>")]
     pub(crate) corpus: Option<Spanned<CorpusSpec>>,
+    /// How `--fix` edits a finding of this message rule, and how safe that is.
+    #[schemars(with = "Option<super::fix::FixSpec>")]
+    pub(crate) fix: Option<Spanned<super::fix::FixSpec>>,
     /// What `nhsmail-lint explain ID` prints.
     #[serde(default)]
     pub(crate) docs: DocsSpec,

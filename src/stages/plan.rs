@@ -306,6 +306,8 @@ pub struct CheckPlan {
     pub(crate) allow_empty: bool,
     /// `--verbose`: the files passed over as not mail are listed by extension.
     pub(crate) verbose: bool,
+    /// `--fix` or `--diff`.
+    pub(crate) fix: Option<crate::stages::fix::FixPlan>,
 }
 
 impl CheckPlan {
@@ -326,11 +328,13 @@ impl CheckPlan {
             }
         }
         let send = args.send.send.then_some(args.send);
+        let fix = (args.fix || args.diff)
+            .then_some(crate::stages::fix::FixPlan { diff: args.diff, unsafe_fixes: args.unsafe_fixes });
         let (paths, implicit_root) = match args.paths.is_empty() {
             true => (vec![PathBuf::from(".")], true),
             false => (args.paths, false),
         };
-        CheckPlan::new(
+        let plan = CheckPlan::new(
             "check",
             loaded,
             (args.run, args.walk, implicit_root),
@@ -343,7 +347,8 @@ impl CheckPlan {
                 attestations: false,
             },
             send,
-        )
+        )?;
+        Ok(CheckPlan { fix, ..plan })
     }
 
     /// Pre-flight needs a set-up to check.
@@ -465,6 +470,7 @@ impl CheckPlan {
             setup_source,
             allow_empty: walk.allow_empty,
             verbose: walk.verbose,
+            fix: None,
         })
     }
 }

@@ -88,6 +88,7 @@ fn open_attestations(rules: &RuleSet, config: &Config) -> Vec<Diagnostic> {
         )),
         label: None,
         span: span.clone(),
+        fix: None,
     })
     .collect()
 }

@@ -345,6 +345,7 @@ fn scanner_finding(render: Option<&Renderer<'_>>, path: PathBuf, rule: &str, mes
         help: Some(help.into()),
         label: None,
         span: 0..0,
+        fix: None,
     };
     let diagnostics = vec![Located::new(diagnostic, b"")];
     let rendered = render.map(|r| r(&path, b"", &diagnostics, 0));

@@ -237,3 +237,29 @@ fn the_worked_test_example_is_the_command_s_real_output() {
         result.stdout
     );
 }
+
+/// The Markdown sample in docs/reports.md is what its command prints: every line shown is
+/// in the output, in order (lines left out are fine), with the provenance line's digests,
+/// times, host and build left aside.
+#[test]
+fn the_markdown_report_sample_is_what_the_run_prints() {
+    let docs = std::fs::read_to_string(root().join("docs/reports.md")).expect("reports.md");
+    let start = docs.find("```markdown\n## nhsmail-lint:").expect("the sample") + "```markdown\n".len();
+    let sample = &docs[start..start + docs[start..].find("```").expect("its end")];
+    let args = ["check", "--config", "corpus/nhsmail-lint.yaml", "--format", "markdown"];
+    let run = run(&[&args[..], &["corpus/rules/no-reply-address", "corpus/rules/nhs-number-in-subject"]].concat());
+    let aside =
+        regex::Regex::new(r"sha256 [0-9a-f.]+|\d{4}-\d\d-\d\dT[\d:]+Z|on [^ ]+ ·|; commit [^)]*").expect("regex");
+    let redact = |line: &str| aside.replace_all(line, "_").into_owned();
+    let printed: Vec<String> = run.stdout.lines().map(redact).collect();
+    let mut at = 0;
+    for line in sample.lines().filter(|l| !l.is_empty()).map(redact) {
+        match printed[at..].iter().position(|p| *p == line) {
+            Some(found) => at += found + 1,
+            None => panic!(
+                "docs/reports.md shows a line the run does not print (or not in this order):\n{line}\n\nprinted:\n{}",
+                run.stdout
+            ),
+        }
+    }
+}

@@ -10,6 +10,8 @@ mod corpus;
 mod directory;
 mod dns_server;
 mod docs;
+mod examples;
+mod fixes;
 mod formats;
 mod generated;
 mod generated_mail;

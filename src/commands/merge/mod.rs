@@ -171,6 +171,7 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
             help: Some("Run that shard and merge again with its part.".to_owned()),
             label: None,
             span: 0..0,
+            fix: None,
         };
         let missing = Located { diagnostic, line: 0, column: 0, key: None };
         files.push(Part { path: format!("shard {shard}"), diagnostics: vec![missing] });
@@ -273,9 +274,19 @@ fn parse_diagnostic(d: &Value) -> Option<Located> {
         help: d["help"].as_str().map(str::to_owned),
         label: None,
         span: 0..0,
+        fix: parse_fix(&d["fix"]),
     };
     let key = d["key"].as_str().and_then(FindingKey::parse);
     Some(Located { diagnostic, line: d["line"].as_u64()? as usize, column: d["column"].as_u64()? as usize, key })
+}
+
+/// A shard's fix, carried into the merged report as the shard wrote it.
+fn parse_fix(f: &Value) -> Option<crate::findings::fix::Fix> {
+    Some(crate::findings::fix::Fix {
+        applicability: serde_json::from_value(f["applicability"].clone()).ok()?,
+        span: f["start"].as_u64()? as usize..f["end"].as_u64()? as usize,
+        replacement: f["replacement"].as_str()?.to_owned(),
+    })
 }
 
 fn parse_fact(f: &Value, rule_index: &HashMap<&str, usize>) -> Option<(String, Fact)> {
