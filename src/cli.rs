@@ -53,6 +53,39 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Write a commented starter nhsmail-lint.yaml (never over an existing one).
     Init(InitArgs),
+    /// Print the version, the commit it was built from, its target and the built-in
+    /// pack's digest: what every report's provenance says of the binary.
+    Version(VersionArgs),
+    /// Print the completion script of a shell (docs/configuration.md, "Shell completion and
+    /// the manual").
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of nhsmail-lint, or of one of its commands.
+    Man(ManArgs),
+}
+
+/// Arguments of `version`.
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Output format.
+    #[arg(long, visible_alias = "output-format", value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (`check` gives nhsmail-lint-check(1)) [default:
+    /// nhsmail-lint(1), which lists them].
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// Arguments of `schema`.
@@ -334,7 +367,7 @@ pub struct JournalArgs {
     pub format: ListFormat,
 }
 
-/// Output formats of `journal`.
+/// Output formats of `journal`, `test`, `config` and `version`.
 // A variant's doc comment would be shown in `--help` beside its value.
 #[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,7 +9,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use nhsmail_lint::cli::{Cli, Command, ListFormat, RulesFormat, SchemaKind};
-use nhsmail_lint::commands::{check, explain, fixtures, init, matrix, merge, schema, settings};
+use nhsmail_lint::commands::{
+    check, completions, explain, fixtures, init, man, matrix, merge, schema, settings, version,
+};
 use nhsmail_lint::stages::plan::{self, CheckPlan, MergePlan, TestPlan};
 use nhsmail_lint::util::{isolate, suggest};
 use nhsmail_lint::{report, send};
@@ -124,6 +126,18 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 SchemaKind::Config => schema::config(),
             };
             io::stdout().write_all(text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Version(args) => {
+            io::stdout().write_all(version::text(args.format).as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions(args) => {
+            io::stdout().write_all(completions::script(args.shell).as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man(args) => {
+            io::stdout().write_all(&man::page(args.command.as_deref()).map_err(miette::Report::new)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Init(args) => {

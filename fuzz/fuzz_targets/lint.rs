@@ -26,8 +26,17 @@ static ACTIVE: LazyLock<Vec<usize>> = LazyLock::new(|| {
     RULES.rules.iter().enumerate().filter(|(_, r)| runs(r)).map(|(i, _)| i).collect()
 });
 
-const FORMATS: &[Format] =
-    &[Format::Human, Format::Concise, Format::Json, Format::Jsonl, Format::Sarif, Format::Junit, Format::Github];
+const FORMATS: &[Format] = &[
+    Format::Human,
+    Format::Concise,
+    Format::Json,
+    Format::Jsonl,
+    Format::Sarif,
+    Format::Junit,
+    Format::Github,
+    Format::Gitlab,
+    Format::Azure,
+];
 
 fuzz_target!(|data: &[u8]| {
     let (buffer, size) = parse_buffer(data.to_vec());

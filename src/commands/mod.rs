@@ -2,10 +2,13 @@
 //! command; `main.rs` picks which.
 
 pub mod check;
+pub mod completions;
 pub mod explain;
 pub mod fixtures;
 pub mod init;
+pub mod man;
 pub mod matrix;
 pub mod merge;
 pub mod schema;
 pub mod settings;
+pub mod version;

@@ -248,8 +248,8 @@ fn sarif(rules: &RuleSet, files: &[Document], end: &Ending) -> serde_json::Value
         "runs": [{
             "tool": { "driver": {
                 "name": "nhsmail-lint",
-                "version": end.run.version,
-                "semanticVersion": end.run.version,
+                "version": end.run.build.version,
+                "semanticVersion": end.run.build.version,
                 "informationUri": "https://github.com/nhsmail-lint/nhsmail-lint",
                 "rules": descriptors,
                 "supportedTaxonomies": [{ "name": TAXONOMY, "index": 0 }],

@@ -1,7 +1,8 @@
 //! The streamed formats, one line a diagnostic or a file, written as each file finishes
 //! so that a scan of millions of files never buffers its report:
 //! - `concise`: `path:line:col: severity[rule] message`
-//! - `github`: GitHub Actions workflow commands, which annotate the line in a pull request
+//! - `github`, `azure`: the CI services' annotations, one command a diagnostic (`ci.rs`)
+//! - `gitlab`: GitLab Code Quality, a JSON array written one issue at a time
 //! - `jsonl`: one JSON object per file, then corpus findings, (facts,) and the summary.
 
 use std::io::{self, Write};
@@ -9,9 +10,10 @@ use std::io::{self, Write};
 use serde_json::json;
 
 use super::Format;
+use super::ci;
 use super::human::sanitise;
 use super::{CorpusFindings, Ending, ReportPlan, Reporter, Statistics, summary_line};
-use crate::findings::diagnostic::{FileFindings, Located, Severity};
+use crate::findings::diagnostic::{FileFindings, Located};
 use crate::findings::identity::Stamp;
 use crate::online::mailbox_status::MailboxStatus;
 use crate::rules::RuleSet;
@@ -25,12 +27,14 @@ pub(crate) struct Lines<'a> {
     statistics: Option<Statistics>,
     facts: bool,
     quiet: bool,
+    /// GitLab issues written so far: the array opens before the first.
+    issues: usize,
 }
 
 impl<'a> Lines<'a> {
     pub(crate) fn new(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
         let statistics = (plan.statistics && plan.format == Format::Concise).then(Statistics::default);
-        Lines { out, format: plan.format, rules, statistics, facts: plan.facts, quiet: plan.quiet }
+        Lines { out, format: plan.format, rules, statistics, facts: plan.facts, quiet: plan.quiet, issues: 0 }
     }
 
     fn write_file(&mut self, path: &str, diagnostics: &[Located], corpus: bool) -> io::Result<()> {
@@ -46,8 +50,27 @@ impl<'a> Lines<'a> {
                 }
                 writeln!(self.out, "{line}")
             }
-            Format::Github => diagnostics.iter().try_for_each(|d| writeln!(self.out, "{}", github(path, d))),
+            Format::Github => diagnostics.iter().try_for_each(|d| writeln!(self.out, "{}", ci::github(path, d))),
+            Format::Azure => diagnostics.iter().try_for_each(|d| writeln!(self.out, "{}", ci::azure(path, d))),
+            Format::Gitlab => {
+                for issue in ci::gitlab(path, diagnostics) {
+                    self.out.write_all(if self.issues == 0 { b"[\n" } else { b",\n" })?;
+                    serde_json::to_writer(&mut self.out, &issue)?;
+                    self.issues += 1;
+                }
+                Ok(())
+            }
             _ => diagnostics.iter().try_for_each(|d| writeln!(self.out, "{}", concise(path, d))),
+        }
+    }
+
+    /// A line of text among the diagnostics, made inert where the lines around it are
+    /// commands.
+    fn plain(&mut self, line: &str) -> io::Result<()> {
+        match self.format {
+            Format::Github => self.out.write_all(ci::github_line(line).as_bytes()),
+            Format::Azure => self.out.write_all(ci::azure_line(line).as_bytes()),
+            _ => writeln!(self.out, "{line}"),
         }
     }
 }
@@ -80,7 +103,10 @@ impl Reporter for Lines<'_> {
     fn send(&mut self, outcomes: &[Outcome]) -> io::Result<()> {
         match self.format {
             Format::Jsonl => outcomes.iter().try_for_each(|o| writeln!(self.out, "{}", json!({ "send": o }))),
-            _ => self.out.write_all(super::sends::outcomes_text(outcomes).as_bytes()),
+            // The array holds issues only: the verdicts are in the other formats.
+            Format::Gitlab => Ok(()),
+            // Each value in it is on one line already (control characters escaped).
+            _ => super::sends::outcomes_text(outcomes).lines().try_for_each(|line| self.plain(line)),
         }
     }
 
@@ -103,16 +129,17 @@ impl Reporter for Lines<'_> {
                 });
                 writeln!(self.out, "{closing}")?
             }
-            // Workflow commands only: GitHub shows plain lines in the log as they are.
+            Format::Gitlab => self.out.write_all(if self.issues == 0 { b"[]\n" } else { b"\n]\n" })?,
+            // GitHub and Azure show plain lines in the log as they are.
             _ => {
                 if let Some(statistics) = &self.statistics {
                     self.out.write_all(statistics.table(self.rules).as_bytes())?;
                 }
                 for note in notes {
-                    writeln!(self.out, "note: {note}")?;
+                    self.plain(&format!("note: {note}"))?;
                 }
                 if !self.quiet {
-                    writeln!(self.out, "{}", summary_line(summary))?;
+                    self.plain(&summary_line(summary))?;
                 }
             }
         }
@@ -143,36 +170,6 @@ pub(crate) fn requirement_suffix(ids: &[std::sync::Arc<str>]) -> String {
     }
 }
 
-/// `::error file=...,line=...,col=...,title=...::message`, escaped as the runner expects;
-/// the title names the rule and its requirements.
-fn github(path: &str, d: &Located) -> String {
-    let level = match d.diagnostic.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "notice",
-    };
-    // The runner decodes %25, %0D, %0A (and %3A, %2C in properties); any other control
-    // character is written as %XX too, which stays inert in the log.
-    let data = |s: &str| {
-        s.chars()
-            .map(|c| match c {
-                '%' => "%25".to_owned(),
-                c if c.is_control() => format!("%{:02X}", c as u32),
-                c => c.to_string(),
-            })
-            .collect::<String>()
-    };
-    let property = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
-    format!(
-        "::{level} file={},line={},col={},title={}::{}",
-        property(path),
-        d.line,
-        d.column,
-        property(&format!("nhsmail-lint {}{}", d.diagnostic.rule, requirement_suffix(&d.diagnostic.requirement))),
-        data(&d.diagnostic.message)
-    )
-}
-
 /// A corpus fact as a shard writes it, for `merge`, with its message's stamp (digests as
 /// hex: JSON numbers lose 64-bit precision in many readers).
 pub(crate) fn fact_line(rules: &RuleSet, path: &str, fact: &Fact, stamp: Option<&Stamp>) -> serde_json::Value {
@@ -195,11 +192,12 @@ pub(crate) fn fact_line(rules: &RuleSet, path: &str, fact: &Fact, stamp: Option<
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
-    use crate::findings::diagnostic::Diagnostic;
+    use crate::findings::diagnostic::{Diagnostic, Severity};
 
-    fn located(message: &str) -> Located {
+    /// An error of no-reply-address (requirement M4) at 3:11 saying `message`.
+    pub(in crate::report) fn located(message: &str) -> Located {
         let diagnostic = Diagnostic {
             rule: "no-reply-address".into(),
             requirement: vec!["M4".into()].into(),
@@ -211,15 +209,6 @@ mod tests {
             fix: None,
         };
         Located { diagnostic, line: 3, column: 11, key: None }
-    }
-
-    #[test]
-    fn github_commands_escape_what_the_runner_reads() {
-        let line = github("out/a,b.eml", &located("50% of\nit: bad"));
-        assert_eq!(
-            line,
-            "::error file=out/a%2Cb.eml,line=3,col=11,title=nhsmail-lint no-reply-address (requirement M4)::50%25 of%0Ait: bad"
-        );
     }
 
     #[test]

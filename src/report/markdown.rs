@@ -143,7 +143,7 @@ mod tests {
     #[test]
     fn the_summary_fits_the_step_summary_limit_whatever_the_pack_and_messages_hold() {
         use super::super::coverage::RunCoverage;
-        use super::super::provenance::{Hashed, Provenance};
+        use super::super::provenance::{Build, Hashed, Provenance};
         use super::super::tally::Example;
         use super::super::{Ending, Summary};
         use crate::findings::diagnostic::Severity;
@@ -159,8 +159,7 @@ mod tests {
             excerpt: None,
         };
         let run = Provenance {
-            tool: "nhsmail-lint",
-            version: "0",
+            build: Build::current(),
             command: "check",
             packs: (0..5000)
                 .map(|n| Hashed { name: format!("{hostile}{n}"), sha256: "0".repeat(64), found: None })

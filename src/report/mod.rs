@@ -4,6 +4,7 @@
 
 mod aggregate;
 mod charts;
+mod ci;
 pub(crate) mod coverage;
 mod documents;
 mod html;
@@ -44,6 +45,10 @@ pub enum Format {
     Junit,
     /// GitHub Actions workflow commands: annotations on the offending lines.
     Github,
+    /// GitLab Code Quality: a JSON array of issues, for `artifacts: reports: codequality:`.
+    Gitlab,
+    /// Azure Pipelines logging commands: one `##vso[task.logissue]` a diagnostic.
+    Azure,
     /// One self-contained HTML page for people: provenance, the compliance matrix,
     /// charts, findings by rule, accepted exceptions (see docs/reports.md).
     Html,
@@ -271,7 +276,9 @@ pub fn reporter<'a>(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 
         Format::Human => {
             Box::new(Human { out, rules, statistics: plan.statistics.then(Statistics::default), quiet: plan.quiet })
         }
-        Format::Concise | Format::Github | Format::Jsonl => Box::new(lines::Lines::new(plan, rules, out)),
+        Format::Concise | Format::Github | Format::Gitlab | Format::Azure | Format::Jsonl => {
+            Box::new(lines::Lines::new(plan, rules, out))
+        }
         Format::Json | Format::Sarif | Format::Junit => Box::new(documents::Documents::new(plan, rules, out)),
         Format::Html | Format::Markdown => Box::new(aggregate::Aggregating::new(plan, rules, out)),
     }

@@ -1,8 +1,8 @@
-//! What a report says about the run that made it: the tool and its version, each rule
-//! pack and the config file by SHA-256 (never their contents: the config may hold
-//! secrets), the inputs, when it started and finished, where, and how much it read.
-//! Hashing waits for the end of the run, so the text formats (which show none of it)
-//! never pay for it.
+//! What a report says about the run that made it: the build (the tool, its version, the
+//! commit and target it was built from, as `version` prints them), each rule pack and the
+//! config file by SHA-256 (never their contents: the config may hold secrets), the inputs,
+//! when it started and finished, where, and how much it read. Hashing waits for the end of
+//! the run, so the text formats (which show none of it) never pay for it.
 
 use std::sync::Arc;
 
@@ -52,17 +52,60 @@ pub(crate) struct Hashed {
 }
 
 impl Hashed {
-    fn of(name: &str, text: &str) -> Hashed {
+    pub(crate) fn of(name: &str, text: &str) -> Hashed {
         let digest = Sha256::digest(text.as_bytes());
         Hashed { name: name.to_owned(), sha256: digest.iter().map(|b| format!("{b:02x}")).collect(), found: None }
+    }
+}
+
+/// What this binary is: what `version` prints, and what every report's provenance starts with.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Build {
+    pub(crate) tool: &'static str,
+    pub(crate) version: &'static str,
+    /// `None` when it was not built from a git checkout (from a crate or an sdist).
+    pub(crate) commit: Option<Commit>,
+    /// The target triple it was compiled for.
+    pub(crate) target: &'static str,
+}
+
+/// The git commit a binary was built from (build.rs).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Commit {
+    pub(crate) hash: &'static str,
+    /// The checkout's sources differed from the commit: the binary is not that commit's.
+    pub(crate) dirty: bool,
+}
+
+impl Build {
+    /// This binary's.
+    pub fn current() -> Build {
+        let hash = env!("NHSMAIL_LINT_COMMIT");
+        let dirty = env!("NHSMAIL_LINT_DIRTY") == "true";
+        Build {
+            tool: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+            commit: (!hash.is_empty()).then_some(Commit { hash, dirty }),
+            target: env!("NHSMAIL_LINT_TARGET"),
+        }
+    }
+
+    /// The commit in words: its hash (`, modified` for a dirty checkout), or `unknown`.
+    pub(crate) fn commit_text(&self) -> String {
+        match self.commit {
+            Some(Commit { hash, dirty: false }) => hash.to_owned(),
+            Some(Commit { hash, dirty: true }) => format!("{hash}, modified"),
+            None => "unknown".to_owned(),
+        }
     }
 }
 
 /// The `"run"` object of the JSON formats, SARIF's invocation and JUnit's properties.
 #[derive(Debug, Clone, Serialize)]
 pub struct Provenance {
-    pub(crate) tool: &'static str,
-    pub(crate) version: &'static str,
+    /// The tool, its version, commit and target (the keys `version --format json` has).
+    #[serde(flatten)]
+    pub(crate) build: Build,
     pub(crate) command: &'static str,
     pub(crate) packs: Vec<Hashed>,
     pub(crate) config: Option<Hashed>,
@@ -90,8 +133,7 @@ impl Provenance {
     pub fn new(sources: &Sources, started: i64, summary: &Summary) -> Provenance {
         let (packs, config) = sources.hashed();
         Provenance {
-            tool: env!("CARGO_PKG_NAME"),
-            version: env!("CARGO_PKG_VERSION"),
+            build: Build::current(),
             command: sources.command,
             packs,
             config,
@@ -111,7 +153,9 @@ impl Provenance {
     /// Flat `name = value` pairs, as JUnit's `<properties>` carry them.
     pub(crate) fn properties(&self) -> Vec<(String, String)> {
         let mut out = vec![
-            ("nhsmail-lint.version".to_owned(), self.version.to_owned()),
+            ("nhsmail-lint.version".to_owned(), self.build.version.to_owned()),
+            ("nhsmail-lint.commit".to_owned(), self.build.commit_text()),
+            ("nhsmail-lint.target".to_owned(), self.build.target.to_owned()),
             ("nhsmail-lint.command".to_owned(), self.command.to_owned()),
             ("nhsmail-lint.started".to_owned(), self.started.clone()),
             ("nhsmail-lint.finished".to_owned(), self.finished.clone()),

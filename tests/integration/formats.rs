@@ -6,10 +6,11 @@ use serde_json::Value;
 
 use crate::common::{root, run, temp_files};
 
-const ARGS: &[&str] = &["check", "--config", "corpus/nhsmail-lint.yaml"];
-const PATHS: &[&str] = &["corpus/clean", "corpus/rules"];
+pub const ARGS: &[&str] = &["check", "--config", "corpus/nhsmail-lint.yaml"];
+pub const PATHS: &[&str] = &["corpus/clean", "corpus/rules"];
 
-fn report(format: &str) -> crate::common::Run {
+/// `check` of the sample corpus (its config, `corpus/clean` and `corpus/rules`) in `format`.
+pub fn report(format: &str) -> crate::common::Run {
     let mut args = ARGS.to_vec();
     args.extend(["--format", format]);
     args.extend(PATHS);

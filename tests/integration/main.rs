@@ -2,7 +2,9 @@
 //! does), with a module per area.
 
 mod baseline;
+mod ci_reports;
 mod cli;
+mod command_line_docs;
 mod common;
 mod corpus;
 mod directory;
@@ -36,3 +38,4 @@ mod smtp_server;
 mod snapshots;
 mod suggestions;
 mod unread;
+mod version;

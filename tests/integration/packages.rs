@@ -1,6 +1,6 @@
 //! The Debian packages the mailbox, XOAUTH2 and directory tests run (Dovecot's IMAP, POP
-//! and submission servers, OpenLDAP's slapd), and the browser the HTML report is opened in
-//! (Chromium): installed by the tests themselves when missing, once per test run, so that
+//! and submission servers, OpenLDAP's slapd), the browser the HTML report is opened in
+//! (Chromium) and the formatter the man page is rendered with (groff): installed by the tests themselves when missing, once per test run, so that
 //! `cargo test` does all set-up on a fresh machine. Needs apt-get and root (or sudo
 //! without a password); where they cannot be installed, the tests that need them are
 //! skipped, or fail under NHSMAIL_LINT_REQUIRE_ALL (`common::requirement`).
@@ -27,10 +27,26 @@ pub fn available() -> bool {
 
 /// Debian's Chromium (the HTML report's test), installed the same way when missing.
 pub fn chromium() -> Option<&'static str> {
-    const CHROMIUM: &str = "/usr/bin/chromium";
     static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
-    let missing = INSTALLED.get_or_init(|| install(&[(CHROMIUM, "chromium")])).clone().err();
-    crate::common::requirement("Debian's Chromium", missing).then_some(CHROMIUM)
+    program("/usr/bin/chromium", "chromium", "Debian's Chromium", &INSTALLED)
+}
+
+/// Debian's groff (the man page's test), installed the same way when missing.
+pub fn groff() -> Option<&'static str> {
+    static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
+    program("/usr/bin/groff", "groff-base", "groff", &INSTALLED)
+}
+
+/// `program`, from the Debian `package` installed once per test run when missing (`what`
+/// names it to a person).
+fn program(
+    program: &'static str,
+    package: &str,
+    what: &str,
+    installed: &OnceLock<Result<(), String>>,
+) -> Option<&'static str> {
+    let missing = installed.get_or_init(|| install(&[(program, package)])).clone().err();
+    crate::common::requirement(what, missing).then_some(program)
 }
 
 /// Installs what is missing of `needed` (program, package), or says why it could not.
