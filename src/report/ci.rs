@@ -13,7 +13,6 @@ use xxhash_rust::xxh3::Xxh3;
 
 use super::file_of;
 use super::human::sanitise;
-use super::lines::requirement_suffix;
 use crate::findings::diagnostic::{Located, Severity};
 
 /// `::error file=...,line=...,col=...,title=...::message`, escaped as the runner expects;
@@ -175,11 +174,36 @@ pub(crate) fn azure_line(text: &str) -> String {
     format!("{}\n", sanitise(text).replace('#', "# "))
 }
 
+/// ` (requirement M4)`, or nothing for a diagnostic no requirement is traced to: what
+/// the GitHub and JUnit texts add to the rule's id.
+pub(crate) fn requirement_suffix(ids: &[std::sync::Arc<str>]) -> String {
+    match ids {
+        [] => String::new(),
+        [one] => format!(" (requirement {one})"),
+        many => format!(" (requirements {})", many.join(", ")),
+    }
+}
+
 #[cfg(test)]
-mod tests {
-    use super::super::lines::tests::located;
+pub(super) mod tests {
     use super::*;
+    use crate::findings::diagnostic::Diagnostic;
     use crate::findings::identity::FindingKey;
+
+    /// An error of no-reply-address (requirement M4) at 3:11 saying `message`.
+    pub(in crate::report) fn located(message: &str) -> Located {
+        let diagnostic = Diagnostic {
+            rule: "no-reply-address".into(),
+            requirement: vec!["M4".into()].into(),
+            severity: Severity::Error,
+            message: message.into(),
+            help: None,
+            label: None,
+            span: 0..0,
+            fix: None,
+        };
+        Located { diagnostic, line: 3, column: 11, key: None }
+    }
 
     #[test]
     fn github_commands_escape_what_the_runner_reads() {

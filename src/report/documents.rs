@@ -326,9 +326,8 @@ fn junit(files: &[Document], fail_on: Option<Severity>, end: &Ending) -> String 
     }
     out.push_str("    </properties>\n");
     for e in files {
-        let line = |d: &Located| {
-            super::lines::concise(&e.path, d) + &super::lines::requirement_suffix(&d.diagnostic.requirement)
-        };
+        let line =
+            |d: &Located| super::lines::concise(&e.path, d) + &super::ci::requirement_suffix(&d.diagnostic.requirement);
         let lines: Vec<String> = e.diagnostics.iter().map(line).collect();
         out.push_str(&format!("    <testcase classname=\"nhsmail-lint\" name=\"{}\"", xml(&e.path)));
         if let Some(u) = unread(e) {

@@ -160,16 +160,6 @@ pub(crate) fn concise(path: &str, d: &Located) -> String {
     )
 }
 
-/// ` (requirement M4)`, or nothing for a diagnostic no requirement is traced to: what
-/// the GitHub and JUnit texts add to the rule's id.
-pub(crate) fn requirement_suffix(ids: &[std::sync::Arc<str>]) -> String {
-    match ids {
-        [] => String::new(),
-        [one] => format!(" (requirement {one})"),
-        many => format!(" (requirements {})", many.join(", ")),
-    }
-}
-
 /// A corpus fact as a shard writes it, for `merge`, with its message's stamp (digests as
 /// hex: JSON numbers lose 64-bit precision in many readers).
 pub(crate) fn fact_line(rules: &RuleSet, path: &str, fact: &Fact, stamp: Option<&Stamp>) -> serde_json::Value {
@@ -192,24 +182,9 @@ pub(crate) fn fact_line(rules: &RuleSet, path: &str, fact: &Fact, stamp: Option<
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
+    use super::super::ci::tests::located;
     use super::*;
-    use crate::findings::diagnostic::{Diagnostic, Severity};
-
-    /// An error of no-reply-address (requirement M4) at 3:11 saying `message`.
-    pub(in crate::report) fn located(message: &str) -> Located {
-        let diagnostic = Diagnostic {
-            rule: "no-reply-address".into(),
-            requirement: vec!["M4".into()].into(),
-            severity: Severity::Error,
-            message: message.into(),
-            help: None,
-            label: None,
-            span: 0..0,
-            fix: None,
-        };
-        Located { diagnostic, line: 3, column: 11, key: None }
-    }
 
     #[test]
     fn concise_is_one_line() {
