@@ -74,7 +74,8 @@ pub fn run(plan: &CheckPlan) -> Result<bool, RunError> {
             n => format!(" ({n} more with --unsafe-fixes)"),
         };
         let verb = if fix.diff { "would fix" } else { "fixed" };
-        eprintln!("nhsmail-lint: {verb} {} in {}{left}", plural(fixed.fixes, "finding"), plural(fixed.files, "file"));
+        let (fixes, files) = (report::plural(fixed.fixes, "finding"), report::plural(fixed.files, "file"));
+        eprintln!("nhsmail-lint: {verb} {fixes} in {files}{left}");
         // `--diff` is the whole answer: the diffs, and whether there were any.
         if fix.diff {
             return Ok(fixed.fixes > 0);
@@ -324,8 +325,4 @@ fn progress_bar() -> ProgressBar {
     .expect("valid template");
     bar.set_style(style);
     bar
-}
-
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }

@@ -127,9 +127,6 @@ pub struct Config {
     pub(crate) attestations: BTreeMap<String, Spanned<String>>,
     /// How the file was named (none for the defaults).
     pub(crate) origin: Option<discover::Origin>,
-    /// Where a `token_command` is written in a file that may not run programs (one found
-    /// from the current folder): a run that fetches secrets refuses it (`refuse_commands`).
-    refused_command: Option<std::ops::Range<usize>>,
     /// The line each top-level setting was written on, for `nhsmail-lint config`.
     pub(crate) lines: BTreeMap<&'static str, u64>,
 }
@@ -201,7 +198,6 @@ impl Default for Config {
             severity: BTreeMap::new(),
             attestations: BTreeMap::new(),
             origin: None,
-            refused_command: None,
             lines: BTreeMap::new(),
         }
     }
@@ -284,16 +280,9 @@ impl Config {
             severity: spec.rules.severity,
             attestations: spec.attestations,
             origin: Some(origin),
-            refused_command: None,
             lines,
             source: Some(source),
         };
-        if !origin.may_run_commands() {
-            let transport = config.transport.as_ref().and_then(|t| t.login.secret.as_ref());
-            let commands = transport.into_iter().chain(config.mailbox.as_ref().and_then(|m| m.login.secret.as_ref()));
-            config.refused_command =
-                commands.filter(|s| matches!(s.value, setting::Secret::Command(_))).map(|s| s.span.clone()).next();
-        }
         config.derive_account();
         Ok(config)
     }
@@ -320,7 +309,13 @@ impl Config {
     /// A run that fetches secrets (pre-flight, `--send`) refuses a `token_command` in a
     /// file found from the current folder, before anything runs or connects.
     pub(crate) fn refuse_commands(&self) -> Result<(), Report> {
-        match (&self.refused_command, &self.source) {
+        if self.origin.is_none_or(discover::Origin::may_run_commands) {
+            return Ok(());
+        }
+        let transport = self.transport.as_ref().and_then(|t| t.login.secret.as_ref());
+        let secrets = transport.into_iter().chain(self.mailbox.as_ref().and_then(|m| m.login.secret.as_ref()));
+        let command = secrets.filter(|s| matches!(s.value, setting::Secret::Command(_))).map(|s| &s.span).next();
+        match (command, &self.source) {
             (Some(span), Some(source)) => Err(source.error_span(
                 "config-command-refused",
                 span.clone(),

@@ -311,9 +311,13 @@ impl Statistics {
     }
 }
 
+/// `1 file`, `2 files`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 /// The closing line of the text formats.
 pub(crate) fn summary_line(summary: &Summary) -> String {
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let unread = summary.unread.len();
     // Messages and the files that hold them (an mbox holds many); a path not read is
     // neither, and its `unreadable-file` error is counted apart.

@@ -25,7 +25,7 @@ struct Example {
 fn examples(file: &str, text: &str) -> (Vec<Example>, usize) {
     let (mut out, mut illustrative) = (Vec::new(), 0);
     let mut lines = text.lines().enumerate();
-    while let Some((number, line)) = lines.next() {
+    while let Some((_, line)) = lines.next() {
         let Some(info) = line.strip_prefix("```") else { continue };
         let block: Vec<(usize, &str)> = lines.by_ref().take_while(|(_, l)| !l.starts_with("```")).collect();
         // The marker opens the block (after a script's `#!` line).
@@ -66,7 +66,6 @@ fn examples(file: &str, text: &str) -> (Vec<Example>, usize) {
             }
         }
         out.extend(pending);
-        let _ = number;
     }
     (out, illustrative)
 }
