@@ -39,6 +39,8 @@ pub(crate) enum Status {
     Open,
     /// It concerns another kind of set-up.
     NotApplicable,
+    /// Only set-up rules check it, and the run has no sending set-up to check.
+    NoSetup,
     /// No rule of this run checks it, and why.
     NotChecked(String),
 }

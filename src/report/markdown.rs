@@ -10,7 +10,7 @@ use askama::Template;
 
 use super::provenance::Hashed;
 use super::tally::{Example, FIRST};
-use super::view::{MatrixRow, RuleView, View};
+use super::view::{FailingRequirement, MatrixRow, RuleView, View};
 
 /// Requirements and rules listed at most (a pack may define many).
 const ROWS: usize = 100;
@@ -28,6 +28,8 @@ pub(crate) const BUDGET: usize = 1_000_000;
 #[template(path = "summary.md")]
 struct Summary<'a> {
     v: &'a View<'a>,
+    failing: &'a [FailingRequirement<'a>],
+    failing_more: usize,
     matrix: &'a [MatrixRow],
     matrix_more: usize,
     rules: &'a [RuleView<'a>],
@@ -42,12 +44,15 @@ struct Summary<'a> {
 
 pub(crate) fn render(view: &View<'_>) -> askama::Result<String> {
     let matrix = &view.matrix[..view.matrix.len().min(ROWS)];
+    let failing = &view.failing[..view.failing.len().min(ROWS)];
     let rules = &view.rules[..view.rules.len().min(15)];
     let notes = &view.end.notes[..view.end.notes.len().min(ROWS)];
     let setup = &view.setup_findings[..view.setup_findings.len().min(FIRST)];
     let packs = &view.end.run.packs[..view.end.run.packs.len().min(PACKS)];
     let text = Summary {
         v: view,
+        failing,
+        failing_more: view.failing.len() - failing.len(),
         matrix,
         matrix_more: view.matrix.len() - matrix.len(),
         rules,
@@ -60,6 +65,43 @@ pub(crate) fn render(view: &View<'_>) -> askama::Result<String> {
     }
     .render()?;
     Ok(within_budget(text))
+}
+
+impl Summary<'_> {
+    fn n(&self, n: &usize) -> String {
+        super::count(*n)
+    }
+
+    /// Text made inert, with its `backquoted` spans (config keys, flags) as code spans,
+    /// so a reader sees code, not escaped backquotes.
+    fn code(&self, text: &str) -> String {
+        code_spans(text)
+    }
+}
+
+fn code_spans(text: &str) -> String {
+    use askama::filters::Escaper;
+    let parts: Vec<&str> = text.split('`').collect();
+    // An odd number of backquotes: the last one opens nothing, and stays text.
+    let unpaired = parts.len().is_multiple_of(2).then(|| parts.len() - 1);
+    let mut out = String::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        if Some(i) == unpaired {
+            out.push_str("\\`");
+        } else if i % 2 == 1 {
+            // A code span shows its inside as it is: only a table's cell break and line
+            // breaks need care.
+            let inner: String = part.chars().take(CELL).map(|c| if c.is_control() { ' ' } else { c }).collect();
+            // An empty span is no span in Markdown: a space stands for the nothing quoted.
+            let inner = if inner.is_empty() { " ".to_owned() } else { inner.replace('|', "\\|") };
+            out.push('`');
+            out.push_str(&inner);
+            out.push('`');
+            continue;
+        }
+        let _ = Markdown.write_escaped_str(&mut out, part);
+    }
+    out
 }
 
 /// The summary cut, at a line's end, to `BUDGET` bytes, keeping its last line (the
@@ -107,8 +149,8 @@ impl askama::filters::Escaper for Markdown {
                 '<' => dest.write_str("&lt;")?,
                 '>' => dest.write_str("&gt;")?,
                 '&' => dest.write_str("&amp;")?,
-                '"' => dest.write_str("&quot;")?,
-                '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '!' | '|' | '~' | '$' => {
+                // Brackets escaped, `(` cannot start a link; quotes matter only in HTML attributes.
+                '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '#' | '+' | '!' | '|' | '~' | '$' => {
                     dest.write_char('\\')?;
                     dest.write_char(c)?;
                 }
@@ -134,8 +176,8 @@ mod tests {
     #[test]
     fn hostile_text_stays_text() {
         assert_eq!(escaped("<script>x</script>"), "&lt;script&gt;x&lt;/script&gt;");
-        assert_eq!(escaped("\"><img onerror=alert(1)>"), "&quot;&gt;&lt;img onerror=alert\\(1\\)&gt;");
-        assert_eq!(escaped("[a](javascript:x) | *b*\n# c"), "\\[a\\]\\(javascript:x\\) \\| \\*b\\* \\# c");
+        assert_eq!(escaped("\"><img onerror=alert(1)>"), "\"&gt;&lt;img onerror=alert(1)&gt;");
+        assert_eq!(escaped("[a](javascript:x) | *b*\n# c"), "\\[a\\](javascript:x) \\| \\*b\\* \\# c");
     }
 
     /// A run whose every value is as long and as costly to escape as it can be: a pack
@@ -186,7 +228,7 @@ mod tests {
         };
         let row = |n: usize| MatrixRow {
             id: format!("{hostile}{n}"),
-            verb: "MUST",
+            verb: crate::rules::spec::Verb::Must,
             sentence: hostile.clone(),
             verdict: super::super::view::RequirementVerdict::Failing,
             checked: Some(n),
@@ -200,7 +242,13 @@ mod tests {
         let view = View {
             end: &end,
             headline: hostile.clone(),
+            verdict: super::super::verdict::Verdict {
+                standing: super::super::verdict::Standing::NotCompliant,
+                sentence: hostile.clone(),
+            },
+            failing: Vec::new(),
             matrix: (0..5000).map(row).collect(),
+            folds: Vec::new(),
             rules: Vec::new(),
             coverage: &coverage,
             sends: None,
@@ -213,8 +261,8 @@ mod tests {
         };
         let text = render(&view).expect("renders");
         assert!(text.len() <= BUDGET, "{} bytes", text.len());
-        assert!(text.contains("- and 4970 more finding(s)"), "the set-up findings not listed are counted");
-        assert!(text.contains(" and 4990 more · config"), "the packs not named are counted");
+        assert!(text.contains("- and 4,970 more finding(s)"), "the set-up findings not listed are counted");
+        assert!(text.contains(" and 4,990 more · config"), "the packs not named are counted");
         assert!(text.trim_end().ends_with("</sub>"), "the provenance line stays last");
     }
 
@@ -247,6 +295,15 @@ mod tests {
         assert_eq!(escaped("WWW.evil.example"), "&#8203;WWW.evil.example");
         assert_eq!(escaped("a www.b.c"), "a &#8203;www.b.c");
         assert_eq!(escaped("awww.b"), "awww.b", "not a word's start");
+    }
+
+    #[test]
+    fn backquoted_spans_become_code_spans_and_the_rest_stays_inert() {
+        assert_eq!(code_spans("set `account:` in *it*"), "set `account:` in \\*it\\*");
+        assert_eq!(code_spans("the Message-ID `` is wrong"), "the Message-ID ` ` is wrong");
+        assert_eq!(code_spans("a `b|c` cell"), "a `b\\|c` cell");
+        assert_eq!(code_spans("one ` only"), "one \\` only");
+        assert_eq!(code_spans("`<script>` `x`"), "`<script>` `x`", "a code span shows HTML as text");
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod markdown;
 pub mod provenance;
 pub mod sends;
 mod tally;
+mod verdict;
 mod view;
 
 use std::collections::BTreeMap;
@@ -313,7 +314,21 @@ impl Statistics {
 
 /// `1 file`, `2 files`.
 pub(crate) fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+    format!("{} {word}{}", count(n), if n == 1 { "" } else { "s" })
+}
+
+/// A count as the reports for people write it, thousands separated: `5,000`. (The JSON
+/// formats keep plain numbers.)
+pub(crate) fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The closing line of the text formats.

@@ -6,14 +6,17 @@ use std::sync::Arc;
 
 use super::coverage::{Exceptions, RunCoverage, Status};
 use super::tally::{Example, RuleTally, Tally};
+use super::verdict::{Reach, Verdict};
 use super::{Ending, summary_line};
 use crate::rules::RuleSet;
+use crate::rules::spec::Verb;
 use crate::send::Outcome;
 
 /// One requirement's row of the run's matrix, in words.
+#[derive(Clone)]
 pub(crate) struct MatrixRow {
     pub(crate) id: String,
-    pub(crate) verb: &'static str,
+    pub(crate) verb: Verb,
     pub(crate) sentence: String,
     pub(crate) verdict: RequirementVerdict,
     pub(crate) checked: Option<usize>,
@@ -40,11 +43,34 @@ pub(crate) struct RuleView<'a> {
     pub(crate) more: usize,
 }
 
+/// Rows of the matrix that say the same thing, folded into one line: requirements this
+/// run did not judge, for one reason.
+pub(crate) struct Fold {
+    /// `13 set-up requirements not checked: ...`.
+    pub(crate) summary: String,
+    pub(crate) rows: Vec<MatrixRow>,
+}
+
+/// A failing requirement, for the list under the verdict.
+pub(crate) struct FailingRequirement<'a> {
+    pub(crate) row: MatrixRow,
+    /// One finding of its rules, the most frequent rule's first.
+    pub(crate) example: Option<&'a Example>,
+}
+
 /// The run as both templates show it.
 pub(crate) struct View<'a> {
     pub(crate) end: &'a Ending,
     pub(crate) headline: String,
+    /// The status and sentence the reports open with.
+    pub(crate) verdict: Verdict,
+    /// Failing requirements, "must" first, then by how many messages fail.
+    pub(crate) failing: Vec<FailingRequirement<'a>>,
+    /// The rows shown one a row: what the run judged, what a person attested, and what
+    /// it could not check for a reason of its own (a rule skipped: the note is beside it).
     pub(crate) matrix: Vec<MatrixRow>,
+    /// The rest, one line a reason.
+    pub(crate) folds: Vec<Fold>,
     pub(crate) rules: Vec<RuleView<'a>>,
     pub(crate) coverage: &'a RunCoverage,
     pub(crate) sends: Option<&'a [Outcome]>,
@@ -84,9 +110,16 @@ impl<'a> View<'a> {
             })
             .collect();
         let matrix_summary = matrix_summary(&matrix, end);
+        let s = &end.summary;
+        let reach = Reach {
+            messages: s.files.saturating_sub(s.unread.len()),
+            with_findings: s.files_with_findings.saturating_sub(s.unread.len()),
+            unread: s.unread.len(),
+        };
+        let verdict = Verdict::of(&matrix, &reach);
         let mut by_count: Vec<(&Arc<str>, &RuleTally)> = tally.by_rule.iter().collect();
         by_count.sort_by(|a, b| b.1.findings().cmp(&a.1.findings()).then(a.0.cmp(b.0)));
-        let rule_views = by_count
+        let rule_views: Vec<RuleView<'a>> = by_count
             .into_iter()
             .map(|(id, t)| {
                 let rule = rules.get(id);
@@ -109,11 +142,15 @@ impl<'a> View<'a> {
         for o in sends.unwrap_or_default() {
             *send_counts.entry(o.verdict.as_str()).or_insert(0) += 1;
         }
-        let s = &end.summary;
+        let failing = failing_requirements(&matrix, rules, &rule_views, &tally.setup_findings);
+        let (matrix, folds) = fold(matrix);
         View {
             end,
             headline: summary_line(s),
+            verdict,
+            failing,
             matrix,
+            folds,
             rules: rule_views,
             coverage,
             sends,
@@ -126,6 +163,61 @@ impl<'a> View<'a> {
             matrix_summary,
         }
     }
+}
+
+/// The failing rows, "must" first, each with an example from its rules.
+fn failing_requirements<'a>(
+    matrix: &[MatrixRow],
+    rules: &RuleSet,
+    views: &[RuleView<'a>],
+    setup: &'a [Example],
+) -> Vec<FailingRequirement<'a>> {
+    let serves = |rule: &str, id: &str| rules.get(rule).is_some_and(|r| r.requirement.iter().any(|q| **q == *id));
+    let mut out: Vec<FailingRequirement<'a>> = matrix
+        .iter()
+        .filter(|row| row.verdict == RequirementVerdict::Failing)
+        .map(|row| {
+            // The views come most findings first.
+            let example = views
+                .iter()
+                .filter(|v| serves(v.id, &row.id))
+                .find_map(|v| v.tally.examples.first())
+                .or_else(|| setup.iter().find(|e| serves(&e.rule, &row.id)));
+            FailingRequirement { row: row.clone(), example }
+        })
+        .collect();
+    out.sort_by_key(|f| (f.row.verb != Verb::Must, std::cmp::Reverse(f.row.failing.unwrap_or(0))));
+    out
+}
+
+/// The rows shown one a row, and the rest folded by reason: requirements to attest, not
+/// applicable, or only set-up rules' with no set-up in the run. A row not checked for a
+/// reason of its own (a rule skipped for want of `account:`) stays, with its reason.
+fn fold(matrix: Vec<MatrixRow>) -> (Vec<MatrixRow>, Vec<Fold>) {
+    let reasons: [(RequirementVerdict, &str, &str); 3] = [
+        (
+            RequirementVerdict::NoSetup,
+            "set-up requirement",
+            "not checked: no sending set-up (`transport:`, `mailbox:` or `directory:`) in this run",
+        ),
+        (RequirementVerdict::Open, "requirement", "to attest: nothing recorded under `attestations:`"),
+        (RequirementVerdict::NotApplicable, "requirement", "not applicable: they concern another set-up"),
+    ];
+    let mut folded: Vec<Vec<MatrixRow>> = reasons.iter().map(|_| Vec::new()).collect();
+    let mut shown = Vec::new();
+    for row in matrix {
+        match reasons.iter().position(|(verdict, _, _)| *verdict == row.verdict) {
+            Some(i) => folded[i].push(row),
+            None => shown.push(row),
+        }
+    }
+    let folds = reasons
+        .iter()
+        .zip(folded)
+        .filter(|(_, rows)| !rows.is_empty())
+        .map(|((_, what, why), rows)| Fold { summary: format!("{} {why}", super::plural(rows.len(), what)), rows })
+        .collect();
+    (shown, folds)
 }
 
 /// `33 requirements: 9 compliant, 9 failing, 7 to attest, 6 not checked in this run, 3 not applicable.`,
@@ -162,6 +254,8 @@ pub(crate) enum RequirementVerdict {
     Attested,
     Open,
     NotChecked,
+    /// Only set-up rules check it, and the run has no sending set-up.
+    NoSetup,
     NotApplicable,
 }
 
@@ -174,7 +268,7 @@ impl RequirementVerdict {
             RequirementVerdict::Failing => "failing",
             RequirementVerdict::Attested => "attested",
             RequirementVerdict::Open => "open",
-            RequirementVerdict::NotChecked => "not-checked",
+            RequirementVerdict::NotChecked | RequirementVerdict::NoSetup => "not-checked",
             RequirementVerdict::NotApplicable => "not-applicable",
         }
     }
@@ -188,8 +282,19 @@ impl RequirementVerdict {
             RequirementVerdict::Attested => "attested",
             RequirementVerdict::Open => "to attest",
             RequirementVerdict::NotChecked => "not checked in this run",
+            RequirementVerdict::NoSetup => "not checked: no sending set-up",
             RequirementVerdict::NotApplicable => "not applicable",
         }
+    }
+
+    /// This run did not check it.
+    pub(crate) fn is_unchecked(self) -> bool {
+        matches!(self, RequirementVerdict::NotChecked | RequirementVerdict::NoSetup)
+    }
+
+    /// Judged, by the run's rules or a person's attestation.
+    pub(crate) fn is_settled(self) -> bool {
+        !self.is_unchecked() && !matches!(self, RequirementVerdict::Open | RequirementVerdict::NotApplicable)
     }
 }
 
@@ -221,7 +326,7 @@ fn matrix_row(
 ) -> MatrixRow {
     let mut out = MatrixRow {
         id: row.id.clone(),
-        verb: row.verb.as_str(),
+        verb: row.verb,
         sentence: row.sentence.clone(),
         verdict: RequirementVerdict::Compliant,
         checked: None,
@@ -316,6 +421,9 @@ fn matrix_row(
             (out.verdict, out.note) = (RequirementVerdict::NotApplicable, "concerns another set-up".into())
         }
         Status::NotChecked(why) => (out.verdict, out.note) = (RequirementVerdict::NotChecked, why.clone()),
+        Status::NoSetup => {
+            (out.verdict, out.note) = (RequirementVerdict::NoSetup, "its rules check the sending set-up".into())
+        }
     }
     out
 }

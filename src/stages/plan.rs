@@ -228,9 +228,14 @@ impl Selecting {
                     Status::Attested(attested.value.trim().to_owned())
                 } else if q.coverage.contains(&Coverage::Attest) {
                     Status::Open
+                } else if !has_setup && !named.is_empty() && named.iter().all(|r| r.scope == Scope::Config) {
+                    Status::NoSetup
                 } else {
+                    // Without a set-up, its set-up rules' reasons are the same one, said once
+                    // where the report folds such rows; the message rules' reasons stay.
                     let why: Vec<String> = named
                         .iter()
+                        .filter(|r| has_setup || r.scope != Scope::Config)
                         .filter_map(|r| self.why_not(r, has_setup).map(|why| format!("{}: {why}", r.id)))
                         .collect();
                     Status::NotChecked(if why.is_empty() { "no rule checks it".into() } else { why.join("; ") })

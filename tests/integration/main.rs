@@ -38,4 +38,5 @@ mod smtp_server;
 mod snapshots;
 mod suggestions;
 mod unread;
+mod verdict;
 mod version;

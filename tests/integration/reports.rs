@@ -113,7 +113,7 @@ fn html_report_in_a_real_browser() {
     let provenance = dom.find("id=\"provenance\"").expect("provenance");
     let matrix = dom.find("id=\"matrix\"").expect("matrix");
     let overview = dom.find("id=\"overview\"").expect("overview");
-    assert!(provenance < matrix && matrix < overview, "the matrix comes first after provenance");
+    assert!(overview < matrix && matrix < provenance, "the counts, then the matrix; provenance at the end");
     // Each failing requirement: messages checked, how many fail (as the JSON says), the share.
     for id in ["M4", "M5", "P1", "R1", "L1"] {
         let cells = matrix_cells(&dom, id);
@@ -177,9 +177,12 @@ fn hostile_headers_are_text_in_html_and_markdown() {
 
     let markdown = check("markdown");
     assert!(markdown.contains("nhs-number-in-subject"), "{markdown}");
-    assert!(!markdown.contains("<script") && !markdown.contains("<img"), "{markdown}");
     assert!(!markdown.contains("](javascript:"), "no link from the message: {markdown}");
-    assert!(markdown.contains("&lt;img src=x onerror=alert\\(1\\)&gt;"), "{markdown}");
+    // Rendered as GitHub renders it: the message's text shows, and no element comes of it
+    // (in text, `<` is an entity; in a code span, what is quoted is shown as it is).
+    let rendered = comrak::markdown_to_html(&markdown, &comrak::Options::default());
+    assert!(!rendered.contains("<script") && !rendered.contains("<img"), "{rendered}");
+    assert!(rendered.contains("&lt;img src=x onerror=alert(1)&gt;"), "{rendered}");
 }
 
 #[test]
@@ -201,8 +204,9 @@ fn markdown_summary_of_a_huge_scan_fits_a_step_summary() {
     let result = crate::common::run_in(dir.path(), &["check", "--format", "markdown", "archive.mbox"]);
     assert_eq!(result.code, 1, "{}", result.stderr);
     let markdown = result.stdout;
-    let totals = markdown.lines().nth(4).expect("the totals row");
-    let counts: Vec<u64> = totals.split('|').filter_map(|c| c.trim().parse().ok()).collect();
+    let totals = markdown.lines().skip_while(|l| !l.starts_with("|---:|")).nth(1).expect("the totals row");
+    // Counts are written as people read them: `12,500`.
+    let counts: Vec<u64> = totals.split('|').filter_map(|c| c.trim().replace(',', "").parse().ok()).collect();
     assert_eq!(counts[0], 12_500, "{totals}");
     assert!(counts[2] + counts[3] + counts[4] >= 100_000, "a scan of 100,000 findings: {totals}");
     assert!(markdown.len() < 1024 * 1024, "{} bytes", markdown.len());
@@ -276,7 +280,7 @@ Message-ID: <a@nhs.net>\r\n\r\nResults are ready.\r\n";
         markdown.lines().find(|l| l.starts_with(&start)).unwrap_or_else(|| panic!("no {id} row: {markdown}")).to_owned()
     };
     assert!(row("M5").starts_with("| M5 | must | 1 | 0 | 100.0% |"), "{}", row("M5"));
-    assert!(row("M5").contains("1 file\\(s\\) not checked"), "{}", row("M5"));
+    assert!(row("M5").contains("1 file(s) not checked"), "{}", row("M5"));
     assert!(row("R1").starts_with("| R1 | must | 2 | 1 | 50.0% |"), "{}", row("R1"));
 }
 
@@ -309,10 +313,10 @@ fn a_recommendation_not_followed_is_advice_not_failing() {
     };
     let markdown = status(config, "markdown");
     let row = markdown.lines().find(|l| l.starts_with("| C3 |")).expect("C3 row");
-    assert!(row.contains("| recommendation not followed: set-up: 1 recommendation\\(s\\) not followed"), "{row}");
+    assert!(row.contains("| recommendation not followed: set-up: 1 recommendation(s) not followed"), "{row}");
     let html = status(config, "html");
     assert!(html.contains("<tr class=\"s-advice\"><td><b>C3</b></td>"), "the row has its own class");
     let followed = status(imap, "markdown");
     let row = followed.lines().find(|l| l.starts_with("| C3 |")).expect("C3 row");
-    assert!(row.contains(r"| compliant: set-up compliant \(pop-configured\)"), "{row}");
+    assert!(row.contains("| compliant: set-up compliant (pop-configured)"), "{row}");
 }
