@@ -32,15 +32,7 @@ const INPUTS: usize = 100;
 impl Page<'_> {
     /// A count with thousands separated: `12,345`.
     fn n(&self, n: &usize) -> String {
-        let digits = n.to_string();
-        let mut out = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        out
+        super::compare::thousands(*n)
     }
 
     /// Text escaped as HTML, with its `backquoted` spans (config keys, flags) as code.
