@@ -249,6 +249,11 @@ pub struct RunArgs {
     /// Record this run's findings as a baseline, by rule and message fingerprint.
     #[arg(long, value_name = "FILE")]
     pub(crate) write_baseline: Option<PathBuf>,
+    /// Compare with an earlier JSON report (of `check` or `merge`): new and fixed findings,
+    /// requirements whose share compliant moved. Repeat for a trend, oldest first (html,
+    /// markdown and json formats).
+    #[arg(long, value_name = "PREVIOUS.json")]
+    pub(crate) compare: Vec<PathBuf>,
     /// Exit 1 when a diagnostic is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub(crate) fail_on: FailOn,

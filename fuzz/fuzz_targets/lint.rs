@@ -59,6 +59,7 @@ fuzz_target!(|data: &[u8]| {
             progress: false,
             provenance: Sources::default(),
             coverage: None,
+            compare: None,
         };
         let mut reporter = report::reporter(&plan, &RULES, Box::new(std::io::sink()));
         let findings = FileFindings {
@@ -66,6 +67,7 @@ fuzz_target!(|data: &[u8]| {
             diagnostics: diagnostics.clone(),
             rendered: Some(rendered.clone()),
             detail: None,
+            name: None,
         };
         reporter.file(0, findings).expect("a sink takes anything");
         let id = nhsmail_lint::findings::identity::message_id(&view);

@@ -269,6 +269,7 @@ fn diagnostics(plan: &TestPlan, files: &[PathBuf]) -> Result<Vec<Vec<Expectation
         jobs: plan.jobs,
         services: None,
         detail: false,
+        names: false,
     };
     let at: HashMap<&Path, usize> = files.iter().enumerate().map(|(n, f)| (f.as_path(), n)).collect();
     let mut found = vec![Vec::new(); files.len()];

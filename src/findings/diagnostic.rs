@@ -62,6 +62,10 @@ pub struct FileFindings {
     pub rendered: Option<String>,
     /// What the HTML and Markdown reports show besides (only when one is wanted).
     pub detail: Option<Box<Detail>>,
+    /// The message's name (`identity::message_name`, as its finding keys have it), by
+    /// which `--compare` knows it in an earlier run: for what was read (not a file that
+    /// could not be, nor the set-up), when a report wants it (`ScanPlan::names`).
+    pub name: Option<String>,
 }
 
 /// A message as the HTML and Markdown reports see it: an excerpt for each diagnostic

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use super::Format;
+use super::compare::Comparing;
 use super::coverage::RunCoverage;
 use super::tally::Tally;
 use super::view::View;
@@ -21,12 +22,14 @@ pub(crate) struct Aggregating<'a> {
     coverage: Arc<RunCoverage>,
     tally: Tally,
     sends: Option<Vec<Outcome>>,
+    compare: Option<Comparing>,
 }
 
 impl<'a> Aggregating<'a> {
     pub(crate) fn new(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
         let coverage = plan.coverage.clone().unwrap_or_default();
-        Aggregating { out, format: plan.format, rules, coverage, tally: Tally::new(rules), sends: None }
+        let compare = plan.compare.clone().map(Comparing::new);
+        Aggregating { out, format: plan.format, rules, coverage, tally: Tally::new(rules), sends: None, compare }
     }
 }
 
@@ -46,6 +49,10 @@ impl Reporter for Aggregating<'_> {
     }
 
     fn file(&mut self, index: usize, findings: FileFindings) -> io::Result<()> {
+        if let Some(compare) = &mut self.compare {
+            let path = findings.path.display().to_string();
+            compare.message(findings.name.as_deref(), &path, &findings.diagnostics);
+        }
         self.tally.message(index, findings, false);
         Ok(())
     }
@@ -57,9 +64,16 @@ impl Reporter for Aggregating<'_> {
 
     fn finish(mut self: Box<Self>, late: Vec<CorpusFindings>, end: &Ending) -> io::Result<()> {
         for file in late {
+            if let Some(compare) = &mut self.compare {
+                compare.findings(&file.findings.path.display().to_string(), &file.findings.diagnostics);
+            }
             self.tally.message(file.index, file.findings, true);
         }
-        let view = View::new(self.rules, &self.coverage, &self.tally, self.sends.as_deref(), end);
+        let mut view = View::new(self.rules, &self.coverage, &self.tally, self.sends.as_deref(), end);
+        if let Some(compare) = self.compare.take() {
+            let now = super::view::point(&view.matrix, end);
+            view = view.compared(compare.finish(now));
+        }
         let text = match self.format {
             Format::Markdown => super::markdown::render(&view),
             _ => super::html::render(&view, &self.tally),

@@ -21,7 +21,18 @@ use crate::send::Outcome;
 #[derive(Debug, Clone, Serialize)]
 struct Document {
     path: String,
+    /// The message's name (`--compare` matches messages by it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
     diagnostics: Vec<Located>,
+}
+
+/// What the JSON report counts besides its files: each requirement's messages checked and
+/// failing (`requirements`), and `--compare`'s matching as the files arrive.
+struct Counting {
+    coverage: std::sync::Arc<super::coverage::RunCoverage>,
+    tally: super::tally::Tally,
+    compare: Option<super::compare::Comparing>,
 }
 
 /// `--send`'s results: each message's verdict, and a count of each verdict.
@@ -42,17 +53,56 @@ pub(crate) struct Documents<'a> {
     files: Vec<Document>,
     send: Option<Sends>,
     mailbox: Option<MailboxStatus>,
+    /// The JSON format only.
+    counting: Option<Counting>,
 }
 
 impl<'a> Documents<'a> {
     pub(crate) fn new(plan: &ReportPlan, rules: &'a RuleSet, out: Box<dyn Write + 'a>) -> Self {
         let (format, fail_on) = (plan.format, plan.fail_on);
-        Documents { out, format, fail_on, rules, config: None, files: Vec::new(), send: None, mailbox: None }
+        let counting = (format == Format::Json).then(|| Counting {
+            coverage: plan.coverage.clone().unwrap_or_default(),
+            tally: super::tally::Tally::new(rules),
+            compare: plan.compare.clone().map(super::compare::Comparing::new),
+        });
+        let (config, files, send, mailbox) = (None, Vec::new(), None, None);
+        Documents { out, format, fail_on, rules, config, files, send, mailbox, counting }
     }
 }
 
 fn entry(findings: FileFindings) -> Document {
-    Document { path: findings.path.display().to_string(), diagnostics: findings.diagnostics }
+    Document { path: findings.path.display().to_string(), message: findings.name, diagnostics: findings.diagnostics }
+}
+
+impl Counting {
+    /// One file's findings; `corpus` for those a rule across messages found after the scan.
+    fn file(&mut self, index: usize, document: &Document, corpus: bool, unchecked: bool) {
+        if let Some(compare) = &mut self.compare {
+            match corpus {
+                true => compare.findings(&document.path, &document.diagnostics),
+                false => compare.message(document.message.as_deref(), &document.path, &document.diagnostics),
+            }
+        }
+        let detail = crate::findings::diagnostic::Detail { unchecked, ..Default::default() };
+        let findings = FileFindings {
+            path: document.path.clone().into(),
+            diagnostics: document.diagnostics.clone(),
+            rendered: None,
+            detail: Some(Box::new(detail)),
+            name: None,
+        };
+        self.tally.message(index, findings, corpus);
+    }
+
+    /// `requirements` and, with `--compare`, `compare`.
+    fn finish(self, rules: &RuleSet, end: &Ending, document: &mut serde_json::Value) -> serde_json::Result<()> {
+        let matrix = super::view::matrix(rules, &self.coverage, &self.tally, end.summary.files);
+        document["requirements"] = serde_json::to_value(super::view::requirement_counts(&matrix))?;
+        if let Some(compare) = self.compare {
+            document["compare"] = serde_json::to_value(compare.finish(super::view::point(&matrix, end)))?;
+        }
+        Ok(())
+    }
 }
 
 impl Reporter for Documents<'_> {
@@ -61,8 +111,14 @@ impl Reporter for Documents<'_> {
         Ok(())
     }
 
-    fn file(&mut self, _index: usize, findings: FileFindings) -> io::Result<()> {
-        self.files.push(entry(findings));
+    fn file(&mut self, index: usize, findings: FileFindings) -> io::Result<()> {
+        // Not a message, or not read: the matrix does not count it as checked.
+        let unchecked = findings.detail.as_ref().is_some_and(|d| d.unchecked);
+        let document = entry(findings);
+        if let Some(counting) = &mut self.counting {
+            counting.file(index, &document, false, unchecked);
+        }
+        self.files.push(document);
         Ok(())
     }
 
@@ -82,6 +138,9 @@ impl Reporter for Documents<'_> {
 
     fn finish(mut self: Box<Self>, late: Vec<CorpusFindings>, end: &Ending) -> io::Result<()> {
         for file in late {
+            if let Some(counting) = &mut self.counting {
+                counting.file(file.index, &entry(file.findings.clone()), true, false);
+            }
             if let Some(entry) = self.files.get_mut(file.index) {
                 entry.diagnostics.extend(file.findings.diagnostics);
                 entry.diagnostics.sort_by(|a, b| {
@@ -106,6 +165,9 @@ impl Reporter for Documents<'_> {
                 }
                 if let Some(mailbox) = self.mailbox.take() {
                     document["mailbox"] = serde_json::to_value(mailbox)?;
+                }
+                if let Some(counting) = self.counting.take() {
+                    counting.finish(self.rules, end, &mut document)?;
                 }
                 serde_json::to_writer(&mut self.out, &document)?;
             }

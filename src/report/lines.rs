@@ -37,7 +37,14 @@ impl<'a> Lines<'a> {
         Lines { out, format: plan.format, rules, statistics, facts: plan.facts, quiet: plan.quiet, issues: 0 }
     }
 
-    fn write_file(&mut self, path: &str, diagnostics: &[Located], corpus: bool) -> io::Result<()> {
+    /// `name` and `unchecked` (not a message, or not read) go into `jsonl` for `merge`.
+    fn write_file(
+        &mut self,
+        path: &str,
+        diagnostics: &[Located],
+        corpus: bool,
+        (name, unchecked): (Option<&str>, bool),
+    ) -> io::Result<()> {
         if let Some(statistics) = &mut self.statistics {
             statistics.count(diagnostics);
             return Ok(());
@@ -45,6 +52,12 @@ impl<'a> Lines<'a> {
         match self.format {
             Format::Jsonl => {
                 let mut line = json!({ "path": path, "diagnostics": diagnostics });
+                if let Some(name) = name {
+                    line["message"] = json!(name);
+                }
+                if unchecked {
+                    line["unchecked"] = json!(true);
+                }
                 if corpus {
                     line["corpus"] = json!(true);
                 }
@@ -77,11 +90,13 @@ impl<'a> Lines<'a> {
 
 impl Reporter for Lines<'_> {
     fn config(&mut self, findings: FileFindings) -> io::Result<()> {
-        self.write_file(&findings.path.display().to_string(), &findings.diagnostics, false)
+        self.write_file(&findings.path.display().to_string(), &findings.diagnostics, false, (None, false))
     }
 
     fn file(&mut self, _index: usize, findings: FileFindings) -> io::Result<()> {
-        self.write_file(&findings.path.display().to_string(), &findings.diagnostics, false)
+        let unchecked = findings.detail.as_ref().is_some_and(|d| d.unchecked);
+        let path = findings.path.display().to_string();
+        self.write_file(&path, &findings.diagnostics, false, (findings.name.as_deref(), unchecked))
     }
 
     fn facts(&mut self, path: &std::path::Path, facts: &[Fact], stamp: Option<&Stamp>) -> io::Result<()> {
@@ -113,7 +128,12 @@ impl Reporter for Lines<'_> {
     fn finish(mut self: Box<Self>, late: Vec<CorpusFindings>, end: &Ending) -> io::Result<()> {
         let (summary, notes) = (&end.summary, &end.notes);
         for file in &late {
-            self.write_file(&file.findings.path.display().to_string(), &file.findings.diagnostics, true)?;
+            self.write_file(
+                &file.findings.path.display().to_string(),
+                &file.findings.diagnostics,
+                true,
+                (None, false),
+            )?;
         }
         match self.format {
             Format::Jsonl => {

@@ -235,6 +235,7 @@ mod tests {
             failing: Some(n),
             percent: Some("0.0%".into()),
             note: hostile.clone(),
+            change: None,
         };
         let coverage = RunCoverage::default();
         let first: Vec<Example> = (0..FIRST).map(example).collect();
@@ -258,6 +259,7 @@ mod tests {
             more_findings: 0,
             shards: Vec::new(),
             matrix_summary: hostile.clone(),
+            compare: None,
         };
         let text = render(&view).expect("renders");
         assert!(text.len() <= BUDGET, "{} bytes", text.len());

@@ -5,6 +5,7 @@
 mod aggregate;
 mod charts;
 mod ci;
+pub(crate) mod compare;
 pub(crate) mod coverage;
 mod documents;
 mod html;
@@ -82,6 +83,9 @@ pub struct ReportPlan {
     /// What the HTML and Markdown reports say about this run's coverage and accepted
     /// exceptions; `None` for the other formats.
     pub coverage: Option<Arc<coverage::RunCoverage>>,
+    /// `--compare`: the earlier JSON reports, oldest first (the HTML, Markdown and JSON
+    /// reports only).
+    pub compare: Option<Arc<compare::Earlier>>,
 }
 
 impl ReportPlan {
@@ -89,6 +93,12 @@ impl ReportPlan {
     /// excerpts, Date, From and Subject.
     pub(crate) fn wants_detail(&self) -> bool {
         matches!(self.format, Format::Html | Format::Markdown)
+    }
+
+    /// The JSON formats name each message (`compare` matches an earlier report's messages
+    /// by name); the reports for people need the names only to compare.
+    pub(crate) fn wants_names(&self) -> bool {
+        matches!(self.format, Format::Json | Format::Jsonl) || self.compare.is_some()
     }
 }
 

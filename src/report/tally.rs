@@ -387,6 +387,7 @@ mod tests {
             path: path.into(),
             diagnostics: vec![Located { diagnostic, line: 1, column: 1, key: None }],
             rendered: None,
+            name: None,
             detail: Some(Box::new(crate::findings::diagnostic::Detail {
                 date,
                 ..crate::findings::diagnostic::Detail::default()

@@ -155,6 +155,7 @@ mod tests {
             failing: None,
             percent: None,
             note: String::new(),
+            change: None,
         }
     }
 

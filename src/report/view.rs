@@ -25,6 +25,8 @@ pub(crate) struct MatrixRow {
     pub(crate) percent: Option<String>,
     /// What the row says besides (the set-up's result, an attestation, why unchecked).
     pub(crate) note: String,
+    /// `--compare`: the change in share compliant since the earlier report (`+4.0 pts`).
+    pub(crate) change: Option<String>,
 }
 
 /// A rule's section.
@@ -83,6 +85,8 @@ pub(crate) struct View<'a> {
     pub(crate) shards: Vec<String>,
     /// The matrix in one sentence: how many requirements are in each state.
     pub(crate) matrix_summary: String,
+    /// `--compare`: what changed since the earlier reports.
+    pub(crate) compare: Option<super::compare::Comparison>,
 }
 
 impl<'a> View<'a> {
@@ -93,22 +97,7 @@ impl<'a> View<'a> {
         sends: Option<&'a [Outcome]>,
         end: &'a Ending,
     ) -> View<'a> {
-        let messages = end.summary.files;
-        // A row whose rules all read headers did not check the files that are not messages.
-        let reads_headers = |id: &str| rules.get(id).is_some_and(|r| r.needs_headers);
-        let matrix: Vec<MatrixRow> = coverage
-            .rows
-            .iter()
-            .map(|row| {
-                let unchecked = match &row.status {
-                    Status::Checked { message_rules, .. } if message_rules.iter().all(|r| reads_headers(r)) => {
-                        tally.unchecked
-                    }
-                    _ => 0,
-                };
-                matrix_row(row, tally, messages, unchecked, &coverage.exceptions)
-            })
-            .collect();
+        let matrix = matrix(rules, coverage, tally, end.summary.files);
         let matrix_summary = matrix_summary(&matrix, end);
         let s = &end.summary;
         let reach = Reach {
@@ -161,7 +150,64 @@ impl<'a> View<'a> {
                 .saturating_sub(tally.first.len() + tally.setup_findings.len()),
             shards: end.run.shards.iter().map(shard_text).collect(),
             matrix_summary,
+            compare: None,
         }
+    }
+
+    /// `--compare`'s result, and its column in the matrix.
+    pub(super) fn compared(mut self, comparison: super::compare::Comparison) -> View<'a> {
+        for row in &mut self.matrix {
+            row.change = comparison.change(&row.id);
+        }
+        self.compare = Some(comparison);
+        self
+    }
+}
+
+/// The matrix's rows, of `messages` scanned.
+pub(super) fn matrix(rules: &RuleSet, coverage: &RunCoverage, tally: &Tally, messages: usize) -> Vec<MatrixRow> {
+    // A row whose rules all read headers did not check the files that are not messages.
+    let reads_headers = |id: &str| rules.get(id).is_some_and(|r| r.needs_headers);
+    coverage
+        .rows
+        .iter()
+        .map(|row| {
+            let unchecked = match &row.status {
+                Status::Checked { message_rules, .. } if message_rules.iter().all(|r| reads_headers(r)) => {
+                    tally.unchecked
+                }
+                _ => 0,
+            };
+            matrix_row(row, tally, messages, unchecked, &coverage.exceptions)
+        })
+        .collect()
+}
+
+/// Each requirement's messages checked and failing (the JSON report's `requirements`,
+/// what `--compare` reads of an earlier run).
+pub(super) fn requirement_counts(matrix: &[MatrixRow]) -> Vec<super::compare::Requirement> {
+    matrix
+        .iter()
+        .filter_map(|row| {
+            let (checked, failing) = (row.checked?, row.failing?);
+            Some(super::compare::Requirement { id: row.id.clone(), checked, failing })
+        })
+        .collect()
+}
+
+/// This run as a point of `--compare`'s trend.
+pub(super) fn point(matrix: &[MatrixRow], end: &Ending) -> super::compare::Point {
+    let s = &end.summary;
+    super::compare::Point {
+        report: "this run".into(),
+        finished: end.run.finished.clone(),
+        messages: s.files,
+        findings: s.errors + s.warnings + s.infos,
+        errors: s.errors,
+        compliant: requirement_counts(matrix)
+            .into_iter()
+            .filter_map(|r| super::compare::share(r.checked, r.failing).map(|p| (r.id, p)))
+            .collect(),
     }
 }
 
@@ -333,6 +379,7 @@ fn matrix_row(
         failing: None,
         percent: None,
         note: String::new(),
+        change: None,
     };
     match &row.status {
         Status::Checked { message_rules, setup_rules, to_attest } => {

@@ -96,7 +96,7 @@ impl Corpus {
                     .collect();
                 Box::new(Detail { excerpts, ..Detail::default() })
             });
-            let findings = FileFindings { path: kept.path, diagnostics, rendered, detail };
+            let findings = FileFindings { path: kept.path, diagnostics, rendered, detail, name: None };
             judged.push(Judged { findings: CorpusFindings { index, findings }, had_findings: kept.had_findings });
         }
         judged

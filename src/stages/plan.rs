@@ -50,6 +50,12 @@ pub(crate) enum UsageError {
     #[error("--statistics goes with --format human or concise")]
     #[diagnostic(code(usage))]
     StatisticsFormat,
+    #[error("--compare adds a section to the html, markdown and json reports: --format {0} cannot carry it")]
+    #[diagnostic(code(usage), help("write the comparison with --format html, markdown or json"))]
+    CompareFormat(String),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Compare(#[from] crate::report::compare::CompareError),
     #[error("--shard takes K/N with 1 <= K <= N (like 1/4), not `{0}`")]
     #[diagnostic(code(usage))]
     Shard(String),
@@ -453,6 +459,7 @@ impl CheckPlan {
             jobs,
             services: services.clone(),
             detail: report.wants_detail(),
+            names: report.wants_names(),
         };
         let setup_source = config.transport.as_ref().and(config.source.as_ref()).map(|s| s.name.clone());
         let config_rules = selecting.active(&rules, &[Scope::Config]);
@@ -662,6 +669,14 @@ fn report_plan(
     if shard && run.format != Format::Jsonl {
         return Err(UsageError::ShardFormat);
     }
+    if !run.compare.is_empty() && !matches!(run.format, Format::Html | Format::Markdown | Format::Json) {
+        let format = clap::ValueEnum::to_possible_value(&run.format).map(|v| v.get_name().to_owned());
+        return Err(UsageError::CompareFormat(format.unwrap_or_default()));
+    }
+    let compare = match run.compare.is_empty() {
+        true => None,
+        false => Some(Arc::new(crate::report::compare::Earlier::load(&run.compare)?)),
+    };
     Ok(ReportPlan {
         format: run.format,
         output: run.output.clone(),
@@ -692,8 +707,10 @@ fn report_plan(
             shard: None,
             run_id: None,
         },
-        coverage: matches!(run.format, Format::Html | Format::Markdown)
+        // The JSON report's `requirements` come from the same matrix.
+        coverage: matches!(run.format, Format::Html | Format::Markdown | Format::Json)
             .then(|| Arc::new(selecting.coverage(loaded, run.baseline.as_deref()))),
+        compare,
     })
 }
 

@@ -56,7 +56,7 @@ pub(crate) fn run(plan: &PreflightPlan, render: Option<&Renderer<'_>>) -> Setup 
         let path = PathBuf::from(&source.name);
         let diagnostics: Vec<Located> = diagnostics.into_iter().map(|d| Located::new(d, shown.as_bytes())).collect();
         let rendered = render.map(|r| r(&path, shown.as_bytes(), &diagnostics, 0));
-        FileFindings { path, diagnostics, rendered, detail: None }
+        FileFindings { path, diagnostics, rendered, detail: None, name: None }
     });
     let mailbox = plan.services.as_ref().and_then(|s| s.mailbox.as_ref());
     let mailbox = mailbox.and_then(|m| m.read().map(|read| MailboxStatus::new(m.host(), read)));

@@ -33,8 +33,12 @@ pub(crate) struct ScanPlan {
     pub(crate) bodies: bool,
     pub(crate) jobs: usize,
     pub(crate) services: Option<Arc<Services>>,
-    /// Whether each message's `Detail` is wanted (the HTML and Markdown reports).
+    /// Whether each message's `Detail` is wanted (the HTML and Markdown reports); a file
+    /// that is not a message gets one saying so whatever this says.
     pub(crate) detail: bool,
+    /// Whether each message's name is wanted (`FileFindings::name`: the JSON formats
+    /// write it, and `--compare` matches messages by it).
+    pub(crate) names: bool,
 }
 
 /// What checking one message produced, by the stage that uses it.
@@ -261,14 +265,14 @@ fn check_item(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Che
     let ignored = found - diagnostics.len();
     let mut facts = evaluation.facts;
     let keyed = !diagnostics.is_empty() || !facts.is_empty();
-    let message_id = keyed.then(|| identity::message_id(&view)).flatten();
-    if keyed {
-        let name = identity::message_name(&view, message_id.as_deref());
+    let message_id = (keyed || plan.names).then(|| identity::message_id(&view)).flatten();
+    let name = (keyed || plan.names).then(|| identity::message_name(&view, message_id.as_deref()));
+    if let Some(name) = name.as_deref().filter(|_| keyed) {
         for d in &mut diagnostics {
-            d.key = Some(FindingKey::of(&d.diagnostic.rule, &name, &view, &d.diagnostic.span));
+            d.key = Some(FindingKey::of(&d.diagnostic.rule, name, &view, &d.diagnostic.span));
         }
         for f in &mut facts {
-            f.finding = Some(FindingKey::of(&plan.rules.rules[f.rule].id, &name, &view, &f.span));
+            f.finding = Some(FindingKey::of(&plan.rules.rules[f.rule].id, name, &view, &f.span));
         }
     }
     let stamp = if facts.is_empty() { None } else { Stamp::of(&view, message_id.as_deref(), plan.bodies) };
@@ -282,10 +286,16 @@ fn check_item(plan: &ScanPlan, render: Option<&Renderer<'_>>, item: Item) -> Che
     // Only a message with findings is shown or charted; one that is not a message is
     // counted as not checked.
     let shown = !diagnostics.is_empty() || view.headers().is_none();
-    let detail = (plan.detail && shown).then(|| Box::new(detail(&view, &diagnostics, shift)));
+    let detail = match view.headers() {
+        _ if plan.detail && shown => Some(Box::new(detail(&view, &diagnostics, shift))),
+        // Every report that counts requirements must know it checked nothing here.
+        None => Some(Box::new(Detail { unchecked: true, ..Detail::default() })),
+        Some(_) => None,
+    };
     diagnostics.iter_mut().for_each(|d| d.line += shift);
     facts.iter_mut().for_each(|f| f.line += shift);
-    let findings = FileFindings { path, diagnostics, rendered, detail };
+    let name = name.filter(|_| plan.names);
+    let findings = FileFindings { path, diagnostics, rendered, detail, name };
     drop(view);
     inputs::recycle(buffer);
     Checked { findings, facts, fingerprint, stamp, known, size: size as u64, ignored, unread: None }
@@ -351,6 +361,6 @@ fn scanner_finding(render: Option<&Renderer<'_>>, path: PathBuf, rule: &str, mes
     let rendered = render.map(|r| r(&path, b"", &diagnostics, 0));
     // No rule ran on it: the reports' matrix must not count it as checked.
     let detail = Some(Box::new(Detail { unchecked: true, ..Detail::default() }));
-    let findings = FileFindings { path, diagnostics, rendered, detail };
+    let findings = FileFindings { path, diagnostics, rendered, detail, name: None };
     Checked { findings, facts: Vec::new(), fingerprint: None, stamp: None, known: 0, size: 0, ignored: 0, unread: None }
 }

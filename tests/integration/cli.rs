@@ -36,7 +36,11 @@ fn json_contract() {
     assert_eq!(result.code, 1);
     let report = result.json();
     let keys: Vec<&String> = report.as_object().expect("object").keys().collect();
-    assert_eq!(keys, ["files", "notes", "run", "summary", "unread"]);
+    assert_eq!(keys, ["files", "notes", "requirements", "run", "summary", "unread"]);
+    // Each requirement the message rules checked: what `--compare` reads of an earlier run.
+    let requirements = report["requirements"].as_array().expect("requirements");
+    let m4 = requirements.iter().find(|r| r["id"] == "M4").expect("M4 was checked");
+    assert_eq!((m4["checked"].as_u64(), m4["failing"].as_u64()), (Some(2), Some(1)));
     assert_eq!(report["unread"], serde_json::json!([]), "every path was read");
     // Provenance: the tool, each pack by SHA-256, no config file here, the inputs as
     // given, when (RFC 3339, UTC) and how much was read.
@@ -58,6 +62,7 @@ fn json_contract() {
     let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().expect("path")).collect();
     assert_eq!(paths, ["a/bad.eml", "b/good.eml"], "sorted by path; only .eml from directories");
     assert_eq!(files[1]["diagnostics"].as_array().expect("list").len(), 0, "clean files appear with []");
+    assert!(files.iter().all(|f| f["message"].is_string()), "each message is named: {files:?}");
     let d = &files[0]["diagnostics"][0];
     let keys: Vec<&String> = d.as_object().expect("object").keys().collect();
     assert_eq!(keys, ["column", "help", "key", "line", "message", "requirement", "rule", "severity"]);

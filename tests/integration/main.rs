@@ -6,6 +6,7 @@ mod ci_reports;
 mod cli;
 mod command_line_docs;
 mod common;
+mod compare;
 mod corpus;
 mod directory;
 mod dns_server;

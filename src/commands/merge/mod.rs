@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::findings::diagnostic::{Diagnostic, FileFindings, Located, Severity};
+use crate::findings::diagnostic::{Detail, Diagnostic, FileFindings, Located, Severity};
 use crate::findings::identity::{self, FindingKey, Stamp};
 use crate::report::provenance::Provenance;
 use crate::report::{self, CorpusFindings, Ending, Summary};
@@ -23,6 +23,10 @@ use shards::{Ours, PartRun, ShardsError};
 struct Part {
     path: String,
     diagnostics: Vec<Located>,
+    /// The message's name, as the shard wrote it (`--compare` matches messages by it).
+    message: Option<String>,
+    /// Not a message, or not read: the matrix does not count it as checked.
+    unchecked: bool,
 }
 
 /// What one part holds, kept apart until its summary line shows it finished.
@@ -138,7 +142,10 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
             } else if let Some(path) = value.get("path").and_then(Value::as_str) {
                 let diagnostics =
                     value["diagnostics"].as_array().map(|d| d.iter().filter_map(parse_diagnostic).collect());
-                read.files.push(Part { path: path.to_owned(), diagnostics: diagnostics.unwrap_or_default() });
+                let message = value.get("message").and_then(Value::as_str).map(str::to_owned);
+                let unchecked = value["unchecked"].as_bool().unwrap_or(false);
+                let diagnostics = diagnostics.unwrap_or_default();
+                read.files.push(Part { path: path.to_owned(), diagnostics, message, unchecked });
             }
         }
         runs.push((name, read.run.as_ref().map(|(_, run)| run.clone())));
@@ -174,7 +181,7 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
             fix: None,
         };
         let missing = Located { diagnostic, line: 0, column: 0, key: None };
-        files.push(Part { path: format!("shard {shard}"), diagnostics: vec![missing] });
+        files.push(Part { path: format!("shard {shard}"), diagnostics: vec![missing], message: None, unchecked: true });
     }
     files.sort_by_key(|f| order(&f.path));
     let index: HashMap<String, usize> = files.iter().enumerate().map(|(i, f)| (f.path.clone(), i)).collect();
@@ -215,14 +222,17 @@ pub fn run(plan: &MergePlan) -> Result<bool, MergeError> {
         summary.file(&part.diagnostics);
         let path = PathBuf::from(&part.path);
         let rendered = render(color, &path, &part.diagnostics);
-        reporter.file(i, FileFindings { path, diagnostics: part.diagnostics.clone(), rendered, detail: None })?;
+        let (diagnostics, name) = (part.diagnostics.clone(), part.message.clone());
+        let detail = part.unchecked.then(|| Box::new(Detail { unchecked: true, ..Detail::default() }));
+        reporter.file(i, FileFindings { path, diagnostics, rendered, detail, name })?;
     }
     let mut corpus = Vec::new();
     for (index, diagnostics) in by_file.into_iter().filter(|(_, d)| !d.is_empty()) {
         summary.corpus(&diagnostics, !files[index].diagnostics.is_empty());
         let path = PathBuf::from(&files[index].path);
         let rendered = render(color, &path, &diagnostics);
-        corpus.push(CorpusFindings { index, findings: FileFindings { path, diagnostics, rendered, detail: None } });
+        let findings = FileFindings { path, diagnostics, rendered, detail: None, name: None };
+        corpus.push(CorpusFindings { index, findings });
     }
     let failed = summary.fails(plan.report.fail_on);
     let mut run = Provenance::new(&plan.report.provenance, started, &summary);
