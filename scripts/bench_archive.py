@@ -16,6 +16,12 @@
                                                half `"Name" <a@x>`), folded
     bench_archive.py shapes DIR N              one message a shape a sender produces, at
                                                N and 4N (scripts/bench.sh shapes)
+    bench_archive.py findings DIR MESSAGES     small reminders over 90 weeks, more of them
+                                               each week, about half with findings of
+                                               several rules: the HTML report's charts
+                                               and its accessibility test
+                                               (tests/integration/accessibility.rs,
+                                               scripts/screenshots.sh)
 """
 import base64, os, random, sys
 
@@ -207,9 +213,38 @@ def shapes(work, n):
     open(f"{work}/none.eml", "w", newline="").write(head + "Content-Type: text/plain\r\n\r\nfin\r\n")
 
 
+def findings(root, count):
+    """Reminders dated over 90 weeks up to Monday 23 November 2026, weighted towards the
+    newest (the tallest weeks at the right of the weekly chart), with findings of several
+    rules by message number, so every chart of the HTML report has bars to draw."""
+    import datetime
+    rng = random.Random(20261207)
+    newest = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.timezone.utc)
+    for i in range(count):
+        folder, name, clinic, text = letter(rng, root, i, 20, "This is a reminder of your", 3)
+        when = newest - datetime.timedelta(days=int(629 * (1 - ((i + 1) / count) ** 0.5)), minutes=i % 600)
+        sender = '"Results, Pathology" <pathology.results@nhs.net>'
+        reply = "pathology.enquiries@nhs.net"
+        subject = f"{clinic} appointment reminder"
+        if i % 7 == 0:
+            reply = "no-reply@nhs.net"
+        if i % 11 == 0:
+            subject += " for 943 476 5919"
+        if i % 13 == 0:
+            sender = "pathology.results@nhs.net"
+        if i % 17 == 0:
+            text = text.replace(name, "{{ patient_name }}", 1)
+        headers = (f"From: {sender}\r\nTo: \"{name}\" <patient{i}@nhs.net>\r\nReply-To: {reply}\r\n"
+                   f"Subject: {subject}\r\nDate: {when.strftime('%a, %d %b %Y %H:%M:%S +0000')}\r\n")
+        if i % 19 != 0:
+            headers += f"Message-ID: <reminder-{i}@pathology.example.nhs.uk>\r\n"
+        with open(os.path.join(folder, f"m{i:06d}.eml"), "w", newline="") as f:
+            f.write(headers + "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + text)
+
+
 if __name__ == "__main__":
     profile, root, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if profile == "bulk":
         attachments(root, count, bulk=True)
     else:
-        {"small": small, "attachments": attachments, "shapes": shapes}[profile](root, count)
+        {"small": small, "attachments": attachments, "shapes": shapes, "findings": findings}[profile](root, count)

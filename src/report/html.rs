@@ -66,8 +66,8 @@ pub(crate) fn render(view: &View<'_>, tally: &Tally) -> askama::Result<String> {
     const MERGED: &str = "A merged report has none: the shards' parts carry findings, not the messages' headers.";
     let merged = view.end.run.command == "merge";
     let (weekly, weekly_note) = if merged { (Chart::Empty(MERGED), None) } else { charts::weekly(tally) };
-    let headers = |top: &super::tally::TopCounts| {
-        if merged { Chart::Empty(MERGED) } else { charts::top_ten(&top.top(10), false) }
+    let headers = |top: &super::tally::TopCounts, what: [&'static str; 2]| {
+        if merged { Chart::Empty(MERGED) } else { charts::top_ten(&top.top(10), false, what) }
     };
     let not_counted = tally.paths.not_counted;
     let files_note = (not_counted > 0).then(|| {
@@ -84,14 +84,13 @@ pub(crate) fn render(view: &View<'_>, tally: &Tally) -> askama::Result<String> {
             )
         })
     };
+    let files = ["The ten files with most findings", "File"];
+    let senders = ["The ten senders (From) with most findings", "Sender"];
+    let templates = ["The ten templates (Subject, digits folded) with most findings", "Template"];
     let tops = vec![
-        ("The ten files with most findings", charts::top_ten(&tally.paths.top(), true), files_note),
-        ("The ten senders (From) with most findings", headers(&tally.senders), approximate(&tally.senders)),
-        (
-            "The ten templates (Subject, digits folded) with most findings",
-            headers(&tally.templates),
-            approximate(&tally.templates),
-        ),
+        (files[0], charts::top_ten(&tally.paths.top(), true, files), files_note),
+        (senders[0], headers(&tally.senders, senders), approximate(&tally.senders)),
+        (templates[0], headers(&tally.templates, templates), approximate(&tally.templates)),
     ];
     let sends = view.sends.unwrap_or_default();
     let sends_listed = &sends[..sends.len().min(super::tally::AFFECTED)];

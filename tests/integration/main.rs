@@ -1,6 +1,7 @@
 //! Integration tests: the real binary over real files, in one test binary (as ripgrep
 //! does), with a module per area.
 
+mod accessibility;
 mod baseline;
 mod ci_reports;
 mod cli;

@@ -3,9 +3,10 @@
 //! (Chromium) and the formatter the man page is rendered with (groff): installed by the tests themselves when missing, once per test run, so that
 //! `cargo test` does all set-up on a fresh machine. Needs apt-get and root (or sudo
 //! without a password); where they cannot be installed, the tests that need them are
-//! skipped, or fail under NHSMAIL_LINT_REQUIRE_ALL (`common::requirement`).
+//! skipped, or fail under NHSMAIL_LINT_REQUIRE_ALL (`common::requirement`). Likewise
+//! axe-core, the accessibility checker the HTML report is run through, from npm.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -35,6 +36,41 @@ pub fn chromium() -> Option<&'static str> {
 pub fn groff() -> Option<&'static str> {
     static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
     program("/usr/bin/groff", "groff-base", "groff", &INSTALLED)
+}
+
+/// axe-core's version, pinned: a new release adds rules, and a report that passed must
+/// not start failing without a change of ours.
+pub const AXE_CORE: &str = "4.14.1";
+
+/// axe-core's `axe.min.js`, installed with npm under the build's directory for tests once
+/// (kept across runs; a pinned version never changes). npm and not a copy in the
+/// repository: 650 KB of minified third-party code would be a blob no review reads, and
+/// npm checks the package against the registry's integrity digest as it installs it.
+pub fn axe_core() -> Option<PathBuf> {
+    static INSTALLED: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let installed = INSTALLED.get_or_init(|| {
+        let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("axe-core-{AXE_CORE}"));
+        let script = prefix.join("node_modules/axe-core/axe.min.js");
+        if script.is_file() {
+            return Ok(script);
+        }
+        let npm = Command::new("npm")
+            .args(["install", "--no-save", "--no-audit", "--no-fund", "--no-package-lock", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("axe-core@{AXE_CORE}"))
+            .output();
+        match npm {
+            Ok(o) if o.status.success() && script.is_file() => Ok(script),
+            Ok(o) => Err(format!(
+                "`npm install axe-core@{AXE_CORE}` failed: {}",
+                String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("no message").trim()
+            )),
+            Err(e) => Err(format!("npm does not run: {e}")),
+        }
+    });
+    crate::common::requirement(&format!("axe-core {AXE_CORE} (from npm)"), installed.clone().err())
+        .then(|| installed.clone().ok())
+        .flatten()
 }
 
 /// `program`, from the Debian `package` installed once per test run when missing (`what`

@@ -1,10 +1,8 @@
 //! The reports for people: the HTML page opened by a real headless Chromium (Debian's,
 //! installed by the test when missing) with networking off; hostile headers escaped in
 //! HTML and Markdown; the Markdown summary of a very large scan under GitHub's 1 MiB
-//! step-summary limit.
-//!
-//! `NHSMAIL_LINT_SCREENSHOT=docs/images/html-report.png cargo test --test integration
-//! html_report` also writes the screenshot docs/reports.md shows.
+//! step-summary limit. (The screenshots docs/reports.md shows are made by
+//! scripts/screenshots.sh.)
 
 use std::path::Path;
 use std::process::Command;
@@ -28,9 +26,10 @@ fn report(format: &str, out: Option<&Path>) -> crate::common::Run {
     run(&args)
 }
 
-/// Chromium, headless, on `page` with `what` (`--dump-dom`, `--screenshot=...`), a fresh
-/// profile, and no network at all when it can be taken away (a new network namespace).
-fn chromium(chromium: &str, profile: &Path, page: &Path, what: &[&str]) -> std::process::Output {
+/// Chromium, headless, on `page` with `what` (`--window-size=...`, `--dump-dom`,
+/// `--screenshot=...`), a fresh profile, and no network at all when it can be taken away
+/// (a new network namespace).
+pub(crate) fn chromium(chromium: &str, profile: &Path, page: &Path, what: &[&str]) -> std::process::Output {
     let offline = Command::new("unshare").args(["-n", "true"]).status().is_ok_and(|s| s.success());
     let mut command = if offline {
         let mut c = Command::new("unshare");
@@ -50,7 +49,6 @@ fn chromium(chromium: &str, profile: &Path, page: &Path, what: &[&str]) -> std::
             "--disable-component-update",
             "--disable-sync",
             "--hide-scrollbars",
-            "--window-size=1280,2400",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(what)
@@ -73,6 +71,9 @@ fn matrix_cells(dom: &str, id: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// The window the page is opened in: a desktop's width, and tall enough to hold the charts.
+const WINDOW: &str = "--window-size=1280,2400";
 
 #[test]
 fn html_report_in_a_real_browser() {
@@ -108,7 +109,7 @@ fn html_report_in_a_real_browser() {
     assert_ne!(read_as_messages, messages, "the corpus holds files that are not messages");
 
     let profile = dir.path().join("profile");
-    let dom = String::from_utf8(chromium(browser, &profile, &page, &["--dump-dom"]).stdout).expect("utf-8");
+    let dom = String::from_utf8(chromium(browser, &profile, &page, &[WINDOW, "--dump-dom"]).stdout).expect("utf-8");
     assert!(dom.contains("<h2 id=\"matrix\">Compliance matrix</h2>"), "{dom}");
     let provenance = dom.find("id=\"provenance\"").expect("provenance");
     let matrix = dom.find("id=\"matrix\"").expect("matrix");
@@ -135,7 +136,7 @@ fn html_report_in_a_real_browser() {
     assert!(dom.contains("<mark>no-reply@nhs.net</mark>"), "the offending bytes highlighted");
 
     let shot = dir.path().join("report.png");
-    chromium(browser, &profile, &page, &[&format!("--screenshot={}", shot.display())]);
+    chromium(browser, &profile, &page, &[WINDOW, &format!("--screenshot={}", shot.display())]);
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).expect("screenshot")));
     let mut reader = decoder.read_info().expect("a PNG");
     let mut pixels = vec![0; reader.output_buffer_size()];
@@ -147,9 +148,6 @@ fn html_report_in_a_real_browser() {
     let total = (frame.width * frame.height) as usize;
     assert!(colours.len() > 100, "a page, not a blank: {} colours", colours.len());
     assert!(white < total * 95 / 100, "mostly white: {white} of {total}");
-    if let Some(keep) = std::env::var_os("NHSMAIL_LINT_SCREENSHOT") {
-        std::fs::copy(&shot, root().join(keep)).expect("keep the screenshot");
-    }
 }
 
 /// A message whose headers try to inject markup: a script in the Subject (with an NHS
