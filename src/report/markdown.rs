@@ -9,8 +9,9 @@ use std::fmt::{self, Write};
 use askama::Template;
 
 use super::provenance::Hashed;
+use super::row::MatrixRow;
 use super::tally::{Example, FIRST};
-use super::view::{FailingRequirement, MatrixRow, RuleView, View};
+use super::view::{FailingRequirement, RuleView, View};
 
 /// Requirements and rules listed at most (a pack may define many).
 const ROWS: usize = 100;
@@ -230,7 +231,7 @@ mod tests {
             id: format!("{hostile}{n}"),
             verb: crate::rules::spec::Verb::Must,
             sentence: hostile.clone(),
-            verdict: super::super::view::RequirementVerdict::Failing,
+            verdict: super::super::row::RequirementVerdict::Failing,
             checked: Some(n),
             failing: Some(n),
             percent: Some("0.0%".into()),

@@ -13,6 +13,7 @@ pub mod human;
 mod lines;
 mod markdown;
 pub mod provenance;
+mod row;
 pub mod sends;
 mod tally;
 mod verdict;

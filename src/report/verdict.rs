@@ -4,7 +4,7 @@
 //! always names what this run did not check and what is left to attest.
 
 use super::count;
-use super::view::{MatrixRow, RequirementVerdict};
+use super::row::{MatrixRow, RequirementVerdict};
 use crate::rules::spec::Verb;
 
 /// The verdict's status, worst first.
