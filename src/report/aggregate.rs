@@ -72,7 +72,7 @@ impl Reporter for Aggregating<'_> {
         let mut view = View::new(self.rules, &self.coverage, &self.tally, self.sends.as_deref(), end);
         if let Some(compare) = self.compare.take() {
             let now = super::view::point(&view.matrix, end);
-            view = view.compared(compare.finish(now));
+            view = view.compared(compare.finish(now, super::compare::rechecked(self.rules, &self.coverage)));
         }
         let text = match self.format {
             Format::Markdown => super::markdown::render(&view),

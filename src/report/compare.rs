@@ -11,8 +11,10 @@ use std::sync::Arc;
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
+use super::coverage::RunCoverage;
 use crate::findings::diagnostic::Located;
 use crate::findings::identity::FindingKey;
+use crate::rules::RuleSet;
 
 /// Findings listed as examples in each list (the counts cover all).
 pub(crate) const LISTED: usize = 20;
@@ -338,15 +340,18 @@ impl Comparing {
         }
     }
 
-    /// What changed, given this run's counts as a point of the trend.
-    pub(crate) fn finish(self, now: Point) -> Comparison {
-        let (mut fixed, mut gone, mut unchanged) = (0, 0, 0);
+    /// What changed, given this run's counts as a point of the trend; `rechecked` says
+    /// whether this run would have reported a rule's finding again (`rechecked`, below).
+    pub(crate) fn finish(self, now: Point, rechecked: impl Fn(&str) -> bool) -> Comparison {
+        let (mut fixed, mut gone, mut unchanged, mut unconfirmed) = (0, 0, 0, 0);
         let mut fixed_listed = Vec::new();
         let mut held: Vec<&Held> = self.earlier.keys.values().collect();
         held.sort_by_key(|h| h.index);
         for h in held {
             if self.found[h.index as usize] {
                 unchanged += 1;
+            } else if self.seen[h.message as usize] && !rechecked(&h.rule) {
+                unconfirmed += 1;
             } else if self.seen[h.message as usize] {
                 fixed += 1;
                 if fixed_listed.len() < LISTED {
@@ -366,6 +371,7 @@ impl Comparing {
             new: self.new,
             fixed,
             no_longer_in_archive: gone,
+            not_checked_again: unconfirmed,
             unchanged,
             new_listed: self.new_listed,
             fixed_listed,
@@ -373,6 +379,18 @@ impl Comparing {
             trend_requirements: trend_requirements(&trend),
             trend,
         }
+    }
+}
+
+/// Whether this run would report a finding of `rule` again: the rule ran, no `ignore:`
+/// entry switches it off anywhere, and no baseline hides known findings. Otherwise a
+/// finding not found again is not evidence that it was fixed.
+pub(crate) fn rechecked<'a>(rules: &'a RuleSet, coverage: &'a RunCoverage) -> impl Fn(&str) -> bool + 'a {
+    move |rule| {
+        let exceptions = &coverage.exceptions;
+        rules.get(rule).is_some_and(|r| super::coverage::not_run(r, true).is_none())
+            && !exceptions.ignores.iter().any(|(_, ignored)| ignored.iter().any(|r| r == rule))
+            && exceptions.baseline.is_none()
     }
 }
 
@@ -438,6 +456,10 @@ pub(crate) struct Comparison {
     pub(crate) fixed: usize,
     /// Earlier findings whose message this run did not see.
     pub(crate) no_longer_in_archive: usize,
+    /// Earlier findings not found again in a message this run saw, whose rule this run did
+    /// not run, or which an accepted exception (`ignore:` naming the rule, a baseline) may
+    /// have hidden: not claimed fixed.
+    pub(crate) not_checked_again: usize,
     /// Earlier findings found again.
     pub(crate) unchanged: usize,
     #[serde(rename = "new_findings")]
@@ -530,7 +552,7 @@ mod tests {
         comparing.message(Some("<b@x>"), "b.eml", &[]);
         comparing.message(Some("<d@x>"), "d.eml", &[finding(9)]);
         comparing.message(None, "not-mail.txt", &[]);
-        let done = comparing.finish(point(&[("M1", 50.0)]));
+        let done = comparing.finish(point(&[("M1", 50.0)]), |_| true);
         assert_eq!((done.new, done.fixed, done.no_longer_in_archive, done.unchanged), (1, 2, 1, 1));
         let fixed: Vec<(&str, &str)> = done.fixed_listed.iter().map(|l| (l.path.as_str(), l.rule.as_str())).collect();
         assert_eq!(fixed, [("a.eml", "r"), ("b.eml", "s")]);
@@ -542,11 +564,22 @@ mod tests {
     }
 
     #[test]
+    fn a_finding_whose_rule_did_not_run_again_is_not_claimed_fixed() {
+        let mut comparing = Comparing::new(earlier());
+        comparing.message(Some("<a@x>"), "a.eml", &[finding(1)]);
+        comparing.message(Some("<b@x>"), "b.eml", &[]);
+        // Rule `s` (b's finding) was disabled, ignored or baselined in this run.
+        let done = comparing.finish(point(&[]), |rule| rule != "s");
+        assert_eq!((done.fixed, done.not_checked_again), (1, 1));
+        assert_eq!(done.fixed_listed[0].path, "a.eml");
+    }
+
+    #[test]
     fn a_corpus_finding_found_after_the_scan_counts_as_found_again() {
         let mut comparing = Comparing::new(earlier());
         comparing.message(Some("<c@x>"), "c.eml", &[]);
         comparing.findings("c.eml", &[finding(4)]);
-        let done = comparing.finish(point(&[]));
+        let done = comparing.finish(point(&[]), |_| true);
         assert_eq!((done.fixed, done.unchanged, done.no_longer_in_archive), (0, 1, 3));
     }
 

@@ -99,7 +99,8 @@ impl Counting {
         let matrix = super::view::matrix(rules, &self.coverage, &self.tally, end.summary.files);
         document["requirements"] = serde_json::to_value(super::view::requirement_counts(&matrix))?;
         if let Some(compare) = self.compare {
-            document["compare"] = serde_json::to_value(compare.finish(super::view::point(&matrix, end)))?;
+            let rechecked = super::compare::rechecked(rules, &self.coverage);
+            document["compare"] = serde_json::to_value(compare.finish(super::view::point(&matrix, end), rechecked))?;
         }
         Ok(())
     }

@@ -150,3 +150,20 @@ fn compare_refuses_reports_it_cannot_match_and_formats_that_cannot_show_it() {
         assert!(words.join(" ").contains(&format!("--format {format} cannot carry it")), "{}", refused.stderr);
     }
 }
+
+/// A finding whose rule this run switched off is not "fixed": the run did not look again.
+#[test]
+fn a_finding_whose_rule_is_disabled_now_is_not_counted_fixed() {
+    let dir = archive();
+    let before = check(dir.path(), &["--format", "json", "--output", "old.json"]);
+    assert_eq!(before.code, 1, "{}", before.stderr);
+    std::fs::write(dir.path().join("nhsmail-lint.yaml"), "rules:\n  disable: [nhs-number-in-subject]\n")
+        .expect("config");
+    let after = check(dir.path(), &["--format", "json", "--compare", "old.json"]);
+    let report: Value = serde_json::from_str(&after.stdout).expect(&after.stderr);
+    let compare = &report["compare"];
+    assert_eq!(compare["fixed"], 0, "{compare}");
+    assert!(compare["not_checked_again"].as_u64().is_some_and(|n| n >= 1), "{compare}");
+    let html = check(dir.path(), &["--format", "html", "--compare", "old.json"]).stdout;
+    assert!(html.contains("not checked again (their rule did not run"), "said on the page");
+}
