@@ -2,6 +2,7 @@
 //! does), with a module per area.
 
 mod baseline;
+mod bounces;
 mod ci_reports;
 mod cli;
 mod command_line_docs;
