@@ -329,7 +329,7 @@ pub struct BouncesArgs {
     /// config), for the rules that judge the returned messages.
     #[arg(long, value_name = "ADDRESS")]
     pub(crate) account: Option<String>,
-    /// Report format: human or json (the others are not written for bounces yet).
+    /// Report format: human, json or jsonl (the others are not written for bounces yet).
     #[arg(long, visible_alias = "output-format", value_enum, default_value_t = Format::Human)]
     pub(crate) format: Format,
     #[command(flatten)]

@@ -24,8 +24,8 @@ use crate::stages::plan;
 /// A `bounces` command line that cannot run as given (exit 2).
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum BouncesError {
-    /// Only the human and JSON reports are written for bounces.
-    #[error("`bounces --format {0}` is not written yet: use human or json")]
+    /// Only the human, JSON and JSON Lines reports are written for bounces.
+    #[error("`bounces --format {0}` is not written yet: use human, json or jsonl")]
     #[diagnostic(code(usage))]
     Format(String),
     /// A path given does not exist.
@@ -41,21 +41,20 @@ pub struct BouncesPlan {
     /// The message rules that run on a returned message: enabled, applying to this
     /// configuration, offline and available.
     judging: Vec<usize>,
-    json: bool,
+    format: Format,
 }
 
 impl BouncesPlan {
     /// The plan of a command line: the packs (and their status codes) loaded, the format
     /// checked, the inputs selected.
     pub fn new(args: BouncesArgs) -> Result<BouncesPlan, Report> {
-        let json = match args.format {
-            Format::Human => false,
-            Format::Json => true,
+        match args.format {
+            Format::Human | Format::Json | Format::Jsonl => {}
             other => {
                 let name = clap::ValueEnum::to_possible_value(&other).map(|v| v.get_name().to_owned());
                 return Err(BouncesError::Format(name.unwrap_or_default()).into());
             }
-        };
+        }
         for path in &args.paths {
             if path.as_os_str() != "-" && std::fs::symlink_metadata(path).is_err() {
                 return Err(BouncesError::NoSuchPath(path.display().to_string()).into());
@@ -71,7 +70,7 @@ impl BouncesPlan {
         let runs =
             |r: &Rule| r.scope == Scope::Message && r.enabled && r.applies && !r.online && r.unavailable.is_none();
         let judging = rules.rules.iter().enumerate().filter(|(_, r)| runs(r)).map(|(i, _)| i).collect();
-        Ok(BouncesPlan { inputs: Inputs { paths, selection }, rules, judging, json })
+        Ok(BouncesPlan { inputs: Inputs { paths, selection }, rules, judging, format: args.format })
     }
 }
 
@@ -125,11 +124,24 @@ pub fn run(plan: &BouncesPlan) -> io::Result<u8> {
         }
     }
     let mut out = io::stdout().lock();
-    if plan.json {
-        let text = serde_json::to_string_pretty(&outcome.json()).expect("JSON values serialise");
-        writeln!(out, "{text}")?;
-    } else {
-        out.write_all(outcome.human().as_bytes())?;
+    match plan.format {
+        Format::Json => {
+            let text = serde_json::to_string_pretty(&outcome.json()).expect("JSON values serialise");
+            writeln!(out, "{text}")?;
+        }
+        // One report a line, then each path not read, then the summary: what `json` holds, for
+        // a log shipper or `jq -c`.
+        Format::Jsonl => {
+            let mut document = outcome.json();
+            for line in document["reports"].as_array().into_iter().flatten() {
+                writeln!(out, "{line}")?;
+            }
+            for unread in document["unread"].as_array().into_iter().flatten() {
+                writeln!(out, "{}", json!({"unread": unread}))?;
+            }
+            writeln!(out, "{}", json!({"summary": document["summary"].take()}))?;
+        }
+        _ => out.write_all(outcome.human().as_bytes())?,
     }
     Ok(if !outcome.unread.is_empty() {
         2

@@ -191,11 +191,23 @@ fn formats_not_written_for_bounces_are_refused() {
     let result = run(&["bounces", "--format", "sarif", FIXTURES]);
     assert_eq!(result.code, 2);
     assert!(
-        result.stderr.contains("`bounces --format sarif` is not written yet: use human or json"),
+        result.stderr.contains("`bounces --format sarif` is not written yet: use human, json or jsonl"),
         "{}",
         result.stderr
     );
     assert!(result.stdout.is_empty());
+}
+
+#[test]
+fn json_lines_hold_the_json_document_a_line_at_a_time() {
+    let (document, _) = bounces_json(&[FIXTURES]);
+    let lines = run(&["bounces", "--config", CONFIG, "--format", "jsonl", FIXTURES]);
+    assert_eq!(lines.code, 1);
+    let parsed: Vec<Value> =
+        lines.stdout.lines().map(|l| serde_json::from_str(l).expect("one JSON object a line")).collect();
+    let (summary, reports) = parsed.split_last().expect("a summary line");
+    assert_eq!(reports, document["reports"].as_array().unwrap().as_slice());
+    assert_eq!(summary["summary"], document["summary"]);
 }
 
 #[test]
