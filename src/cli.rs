@@ -41,6 +41,10 @@ pub enum Command {
     Config(ConfigArgs),
     /// List what --send sent, failed to send or deferred.
     Journal(JournalArgs),
+    /// Read delivery status notifications (bounces): each refusal's recipient, status code
+    /// and what it means by the rule pack's status-code table (the requirement it breaches),
+    /// and whether the rules would have caught it on the message that came back.
+    Bounces(BouncesArgs),
     /// Combine the jsonl parts of a sharded scan into one report, judging the corpus
     /// rules across all of them.
     Merge(MergeArgs),
@@ -274,21 +278,8 @@ pub struct RunArgs {
 /// takes none of these).
 #[derive(Debug, Args)]
 pub(crate) struct WalkArgs {
-    /// Check only walked files whose path (relative to the folder given) matches GLOB; repeatable.
-    #[arg(long, value_name = "GLOB")]
-    pub(crate) include: Vec<String>,
-    /// Skip walked files whose path matches GLOB; repeatable.
-    #[arg(long, value_name = "GLOB")]
-    pub(crate) exclude: Vec<String>,
-    /// Walk hidden files and folders too (and VCS folders such as .git).
-    #[arg(long)]
-    pub(crate) hidden: bool,
-    /// Walk what the walked folders' .gitignore files leave out too (build output...).
-    #[arg(long)]
-    pub(crate) no_ignore: bool,
-    /// The name standard input (`-`) is reported as, and matched by `ignore:` as.
-    #[arg(long, value_name = "PATH")]
-    pub(crate) stdin_filename: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) select: SelectArgs,
     /// Check only share K of N (1 <= K <= N, like 1/4 ... 4/4) of the inputs, split by a
     /// stable hash of each path: for N workers of a batch engine, with `--format jsonl`
     /// and `merge`.
@@ -308,6 +299,46 @@ pub(crate) struct WalkArgs {
     /// List the files the walk passed over as not mail, by extension.
     #[arg(long, short = 'v')]
     pub(crate) verbose: bool,
+}
+
+/// Which walked files are read (`check`, `preflight` and `bounces`).
+#[derive(Debug, Args)]
+pub(crate) struct SelectArgs {
+    /// Check only walked files whose path (relative to the folder given) matches GLOB; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub(crate) include: Vec<String>,
+    /// Skip walked files whose path matches GLOB; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub(crate) exclude: Vec<String>,
+    /// Walk hidden files and folders too (and VCS folders such as .git).
+    #[arg(long)]
+    pub(crate) hidden: bool,
+    /// Walk what the walked folders' .gitignore files leave out too (build output...).
+    #[arg(long)]
+    pub(crate) no_ignore: bool,
+    /// The name standard input (`-`) is reported as, and matched by `ignore:` as.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) stdin_filename: Option<PathBuf>,
+}
+
+/// Arguments of `bounces`.
+#[derive(Debug, Args)]
+pub struct BouncesArgs {
+    /// Delivery reports to read: files and directories, as for `check` (.eml, mbox,
+    /// Maildir, gzipped); `-` reads one from standard input. With none, the current folder.
+    #[arg(value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) sources: RuleSourceArgs,
+    /// The application account the messages were sent from (overrides `account` in the
+    /// config), for the rules that judge the returned messages.
+    #[arg(long, value_name = "ADDRESS")]
+    pub(crate) account: Option<String>,
+    /// Report format: human, json or jsonl (the others are not written for bounces yet).
+    #[arg(long, visible_alias = "output-format", value_enum, default_value_t = Format::Human)]
+    pub(crate) format: Format,
+    #[command(flatten)]
+    pub(crate) select: SelectArgs,
 }
 
 /// Arguments of `rules` and `requirements`.

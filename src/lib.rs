@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub(crate) mod bounces;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use nhsmail_lint::cli::{Cli, Command, ListFormat, RulesFormat, SchemaKind};
 use nhsmail_lint::commands::{
-    check, completions, explain, fixtures, init, man, matrix, merge, schema, settings, version,
+    bounces, check, completions, explain, fixtures, init, man, matrix, merge, schema, settings, version,
 };
 use nhsmail_lint::stages::plan::{self, CheckPlan, MergePlan, TestPlan};
 use nhsmail_lint::util::{isolate, suggest};
@@ -118,6 +118,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             };
             io::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Bounces(args) => {
+            let plan = bounces::BouncesPlan::new(args)?;
+            Ok(ExitCode::from(bounces::run(&plan)?))
         }
         Command::Merge(args) => Ok(verdict(merge::run(&MergePlan::new(args)?)?)),
         Command::Schema(args) => {

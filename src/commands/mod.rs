@@ -1,6 +1,7 @@
 //! The subcommands' own code: each file joins the stages, or reads the packs, for one
 //! command; `main.rs` picks which.
 
+pub mod bounces;
 pub mod check;
 pub mod completions;
 pub mod explain;

@@ -12,13 +12,13 @@ use miette::Report;
 use regex::Regex;
 use serde_saphyr::Spanned;
 
-use super::compiled::{Call, Check, Condition, Interval, Op, Requirement, Rule, RuleSet};
+use super::compiled::{Call, Check, Condition, Interval, Op, Requirement, Rule, RuleSet, StatusClass};
 use super::condition::{holds, normalise};
 use super::field::{Field, Target};
 use super::pattern::Pattern;
 use super::spec::{
     ConditionSpec, CorpusSpec, Coverage, FunctionCallSpec, OperatorSpec, OptionValue, PackSpec, RuleSpec, Scalar,
-    Scope, TextOrList,
+    Scope, StatusCodeSpec, TextOrList,
 };
 use super::value::Kind;
 use crate::config::{Config, ConfigValue};
@@ -38,7 +38,9 @@ pub fn compile(packs: &[YamlSource], config: &Config) -> Result<RuleSet, Report>
         packs.iter().map(|pack| Ok((pack, pack.parse::<PackSpec>()?))).collect::<Result<Vec<_>, Report>>()?;
     let mut requirements: Vec<Requirement> = Vec::new();
     let mut coverage_at = Vec::new();
+    let mut status_specs = Vec::new();
     for (pack, spec) in &mut specs {
+        status_specs.push((*pack, std::mem::take(&mut spec.status_codes)));
         for mut r in std::mem::take(&mut spec.requirements) {
             if !REQUIREMENT_ID.is_match(&r.id.value) {
                 return Err(pack.error_at(&r.id, "requirement ids are letters, digits, `-` and `.` (like `M4`)"));
@@ -128,7 +130,76 @@ pub fn compile(packs: &[YamlSource], config: &Config) -> Result<RuleSet, Report>
             }
         }
     }
-    Ok(RuleSet { rules, requirements })
+    let mut status_codes: Vec<StatusClass> = Vec::new();
+    for (pack, rows) in status_specs {
+        let first = status_codes.len();
+        for row in rows {
+            let (class, at) = status_class(pack, row, &requirements)?;
+            let pattern = |c: &StatusClass| c.diagnostic.as_ref().map(|p| p.text().to_owned());
+            if status_codes[first..].iter().any(|c| c.code == class.code && pattern(c) == pattern(&class)) {
+                return Err(pack.error_at(
+                    &at,
+                    format!("status code `{}` is already in this pack with the same diagnostic pattern", class.code),
+                ));
+            }
+            status_codes.push(class);
+        }
+    }
+    Ok(RuleSet { rules, requirements, status_codes })
+}
+
+static STATUS_CODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[245]\.[0-9]{1,3}\.[0-9]{1,3}$").expect("valid regex"));
+
+/// One row of a pack's status-code table, and where its code was written: its code an
+/// RFC 3463 one, its pattern a regular expression, its requirement `none` or one some
+/// loaded pack defines.
+fn status_class(
+    pack: &YamlSource,
+    row: StatusCodeSpec,
+    requirements: &[Requirement],
+) -> Result<(StatusClass, Spanned<String>), Report> {
+    if !STATUS_CODE.is_match(&row.code.value) {
+        return Err(
+            pack.error_at(&row.code, "an enhanced status code is class.subject.detail, like `5.7.60` (RFC 3463)")
+        );
+    }
+    let diagnostic = match &row.diagnostic {
+        None => None,
+        Some(text) if pack.is_prebuilt() => Some(Pattern::deferred(text.value.clone())),
+        Some(text) => Some(
+            Pattern::now(text.value.clone())
+                .map_err(|e| pack.error_at(text, format!("invalid regular expression: {e}")))?,
+        ),
+    };
+    let requirement = match row.requirement.value.as_str() {
+        "none" => None,
+        id => match requirements.iter().find(|r| &*r.id == id) {
+            Some(known) => Some(known.id.clone()),
+            None => {
+                let known = requirements.iter().map(|r| &*r.id).collect::<Vec<_>>().join(", ");
+                return Err(pack.error(
+                    &row.requirement.referenced,
+                    format!("unknown requirement `{id}`"),
+                    suggest::help(
+                        id,
+                        requirements.iter().map(|r| &*r.id),
+                        Some(format!("write `none` when the cause is no requirement; requirements: {known}")),
+                    ),
+                ));
+            }
+        },
+    };
+    let class = StatusClass {
+        code: row.code.value.clone(),
+        diagnostic,
+        side: row.side,
+        failure: row.failure,
+        meaning: row.meaning.trim().to_owned(),
+        requirement,
+        source: row.source.trim().to_owned(),
+    };
+    Ok((class, row.code))
 }
 
 fn not_configured(key: &str, config: &Config) -> String {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::field::Field;
 use super::pattern::Pattern;
-use super::spec::{Coverage, DocsSpec, Scope, Verb};
+use super::spec::{Coverage, DocsSpec, Failure, Scope, Side, Verb};
 use super::value::Kind;
 use crate::findings::diagnostic::Severity;
 use crate::functions::{Detector, Function};
@@ -174,6 +174,16 @@ impl Rule {
     pub(crate) fn checks(&self, id: &str) -> bool {
         self.requirement.iter().any(|r| &**r == id)
     }
+
+    /// Whether every field the rule reads is in the header block, so that it judges a
+    /// returned header block as it would the whole message.
+    pub(crate) fn reads_only_headers(&self) -> bool {
+        let checked: &[Condition] = match &self.check {
+            Check::Require(conditions) => conditions,
+            Check::Interval(_) => return false,
+        };
+        self.when.iter().chain(&self.unless).chain(checked).all(|c| !c.field.reads_whole_message())
+    }
 }
 
 /// One row of the compliance matrix, as a pack defines it.
@@ -211,6 +221,23 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// The requirements of every loaded pack, in pack order.
     pub(crate) requirements: Vec<Requirement>,
+    /// The status-code table of every loaded pack, in pack order.
+    pub(crate) status_codes: Vec<StatusClass>,
+}
+
+/// One row of the status-code table, as a pack defines it: what a refusal with this
+/// code (and diagnostic text) means.
+#[derive(Debug)]
+pub(crate) struct StatusClass {
+    pub(crate) code: String,
+    /// The diagnostic text must match it for the row to apply.
+    pub(crate) diagnostic: Option<Pattern>,
+    pub(crate) side: Side,
+    pub(crate) failure: Failure,
+    pub(crate) meaning: String,
+    /// `None`: the cause is no requirement.
+    pub(crate) requirement: Option<Arc<str>>,
+    pub(crate) source: String,
 }
 
 impl RuleSet {
@@ -226,6 +253,22 @@ impl RuleSet {
 
     pub(crate) fn requirement(&self, id: &str) -> Option<&Requirement> {
         self.requirements.iter().find(|r| &*r.id == id)
+    }
+
+    /// The row that says what a refusal with `code` and `diagnostic` text means: one whose
+    /// pattern matches the text before one with no pattern; among equals the last loaded,
+    /// so a user's pack can restate a built-in row.
+    pub(crate) fn classify(&self, code: &str, diagnostic: &str) -> Option<&StatusClass> {
+        let rows = self.status_codes.iter().rev().filter(|c| c.code == code);
+        let mut general = None;
+        for row in rows {
+            match &row.diagnostic {
+                Some(pattern) if pattern.is_match(diagnostic) => return Some(row),
+                Some(_) => {}
+                None => general = general.or(Some(row)),
+            }
+        }
+        general
     }
 
     /// The rules that name requirement `id`, in pack order.

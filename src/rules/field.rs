@@ -237,6 +237,23 @@ impl Field {
         )
     }
 
+    /// Whether the field needs the whole message as sent, not only its header block (the
+    /// body, its parts, its size, its first bytes): a returned header block cannot show it.
+    pub(crate) fn reads_whole_message(&self) -> bool {
+        matches!(
+            self,
+            Field::BodyText
+                | Field::BodyRaw
+                | Field::AttachmentNames
+                | Field::AttachmentSizes
+                | Field::MessageSize
+                | Field::LineLength
+                | Field::ByteOrderMark
+                | Field::Nesting
+                | Field::EncodedForwards
+        )
+    }
+
     /// Whether the field reads the configuration rather than a message.
     pub(crate) fn is_config(&self) -> bool {
         matches!(self, Field::Config(_))

@@ -76,6 +76,40 @@ mod tests {
         }
     }
 
+    /// The status-code table: every row's pattern builds (they wait for their first
+    /// report), every row cites a page, and the codes the issue names say the requirement
+    /// their cause is, or none.
+    #[test]
+    fn the_built_in_status_codes_build_cite_and_name_their_requirement() {
+        let rules = compile(&[builtin_pack()], &Config::default()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(rules.status_codes.len() >= 25, "{}", rules.status_codes.len());
+        for row in &rules.status_codes {
+            if let Some(pattern) = &row.diagnostic {
+                pattern.build().unwrap_or_else(|e| panic!("{}: {e}", row.code));
+            }
+            assert!(row.source.starts_with("https://"), "{}: {}", row.code, row.source);
+        }
+        let requirement = |code: &str, text: &str| {
+            let row = rules.classify(code, text).unwrap_or_else(|| panic!("{code} is in the table"));
+            row.requirement.as_deref().map(str::to_owned)
+        };
+        assert_eq!(requirement("5.7.60", "").as_deref(), Some("A2"));
+        assert_eq!(requirement("5.3.4", "").as_deref(), Some("M1"));
+        assert_eq!(requirement("5.5.3", "").as_deref(), Some("M2"));
+        assert_eq!(requirement("5.7.30", "").as_deref(), Some("C8"));
+        assert_eq!(requirement("5.7.708", ""), None);
+        assert_eq!(requirement("5.7.750", ""), None);
+        // One code, two causes: the diagnostic text tells the sender's quota from a full mailbox.
+        let quota = rules.classify(
+            "5.2.2",
+            "554 5.2.2 mailbox full; STOREDRV.Submission.Exception:SubmissionQuotaExceededException",
+        );
+        assert_eq!(quota.map(|r| r.side), Some(spec::Side::Sender));
+        let full = rules.classify("5.2.2", "552 5.2.2 Mailbox full");
+        assert_eq!(full.map(|r| r.side), Some(spec::Side::Recipient));
+        assert!(rules.classify("5.9.99", "").is_none());
+    }
+
     /// Only a set-up error that makes every send fail or breach stops `--send`: the rest
     /// stop nothing (a warning never does) or hold back only the messages they concern.
     #[test]

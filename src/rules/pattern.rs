@@ -26,6 +26,11 @@ impl Pattern {
         Pattern { text, regex: OnceLock::new() }
     }
 
+    /// The expression as written.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
     pub(crate) fn is_match(&self, text: &str) -> bool {
         self.regex
             .get_or_init(|| build(&self.text).expect("the built-in pack's patterns build (rules::tests)"))

@@ -13,7 +13,8 @@ use super::{config_field, field};
 use crate::findings::diagnostic::Severity;
 use crate::functions;
 
-/// A rule pack: the rules, and the requirements they trace to (docs/rules.md).
+/// A rule pack: the rules, the requirements they trace to, and what the server's refusals
+/// mean (docs/rules.md).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PackSpec {
@@ -23,6 +24,54 @@ pub(crate) struct PackSpec {
     /// The rules, each with an id unique across every loaded pack.
     #[serde(default)]
     pub(crate) rules: Vec<RuleSpec>,
+    /// What each enhanced status code of a delivery report or SMTP reply means, for
+    /// `nhsmail-lint bounces` (docs/bounces.md).
+    #[serde(default)]
+    pub(crate) status_codes: Vec<StatusCodeSpec>,
+}
+
+/// One row of the status-code table: a code (and, where one code means several things,
+/// the diagnostic text that tells them apart), whose problem it is and what it means.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StatusCodeSpec {
+    /// An RFC 3463 enhanced status code: class 2, 4 or 5, subject, detail (`5.7.60`).
+    #[schemars(with = "String", extend("pattern" = r"^[245]\.[0-9]{1,3}\.[0-9]{1,3}$"))]
+    pub(crate) code: Spanned<String>,
+    /// A regular expression the diagnostic text must match for this row to apply (`5.2.2`
+    /// is a full mailbox or the sender's submission quota); a row with one is preferred to
+    /// a row of the same code without.
+    #[schemars(with = "Option<String>")]
+    pub(crate) diagnostic: Option<Spanned<String>>,
+    /// Whose problem it is: the sender's (the application, its account or set-up) or the
+    /// recipient's.
+    pub(crate) side: Side,
+    /// hard (sending again will fail the same way) or soft (it may go through later).
+    pub(crate) failure: Failure,
+    /// What the refusal means, in a sentence.
+    pub(crate) meaning: String,
+    /// The requirement whose breach the refusal is, or `none` when its cause is no
+    /// requirement (a reputation block, a full mailbox).
+    #[schemars(with = "String")]
+    pub(crate) requirement: Spanned<String>,
+    /// Where the meaning comes from: the page that documents the code.
+    pub(crate) source: String,
+}
+
+/// Whose problem a refusal is.
+#[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Side {
+    Sender,
+    Recipient,
+}
+
+/// Whether sending again can succeed.
+#[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Failure {
+    Hard,
+    Soft,
 }
 
 /// One requirement of the guidance (or of a trust's policy): its stable id, the sentence

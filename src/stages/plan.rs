@@ -11,8 +11,8 @@ use std::sync::Arc;
 use miette::{Diagnostic, Report};
 
 use crate::cli::{
-    CheckArgs, ColorChoice, FailOn, Format, ListFormat, MergeArgs, PreflightArgs, RuleSourceArgs, RunArgs, TestArgs,
-    WalkArgs,
+    CheckArgs, ColorChoice, FailOn, Format, ListFormat, MergeArgs, PreflightArgs, RuleSourceArgs, RunArgs, SelectArgs,
+    TestArgs, WalkArgs,
 };
 use crate::config::{self, Config};
 use crate::findings::diagnostic::Severity;
@@ -419,15 +419,7 @@ impl CheckPlan {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
-        let selection = Selection {
-            include: Selection::globs(&walk.include).map_err(UsageError::from)?,
-            exclude: Selection::globs(&walk.exclude).map_err(UsageError::from)?,
-            hidden: walk.hidden,
-            gitignore: !walk.no_ignore,
-            implicit_root,
-            stdin_name: walk.stdin_filename.clone(),
-            shard,
-        };
+        let selection = Selection { shard, ..select_files(&walk.select, implicit_root)? };
         let mut paths = paths;
         paths.sort();
         paths.dedup();
@@ -485,6 +477,19 @@ impl CheckPlan {
             fix: None,
         })
     }
+}
+
+/// Which walked files a run reads, from `--include`, `--exclude` and the rest (no shard).
+pub(crate) fn select_files(select: &SelectArgs, implicit_root: bool) -> Result<Selection, UsageError> {
+    Ok(Selection {
+        include: Selection::globs(&select.include)?,
+        exclude: Selection::globs(&select.exclude)?,
+        hidden: select.hidden,
+        gitignore: !select.no_ignore,
+        implicit_root,
+        stdin_name: select.stdin_filename.clone(),
+        shard: None,
+    })
 }
 
 /// The corpus rules that space sends (`distribution-list-interval` in the NHSmail

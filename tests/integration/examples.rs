@@ -93,6 +93,7 @@ fn project() -> tempfile::TempDir {
     copy("corpus/clean", "archive");
     copy("corpus/rules/nhs-number-in-subject", "archive/2026-11");
     copy("corpus/clean", "maildir/cur");
+    copy("tests/fixtures/bounces", "bounces");
     std::fs::create_dir_all(at("maildir/new")).expect("new");
     std::fs::create_dir_all(at("schemas")).expect("schemas");
     let message = std::fs::read(root().join("corpus/clean/appointment-reminder.eml")).expect("message");

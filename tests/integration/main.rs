@@ -3,6 +3,7 @@
 
 mod accessibility;
 mod baseline;
+mod bounces;
 mod ci_reports;
 mod cli;
 mod command_line_docs;

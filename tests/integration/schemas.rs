@@ -16,6 +16,7 @@ const CONFIGS: &[&str] = &[
     "corpus/relay/nhsmail-lint.yaml",
     "rules/examples/nhsmail-lint.yaml",
     "src/commands/init/starter.yaml",
+    "tests/fixtures/bounces/nhsmail-lint.yaml",
 ];
 
 fn committed(what: &str) -> Value {
