@@ -3,8 +3,8 @@
 //! It never says more than the run saw: what was not read makes it incomplete, and it
 //! always names what this run did not check and what is left to attest.
 
-use super::count;
 use super::row::{MatrixRow, RequirementVerdict};
+use super::{count, plural};
 use crate::rules::spec::Verb;
 
 /// The verdict's status, worst first.
@@ -85,33 +85,31 @@ impl Verdict {
         };
         let mut parts = Vec::new();
         if reach.unread > 0 {
-            parts.push(format!(
-                "{} could not be read, so what they hold was not checked",
-                count_of(reach.unread, "path")
-            ));
+            parts
+                .push(format!("{} could not be read, so what they hold was not checked", plural(reach.unread, "path")));
         }
         if !checked {
             parts.push("no requirement was checked".to_owned());
         }
         if !musts.is_empty() {
-            let mut failing = format!("{} failing ({})", count_of(musts.len(), "requirement"), named(&musts));
+            let mut failing = format!("{} failing ({})", plural(musts.len(), "requirement"), named(&musts));
             if reach.messages > 0 {
                 failing.push_str(&format!(
                     " in {} of {}",
                     count(reach.with_findings),
-                    count_of(reach.messages, "message")
+                    plural(reach.messages, "message")
                 ));
             }
             parts.push(failing);
         }
         if !advice.is_empty() {
-            parts.push(format!("{} not followed ({})", count_of(advice.len(), "recommendation"), named(&advice)));
+            parts.push(format!("{} not followed ({})", plural(advice.len(), "recommendation"), named(&advice)));
         }
         if musts.is_empty() && advice.is_empty() && checked {
             parts.push("every requirement checked is met".to_owned());
         }
-        parts.push(format!("{} not checked in this run", count_of(unchecked, "requirement")));
-        parts.push(format!("{} to attest", count_of(open, "requirement")));
+        parts.push(format!("{} not checked in this run", plural(unchecked, "requirement")));
+        parts.push(format!("{} to attest", plural(open, "requirement")));
         Verdict { standing, sentence: format!("{}: {}.", standing.label(), parts.join("; ")) }
     }
 }
@@ -129,11 +127,6 @@ fn named(ids: &[&str]) -> String {
         n if n <= NAMED => ids.join(", "),
         n => format!("{} and {} more", ids[..NAMED].join(", "), count(n - NAMED)),
     }
-}
-
-/// `1 message`, `5,000 messages`.
-fn count_of(n: usize, word: &str) -> String {
-    format!("{} {word}{}", count(n), if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]
